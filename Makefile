@@ -1,0 +1,45 @@
+# Supportal: `make run` starts the demo on http://127.0.0.1:$(PORT); `make test` runs the suite.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install translations lint format migrations-check demo worker clean
+
+$(STAMP): requirements/dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Supportal needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	$(MANAGE) compile_translations
+
+run: export DEBUG ?= 1
+run: export PORT := $(PORT)
+run: install translations
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo --once
+	$(MANAGE) serve --port $(PORT)
+
+test: install translations
+	$(BIN)/pytest $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	SECRET_KEY=migrations-check $(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var/test.sqlite3*

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from supportal.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("agent/", include("supportal.workspace.urls")),
+    path("", include("supportal.portal.urls")),
+]

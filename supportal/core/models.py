@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Lease(models.Model):
+    """A named lock with an expiry, so one instance at a time runs each periodic job.
+
+    A holder that dies simply stops renewing; the lease expires and another worker takes it.
+    """
+
+    name = models.CharField(_("name"), max_length=100, primary_key=True)
+    holder = models.CharField(_("holder"), max_length=100)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.holder})"

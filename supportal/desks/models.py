@@ -1,0 +1,196 @@
+"""Desks and what a request is filed under: products, request types, priorities, custom fields."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from supportal.core.models import TimeStampedModel
+
+desk_key_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,9}$",
+    _("A key is 2 to 10 capital letters or digits, starting with a letter (e.g. HELP)."),
+)
+
+
+class CustomerReplyStatus(models.TextChoices):
+    """Where a customer's answer sends a ticket that waited for them (PRODUCT.md, step 6)."""
+
+    WAITING_FOR_SUPPORT = "waiting_for_support", _("Waiting for support")
+    IN_PROGRESS_IF_ASSIGNED = "in_progress", _("In progress, when the ticket has an assignee")
+
+
+class Desk(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120)
+    key = models.CharField(
+        _("key"),
+        max_length=10,
+        unique=True,
+        validators=[desk_key_validator],
+        help_text=_("Prefix of request references (HELP-161). Cannot change once a request exists."),
+    )
+    email_address = models.EmailField(
+        _("mailbox address"), blank=True, help_text=_("Mail to this address becomes requests.")
+    )
+    summary_max_length = models.PositiveSmallIntegerField(
+        _("summary length limit"),
+        default=120,
+        validators=[MinValueValidator(10), MaxValueValidator(255)],
+    )
+    auto_close_days = models.PositiveSmallIntegerField(
+        _("close resolved requests after (days)"),
+        default=7,
+        help_text=_("0 closes a request as soon as it is resolved."),
+    )
+    customer_reply_status = models.CharField(
+        _("status after a customer's answer"),
+        max_length=30,
+        choices=CustomerReplyStatus.choices,
+        default=CustomerReplyStatus.WAITING_FOR_SUPPORT,
+    )
+    notify_agents_of_new_tickets = models.BooleanField(
+        _("tell the desk's agents of new requests"), default=True
+    )
+    products = models.ManyToManyField(
+        "desks.Product", blank=True, related_name="desks", verbose_name=_("products")
+    )
+    last_ticket_number = models.PositiveIntegerField(
+        _("last request number"), default=0, editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("desk")
+        verbose_name_plural = _("desks")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        stored_key = Desk.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+        if stored_key and stored_key != self.key and self.tickets.exists():
+            raise ValidationError(
+                {"key": _("The key cannot change: requests already carry references with it.")}
+            )
+
+
+class DeskRole(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    TEAM_LEAD = "team_lead", _("Team lead")
+
+
+class DeskMembership(models.Model):
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_memberships"
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=DeskRole.choices, default=DeskRole.AGENT
+    )
+
+    class Meta:
+        verbose_name = _("desk member")
+        verbose_name_plural = _("desk members")
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "user"], name="desks_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.desk.key} ({self.get_role_display()})"
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestType(models.Model):
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="request_types")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("request type")
+        verbose_name_plural = _("request types")
+        ordering = ["desk", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "name"], name="desks_requesttype_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), default=0, help_text=_("Higher is more urgent.")
+    )
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+        ordering = ["-rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    CHOICE = "choice", _("Choice")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+
+
+class CustomField(models.Model):
+    """A desk's own question on its requests, e.g. seed 000's "Retailer"."""
+
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="custom_fields")
+    request_type = models.ForeignKey(
+        RequestType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="custom_fields",
+        help_text=_("Empty: asked on every request of the desk."),
+    )
+    name = models.SlugField(_("name"), max_length=60, help_text=_("Stored key, e.g. retailer."))
+    label = models.CharField(_("label"), max_length=120)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT
+    )
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    is_required = models.BooleanField(_("required"), default=False)
+    is_visible_to_customer = models.BooleanField(_("shown to customers"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["desk", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "name"], name="desks_customfield_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label

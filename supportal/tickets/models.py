@@ -1,0 +1,361 @@
+"""Tickets (customers call them requests) and everything said and done on them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from supportal.tickets.workflow import OPEN_STATUSES, Status, WaitingReason
+
+DETAILS_MAX_LENGTH = 8000
+
+
+class SubmissionMethod(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+
+
+class Ticket(models.Model):
+    desk = models.ForeignKey("desks.Desk", on_delete=models.PROTECT, related_name="tickets")
+    number = models.PositiveIntegerField(_("number"))
+    reference = models.CharField(_("reference"), max_length=24, unique=True)
+    summary = models.CharField(_("summary"), max_length=255)
+    details = models.TextField(
+        _("details"), blank=True, validators=[MaxLengthValidator(DETAILS_MAX_LENGTH)]
+    )
+    product = models.ForeignKey(
+        "desks.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    request_type = models.ForeignKey(
+        "desks.RequestType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("request type"),
+    )
+    priority = models.ForeignKey(
+        "desks.Priority", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    # The requester's company when the ticket was created: "all requests of my company" and
+    # per-company privacy rules query this column, not the requester's current company.
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("company"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.WAITING_FOR_SUPPORT
+    )
+    waiting_reason = models.CharField(
+        _("waiting reason"), max_length=30, choices=WaitingReason.choices, blank=True
+    )
+    waiting_on = models.CharField(_("third party"), max_length=200, blank=True)
+    submission_method = models.CharField(
+        _("submission method"),
+        max_length=10,
+        choices=SubmissionMethod.choices,
+        default=SubmissionMethod.PORTAL,
+    )
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(
+        _("contact e-mail"), blank=True, help_text=_("Receives this request's e-mail.")
+    )
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    updated_at = models.DateTimeField(_("updated"), db_index=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    auto_close_at = models.DateTimeField(_("closes automatically at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "number"], name="tickets_ticket_desk_number"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]),
+                name="tickets_ticket_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["desk", "status", "-updated_at"], name="ticket_desk_status"),
+            models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
+            models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The auto-close sweep reads only what is due: a partial index over resolved rows.
+            models.Index(
+                fields=["auto_close_at"],
+                name="ticket_auto_close_due",
+                condition=Q(status=Status.RESOLVED, auto_close_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.summary}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def notification_email(self) -> str:
+        return self.contact_email or self.requester.email
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    body = models.TextField(_("text"))
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Internal notes are seen by agents only.")
+    )
+    via = models.CharField(
+        _("received via"),
+        max_length=10,
+        choices=SubmissionMethod.choices,
+        default=SubmissionMethod.PORTAL,
+    )
+    created_at = models.DateTimeField(_("created"), db_index=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")]
+
+    def __str__(self) -> str:
+        kind = _("comment") if self.is_public else _("internal note")
+        return f"{self.ticket_id}: {kind}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # A random folder per file: names never collide and are not guessable from the ticket.
+    import uuid
+
+    return f"attachments/{instance.ticket_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=500)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=150, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    is_internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("Attached to an internal note: agents only.")
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Participant(models.Model):
+    """Someone the request is shared with ("shared with" in seed 000)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="tickets_participant_unique")
+        ]
+        indexes = [models.Index(fields=["user", "ticket"], name="participant_user")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.user_id}"
+
+
+class NotificationMute(models.Model):
+    """ "Don't notify me" on one request, for one person (seed 000)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_mutes"
+    )
+    created_at = models.DateTimeField(_("since"))
+
+    class Meta:
+        verbose_name = _("muted request")
+        verbose_name_plural = _("muted requests")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="tickets_mute_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.user_id}"
+
+
+class QuoteState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Quote(models.Model):
+    """A price and a deadline an agent proposes and the customer accepts or declines (seed 004)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="quotes")
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="RON")
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=QuoteState.choices, default=QuoteState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("proposed"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one quote awaits an answer on a ticket at a time.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(state="proposed"),
+                name="tickets_quote_one_proposed",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="tickets_quote_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price} {self.currency}"
+
+
+class Feedback(models.Model):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    message = models.TextField(_("message"), blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("given"))
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="tickets_feedback_rating_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.rating}/5"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    COMMENTED = "commented", _("Commented")
+    ASSIGNED = "assigned", _("Assigned")
+    FIELD_CHANGED = "field_changed", _("Field changed")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    PARTICIPANT_ADDED = "participant_added", _("Participant added")
+    PARTICIPANT_REMOVED = "participant_removed", _("Participant removed")
+    QUOTE_PROPOSED = "quote_proposed", _("Quote proposed")
+    QUOTE_ANSWERED = "quote_answered", _("Quote answered")
+    FEEDBACK_GIVEN = "feedback_given", _("Feedback given")
+    NOTIFICATIONS_CHANGED = "notifications_changed", _("Notifications changed")
+
+
+class Event(models.Model):
+    """One thing that happened to a ticket. Append-only: rows are written, never changed.
+
+    The activity timeline, the notifications and the SLA clocks are derived from these rows.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the system acted."),
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    is_public = models.BooleanField(_("shown to customers"), default=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["ticket", "-created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.kind}"

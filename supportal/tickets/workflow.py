@@ -1,0 +1,191 @@
+"""The ticket state machine, as one table.
+
+Every status change in Supportal is a row of ``TRANSITIONS``: an action, the roles that may take
+it, the statuses it may start from, and where it leads. ``services.ticket_transition`` is the
+only code that applies it; this module holds no ORM code, so the table is tested as a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    WAITING_FOR_SUPPORT = "waiting_for_support", _("Waiting for support")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_FOR_CUSTOMER = "waiting_for_customer", _("Waiting for customer")
+    WAITING_FOR_THIRD_PARTY = "waiting_for_third_party", _("Waiting for third party")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.WAITING_FOR_SUPPORT,
+        Status.IN_PROGRESS,
+        Status.WAITING_FOR_CUSTOMER,
+        Status.WAITING_FOR_THIRD_PARTY,
+    }
+)
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
+# Statuses in which the SLA clocks stand still (the SLA issue reads this).
+PAUSED_STATUSES = frozenset({Status.WAITING_FOR_CUSTOMER, Status.WAITING_FOR_THIRD_PARTY})
+
+
+class Role(StrEnum):
+    """Who acts, relative to the ticket. One person may hold several roles at once."""
+
+    REQUESTER = "requester"
+    PARTICIPANT = "participant"  # named on the ticket, or a colleague allowed to see it
+    AGENT = "agent"  # a member of the ticket's desk
+    ASSIGNEE = "assignee"  # the agent the ticket is assigned to
+    TEAM_LEAD = "team_lead"  # a team lead of the ticket's desk (or an administrator)
+    SYSTEM = "system"  # the worker (auto-close) and inbound e-mail acting for nobody
+
+
+class Action(StrEnum):
+    TAKE = "take"
+    START = "start"
+    REQUEST_INFO = "request_info"
+    CUSTOMER_REPLY = "customer_reply"
+    WAIT_FOR_THIRD_PARTY = "wait_for_third_party"
+    THIRD_PARTY_ANSWERED = "third_party_answered"
+    RESOLVE = "resolve"
+    CUSTOMER_RESOLVE = "customer_resolve"
+    CANCEL = "cancel"
+    CLOSE = "close"
+
+
+class WaitingReason(models.TextChoices):
+    INFORMATION_NEEDED = "information_needed", _("Information needed")
+    PLEASE_TEST = "please_test", _("Please test")
+
+
+# The "to" of a customer reply depends on the ticket: see ``customer_reply_target``.
+CUSTOMER_REPLY_TARGET = "customer_reply_target"
+ANY_OPEN = OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    roles: frozenset[Role]
+    sources: frozenset[Status]
+    target: Status | str | None  # None: the status does not change
+    needs_public_comment: bool = False
+    needs_note: bool = False
+    needs_resolution: bool = False
+
+
+def _t(action, roles, sources, target, **needs) -> Transition:
+    return Transition(action, frozenset(roles), frozenset(sources), target, **needs)
+
+
+_CUSTOMERS = {Role.REQUESTER, Role.PARTICIPANT}
+_SUPPORT = {Role.AGENT, Role.ASSIGNEE, Role.TEAM_LEAD}
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t(Action.TAKE, _SUPPORT, {Status.WAITING_FOR_SUPPORT}, Status.IN_PROGRESS),
+    _t(Action.START, {Role.ASSIGNEE}, {Status.WAITING_FOR_SUPPORT}, Status.IN_PROGRESS),
+    _t(
+        Action.REQUEST_INFO,
+        _SUPPORT,
+        ANY_OPEN - {Status.WAITING_FOR_CUSTOMER},
+        Status.WAITING_FOR_CUSTOMER,
+        needs_public_comment=True,
+    ),
+    _t(
+        Action.CUSTOMER_REPLY,
+        _CUSTOMERS,
+        {Status.WAITING_FOR_CUSTOMER, Status.RESOLVED},
+        CUSTOMER_REPLY_TARGET,
+    ),
+    _t(
+        Action.CUSTOMER_REPLY,
+        _CUSTOMERS,
+        ANY_OPEN - {Status.WAITING_FOR_CUSTOMER},
+        None,
+    ),
+    _t(
+        Action.WAIT_FOR_THIRD_PARTY,
+        _SUPPORT,
+        ANY_OPEN - {Status.WAITING_FOR_THIRD_PARTY},
+        Status.WAITING_FOR_THIRD_PARTY,
+        needs_note=True,
+    ),
+    _t(
+        Action.THIRD_PARTY_ANSWERED,
+        _SUPPORT,
+        {Status.WAITING_FOR_THIRD_PARTY},
+        Status.IN_PROGRESS,
+    ),
+    _t(Action.RESOLVE, _SUPPORT, ANY_OPEN, Status.RESOLVED, needs_resolution=True),
+    _t(Action.CUSTOMER_RESOLVE, {Role.REQUESTER}, ANY_OPEN, Status.RESOLVED),
+    _t(Action.CANCEL, {Role.REQUESTER} | _SUPPORT, ANY_OPEN, Status.CANCELLED),
+    _t(Action.CLOSE, _SUPPORT | {Role.SYSTEM}, {Status.RESOLVED}, Status.CLOSED),
+)
+
+
+def find_transition(action: Action, status: Status) -> Transition | None:
+    """The row for this action from this status, whoever acts; None if there is none."""
+    for transition in TRANSITIONS:
+        if transition.action == action and status in transition.sources:
+            return transition
+    return None
+
+
+def is_allowed(action: Action, status: Status, roles: frozenset[Role] | set[Role]) -> bool:
+    transition = find_transition(action, status)
+    return transition is not None and bool(transition.roles & set(roles))
+
+
+def allowed_actions(status: Status, roles: frozenset[Role] | set[Role]) -> list[Action]:
+    """Actions these roles may take now, in table order, each once (for the buttons)."""
+    seen: list[Action] = []
+    for transition in TRANSITIONS:
+        if (
+            status in transition.sources
+            and transition.roles & set(roles)
+            and transition.action not in seen
+        ):
+            seen.append(transition.action)
+    return seen
+
+
+def customer_reply_target(
+    status: Status, *, has_assignee: bool, goes_to_in_progress_when_assigned: bool
+) -> Status:
+    """Where a customer's answer leads from Waiting for customer or Resolved.
+
+    The seed guides say the ticket "becomes In progress"; the seed screenshot shows Waiting for
+    support first. A desk setting chooses; a reopened Resolved ticket always waits for support.
+    """
+    if (
+        status == Status.WAITING_FOR_CUSTOMER
+        and has_assignee
+        and goes_to_in_progress_when_assigned
+    ):
+        return Status.IN_PROGRESS
+    return Status.WAITING_FOR_SUPPORT
+
+
+def can_customer_comment(status: Status) -> bool:
+    return status not in FINAL_STATUSES
+
+
+def can_give_feedback(status: Status) -> bool:
+    return status in {Status.RESOLVED, Status.CLOSED}
+
+
+def can_assign(roles: frozenset[Role] | set[Role], *, to_self: bool, status: Status) -> bool:
+    """Team leads assign anyone; an agent of the desk assigns only themself; open tickets only."""
+    if status not in OPEN_STATUSES:
+        return False
+    if Role.TEAM_LEAD in roles:
+        return True
+    return to_self and bool({Role.AGENT, Role.ASSIGNEE} & set(roles))
