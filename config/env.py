@@ -31,7 +31,9 @@ class Env:
             try:
                 return Path(file_name).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_name!r}: {exc}") from exc
+                raise ImproperlyConfigured(
+                    f"{name}_FILE: cannot read {file_name!r}: {exc}"
+                ) from exc
         return self.environ.get(name)
 
     def str(self, name: str, default: str = "") -> str:
@@ -76,7 +78,7 @@ class Env:
 
 
 def parse_database_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]:
-    """Turn ``sqlite:///relative.db``, ``sqlite:////abs.db`` or ``postgres://...`` into DATABASES."""
+    """Turn ``sqlite:///rel.db``, ``sqlite:////abs.db`` or ``postgres://...`` into DATABASES."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "supportal.tickets",
     "supportal.mail",
     "supportal.sla",
+    "supportal.search",
     "supportal.portal",
     "supportal.workspace",
 ]

@@ -30,7 +30,9 @@ class Desk(TimeStampedModel):
         max_length=10,
         unique=True,
         validators=[desk_key_validator],
-        help_text=_("Prefix of request references (HELP-161). Cannot change once a request exists."),
+        help_text=_(
+            "Prefix of request references (HELP-161). Cannot change once a request exists."
+        ),
     )
     email_address = models.EmailField(
         _("mailbox address"), blank=True, help_text=_("Mail to this address becomes requests.")

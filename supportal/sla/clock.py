@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -135,7 +136,7 @@ def _normalised_week(
         for period in ordered:
             if not isinstance(period, WorkingPeriod):
                 raise TypeError(f"expected WorkingPeriod, got {period!r}")
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if earlier.ends_at_midnight or later.start < earlier.end:
                 raise ValueError(f"working periods overlap on weekday {weekday}")
         if ordered:
@@ -156,12 +157,16 @@ def public_holidays(
     return frozenset(table.keys())
 
 
-def add_business_time(calendar: BusinessCalendar, start_at: datetime, duration: timedelta) -> datetime:
+def add_business_time(
+    calendar: BusinessCalendar, start_at: datetime, duration: timedelta
+) -> datetime:
     """The instant (UTC) at which ``duration`` of working time has elapsed since ``start_at``.
 
     Outside working time the clock starts at the next working instant. A zero duration returns
-    the same instant as ``start_at``, even outside working time. When the duration runs out
-    exactly at the end of a period, the end of that period is returned, not the start of the next.
+    the same instant as ``start_at``, even outside working time; a negative one raises
+    ValueError. When the duration runs out exactly at the end of a period, the end of that
+    period is returned, not the start of the next. Raises ValueError for a calendar with no
+    working periods that is not always open.
     """
     start = _as_utc(start_at, "start_at")
     if duration < ZERO:
@@ -264,10 +269,12 @@ def _day_intervals(calendar: BusinessCalendar, day: date) -> list[tuple[datetime
 def _wall_to_instant(zone: ZoneInfo, day: date, wall: time) -> datetime:
     """The first instant at which the local clock shows ``wall`` on ``day``, or has passed it.
 
-    A repeated wall time (fall-back) maps to its first occurrence (fold=0), so the repeated hour
-    is counted inside a period that spans it. A skipped wall time (spring-forward) maps to the
-    transition itself, where the clock jumps past it: a period starting or ending in the gap
-    keeps only its existing part, and one lying wholly inside the gap is empty.
+    A repeated wall time (fall-back) maps to its first occurrence (fold=0): a period spanning the
+    repeated hour counts it twice, one ending inside it ends at the first pass. A skipped wall
+    time (spring-forward) maps to the transition itself, where the clock jumps past it: a period
+    starting or ending in the gap keeps only its existing part, one wholly inside it is empty.
+    PEP 495's own reading of a skipped time (fold=0 applies the old offset) would instead start
+    such a period after the jump plus the gap's length, losing working time that exists.
     """
     naive = datetime.combine(day, wall)
     instant = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)

@@ -165,11 +165,7 @@ def customer_reply_target(
     The seed guides say the ticket "becomes In progress"; the seed screenshot shows Waiting for
     support first. A desk setting chooses; a reopened Resolved ticket always waits for support.
     """
-    if (
-        status == Status.WAITING_FOR_CUSTOMER
-        and has_assignee
-        and goes_to_in_progress_when_assigned
-    ):
+    if status == Status.WAITING_FOR_CUSTOMER and has_assignee and goes_to_in_progress_when_assigned:
         return Status.IN_PROGRESS
     return Status.WAITING_FOR_SUPPORT
 

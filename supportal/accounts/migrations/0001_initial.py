@@ -3,128 +3,314 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import supportal.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
+import supportal.accounts.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('starts_on', models.DateField(blank=True, null=True, verbose_name='starts on')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='ends on')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("starts_on", models.DateField(blank=True, null=True, verbose_name="starts on")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="ends on")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'contract',
-                'verbose_name_plural': 'contracts',
-                'ordering': ['organization__name', 'name'],
+                "verbose_name": "contract",
+                "verbose_name_plural": "contracts",
+                "ordering": ["organization__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('registration_number', models.CharField(blank=True, help_text='CUI / IČO', max_length=40, verbose_name='registration number')),
-                ('shares_requests', models.BooleanField(default=False, help_text='For requests without a product; per-product settings override it.', verbose_name="colleagues see each other's requests")),
-                ('shares_attachments', models.BooleanField(default=False, help_text="Off: a customer's attachment is seen by its uploader and the support team.", verbose_name="colleagues see each other's attachments")),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "registration_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="CUI / IČO",
+                        max_length=40,
+                        verbose_name="registration number",
+                    ),
+                ),
+                (
+                    "shares_requests",
+                    models.BooleanField(
+                        default=False,
+                        help_text="For requests without a product; per-product settings override it.",
+                        verbose_name="colleagues see each other's requests",
+                    ),
+                ),
+                (
+                    "shares_attachments",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Off: a customer's attachment is seen by its uploader and the support team.",
+                        verbose_name="colleagues see each other's attachments",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'company',
-                'verbose_name_plural': 'companies',
-                'ordering': ['name'],
+                "verbose_name": "company",
+                "verbose_name_plural": "companies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationDomain',
+            name="OrganizationDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253, unique=True, validators=[django.core.validators.RegexValidator('^(?!-)[a-z0-9-]{1,63}(?<!-)(\\.(?!-)[a-z0-9-]{1,63}(?<!-))+$', 'Enter a domain such as example.com, in lower case.')], verbose_name='domain')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "domain",
+                    models.CharField(
+                        max_length=253,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^(?!-)[a-z0-9-]{1,63}(?<!-)(\\.(?!-)[a-z0-9-]{1,63}(?<!-))+$",
+                                "Enter a domain such as example.com, in lower case.",
+                            )
+                        ],
+                        verbose_name="domain",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'e-mail domain',
-                'verbose_name_plural': 'e-mail domains',
-                'ordering': ['domain'],
+                "verbose_name": "e-mail domain",
+                "verbose_name_plural": "e-mail domains",
+                "ordering": ["domain"],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationProduct',
+            name="OrganizationProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shares_requests', models.BooleanField(default=False, verbose_name="colleagues see each other's requests")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "shares_requests",
+                    models.BooleanField(
+                        default=False, verbose_name="colleagues see each other's requests"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'company product',
-                'verbose_name_plural': 'company products',
+                "verbose_name": "company product",
+                "verbose_name_plural": "company products",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='e-mail address')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('language', models.CharField(blank=True, choices=[('', "Browser's language"), ('en', 'English'), ('ro', 'Romanian'), ('cs', 'Czech')], default='', max_length=8, verbose_name='language')),
-                ('is_customer_admin', models.BooleanField(default=False, help_text="Manages the company's contact persons and sees all its requests.", verbose_name='customer admin')),
-                ('is_agent', models.BooleanField(default=False, help_text='Agents work the desks they are members of.', verbose_name='support team member')),
-                ('is_staff', models.BooleanField(default=False, help_text='May log in to the administration site.', verbose_name='administration site access')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('has_email_notifications', models.BooleanField(default=True, help_text='Off stops status and comment e-mails; requests for information and resolutions still arrive.', verbose_name='e-mail notifications')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="e-mail address"),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Browser's language"),
+                            ("en", "English"),
+                            ("ro", "Romanian"),
+                            ("cs", "Czech"),
+                        ],
+                        default="",
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "is_customer_admin",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Manages the company's contact persons and sees all its requests.",
+                        verbose_name="customer admin",
+                    ),
+                ),
+                (
+                    "is_agent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Agents work the desks they are members of.",
+                        verbose_name="support team member",
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="May log in to the administration site.",
+                        verbose_name="administration site access",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "has_email_notifications",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off stops status and comment e-mails; requests for information and resolutions still arrive.",
+                        verbose_name="e-mail notifications",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="joined"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'ordering': ['email'],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "ordering": ["email"],
             },
             managers=[
-                ('objects', supportal.accounts.models.UserManager()),
+                ("objects", supportal.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('first_name', models.CharField(max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(max_length=150, verbose_name='surname')),
-                ('gender', models.CharField(blank=True, choices=[('', 'Unspecified'), ('f', 'Female'), ('m', 'Male'), ('o', 'Other')], default='', max_length=1, verbose_name='gender')),
-                ('title', models.CharField(blank=True, max_length=60, verbose_name='title')),
-                ('mobile', models.CharField(blank=True, max_length=40, verbose_name='mobile')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('function', models.CharField(blank=True, max_length=120, verbose_name='function')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contact', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("first_name", models.CharField(max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(max_length=150, verbose_name="surname")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Unspecified"),
+                            ("f", "Female"),
+                            ("m", "Male"),
+                            ("o", "Other"),
+                        ],
+                        default="",
+                        max_length=1,
+                        verbose_name="gender",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=60, verbose_name="title")),
+                ("mobile", models.CharField(blank=True, max_length=40, verbose_name="mobile")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("function", models.CharField(blank=True, max_length=120, verbose_name="function")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contact",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact person',
-                'verbose_name_plural': 'contact persons',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name": "contact person",
+                "verbose_name_plural": "contact persons",
+                "ordering": ["last_name", "first_name"],
             },
         ),
     ]

@@ -5,66 +5,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('desks', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("desks", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='priorities',
-            field=models.ManyToManyField(blank=True, related_name='contracts', to='desks.priority', verbose_name='priorities'),
+            model_name="contract",
+            name="priorities",
+            field=models.ManyToManyField(
+                blank=True, related_name="contracts", to="desks.priority", verbose_name="priorities"
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='product',
-            field=models.ForeignKey(blank=True, help_text='Empty: the contract covers every product.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='desks.product'),
+            model_name="contract",
+            name="product",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty: the contract covers every product.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contracts",
+                to="desks.product",
+            ),
         ),
         migrations.AddField(
-            model_name='contract',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contracts', to='accounts.organization'),
+            model_name="contract",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contracts",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='accounts.organization'),
+            model_name="contact",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contacts",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='accounts.organization', verbose_name='company'),
+            model_name="user",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="users",
+                to="accounts.organization",
+                verbose_name="company",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationdomain',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='accounts.organization'),
+            model_name="organizationdomain",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="domains",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationproduct',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='product_links', to='accounts.organization'),
+            model_name="organizationproduct",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="product_links",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='organizationproduct',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organization_links', to='desks.product'),
+            model_name="organizationproduct",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="organization_links",
+                to="desks.product",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='products',
-            field=models.ManyToManyField(blank=True, related_name='organizations', through='accounts.OrganizationProduct', to='desks.product', verbose_name='products'),
+            model_name="organization",
+            name="products",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="organizations",
+                through="accounts.OrganizationProduct",
+                to="desks.product",
+                verbose_name="products",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organizationproduct',
-            constraint=models.UniqueConstraint(fields=('organization', 'product'), name='accounts_orgproduct_unique'),
+            model_name="organizationproduct",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "product"), name="accounts_orgproduct_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['registration_number'], name='accounts_or_registr_24389a_idx'),
+            model_name="organization",
+            index=models.Index(
+                fields=["registration_number"], name="accounts_or_registr_24389a_idx"
+            ),
         ),
     ]

@@ -4,24 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Lease',
+            name="Lease",
             fields=[
-                ('name', models.CharField(max_length=100, primary_key=True, serialize=False, verbose_name='name')),
-                ('holder', models.CharField(max_length=100, verbose_name='holder')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('last_run_at', models.DateTimeField(blank=True, null=True, verbose_name='last run at')),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=100, primary_key=True, serialize=False, verbose_name="name"
+                    ),
+                ),
+                ("holder", models.CharField(max_length=100, verbose_name="holder")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "last_run_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last run at"),
+                ),
             ],
             options={
-                'verbose_name': 'lease',
-                'verbose_name_plural': 'leases',
+                "verbose_name": "lease",
+                "verbose_name_plural": "leases",
             },
         ),
     ]

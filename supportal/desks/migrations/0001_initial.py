@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,112 +15,294 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Priority',
+            name="Priority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
-                ('rank', models.PositiveSmallIntegerField(default=0, help_text='Higher is more urgent.', verbose_name='rank')),
-                ('is_default', models.BooleanField(default=False, verbose_name='default')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True, verbose_name="name")),
+                (
+                    "rank",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Higher is more urgent.", verbose_name="rank"
+                    ),
+                ),
+                ("is_default", models.BooleanField(default=False, verbose_name="default")),
             ],
             options={
-                'verbose_name': 'priority',
-                'verbose_name_plural': 'priorities',
-                'ordering': ['-rank'],
+                "verbose_name": "priority",
+                "verbose_name_plural": "priorities",
+                "ordering": ["-rank"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
-                'ordering': ['name'],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Desk',
+            name="Desk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('key', models.CharField(help_text='Prefix of request references (HELP-161). Cannot change once a request exists.', max_length=10, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9]{1,9}$', 'A key is 2 to 10 capital letters or digits, starting with a letter (e.g. HELP).')], verbose_name='key')),
-                ('email_address', models.EmailField(blank=True, help_text='Mail to this address becomes requests.', max_length=254, verbose_name='mailbox address')),
-                ('summary_max_length', models.PositiveSmallIntegerField(default=120, validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(255)], verbose_name='summary length limit')),
-                ('auto_close_days', models.PositiveSmallIntegerField(default=7, help_text='0 closes a request as soon as it is resolved.', verbose_name='close resolved requests after (days)')),
-                ('customer_reply_status', models.CharField(choices=[('waiting_for_support', 'Waiting for support'), ('in_progress', 'In progress, when the ticket has an assignee')], default='waiting_for_support', max_length=30, verbose_name="status after a customer's answer")),
-                ('notify_agents_of_new_tickets', models.BooleanField(default=True, verbose_name="tell the desk's agents of new requests")),
-                ('last_ticket_number', models.PositiveIntegerField(default=0, editable=False, verbose_name='last request number')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('products', models.ManyToManyField(blank=True, related_name='desks', to='desks.product', verbose_name='products')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Prefix of request references (HELP-161). Cannot change once a request exists.",
+                        max_length=10,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9]{1,9}$",
+                                "A key is 2 to 10 capital letters or digits, starting with a letter (e.g. HELP).",
+                            )
+                        ],
+                        verbose_name="key",
+                    ),
+                ),
+                (
+                    "email_address",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Mail to this address becomes requests.",
+                        max_length=254,
+                        verbose_name="mailbox address",
+                    ),
+                ),
+                (
+                    "summary_max_length",
+                    models.PositiveSmallIntegerField(
+                        default=120,
+                        validators=[
+                            django.core.validators.MinValueValidator(10),
+                            django.core.validators.MaxValueValidator(255),
+                        ],
+                        verbose_name="summary length limit",
+                    ),
+                ),
+                (
+                    "auto_close_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="0 closes a request as soon as it is resolved.",
+                        verbose_name="close resolved requests after (days)",
+                    ),
+                ),
+                (
+                    "customer_reply_status",
+                    models.CharField(
+                        choices=[
+                            ("waiting_for_support", "Waiting for support"),
+                            ("in_progress", "In progress, when the ticket has an assignee"),
+                        ],
+                        default="waiting_for_support",
+                        max_length=30,
+                        verbose_name="status after a customer's answer",
+                    ),
+                ),
+                (
+                    "notify_agents_of_new_tickets",
+                    models.BooleanField(
+                        default=True, verbose_name="tell the desk's agents of new requests"
+                    ),
+                ),
+                (
+                    "last_ticket_number",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="last request number"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "products",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="desks",
+                        to="desks.product",
+                        verbose_name="products",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'desk',
-                'verbose_name_plural': 'desks',
-                'ordering': ['name'],
+                "verbose_name": "desk",
+                "verbose_name_plural": "desks",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RequestType',
+            name="RequestType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('desk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='request_types', to='desks.desk')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "desk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="request_types",
+                        to="desks.desk",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request type',
-                'verbose_name_plural': 'request types',
-                'ordering': ['desk', 'position', 'name'],
+                "verbose_name": "request type",
+                "verbose_name_plural": "request types",
+                "ordering": ["desk", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CustomField',
+            name="CustomField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text='Stored key, e.g. retailer.', max_length=60, verbose_name='name')),
-                ('label', models.CharField(max_length=120, verbose_name='label')),
-                ('kind', models.CharField(choices=[('text', 'Text'), ('choice', 'Choice'), ('number', 'Number'), ('date', 'Date')], default='text', max_length=10, verbose_name='kind')),
-                ('choices', models.JSONField(blank=True, default=list, verbose_name='choices')),
-                ('is_required', models.BooleanField(default=False, verbose_name='required')),
-                ('is_visible_to_customer', models.BooleanField(default=True, verbose_name='shown to customers')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('desk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custom_fields', to='desks.desk')),
-                ('request_type', models.ForeignKey(blank=True, help_text='Empty: asked on every request of the desk.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='custom_fields', to='desks.requesttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.SlugField(
+                        help_text="Stored key, e.g. retailer.", max_length=60, verbose_name="name"
+                    ),
+                ),
+                ("label", models.CharField(max_length=120, verbose_name="label")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("text", "Text"),
+                            ("choice", "Choice"),
+                            ("number", "Number"),
+                            ("date", "Date"),
+                        ],
+                        default="text",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("choices", models.JSONField(blank=True, default=list, verbose_name="choices")),
+                ("is_required", models.BooleanField(default=False, verbose_name="required")),
+                (
+                    "is_visible_to_customer",
+                    models.BooleanField(default=True, verbose_name="shown to customers"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "desk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custom_fields",
+                        to="desks.desk",
+                    ),
+                ),
+                (
+                    "request_type",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: asked on every request of the desk.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custom_fields",
+                        to="desks.requesttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'custom field',
-                'verbose_name_plural': 'custom fields',
-                'ordering': ['desk', 'position', 'name'],
+                "verbose_name": "custom field",
+                "verbose_name_plural": "custom fields",
+                "ordering": ["desk", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='DeskMembership',
+            name="DeskMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('agent', 'Agent'), ('team_lead', 'Team lead')], default='agent', max_length=20, verbose_name='role')),
-                ('desk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='desks.desk')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='desk_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("agent", "Agent"), ("team_lead", "Team lead")],
+                        default="agent",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "desk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="desks.desk",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="desk_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'desk member',
-                'verbose_name_plural': 'desk members',
-                'constraints': [models.UniqueConstraint(fields=('desk', 'user'), name='desks_membership_unique')],
+                "verbose_name": "desk member",
+                "verbose_name_plural": "desk members",
+                "constraints": [
+                    models.UniqueConstraint(fields=("desk", "user"), name="desks_membership_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='requesttype',
-            constraint=models.UniqueConstraint(fields=('desk', 'name'), name='desks_requesttype_unique'),
+            model_name="requesttype",
+            constraint=models.UniqueConstraint(
+                fields=("desk", "name"), name="desks_requesttype_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customfield',
-            constraint=models.UniqueConstraint(fields=('desk', 'name'), name='desks_customfield_unique'),
+            model_name="customfield",
+            constraint=models.UniqueConstraint(
+                fields=("desk", "name"), name="desks_customfield_unique"
+            ),
         ),
     ]

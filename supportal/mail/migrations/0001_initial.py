@@ -5,43 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tickets', '0001_initial'),
+        ("tickets", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.JSONField(default=list, verbose_name='to')),
-                ('cc', models.JSONField(blank=True, default=list, verbose_name='cc')),
-                ('from_email', models.CharField(max_length=320, verbose_name='from')),
-                ('reply_to', models.CharField(blank=True, max_length=320, verbose_name='reply to')),
-                ('subject', models.CharField(max_length=998, verbose_name='subject')),
-                ('body_text', models.TextField(verbose_name='text')),
-                ('body_html', models.TextField(blank=True, verbose_name='HTML')),
-                ('message_id', models.CharField(max_length=255, unique=True, verbose_name='Message-ID')),
-                ('headers', models.JSONField(blank=True, default=dict, verbose_name='other headers')),
-                ('template', models.CharField(blank=True, max_length=100, verbose_name='template')),
-                ('language', models.CharField(blank=True, max_length=8, verbose_name='language')),
-                ('state', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sent', 'Sent'), ('failed', 'Failed for good'), ('held', 'Held')], default='pending', max_length=10, verbose_name='state')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt')),
-                ('claim_token', models.CharField(blank=True, editable=False, max_length=64)),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbound_emails', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.JSONField(default=list, verbose_name="to")),
+                ("cc", models.JSONField(blank=True, default=list, verbose_name="cc")),
+                ("from_email", models.CharField(max_length=320, verbose_name="from")),
+                ("reply_to", models.CharField(blank=True, max_length=320, verbose_name="reply to")),
+                ("subject", models.CharField(max_length=998, verbose_name="subject")),
+                ("body_text", models.TextField(verbose_name="text")),
+                ("body_html", models.TextField(blank=True, verbose_name="HTML")),
+                (
+                    "message_id",
+                    models.CharField(max_length=255, unique=True, verbose_name="Message-ID"),
+                ),
+                (
+                    "headers",
+                    models.JSONField(blank=True, default=dict, verbose_name="other headers"),
+                ),
+                ("template", models.CharField(blank=True, max_length=100, verbose_name="template")),
+                ("language", models.CharField(blank=True, max_length=8, verbose_name="language")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed for good"),
+                            ("held", "Held"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt")),
+                ("claim_token", models.CharField(blank=True, editable=False, max_length=64)),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="outbound_emails",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing e-mail',
-                'verbose_name_plural': 'outgoing e-mails',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(condition=models.Q(('state', 'pending')), fields=['next_attempt_at'], name='outbound_due'), models.Index(fields=['claim_token'], name='outbound_claim')],
+                "verbose_name": "outgoing e-mail",
+                "verbose_name_plural": "outgoing e-mails",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "pending")),
+                        fields=["next_attempt_at"],
+                        name="outbound_due",
+                    ),
+                    models.Index(fields=["claim_token"], name="outbound_claim"),
+                ],
             },
         ),
     ]

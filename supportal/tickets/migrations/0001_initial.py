@@ -2,237 +2,674 @@
 
 import django.core.validators
 import django.db.models.deletion
-import supportal.tickets.models
 from django.conf import settings
 from django.db import migrations, models
 
+import supportal.tickets.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('desks', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("desks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='text')),
-                ('is_public', models.BooleanField(default=True, help_text='Internal notes are seen by agents only.', verbose_name='public')),
-                ('via', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API')], default='portal', max_length=10, verbose_name='received via')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='created')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='comments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="text")),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Internal notes are seen by agents only.",
+                        verbose_name="public",
+                    ),
+                ),
+                (
+                    "via",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                        ],
+                        default="portal",
+                        max_length=10,
+                        verbose_name="received via",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="created")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'comment',
-                'verbose_name_plural': 'comments',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "comment",
+                "verbose_name_plural": "comments",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('reference', models.CharField(max_length=24, unique=True, verbose_name='reference')),
-                ('summary', models.CharField(max_length=255, verbose_name='summary')),
-                ('details', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(8000)], verbose_name='details')),
-                ('status', models.CharField(choices=[('waiting_for_support', 'Waiting for support'), ('in_progress', 'In progress'), ('waiting_for_customer', 'Waiting for customer'), ('waiting_for_third_party', 'Waiting for third party'), ('resolved', 'Resolved'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='waiting_for_support', max_length=30, verbose_name='status')),
-                ('waiting_reason', models.CharField(blank=True, choices=[('information_needed', 'Information needed'), ('please_test', 'Please test')], max_length=30, verbose_name='waiting reason')),
-                ('waiting_on', models.CharField(blank=True, max_length=200, verbose_name='third party')),
-                ('submission_method', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API')], default='portal', max_length=10, verbose_name='submission method')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('contact_email', models.EmailField(blank=True, help_text="Receives this request's e-mail.", max_length=254, verbose_name='contact e-mail')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='custom fields')),
-                ('resolution', models.TextField(blank=True, verbose_name='resolution')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(db_index=True, verbose_name='updated')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('auto_close_at', models.DateTimeField(blank=True, null=True, verbose_name='closes automatically at')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('desk', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='desks.desk')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='accounts.organization', verbose_name='company')),
-                ('priority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='desks.priority')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='desks.product')),
-                ('request_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='desks.requesttype', verbose_name='request type')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requested_tickets', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                (
+                    "reference",
+                    models.CharField(max_length=24, unique=True, verbose_name="reference"),
+                ),
+                ("summary", models.CharField(max_length=255, verbose_name="summary")),
+                (
+                    "details",
+                    models.TextField(
+                        blank=True,
+                        validators=[django.core.validators.MaxLengthValidator(8000)],
+                        verbose_name="details",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting_for_support", "Waiting for support"),
+                            ("in_progress", "In progress"),
+                            ("waiting_for_customer", "Waiting for customer"),
+                            ("waiting_for_third_party", "Waiting for third party"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="waiting_for_support",
+                        max_length=30,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "waiting_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("information_needed", "Information needed"),
+                            ("please_test", "Please test"),
+                        ],
+                        max_length=30,
+                        verbose_name="waiting reason",
+                    ),
+                ),
+                (
+                    "waiting_on",
+                    models.CharField(blank=True, max_length=200, verbose_name="third party"),
+                ),
+                (
+                    "submission_method",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                        ],
+                        default="portal",
+                        max_length=10,
+                        verbose_name="submission method",
+                    ),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="contact phone"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Receives this request's e-mail.",
+                        max_length=254,
+                        verbose_name="contact e-mail",
+                    ),
+                ),
+                (
+                    "custom_fields",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom fields"),
+                ),
+                ("resolution", models.TextField(blank=True, verbose_name="resolution")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(db_index=True, verbose_name="updated")),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "auto_close_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="closes automatically at"
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "desk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="desks.desk",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="accounts.organization",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="desks.priority",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="desks.product",
+                    ),
+                ),
+                (
+                    "request_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="desks.requesttype",
+                        verbose_name="request type",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requested_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request',
-                'verbose_name_plural': 'requests',
-                'ordering': ['-created_at'],
+                "verbose_name": "request",
+                "verbose_name_plural": "requests",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Quote',
+            name="Quote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='price')),
-                ('currency', models.CharField(default='RON', max_length=3, verbose_name='currency')),
-                ('deadline', models.DateField(blank=True, null=True, verbose_name='deadline')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('state', models.CharField(choices=[('proposed', 'Proposed'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='proposed', max_length=10, verbose_name='state')),
-                ('created_at', models.DateTimeField(verbose_name='proposed')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotes', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(decimal_places=2, max_digits=12, verbose_name="price"),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="RON", max_length=3, verbose_name="currency"),
+                ),
+                ("deadline", models.DateField(blank=True, null=True, verbose_name="deadline")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="proposed")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered"),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quotes",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quote',
-                'verbose_name_plural': 'quotes',
-                'ordering': ['-created_at'],
+                "verbose_name": "quote",
+                "verbose_name_plural": "quotes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(verbose_name='added')),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="added")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participant',
-                'verbose_name_plural': 'participants',
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants",
             },
         ),
         migrations.CreateModel(
-            name='NotificationMute',
+            name="NotificationMute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(verbose_name='since')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ticket_mutes', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mutes', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="since")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ticket_mutes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mutes",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'muted request',
-                'verbose_name_plural': 'muted requests',
+                "verbose_name": "muted request",
+                "verbose_name_plural": "muted requests",
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='rating')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('created_at', models.DateTimeField(verbose_name='given')),
-                ('given_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="rating",
+                    ),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("created_at", models.DateTimeField(verbose_name="given")),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback',
-                'verbose_name_plural': 'feedback',
+                "verbose_name": "feedback",
+                "verbose_name_plural": "feedback",
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('status_changed', 'Status changed'), ('commented', 'Commented'), ('assigned', 'Assigned'), ('field_changed', 'Field changed'), ('attachment_added', 'Attachment added'), ('participant_added', 'Participant added'), ('participant_removed', 'Participant removed'), ('quote_proposed', 'Quote proposed'), ('quote_answered', 'Quote answered'), ('feedback_given', 'Feedback given'), ('notifications_changed', 'Notifications changed')], max_length=30, verbose_name='kind')),
-                ('is_public', models.BooleanField(default=True, verbose_name='shown to customers')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='data')),
-                ('created_at', models.DateTimeField(verbose_name='at')),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty: the system acted.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='tickets.comment')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("status_changed", "Status changed"),
+                            ("commented", "Commented"),
+                            ("assigned", "Assigned"),
+                            ("field_changed", "Field changed"),
+                            ("attachment_added", "Attachment added"),
+                            ("participant_added", "Participant added"),
+                            ("participant_removed", "Participant removed"),
+                            ("quote_proposed", "Quote proposed"),
+                            ("quote_answered", "Quote answered"),
+                            ("feedback_given", "Feedback given"),
+                            ("notifications_changed", "Notifications changed"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_public", models.BooleanField(default=True, verbose_name="shown to customers")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="data")),
+                ("created_at", models.DateTimeField(verbose_name="at")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the system acted.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="tickets.comment",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='comment',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='tickets.ticket'),
+            model_name="comment",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="comments",
+                to="tickets.ticket",
+            ),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=500, upload_to=supportal.tickets.models.attachment_path, verbose_name='file')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('content_type', models.CharField(blank=True, max_length=150, verbose_name='content type')),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='size')),
-                ('is_internal', models.BooleanField(default=False, help_text='Attached to an internal note: agents only.', verbose_name='internal')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to=settings.AUTH_USER_MODEL)),
-                ('comment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.comment')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=500,
+                        upload_to=supportal.tickets.models.attachment_path,
+                        verbose_name="file",
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
+                (
+                    "content_type",
+                    models.CharField(blank=True, max_length=150, verbose_name="content type"),
+                ),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="size")),
+                (
+                    "is_internal",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Attached to an internal note: agents only.",
+                        verbose_name="internal",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.comment",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['desk', 'status', '-updated_at'], name='ticket_desk_status'),
+            model_name="ticket",
+            index=models.Index(fields=["desk", "status", "-updated_at"], name="ticket_desk_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['requester', '-updated_at'], name='ticket_requester'),
+            model_name="ticket",
+            index=models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['organization', '-updated_at'], name='ticket_organization'),
+            model_name="ticket",
+            index=models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status'], name='ticket_assignee_status'),
+            model_name="ticket",
+            index=models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('auto_close_at__isnull', False), ('status', 'resolved')), fields=['auto_close_at'], name='ticket_auto_close_due'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("auto_close_at__isnull", False), ("status", "resolved")),
+                fields=["auto_close_at"],
+                name="ticket_auto_close_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.UniqueConstraint(fields=('desk', 'number'), name='tickets_ticket_desk_number'),
+            model_name="ticket",
+            constraint=models.UniqueConstraint(
+                fields=("desk", "number"), name="tickets_ticket_desk_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['waiting_for_support', 'in_progress', 'waiting_for_customer', 'waiting_for_third_party', 'resolved', 'closed', 'cancelled'])), name='tickets_ticket_status_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "waiting_for_support",
+                            "in_progress",
+                            "waiting_for_customer",
+                            "waiting_for_third_party",
+                            "resolved",
+                            "closed",
+                            "cancelled",
+                        ],
+                    )
+                ),
+                name="tickets_ticket_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'proposed')), fields=('ticket',), name='tickets_quote_one_proposed'),
+            model_name="quote",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "proposed")),
+                fields=("ticket",),
+                name="tickets_quote_one_proposed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='tickets_quote_price_gte_0'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gte", 0)), name="tickets_quote_price_gte_0"
+            ),
         ),
         migrations.AddIndex(
-            model_name='participant',
-            index=models.Index(fields=['user', 'ticket'], name='participant_user'),
+            model_name="participant",
+            index=models.Index(fields=["user", "ticket"], name="participant_user"),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(fields=('ticket', 'user'), name='tickets_participant_unique'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                fields=("ticket", "user"), name="tickets_participant_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationmute',
-            constraint=models.UniqueConstraint(fields=('ticket', 'user'), name='tickets_mute_unique'),
+            model_name="notificationmute",
+            constraint=models.UniqueConstraint(
+                fields=("ticket", "user"), name="tickets_mute_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='tickets_feedback_rating_1_5'),
+            model_name="feedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                name="tickets_feedback_rating_1_5",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['ticket', '-created_at'], name='event_ticket_created'),
+            model_name="event",
+            index=models.Index(fields=["ticket", "-created_at"], name="event_ticket_created"),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['ticket', 'created_at'], name='comment_ticket_created'),
+            model_name="comment",
+            index=models.Index(fields=["ticket", "created_at"], name="comment_ticket_created"),
         ),
     ]

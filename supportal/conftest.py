@@ -1,0 +1,98 @@
+"""The shared cast every test uses (STYLE.md): two desks with their agents and a team lead,
+two customer companies with customers and a customer admin, an outsider and an administrator.
+
+    desk HELP: agent_help (agent), lead_help (team lead)    desk DEV: agent_dev (agent)
+    company Cristina SRL: cristina (requester), colleague, cristina_admin (customer admin)
+    company Other SA: other_customer                          outsider: no company
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from supportal.accounts.models import Organization, User
+from supportal.desks.models import Desk, DeskMembership, DeskRole, Priority, Product, RequestType
+from supportal.tickets import services
+from supportal.tickets.models import Ticket
+
+
+@dataclass
+class Cast:
+    help_desk: Desk
+    dev_desk: Desk
+    product: Product
+    question: RequestType
+    bug: RequestType
+    high: Priority
+    normal: Priority
+    cristina_srl: Organization
+    other_sa: Organization
+    admin: User
+    agent_help: User
+    lead_help: User
+    agent_dev: User
+    cristina: User
+    colleague: User
+    cristina_admin: User
+    other_customer: User
+    outsider: User
+
+    def ticket(self, requester: User | None = None, desk: Desk | None = None, **fields) -> Ticket:
+        """A new ticket, created through the service as the requester would."""
+        requester = requester or self.cristina
+        fields.setdefault("summary", "Parola blocată")
+        fields.setdefault("details", "Am parola blocata, rog deblocare")
+        return services.ticket_create(
+            desk=desk or self.help_desk,
+            requester=requester,
+            actor=fields.pop("actor", requester),
+            **fields,
+        )
+
+
+def _user(email: str, first: str, last: str, **fields) -> User:
+    return User.objects.create_user(
+        email, password="parola123", first_name=first, last_name=last, **fields
+    )
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    help_desk = Desk.objects.create(name="Helpdesk", key="HELP", email_address="support@localhost")
+    dev_desk = Desk.objects.create(name="Development", key="DEV")
+    product = Product.objects.create(name="Tecnet Web")
+    help_desk.products.add(product)
+    cristina_srl = Organization.objects.create(name="Cristina SRL", registration_number="RO123")
+    other_sa = Organization.objects.create(name="Other SA")
+    agents = {
+        "agent_help": _user("bogdan.moraru@support.test", "Bogdan", "Moraru", is_agent=True),
+        "lead_help": _user("lead@support.test", "Lena", "Lead", is_agent=True),
+        "agent_dev": _user("dev@support.test", "Dan", "Dev", is_agent=True),
+    }
+    DeskMembership.objects.create(desk=help_desk, user=agents["agent_help"])
+    DeskMembership.objects.create(desk=help_desk, user=agents["lead_help"], role=DeskRole.TEAM_LEAD)
+    DeskMembership.objects.create(desk=dev_desk, user=agents["agent_dev"])
+    return Cast(
+        help_desk=help_desk,
+        dev_desk=dev_desk,
+        product=product,
+        question=RequestType.objects.create(desk=help_desk, name="Question"),
+        bug=RequestType.objects.create(desk=help_desk, name="Bug"),
+        high=Priority.objects.create(name="High", rank=20),
+        normal=Priority.objects.create(name="Normal", rank=10, is_default=True),
+        cristina_srl=cristina_srl,
+        other_sa=other_sa,
+        admin=User.objects.create_superuser("admin@support.test", "parola123"),
+        cristina=_user(
+            "cristina.tanasescu@example.com", "Cristina", "Tănăsescu", organization=cristina_srl
+        ),
+        colleague=_user("ion.popescu@example.com", "Ion", "Popescu", organization=cristina_srl),
+        cristina_admin=_user(
+            "admin@example.com", "Ana", "Admin", organization=cristina_srl, is_customer_admin=True
+        ),
+        other_customer=_user("petr@other.test", "Petr", "Novák", organization=other_sa),
+        outsider=_user("outsider@nowhere.test", "Out", "Sider"),
+        **agents,
+    )

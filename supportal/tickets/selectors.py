@@ -1,0 +1,148 @@
+"""Reads with permission built in. What a user may not see does not exist for them: NotFound.
+
+Every interface (portal, workspace, API, inbound mail) fetches tickets through these functions,
+so the privacy rules of PRODUCT.md ("Who may see what") live in exactly one place.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import OrganizationProduct, User
+from supportal.core.errors import NotFound
+from supportal.desks.models import DeskMembership, DeskRole
+from supportal.tickets.models import Attachment, Comment, Event, Participant, Ticket
+from supportal.tickets.workflow import Role
+
+
+def desk_ids_for_agent(user: User) -> set[int] | None:
+    """The desks an agent works; None means every desk (administrators)."""
+    if user.is_superuser:
+        return None
+    if not user.is_agent:
+        return set()
+    return set(DeskMembership.objects.filter(user=user).values_list("desk_id", flat=True))
+
+
+def _customer_visibility(user: User) -> Q:
+    own = Q(requester=user) | Q(
+        Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
+    )
+    if user.organization_id is None:
+        return own
+    company = Q(organization_id=user.organization_id)
+    if user.is_customer_admin:
+        return own | company
+    # Colleagues' requests: per product where the company has the product, else the company's
+    # own setting for requests without a product (seed 003 "Toate Tichetele" is per product).
+    shared_product = Exists(
+        OrganizationProduct.objects.filter(
+            organization_id=user.organization_id,
+            product_id=OuterRef("product_id"),
+            shares_requests=True,
+        )
+    )
+    shared = Q(product__isnull=False) & Q(shared_product)
+    if user.organization.shares_requests:
+        shared |= Q(product__isnull=True)
+    return own | (company & shared)
+
+
+def ticket_queryset_for_user(user: User) -> QuerySet[Ticket]:
+    """Every ticket this user may see, as one filter (composable with search and lists)."""
+    tickets = Ticket.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return tickets.none()
+    if user.is_agent or user.is_superuser:
+        desk_ids = desk_ids_for_agent(user)
+        return tickets if desk_ids is None else tickets.filter(desk_id__in=desk_ids)
+    return tickets.filter(_customer_visibility(user))
+
+
+def ticket_get_for_user(user: User, reference: str, *, for_update: bool = False) -> Ticket:
+    tickets = ticket_queryset_for_user(user).select_related(
+        "desk", "requester", "assignee", "organization", "product", "request_type", "priority"
+    )
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    ticket = tickets.filter(reference=reference.upper()).first()
+    if ticket is None:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference})
+    return ticket
+
+
+def ticket_roles(user: User | None, ticket: Ticket) -> frozenset[Role]:
+    """The workflow roles this person holds on this ticket (None is the system)."""
+    if user is None:
+        return frozenset({Role.SYSTEM})
+    roles: set[Role] = set()
+    if user.is_agent or user.is_superuser:
+        membership_role = (
+            DeskMembership.objects.filter(desk_id=ticket.desk_id, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if user.is_superuser or membership_role == DeskRole.TEAM_LEAD:
+            roles |= {Role.AGENT, Role.TEAM_LEAD}
+        elif membership_role == DeskRole.AGENT:
+            roles.add(Role.AGENT)
+        if roles and ticket.assignee_id == user.pk:
+            roles.add(Role.ASSIGNEE)
+        return frozenset(roles)
+    if ticket.requester_id == user.pk:
+        roles.add(Role.REQUESTER)
+    elif ticket_queryset_for_user(user).filter(pk=ticket.pk).exists():
+        # Named participants and colleagues allowed to see the ticket act alike.
+        roles.add(Role.PARTICIPANT)
+    return frozenset(roles)
+
+
+def is_support_for(user: User | None, ticket: Ticket) -> bool:
+    return user is not None and bool({Role.AGENT, Role.TEAM_LEAD} & ticket_roles(user, ticket))
+
+
+def comment_list_for_user(user: User, ticket: Ticket) -> QuerySet[Comment]:
+    """The ticket's comments; internal notes only for its desk's agents."""
+    comments = ticket.comments.select_related("author").prefetch_related("attachments")
+    if not is_support_for(user, ticket):
+        comments = comments.filter(is_public=True)
+    return comments
+
+
+def attachment_queryset_for_user(user: User, ticket: Ticket) -> QuerySet[Attachment]:
+    """Agents see all; a customer sees the support team's public files, their own uploads, and
+    colleagues' uploads only where the company shares attachments (seed 003)."""
+    attachments = ticket.attachments.select_related("uploaded_by")
+    if is_support_for(user, ticket):
+        return attachments
+    visible = Q(is_internal=False) & (
+        Q(uploaded_by=user) | Q(uploaded_by__is_agent=True) | Q(uploaded_by__isnull=True)
+    )
+    if ticket.organization_id and ticket.organization.shares_attachments:
+        visible |= Q(is_internal=False, uploaded_by__organization_id=ticket.organization_id)
+    return attachments.filter(visible)
+
+
+def attachment_get_for_user(user: User, attachment_id: int) -> Attachment:
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id, ticket__in=ticket_queryset_for_user(user))
+        .select_related("ticket", "ticket__organization")
+        .first()
+    )
+    if (
+        attachment is None
+        or not attachment_queryset_for_user(user, attachment.ticket)
+        .filter(pk=attachment.pk)
+        .exists()
+    ):
+        raise NotFound(_("There is no such file."))
+    return attachment
+
+
+def event_list_for_user(user: User, ticket: Ticket) -> QuerySet[Event]:
+    """The activity timeline, newest first; customers see only public events."""
+    events = ticket.events.select_related("actor", "comment")
+    if not is_support_for(user, ticket):
+        events = events.filter(is_public=True)
+    return events
