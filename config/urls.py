@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from supportal.core import views as core_views
+from supportal.portal.urls import auth_urlpatterns
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    *auth_urlpatterns,
     path("agent/", include("supportal.workspace.urls")),
     path("", include("supportal.portal.urls")),
 ]

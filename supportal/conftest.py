@@ -52,6 +52,12 @@ class Cast:
         )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user(email: str, first: str, last: str, **fields) -> User:
     return User.objects.create_user(
         email, password="parola123", first_name=first, last_name=last, **fields

@@ -359,3 +359,8 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.kind}"
+
+    @property
+    def to_status_label(self) -> str:
+        status = self.data.get("to_status")
+        return str(Status(status).label) if status in Status.values else ""

@@ -1,0 +1,38 @@
+"""Small helpers shared by the web interfaces (portal and workspace)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from supportal.core.errors import DomainError, NotFound
+
+
+def refusals_as_messages(
+    page: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A refused action comes back to ``page`` (a URL name taking the view's keyword
+    arguments), with the reason shown.
+
+    NotFound stays a 404, so a page one may not see looks exactly like one that does not exist.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                target_kwargs = {k: v for k, v in kwargs.items() if k == "reference"}
+                return redirect(page, **target_kwargs)
+
+        return wrapper
+
+    return decorate

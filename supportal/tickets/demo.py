@@ -1,0 +1,224 @@
+"""A living demo built on the Tecnet story of seed 000, loaded by ``manage.py load_demo``.
+
+Everything is created through the same services the product uses, with instants in the recent
+past, so the timeline, the events and (later) the SLA clocks look as they would in real use.
+Loading twice changes nothing: people and settings are looked up by natural keys, and tickets
+are created only on a desk that has none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from supportal.accounts.models import Organization, OrganizationDomain, OrganizationProduct, User
+from supportal.desks.models import (
+    CustomField,
+    CustomFieldKind,
+    Desk,
+    DeskMembership,
+    DeskRole,
+    Priority,
+    Product,
+    RequestType,
+)
+from supportal.tickets import services
+from supportal.tickets.models import SubmissionMethod, Ticket
+from supportal.tickets.workflow import Action, WaitingReason
+
+DEMO_PASSWORD = "Helpdesk2026"  # noqa: S105 - printed by `make run` for the demo log-ins
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("administrator", "admin@tecnet.example"),
+    DemoLogin("team lead", "elena.ionescu@tecnet.example"),
+    DemoLogin("agent", "bogdan.moraru@tecnet.example"),
+    DemoLogin("customer", "cristina.tanasescu@example.com"),
+    DemoLogin("customer admin", "andrei.popa@example.com"),
+)
+
+REQUEST_TYPES = ("Question", "Bug", "Configuration", "Development", "Modification", "None")
+
+
+def _person(email: str, first: str, last: str, **fields: object) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, password=DEMO_PASSWORD, first_name=first, last_name=last, **fields
+        )
+    return user
+
+
+@transaction.atomic
+def demo_load(*, now: dt.datetime | None = None) -> bool:
+    """Load the demo; returns False when it was already there (nothing changes then)."""
+    now = now or timezone.now()
+    desk, _created = Desk.objects.get_or_create(
+        key="HELP",
+        defaults={"name": "Helpdesk", "email_address": "support@localhost"},
+    )
+    if desk.tickets.exists():
+        return False
+
+    product, _created = Product.objects.get_or_create(name="Tecnet Web")
+    desk.products.add(product)
+    types = {
+        name: RequestType.objects.get_or_create(desk=desk, name=name, defaults={"position": i})[0]
+        for i, name in enumerate(REQUEST_TYPES)
+    }
+    priorities = {
+        name: Priority.objects.get_or_create(name=name, defaults={"rank": rank, "is_default": d})[0]
+        for name, rank, d in (("Urgent", 30, False), ("High", 20, False), ("Normal", 10, True))
+    }
+    CustomField.objects.get_or_create(
+        desk=desk,
+        name="retailer",
+        defaults={
+            "label": "Retailer",
+            "kind": CustomFieldKind.CHOICE,
+            "choices": ["Profi", "Kaufland", "Carrefour", "Mega Image"],
+        },
+    )
+    CustomField.objects.get_or_create(
+        desk=desk, name="tecnet_web_user", defaults={"label": "Tecnet web user name"}
+    )
+
+    company, _created = Organization.objects.get_or_create(
+        name="Cristina SRL", defaults={"registration_number": "RO12345678"}
+    )
+    OrganizationDomain.objects.get_or_create(domain="example.com", organization=company)
+    OrganizationProduct.objects.get_or_create(
+        organization=company, product=product, defaults={"shares_requests": True}
+    )
+    if not User.objects.filter(email="admin@tecnet.example").exists():
+        User.objects.create_superuser(
+            "admin@tecnet.example", DEMO_PASSWORD, first_name="Ada", last_name="Admin"
+        )
+    lead = _person("elena.ionescu@tecnet.example", "Elena", "Ionescu", is_agent=True, language="ro")
+    agent = _person("bogdan.moraru@tecnet.example", "Bogdan", "Moraru", is_agent=True)
+    DeskMembership.objects.get_or_create(desk=desk, user=lead, defaults={"role": DeskRole.TEAM_LEAD})
+    DeskMembership.objects.get_or_create(desk=desk, user=agent, defaults={"role": DeskRole.AGENT})
+    cristina = _person(
+        "cristina.tanasescu@example.com",
+        "Cristina",
+        "Tănăsescu",
+        organization=company,
+        language="ro",
+        phone="+40 721 000 161",
+    )
+    andrei = _person(
+        "andrei.popa@example.com", "Andrei", "Popa", organization=company, is_customer_admin=True
+    )
+
+    def at(hours_ago: float) -> dt.datetime:
+        return now - dt.timedelta(hours=hours_ago)
+
+    # Earlier requests, one in every status, so every list and filter has something to show.
+    story = [
+        ("Nu pot descărca factura din portal", "Question", [], 200),
+        ("Eroare la exportul comenzilor EDI", "Bug", [Action.TAKE], 150),
+        (
+            "Configurare utilizator nou",
+            "Configuration",
+            [Action.TAKE, Action.REQUEST_INFO],
+            120,
+        ),
+        (
+            "Comenzile Profi nu ajung",
+            "Bug",
+            [Action.TAKE, Action.WAIT_FOR_THIRD_PARTY],
+            96,
+        ),
+        ("Raport lunar vânzări", "Development", [Action.TAKE, Action.RESOLVE], 72),
+        ("Schimbare adresă de livrare", "Modification", [Action.TAKE, Action.RESOLVE], 400),
+        ("Cerere duplicată", "None", [Action.CANCEL], 48),
+    ]
+    # Numbered so that the seed's own request comes out as HELP-161.
+    desk.last_ticket_number = 160 - len(story)
+    desk.save(update_fields=["last_ticket_number"])
+    for summary, type_name, actions, hours_ago in story:
+        requester = andrei if type_name == "Development" else cristina
+        ticket = services.ticket_create(
+            desk=desk,
+            requester=requester,
+            actor=requester,
+            summary=summary,
+            details=f"{summary}. Vă rog să verificați.",
+            request_type=types[type_name],
+            product=product,
+            priority=priorities["Normal"],
+            now=at(hours_ago),
+        )
+        _walk(ticket, actions, agent=agent, requester=requester, start=at(hours_ago))
+    # The request resolved long ago has passed its auto-close time: the worker's job closes it.
+    services.tickets_close_due(now=now)
+
+    # HELP-161, seed 000: registered by the agent after Cristina's phone call.
+    ticket = services.ticket_create(
+        desk=desk,
+        requester=cristina,
+        actor=agent,
+        summary="Cristina SRL",
+        details="Am parola blocata, rog deblocare",
+        submission_method=SubmissionMethod.PHONE,
+        request_type=types["Question"],
+        product=product,
+        priority=priorities["High"],
+        contact_phone="+40 721 000 161",
+        custom_fields={"retailer": "Profi", "tecnet_web_user": "cristina.tanasescu"},
+        now=at(3),
+    )
+    services.ticket_transition(ticket=ticket, actor=agent, action=Action.TAKE, now=at(2.9))
+    services.ticket_transition(
+        ticket=ticket,
+        actor=agent,
+        action=Action.REQUEST_INFO,
+        reason=WaitingReason.INFORMATION_NEEDED,
+        comment="Bună ziua, vă rugăm să ne confirmați numele de utilizator Tecnet Web.",
+        now=at(2.8),
+    )
+    services.ticket_comment_add(
+        ticket=ticket,
+        author=cristina,
+        body="Numele de utilizator este cristina.tanasescu. Mulțumesc!",
+        now=at(2.5),
+    )
+    services.ticket_comment_add(
+        ticket=ticket,
+        author=agent,
+        body="Clienta a confirmat la telefon; deblocăm contul după verificare.",
+        is_public=False,
+        now=at(2.4),
+    )
+    return True
+
+
+def _walk(
+    ticket: Ticket, actions: list[Action], *, agent: User, requester: User, start: dt.datetime
+) -> None:
+    for step, action in enumerate(actions, start=1):
+        when = start + dt.timedelta(minutes=20 * step)
+        actor = requester if action == Action.CANCEL else agent
+        services.ticket_transition(
+            ticket=ticket,
+            actor=actor,
+            action=action,
+            comment="Vă rugăm să ne trimiteți o captură de ecran."
+            if action == Action.REQUEST_INFO
+            else "",
+            reason=WaitingReason.INFORMATION_NEEDED if action == Action.REQUEST_INFO else "",
+            third_party="Furnizorul EDI" if action == Action.WAIT_FOR_THIRD_PARTY else "",
+            resolution="Am corectat configurarea; vă rugăm să verificați."
+            if action == Action.RESOLVE
+            else "",
+            now=when,
+        )
