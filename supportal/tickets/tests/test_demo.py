@@ -1,0 +1,30 @@
+from django.core.management import call_command
+
+from supportal.accounts.models import User
+from supportal.tickets.models import Event, Ticket
+from supportal.tickets.workflow import Status
+
+
+def _counts() -> tuple[int, int, int]:
+    return User.objects.count(), Ticket.objects.count(), Event.objects.count()
+
+
+def test_demo_tells_the_story_of_seed_000(db):
+    call_command("load_demo", verbosity=0)
+    ticket = Ticket.objects.get(reference="HELP-161")
+    assert ticket.summary == "Cristina SRL"
+    assert ticket.details == "Am parola blocata, rog deblocare"
+    assert ticket.submission_method == "phone"
+    assert ticket.requester.email == "cristina.tanasescu@example.com"
+    assert ticket.custom_fields == {"retailer": "Profi", "tecnet_web_user": "cristina.tanasescu"}
+    assert ticket.assignee.get_full_name() == "Bogdan Moraru"
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert statuses == set(Status.values)
+
+
+def test_loading_the_demo_twice_changes_nothing(db, capsys):
+    call_command("load_demo")
+    before = _counts()
+    call_command("load_demo")
+    assert _counts() == before
+    assert "already loaded; nothing changed" in capsys.readouterr().out
