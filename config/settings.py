@@ -6,6 +6,7 @@ See docs/configuration.md for every variable. Policy that administrators change 
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -114,8 +115,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not :memory:, so tests exercise WAL and real concurrent connections.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not :memory:, so tests exercise WAL and real concurrent connections; one per
+    # process, so two test runs on one checkout never share (and corrupt) a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
