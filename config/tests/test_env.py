@@ -60,7 +60,9 @@ def test_absolute_sqlite_url():
 
 def test_postgres_url_with_credentials():
     db = parse_database_url(
-        "DATABASE_URL", "postgres://sup:p%40ss@db.local:6543/supportal?sslmode=require", base_dir=BASE
+        "DATABASE_URL",
+        "postgres://sup:p%40ss@db.local:6543/supportal?sslmode=require",
+        base_dir=BASE,
     )
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
@@ -78,7 +80,7 @@ def test_postgres_url_with_credentials():
     ["mysql://x/y", "postgres://host:notaport/db", "postgres://host/", "sqlite://", "nonsense"],
 )
 def test_malformed_database_urls_are_refused_by_name(url):
-    with pytest.raises(ImproperlyConfigured, match="^DATABASE_URL: "):
+    with pytest.raises(ImproperlyConfigured, match=r"^DATABASE_URL: "):
         parse_database_url("DATABASE_URL", url, base_dir=BASE)
 
 
@@ -104,7 +106,7 @@ def test_email_urls(url, backend, extra):
 
 
 def test_unknown_email_scheme_is_refused_by_name():
-    with pytest.raises(ImproperlyConfigured, match="^EMAIL_URL: "):
+    with pytest.raises(ImproperlyConfigured, match=r"^EMAIL_URL: "):
         parse_email_url("EMAIL_URL", "pop3://x", base_dir=BASE)
 
 
