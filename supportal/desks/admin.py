@@ -1,0 +1,115 @@
+"""Admin for desks and what a request is filed under."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import ForeignKey
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
+
+from supportal.desks.models import (
+    CustomField,
+    Desk,
+    DeskMembership,
+    Priority,
+    Product,
+    RequestType,
+)
+
+
+class DeskMembershipInline(admin.TabularInline):
+    model = DeskMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class RequestTypeInline(admin.TabularInline):
+    model = RequestType
+    extra = 0
+
+
+class CustomFieldInline(admin.StackedInline):
+    model = CustomField
+    extra = 0
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        if db_field.name == "request_type":
+            # Only this desk's request types make sense for its fields.
+            object_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = RequestType.objects.filter(desk_id=object_id or None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Desk)
+class DeskAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "key",
+        "email_address",
+        "auto_close_days",
+        "last_ticket_number",
+        "is_active",
+    )
+    list_filter = ("is_active", "customer_reply_status", "notify_agents_of_new_tickets")
+    search_fields = ("name", "key", "email_address")
+    filter_horizontal = ("products",)
+    inlines = (DeskMembershipInline, RequestTypeInline, CustomFieldInline)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Desk | None = None) -> tuple:
+        fields: tuple = ("last_ticket_number", "created_at", "updated_at")
+        if obj is not None and obj.tickets.exists():
+            # References such as HELP-161 already carry the key, in mail and in links.
+            fields = ("key", *fields)
+        return fields
+
+
+@admin.register(DeskMembership)
+class DeskMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "desk", "role")
+    list_filter = ("desk", "role")
+    list_select_related = ("user", "desk")
+    search_fields = ("user__email", "user__first_name", "user__last_name", "desk__key")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active")
+    list_filter = ("is_active", "desks")
+    search_fields = ("name", "description")
+
+
+@admin.register(Priority)
+class PriorityAdmin(admin.ModelAdmin):
+    list_display = ("name", "rank", "is_default")
+    list_filter = ("is_default",)
+    search_fields = ("name",)
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "desk", "position", "is_active")
+    list_filter = ("desk", "is_active")
+    list_select_related = ("desk",)
+    search_fields = ("name", "description", "desk__key", "desk__name")
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = (
+        "label",
+        "name",
+        "desk",
+        "request_type",
+        "kind",
+        "is_required",
+        "is_visible_to_customer",
+        "position",
+    )
+    list_filter = ("desk", "kind", "is_required", "is_visible_to_customer")
+    list_select_related = ("desk", "request_type")
+    search_fields = ("label", "name", "desk__key", "request_type__name")
