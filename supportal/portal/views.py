@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.http import refusals_as_messages
+from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, services, workflow
 from supportal.tickets.workflow import Action, Status
 
@@ -29,8 +30,15 @@ def request_list(request: HttpRequest) -> HttpResponse:
         tickets = tickets.filter(status__in=workflow.OPEN_STATUSES)
     elif scope == "closed":
         tickets = tickets.exclude(status__in=workflow.OPEN_STATUSES)
-    tickets = tickets.order_by("-updated_at")[:LIST_PAGE_SIZE]
-    return render(request, "portal/request_list.html", {"tickets": tickets, "scope": scope})
+    query = request.GET.get("q", "").strip()
+    if query:
+        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    else:
+        tickets = tickets.order_by("-updated_at")
+    tickets = tickets[:LIST_PAGE_SIZE]
+    return render(
+        request, "portal/request_list.html", {"tickets": tickets, "scope": scope, "query": query}
+    )
 
 
 @login_required

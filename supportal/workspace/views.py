@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
 from supportal.core.http import refusals_as_messages
+from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, services, workflow
 from supportal.tickets.workflow import Action, Status
 
@@ -40,8 +41,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     else:
         view = "open"
         tickets = tickets.filter(status__in=workflow.OPEN_STATUSES)
-    tickets = tickets.order_by("-updated_at")[:QUEUE_PAGE_SIZE]
-    return render(request, "workspace/queue.html", {"tickets": tickets, "view": view})
+    query = request.GET.get("q", "").strip()
+    if query:
+        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    else:
+        tickets = tickets.order_by("-updated_at")
+    tickets = tickets[:QUEUE_PAGE_SIZE]
+    return render(
+        request, "workspace/queue.html", {"tickets": tickets, "view": view, "query": query}
+    )
 
 
 @agent_required

@@ -139,3 +139,12 @@ def test_healthz_answers_ok(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_customer_searches_own_requests_ignoring_diacritics(client, cast):
+    wanted = cast.ticket(summary="Tastatură defectă")
+    other = cast.ticket(summary="Imprimanta")
+    client.force_login(cast.cristina)
+    page = client.get("/", {"q": "tastatura", "status": "any"}).content.decode()
+    assert wanted.reference in page
+    assert other.reference not in page

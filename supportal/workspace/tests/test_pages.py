@@ -68,3 +68,15 @@ def test_queue_queries_do_not_grow_with_rows(client, cast, django_assert_max_num
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/agent/")
     assert response.content.decode().count("/agent/tickets/HELP-") == 21
+
+
+def test_agent_search_finds_words_of_internal_notes(client, cast):
+    from supportal.tickets import services
+
+    ticket = cast.ticket()
+    services.ticket_comment_add(
+        ticket=ticket, author=cast.agent_help, body="furnizorul EDI confirmă", is_public=False
+    )
+    client.force_login(cast.agent_help)
+    page = client.get("/agent/", {"q": "confirma"}).content.decode()
+    assert ticket.reference in page

@@ -1,0 +1,182 @@
+"""Searching tickets, with the privacy rules in the same query as the match.
+
+Two engines, chosen by the database: PostgreSQL full-text search over GIN expression indexes,
+SQLite FTS5. See docs/search.md.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
+
+from supportal.accounts.models import User
+from supportal.desks.models import DeskMembership, DeskRole
+from supportal.search.models import SearchDocument
+from supportal.search.text import SearchQuery, search_query_parse
+from supportal.tickets.models import Ticket
+from supportal.tickets.selectors import ticket_queryset_for_user
+
+RANK = "search_rank"
+
+
+def _may_search_internal(user: User) -> bool:
+    return user.is_agent or user.is_superuser
+
+
+def ticket_search(
+    user: User, query: str, queryset: QuerySet[Ticket] | None = None
+) -> QuerySet[Ticket]:
+    """Tickets ``user`` may see that match ``query``, best match first, then newest.
+
+    ``queryset`` narrows the tickets (it must already be permission-filtered, e.g. a list's
+    filters over ``ticket_queryset_for_user``); by default every ticket the user may see.
+    Customers match public text only; agents also match internal notes, but only on desks
+    where they are agent or team lead. A blank query returns the queryset unchanged; a query
+    with no words (only punctuation) returns nothing. Any text is safe: it is never passed to
+    the engine as syntax. Read-only.
+    """
+    tickets = ticket_queryset_for_user(user) if queryset is None else queryset
+    if not query or query.isspace():
+        return tickets
+    parsed = search_query_parse(query)
+    if not parsed:
+        return tickets.none()
+    vendor = connections[tickets.db].vendor
+    if vendor == "postgresql":
+        engine: _Engine = _PostgreSQL(parsed)
+    elif vendor == "sqlite":
+        engine = _SQLite(parsed)
+    else:
+        raise NotImplementedError(f"Search supports PostgreSQL and SQLite, not {vendor}.")
+
+    if not _may_search_internal(user):
+        matches = Q(pk__in=engine.matching_ids(include_internal=False))
+        rank = engine.rank(include_internal=False)
+    else:
+        matches_all = Q(pk__in=engine.matching_ids(include_internal=True))
+        if user.is_superuser:
+            matches = matches_all
+        else:
+            # Internal notes are for the desk's support team: even given a wider queryset, an
+            # agent never matches another desk's notes.
+            supported_desks = DeskMembership.objects.filter(
+                user=user, role__in=[DeskRole.AGENT, DeskRole.TEAM_LEAD]
+            ).values("desk_id")
+            matches = Q(pk__in=engine.matching_ids(include_internal=False)) | (
+                matches_all & Q(desk_id__in=supported_desks)
+            )
+        rank = engine.rank(include_internal=True)
+    return (
+        tickets.filter(matches)
+        .alias(**{RANK: rank})
+        .order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
+    )
+
+
+class _Engine:
+    def __init__(self, query: SearchQuery) -> None:
+        self.query = query
+
+    def matching_ids(self, *, include_internal: bool) -> RawSQL | QuerySet[SearchDocument]:
+        """A subquery of the ticket ids whose document matches."""
+        raise NotImplementedError
+
+    def rank(self, *, include_internal: bool) -> Func:
+        """An expression over the outer Ticket row: higher is more relevant."""
+        raise NotImplementedError
+
+
+class _SQLite(_Engine):
+    """FTS5 over an external-content table mirroring search_searchdocument (rowid = ticket)."""
+
+    def _match(self, *, include_internal: bool) -> str:
+        # Words are letters and digits only, so wrapping them in double quotes makes every
+        # phrase a literal: no operator, column filter or NEAR can come from the user.
+        phrases = ['"' + " ".join(words) + '"' for words in self.query.phrases]
+        if self.query.is_prefix:
+            phrases[-1] += "*"
+        expression = " ".join(phrases)
+        return expression if include_internal else f"public_text : ({expression})"
+
+    def matching_ids(self, *, include_internal: bool) -> RawSQL:
+        return RawSQL(
+            "SELECT rowid FROM search_searchdocument_fts WHERE search_searchdocument_fts MATCH %s",
+            [self._match(include_internal=include_internal)],
+        )
+
+    def rank(self, *, include_internal: bool) -> Func:
+        # bm25() is only available inside a full-text query, hence a correlated one; it is
+        # evaluated for matching rows only. Lower bm25 is better, so negate it.
+        return Func(
+            Value(self._match(include_internal=include_internal)),
+            F("pk"),
+            template=(
+                "(SELECT -bm25(search_searchdocument_fts) FROM search_searchdocument_fts"
+                " WHERE search_searchdocument_fts MATCH %(expressions)s)"
+            ),
+            arg_joiner=" AND rowid = ",
+            output_field=FloatField(),
+        )
+
+
+# Each word goes through unaccent on its own and is then quoted for to_tsquery: unaccent
+# may turn a letter into an apostrophe (ŉ -> 'n), so the quoting happens after it, in SQL.
+_TSQUERY_WORD = (
+    "'''' || replace(replace(supportal_unaccent(%s), '\\', '\\\\'), '''', '''''') || ''''"
+)
+
+
+class _PostgreSQL(_Engine):
+    """to_tsquery/to_tsvector with the 'simple' configuration and supportal_unaccent().
+
+    The vector expressions must stay identical to the GIN indexes of the migration, or the
+    planner will not use them.
+    """
+
+    def _tsquery(self) -> RawSQL:
+        pieces: list[str] = []
+        for index, words in enumerate(self.query.phrases):
+            if index:
+                pieces.append("' & '")
+            pieces.append(" || ' <-> ' || ".join([_TSQUERY_WORD] * len(words)))
+        if self.query.is_prefix:
+            pieces.append("':*'")
+        params = [word for words in self.query.phrases for word in words]
+        # Constant SQL fragments only; every word is a parameter.
+        return RawSQL(  # noqa: S611
+            f"to_tsquery('simple'::regconfig, {' || '.join(pieces)})",
+            params,
+            output_field=TextField(),
+        )
+
+    @staticmethod
+    def _vector(*columns: str) -> Func:
+        return Func(
+            *(F(column) for column in columns),
+            template="to_tsvector('simple'::regconfig, supportal_unaccent(%(expressions)s))",
+            arg_joiner=" || ' ' || ",
+            output_field=TextField(),
+        )
+
+    def _columns(self, prefix: str, *, include_internal: bool) -> list[str]:
+        columns = ["public_text", "internal_text"] if include_internal else ["public_text"]
+        return [prefix + column for column in columns]
+
+    def matching_ids(self, *, include_internal: bool) -> QuerySet[SearchDocument]:
+        matches = Func(
+            self._vector(*self._columns("", include_internal=include_internal)),
+            self._tsquery(),
+            template="%(expressions)s",
+            arg_joiner=" @@ ",
+            output_field=BooleanField(),
+        )
+        return SearchDocument.objects.filter(matches).values("ticket_id")
+
+    def rank(self, *, include_internal: bool) -> Func:
+        return Func(
+            self._vector(*self._columns("search_document__", include_internal=include_internal)),
+            self._tsquery(),
+            function="ts_rank",
+            output_field=FloatField(),
+        )

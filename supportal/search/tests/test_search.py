@@ -1,0 +1,177 @@
+"""What search finds, on whichever engine the suite runs (SQLite FTS5 or PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportal.search.selectors import ticket_search
+from supportal.tickets import services
+from supportal.tickets.models import Ticket
+
+
+def _found(user, query: str, queryset=None) -> list[str]:
+    return list(ticket_search(user, query, queryset).values_list("reference", flat=True))
+
+
+def test_search_folds_case(cast):
+    ticket = cast.ticket(summary="Solicitare nouă de acces")
+    assert _found(cast.cristina, "solicitare") == [ticket.reference]
+    assert _found(cast.cristina, "SOLICITARE ACCES") == [ticket.reference]
+
+
+def test_query_without_diacritics_finds_text_with_them(cast):
+    ticket = cast.ticket(summary="Tastatură", details="Tastatura scrie dublu la tasta ă")
+    other = cast.ticket(summary="Mouse", details="Cursorul sare")
+    assert _found(cast.cristina, "tastatura") == [ticket.reference]
+    assert _found(cast.cristina, "mouse") == [other.reference]
+
+
+def test_query_with_diacritics_finds_text_without_them(cast):
+    ticket = cast.ticket(summary="Parola", details="Am parola blocata, rog deblocare")
+    assert _found(cast.cristina, "blocată") == [ticket.reference]
+    assert _found(cast.cristina, "DEBLOCARE") == [ticket.reference]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sedinta",
+        "ședința",  # comma below, as Romanian is written today
+        "şedinţa",  # cedilla, as old keyboards and many mail clients write it
+        "SEDINȚA",
+        "s\u0326edint\u0326a",  # decomposed: s + combining comma below
+    ],
+)
+def test_comma_and_cedilla_forms_of_s_and_t_are_the_same_letter(cast, query):
+    comma = cast.ticket(summary="Ședința de luni", details="Mutăm ședința")
+    cedilla = cast.ticket(summary="Şedinţa de marţi", details="Confirmaţi şedinţa")
+    assert set(_found(cast.cristina, query)) == {comma.reference, cedilla.reference}
+
+
+def test_search_matches_public_comments(cast):
+    ticket = cast.ticket(summary="Imprimanta")
+    services.ticket_comment_add(
+        ticket=ticket, author=cast.agent_help, body="Am înlocuit cartușul de toner."
+    )
+    assert _found(cast.cristina, "cartusul toner") == [ticket.reference]
+
+
+def test_search_matches_the_requester_email(cast):
+    ticket = cast.ticket()
+    theirs = cast.ticket(requester=cast.other_customer)
+    assert _found(cast.agent_help, "cristina.tanasescu@example.com") == [ticket.reference]
+    assert _found(cast.agent_help, "tanasescu") == [ticket.reference]
+    assert _found(cast.agent_help, "petr@other.test") == [theirs.reference]
+
+
+def test_reference_finds_its_ticket_in_any_case(cast):
+    _first, second, third = (cast.ticket(summary=f"Cerere {n}") for n in range(3))
+    assert second.reference == "HELP-2"
+    assert _found(cast.cristina, "HELP-2") == [second.reference]
+    assert _found(cast.cristina, "help-2") == [second.reference]
+    assert _found(cast.agent_help, third.reference.lower()) == [third.reference]
+
+
+def test_the_last_word_matches_as_a_prefix_while_typing(cast):
+    ticket = cast.ticket(summary="Tastatură nouă")
+    assert _found(cast.cristina, "tastat") == [ticket.reference]
+    assert _found(cast.cristina, "noua tastat") == [ticket.reference]
+    assert _found(cast.cristina, "nou tastat") == []  # only the last word is a prefix
+    # A trailing space means the word is complete.
+    assert _found(cast.cristina, "tastat ") == []
+    assert _found(cast.cristina, "tastatura nou ") == []
+
+
+def test_every_word_must_match(cast):
+    both = cast.ticket(summary="Imprimanta nu printează", details="Eroare de hârtie")
+    cast.ticket(summary="Imprimanta nouă", details="Cerem o ofertă")
+    assert _found(cast.cristina, "imprimanta hartie") == [both.reference]
+
+
+def test_words_typed_together_match_as_a_phrase(cast):
+    adjacent = cast.ticket(summary="Cod eroare 404-17")
+    cast.ticket(summary="Eroarea 17 apare după 404 încercări")
+    assert _found(cast.cristina, "404-17") == [adjacent.reference]
+
+
+def test_better_matches_come_first_then_newer(cast):
+    strong = cast.ticket(summary="Imprimanta", details="Imprimanta, imprimanta, iar imprimanta")
+    weak = cast.ticket(summary="Laptop", details="Și imprimanta are o problemă mică")
+    assert _found(cast.cristina, "imprimanta") == [strong.reference, weak.reference]
+    older, newer = cast.ticket(summary="Monitor"), cast.ticket(summary="Monitor")
+    assert _found(cast.cristina, "monitor") == [newer.reference, older.reference]
+
+
+def test_blank_query_returns_the_queryset_unchanged(cast):
+    tickets = [cast.ticket(summary=f"Cerere {n}") for n in range(2)]
+    visible = Ticket.objects.filter(pk__in=[t.pk for t in tickets])
+    for query in ("", "   ", "\n\t"):
+        assert list(ticket_search(cast.cristina, query, visible)) == list(visible)
+
+
+def test_query_without_words_finds_nothing(cast):
+    cast.ticket()
+    assert _found(cast.cristina, "*") == []
+    assert _found(cast.cristina, "-- !? ...") == []
+
+
+HOSTILE_QUERIES = [
+    '"',
+    '""',
+    "*",
+    "**",
+    "AND",
+    "OR",
+    "NOT",
+    "parola AND",
+    "NOT parola",
+    "NEAR(",
+    "NEAR(parola blocata, 2)",
+    "-",
+    "-parola",
+    "'",
+    "parola'",
+    "\\",
+    "\\'",
+    ":",
+    "public_text:",
+    "{public_text internal_text}: parola",
+    "internal_text : parola",
+    "parola:*",
+    "parola & !blocata | <->",
+    "( ) [ ] { } ^ + ~ @ < > |",
+    "ŉ ʼ ʹ ½",  # unaccent turns these into quotes and slashes
+    "\x00 parola",
+    "a" * 500,
+    "parola " * 100,
+    "x" * 3000,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_hostile_queries_return_without_error(cast, query):
+    ticket = cast.ticket()
+    for user in (cast.cristina, cast.agent_help, cast.admin):
+        found = _found(user, query)
+        assert found in ([], [ticket.reference])
+
+
+def test_operators_are_searched_as_words(cast):
+    ticket = cast.ticket(summary="Rock AND roll NOT jazz")
+    cast.ticket(summary="Rock")
+    assert _found(cast.cristina, "rock AND roll") == [ticket.reference]
+    assert _found(cast.cristina, '"rock" NOT') == [ticket.reference]
+
+
+def test_a_search_is_one_query(cast, django_assert_max_num_queries):
+    cast.ticket()
+    services.ticket_comment_add(
+        ticket=cast.ticket(), author=cast.agent_help, body="parola notă", is_public=False
+    )
+    for user in (cast.cristina, cast.agent_help, cast.admin):
+        user.refresh_from_db()
+        with django_assert_max_num_queries(2):
+            # ticket_queryset_for_user may read the agent's desks; the search adds one query.
+            queryset = ticket_search(user, "parola blocata")
+            with django_assert_max_num_queries(1):
+                assert len(list(queryset)) == 2
