@@ -19,6 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
 
 VAR_DIR = Path(env.str("SUPPORTAL_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite and the file outbox need it to exist
 DEBUG = env.bool("DEBUG", False)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from supportal.core.models import TimeStampedModel
 
 desk_key_validator = RegexValidator(
-    r"^[A-Z][A-Z0-9]{1,9}$",
+    r"^[A-Z][A-Z0-9]{1,9}\Z",
     _("A key is 2 to 10 capital letters or digits, starting with a letter (e.g. HELP)."),
 )
 

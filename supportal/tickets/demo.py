@@ -105,7 +105,9 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
         )
     lead = _person("elena.ionescu@tecnet.example", "Elena", "Ionescu", is_agent=True, language="ro")
     agent = _person("bogdan.moraru@tecnet.example", "Bogdan", "Moraru", is_agent=True)
-    DeskMembership.objects.get_or_create(desk=desk, user=lead, defaults={"role": DeskRole.TEAM_LEAD})
+    DeskMembership.objects.get_or_create(
+        desk=desk, user=lead, defaults={"role": DeskRole.TEAM_LEAD}
+    )
     DeskMembership.objects.get_or_create(desk=desk, user=agent, defaults={"role": DeskRole.AGENT})
     cristina = _person(
         "cristina.tanasescu@example.com",

@@ -92,6 +92,14 @@ def _lock(ticket: Ticket) -> Ticket:
     )
 
 
+def _roles_of(actor: User | None, ticket: Ticket) -> frozenset[Role]:
+    """The actor's workflow roles; to someone who may not see the ticket it does not exist."""
+    roles = ticket_roles(actor, ticket)
+    if not roles:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": ticket.reference})
+    return roles
+
+
 def _touch(ticket: Ticket, at: dt.datetime, *fields: str) -> None:
     ticket.updated_at = at
     ticket.save(update_fields=[*fields, "updated_at"])
@@ -355,7 +363,8 @@ def _apply_status(
         EventKind.STATUS_CHANGED,
         actor=actor,
         at=at,
-        comment=comment,
+        # The status change is public; an internal note stays on its own internal event.
+        comment=comment if comment is not None and comment.is_public else None,
         action=str(action),
         from_status=previous,
         to_status=target,
@@ -382,10 +391,14 @@ def ticket_transition(
     """
     at = _now(now)
     action = Action(action)
+    if action == Action.CUSTOMER_REPLY:
+        # A customer's answer is a comment: ticket_comment_add applies that row of the table.
+        raise InvalidInput(_("A customer answers with a comment."), field="comment")
     with transaction.atomic():
         ticket = _lock(ticket)
         status = Status(ticket.status)
-        roles = ticket_roles(actor, ticket)
+        # Before the table: a refusal must not tell a stranger the ticket's status.
+        roles = _roles_of(actor, ticket)
         transition = workflow.find_transition(action, status)
         if transition is None or transition.target is None:
             raise TransitionRefused(
@@ -414,7 +427,8 @@ def ticket_transition(
                     _("Say which third party the request waits for."), field="third_party"
                 )
             ticket.waiting_on = third_party[:200]
-            data["third_party"] = ticket.waiting_on
+            # Not in the event's data: the status event is public, and whom we wait for
+            # (a partner, another department) is the support team's business.
         if transition.needs_resolution:
             resolution = (resolution or "").strip()
             if not resolution:
@@ -558,7 +572,7 @@ def ticket_comment_add(
 
 
 def _require_support(actor: User, ticket: Ticket) -> frozenset[Role]:
-    roles = ticket_roles(actor, ticket)
+    roles = _roles_of(actor, ticket)
     if not {Role.AGENT, Role.TEAM_LEAD} & roles:
         raise PermissionRefused(_("Only the desk's agents can do this."))
     return roles
@@ -572,7 +586,7 @@ def ticket_assign(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
-        roles = ticket_roles(actor, ticket)
+        roles = _roles_of(actor, ticket)
         to_self = assignee is not None and assignee.pk == actor.pk
         if not workflow.can_assign(roles, to_self=to_self, status=Status(ticket.status)):
             if ticket.status not in workflow.OPEN_STATUSES:
@@ -702,7 +716,7 @@ def participant_remove(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
-        roles = ticket_roles(actor, ticket)
+        roles = _roles_of(actor, ticket)
         allowed = {Role.AGENT, Role.TEAM_LEAD, Role.REQUESTER} & roles or person.pk == actor.pk
         if not allowed:
             raise PermissionRefused(_("Only the requester or an agent can remove participants."))
@@ -789,7 +803,7 @@ def quote_answer(
     with transaction.atomic():
         ticket = _lock(quote.ticket)
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if Role.REQUESTER not in ticket_roles(actor, ticket):
+        if Role.REQUESTER not in _roles_of(actor, ticket):
             raise PermissionRefused(_("Only the requester can answer a quote."))
         if quote.state != QuoteState.PROPOSED:
             raise TransitionRefused(_("This quote has already been answered or withdrawn."))
@@ -822,7 +836,7 @@ def feedback_give(
         raise InvalidInput(_("Choose a rating from 1 to 5."), field="rating")
     with transaction.atomic():
         ticket = _lock(ticket)
-        if Role.REQUESTER not in ticket_roles(actor, ticket):
+        if Role.REQUESTER not in _roles_of(actor, ticket):
             raise PermissionRefused(_("Only the requester can rate the resolution."))
         if not workflow.can_give_feedback(Status(ticket.status)):
             raise TransitionRefused(_("Feedback can be given once the request is resolved."))
