@@ -6,3 +6,9 @@ class MailConfig(AppConfig):
     name = "supportal.mail"
     label = "mail"
     verbose_name = _("Mail")
+
+    def ready(self) -> None:
+        from supportal.core.jobs import register_queue
+        from supportal.mail.outbox import outbox_send_due
+
+        register_queue("mail.outbox", outbox_send_due)

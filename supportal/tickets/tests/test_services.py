@@ -1112,3 +1112,22 @@ def test_a_customer_reply_is_only_ever_a_comment(cast):
     ticket = cast.ticket()
     with pytest.raises(InvalidInput):
         services.ticket_transition(ticket=ticket, actor=cast.cristina, action=Action.CUSTOMER_REPLY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_closes_resolved_tickets_when_their_time_comes(cast):
+    from django.core.management import call_command
+
+    ticket = cast.ticket()
+    services.ticket_transition(
+        ticket=ticket, actor=cast.agent_help, action=Action.RESOLVE, resolution="Done."
+    )
+    ticket.refresh_from_db()
+    ticket.auto_close_at = ticket.resolved_at  # due now
+    ticket.save(update_fields=["auto_close_at"])
+    call_command("run_worker", "--once")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    closing = ticket.events.first()
+    assert closing.actor is None
+    assert closing.data["to_status"] == Status.CLOSED

@@ -1,0 +1,251 @@
+"""The one mechanism for work that must happen later: due rows, leases and the worker registry.
+
+Work that must happen later is a row with a state, a next-attempt time and an attempt count
+(the outbox, the inbox, deadlines). A worker claims due rows with :func:`claim_due`, handles
+them outside any transaction and records the outcome. Any number of workers can run: each row
+is claimed by one of them, and a worker that crashes leaves its rows to be claimed again once
+the claim's lease has passed. Periodic jobs (mail polling, sweeps) run under a :class:`Lease` so
+one worker at a time runs each.
+
+Apps fill the registry in their ``AppConfig.ready()``::
+
+    register_queue("mail.outbox", outbox_send_due)
+    register_periodic("tickets.auto_close", tickets_auto_close, every=timedelta(minutes=5))
+
+and ``manage.py run_worker`` calls :func:`worker_tick` in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from supportal.core.models import Lease
+
+logger = logging.getLogger("supportal.worker")
+
+M = TypeVar("M", bound=models.Model)
+
+Handler = Callable[[datetime], int]
+
+DEFAULT_RETRY_BASE_DURATION = timedelta(minutes=1)
+DEFAULT_RETRY_CAP_DURATION = timedelta(hours=1)
+DEFAULT_PERIODIC_LEASE_DURATION = timedelta(minutes=10)
+
+
+def claim_due(
+    queryset: models.QuerySet[M], *, now: datetime, limit: int, lease_duration: timedelta
+) -> list[M]:
+    """Claim up to ``limit`` rows of ``queryset`` that are due at ``now``, oldest first.
+
+    The contract: the model has ``next_attempt_at`` (a datetime), ``attempts`` (an integer),
+    ``claim_token`` (a string of at least 32 characters) and a ``state``; ``queryset`` selects
+    the rows that may be claimed, typically ``Model.objects.filter(state=PENDING)`` — this
+    function adds only ``next_attempt_at <= now``, so a queryset that does not narrow the state
+    would claim finished rows too.
+
+    Side effects: in one transaction, each claimed row gets a fresh ``claim_token``,
+    ``attempts + 1`` and ``next_attempt_at = now + lease_duration``. The caller handles the rows
+    after this returns (outside the transaction), then records the outcome with an UPDATE
+    filtered on ``claim_token``, so a worker whose lease ran out cannot overwrite the outcome of
+    the worker that claimed the row after it. A caller that crashes leaves the row pending; it
+    becomes due again when the lease passes, with its attempt counted.
+    """
+    if limit <= 0:
+        return []
+    model = queryset.model
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        # PostgreSQL: rows another worker has locked are skipped, not waited for, so workers
+        # spread over different rows. SQLite ignores FOR UPDATE; there the IMMEDIATE
+        # transaction holds the database write lock from BEGIN, so claims are serialised.
+        ids = list(
+            queryset.filter(next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        # Conditional on still matching (still pending, still due): a row finished or claimed
+        # by another worker since the SELECT is left alone.
+        queryset.filter(pk__in=ids, next_attempt_at__lte=now).update(
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + lease_duration,
+        )
+        return list(model._default_manager.filter(claim_token=token).order_by("pk"))
+
+
+def retry_delay(
+    attempts: int,
+    *,
+    base_duration: timedelta = DEFAULT_RETRY_BASE_DURATION,
+    cap_duration: timedelta = DEFAULT_RETRY_CAP_DURATION,
+) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: doubling from ``base_duration``
+    (1, 2, 4, ... minutes by default), never more than ``cap_duration``. Pure."""
+    exponent = min(max(attempts - 1, 0), 32)  # bounded, so huge counts cannot overflow
+    return min(base_duration * (2**exponent), cap_duration)
+
+
+def lease_acquire(
+    name: str, *, holder: str, duration: timedelta, now: datetime | None = None
+) -> bool:
+    """Take (or renew) the lease ``name`` for ``holder`` until ``now + duration``.
+
+    Returns True when ``holder`` now holds the lease: it was free, expired, or already
+    ``holder``'s. Side effects: updates or creates the :class:`Lease` row.
+    """
+    now = now or timezone.now()
+    expires_at = now + duration
+    # One conditional UPDATE decides between racing workers: only one can match "expired".
+    taken = (
+        Lease.objects.filter(name=name)
+        .filter(models.Q(expires_at__lte=now) | models.Q(holder=holder))
+        .update(holder=holder, expires_at=expires_at)
+    )
+    if taken:
+        return True
+    if Lease.objects.filter(name=name).exists():
+        return False
+    try:
+        # The savepoint keeps an enclosing PostgreSQL transaction usable if we lose the race.
+        with transaction.atomic():
+            Lease.objects.create(name=name, holder=holder, expires_at=expires_at)
+    except IntegrityError:
+        return False  # another worker created the row first; it holds the lease
+    return True
+
+
+def lease_release(name: str, *, holder: str, now: datetime | None = None) -> None:
+    """Give up the lease ``name`` if ``holder`` holds it, so another worker may take it at once.
+
+    Side effects: sets the row's ``expires_at`` to ``now``; the row (and ``last_run_at``) stays.
+    """
+    Lease.objects.filter(name=name, holder=holder).update(expires_at=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class QueueJob:
+    name: str
+    handler: Handler
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    handler: Handler
+    every: timedelta
+    lease_duration: timedelta
+
+    @property
+    def lease_name(self) -> str:
+        return f"periodic:{self.name}"
+
+
+@dataclass
+class Registry:
+    """What the worker runs. Apps register in ``AppConfig.ready()``; names are unique, and
+    registering a name again replaces the job (``ready()`` may run more than once)."""
+
+    queues: dict[str, QueueJob] = field(default_factory=dict)
+    periodics: dict[str, PeriodicJob] = field(default_factory=dict)
+
+
+registry = Registry()
+
+
+def register_queue(name: str, handler: Handler) -> None:
+    """Run ``handler(now) -> rows handled`` on every worker tick, in every worker.
+
+    The handler claims its own due rows (with :func:`claim_due`), so running it in many workers
+    at once is safe. A handler that returns a positive count makes the worker tick again
+    without sleeping.
+    """
+    registry.queues[name] = QueueJob(name=name, handler=handler)
+
+
+def register_periodic(
+    name: str,
+    handler: Handler,
+    *,
+    every: timedelta,
+    lease_duration: timedelta = DEFAULT_PERIODIC_LEASE_DURATION,
+) -> None:
+    """Run ``handler(now)`` at most once per ``every``, in one worker at a time.
+
+    The run happens under the lease ``periodic:<name>``; ``lease_duration`` must exceed the
+    longest run, or a second worker may start while the first is still running. The last run
+    time is kept in ``Lease.last_run_at``, so the schedule survives restarts.
+    """
+    registry.periodics[name] = PeriodicJob(
+        name=name, handler=handler, every=every, lease_duration=lease_duration
+    )
+
+
+def _last_run_at(lease_name: str) -> datetime | None:
+    return Lease.objects.filter(name=lease_name).values_list("last_run_at", flat=True).first()
+
+
+def _is_due(job: PeriodicJob, now: datetime) -> bool:
+    last_run_at = _last_run_at(job.lease_name)
+    return last_run_at is None or now >= last_run_at + job.every
+
+
+def periodic_run_if_due(job: PeriodicJob, *, holder: str, now: datetime) -> int | None:
+    """Run ``job`` if it is due and no other worker holds its lease.
+
+    Returns the handler's count, or None when it did not run. Side effects: takes and releases
+    the job's lease and records ``last_run_at`` — also when the handler raises (the exception
+    propagates), so a failing job waits ``every`` before its next try instead of running on
+    every tick.
+    """
+    # A plain read first, so an idle worker does not take the write lock on every tick.
+    if not _is_due(job, now):
+        return None
+    if not lease_acquire(job.lease_name, holder=holder, duration=job.lease_duration, now=now):
+        return None
+    try:
+        # Read again under the lease: another worker may have run the job between our first
+        # read and our acquire.
+        if not _is_due(job, now):
+            return None
+        try:
+            return job.handler(now)
+        finally:
+            Lease.objects.filter(name=job.lease_name, holder=holder).update(last_run_at=now)
+    finally:
+        lease_release(job.lease_name, holder=holder, now=now)
+
+
+def worker_tick(*, holder: str, now: datetime | None = None) -> dict[str, int]:
+    """Run every registered queue once and every due periodic job, as ``holder``.
+
+    Returns ``{job name: rows handled}`` for the jobs that ran. A job that raises is logged and
+    left out; the others still run. Side effects: whatever the handlers do.
+    """
+    now = now or timezone.now()
+    handled: dict[str, int] = {}
+    for queue in list(registry.queues.values()):
+        try:
+            handled[queue.name] = int(queue.handler(now) or 0)
+        except Exception:
+            logger.exception("queue %s failed", queue.name)
+    for periodic in list(registry.periodics.values()):
+        try:
+            count = periodic_run_if_due(periodic, holder=holder, now=now)
+        except Exception:
+            logger.exception("periodic job %s failed", periodic.name)
+            continue
+        if count is not None:
+            handled[periodic.name] = int(count or 0)
+    return handled

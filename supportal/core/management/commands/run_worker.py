@@ -1,0 +1,86 @@
+"""``manage.py run_worker``: run the registered queues and periodic jobs until stopped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from supportal.core import jobs
+
+logger = logging.getLogger("supportal.worker")
+
+
+class Command(BaseCommand):
+    help = (
+        "Claim and handle due background work (outbox, inbox, sweeps) until SIGTERM or Ctrl-C."
+        " Any number of workers may run at once."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one tick, then exit.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="Seconds to sleep after a tick that found nothing to do"
+            " (default: SUPPORTAL_WORKER_INTERVAL).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        interval: float = options["interval"] or settings.SUPPORTAL_WORKER_INTERVAL
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        if options["once"]:
+            self._tick(holder)
+            return
+
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            logger.info("worker %s: stopping after the current tick", holder)
+            stop.set()
+
+        previous = {
+            sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        logger.info(
+            "worker %s: started; queues: %s; periodic: %s",
+            holder,
+            ", ".join(jobs.registry.queues) or "-",
+            ", ".join(jobs.registry.periodics) or "-",
+        )
+        try:
+            while not stop.is_set():
+                # Drop connections that are too old or broken (a database restart) before the
+                # tick uses them; Django does this around each web request, we around each tick.
+                close_old_connections()
+                if self._tick(holder) == 0:
+                    stop.wait(interval)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            close_old_connections()
+        logger.info("worker %s: stopped", holder)
+
+    def _tick(self, holder: str) -> int:
+        """One pass over the registry; returns the number of rows handled (0 means idle)."""
+        try:
+            handled = jobs.worker_tick(holder=holder)
+        except Exception:
+            # worker_tick already contains each job's failure; this is the last guard, so that
+            # nothing (a lost database, say) ends the worker — the next tick tries again.
+            logger.exception("worker %s: tick failed", holder)
+            return 0
+        for name, count in handled.items():
+            if count:
+                logger.info("%s: handled %d", name, count)
+        return sum(handled.values())

@@ -1,0 +1,232 @@
+"""Outgoing mail: queue a message in the caller's transaction, send it later from the worker.
+
+``email_queue`` only writes an :class:`OutboundEmail` row, so an action that rolls back sends
+nothing and no request waits on an SMTP server. ``outbox_send_due`` (a worker queue, registered
+in ``MailConfig.ready``) claims due rows, sends them through ``EMAIL_URL`` and records the
+outcome, retrying with back-off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import timezone, translation
+
+from supportal.core.jobs import claim_due, retry_delay
+from supportal.mail.models import OutboundEmail, OutboundState
+
+if TYPE_CHECKING:
+    from supportal.tickets.models import Ticket
+
+logger = logging.getLogger("supportal.mail.outbox")
+
+MAX_ATTEMPTS = 8
+BATCH_SIZE = 20
+# Must exceed the time to send a whole batch (EMAIL_TIMEOUT is 30 s per message), or a second
+# worker may claim a row that is still being sent.
+CLAIM_LEASE_DURATION = timedelta(minutes=15)
+LAST_ERROR_MAX_LENGTH = 2000
+
+
+def message_id_make() -> str:
+    """A new Message-ID on our own domain, ``<hex uuid@SUPPORTAL_MAIL_DOMAIN>``; no side effects."""
+    return f"<{uuid.uuid4().hex}@{settings.SUPPORTAL_MAIL_DOMAIN}>"
+
+
+def _render(name: str, context: Mapping[str, Any], *, is_html: bool) -> str:
+    template = get_template(name)
+    if is_html:
+        return template.render(dict(context))
+    # Plain text must not be HTML-escaped ("R&D" stays "R&D"): render the underlying Django
+    # template with autoescaping off.
+    return template.template.render(Context(dict(context), autoescape=False))
+
+
+def _check_header(name: str, value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"e-mail header {name} must be one line")
+    return value
+
+
+def email_queue(
+    *,
+    to: str | Sequence[str],
+    template: str,
+    context: Mapping[str, Any],
+    language: str,
+    ticket: Ticket | None = None,
+    reply_to: str = "",
+    headers: Mapping[str, str] | None = None,
+    in_reply_to: str | None = None,
+    references: Iterable[str] = (),
+    cc: Sequence[str] = (),
+    from_email: str = "",
+) -> OutboundEmail:
+    """Render the template set ``mail/<template>/`` (``subject.txt``, ``body.txt``,
+    ``body.html``) in ``language`` and queue the message to be sent by the worker.
+
+    The context also carries ``base_url`` (SUPPORTAL_BASE_URL) for links. ``in_reply_to`` is a
+    Message-ID this message answers; it is also appended to ``references`` if missing, as RFC
+    5322 asks. Side effects: creates one :class:`OutboundEmail` row, due now, with our own
+    Message-ID. No mail leaves here: call it inside the caller's transaction; the worker sends
+    after commit, and a rollback discards the message.
+    """
+    recipients = [to] if isinstance(to, str) else list(to)
+    if not recipients:
+        raise ValueError("an e-mail needs at least one recipient")
+    full_context = {"base_url": settings.SUPPORTAL_BASE_URL, **context}
+    base = f"mail/{template}"
+    with translation.override(language):
+        # Templates end with a newline and may wrap; a subject is one line.
+        subject = " ".join(_render(f"{base}/subject.txt", full_context, is_html=False).split())
+        body_text = _render(f"{base}/body.txt", full_context, is_html=False)
+        body_html = _render(f"{base}/body.html", full_context, is_html=True)
+
+    extra_headers = {name: _check_header(name, value) for name, value in (headers or {}).items()}
+    reference_ids = [_check_header("References", ref) for ref in references]
+    if in_reply_to:
+        extra_headers["In-Reply-To"] = _check_header("In-Reply-To", in_reply_to)
+        if in_reply_to not in reference_ids:
+            reference_ids.append(in_reply_to)
+    if reference_ids:
+        extra_headers["References"] = " ".join(reference_ids)
+
+    return OutboundEmail.objects.create(
+        to=recipients,
+        cc=list(cc),
+        from_email=_check_header("From", from_email or settings.DEFAULT_FROM_EMAIL),
+        reply_to=_check_header("Reply-To", reply_to),
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        message_id=message_id_make(),
+        headers=extra_headers,
+        template=template,
+        language=language,
+        ticket=ticket,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=email.to,
+        cc=email.cc,
+        reply_to=[email.reply_to] if email.reply_to else None,
+        # Our stored Message-ID, not a fresh one, so replies thread to what we recorded.
+        headers={**email.headers, "Message-ID": email.message_id},
+        connection=connection,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Whether retrying this message cannot help.
+
+    Only refusals of the message itself count: every recipient refused with 5xx, or the
+    content refused with 5xx, or a malformed message. A refused login or sender is our
+    configuration, which an operator fixes; those messages must still go out afterwards.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return isinstance(exc, ValueError)  # a bad header or address
+
+
+def _record_sent(email: OutboundEmail) -> None:
+    # Filtered on our claim token: if our lease ran out and another worker claimed the row,
+    # the outcome is theirs to record.
+    OutboundEmail.objects.filter(pk=email.pk, claim_token=email.claim_token).update(
+        state=OutboundState.SENT, sent_at=timezone.now(), last_error="", claim_token=""
+    )
+
+
+def _record_failure(email: OutboundEmail, exc: Exception, *, now: datetime) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:LAST_ERROR_MAX_LENGTH]
+    if _is_permanent(exc) or email.attempts >= MAX_ATTEMPTS:
+        logger.error(
+            "giving up on %s after %d attempt(s): %s", email.message_id, email.attempts, error
+        )
+        changes: dict[str, Any] = {"state": OutboundState.FAILED}
+    else:
+        next_attempt_at = now + retry_delay(email.attempts)
+        logger.warning("%s not sent, retrying at %s: %s", email.message_id, next_attempt_at, error)
+        changes = {"next_attempt_at": next_attempt_at}
+    OutboundEmail.objects.filter(pk=email.pk, claim_token=email.claim_token).update(
+        last_error=error, claim_token="", **changes
+    )
+
+
+def _close_quietly(connection: BaseEmailBackend) -> None:
+    # A broken session is being thrown away anyway; its close may fail too.
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+def outbox_deliver(emails: Sequence[OutboundEmail], *, now: datetime) -> int:
+    """Send rows already claimed with ``claim_due`` and record each outcome.
+
+    Returns how many rows were handled (sent or failed). Side effects: talks to the mail server
+    configured by EMAIL_URL; marks each row SENT (with ``sent_at``), or records ``last_error``
+    and reschedules it with back-off, or marks it FAILED after MAX_ATTEMPTS attempts or a
+    permanent (5xx) refusal. Must run outside any transaction: SMTP may take seconds.
+    """
+    if not emails:
+        return 0
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:
+        # The server is unreachable: every message in the batch would fail the same way.
+        for email in emails:
+            _record_failure(email, exc, now=now)
+        return len(emails)
+    try:
+        for email in emails:
+            if email.attempts > MAX_ATTEMPTS:
+                # Claimed again after crashes mid-send: stop before it crashes a worker again.
+                _record_failure(email, RuntimeError("too many attempts"), now=now)
+                continue
+            try:
+                if connection.send_messages([_message(email, connection)]) != 1:
+                    raise ValueError("the mail backend did not send the message")
+            except Exception as exc:
+                _record_failure(email, exc, now=now)
+                # Throw the session away: the backend opens a fresh one for the next message.
+                _close_quietly(connection)
+            else:
+                _record_sent(email)
+    finally:
+        _close_quietly(connection)
+    return len(emails)
+
+
+def outbox_send_due(now: datetime) -> int:
+    """The worker's outbox queue: claim up to BATCH_SIZE due messages and send them.
+
+    Returns how many were handled. Side effects: those of ``claim_due`` and ``outbox_deliver``.
+    """
+    emails = claim_due(
+        OutboundEmail.objects.filter(state=OutboundState.PENDING),
+        now=now,
+        limit=BATCH_SIZE,
+        lease_duration=CLAIM_LEASE_DURATION,
+    )
+    return outbox_deliver(emails, now=now)
