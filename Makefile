@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := $(BIN)/python manage.py
+# Commands that need no real key (compiling catalogues, checking migrations) get a throwaway one.
+TOOL := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(MANAGE)
 
 .PHONY: run test install translations lint format migrations-check demo worker clean
 
@@ -18,7 +20,7 @@ $(STAMP): requirements/dev.txt pyproject.toml
 install: $(STAMP)
 
 translations: $(STAMP)
-	$(MANAGE) compile_translations
+	$(TOOL) compile_translations
 
 run: export DEBUG ?= 1
 run: export PORT := $(PORT)
@@ -39,7 +41,7 @@ format: install
 	$(BIN)/ruff format .
 
 migrations-check: install
-	SECRET_KEY=migrations-check $(MANAGE) makemigrations --check --dry-run
+	$(TOOL) makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3*
