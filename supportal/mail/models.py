@@ -61,3 +61,59 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class InboundState(models.TextChoices):
+    RECEIVED = "received", _("Received, waiting to be processed")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")
+    QUARANTINED = "quarantined", _("Quarantined")
+    FAILED = "failed", _("Failed; can be processed again")
+
+
+class InboundChannel(models.TextChoices):
+    SMTP = "smtp", _("SMTP listener")
+    IMAP = "imap", _("IMAP mailbox")
+    STDIN = "stdin", _("Piped by the mail server")
+
+
+class InboundMessage(models.Model):
+    """The inbox: a received message's exact bytes, stored before anything parses them.
+
+    A message is stored once (by the SHA-256 of its bytes); processing it into a request or a
+    comment happens afterwards, from this row, and can be re-run after a failure. Nothing that
+    arrives is lost to a parsing bug: the bytes are here.
+    """
+
+    raw = models.BinaryField(_("raw message"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size = models.PositiveIntegerField(_("size"))
+    message_id = models.CharField(_("Message-ID"), max_length=998, blank=True, db_index=True)
+    channel = models.CharField(_("received by"), max_length=10, choices=InboundChannel.choices)
+    envelope_from = models.CharField(_("envelope sender"), max_length=998, blank=True)
+    recipients = models.JSONField(_("envelope recipients"), default=list)
+    mailbox = models.CharField(_("mailbox"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=InboundState.choices, default=InboundState.RECEIVED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claim_token = models.CharField(max_length=64, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True)
+    outcome = models.JSONField(_("outcome"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received"), db_index=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("received e-mail")
+        verbose_name_plural = _("received e-mails")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="inbound_due", condition=Q(state="received")
+            ),
+            models.Index(fields=["claim_token"], name="inbound_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id or self.sha256[:12]} ({self.get_state_display()})"

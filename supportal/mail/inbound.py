@@ -1,0 +1,94 @@
+"""Inbound e-mail, step one: store the raw bytes before anything parses them.
+
+The three ways in (the SMTP listener, IMAP polling, a message piped on standard input) all call
+``inbound_store``; turning stored messages into requests and comments is a separate step that
+reads the rows (see the inbound e-mail issue). Storing is idempotent on the message's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from supportal.desks.models import Desk
+from supportal.mail.models import InboundChannel, InboundMessage
+
+# Only the header block is searched, and only bytes: no decoding can fail before storing.
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Stored:
+    message: InboundMessage
+    is_new: bool
+
+
+def _header_block(raw: bytes) -> bytes:
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        end = raw.find(separator)
+        if end != -1:
+            return raw[:end]
+    return raw
+
+
+def message_id_peek(raw: bytes) -> str:
+    """The Message-ID header, read from raw bytes without parsing the message ("" if none)."""
+    found = _MESSAGE_ID.search(_header_block(raw))
+    return found.group(1).decode("ascii", "replace") if found else ""
+
+
+def inbound_store(
+    raw: bytes,
+    *,
+    channel: InboundChannel,
+    envelope_from: str = "",
+    recipients: Sequence[str] = (),
+    mailbox: str = "",
+    now: datetime | None = None,
+) -> Stored:
+    """Save a received message's bytes, once. Side effect: one InboundMessage row (or none when
+    the same bytes were stored before — a redelivery), due for processing at once."""
+    now = now or timezone.now()
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = InboundMessage.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return Stored(existing, is_new=False)
+    try:
+        with transaction.atomic():
+            message = InboundMessage.objects.create(
+                raw=raw,
+                sha256=digest,
+                size=len(raw),
+                message_id=message_id_peek(raw),
+                channel=channel,
+                envelope_from=envelope_from[:998],
+                recipients=[r[:998] for r in recipients],
+                mailbox=mailbox,
+                received_at=now,
+                next_attempt_at=now,
+            )
+    except IntegrityError:
+        # The same bytes arrived twice at once (two SMTP sessions): the other one stored them.
+        return Stored(InboundMessage.objects.get(sha256=digest), is_new=False)
+    return Stored(message, is_new=True)
+
+
+def served_address(address: str) -> Desk | None:
+    """The desk whose mailbox receives ``address``: its own address, or a plus-address on it
+    (``support+token@host``, the reply addresses of our notifications). None: not ours."""
+    address = address.strip().strip("<>").lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return None
+    base_local = local.split("+", 1)[0]
+    for desk in Desk.objects.filter(is_active=True).exclude(email_address=""):
+        desk_local, _at, desk_domain = desk.email_address.lower().rpartition("@")
+        if desk_domain == domain and desk_local == base_local:
+            return desk
+    return None

@@ -1,0 +1,99 @@
+"""``manage.py run_smtp``: the SMTP listener that receives mail for Supportal's mailboxes.
+
+It accepts recipients that a desk's mailbox serves (``support@…`` and ``support+<token>@…``)
+and refuses others at RCPT time. A message is acknowledged (250) only once its bytes are stored;
+if storing fails the sender is told to retry (451), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from supportal.mail.inbound import inbound_store, served_address
+from supportal.mail.models import InboundChannel
+
+logger = logging.getLogger("supportal.smtp")
+
+MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+
+
+def _is_served(address: str) -> bool:
+    close_old_connections()
+    return served_address(address) is not None
+
+
+def _store(raw: bytes, envelope_from: str, recipients: list[str]) -> int:
+    close_old_connections()
+    stored = inbound_store(
+        raw, channel=InboundChannel.SMTP, envelope_from=envelope_from, recipients=recipients
+    )
+    return stored.message.pk
+
+
+class InboundHandler:
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
+    ) -> str:
+        if not await sync_to_async(_is_served, thread_sensitive=True)(address):
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        try:
+            message_pk = await sync_to_async(_store, thread_sensitive=True)(
+                raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+            )
+        except Exception:
+            logger.exception("could not store a message from %s", envelope.mail_from)
+            return "451 4.3.0 Could not store the message; please try again later"
+        logger.info("stored message #%s from %s", message_pk, envelope.mail_from)
+        return f"250 OK stored as #{message_pk}"
+
+
+def smtp_controller(host: str, port: int) -> Controller:
+    """A listener ready to ``start()`` (tests start one on a free port)."""
+    return Controller(
+        InboundHandler(),
+        hostname=host,
+        port=port,
+        data_size_limit=MAX_MESSAGE_BYTES,
+        decode_data=False,
+    )
+
+
+class Command(BaseCommand):
+    help = "Receive mail for the desks' mailboxes over SMTP (SUPPORTAL_SMTP_LISTEN)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--listen", help="host:port (default: SUPPORTAL_SMTP_LISTEN)")
+
+    def handle(self, *args: Any, listen: str | None = None, **options: Any) -> None:
+        host, port = settings.SUPPORTAL_SMTP_LISTEN
+        if listen:
+            host, _sep, port_text = listen.rpartition(":")
+            port = int(port_text)
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda signum, frame: stop.set())
+        controller = smtp_controller(host, port)
+        controller.start()
+        self.stdout.write(f"SMTP listener on {host}:{port}")
+        self.stdout.flush()
+        try:
+            stop.wait()
+        finally:
+            controller.stop()
