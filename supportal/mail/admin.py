@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin
-from supportal.mail.models import OutboundEmail, OutboundState
+from supportal.mail.models import InboundMessage, OutboundEmail, OutboundState
 
 RETRYABLE_STATES = (OutboundState.FAILED, OutboundState.HELD)
 
@@ -57,3 +57,30 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
             % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    """Received mail as stored; failed messages are listed here with their error."""
+
+    list_display = ("received_at", "message_id", "envelope_from", "channel", "state", "size")
+    list_filter = ("state", "channel")
+    search_fields = ("message_id", "envelope_from", "sha256")
+    date_hierarchy = "received_at"
+    exclude = ("raw",)
+    readonly_fields = (
+        "received_at",
+        "message_id",
+        "envelope_from",
+        "recipients",
+        "mailbox",
+        "channel",
+        "size",
+        "sha256",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "outcome",
+        "processed_at",
+    )
