@@ -102,7 +102,12 @@ class Command(BaseCommand):
             # Without DEBUG: no code reloading, as in production, and static files still served
             # because serve is the all-in-one runner; a real deployment puts a web server in front.
             runserver += ["--noreload", "--insecure"]
-        commands = {"web": runserver, "worker": [*manage, "run_worker"]}
+        commands = {
+            "web": runserver,
+            "worker": [*manage, "run_worker"],
+            # One-off jobs (exports, reports, index rebuilds) queued through the Tasks API.
+            "tasks": [*manage, "db_worker", "--interval", "2"],
+        }
         if "run_smtp" in get_commands():
             commands["smtp"] = [*manage, "run_smtp"]
         os.environ.setdefault("PYTHONUNBUFFERED", "1")  # children's logs appear as they happen

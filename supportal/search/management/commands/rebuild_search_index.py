@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from supportal.search.index import search_index_rebuild
+from supportal.search.tasks import search_index_rebuild_task
 
 
 class Command(BaseCommand):
@@ -19,7 +20,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=500, help="Tickets per transaction (500)."
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the rebuild for the task worker instead of running it here.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["background"]:
+            result = search_index_rebuild_task.enqueue(batch_size=max(1, options["batch_size"]))
+            self.stdout.write(f"Queued as task {result.id}.")
+            return
         count = search_index_rebuild(batch_size=max(1, options["batch_size"]))
         self.stdout.write(f"Indexed {count} tickets.")
