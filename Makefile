@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Commands that need no real key (compiling catalogues, checking migrations) get a throwaway one.
 TOOL := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(MANAGE)
 
-.PHONY: run test install translations lint format migrations-check demo worker clean
+.PHONY: run test install translations messages lint format migrations-check clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Supportal needs Python 3.11 or newer")'
@@ -21,6 +21,11 @@ install: $(STAMP)
 
 translations: $(STAMP)
 	$(TOOL) compile_translations
+
+# Developers: refresh the catalogues after changing strings (needs GNU gettext's xgettext).
+messages: $(STAMP)
+	$(TOOL) makemessages --locale ro --locale cs --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'build/*'
+	$(TOOL) makemessages --domain djangojs --locale ro --locale cs --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'build/*'
 
 run: export DEBUG ?= 1
 run: export PORT := $(PORT)
