@@ -23,7 +23,8 @@ from supportal.accounts.models import (
 )
 from supportal.core.models import Lease
 from supportal.desks.models import CustomField
-from supportal.mail.models import OutboundEmail, OutboundState
+from supportal.mail.inbound import inbound_store
+from supportal.mail.models import InboundChannel, OutboundEmail, OutboundState
 from supportal.tickets import services
 from supportal.tickets.models import (
     Attachment,
@@ -105,6 +106,7 @@ def every_row(cast):
     Contact.objects.create(organization=cast.cristina_srl, first_name="Ana", last_name="Pop")
     CustomField.objects.create(desk=cast.help_desk, name="retailer", label="Retailer")
     Lease.objects.create(name="auto_close", holder="worker-1", expires_at=now)
+    inbound_store(b"Subject: Parola\r\n\r\nAm parola blocata", channel=InboundChannel.STDIN)
     _outbound(OutboundState.SENT)
     return ticket
 
