@@ -71,8 +71,10 @@ INSTALLED_APPS = [
     "supportal.mail",
     "supportal.sla",
     "supportal.search",
+    "supportal.notifications",
     "supportal.portal",
     "supportal.workspace",
+    "supportal.replies",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "supportal.core.middleware.ActivateUserLanguageMiddleware",
+    "supportal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "supportal.core.middleware.ContentSecurityPolicyMiddleware",
@@ -123,12 +126,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# Throttled log-in by e-mail, and by a company's registration number (docs/accounts.md).
+AUTHENTICATION_BACKENDS = [
+    "supportal.accounts.backends.EmailBackend",
+    "supportal.accounts.backends.CompanyLoginBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Seed 000: at least 2 digits and 1 letter (so never entirely numeric).
+    {
+        "NAME": "supportal.accounts.validators.PasswordCompositionValidator",
+        "OPTIONS": {"min_digits": 2, "min_letters": 1},
+    },
 ]
 
 LANGUAGE_CODE = "en"
@@ -191,6 +206,8 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
+# A session ends with the browser unless "Keep me logged in" asks for 30 days (accounts.views).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = SUPPORTAL_BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True

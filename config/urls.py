@@ -9,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *auth_urlpatterns,
     path("agent/", include("supportal.workspace.urls")),
+    path("", include("supportal.accounts.urls")),
+    path("notifications/", include("supportal.notifications.urls")),
     path("", include("supportal.portal.urls")),
 ]

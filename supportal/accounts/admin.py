@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     BaseUserCreationForm,
     SetUnusablePasswordMixin,
     UserChangeForm,
 )
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from supportal.accounts import selectors, services
 from supportal.accounts.models import (
+    AccessRequest,
+    AccessRequestState,
     Contact,
     Contract,
     Organization,
     OrganizationDomain,
     OrganizationProduct,
+    PortalSettings,
     User,
+    UserSession,
 )
+from supportal.core.errors import DomainError
 
 
 class _EmailFormMixin:
@@ -62,7 +71,10 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("first_name", "last_name", "phone", "language")}),
+        (
+            _("Profile"),
+            {"fields": ("first_name", "last_name", "phone", "language", "time_zone")},
+        ),
         (
             _("Roles"),
             {
@@ -70,6 +82,7 @@ class UserAdmin(DjangoUserAdmin):
                     "organization",
                     "is_customer_admin",
                     "is_agent",
+                    "is_company_account",
                     "is_active",
                     "is_staff",
                     "is_superuser",
@@ -79,7 +92,7 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         (_("Notifications"), {"fields": ("has_email_notifications",)}),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "invited_at", "invited_by")}),
     )
     add_fieldsets = (
         (
@@ -102,8 +115,15 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "invited_at",
+        "invited_by",
+        "is_company_account",
+    )
     autocomplete_fields = ("organization",)
+    actions = ("send_invitation",)
     list_display = (
         "email",
         "first_name",
@@ -128,6 +148,28 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ("organization",)
     search_fields = ("email", "first_name", "last_name", "phone", "organization__name")
     ordering = ("email",)
+
+    @admin.action(description=_("Send the invitation e-mail (to people without a password)"))
+    def send_invitation(self, request, queryset) -> None:
+        invited = 0
+        for user in queryset:
+            if user.has_usable_password() or user.is_company_account:
+                continue
+            try:
+                services.customer_invite(email=user.email, invited_by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{user.email}: {exc.message}", messages.ERROR)
+            else:
+                invited += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d person without a password was invited (or had a valid invitation).",
+                "%(count)d people without a password were invited (or had a valid invitation).",
+                invited,
+            )
+            % {"count": invited},
+        )
 
 
 class OrganizationDomainInline(admin.TabularInline):
@@ -158,10 +200,53 @@ class OrganizationAdmin(admin.ModelAdmin):
         "is_active",
         "created_at",
     )
-    list_filter = ("is_active", "shares_requests", "shares_attachments", "products")
+    list_filter = (
+        "is_active",
+        "shares_requests",
+        "shares_attachments",
+        "has_company_login",
+        "products",
+    )
     search_fields = ("name", "registration_number", "domains__domain")
-    fields = ("name", "registration_number", "shares_requests", "shares_attachments", "is_active")
+    fields = (
+        "name",
+        "registration_number",
+        "shares_requests",
+        "shares_attachments",
+        "is_active",
+        "has_company_login",
+        "company_account",
+    )
+    readonly_fields = ("company_account",)
     inlines = (OrganizationDomainInline, OrganizationProductInline, ContractInline)
+
+    @admin.display(description=_("company account"))
+    def company_account(self, organization: Organization) -> str:
+        account = (
+            organization.users.filter(is_company_account=True).first() if organization.pk else None
+        )
+        if account is None:
+            return _("Created when company log-in is switched on.")
+        url = reverse("admin:accounts_user_password_change", args=[account.pk])
+        if account.has_usable_password():
+            return format_html('<a href="{}">{}</a>', url, _("Change its password"))
+        return format_html(
+            '<a href="{}">{}</a> — {}',
+            url,
+            _("Set its password"),
+            _("then give it to the company by the channel agreed with them."),
+        )
+
+    def save_model(self, request, obj: Organization, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.has_company_login:
+            account = services.company_account_ensure(organization=obj)
+            if not account.has_usable_password():
+                self.message_user(
+                    request,
+                    _("Company log-in is on: set the company account's password (below)."),
+                    messages.WARNING,
+                )
 
 
 @admin.register(OrganizationDomain)
@@ -216,3 +301,95 @@ class ContactAdmin(admin.ModelAdmin):
         "user__email",
     )
     autocomplete_fields = ("organization", "user")
+
+
+@admin.register(PortalSettings)
+class PortalSettingsAdmin(admin.ModelAdmin):
+    """One row: the list shows it, there is nothing to add or delete."""
+
+    list_display = ("__str__", "portal_name", "signup_mode", "invitation_lifetime_days")
+    search_fields = ("portal_name",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        selectors.portal_settings_get()  # the row exists even after a database flush
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "company_name",
+        "registration_number",
+        "organization",
+        "state",
+        "created_at",
+    )
+    list_filter = ("state", "created_at")
+    list_select_related = ("organization",)
+    search_fields = ("email", "first_name", "last_name", "company_name", "registration_number")
+    autocomplete_fields = ("organization",)
+    readonly_fields = (
+        "email",
+        "first_name",
+        "last_name",
+        "company_name",
+        "registration_number",
+        "message",
+        "language",
+        "state",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    )
+    fields = (*readonly_fields[:7], "organization", *readonly_fields[7:])
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Approve: invite them (into the company chosen on the request)"))
+    def approve(self, request, queryset) -> None:
+        for access_request in queryset.filter(state=AccessRequestState.PENDING):
+            try:
+                services.access_request_approve(
+                    access_request=access_request, decided_by=request.user
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{access_request}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("%(email)s is invited.") % {"email": access_request.email}
+                )
+
+    @admin.action(description=_("Reject (no e-mail is sent)"))
+    def reject(self, request, queryset) -> None:
+        for access_request in queryset.filter(state=AccessRequestState.PENDING):
+            try:
+                services.access_request_reject(
+                    access_request=access_request, decided_by=request.user
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{access_request}: {exc.message}", messages.ERROR)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at", "ip_address", "user_agent")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "ip_address")
+    readonly_fields = ("user", "session_key", "created_at", "ip_address", "user_agent")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

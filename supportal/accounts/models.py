@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +46,11 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     ROMANIAN = "ro", _("Romanian")
     CZECH = "cs", _("Czech")
+
+
+def time_zone_validator(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -93,6 +102,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[time_zone_validator],
+        help_text=_("Empty: the portal's time zone."),
+    )
+    is_company_account = models.BooleanField(
+        _("company account"),
+        default=False,
+        help_text=_(
+            "The shared account of a company that logs in with its registration number. "
+            "Its e-mail address is a placeholder that never receives mail."
+        ),
+    )
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        "self",
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = UserManager()
 
@@ -104,6 +137,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
+        constraints = [
+            # One shared company account per company (accounts.services.company_account_ensure).
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(is_company_account=True),
+                name="accounts_user_one_company_account",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
@@ -141,6 +182,16 @@ class Organization(TimeStampedModel):
         help_text=_("Off: a customer's attachment is seen by its uploader and the support team."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    has_company_login = models.BooleanField(
+        _("company log-in by registration number"),
+        default=False,
+        help_text=_(
+            "Warning: a shared company account hides which person did what; personal accounts "
+            "are recommended. When on (and company log-in is on in the portal settings), the "
+            "registration number and the company account's password log in, and every request "
+            "made from that account must name a contact e-mail."
+        ),
+    )
     products = models.ManyToManyField(
         "desks.Product",
         through="accounts.OrganizationProduct",
@@ -157,6 +208,27 @@ class Organization(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.registration_number = self.registration_number.strip()
+        if not self.has_company_login:
+            return
+        if not self.registration_number:
+            raise ValidationError(
+                {"has_company_login": _("Company log-in needs a registration number.")}
+            )
+        others = Organization.objects.filter(
+            registration_number__iexact=self.registration_number, has_company_login=True
+        ).exclude(pk=self.pk)
+        if others.exists():
+            raise ValidationError(
+                {
+                    "has_company_login": _(
+                        "Another company with this registration number already logs in by it."
+                    )
+                }
+            )
 
 
 class OrganizationProduct(models.Model):
@@ -275,3 +347,137 @@ class Contact(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class SignupMode(models.TextChoices):
+    CLOSED = "closed", _("Closed: by invitation only")
+    OPEN = "open", _("Open: anyone may sign up")
+    DOMAINS = "domains", _("Known companies: addresses of their e-mail domains only")
+    REQUEST = "request", _("Request access: an agent approves each request")
+
+
+class PortalSettings(models.Model):
+    """Site-wide account policy, edited by administrators (one row, ``pk=1``).
+
+    Read it with ``accounts.selectors.portal_settings_get()``, which creates the row if missing.
+    """
+
+    portal_name = models.CharField(
+        _("portal name"),
+        max_length=100,
+        default="Supportal",
+        help_text=_("Shown in the e-mails that invite people and reset passwords."),
+    )
+    signup_mode = models.CharField(
+        _("sign-up"), max_length=10, choices=SignupMode.choices, default=SignupMode.CLOSED
+    )
+    invitation_lifetime_days = models.PositiveSmallIntegerField(
+        _("invitation link lifetime (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    is_company_login_enabled = models.BooleanField(
+        _("company log-in by registration number"),
+        default=False,
+        help_text=_(
+            "Shows “Log in as a company” on the log-in page. Each company must also be "
+            "switched on. Warning: shared accounts hide who did what."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("portal settings")
+        verbose_name_plural = _("portal settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="accounts_portalsettings_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Portal settings"))
+
+
+class AccessRequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AccessRequest(TimeStampedModel):
+    """A person who asked for an account in "request access" mode, after confirming their
+    e-mail address. An agent verifies who they are and approves (an invitation follows) or
+    rejects (nothing is sent)."""
+
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    company_name = models.CharField(_("company"), max_length=200, blank=True)
+    registration_number = models.CharField(
+        _("registration number"), max_length=40, blank=True, help_text=_("CUI / IČO")
+    )
+    message = models.TextField(_("message"), blank=True, max_length=1000)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, blank=True, default=""
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=AccessRequestState.choices,
+        default=AccessRequestState.PENDING,
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_requests",
+        help_text=_("The company the person joins when approved."),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(state="pending"),
+                name="accounts_accessrequest_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class UserSession(models.Model):
+    """A log-in, so a user can see where they are logged in and end those sessions.
+
+    Recorded on every log-in (``user_logged_in``), removed on log-out; the session itself lives
+    in Django's session store, whose ``Session`` rows tell which are still alive.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("logged in"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("log-in session")
+        verbose_name_plural = _("log-in sessions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.created_at:%Y-%m-%d %H:%M}"

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportal.accounts.models import (
+    AccessRequest,
     Contact,
     Contract,
     OrganizationDomain,
@@ -104,6 +105,7 @@ def every_row(cast):
     OrganizationProduct.objects.create(organization=cast.cristina_srl, product=cast.product)
     Contract.objects.create(organization=cast.cristina_srl, name="Mentenanță 2025")
     Contact.objects.create(organization=cast.cristina_srl, first_name="Ana", last_name="Pop")
+    AccessRequest.objects.create(email="ana@client.test", organization=cast.cristina_srl)
     CustomField.objects.create(desk=cast.help_desk, name="retailer", label="Retailer")
     Lease.objects.create(name="auto_close", holder="worker-1", expires_at=now)
     inbound_store(b"Subject: Parola\r\n\r\nAm parola blocata", channel=InboundChannel.STDIN)

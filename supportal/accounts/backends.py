@@ -1,0 +1,104 @@
+"""Authentication backends: e-mail and password, and a company's registration number and
+password (seed 004), both throttled (``accounts.throttle``).
+
+The throttle sits in the backends, not in a view, so every log-in form — the portal's, the
+company one and the administration site's — is counted and refused alike. A refused attempt
+raises ``PermissionDenied``, which stops Django's ``authenticate`` before any other backend
+and before any password is checked; the refusal is left on the request for the page to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from supportal.accounts import selectors, throttle
+from supportal.accounts.models import User
+
+
+def _throttled(
+    request: HttpRequest | None, identity: str, check: Callable[[], User | None]
+) -> User | None:
+    ip = throttle.client_ip(request)
+    refusal = throttle.login_refusal(identity=identity, ip=ip)
+    if refusal is not None:
+        if request is not None:
+            request.login_refusal = refusal
+        raise PermissionDenied
+    user = check()
+    if user is None:
+        throttle.login_failure_record(identity=identity, ip=ip)
+    else:
+        throttle.login_success_record(identity=identity)
+    return user
+
+
+class EmailBackend(ModelBackend):
+    """Django's model backend (user name = e-mail address, any case), throttled. Company
+    accounts do not log in here: only by registration number, while that is switched on."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: object,
+    ) -> User | None:
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)  # type: ignore[assignment]
+        if not username or password is None:
+            return None
+        username = username.strip()
+        return _throttled(
+            request,
+            throttle.email_identity(username),
+            lambda: super(EmailBackend, self).authenticate(
+                request, username=username, password=password
+            ),
+        )
+
+    def user_can_authenticate(self, user: User) -> bool:  # type: ignore[override]
+        return super().user_can_authenticate(user) and not user.is_company_account
+
+
+class CompanyLoginBackend(BaseBackend):
+    """A company's registration number and its company account's password (seed 004), when
+    company log-in is on for the portal and for that company. Switching it off ends the
+    company account's sessions at their next request (``get_user``)."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        registration_number: str | None = None,
+        password: str | None = None,
+    ) -> User | None:
+        if not registration_number or password is None:
+            return None
+        return _throttled(
+            request,
+            throttle.company_identity(registration_number),
+            lambda: self._check(registration_number, password),
+        )
+
+    def _check(self, registration_number: str, password: str) -> User | None:
+        user = selectors.company_account_for_login(registration_number)
+        if user is None:
+            # Hash anyway, so an unknown number takes as long as a wrong password.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and selectors.company_login_allowed(user):
+            return user
+        return None
+
+    def get_user(self, user_id: int) -> User | None:
+        user = (
+            User.objects.filter(pk=user_id, is_company_account=True)
+            .select_related("organization")
+            .first()
+        )
+        if user is not None and selectors.company_login_allowed(user):
+            return user
+        return None

@@ -1,0 +1,36 @@
+"""Derived data kept in step with Django's log-in signals: the list of a user's sessions.
+
+Signals (not the log-in view) because the administration site logs people in too, and "log
+out everywhere" must end those sessions as well.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from supportal.accounts import services
+from supportal.accounts.throttle import client_ip
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.session_record")
+def _session_record(sender: object, request: HttpRequest | None, user, **kwargs: object) -> None:
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if session.session_key is None:
+        session.save()
+    services.session_record(
+        user=user,
+        session_key=session.session_key,
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+@receiver(user_logged_out, dispatch_uid="accounts.session_forget")
+def _session_forget(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        services.session_forget(session_key=session.session_key)

@@ -1,0 +1,103 @@
+"""Reads about people, companies and account policy. No side effects, except that
+``portal_settings_get`` creates the one settings row when it is missing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.sessions.models import Session
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from supportal.accounts.models import (
+    AccessRequest,
+    AccessRequestState,
+    Organization,
+    OrganizationDomain,
+    PortalSettings,
+    User,
+    UserSession,
+)
+
+
+def portal_settings_get() -> PortalSettings:
+    settings, _created = PortalSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower()
+
+
+def user_with_email_exists(email: str) -> bool:
+    return User.objects.filter(email=email.strip().lower()).exists()
+
+
+def organization_for_email(email: str) -> Organization | None:
+    """The active company whose e-mail domain (exactly) is the address's, if any."""
+    domain = OrganizationDomain.objects.filter(
+        domain=email_domain(email), organization__is_active=True
+    ).select_related("organization")
+    found = domain.first()
+    return found.organization if found else None
+
+
+def company_login_allowed(user: User) -> bool:
+    """Whether a company account may be logged in now: the portal and its company allow it."""
+    organization = user.organization
+    return (
+        user.is_company_account
+        and user.is_active
+        and organization is not None
+        and organization.is_active
+        and organization.has_company_login
+        and portal_settings_get().is_company_login_enabled
+    )
+
+
+def company_account_for_login(registration_number: str) -> User | None:
+    """The company account that ``registration_number`` logs in to, or None when there is none
+    or company log-in is off (for the portal or for that company)."""
+    number = "".join(registration_number.split())
+    if not number or not portal_settings_get().is_company_login_enabled:
+        return None
+    organizations = list(
+        Organization.objects.filter(
+            registration_number__iexact=number, has_company_login=True, is_active=True
+        )[:2]
+    )
+    if len(organizations) != 1:  # none, or ambiguous (Organization.clean prevents it)
+        return None
+    return (
+        User.objects.filter(organization=organizations[0], is_company_account=True, is_active=True)
+        .select_related("organization")
+        .first()
+    )
+
+
+def user_requires_contact_email(user: User) -> bool:
+    """Requests made from a company account must name a contact e-mail (seed 004, step 2):
+    that address receives the request's mail, since the account's own address is a
+    placeholder."""
+    return user.is_company_account
+
+
+def session_list_for_user(user: User, *, now: datetime | None = None) -> list[UserSession]:
+    """The user's sessions that are still alive, newest first, each with ``expires_at``."""
+    now = now or timezone.now()
+    rows = list(UserSession.objects.filter(user=user))
+    alive = dict(
+        Session.objects.filter(
+            session_key__in=[row.session_key for row in rows], expire_date__gt=now
+        ).values_list("session_key", "expire_date")
+    )
+    result = []
+    for row in rows:
+        if row.session_key in alive:
+            row.expires_at = alive[row.session_key]
+            result.append(row)
+    return result
+
+
+def access_request_list_pending() -> QuerySet[AccessRequest]:
+    return AccessRequest.objects.filter(state=AccessRequestState.PENDING).order_by("created_at")

@@ -1,0 +1,188 @@
+"""Log-in throttling: failed log-ins for an account, or from an address, are slowed down and then
+locked for a while; the lock ends by itself; a successful log-in clears the account's count.
+
+Counters live in Django's cache (Redis when ``REDIS_URL`` is set, so every process shares them;
+otherwise the process's memory). A refused attempt never checks the password and is not
+counted, so a lock ends on time even while someone keeps trying. Every function takes ``now``
+so tests control the clock.
+
+Why not django-axes (8.x supports Django 5.2): with both the user name and the address as lock
+keys, its reset-on-success deletes every failure from that address, so anyone with an account
+(open sign-up gives one) could clear the count against someone else's account by logging in to
+their own between guesses; and it has no slowing-down step before the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    slow_after: int  # failures after which each attempt must wait a growing delay
+    first_delay: timedelta  # the first such wait; it doubles with each further failure
+    max_delay: timedelta
+    lock_after: int  # failures that lock
+    lock_duration: timedelta  # the first lock; each later lock (before forgetting) doubles
+    max_lock_duration: timedelta
+    memory_duration: timedelta  # failures are forgotten this long after the last one
+
+
+ACCOUNT_RULE = ThrottleRule(
+    slow_after=3,
+    first_delay=timedelta(seconds=10),
+    max_delay=timedelta(minutes=1),
+    lock_after=5,
+    lock_duration=timedelta(minutes=15),
+    max_lock_duration=timedelta(hours=24),
+    memory_duration=timedelta(hours=24),
+)
+# An office behind one address has many people: a wider margin before it is slowed.
+ADDRESS_RULE = ThrottleRule(
+    slow_after=10,
+    first_delay=timedelta(seconds=2),
+    max_delay=timedelta(minutes=1),
+    lock_after=30,
+    lock_duration=timedelta(minutes=15),
+    max_lock_duration=timedelta(hours=24),
+    memory_duration=timedelta(hours=24),
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    until: datetime
+    is_locked: bool  # False: only slowed down
+
+    def message(self, now: datetime | None = None) -> str:
+        remaining_seconds = max(1, math.ceil((self.until - (now or _now())).total_seconds()))
+        if self.is_locked:
+            minutes = math.ceil(remaining_seconds / 60)
+            return ngettext(
+                "Too many failed log-ins. Logging in is locked for %(minutes)d more minute; "
+                "the lock ends by itself. If you have forgotten your password, use "
+                "“Forgot your password?”.",
+                "Too many failed log-ins. Logging in is locked for %(minutes)d more minutes; "
+                "the lock ends by itself. If you have forgotten your password, use "
+                "“Forgot your password?”.",
+                minutes,
+            ) % {"minutes": minutes}
+        return ngettext(
+            "Too many failed log-ins. Wait %(seconds)d second, then try again.",
+            "Too many failed log-ins. Wait %(seconds)d seconds, then try again.",
+            remaining_seconds,
+        ) % {"seconds": remaining_seconds}
+
+
+def _now() -> datetime:
+    # One place for the clock, so a test can move it.
+    return timezone.now()
+
+
+def email_identity(email: str) -> str:
+    return "email:" + email.strip().lower()
+
+
+def company_identity(registration_number: str) -> str:
+    return "company:" + "".join(registration_number.split()).upper()
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR: a reverse proxy in front must pass the client's address (docs/accounts.md).
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _cache_key(kind: str, value: str) -> str:
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+    return f"supportal:login-throttle:{digest}"
+
+
+def _keys(identity: str | None, ip: str | None) -> list[tuple[str, ThrottleRule]]:
+    keys = []
+    if identity:
+        keys.append((_cache_key("identity", identity), ACCOUNT_RULE))
+    if ip:
+        keys.append((_cache_key("ip", ip), ADDRESS_RULE))
+    return keys
+
+
+def _state(key: str, rule: ThrottleRule, now: datetime) -> dict:
+    state = cache.get(key)
+    if not state or now.timestamp() - state["last_failure"] > rule.memory_duration.total_seconds():
+        return {"failures": 0, "lockouts": 0, "last_failure": 0.0, "blocked_until": 0.0}
+    return state
+
+
+def login_refusal(
+    *, identity: str | None, ip: str | None, now: datetime | None = None
+) -> Refusal | None:
+    """Whether an attempt to log in as ``identity`` from ``ip`` must be refused now, and until
+    when. No side effects."""
+    now = now or _now()
+    refusal = None
+    for key, rule in _keys(identity, ip):
+        state = _state(key, rule, now)
+        if state["blocked_until"] > now.timestamp():
+            candidate = Refusal(
+                until=datetime.fromtimestamp(state["blocked_until"], tz=now.tzinfo),
+                is_locked=state["failures"] >= rule.lock_after,
+            )
+            if refusal is None or candidate.until > refusal.until:
+                refusal = candidate
+    return refusal
+
+
+def login_failure_record(
+    *, identity: str | None, ip: str | None, now: datetime | None = None
+) -> None:
+    """Count a failed log-in against the identity and the address.
+
+    Side effects: updates the cache; may start a wait or a lock. Read-modify-write without a
+    lock: two failures at the same instant may count as one, which only loosens the limit by
+    one attempt.
+    """
+    now = now or _now()
+    for key, rule in _keys(identity, ip):
+        state = _state(key, rule, now)
+        if state["failures"] >= rule.lock_after:
+            # The previous lock has ended: a new round of attempts, remembering the lock.
+            state["failures"] = 0
+        state["failures"] += 1
+        state["last_failure"] = now.timestamp()
+        if state["failures"] >= rule.lock_after:
+            state["lockouts"] += 1
+            duration = min(
+                rule.lock_duration * 2 ** (state["lockouts"] - 1), rule.max_lock_duration
+            )
+            state["blocked_until"] = (now + duration).timestamp()
+        elif state["failures"] >= rule.slow_after:
+            delay = min(
+                rule.first_delay * 2 ** (state["failures"] - rule.slow_after), rule.max_delay
+            )
+            state["blocked_until"] = (now + delay).timestamp()
+        else:
+            state["blocked_until"] = 0.0
+        timeout = rule.memory_duration + rule.max_lock_duration
+        cache.set(key, state, timeout=int(timeout.total_seconds()))
+
+
+def login_success_record(*, identity: str) -> None:
+    """Forget the failures against ``identity`` (not those from the address: a person logging in
+    to their own account must not clear what their address did to other accounts)."""
+    cache.delete(_cache_key("identity", identity))
+
+
+def login_unlock(*, identity: str | None = None, ip: str | None = None) -> None:
+    """End a lock at once (support staff, after verifying who asks). Side effects: the cache."""
+    for key, _rule in _keys(identity, ip):
+        cache.delete(key)
