@@ -12,7 +12,7 @@ not 17:00.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -23,11 +23,14 @@ import holidays as holidays_data
 
 __all__ = [
     "BusinessCalendar",
+    "Interval",
     "WorkingPeriod",
     "add_business_time",
     "business_time_between",
+    "instant_used_reaches",
     "next_working_instant",
     "public_holidays",
+    "working_time_used",
 ]
 
 MIDNIGHT = time(0, 0)
@@ -220,6 +223,54 @@ def next_working_instant(calendar: BusinessCalendar, at: datetime) -> datetime:
         if period_end > instant:
             return max(period_start, instant)
     raise AssertionError("working intervals never run out")
+
+
+# A clock's running interval [start, end); an end of None means it is still running.
+Interval = tuple[datetime, datetime | None]
+
+
+def working_time_used(
+    calendar: BusinessCalendar, intervals: Iterable[Interval], at: datetime
+) -> timedelta:
+    """Working time a clock has counted by ``at``, over its running intervals.
+
+    An open interval runs up to ``at``; whatever lies after ``at`` does not count.
+    """
+    total = ZERO
+    for start, end in intervals:
+        total += business_time_between(calendar, start, at if end is None else min(end, at))
+    return total
+
+
+def instant_used_reaches(
+    calendar: BusinessCalendar, intervals: Sequence[Interval], amount: timedelta
+) -> datetime | None:
+    """The instant (UTC) at which a clock running over ``intervals`` has counted ``amount``.
+
+    ``intervals`` are in time order and do not overlap; only the last may be open, and an open
+    interval runs without end. None when the closed intervals end before ``amount`` is reached,
+    or when the calendar has no working time at all.
+
+    Reaching ``amount`` exactly when an interval closes does not count as reaching it in that
+    interval: a goal met (or a clock paused) at its deadline was in time. The clock then
+    reaches it at the first working instant of its next interval. This is what makes "met
+    late" and "breached" the same test: the instant returned is earlier than the stop.
+    """
+    if amount < ZERO:
+        raise ValueError(f"amount must not be negative, got {amount}")
+    if not calendar.has_working_time:
+        return None
+    counted = ZERO
+    for start, end in intervals:
+        left = amount - counted
+        if left == ZERO:
+            candidate = next_working_instant(calendar, start)
+        else:
+            candidate = add_business_time(calendar, start, left)
+        if end is None or candidate < _as_utc(end, "end"):
+            return candidate
+        counted += business_time_between(calendar, start, end)
+    return None
 
 
 def _as_utc(value: datetime, name: str) -> datetime:

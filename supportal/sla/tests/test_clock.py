@@ -11,8 +11,10 @@ from supportal.sla.clock import (
     WorkingPeriod,
     add_business_time,
     business_time_between,
+    instant_used_reaches,
     next_working_instant,
     public_holidays,
+    working_time_used,
 )
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
@@ -636,3 +638,109 @@ def test_whole_wall_clock_days_every_day_behave_like_a_24_7_calendar(start, dura
     )
     end = start + duration
     assert business_time_between(WHOLE_WALL_CLOCK_DAYS, start, end) == duration
+
+
+# A clock's running intervals: when its working time reaches a target, and how much it used.
+
+OPEN = None
+
+REACHING = {
+    "one open interval reaches like adding business time": row(
+        [("Mon 2026-01-12 16:00", OPEN)], 2 * H, "Tue 2026-01-13 09:00"
+    ),
+    "a pause over the weekend does not count": row(
+        [("Fri 2026-01-09 16:00", "Fri 2026-01-09 16:30"), ("Mon 2026-01-12 09:00", OPEN)],
+        H,
+        "Mon 2026-01-12 09:30",
+    ),
+    "closed intervals too short never reach": row(
+        [("Mon 2026-01-12 09:00", "Mon 2026-01-12 09:20")], 30 * MIN, None
+    ),
+    "reaching exactly when a clock pauses is not reaching": row(
+        [("Mon 2026-01-12 09:00", "Mon 2026-01-12 09:30")], 30 * MIN, None
+    ),
+    "reached at a pause, the clock reaches again where it resumes": row(
+        [("Mon 2026-01-12 09:00", "Mon 2026-01-12 09:30"), ("Tue 2026-01-13 10:00", OPEN)],
+        30 * MIN,
+        "Tue 2026-01-13 10:00",
+    ),
+    "resumed on a saturday it reaches on monday morning": row(
+        [("Fri 2026-01-09 16:30", "Fri 2026-01-09 17:00"), ("Sat 2026-01-10 10:00", OPEN)],
+        30 * MIN,
+        "Mon 2026-01-12 08:00",
+    ),
+    "paused after closing, past the deadline, it was reached at closing": row(
+        [("Mon 2026-01-12 16:30", "Mon 2026-01-12 17:30")], 30 * MIN, "Mon 2026-01-12 17:00"
+    ),
+    "a target of nothing is reached at the first working instant": row(
+        [("Sat 2026-01-10 10:00", OPEN)], timedelta(0), "Mon 2026-01-12 08:00"
+    ),
+    "holidays between intervals do not count": row(
+        [("Thu 2026-04-09 12:00", "Thu 2026-04-09 12:30"), ("Thu 2026-04-09 16:50", OPEN)],
+        H,
+        "Tue 2026-04-14 08:20",
+    ),
+}
+
+
+def intervals_in(calendar: BusinessCalendar, spans) -> list[tuple[datetime, datetime | None]]:
+    return [
+        (local(calendar, start), None if end is OPEN else local(calendar, end))
+        for start, end in spans
+    ]
+
+
+@pytest.mark.parametrize(("spans", "amount", "expected"), table(REACHING))
+def test_the_instant_a_clock_reaches_its_target(spans, amount, expected):
+    reached = instant_used_reaches(SEED_002, intervals_in(SEED_002, spans), amount)
+    if expected is None:
+        assert reached is None
+    else:
+        assert_same_instant(reached, bucharest(expected))
+
+
+def test_a_clock_on_a_calendar_without_working_time_never_reaches():
+    spans = [(datetime(2026, 1, 12, tzinfo=UTC), None)]
+    assert instant_used_reaches(NO_WORKING_TIME, spans, H) is None
+
+
+def test_working_time_used_counts_an_open_interval_up_to_the_instant_asked():
+    spans = intervals_in(
+        SEED_002,
+        [("Fri 2026-01-09 16:00", "Fri 2026-01-09 16:30"), ("Mon 2026-01-12 09:00", OPEN)],
+    )
+    assert working_time_used(SEED_002, spans, bucharest("Mon 2026-01-12 10:00")) == 90 * MIN
+    # Asked in the middle of the first interval: what came later does not count yet.
+    assert working_time_used(SEED_002, spans, bucharest("Fri 2026-01-09 16:10")) == 10 * MIN
+
+
+SPANS = st.lists(INSTANTS, min_size=1, max_size=5, unique=True).map(sorted)
+
+
+@PROPERTY_SETTINGS
+@given(calendar=CALENDARS, bounds=SPANS, amount=DURATIONS)
+def test_a_clock_has_used_exactly_its_target_at_the_instant_it_reaches_it(calendar, bounds, amount):
+    # Bounds pair up into closed intervals; an odd last bound opens the running one.
+    spans = [
+        (bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None)
+        for i in range(0, len(bounds), 2)
+    ]
+    reached = instant_used_reaches(calendar, spans, amount)
+    if spans[-1][1] is OPEN:
+        assert reached is not None
+    if reached is not None:
+        assert working_time_used(calendar, spans, reached) == amount
+
+
+@PROPERTY_SETTINGS
+@given(calendar=CALENDARS, bounds=SPANS, first=DURATIONS, second=DURATIONS)
+def test_a_larger_target_is_never_reached_earlier(calendar, bounds, first, second):
+    spans = [
+        (bounds[i], bounds[i + 1] if i + 1 < len(bounds) else None)
+        for i in range(0, len(bounds), 2)
+    ]
+    small, large = sorted((first, second))
+    reached_small = instant_used_reaches(calendar, spans, small)
+    reached_large = instant_used_reaches(calendar, spans, large)
+    if reached_large is not None:
+        assert reached_small is not None and reached_small <= reached_large

@@ -1,0 +1,263 @@
+"""Reads of the SLA, with permission built in: the panel of a request, the queue's deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import NotFound
+from supportal.sla.models import POLICY_GOALS, Clock, ClockEntry, ClockState, EntryKind, Goal
+from supportal.sla.services import CalendarBook, clock_used_duration
+from supportal.tickets.models import Ticket
+from supportal.tickets.selectors import ticket_roles
+from supportal.tickets.workflow import Action, Role, Status
+
+ZERO = dt.timedelta(0)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    """One goal as a person sees it. Instants are in the viewer's time zone."""
+
+    goal: str
+    name: str
+    target_duration: dt.timedelta
+    used_duration: dt.timedelta
+    remaining_duration: dt.timedelta
+    overdue_duration: dt.timedelta
+    state: str  # a ClockState value
+    is_overdue: bool
+    status_text: str
+    deadline_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+    history: tuple[HistoryLine, ...]
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == ClockState.RUNNING
+
+    @property
+    def is_paused(self) -> bool:
+        return self.state == ClockState.PAUSED
+
+
+@dataclass(frozen=True)
+class SlaPanel:
+    goals: tuple[GoalLine, ...]
+    reply: GoalLine | None  # the customer's answer, while the request waits for it
+    time_zone: str
+    is_for_customer: bool
+
+
+def _viewer_zone(viewer: User) -> ZoneInfo:
+    # Users carry no time zone of their own yet: the active one (the site's, unless a
+    # middleware activated the viewer's) is theirs.
+    name = getattr(viewer, "time_zone", "") or timezone.get_current_timezone_name()
+    return ZoneInfo(name)
+
+
+def sla_panel_for(
+    ticket: Ticket, viewer: User, *, now: dt.datetime | None = None
+) -> SlaPanel | None:
+    """The SLA panel of a request for ``viewer``: each goal with its target, the working time
+    used, what remains or how late it is, whether its clock runs, and why it is paused.
+
+    None when the request has no goal with a target. Raises NotFound for someone who may not
+    see the request. Reads only.
+    """
+    roles = ticket_roles(viewer, ticket)
+    if not roles:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": ticket.reference})
+    is_for_customer = not roles & {Role.AGENT, Role.TEAM_LEAD}
+    at = now or timezone.now()
+    zone = _viewer_zone(viewer)
+    clocks = (
+        Clock.objects.filter(ticket=ticket, target_duration__isnull=False)
+        .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
+        .select_related("calendar")
+        .prefetch_related("entries", "calendar__periods", "calendar__dates")
+        .order_by("pk")
+    )
+    calendars = CalendarBook()
+    goals = []
+    reply = None
+    for clock in clocks:
+        line = _goal_line(clock, calendars, at=at, zone=zone, is_for_customer=is_for_customer)
+        if clock.goal == Goal.CUSTOMER_REPLY:
+            reply = line
+        else:
+            goals.append(line)
+    if not goals and reply is None:
+        return None
+    order = {goal: index for index, goal in enumerate(POLICY_GOALS)}
+    goals.sort(key=lambda line: order[line.goal])
+    return SlaPanel(
+        goals=tuple(goals), reply=reply, time_zone=str(zone), is_for_customer=is_for_customer
+    )
+
+
+def _goal_line(
+    clock: Clock, calendars: CalendarBook, *, at: dt.datetime, zone: ZoneInfo, is_for_customer: bool
+) -> GoalLine:
+    calendar = calendars.get(clock.calendar, clock.started_at.year - 1, at.year + 1)
+    used = clock_used_duration(clock, calendar, at)
+    target = clock.target_duration
+    if clock.state == ClockState.RUNNING:
+        is_overdue = clock.deadline_at is not None and clock.deadline_at < at
+    else:
+        is_overdue = clock.is_breached
+    history = tuple(
+        HistoryLine(
+            at=timezone.localtime(entry.at, zone),
+            text=entry_text(entry, clock.goal, is_for_customer=is_for_customer),
+        )
+        for entry in sorted(clock.entries.all(), key=lambda entry: (entry.at, entry.pk))
+    )
+    return GoalLine(
+        goal=clock.goal,
+        name=goal_name(clock.goal, is_for_customer=is_for_customer),
+        target_duration=target,
+        used_duration=used,
+        remaining_duration=max(target - used, ZERO),
+        overdue_duration=max(used - target, ZERO),
+        state=clock.state,
+        is_overdue=is_overdue,
+        status_text=_status_text(clock, is_overdue=is_overdue, is_for_customer=is_for_customer),
+        deadline_at=(
+            timezone.localtime(clock.deadline_at, zone)
+            if clock.state == ClockState.RUNNING and clock.deadline_at
+            else None
+        ),
+        stopped_at=timezone.localtime(clock.stopped_at, zone) if clock.stopped_at else None,
+        history=history,
+    )
+
+
+def goal_name(goal: str, *, is_for_customer: bool) -> str:
+    if goal == Goal.FIRST_RESPONSE:
+        return _("Time to first response")
+    if goal == Goal.RESOLUTION:
+        return _("Time to resolution")
+    return _("Your answer") if is_for_customer else _("Customer's answer")
+
+
+def _paused_text(reason: str, *, is_for_customer: bool) -> str:
+    if reason == Status.WAITING_FOR_CUSTOMER:
+        if is_for_customer:
+            return _("paused: waiting for your reply")
+        return _("paused: waiting for the customer")
+    if reason == Status.WAITING_FOR_THIRD_PARTY:
+        return _("paused: waiting for a third party")
+    return _("paused")
+
+
+def _status_text(clock: Clock, *, is_overdue: bool, is_for_customer: bool) -> str:
+    if clock.state == ClockState.PAUSED:
+        return _paused_text(clock.pause_reason, is_for_customer=is_for_customer)
+    if clock.state == ClockState.MET:
+        return _("met late") if clock.is_breached else _("met")
+    if clock.state == ClockState.STOPPED:
+        return _("stopped")
+    return _("running, overdue") if is_overdue else _("running")
+
+
+_STOP_TEXTS = {
+    "assigned": lambda: _("met: assigned to an agent"),
+    Action.TAKE: lambda: _("met: taken by an agent"),
+    Action.START: lambda: _("met: work started"),
+    Action.REQUEST_INFO: lambda: _("met: an agent asked for information"),
+    Action.WAIT_FOR_THIRD_PARTY: lambda: _("met: an agent asked a third party"),
+    Action.RESOLVE: lambda: _("met: resolved"),
+    Action.CUSTOMER_RESOLVE: lambda: _("met: resolved by the customer"),
+    Action.CUSTOMER_REPLY: lambda: _("met: the customer answered"),
+}
+_RESUME_TEXTS = {
+    Action.CUSTOMER_REPLY: lambda: _("resumed: the customer answered"),
+    Action.THIRD_PARTY_ANSWERED: lambda: _("resumed: the third party answered"),
+    "reopened": lambda: _("resumed: the request was reopened"),
+}
+_RECOMPUTE_TEXTS = {
+    "calendar_changed": lambda: _("deadline recomputed: the calendar changed"),
+    "policy_changed": lambda: _("deadline recomputed: the SLA policy changed"),
+    "settings_changed": lambda: _("deadline recomputed: the desk's SLA settings changed"),
+}
+
+
+def entry_text(entry: ClockEntry, goal: str, *, is_for_customer: bool) -> str:
+    """One line of a clock's history: what happened to it and why."""
+    if entry.kind == EntryKind.START:
+        if goal == Goal.CUSTOMER_REPLY:
+            return _("started: an answer was asked for")
+        return _("started: request created")
+    if entry.kind == EntryKind.PAUSE:
+        return _paused_text(entry.reason, is_for_customer=is_for_customer)
+    if entry.kind == EntryKind.RESUME:
+        return _RESUME_TEXTS.get(entry.reason, lambda: _("resumed"))()
+    if entry.kind == EntryKind.STOP:
+        if entry.data.get("outcome") == ClockState.STOPPED:
+            if entry.reason == Action.CANCEL:
+                return _("stopped: the request was cancelled")
+            if entry.reason == Action.CLOSE:
+                return _("stopped: the request was closed")
+            return _("stopped")
+        return _STOP_TEXTS.get(entry.reason, lambda: _("met"))()
+    if entry.kind == EntryKind.RETARGET:
+        minutes = entry.data.get("target_minutes")
+        if minutes is None:
+            return _("target removed")
+        return _("target changed to %(target)s") % {
+            "target": duration_text(dt.timedelta(minutes=minutes))
+        }
+    return _RECOMPUTE_TEXTS.get(entry.reason, lambda: _("deadline recomputed"))()
+
+
+def duration_text(duration: dt.timedelta) -> str:
+    """Working time to the minute, as people read it: "1 h 28 min", "45 min", "2 h"."""
+    minutes = int(duration.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+# The queue ---------------------------------------------------------------------------------------
+
+
+def _running_goal_clocks() -> QuerySet[Clock]:
+    return Clock.objects.filter(
+        ticket=OuterRef("pk"),
+        goal__in=[goal.value for goal in POLICY_GOALS],
+        state=ClockState.RUNNING,
+        deadline_at__isnull=False,
+    )
+
+
+def next_deadline() -> Subquery:
+    """The earliest deadline of a request's running goals (None when none runs), as an
+    expression over ``Ticket`` rows: sort or annotate a list by it without a query per row."""
+    return Subquery(_running_goal_clocks().order_by("deadline_at").values("deadline_at")[:1])
+
+
+def at_risk_condition(now: dt.datetime) -> Q:
+    """Requests with a running goal past its warning time or its deadline at ``now``."""
+    risky = _running_goal_clocks().filter(Q(warn_at__lte=now) | Q(deadline_at__lte=now))
+    return Q(Exists(risky))
+
+
+def tickets_at_risk(tickets: QuerySet[Ticket], *, now: dt.datetime | None = None):
+    """The requests of ``tickets`` that are at risk (see :func:`at_risk_condition`)."""
+    return tickets.filter(at_risk_condition(now or timezone.now()))

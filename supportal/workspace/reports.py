@@ -1,0 +1,178 @@
+"""Reports for team leads: the SLA report as a page with a chart, and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from supportal.accounts.models import Organization, User
+from supportal.core.errors import PermissionRefused
+from supportal.desks.models import Desk
+from supportal.sla.reports import (
+    GROUPINGS,
+    ReportFilters,
+    SlaReport,
+    report_desk_ids,
+    sla_report,
+)
+from supportal.workspace.views.common import agent_required
+
+DEFAULT_PERIOD_DAYS = 30
+
+
+class SlaReportForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("Until"), required=False)
+    desk = forms.ModelChoiceField(
+        label=gettext_lazy("Desk"), queryset=Desk.objects.none(), required=False
+    )
+    company = forms.ModelChoiceField(
+        label=gettext_lazy("Company"), queryset=Organization.objects.all(), required=False
+    )
+    agent = forms.ModelChoiceField(
+        label=gettext_lazy("Agent"), queryset=User.objects.none(), required=False
+    )
+    group_by = forms.ChoiceField(
+        label=gettext_lazy("Per"),
+        required=False,
+        choices=list(
+            zip(
+                GROUPINGS,
+                [
+                    gettext_lazy("desk"),
+                    gettext_lazy("company"),
+                    gettext_lazy("agent"),
+                    gettext_lazy("week"),
+                ],
+                strict=True,
+            )
+        ),
+    )
+
+    def __init__(self, *args: object, desk_ids: set[int] | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        desks = Desk.objects.all() if desk_ids is None else Desk.objects.filter(pk__in=desk_ids)
+        self.fields["desk"].queryset = desks
+        agents = User.objects.filter(is_agent=True, is_active=True)
+        if desk_ids is not None:
+            agents = agents.filter(desk_memberships__desk_id__in=desk_ids).distinct()
+        self.fields["agent"].queryset = agents.order_by("first_name", "last_name", "email")
+
+    def filters(self) -> ReportFilters:
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        return ReportFilters(
+            start=min(start, end),
+            end=max(start, end),
+            desk_id=getattr(data.get("desk"), "pk", None),
+            organization_id=getattr(data.get("company"), "pk", None),
+            agent_id=getattr(data.get("agent"), "pk", None),
+            group_by=data.get("group_by") or "desk",
+        )
+
+
+@agent_required
+def sla_report_page(request: HttpRequest) -> HttpResponse:
+    desk_ids = report_desk_ids(request.user)
+    form = SlaReportForm(request.GET or None, desk_ids=desk_ids)
+    try:
+        report = sla_report(request.user, form.filters())
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    if request.GET.get("format") == "csv":
+        return _csv(report, breaches=request.GET.get("part") == "breaches")
+    query = request.GET.copy()
+    query.pop("format", None)
+    query.pop("part", None)
+    return render(
+        request,
+        "sla/report.html",
+        {"form": form, "report": report, "query": query.urlencode()},
+    )
+
+
+def _cell(value: object) -> object:
+    # A spreadsheet would run a cell that starts like a formula: names are people's input.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
+    filters = report.filters
+    name = "sla-breaches" if breaches else "sla-report"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{name}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"'
+    )
+    out = csv.writer(response)
+    if breaches:
+        out.writerow(
+            [
+                _("Reference"),
+                _("Goal"),
+                _("Deadline"),
+                _("Desk"),
+                _("Company"),
+                _("Assignee"),
+                _("Cause"),
+                _("Target (minutes)"),
+            ]
+        )
+        for line in report.breaches:
+            out.writerow(
+                [
+                    _cell(line.reference),
+                    _cell(line.goal),
+                    timezone.localtime(line.due_at).isoformat(timespec="minutes"),
+                    _cell(line.desk),
+                    _cell(line.company),
+                    _cell(line.assignee),
+                    _cell(line.cause),
+                    line.target_minutes,
+                ]
+            )
+        return response
+    out.writerow(
+        [
+            _("Group"),
+            _("Goals"),
+            _("Met"),
+            _("Breached"),
+            _("Met (%)"),
+            _("First response, median (minutes)"),
+            _("First response, 90th percentile (minutes)"),
+            _("Resolution, median (minutes)"),
+            _("Resolution, 90th percentile (minutes)"),
+        ]
+    )
+    for row in [*report.rows, report.total]:
+        out.writerow(
+            [
+                _cell(row.label),
+                row.goals,
+                row.met,
+                row.breached,
+                "" if row.met_percent is None else row.met_percent,
+                *(
+                    "" if value is None else int(value.total_seconds() // 60)
+                    for value in (
+                        row.first_response_median,
+                        row.first_response_p90,
+                        row.resolution_median,
+                        row.resolution_p90,
+                    )
+                ),
+            ]
+        )
+    return response
