@@ -9,13 +9,14 @@ be shown as it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,11 @@ from supportal.tickets.models import (
     SubmissionMethod,
     Ticket,
 )
-from supportal.tickets.selectors import ticket_queryset_for_user, ticket_roles
+from supportal.tickets.selectors import (
+    priority_queryset_allowed,
+    ticket_queryset_for_user,
+    ticket_roles,
+)
 from supportal.tickets.workflow import Action, Role, Status, WaitingReason
 
 
@@ -56,6 +61,35 @@ class NewAttachment:
 
     file: UploadedFile
     name: str = ""
+
+
+def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
+    """Refuse a file over the desk's size or file-name limit, naming the limit and where large
+    files go (seed 003). Changes nothing; interfaces call it before ``ticket_create`` or
+    ``ticket_comment_add`` so the customer learns why."""
+    hint = desk.large_files_hint or _("Ask the support team how to send larger files.")
+    for item in files:
+        name = (item.name or item.file.name or "").rsplit("/", 1)[-1]
+        if len(name) > desk.attachment_name_max_length:
+            raise InvalidInput(
+                _(
+                    "The file name “%(name)s” has %(count)d characters; file names are limited "
+                    "to %(limit)d. Please rename the file."
+                )
+                % {"name": name, "count": len(name), "limit": desk.attachment_name_max_length},
+                field="attachments",
+            )
+        if (item.file.size or 0) > desk.attachment_max_bytes:
+            raise InvalidInput(
+                _("“%(name)s” is %(size)s; files are limited to %(limit)s. %(hint)s")
+                % {
+                    "name": name,
+                    "size": filesizeformat(item.file.size),
+                    "limit": filesizeformat(desk.attachment_max_bytes),
+                    "hint": hint,
+                },
+                field="attachments",
+            )
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -72,7 +106,7 @@ def _event(
     is_public: bool = True,
     **data: object,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -81,6 +115,14 @@ def _event(
         data=data,
         created_at=at,
     )
+    # Imported here: the SLA engine reads tickets' models, and every event must reach it in
+    # the same transaction.
+    from supportal.notifications.services import notification_event_record
+    from supportal.sla.services import sla_event_record
+
+    sla_event_record(event)
+    notification_event_record(event)
+    return event
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -271,6 +313,8 @@ def ticket_create(
     )
     if request_type is not None and request_type.desk_id != desk.pk:
         raise InvalidInput(_("This request type belongs to another desk."), field="request_type")
+    if not is_agent_acting:
+        _customer_choices_check(desk=desk, requester=requester, product=product, priority=priority)
     cleaned_fields = custom_fields_clean(
         desk=desk, request_type=request_type, values=dict(custom_fields or {})
     )
@@ -316,6 +360,21 @@ def ticket_create(
         )
         ticket_index_update(ticket.pk)
     return ticket
+
+
+def _customer_choices_check(
+    *, desk: Desk, requester: User, product: Product | None, priority: Priority | None
+) -> None:
+    """A customer files under the desk's products and the priorities their contract allows."""
+    if product is not None and not desk.products.filter(pk=product.pk).exists():
+        raise InvalidInput(_("This product is not supported by this desk."), field="product")
+    allowed = priority_queryset_allowed(requester, product=product)
+    if priority is not None and not allowed.filter(pk=priority.pk).exists():
+        raise InvalidInput(
+            _("Your company's contract does not include the priority %(name)s.")
+            % {"name": priority.name},
+            field="priority",
+        )
 
 
 # Everything a status change may touch, saved together in one UPDATE.
@@ -864,3 +923,131 @@ def tickets_close_due(*, now: dt.datetime | None = None, limit: int = 100) -> in
             )
             closed += 1
     return closed
+
+
+def ticket_third_party_answer_record(
+    *, ticket: Ticket, actor: User, answer: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Record what the third party answered (an internal note, when given) and resume work.
+
+    Both happen or neither. Side effects: those of ``ticket_comment_add`` and
+    ``ticket_transition`` (THIRD_PARTY_ANSWERED).
+    """
+    at = _now(now)
+    with transaction.atomic():
+        if (answer or "").strip():
+            ticket_comment_add(ticket=ticket, author=actor, body=answer, is_public=False, now=at)
+        return ticket_transition(
+            ticket=ticket, actor=actor, action=Action.THIRD_PARTY_ANSWERED, now=at
+        )
+
+
+BULK_MAX_TICKETS = 200
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk change did to one ticket: done, or the reason it was refused."""
+
+    reference: str
+    refusal: str = ""
+
+    @property
+    def is_done(self) -> bool:
+        return not self.refusal
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    outcomes: list[BulkOutcome]
+    missing: int  # selected ids the actor may not see (or that do not exist)
+
+    @property
+    def done(self) -> list[BulkOutcome]:
+        return [o for o in self.outcomes if o.is_done]
+
+    @property
+    def refused(self) -> list[BulkOutcome]:
+        return [o for o in self.outcomes if not o.is_done]
+
+
+def _bulk(actor: User, ticket_ids: Iterable[int], change: Callable[[Ticket], object]) -> BulkReport:
+    # One transaction per ticket: a refusal on one leaves the others changed, and is reported.
+    wanted = list(dict.fromkeys(int(pk) for pk in ticket_ids))[:BULK_MAX_TICKETS]
+    tickets = list(
+        ticket_queryset_for_user(actor)
+        .filter(pk__in=wanted)
+        .select_related("desk")
+        .order_by("reference")
+    )
+    outcomes = []
+    for ticket in tickets:
+        try:
+            change(ticket)
+        except NotFound:
+            outcomes.append(BulkOutcome(ticket.reference, _("There is no such request.")))
+        except (InvalidInput, PermissionRefused, TransitionRefused) as exc:
+            outcomes.append(BulkOutcome(ticket.reference, exc.message))
+        else:
+            outcomes.append(BulkOutcome(ticket.reference))
+    return BulkReport(outcomes=outcomes, missing=len(wanted) - len(tickets))
+
+
+def tickets_bulk_transition(
+    *,
+    actor: User,
+    ticket_ids: Iterable[int],
+    action: Action,
+    resolution: str = "",
+    now: dt.datetime | None = None,
+) -> BulkReport:
+    """Apply one workflow action to each selected ticket; each refusal is reported per ticket.
+
+    Side effects: those of ``ticket_transition``, per ticket that allowed it.
+    """
+    at = _now(now)
+    return _bulk(
+        actor,
+        ticket_ids,
+        lambda t: ticket_transition(
+            ticket=t, actor=actor, action=action, resolution=resolution, now=at
+        ),
+    )
+
+
+def tickets_bulk_assign(
+    *,
+    actor: User,
+    ticket_ids: Iterable[int],
+    assignee: User | None,
+    now: dt.datetime | None = None,
+) -> BulkReport:
+    """Assign each selected ticket (team leads: anyone; agents: themselves), reporting refusals.
+
+    Side effects: those of ``ticket_assign``.
+    """
+    at = _now(now)
+    return _bulk(
+        actor,
+        ticket_ids,
+        lambda t: ticket_assign(ticket=t, actor=actor, assignee=assignee, now=at),
+    )
+
+
+def tickets_bulk_priority(
+    *,
+    actor: User,
+    ticket_ids: Iterable[int],
+    priority: Priority | None,
+    now: dt.datetime | None = None,
+) -> BulkReport:
+    """Set the priority of each selected ticket, reporting refusals.
+
+    Side effects: those of ``ticket_fields_change``.
+    """
+    at = _now(now)
+    return _bulk(
+        actor,
+        ticket_ids,
+        lambda t: ticket_fields_change(ticket=t, actor=actor, priority=priority, now=at),
+    )

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "supportal.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from supportal.core.jobs import register_queue
+        from supportal.notifications.services import notifications_send_due
+
+        register_queue("notifications.pending", notifications_send_due)

@@ -1,0 +1,180 @@
+"""Who is told what: pending notifications, the footer, agents' choices, held addresses, and
+each request's reply address. The rules themselves are in ``services.py`` (see
+docs/notifications.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PendingState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed for good")
+
+
+class PendingNotification(models.Model):
+    """One action on a request waiting to become mail: the events one actor wrote on one
+    ticket at one instant (a status change and its comment are one action, one mail).
+
+    Written by ``notification_event_record`` in the service's transaction; the worker turns it
+    into outbox rows after commit.
+    """
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the system acted."),
+    )
+    occurred_at = models.DateTimeField(_("happened at"))
+    event_ids = models.JSONField(_("events"), default=list)
+    state = models.CharField(
+        _("state"), max_length=10, choices=PendingState.choices, default=PendingState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claim_token = models.CharField(max_length=64, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True)
+    email_count = models.PositiveSmallIntegerField(_("e-mails queued"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pending notification")
+        verbose_name_plural = _("pending notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_due",
+                condition=Q(state="pending"),
+            ),
+            models.Index(fields=["claim_token"], name="notification_claim"),
+            models.Index(fields=["ticket", "occurred_at"], name="notification_ticket_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NotificationSettings(models.Model):
+    """The support channels every customer mail ends with (seed 000's footer). One row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    team_name = models.CharField(
+        _("team name"),
+        max_length=120,
+        blank=True,
+        help_text=_('Signs every mail, e.g. "Tecnet Helpdesk team". Empty: "The support team".'),
+    )
+    support_email = models.EmailField(_("support e-mail address"), blank=True)
+    portal_url = models.URLField(
+        _("portal address"), blank=True, help_text=_("Empty: this server's public address.")
+    )
+    phone = models.CharField(_("telephone"), max_length=60, blank=True)
+    working_hours = models.CharField(
+        _("working hours"), max_length=200, blank=True, help_text=_("e.g. Mon–Fri 08:00–17:00")
+    )
+    footer_note = models.TextField(
+        _("footer note"),
+        blank=True,
+        help_text=_("Printed under the channels, as written (e.g. use only these channels)."),
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="notifications_settings_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Notification settings"))
+
+    @classmethod
+    def load(cls) -> NotificationSettings:
+        settings_row, _created = cls.objects.get_or_create(id=1)
+        return settings_row
+
+    @property
+    def portal_address(self) -> str:
+        return self.portal_url or settings.SUPPORTAL_BASE_URL
+
+
+class AgentNotificationPreference(models.Model):
+    """Which of the four agent mails an agent wants. No row: all of them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_notification_preference",
+    )
+    has_new_ticket_mail = models.BooleanField(_("a new request on my desks"), default=True)
+    has_customer_answer_mail = models.BooleanField(
+        _("a customer's answer on a request assigned to me"), default=True
+    )
+    has_assignment_mail = models.BooleanField(_("a request assigned to me"), default=True)
+    has_third_party_answer_mail = models.BooleanField(
+        _("a third party's answer recorded by someone else on my request"), default=True
+    )
+
+    class Meta:
+        verbose_name = _("agent notification preference")
+        verbose_name_plural = _("agent notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SuppressionReason(models.TextChoices):
+    HARD_BOUNCE = "hard_bounce", _("The address bounced permanently")
+    COMPLAINT = "complaint", _("The recipient reported our mail as spam")
+    MANUAL = "manual", _("Stopped by an administrator")
+
+
+class SuppressedAddress(models.Model):
+    """An address we do not send to: its mail is kept in the outbox as held, with the reason."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    reason = models.CharField(
+        _("reason"),
+        max_length=20,
+        choices=SuppressionReason.choices,
+        default=SuppressionReason.HARD_BOUNCE,
+    )
+    detail = models.TextField(
+        _("detail"), blank=True, help_text=_("e.g. the mail server's answer in the bounce.")
+    )
+    created_at = models.DateTimeField(_("since"))
+
+    class Meta:
+        verbose_name = _("held address")
+        verbose_name_plural = _("held addresses")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class TicketReplyAddress(models.Model):
+    """The unguessable token of a request's reply address, ``support+<token>@domain``."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="reply_address"
+    )
+    token = models.CharField(_("token"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reply address")
+        verbose_name_plural = _("reply addresses")
+
+    def __str__(self) -> str:
+        return self.token

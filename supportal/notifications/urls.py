@@ -1,0 +1,12 @@
+from django.urls import path
+
+from supportal.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("mute/<str:token>/", views.mute_link, name="mute"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("outbox/", views.outbox_list, name="outbox"),
+    path("outbox/<int:email_id>/", views.outbox_detail, name="outbox_email"),
+    path("outbox/<int:email_id>/html/", views.outbox_html, name="outbox_html"),
+]

@@ -1,0 +1,99 @@
+"""Notification pages. Thin: parse, select, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from supportal.core.errors import NotFound
+from supportal.core.http import refusals_as_messages
+from supportal.mail.models import OutboundState
+from supportal.notifications import selectors, services
+
+OUTBOX_PAGE_SIZE = 100
+
+
+# RFC 8058: mail providers POST the one-click opt-out without a session or a CSRF token; the
+# signed token is the authority, and the action (fewer mails) is harmless.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def mute_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what the link would do and changes nothing; POST opts out."""
+    try:
+        if request.method == "POST":
+            ticket, person = services.ticket_mute_by_token(token=token)
+            done = True
+        else:
+            ticket, person = selectors.mute_token_read(token)
+            done = False
+    except NotFound:
+        return render(request, "notifications/mute_invalid.html", status=404)
+    context = {"ticket": ticket, "person": person, "done": done, "token": token}
+    return render(request, "notifications/mute.html", context)
+
+
+def _is_support(user) -> bool:
+    return user.is_authenticated and (user.is_agent or user.is_superuser)
+
+
+@user_passes_test(_is_support)
+@refusals_as_messages("notifications:preferences")
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Each agent turns each of their four notification mails on or off."""
+    if request.method == "POST":
+        services.agent_preference_set(
+            user=request.user,
+            **{name: name in request.POST for name in services.AGENT_PREFERENCE_FIELDS},
+        )
+        messages.success(request, _("Your notification choices were saved."))
+        return redirect("notifications:preferences")
+    preference = selectors.agent_preference_get(request.user)
+    choices = [
+        (name, preference._meta.get_field(name).verbose_name, getattr(preference, name))
+        for name in services.AGENT_PREFERENCE_FIELDS
+    ]
+    return render(request, "notifications/preferences.html", {"choices": choices})
+
+
+@login_required
+def outbox_list(request: HttpRequest) -> HttpResponse:
+    """The local mail catcher: every mail Supportal queued, for administrators."""
+    state = request.GET.get("state", "")
+    try:
+        emails = selectors.outbox_list_for_user(request.user, state=state)[:OUTBOX_PAGE_SIZE]
+    except NotFound as exc:
+        raise Http404 from exc
+    context = {"emails": emails, "state": state, "states": OutboundState.choices}
+    return render(request, "notifications/outbox_list.html", context)
+
+
+@login_required
+def outbox_detail(request: HttpRequest, email_id: int) -> HttpResponse:
+    try:
+        email = selectors.outbox_get_for_user(request.user, email_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "notifications/outbox_detail.html", {"email": email})
+
+
+@login_required
+@xframe_options_sameorigin
+def outbox_html(request: HttpRequest, email_id: int) -> HttpResponse:
+    """The mail's HTML part as a mail client would show it: inline styles, nothing remote,
+    no scripts (the sandbox), framed only by the detail page."""
+    try:
+        email = selectors.outbox_get_for_user(request.user, email_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(email.body_html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    )
+    return response
