@@ -56,6 +56,23 @@ class Desk(TimeStampedModel):
     notify_agents_of_new_tickets = models.BooleanField(
         _("tell the desk's agents of new requests"), default=True
     )
+    # Seed 003: attachments should be small and briefly named; large files go elsewhere.
+    attachment_max_bytes = models.PositiveBigIntegerField(
+        _("largest attachment (bytes)"), default=20 * 1024 * 1024
+    )
+    attachment_name_max_length = models.PositiveSmallIntegerField(
+        _("longest attachment file name (characters)"),
+        default=100,
+        validators=[MinValueValidator(10), MaxValueValidator(255)],
+    )
+    large_files_hint = models.CharField(
+        _("where large files go"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            'Shown when a file is refused, e.g. "For large files, please use ftp.example.com."'
+        ),
+    )
     products = models.ManyToManyField(
         "desks.Product", blank=True, related_name="desks", verbose_name=_("products")
     )

@@ -7,13 +7,29 @@ so the privacy rules of PRODUCT.md ("Who may see what") live in exactly one plac
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts.models import OrganizationProduct, User
+from supportal.accounts.models import Contract, OrganizationProduct, User
 from supportal.core.errors import NotFound
-from supportal.desks.models import DeskMembership, DeskRole
-from supportal.tickets.models import Attachment, Comment, Event, Participant, Ticket
-from supportal.tickets.workflow import Role
+from supportal.desks.models import (
+    Desk,
+    DeskMembership,
+    DeskRole,
+    Priority,
+    Product,
+    RequestType,
+)
+from supportal.tickets.models import (
+    Attachment,
+    Comment,
+    Event,
+    Participant,
+    Quote,
+    QuoteState,
+    Ticket,
+)
+from supportal.tickets.workflow import Role, Status
 
 
 def desk_ids_for_agent(user: User) -> set[int] | None:
@@ -146,3 +162,79 @@ def event_list_for_user(user: User, ticket: Ticket) -> QuerySet[Event]:
     if not is_support_for(user, ticket):
         events = events.filter(is_public=True)
     return events
+
+
+def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
+    """What waits for this customer (seed 003 "Tichet de actualizat"): requests waiting for
+    the customer where they are the requester or a participant, and their own requests with a
+    quote awaiting their answer (only the requester answers quotes)."""
+    mine_or_shared = Q(requester=user) | Q(
+        Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
+    )
+    quote_waiting = Q(requester=user) & Q(
+        Exists(Quote.objects.filter(ticket=OuterRef("pk"), state=QuoteState.PROPOSED))
+    )
+    return ticket_queryset_for_user(user).filter(
+        (Q(status=Status.WAITING_FOR_CUSTOMER) & mine_or_shared) | quote_waiting
+    )
+
+
+def priority_queryset_allowed(user: User, *, product: Product | None) -> QuerySet[Priority]:
+    """The priorities a customer may choose (seed 003: "as the maintenance contract defines").
+
+    The company's active contracts in force today that cover the product (or every product)
+    list them. Where no such contract lists any, nothing restricts the choice: a new
+    installation works before contracts are entered.
+    """
+    if user.is_agent or user.is_superuser:
+        return Priority.objects.all()
+    today = timezone.localdate()
+    contracts = Contract.objects.filter(
+        organization_id=user.organization_id,
+        is_active=True,
+    ).filter(
+        Q(starts_on__isnull=True) | Q(starts_on__lte=today),
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        Q(product__isnull=True) | Q(product=product),
+    )
+    if user.organization_id is not None and contracts.filter(priorities__isnull=False).exists():
+        return Priority.objects.filter(contracts__in=contracts).distinct()
+    return Priority.objects.all()
+
+
+def colleague_queryset(user: User) -> QuerySet[User]:
+    """Active customers of the same company: the people a request can be shared with."""
+    if user.organization_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        organization_id=user.organization_id, is_active=True, is_agent=False, is_superuser=False
+    ).exclude(pk=user.pk)
+
+
+def ticket_changes_since(user: User, ticket: Ticket, *, after_event_id: int) -> QuerySet[Event]:
+    """What others did on the ticket after the event the user last saw, oldest first (the
+    workspace's collision warning). Only events this user may see; their own are left out."""
+    return (
+        event_list_for_user(user, ticket)
+        .filter(pk__gt=after_event_id)
+        .exclude(actor=user)
+        .order_by("created_at", "pk")
+    )
+
+
+def product_queryset_for_customer(user: User, *, desk: Desk | None = None) -> QuerySet[Product]:
+    """Active products a customer files under: the desk's, narrowed to the company's own
+    products when the company has any listed."""
+    products = Product.objects.filter(is_active=True)
+    if desk is not None:
+        products = products.filter(desks=desk)
+    if (
+        user.organization_id is not None
+        and OrganizationProduct.objects.filter(organization_id=user.organization_id).exists()
+    ):
+        products = products.filter(organization_links__organization_id=user.organization_id)
+    return products
+
+
+def request_type_queryset_for_customer() -> QuerySet[RequestType]:
+    return RequestType.objects.filter(is_active=True, desk__is_active=True)

@@ -1,0 +1,233 @@
+"""The portal's forms: they parse and label; the rules themselves live in the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput
+from supportal.desks.models import CustomField, CustomFieldKind, Desk, Priority, Product
+from supportal.tickets import selectors, services
+from supportal.tickets.models import DETAILS_MAX_LENGTH
+
+STATUS_CHOICES = [
+    ("open", _("Open requests")),
+    ("closed", _("Closed requests")),
+    ("any", _("Any status")),
+]
+SORT_FIELDS = {
+    "updated": ("updated_at", "pk"),
+    "created": ("created_at", "pk"),
+    "reference": ("desk__key", "number"),
+    "summary": ("summary", "pk"),
+    "status": ("status", "pk"),
+}
+
+
+class PlainTextField(forms.CharField):
+    """Text whose line breaks count once, as the browser's counter counts them."""
+
+    def to_python(self, value: object) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class RequestFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    who = forms.ChoiceField(label=_("Requester"), required=False)
+    request_type = forms.ModelChoiceField(
+        label=_("Type"), queryset=None, required=False, empty_label=_("Any type")
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=None, required=False, empty_label=_("Any product")
+    )
+    q = forms.CharField(label=_("Search requests"), required=False, max_length=200)
+    sort = forms.ChoiceField(required=False)
+
+    def __init__(self, data: object, *, user: User, sees_colleagues: bool) -> None:
+        super().__init__(data)
+        who = [("", _("All I can see")), ("mine", _("Created by me"))]
+        who.append(("shared", _("Shared with me")))
+        if sees_colleagues:
+            who.append(("company", _("Anyone in my company")))
+        self.fields["who"].choices = who
+        self.fields[
+            "request_type"
+        ].queryset = selectors.request_type_queryset_for_customer().select_related("desk")
+        self.fields["request_type"].label_from_instance = lambda t: f"{t.desk.name} · {t.name}"
+        self.fields["product"].queryset = selectors.product_queryset_for_customer(user)
+        self.fields["sort"].choices = [
+            (prefix + key, key) for key in SORT_FIELDS for prefix in ("", "-")
+        ]
+
+    def value(self, name: str, default: object = "") -> object:
+        """The cleaned value, or the default when it was absent or not valid (a list's filters
+        never refuse to show the list)."""
+        self.is_valid()
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+
+class NewRequestForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
+    request_type = forms.ModelChoiceField(label=_("Request type"), queryset=None)
+    summary = forms.CharField(label=_("Summary"))
+    details = PlainTextField(
+        label=_("Details"),
+        required=False,
+        max_length=DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    priority = forms.ModelChoiceField(label=_("Priority"), queryset=None, required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    contact_email = forms.EmailField(
+        label=_("Contact e-mail for this request"),
+        required=False,
+        help_text=_("Every e-mail about this request goes here. Empty: your own address."),
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Share with colleagues"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: object, desk: Desk, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.desk = desk
+        self.user = user
+        products = selectors.product_queryset_for_customer(user, desk=desk)
+        self.fields["product"].queryset = products
+        self.fields["product"].required = products.exists()
+        only_products = list(products[:2])
+        if len(only_products) == 1:
+            self.fields["product"].initial = only_products[0].pk
+        self.fields["product"].empty_label = _("Choose…")
+        types = desk.request_types.filter(is_active=True)
+        self.fields["request_type"].queryset = types
+        self.fields["request_type"].required = types.exists()
+        self.fields["request_type"].empty_label = _("Choose…")
+        self.fields["summary"] = forms.CharField(
+            label=_("Summary"),
+            max_length=desk.summary_max_length,
+            help_text=_("At most %(limit)d characters.") % {"limit": desk.summary_max_length},
+        )
+        self.fields["details"].help_text = _("At most %(limit)s characters.") % {
+            "limit": f"{DETAILS_MAX_LENGTH:,}"
+        }
+        priorities = _priorities_offered(user, desk)
+        self.fields["priority"].queryset = priorities
+        self.fields["priority"].help_text = _("As your maintenance contract defines them.")
+        default = next((p for p in priorities if p.is_default), None)
+        if default is not None:
+            self.fields["priority"].initial = default.pk
+        self.fields["contact_phone"].initial = user.phone
+        self.fields["contact_email"].initial = user.email
+        self.fields["participants"].queryset = selectors.colleague_queryset(user)
+        self.custom_fields = list(
+            CustomField.objects.filter(desk=desk, is_visible_to_customer=True).select_related(
+                "request_type"
+            )
+        )
+        for field in self.custom_fields:
+            form_field = _custom_form_field(field)
+            form_field.custom = field
+            self.fields[f"cf_{field.name}"] = form_field
+
+    def custom_field_names(self) -> list[str]:
+        return [f"cf_{field.name}" for field in self.custom_fields]
+
+    def custom_bound_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.custom_field_names()]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        request_type = cleaned.get("request_type")
+        values: dict[str, object] = {}
+        for field in self.custom_fields:
+            if field.request_type_id not in (None, getattr(request_type, "pk", None)):
+                continue  # asked for another type only: its value, if any, is dropped
+            value = cleaned.get(f"cf_{field.name}")
+            if value in (None, ""):
+                if field.is_required and f"cf_{field.name}" not in self.errors:
+                    self.add_error(f"cf_{field.name}", _("This field is required."))
+                continue
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = str(value)
+            values[field.name] = value
+        if not self.errors:
+            try:
+                values = services.custom_fields_clean(
+                    desk=self.desk, request_type=request_type, values=values
+                )
+            except InvalidInput as exc:
+                self.add_service_error(exc)
+        cleaned["custom_fields"] = values
+        return cleaned
+
+    def add_service_error(self, exc: InvalidInput) -> None:
+        """Show a service's refusal at the field it names (custom fields by their name)."""
+        field = exc.field
+        if field and f"cf_{field}" in self.fields:
+            field = f"cf_{field}"
+        self.add_error(field if field in self.fields else None, exc.message)
+
+
+def _priorities_offered(user: User, desk: Desk) -> QuerySet[Priority]:
+    # The contract may differ per product: offer what any of the desk's products allows; the
+    # service checks the pair that is submitted.
+    products: list[Product | None] = [None, *desk.products.all()]
+    ids: set[int] = set()
+    for product in products:
+        ids |= set(
+            selectors.priority_queryset_allowed(user, product=product).values_list("pk", flat=True)
+        )
+    return Priority.objects.filter(pk__in=ids).order_by("-rank")
+
+
+def _custom_form_field(field: CustomField) -> forms.Field:
+    common = {"label": field.label, "required": False}
+    if field.kind == CustomFieldKind.CHOICE:
+        choices = [("", "—"), *[(str(c), str(c)) for c in field.choices]]
+        return forms.ChoiceField(choices=choices, **common)
+    if field.kind == CustomFieldKind.NUMBER:
+        return forms.DecimalField(**common)
+    if field.kind == CustomFieldKind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    return forms.CharField(max_length=500, **common)
+
+
+class CommentForm(forms.Form):
+    body = PlainTextField(
+        label=_("Comment"),
+        required=False,
+        max_length=DETAILS_MAX_LENGTH * 4,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Your rating"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    message = forms.CharField(
+        label=_("A message for the agent who solved it"),
+        required=False,
+        max_length=DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,54 @@
+// Small enhancements of the portal's forms; every form works without this file.
+(function () {
+  "use strict";
+
+  // A live character counter under a textarea: data-counter names the output element.
+  function setUpCounter(field) {
+    var output = document.getElementById(field.dataset.counter);
+    var limit = parseInt(field.dataset.counterLimit, 10);
+    if (!output || !limit) { return; }
+    var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+    function update() {
+      // Line breaks count once, as the server counts them.
+      var count = field.value.replace(/\r\n/g, "\n").length;
+      var text = output.dataset.template
+        .replace("{count}", format.format(count))
+        .replace("{limit}", format.format(limit));
+      if (count > limit) {
+        text += " — " + output.dataset.over.replace("{over}", format.format(count - limit));
+      }
+      output.textContent = text;
+      output.classList.toggle("over", count > limit);
+      field.setAttribute("aria-invalid", count > limit ? "true" : "false");
+    }
+    field.addEventListener("input", update);
+    update();
+  }
+
+  // Custom fields asked for one request type only: shown when that type is chosen.
+  function setUpTypeFields(form) {
+    var select = form.querySelector("select[name=request_type]");
+    if (!select) { return; }
+    var fields = form.querySelectorAll("[data-request-type]");
+    function update() {
+      fields.forEach(function (field) {
+        var matches = field.dataset.requestType === select.value;
+        field.hidden = !matches;
+        field.querySelectorAll("input, select, textarea").forEach(function (input) {
+          input.disabled = !matches;
+        });
+      });
+    }
+    select.addEventListener("change", update);
+    update();
+  }
+
+  document.querySelectorAll("textarea[data-counter]").forEach(setUpCounter);
+  document.querySelectorAll("form[data-request-form]").forEach(setUpTypeFields);
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+  var errors = document.querySelector("[data-focus-on-load]");
+  if (errors) { errors.focus(); }
+})();

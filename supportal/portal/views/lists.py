@@ -1,0 +1,117 @@
+"""The requests list and its "Awaiting your reply" tab."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import OrganizationProduct, User
+from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
+from supportal.search.selectors import ticket_search
+from supportal.tickets import selectors, workflow
+from supportal.tickets.models import Participant, Ticket
+
+LIST_PAGE_SIZE = 25
+
+
+def _sees_colleagues(user: User) -> bool:
+    """Whether "Anyone in my company" can show more than the user's own requests."""
+    organization = user.organization
+    if organization is None:
+        return False
+    return (
+        user.is_customer_admin
+        or organization.shares_requests
+        or OrganizationProduct.objects.filter(
+            organization=organization, shares_requests=True
+        ).exists()
+    )
+
+
+def _ordered(tickets: QuerySet[Ticket], sort: str, *, has_query: bool) -> QuerySet[Ticket]:
+    if not sort and has_query:
+        return tickets  # the search's own order: best match first
+    sort = sort or "-updated"
+    descending = sort.startswith("-")
+    columns = SORT_FIELDS[sort.lstrip("-")]
+    return tickets.order_by(*[f"-{c}" if descending else c for c in columns])
+
+
+def _listing(request: HttpRequest, tickets: QuerySet[Ticket], *, tab: str) -> HttpResponse:
+    user = request.user
+    sees_colleagues = _sees_colleagues(user)
+    filters = RequestFilterForm(request.GET, user=user, sees_colleagues=sees_colleagues)
+    status = filters.value("status", "open" if tab == "all" else "any")
+    if status == "open":
+        tickets = tickets.filter(status__in=workflow.OPEN_STATUSES)
+    elif status == "closed":
+        tickets = tickets.exclude(status__in=workflow.OPEN_STATUSES)
+    who = filters.value("who")
+    if who == "mine":
+        tickets = tickets.filter(requester=user)
+    elif who == "shared":
+        tickets = tickets.filter(
+            Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
+        )
+    elif who == "company":
+        tickets = tickets.filter(Q(organization_id=user.organization_id))
+    if request_type := filters.value("request_type", None):
+        tickets = tickets.filter(request_type=request_type)
+    if product := filters.value("product", None):
+        tickets = tickets.filter(product=product)
+    query = str(filters.value("q")).strip()
+    if query:
+        tickets = ticket_search(user, query, queryset=tickets)
+    sort = str(filters.value("sort"))
+    tickets = _ordered(tickets, sort, has_query=bool(query)).select_related(
+        "desk", "requester", "request_type", "product"
+    )
+    page = Paginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    query_without_sort = query_without_page.copy()
+    query_without_sort.pop("sort", None)
+    context = {
+        "tab": tab,
+        "filters": filters,
+        "page": page,
+        "tickets": page.object_list,
+        "status": status,
+        "sort": sort or ("" if query else "-updated"),
+        "query": query,
+        "query_without_page": query_without_page.urlencode(),
+        "query_without_sort": query_without_sort.urlencode(),
+        "columns": _columns(),
+    }
+    return render(request, "portal/request_list.html", context)
+
+
+def _columns() -> list[tuple[str, str]]:
+    return [
+        ("reference", _("Reference")),
+        ("summary", _("Summary")),
+        ("", _("Desk")),
+        ("status", _("Status")),
+        ("", _("Requester")),
+        ("", _("Type")),
+        ("updated", _("Last update")),
+    ]
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_agent or request.user.is_superuser:
+        return redirect("workspace:queue")
+    return _listing(request, selectors.ticket_queryset_for_user(request.user), tab="all")
+
+
+@login_required
+def awaiting_reply(request: HttpRequest) -> HttpResponse:
+    """Seed 003 "Tichet de actualizat": only what waits for this customer's answer."""
+    if request.user.is_agent or request.user.is_superuser:
+        return redirect("workspace:queue")
+    return _listing(request, selectors.ticket_queryset_awaiting_reply(request.user), tab="awaiting")

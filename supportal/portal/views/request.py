@@ -1,0 +1,324 @@
+"""One request's page and everything a customer does there."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from supportal.accounts.models import User
+from supportal.core.errors import DomainError, InvalidInput, NotFound
+from supportal.core.http import refusals_as_messages
+from supportal.desks.models import CustomField
+from supportal.portal import uploads
+from supportal.portal.forms import CommentForm, FeedbackForm
+from supportal.sla.selectors import sla_panel_for
+from supportal.tickets import selectors, services, workflow
+from supportal.tickets.models import (
+    Attachment,
+    Event,
+    EventKind,
+    Feedback,
+    NotificationMute,
+    QuoteState,
+    Ticket,
+)
+from supportal.tickets.workflow import Action, Role, Status
+
+CUSTOMER_ACTIONS = {Action.CUSTOMER_RESOLVE, Action.CANCEL}
+FIELD_LABELS = {
+    "priority": gettext_lazy("Priority"),
+    "request_type": gettext_lazy("Request type"),
+    "product": gettext_lazy("Product"),
+    "summary": gettext_lazy("Summary"),
+    "contact_phone": gettext_lazy("Contact phone"),
+}
+
+
+def _ticket(request: HttpRequest, reference: str) -> Ticket:
+    try:
+        return selectors.ticket_get_for_user(request.user, reference)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = _ticket(request, reference)
+    if selectors.is_support_for(request.user, ticket):
+        return redirect("workspace:ticket", reference=ticket.reference)
+    return _detail_page(request, ticket)
+
+
+def _timeline(user: User, ticket: Ticket, attachments: list[Attachment]) -> list[Event]:
+    """Public events, newest first, each with what the template needs. A file the user may
+    not download is left out, name included (seed 003 §7.4)."""
+    visible = {attachment.pk: attachment for attachment in attachments}
+    files_by_comment: dict[int, list[Attachment]] = defaultdict(list)
+    for attachment in attachments:
+        if attachment.comment_id:
+            files_by_comment[attachment.comment_id].append(attachment)
+    events = list(selectors.event_list_for_user(user, ticket))
+    person_ids = {
+        event.data.get("user_id") or event.data.get("assignee_id")
+        for event in events
+        if event.kind
+        in (EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED, EventKind.ASSIGNED)
+    }
+    people = User.objects.in_bulk([pk for pk in person_ids if pk])
+    shown = []
+    for event in events:
+        if event.kind == EventKind.ATTACHMENT_ADDED:
+            if event.comment_id or event.data.get("attachment_id") not in visible:
+                continue  # a comment's files are shown with the comment
+            event.file = visible[event.data["attachment_id"]]
+        elif event.kind == EventKind.COMMENTED:
+            if event.comment is None:
+                continue
+            event.files = files_by_comment.get(event.comment_id, [])
+        elif event.kind in (
+            EventKind.PARTICIPANT_ADDED,
+            EventKind.PARTICIPANT_REMOVED,
+            EventKind.ASSIGNED,
+        ):
+            event.person = people.get(event.data.get("user_id") or event.data.get("assignee_id"))
+        elif event.kind == EventKind.FIELD_CHANGED:
+            event.field_label = FIELD_LABELS.get(event.data.get("field"), event.data.get("field"))
+        elif event.kind == EventKind.STATUS_CHANGED and event.data.get("reason"):
+            reason = event.data["reason"]
+            event.reason_label = dict(workflow.WaitingReason.choices).get(reason, "")
+        shown.append(event)
+    return shown
+
+
+def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
+    values = ticket.custom_fields or {}
+    if not values:
+        return []
+    fields = CustomField.objects.filter(desk_id=ticket.desk_id, is_visible_to_customer=True)
+    return [(field.label, values[field.name]) for field in fields if field.name in values]
+
+
+def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
+    user = request.user
+    roles = selectors.ticket_roles(user, ticket)
+    status = Status(ticket.status)
+    attachments = list(selectors.attachment_queryset_for_user(user, ticket))
+    participants = list(ticket.participants.select_related("user"))
+    quotes = list(ticket.quotes.all())
+    is_final = status in workflow.FINAL_STATUSES
+    candidates = []
+    if not is_final and ticket.organization_id:
+        candidates = list(
+            selectors.colleague_queryset(ticket.requester)
+            .filter(organization_id=ticket.organization_id)
+            .exclude(pk__in=[p.user_id for p in participants])
+        )
+    return {
+        "ticket": ticket,
+        "roles": roles,
+        "is_requester": Role.REQUESTER in roles,
+        "events": _timeline(user, ticket, attachments),
+        "attachments": attachments,
+        "custom_field_rows": _custom_field_rows(ticket),
+        "participants": participants,
+        "participant_candidates": candidates,
+        "quotes": quotes,
+        "proposed_quote": next((q for q in quotes if q.state == QuoteState.PROPOSED), None),
+        "feedback": Feedback.objects.filter(ticket=ticket).select_related("given_by").first(),
+        "can_give_feedback": Role.REQUESTER in roles and workflow.can_give_feedback(status),
+        "is_muted": NotificationMute.objects.filter(ticket=ticket, user=user).exists(),
+        "is_final": is_final,
+        "can_comment": workflow.can_customer_comment(status),
+        "can_resolve": workflow.is_allowed(Action.CUSTOMER_RESOLVE, status, roles),
+        "can_cancel": workflow.is_allowed(Action.CANCEL, status, roles),
+    }
+
+
+def _detail_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    comment_form: CommentForm | None = None,
+    chosen: uploads.ChosenFiles | None = None,
+    feedback_form: FeedbackForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _detail_context(request, ticket)
+    context["sla"] = sla_panel_for(ticket, request.user)
+    context["comment_form"] = comment_form or CommentForm()
+    context["chosen"] = chosen or uploads.ChosenFiles([], [], [])
+    context["feedback_form"] = feedback_form or FeedbackForm()
+    return render(request, "portal/request_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def request_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    form = CommentForm(request.POST)
+    chosen = uploads.files_chosen(request, ticket.desk)
+    if form.is_valid() and not chosen.errors:
+        attachments = chosen.open()
+        try:
+            services.ticket_comment_add(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                attachments=attachments,
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            # The page comes back with the text, the files and the reason.
+            form.add_error(None, exc.message)
+        else:
+            chosen.done(request)
+            messages.success(request, _("Your comment was added."))
+            return redirect("portal:request", reference=ticket.reference)
+        finally:
+            uploads.pending_close(attachments)
+    chosen.keep_for_next_time(request)
+    return _detail_page(request, ticket, comment_form=form, chosen=chosen, status=400)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def request_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    if action not in CUSTOMER_ACTIONS:
+        raise Http404
+    services.ticket_transition(
+        ticket=ticket,
+        actor=request.user,
+        action=Action(action),
+        comment=request.POST.get("comment", ""),
+    )
+    if action == Action.CANCEL:
+        messages.success(request, _("The request was cancelled."))
+    else:
+        messages.success(request, _("The request was marked as resolved. Thank you!"))
+    return redirect("portal:request", reference=ticket.reference)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def request_mute(request: HttpRequest, reference: str) -> HttpResponse:
+    """ "Don't notify me" (seed 000), and its undo, for this request."""
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    is_muted = request.POST.get("mute") == "1"
+    services.ticket_mute_set(ticket=ticket, user=request.user, is_muted=is_muted)
+    if is_muted:
+        messages.success(
+            request,
+            _(
+                "You will no longer be notified of changes to this request. Requests for "
+                "information and the resolution still reach you."
+            ),
+        )
+    else:
+        messages.success(request, _("You will be notified of changes to this request again."))
+    return redirect("portal:request", reference=ticket.reference)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    person = (
+        selectors.colleague_queryset(ticket.requester)
+        .filter(organization_id=ticket.organization_id, pk=request.POST.get("user") or 0)
+        .first()
+    )
+    if person is None:
+        raise InvalidInput(_("Choose a colleague to share the request with."), field="user")
+    services.participant_add(ticket=ticket, actor=request.user, person=person)
+    messages.success(request, _("The request is now shared with %(name)s.") % {"name": person})
+    return redirect("portal:request", reference=ticket.reference)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def participant_remove(request: HttpRequest, reference: str, user_id: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    participant = get_object_or_404(ticket.participants.select_related("user"), user_id=user_id)
+    services.participant_remove(ticket=ticket, actor=request.user, person=participant.user)
+    if participant.user_id == request.user.pk:
+        messages.success(request, _("The request is no longer shared with you."))
+        return redirect("portal:requests")
+    messages.success(
+        request, _("The request is no longer shared with %(name)s.") % {"name": participant.user}
+    )
+    return redirect("portal:request", reference=ticket.reference)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def quote_answer(request: HttpRequest, reference: str, quote_id: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    quote = get_object_or_404(ticket.quotes, pk=quote_id)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "decline"):
+        raise InvalidInput(_("Accept or decline the quote."), field="decision")
+    services.quote_answer(quote=quote, actor=request.user, is_accepted=decision == "accept")
+    if decision == "accept":
+        messages.success(request, _("You accepted the quote."))
+    else:
+        messages.success(request, _("You declined the quote."))
+    return redirect("portal:request", reference=ticket.reference)
+
+
+@require_POST
+@login_required
+@refusals_as_messages("portal:request")
+def feedback_give(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, ticket, feedback_form=form, status=400)
+    services.feedback_give(
+        ticket=ticket,
+        actor=request.user,
+        rating=form.cleaned_data["rating"],
+        message=form.cleaned_data["message"],
+    )
+    messages.success(request, _("Thank you for your feedback."))
+    return redirect("portal:request", reference=ticket.reference)
+
+
+@login_required
+def request_record(request: HttpRequest, reference: str) -> HttpResponse:
+    """The whole record as one printable page (seed 004: every case documented in writing);
+    ``?download=1`` gives it as a self-contained HTML file."""
+    ticket = _ticket(request, reference)
+    context = _detail_context(request, ticket)
+    context["events"] = list(reversed(context["events"]))  # a record reads oldest first
+    context["generated_at"] = timezone.now()
+    is_download = request.GET.get("download") == "1"
+    if is_download:
+        path = finders.find("portal/record.css")
+        with open(path, encoding="utf-8") as stylesheet:
+            context["inline_css"] = mark_safe(stylesheet.read())  # noqa: S308 - our own file
+    response = render(request, "portal/request_record.html", context)
+    if is_download:
+        response["Content-Disposition"] = f'attachment; filename="{ticket.reference}.html"'
+        # Opened from disk it is a document, not our site: its own style only, nothing runs.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        )
+    return response
