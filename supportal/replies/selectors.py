@@ -1,0 +1,98 @@
+"""Reads for canned replies and saved views, with the desk permissions built in."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from supportal.accounts.models import User
+from supportal.core.errors import NotFound
+from supportal.desks.models import DeskMembership, DeskRole
+from supportal.replies.models import CannedReply, SavedView, SubmissionToken
+from supportal.tickets.models import Ticket
+from supportal.tickets.selectors import desk_ids_for_agent
+
+
+def _desk_filter(user: User, field: str = "desk_id") -> Q:
+    desk_ids = desk_ids_for_agent(user)
+    return Q() if desk_ids is None else Q(**{f"{field}__in": desk_ids})
+
+
+def is_team_lead_of(user: User, desk_id: int) -> bool:
+    """Team leads of the desk and administrators manage its canned replies."""
+    if user.is_superuser:
+        return True
+    return (
+        user.is_agent
+        and DeskMembership.objects.filter(
+            desk_id=desk_id, user=user, role=DeskRole.TEAM_LEAD
+        ).exists()
+    )
+
+
+def canned_reply_list_for_user(user: User) -> QuerySet[CannedReply]:
+    """Every canned reply of the desks this agent works (administrators: all)."""
+    if not (user.is_agent or user.is_superuser):
+        return CannedReply.objects.none()
+    return CannedReply.objects.filter(_desk_filter(user)).select_related("desk")
+
+
+def canned_reply_get_for_user(user: User, reply_id: int) -> CannedReply:
+    reply = canned_reply_list_for_user(user).filter(pk=reply_id).first()
+    if reply is None:
+        raise NotFound()
+    return reply
+
+
+def canned_replies_for_ticket(user: User, ticket: Ticket) -> QuerySet[CannedReply]:
+    """The active replies of the ticket's desk, for an agent who works that desk."""
+    return canned_reply_list_for_user(user).filter(desk_id=ticket.desk_id, is_active=True)
+
+
+def canned_reply_render(reply: CannedReply, *, ticket: Ticket, agent: User) -> str:
+    """The reply's text with its placeholders filled in; unknown braces are left as they are."""
+    values = {
+        "{requester_name}": ticket.requester.get_full_name() or ticket.requester.email,
+        "{reference}": ticket.reference,
+        "{agent_name}": agent.get_full_name() or agent.email,
+    }
+    text = reply.body
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def saved_view_list_for_user(user: User) -> QuerySet[SavedView]:
+    """The agent's personal views and the views shared with their desks."""
+    if not (user.is_agent or user.is_superuser):
+        return SavedView.objects.none()
+    if user.is_superuser:
+        shared = Q(desk__isnull=False)
+    else:
+        shared = Q(desk_id__in=DeskMembership.objects.filter(user=user).values("desk_id"))
+    return SavedView.objects.filter(Q(owner=user, desk__isnull=True) | shared).select_related(
+        "desk"
+    )
+
+
+def desk_ids_led_by(user: User) -> set[int] | None:
+    """The desks whose team lead ``user`` is; None means every desk (administrators)."""
+    if user.is_superuser:
+        return None
+    return set(
+        DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values_list(
+            "desk_id", flat=True
+        )
+    )
+
+
+def saved_view_get_for_user(user: User, view_id: int) -> SavedView:
+    view = saved_view_list_for_user(user).filter(pk=view_id).first()
+    if view is None:
+        raise NotFound()
+    return view
+
+
+def submission_is_done(user: User, token: str) -> bool:
+    """Whether this form (its one-time token) was already submitted by this user."""
+    token = (token or "").strip()
+    return bool(token) and SubmissionToken.objects.filter(user=user, token=token[:64]).exists()

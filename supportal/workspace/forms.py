@@ -1,0 +1,247 @@
+"""Forms of the agent workspace: they parse and validate input; services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supportal.accounts.models import Organization, User
+from supportal.desks.models import Desk, DeskMembership, Priority, Product, RequestType
+from supportal.tickets.models import SubmissionMethod, Ticket
+from supportal.tickets.workflow import Status
+from supportal.workspace.queues import DEFAULT_QUEUE, QUEUES, SORTS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _my_desk_ids(user: User) -> QuerySet[DeskMembership] | None:
+    """A subquery of the desks ``user`` works (None: all, for administrators), so that lists
+    built on it cost no query of their own."""
+    if user.is_superuser:
+        return None
+    if not user.is_agent:
+        return DeskMembership.objects.none().values("desk_id")
+    return DeskMembership.objects.filter(user=user).values("desk_id")
+
+
+def desks_of(user: User) -> QuerySet[Desk]:
+    desk_ids = _my_desk_ids(user)
+    desks = Desk.objects.filter(is_active=True)
+    return desks if desk_ids is None else desks.filter(pk__in=desk_ids)
+
+
+def agents_of_desks(user: User) -> QuerySet[User]:
+    """The support team members who share a desk with ``user`` (everyone, for administrators)."""
+    desk_ids = _my_desk_ids(user)
+    members = DeskMembership.objects.all()
+    if desk_ids is not None:
+        members = members.filter(desk_id__in=desk_ids)
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by(
+        "first_name", "last_name", "email"
+    )
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters (GET). Invalid values are ignored, never trusted."""
+
+    view = forms.ChoiceField(choices=(), required=False)
+    q = forms.CharField(label=_("Text"), required=False, max_length=200)
+    desk = forms.ModelChoiceField(Desk.objects.none(), label=_("Desk"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", "—"), *Status.choices], required=False
+    )
+    priority = forms.ModelChoiceField(Priority.objects.all(), label=_("Priority"), required=False)
+    request_type = forms.ModelChoiceField(
+        RequestType.objects.none(), label=_("Type"), required=False
+    )
+    product = forms.ModelChoiceField(
+        Product.objects.filter(is_active=True), label=_("Product"), required=False
+    )
+    company = forms.CharField(
+        label=_("Company"),
+        required=False,
+        max_length=200,
+        help_text=_("Name or registration number"),
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), choices=(), required=False)
+    created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
+    updated_from = forms.DateField(label=_("Updated from"), required=False, widget=DateInput())
+    updated_to = forms.DateField(label=_("Updated to"), required=False, widget=DateInput())
+    sort = forms.ChoiceField(label=_("Sort by"), choices=(), required=False)
+
+    FILTER_FIELDS = (
+        "q",
+        "desk",
+        "status",
+        "priority",
+        "request_type",
+        "product",
+        "company",
+        "assignee",
+        "created_from",
+        "created_to",
+        "updated_from",
+        "updated_to",
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        desks = desks_of(user)
+        self.fields["view"].choices = [(key, q.label) for key, q in QUEUES.items()]
+        self.fields["desk"].queryset = desks
+        self.fields["request_type"].queryset = RequestType.objects.filter(
+            desk__in=desks
+        ).select_related("desk")
+        self.fields["request_type"].label_from_instance = lambda t: f"{t.name} ({t.desk.key})"
+        self.fields["sort"].choices = [("", _("Best match / last update"))] + [
+            (key, sort.label) for key, sort in SORTS.items()
+        ]
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Nobody")),
+            *((str(agent.pk), str(agent)) for agent in agents_of_desks(user)),
+        ]
+
+    def queue_key(self) -> str:
+        key = self.cleaned_data.get("view") if self.is_bound and self.is_valid() else ""
+        return key if key in QUEUES else DEFAULT_QUEUE
+
+    def filtered(self, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        """``tickets`` narrowed by every valid filter except the text (searched apart)."""
+        if not self.is_bound:
+            return tickets
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        for name in ("desk", "status", "priority", "request_type", "product"):
+            if name in data:
+                tickets = tickets.filter(**{name: data[name]})
+        if "company" in data:
+            company = data["company"].strip()
+            tickets = tickets.filter(
+                Q(organization__name__icontains=company)
+                | Q(organization__registration_number__iexact=company)
+            )
+        assignee = data.get("assignee")
+        if assignee == "me":
+            tickets = tickets.filter(assignee=self.user)
+        elif assignee == "none":
+            tickets = tickets.filter(assignee__isnull=True)
+        elif assignee:
+            tickets = tickets.filter(assignee_id=int(assignee))
+        for name in ("created", "updated"):
+            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+            if start:
+                tickets = tickets.filter(**{f"{name}_at__gte": _day_start(start)})
+            if end:
+                tickets = tickets.filter(
+                    **{f"{name}_at__lt": _day_start(end + dt.timedelta(days=1))}
+                )
+        return tickets
+
+    def has_filters(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.FILTER_FIELDS)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    # Days are the agent's days (the site's time zone), not UTC's.
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class RegisterRequestForm(forms.Form):
+    """A request received by phone or e-mail, registered by an agent for a customer."""
+
+    submission_method = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[
+            (SubmissionMethod.PHONE, SubmissionMethod.PHONE.label),
+            (SubmissionMethod.EMAIL, SubmissionMethod.EMAIL.label),
+        ],
+        initial=SubmissionMethod.PHONE,
+        widget=forms.RadioSelect,
+    )
+    desk = forms.ModelChoiceField(Desk.objects.none(), label=_("Desk"), empty_label=None)
+    email = forms.EmailField(label=_("Customer's e-mail address"))
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    organization = forms.ModelChoiceField(
+        Organization.objects.filter(is_active=True),
+        label=_("Company"),
+        required=False,
+        help_text=_("For a new customer; an existing customer keeps their company."),
+    )
+    new_company = forms.CharField(label=_("or a new company"), required=False, max_length=200)
+    contact_phone = forms.CharField(label=_("Contact number"), required=False, max_length=40)
+    summary = forms.CharField(label=_("Summary"), max_length=255)
+    details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
+    request_type = forms.ModelChoiceField(
+        RequestType.objects.none(), label=_("Type"), required=False
+    )
+    priority = forms.ModelChoiceField(Priority.objects.all(), label=_("Priority"), required=False)
+    product = forms.ModelChoiceField(
+        Product.objects.filter(is_active=True), label=_("Product"), required=False
+    )
+    is_duplicate_checked = forms.BooleanField(
+        label=_("I have checked the open requests: this is a new one"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        desks = desks_of(user)
+        self.fields["desk"].queryset = desks
+        self.fields["request_type"].queryset = RequestType.objects.filter(
+            desk__in=desks, is_active=True
+        ).select_related("desk")
+        self.fields["request_type"].label_from_instance = lambda t: f"{t.name} ({t.desk.key})"
+        default = Priority.objects.filter(is_default=True).first()
+        if default:
+            self.fields["priority"].initial = default.pk
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("organization") and (data.get("new_company") or "").strip():
+            self.add_error("new_company", _("Choose a company or name a new one, not both."))
+        return data
+
+
+class QuoteForm(forms.Form):
+    price = forms.DecimalField(
+        label=_("Price"), min_value=Decimal(0), max_digits=12, decimal_places=2
+    )
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="RON")
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CannedReplyForm(forms.Form):
+    desk = forms.ModelChoiceField(Desk.objects.none(), label=_("Desk"), empty_label=None)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Placeholders: {requester_name}, {reference}, {agent_name}"),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: object, desks: QuerySet[Desk], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["desk"].queryset = desks

@@ -1,0 +1,103 @@
+"""The built-in queues and sort orders of the agent workspace, as data.
+
+A queue is a name and a condition over the tickets an agent may see; the queue page and the
+live counts read this table, so a new queue (the SLA issue's "SLA at risk") is one entry here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import BaseExpression
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from supportal.accounts.models import User
+from supportal.sla.selectors import at_risk_condition, next_deadline
+from supportal.tickets.models import Ticket
+from supportal.tickets.workflow import OPEN_STATUSES, Status
+
+RECENTLY_RESOLVED_DURATION = dt.timedelta(days=7)
+
+_OPEN = Q(status__in=OPEN_STATUSES)
+# Within "Mine", what waits for the agent's action comes first.
+_WAITING_FOR_SUPPORT_FIRST = Case(
+    When(status=Status.WAITING_FOR_SUPPORT, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class Queue:
+    label: str | Promise
+    condition: Callable[[User, dt.datetime], Q]
+    first: tuple[BaseExpression | str, ...] = field(default=())
+    is_counted: bool = True
+
+
+QUEUES: dict[str, Queue] = {
+    "unassigned": Queue(_("Unassigned"), lambda user, now: _OPEN & Q(assignee__isnull=True)),
+    "mine": Queue(
+        _("Mine"),
+        lambda user, now: _OPEN & Q(assignee=user),
+        first=(_WAITING_FOR_SUPPORT_FIRST,),
+    ),
+    "waiting_for_customer": Queue(
+        _("Waiting for customer"), lambda user, now: Q(status=Status.WAITING_FOR_CUSTOMER)
+    ),
+    "waiting_for_third_party": Queue(
+        _("Waiting for third party"), lambda user, now: Q(status=Status.WAITING_FOR_THIRD_PARTY)
+    ),
+    "resolved": Queue(
+        _("Recently resolved"),
+        lambda user, now: Q(
+            status__in=[Status.RESOLVED, Status.CLOSED],
+            resolved_at__gte=now - RECENTLY_RESOLVED_DURATION,
+        ),
+    ),
+    "at_risk": Queue(
+        _("SLA at risk"),
+        lambda user, now: _OPEN & at_risk_condition(now),
+        first=(next_deadline().asc(nulls_last=True),),
+        is_counted=False,
+    ),
+    "open": Queue(_("All open"), lambda user, now: _OPEN),
+    "all": Queue(_("All requests"), lambda user, now: Q(), is_counted=False),
+}
+DEFAULT_QUEUE = "open"
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str | Promise
+    order: tuple[BaseExpression | str, ...]
+
+
+SORTS: dict[str, Sort] = {
+    "updated": Sort(_("Last update"), ("-updated_at",)),
+    "priority": Sort(_("Priority"), (F("priority__rank").desc(nulls_last=True), "created_at")),
+    "age": Sort(_("Oldest first"), ("created_at",)),
+    "newest": Sort(_("Newest first"), ("-created_at",)),
+    "deadline": Sort(_("Next SLA deadline"), (next_deadline().asc(nulls_last=True), "created_at")),
+}
+DEFAULT_SORT = "updated"
+
+
+def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> dict[str, int]:
+    """The size of every counted queue, in one query over ``tickets`` (already permitted)."""
+    return tickets.aggregate(
+        **{
+            key: Count("pk", filter=queue.condition(user, now))
+            for key, queue in QUEUES.items()
+            if queue.is_counted
+        }
+    )
+
+
+def queue_order(tickets: QuerySet[Ticket], *, queue_key: str, sort_key: str) -> QuerySet[Ticket]:
+    queue = QUEUES[queue_key]
+    return tickets.order_by(*queue.first, *SORTS[sort_key].order, "-pk")

@@ -1,0 +1,25 @@
+// Registering a phone or e-mail request: as soon as the e-mail is typed, show who the customer
+// is and their open requests (the server shows them again before creating a duplicate).
+(function () {
+  "use strict";
+  var panel = document.getElementById("requester");
+  var email = document.getElementById("id_email");
+  if (!panel || !email) { return; }
+  var lastLooked = email.value;
+
+  function lookUp() {
+    var value = email.value.trim();
+    if (value === lastLooked || value.indexOf("@") < 1) { return; }
+    lastLooked = value;
+    var url = panel.dataset.lookupUrl + "?email=" + encodeURIComponent(value);
+    fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        // The fragment is rendered by our own template, with every value escaped.
+        if (html !== null && email.value.trim() === value) { panel.innerHTML = html; }
+      })
+      .catch(function () { /* the server checks again on submit */ });
+  }
+  email.addEventListener("change", lookUp);
+  email.addEventListener("blur", lookUp);
+})();

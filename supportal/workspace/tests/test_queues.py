@@ -1,0 +1,231 @@
+"""Queues: live counts, filters, sorting, pagination, saved views and query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.urls import reverse
+from django.utils import timezone
+
+from supportal.replies.models import SavedView
+from supportal.tickets import services
+from supportal.tickets.workflow import Action, Status
+from supportal.workspace.views import queue as queue_views
+
+
+def _refs(response) -> list[str]:
+    return [t.reference for t in response.context["tickets"]]
+
+
+def test_queue_counts_every_built_in_queue(client, cast):
+    unassigned = cast.ticket()
+    mine = cast.ticket()
+    services.ticket_transition(ticket=mine, actor=cast.agent_help, action=Action.TAKE)
+    waiting = cast.ticket()
+    services.ticket_transition(
+        ticket=waiting, actor=cast.agent_help, action=Action.REQUEST_INFO, comment="Which user?"
+    )
+    third = cast.ticket()
+    services.ticket_transition(
+        ticket=third, actor=cast.lead_help, action=Action.WAIT_FOR_THIRD_PARTY, third_party="EDI"
+    )
+    resolved = cast.ticket()
+    services.ticket_transition(
+        ticket=resolved, actor=cast.lead_help, action=Action.RESOLVE, resolution="Done."
+    )
+    cast.ticket(desk=cast.dev_desk)  # another desk: never counted for agent_help
+    client.force_login(cast.agent_help)
+
+    counts = client.get(reverse("workspace:queue")).context["counts"]
+
+    assert counts == {
+        "unassigned": 3,  # new, waiting for the customer, waiting for the third party
+        "mine": 1,
+        "waiting_for_customer": 1,
+        "waiting_for_third_party": 1,
+        "resolved": 1,
+        "open": 4,
+    }
+    assert unassigned.reference in _refs(client.get("/agent/?view=unassigned"))
+    assert _refs(client.get("/agent/?view=mine")) == [mine.reference]
+    assert _refs(client.get("/agent/?view=resolved")) == [resolved.reference]
+
+
+def test_counts_refresh_as_json(client, cast):
+    cast.ticket()
+    cast.ticket(desk=cast.dev_desk)
+    client.force_login(cast.agent_help)
+    data = json.loads(client.get(reverse("workspace:counts")).content)
+    assert data["open"] == 1
+    assert data["unassigned"] == 1
+
+
+def test_mine_shows_what_waits_for_support_first(client, cast):
+    older = cast.ticket(summary="older, in progress")
+    services.ticket_transition(ticket=older, actor=cast.agent_help, action=Action.TAKE)
+    answered = cast.ticket(summary="answered by the customer")
+    services.ticket_transition(ticket=answered, actor=cast.agent_help, action=Action.TAKE)
+    services.ticket_transition(
+        ticket=answered, actor=cast.agent_help, action=Action.REQUEST_INFO, comment="Which?"
+    )
+    services.ticket_comment_add(ticket=answered, author=cast.cristina, body="This one.")
+    services.ticket_fields_change(ticket=older, actor=cast.agent_help, summary="older, touched")
+    client.force_login(cast.agent_help)
+
+    refs = _refs(client.get("/agent/", {"view": "mine"}))
+
+    answered.refresh_from_db()
+    assert answered.status == Status.WAITING_FOR_SUPPORT
+    assert refs == [answered.reference, older.reference]
+
+
+def test_filters_narrow_the_queue(client, cast):
+    bug = cast.ticket(
+        summary="crash", request_type=cast.bug, priority=cast.high, actor=cast.agent_help
+    )
+    question = cast.ticket(summary="how", request_type=cast.question, product=cast.product)
+    other_company = cast.ticket(requester=cast.other_customer, summary="other")
+    services.ticket_assign(ticket=question, actor=cast.agent_help, assignee=cast.agent_help)
+    client.force_login(cast.agent_help)
+
+    def refs(**params):
+        return set(_refs(client.get("/agent/", {"view": "open", **params})))
+
+    assert refs(request_type=cast.bug.pk) == {bug.reference}
+    assert refs(priority=cast.high.pk) == {bug.reference}
+    assert refs(product=cast.product.pk) == {question.reference}
+    assert refs(company="Other") == {other_company.reference}
+    assert refs(company="RO123") == {bug.reference, question.reference}
+    assert refs(assignee="me") == {question.reference}
+    assert refs(assignee=str(cast.agent_help.pk)) == {question.reference}
+    assert refs(assignee="none") == {bug.reference, other_company.reference}
+    assert refs(desk=cast.help_desk.pk, status=Status.WAITING_FOR_SUPPORT) == {
+        bug.reference,
+        question.reference,
+        other_company.reference,
+    }
+    assert refs(q="crash") == {bug.reference}
+
+
+def test_date_ranges_use_whole_days(client, cast):
+    now = timezone.now()
+    old = cast.ticket(summary="old", now=now - dt.timedelta(days=10))
+    new = cast.ticket(summary="new", now=now)
+    client.force_login(cast.agent_help)
+    today = timezone.localdate(now).isoformat()
+    long_ago = timezone.localdate(now - dt.timedelta(days=10)).isoformat()
+
+    assert _refs(client.get("/agent/", {"created_from": today})) == [new.reference]
+    assert _refs(client.get("/agent/", {"created_to": long_ago})) == [old.reference]
+    assert _refs(client.get("/agent/", {"updated_to": long_ago})) == [old.reference]
+    # A value that is not a date is ignored, not an error.
+    assert client.get("/agent/", {"created_from": "yesterday"}).status_code == 200
+
+
+def test_sorting_by_priority_age_and_last_update(client, cast):
+    now = timezone.now()
+    low = cast.ticket(
+        summary="low", priority=cast.normal, actor=cast.agent_help, now=now - dt.timedelta(hours=3)
+    )
+    high = cast.ticket(
+        summary="high", priority=cast.high, actor=cast.agent_help, now=now - dt.timedelta(hours=2)
+    )
+    none = cast.ticket(summary="none", now=now - dt.timedelta(hours=1))
+    client.force_login(cast.agent_help)
+
+    assert _refs(client.get("/agent/", {"sort": "priority"})) == [
+        high.reference,
+        low.reference,
+        none.reference,
+    ]
+    assert _refs(client.get("/agent/", {"sort": "age"})) == [
+        low.reference,
+        high.reference,
+        none.reference,
+    ]
+    assert _refs(client.get("/agent/", {"sort": "updated"}))[0] == none.reference
+
+
+def test_pagination_splits_long_queues(client, cast, monkeypatch):
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 2)
+    for _ in range(5):
+        cast.ticket()
+    client.force_login(cast.agent_help)
+    first = client.get("/agent/", {"sort": "age"})
+    third = client.get("/agent/", {"sort": "age", "page": 3})
+    assert _refs(first) == ["HELP-1", "HELP-2"]
+    assert _refs(third) == ["HELP-5"]
+    assert "page=2" in first.content.decode()
+
+
+def test_queue_page_queries_do_not_grow_with_rows(client, cast, django_assert_max_num_queries):
+    client.force_login(cast.lead_help)
+    SavedView.objects.create(owner=cast.lead_help, name="mine", params={"view": ["mine"]})
+    SavedView.objects.create(
+        owner=cast.agent_help, desk=cast.help_desk, name="desk", params={"view": ["open"]}
+    )
+    params = {"view": "open", "sort": "priority", "assignee": "none", "company": "Cristina"}
+    cast.ticket(
+        priority=cast.high, actor=cast.agent_help, product=cast.product, request_type=cast.bug
+    )
+    with django_assert_max_num_queries(20) as few:
+        client.get("/agent/", params)
+    for i in range(15):
+        ticket = cast.ticket(
+            priority=cast.normal, actor=cast.agent_help, request_type=cast.question
+        )
+        if i % 2:
+            services.ticket_assign(ticket=ticket, actor=cast.lead_help, assignee=None)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/agent/", params)
+    assert len(response.context["tickets"]) == 16
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        client.get("/agent/", {**params, "q": "parola"})
+
+
+def test_agent_saves_a_personal_view_and_a_desk_view(client, cast):
+    client.force_login(cast.agent_help)
+    client.post(
+        reverse("workspace:view_save"),
+        {"name": "My bugs", "params": f"view=mine&request_type={cast.bug.pk}&page=3"},
+    )
+    client.post(
+        reverse("workspace:view_save"),
+        {"name": "Desk urgent", "params": "view=open&sort=priority", "scope": cast.help_desk.pk},
+    )
+    personal = SavedView.objects.get(name="My bugs")
+    assert personal.desk is None
+    assert personal.params == {"view": ["mine"], "request_type": [str(cast.bug.pk)]}
+
+    def names(user):
+        client.force_login(user)
+        return [item["view"].name for item in client.get("/agent/").context["saved_views"]]
+
+    assert names(cast.agent_help) == ["Desk urgent", "My bugs"]
+    assert names(cast.lead_help) == ["Desk urgent"]  # the personal view stays personal
+    assert names(cast.agent_dev) == []
+
+
+def test_only_the_owner_or_a_team_lead_deletes_a_desk_view(client, cast):
+    view = SavedView.objects.create(
+        owner=cast.lead_help, desk=cast.help_desk, name="Desk", params={}
+    )
+    client.force_login(cast.agent_help)
+    client.post(reverse("workspace:view_delete", args=[view.pk]))
+    assert SavedView.objects.filter(pk=view.pk).exists()
+    client.force_login(cast.agent_dev)
+    assert client.post(reverse("workspace:view_delete", args=[view.pk])).status_code == 404
+    client.force_login(cast.lead_help)
+    client.post(reverse("workspace:view_delete", args=[view.pk]))
+    assert not SavedView.objects.filter(pk=view.pk).exists()
+
+
+def test_agent_cannot_share_a_view_with_a_desk_they_do_not_work(client, cast):
+    client.force_login(cast.agent_dev)
+    response = client.post(
+        reverse("workspace:view_save"),
+        {"name": "sneaky", "params": "view=open", "scope": cast.help_desk.pk},
+    )
+    assert response.status_code == 404
+    assert not SavedView.objects.exists()

@@ -1,0 +1,232 @@
+"""The queues: live counts, filters, sorting, pagination, bulk actions and saved views."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from supportal.accounts.models import User
+from supportal.core.errors import DomainError, NotFound
+from supportal.desks.models import Priority
+from supportal.replies import selectors as reply_selectors
+from supportal.replies import services as reply_services
+from supportal.search.selectors import ticket_search
+from supportal.tickets import selectors, services
+from supportal.tickets.workflow import Action
+from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
+from supportal.workspace.queues import DEFAULT_SORT, QUEUES, SORTS, queue_counts, queue_order
+from supportal.workspace.views.common import agent_required, safe_next
+
+QUEUE_PAGE_SIZE = 50
+# Actions offered on a selection: those that need no text, and resolve with one text for all.
+BULK_ACTIONS = (
+    Action.TAKE,
+    Action.THIRD_PARTY_ANSWERED,
+    Action.RESOLVE,
+    Action.CLOSE,
+    Action.CANCEL,
+)
+
+
+def _bulk_action_label(action: Action) -> str:
+    labels = {
+        Action.TAKE: _("Take"),
+        Action.THIRD_PARTY_ANSWERED: _("Third party answered"),
+        Action.RESOLVE: _("Resolve"),
+        Action.CLOSE: _("Close"),
+        Action.CANCEL: _("Cancel"),
+    }
+    return labels[action]
+
+
+@agent_required
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    visible = selectors.ticket_queryset_for_user(request.user)
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    queue_key = form.queue_key()
+    tickets = visible.filter(QUEUES[queue_key].condition(request.user, now))
+    tickets = form.filtered(tickets).select_related(
+        "desk", "requester", "assignee", "priority", "organization", "request_type"
+    )
+    data = form.cleaned_data if form.is_bound else {}
+    query = (data.get("q") or "").strip()
+    sort_key = data.get("sort") or ""
+    if query:
+        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    if sort_key in SORTS or not query:
+        sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
+        tickets = queue_order(tickets, queue_key=queue_key, sort_key=sort_key)
+    page = Paginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    counts = queue_counts(visible, user=request.user, now=now)
+    context = {
+        "form": form,
+        "page": page,
+        "tickets": page.object_list,
+        "view": queue_key,
+        "queue_label": QUEUES[queue_key].label,
+        "queues": [(key, q.label, counts.get(key)) for key, q in QUEUES.items()],
+        "counts": counts,
+        "query": query,
+        "sort": sort_key,
+        "params": params.urlencode(),
+        "saved_views": _saved_views(request.user),
+        "bulk_actions": [(a.value, _bulk_action_label(a)) for a in BULK_ACTIONS],
+        "agents": agents_of_desks(request.user),
+        "priorities": Priority.objects.all(),
+        "desks": desks_of(request.user),
+    }
+    return render(request, "workspace/queue.html", context)
+
+
+def _saved_views(user: User) -> list[dict[str, object]]:
+    views = list(reply_selectors.saved_view_list_for_user(user))
+    led = reply_selectors.desk_ids_led_by(user) if any(v.desk_id for v in views) else set()
+    return [
+        {
+            "view": view,
+            "url": "?" + urlencode(view.params, doseq=True),
+            "can_delete": view.owner_id == user.pk
+            or (view.desk_id is not None and (led is None or view.desk_id in led)),
+        }
+        for view in views
+    ]
+
+
+@agent_required
+def queue_counts_json(request: HttpRequest) -> JsonResponse:
+    """The queue counts, for the page to refresh them in place."""
+    visible = selectors.ticket_queryset_for_user(request.user)
+    return JsonResponse(queue_counts(visible, user=request.user, now=timezone.now()))
+
+
+def _ids(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("ticket") if v.isdigit()]
+
+
+@require_POST
+@agent_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one change to the selected tickets; each refusal is reported with its reference."""
+    back = safe_next(request, reverse("workspace:queue"))
+    ids = _ids(request)
+    if not ids:
+        messages.error(request, _("Select at least one request."))
+        return redirect(back)
+    operation = request.POST.get("operation")
+    if operation == "assign":
+        value = request.POST.get("assignee", "")
+        if value == "me":
+            assignee: User | None = request.user
+        elif value == "none":
+            assignee = None
+        else:
+            assignee = (
+                agents_of_desks(request.user).filter(pk=value if value.isdigit() else 0).first()
+            )
+            if assignee is None:
+                messages.error(request, _("Choose whom to assign the requests to."))
+                return redirect(back)
+        report = services.tickets_bulk_assign(actor=request.user, ticket_ids=ids, assignee=assignee)
+    elif operation == "transition":
+        try:
+            action = Action(request.POST.get("action", ""))
+        except ValueError:
+            action = None
+        if action not in BULK_ACTIONS:
+            messages.error(request, _("Choose a status change."))
+            return redirect(back)
+        report = services.tickets_bulk_transition(
+            actor=request.user,
+            ticket_ids=ids,
+            action=action,
+            resolution=request.POST.get("resolution", ""),
+        )
+    elif operation == "priority":
+        value = request.POST.get("priority", "")
+        priority = Priority.objects.filter(pk=value).first() if value.isdigit() else None
+        if priority is None:
+            messages.error(request, _("Choose a priority."))
+            return redirect(back)
+        report = services.tickets_bulk_priority(
+            actor=request.user, ticket_ids=ids, priority=priority
+        )
+    else:
+        raise Http404
+    if report.done:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d request changed: %(references)s.",
+                "%(count)d requests changed: %(references)s.",
+                len(report.done),
+            )
+            % {
+                "count": len(report.done),
+                "references": ", ".join(o.reference for o in report.done),
+            },
+        )
+    for outcome in report.refused:
+        messages.error(request, f"{outcome.reference}: {outcome.refusal}")
+    if report.missing:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d selected request was not found.",
+                "%(count)d selected requests were not found.",
+                report.missing,
+            )
+            % {"count": report.missing},
+        )
+    return redirect(back)
+
+
+@require_POST
+@agent_required
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the current filters (the ``params`` query string) as a personal or desk view."""
+    params = QueryDict(request.POST.get("params", ""))
+    scope = request.POST.get("scope", "")
+    desk = desks_of(request.user).filter(pk=scope).first() if scope.isdigit() else None
+    if scope and desk is None:
+        raise Http404
+    try:
+        view = reply_services.saved_view_create(
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            params=dict(params.lists()),
+            desk=desk,
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("workspace:queue") + "?" + params.urlencode())
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(reverse("workspace:queue") + "?" + urlencode(view.params, doseq=True))
+
+
+@require_POST
+@agent_required
+def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    try:
+        view = reply_selectors.saved_view_get_for_user(request.user, view_id)
+        reply_services.saved_view_delete(actor=request.user, view=view)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("View deleted."))
+    return redirect("workspace:queue")

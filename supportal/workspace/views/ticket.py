@@ -1,0 +1,447 @@
+"""Working one ticket: the page, replies and notes, workflow actions, assignment, fields,
+participants, quotes, collision warnings and the export of the whole record."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from supportal.accounts.models import Contract, User
+from supportal.core.errors import DomainError, NotFound
+from supportal.core.http import refusals_as_messages
+from supportal.desks.models import Priority, RequestType
+from supportal.replies import selectors as reply_selectors
+from supportal.replies import services as reply_services
+from supportal.sla.selectors import sla_panel_for
+from supportal.tickets import selectors, services, workflow
+from supportal.tickets.models import Ticket
+from supportal.tickets.workflow import Action, Role, Status
+from supportal.workspace import presence
+from supportal.workspace.events import events_describe
+from supportal.workspace.forms import QuoteForm
+from supportal.workspace.views.common import agent_required, ticket_or_404
+
+RECENT_TICKETS = 5
+# Actions that send text to the customer: if the ticket changed meanwhile, ask first.
+_ACTIONS_CHECKED_FOR_CHANGES = {Action.REQUEST_INFO, Action.RESOLVE}
+_CUSTOMER_ONLY_ACTIONS = {Action.CUSTOMER_REPLY, Action.CUSTOMER_RESOLVE}
+
+
+def _desk_agents(ticket: Ticket):
+    return User.objects.filter(desk_memberships__desk_id=ticket.desk_id, is_active=True).order_by(
+        "first_name", "last_name", "email"
+    )
+
+
+def _colleagues(ticket: Ticket):
+    """The requester's colleagues the request could still be shared with."""
+    if ticket.organization_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            organization_id=ticket.organization_id,
+            is_active=True,
+            is_agent=False,
+            is_superuser=False,
+        )
+        .exclude(pk=ticket.requester_id)
+        .exclude(participations__ticket=ticket)
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def _page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    body: str = "",
+    visibility: str = "public",
+    changes: list | None = None,
+    pending_action: str = "",
+    pending: Mapping[str, str] | None = None,
+    had_files: bool = False,
+) -> HttpResponse:
+    user = request.user
+    now = timezone.now()
+    roles = selectors.ticket_roles(user, ticket)
+    ticket_status = Status(ticket.status)
+    events = events_describe(selectors.event_list_for_user(user, ticket))
+    presence.presence_touch(ticket_id=ticket.pk, user=user)
+    visible = selectors.ticket_queryset_for_user(user)
+    contracts = []
+    if ticket.organization_id:
+        today = timezone.localdate()
+        contracts = [
+            c
+            for c in Contract.objects.filter(organization_id=ticket.organization_id, is_active=True)
+            .select_related("product")
+            .prefetch_related("priorities")
+            if (c.starts_on is None or c.starts_on <= today)
+            and (c.ends_on is None or c.ends_on >= today)
+        ]
+    canned = [
+        {
+            "id": r.pk,
+            "title": r.title,
+            "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
+        }
+        for r in reply_selectors.canned_replies_for_ticket(user, ticket)
+    ]
+    context = {
+        "ticket": ticket,
+        "events": events,
+        "last_event_id": max((e.pk for e in events), default=0),
+        "attachments": selectors.attachment_queryset_for_user(user, ticket),
+        "participants": ticket.participants.select_related("user"),
+        "colleagues": _colleagues(ticket) if ticket.is_open else [],
+        "actions": [
+            a
+            for a in workflow.allowed_actions(ticket_status, roles)
+            if a not in _CUSTOMER_ONLY_ACTIONS
+        ],
+        "is_final": ticket_status in workflow.FINAL_STATUSES,
+        "is_open": ticket.is_open,
+        "reasons": workflow.WaitingReason.choices,
+        "is_team_lead": Role.TEAM_LEAD in roles,
+        "can_take_self": ticket.is_open
+        and ticket.assignee_id != user.pk
+        and workflow.can_assign(roles, to_self=True, status=ticket_status),
+        "desk_agents": _desk_agents(ticket) if Role.TEAM_LEAD in roles else [],
+        "priorities": Priority.objects.all(),
+        "request_types": RequestType.objects.filter(desk_id=ticket.desk_id, is_active=True),
+        "products": ticket.desk.products.filter(is_active=True),
+        "quotes": ticket.quotes.select_related("proposed_by"),
+        "quote_form": QuoteForm(initial={"currency": "RON"}),
+        "canned": canned,
+        "others": presence.presence_others(ticket_id=ticket.pk, user=user),
+        "poll_seconds": presence.POLL_SECONDS,
+        "contracts": contracts,
+        "recent_tickets": visible.filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .select_related("desk")
+        .order_by("-created_at")[:RECENT_TICKETS],
+        "open_ticket_count": visible.filter(
+            requester_id=ticket.requester_id, status__in=workflow.OPEN_STATUSES
+        ).count(),
+        "token": uuid.uuid4().hex,
+        "body": body,
+        "visibility": visibility,
+        "changes": changes or [],
+        "pending_action": pending_action,
+        "pending": pending or {},
+        "had_files": had_files,
+        "now": now,
+        "sla": sla_panel_for(ticket, user, now=now),
+    }
+    return render(request, "workspace/ticket.html", context, status=status)
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = ticket_or_404(request, reference)
+    body = ""
+    canned_id = request.GET.get("canned", "")
+    if canned_id.isdigit():
+        # Without JavaScript, "Insert" reloads the page with the reply in the text box.
+        reply = (
+            reply_selectors.canned_replies_for_ticket(request.user, ticket)
+            .filter(pk=canned_id)
+            .first()
+        )
+        if reply is not None:
+            body = reply_selectors.canned_reply_render(reply, ticket=ticket, agent=request.user)
+    return _page(request, ticket, body=body)
+
+
+def _seen_event_id(request: HttpRequest) -> int | None:
+    value = request.POST.get("seen_event_id", "")
+    return int(value) if value.isdigit() else None
+
+
+def _unseen_changes(request: HttpRequest, ticket: Ticket) -> list:
+    """What others did since the page was loaded (empty when the form says nothing)."""
+    seen = _seen_event_id(request)
+    if seen is None:
+        return []
+    return events_describe(
+        selectors.ticket_changes_since(request.user, ticket, after_event_id=seen)
+    )
+
+
+def _back(ticket: Ticket, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("workspace:ticket", args=[ticket.reference]) + anchor)
+
+
+@require_POST
+@agent_required
+def ticket_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    """Post a reply or an internal note: once per form, and never over unseen changes."""
+    ticket = ticket_or_404(request, reference)
+    body = request.POST.get("body", "")
+    is_public = request.POST.get("visibility") == "public"
+    visibility = "public" if is_public else "internal"
+    token = request.POST.get("token", "")
+    if reply_selectors.submission_is_done(request.user, token):
+        messages.info(request, _("This was already sent; it was not sent twice."))
+        return _back(ticket, "#activity")
+    changes = _unseen_changes(request, ticket)
+    if changes:
+        return _page(
+            request,
+            ticket,
+            status=409,
+            body=body,
+            visibility=visibility,
+            changes=changes,
+            had_files=bool(request.FILES),
+        )
+    files = [services.NewAttachment(file=f) for f in request.FILES.getlist("attachments")]
+    try:
+        result = reply_services.submission_once(
+            user=request.user,
+            ticket=ticket,
+            token=token,
+            submit=lambda: services.ticket_comment_add(
+                ticket=ticket,
+                author=request.user,
+                body=body,
+                is_public=is_public,
+                attachments=files,
+            ),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        # The text comes back with the reason: a reply is never silently lost.
+        messages.error(request, exc.message)
+        return _page(
+            request,
+            ticket,
+            status=400,
+            body=body,
+            visibility=visibility,
+            had_files=bool(request.FILES),
+        )
+    presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=False)
+    if result.is_repeat:
+        messages.info(request, _("This was already sent; it was not sent twice."))
+    else:
+        messages.success(request, _("Reply sent.") if is_public else _("Internal note added."))
+    return _back(ticket, "#activity")
+
+
+_ACTION_FIELDS = ("comment", "reason", "third_party", "resolution", "answer")
+
+
+@require_POST
+@agent_required
+def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """One row of the workflow table, from its button, with the inputs the row needs."""
+    ticket = ticket_or_404(request, reference)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise Http404 from None
+    if action in _CUSTOMER_ONLY_ACTIONS:
+        raise Http404
+    pending = {name: request.POST.get(name, "") for name in _ACTION_FIELDS}
+    token = request.POST.get("token", "")
+    if reply_selectors.submission_is_done(request.user, token):
+        messages.info(request, _("This was already done; it was not done twice."))
+        return _back(ticket)
+    if action in _ACTIONS_CHECKED_FOR_CHANGES:
+        changes = _unseen_changes(request, ticket)
+        if changes:
+            return _page(
+                request, ticket, status=409, changes=changes, pending_action=action, pending=pending
+            )
+
+    def submit() -> None:
+        if action == Action.THIRD_PARTY_ANSWERED:
+            services.ticket_third_party_answer_record(
+                ticket=ticket, actor=request.user, answer=pending["answer"]
+            )
+        else:
+            services.ticket_transition(
+                ticket=ticket,
+                actor=request.user,
+                action=action,
+                comment=pending["comment"],
+                reason=pending["reason"],
+                third_party=pending["third_party"],
+                resolution=pending["resolution"],
+            )
+
+    try:
+        result = reply_services.submission_once(
+            user=request.user, ticket=ticket, token=token, submit=submit
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _page(request, ticket, status=400, pending_action=action, pending=pending)
+    if result.is_repeat:
+        messages.info(request, _("This was already done; it was not done twice."))
+    else:
+        messages.success(request, _("The request was updated."))
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+@refusals_as_messages("workspace:ticket")
+def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    """Team leads assign anyone of the desk; an agent assigns themself ("me")."""
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    value = request.POST.get("assignee", "")
+    if value == "me":
+        assignee: User | None = request.user
+    elif value in ("", "none"):
+        assignee = None
+    else:
+        assignee = _desk_agents(ticket).filter(pk=value if value.isdigit() else 0).first()
+        if assignee is None:
+            raise Http404
+    services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+    messages.success(request, _("The request was updated."))
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+@refusals_as_messages("workspace:ticket")
+def ticket_fields(request: HttpRequest, reference: str) -> HttpResponse:
+    """Change priority, type and product (the fields the form sends)."""
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    sources = {
+        "priority": Priority.objects.all(),
+        "request_type": RequestType.objects.filter(desk_id=ticket.desk_id),
+        "product": ticket.desk.products.all(),
+    }
+    changes: dict[str, object] = {}
+    for name, choices in sources.items():
+        if name not in request.POST:
+            continue
+        value = request.POST[name]
+        if not value:
+            changes[name] = None
+            continue
+        chosen = choices.filter(pk=value).first() if value.isdigit() else None
+        if chosen is None:
+            messages.error(request, _("Choose one of the offered values."))
+            return _back(ticket)
+        changes[name] = chosen
+    services.ticket_fields_change(ticket=ticket, actor=request.user, **changes)
+    messages.success(request, _("The request was updated."))
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+@refusals_as_messages("workspace:ticket")
+def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    value = request.POST.get("user", "")
+    person = _colleagues(ticket).filter(pk=value if value.isdigit() else 0).first()
+    if person is None:
+        messages.error(request, _("Choose a colleague of the requester."))
+        return _back(ticket)
+    services.participant_add(ticket=ticket, actor=request.user, person=person)
+    messages.success(request, _("Shared with %(name)s.") % {"name": person})
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+@refusals_as_messages("workspace:ticket")
+def participant_remove(request: HttpRequest, reference: str, user_id: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    participant = ticket.participants.select_related("user").filter(user_id=user_id).first()
+    if participant is None:
+        raise Http404
+    services.participant_remove(ticket=ticket, actor=request.user, person=participant.user)
+    messages.success(request, _("No longer shared with %(name)s.") % {"name": participant.user})
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+@refusals_as_messages("workspace:ticket")
+def quote_propose(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = selectors.ticket_get_for_user(request.user, reference)
+    form = QuoteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(ticket)
+    services.quote_propose(
+        ticket=ticket,
+        actor=request.user,
+        price=form.cleaned_data["price"],
+        currency=form.cleaned_data["currency"],
+        deadline=form.cleaned_data["deadline"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("Quote proposed to the customer."))
+    return _back(ticket)
+
+
+@require_POST
+@agent_required
+def ticket_presence(request: HttpRequest, reference: str) -> JsonResponse:
+    """The page's heartbeat: records this agent as present (and maybe writing) and answers who
+    else is there and what changed since the page was loaded."""
+    ticket = ticket_or_404(request, reference)
+    is_typing = request.POST.get("typing") == "1"
+    presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=is_typing)
+    others = presence.presence_others(ticket_id=ticket.pk, user=request.user)
+    changes = _unseen_changes(request, ticket)
+    return JsonResponse(
+        {
+            "others": [{"name": p.name, "is_typing": p.is_typing} for p in others],
+            "changes": [e.text for e in changes],
+        }
+    )
+
+
+@require_POST
+@agent_required
+def ticket_leave(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = ticket_or_404(request, reference)
+    presence.presence_leave(ticket_id=ticket.pk, user=request.user)
+    return HttpResponse(status=204)
+
+
+@agent_required
+def ticket_export(request: HttpRequest, reference: str) -> HttpResponse:
+    """The whole record as a printable document, internal notes included (agents only)."""
+    ticket = ticket_or_404(request, reference)
+    user = request.user
+    context = {
+        "ticket": ticket,
+        "comments": selectors.comment_list_for_user(user, ticket),
+        "events": events_describe(
+            selectors.event_list_for_user(user, ticket).order_by("created_at", "pk")
+        ),
+        "attachments": selectors.attachment_queryset_for_user(user, ticket),
+        "participants": ticket.participants.select_related("user"),
+        "quotes": ticket.quotes.select_related("proposed_by", "answered_by"),
+        "exported_at": timezone.now(),
+        "exported_by": user,
+    }
+    response = HttpResponse(render_to_string("workspace/export.html", context, request=request))
+    if request.GET.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{ticket.reference}.html"'
+    return response
