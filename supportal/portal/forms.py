@@ -132,7 +132,15 @@ class NewRequestForm(forms.Form):
         if default is not None:
             self.fields["priority"].initial = default.pk
         self.fields["contact_phone"].initial = user.phone
-        self.fields["contact_email"].initial = user.email
+        if user.is_company_account:
+            # A shared company log-in has no personal address (seed 004, step 2): the person
+            # asking names the address that receives this request's mail.
+            self.fields["contact_email"].required = True
+            self.fields["contact_email"].help_text = _(
+                "Required: every e-mail about this request goes to this address."
+            )
+        else:
+            self.fields["contact_email"].initial = user.email
         self.fields["participants"].queryset = selectors.colleague_queryset(user)
         self.custom_fields = list(
             CustomField.objects.filter(desk=desk, is_visible_to_customer=True).select_related(

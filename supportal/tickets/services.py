@@ -299,6 +299,11 @@ def ticket_create(
         raise PermissionRefused(_("You are not a member of the desk %(key)s.") % {"key": desk.key})
     if not desk.is_active:
         raise InvalidInput(_("This desk does not accept new requests."), field="desk")
+    if requester.is_company_account and not contact_email.strip():
+        raise InvalidInput(
+            _("Requests from a company account must name a contact e-mail."),
+            field="contact_email",
+        )
     summary = _clean_text(
         summary,
         field="summary",

@@ -118,3 +118,21 @@ def test_a_company_has_one_company_account_that_gets_no_invitation(cast):
     assert not first.has_usable_password()
     services.customer_invite(email=first.email, invited_by=cast.agent_help)
     assert mails() == []
+
+
+def test_a_request_from_a_company_account_must_name_a_contact_email(cast, company):
+    from supportal.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="contact e-mail"):
+        cast.ticket(requester=company)
+    ticket = cast.ticket(requester=company, contact_email="Ion.Popescu@example.com")
+    assert ticket.contact_email == "ion.popescu@example.com"
+    assert ticket.notification_email == "ion.popescu@example.com"
+
+
+def test_the_new_request_form_asks_a_company_account_for_the_contact_email(client, cast, company):
+    _company_login(client, "RO123")
+    response = client.get(reverse("portal:new"), {"desk": cast.help_desk.key})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Required: every e-mail about this request goes to this address." in page
