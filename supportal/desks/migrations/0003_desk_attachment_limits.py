@@ -5,25 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('desks', '0002_desk_key_end_of_string'),
+        ("desks", "0002_desk_key_end_of_string"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='desk',
-            name='attachment_max_bytes',
-            field=models.PositiveBigIntegerField(default=20971520, verbose_name='largest attachment (bytes)'),
+            model_name="desk",
+            name="attachment_max_bytes",
+            field=models.PositiveBigIntegerField(
+                default=20971520, verbose_name="largest attachment (bytes)"
+            ),
         ),
         migrations.AddField(
-            model_name='desk',
-            name='attachment_name_max_length',
-            field=models.PositiveSmallIntegerField(default=100, validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(255)], verbose_name='longest attachment file name (characters)'),
+            model_name="desk",
+            name="attachment_name_max_length",
+            field=models.PositiveSmallIntegerField(
+                default=100,
+                validators=[
+                    django.core.validators.MinValueValidator(10),
+                    django.core.validators.MaxValueValidator(255),
+                ],
+                verbose_name="longest attachment file name (characters)",
+            ),
         ),
         migrations.AddField(
-            model_name='desk',
-            name='large_files_hint',
-            field=models.CharField(blank=True, help_text='Shown when a file is refused, e.g. "For large files, please use ftp.example.com."', max_length=300, verbose_name='where large files go'),
+            model_name="desk",
+            name="large_files_hint",
+            field=models.CharField(
+                blank=True,
+                help_text='Shown when a file is refused, e.g. "For large files, please use ftp.example.com."',
+                max_length=300,
+                verbose_name="where large files go",
+            ),
         ),
     ]
