@@ -53,6 +53,10 @@ if not SUPPORTAL_BASE_URL.startswith(("http://", "https://")):
 SUPPORTAL_MAIL_DOMAIN = env.str("SUPPORTAL_MAIL_DOMAIN", "localhost")
 SUPPORTAL_SMTP_LISTEN = env.host_port("SUPPORTAL_SMTP_LISTEN", "127.0.0.1:2525")
 SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
+# Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
+# environment variables the URLs name.
+SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()
+SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,6 +79,7 @@ INSTALLED_APPS = [
     "supportal.portal",
     "supportal.workspace",
     "supportal.replies",
+    "supportal.company",
 ]
 
 MIDDLEWARE = [

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin
-from supportal.mail.models import InboundMessage, OutboundEmail, OutboundState
+from supportal.mail.models import InboundMessage, InboundState, OutboundEmail, OutboundState
 
 RETRYABLE_STATES = (OutboundState.FAILED, OutboundState.HELD)
 
@@ -63,8 +63,17 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
 class InboundMessageAdmin(ReadOnlyAdmin):
     """Received mail as stored; failed messages are listed here with their error."""
 
-    list_display = ("received_at", "message_id", "envelope_from", "channel", "state", "size")
+    list_display = (
+        "received_at",
+        "message_id",
+        "envelope_from",
+        "channel",
+        "state",
+        "what_became_of_it",
+        "size",
+    )
     list_filter = ("state", "channel")
+    actions = ("process_again", "attach_to_named_request", "make_new_request", "discard")
     search_fields = ("message_id", "envelope_from", "sha256")
     date_hierarchy = "received_at"
     exclude = ("raw",)
@@ -84,3 +93,48 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         "outcome",
         "processed_at",
     )
+
+    @admin.display(description=_("outcome"))
+    def what_became_of_it(self, message: InboundMessage) -> str:
+        from supportal.mail.processing import outcome_describe
+
+        return outcome_describe(message)
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("mail.change_inboundmessage")
+
+    def _process(self, request: HttpRequest, queryset: QuerySet, *, decision: str = "") -> None:
+        from supportal.mail.processing import inbound_process_one, outcome_describe
+
+        for message in queryset.exclude(state=InboundState.PROCESSED).order_by("pk"):
+            message = inbound_process_one(message.pk, again=True, decision=decision)
+            self.message_user(
+                request,
+                _("Message #%(id)s: %(outcome)s")
+                % {"id": message.pk, "outcome": outcome_describe(message)},
+            )
+
+    @admin.action(description=_("Process again"), permissions=["decide"])
+    def process_again(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        self._process(request, queryset)
+
+    @admin.action(
+        description=_("Attach to the request it names (as an internal note for strangers)"),
+        permissions=["decide"],
+    )
+    def attach_to_named_request(
+        self, request: HttpRequest, queryset: QuerySet[InboundMessage]
+    ) -> None:
+        self._process(request, queryset.filter(state=InboundState.QUARANTINED), decision="attach")
+
+    @admin.action(description=_("Make a new request"), permissions=["decide"])
+    def make_new_request(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        self._process(request, queryset.filter(state=InboundState.QUARANTINED), decision="new")
+
+    @admin.action(description=_("Discard"), permissions=["decide"])
+    def discard(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        from supportal.mail.processing import inbound_discard
+
+        for message in queryset.filter(state__in=[InboundState.QUARANTINED, InboundState.FAILED]):
+            inbound_discard(message, reason=f"discarded by {request.user}")
+        self.message_user(request, _("Discarded."))

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +10,14 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
-        from supportal.core.jobs import register_queue
+        from django.conf import settings
+
+        from supportal.core.jobs import register_periodic, register_queue
+        from supportal.mail.imap import mail_fetch_all
         from supportal.mail.outbox import outbox_send_due
+        from supportal.mail.processing import inbound_process_due
 
         register_queue("mail.outbox", outbox_send_due)
+        register_queue("mail.inbound", inbound_process_due)
+        if settings.SUPPORTAL_IMAP_MAILBOXES:
+            register_periodic("mail.fetch", mail_fetch_all, every=timedelta(minutes=1))

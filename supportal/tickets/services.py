@@ -621,6 +621,46 @@ def ticket_comment_add(
     return comment
 
 
+def ticket_mail_note_add(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    body: str,
+    attachments: Sequence[NewAttachment] = (),
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Keep what inbound mail brought as an internal note, in any status (also closed or
+    cancelled: such mail must not reopen the request, yet must not be lost).
+
+    ``author`` is the sender when known (a customer may be the author of this note), or None
+    for the system (bounces, the original message). Changes no status. Side effects: an
+    internal COMMENTED event, internal attachments, the search index.
+    """
+    at = _now(now)
+    body = _clean_text(
+        body, field="body", label=_("Comment"), max_length=DETAILS_MAX_LENGTH * 4, required=False
+    )
+    if not body and not attachments:
+        raise InvalidInput(_("Write a comment or attach a file."), field="body")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        comment = Comment.objects.create(
+            ticket=ticket,
+            author=author,
+            body=body,
+            is_public=False,
+            via=SubmissionMethod.EMAIL,
+            created_at=at,
+        )
+        _event(ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=False)
+        _attachments_add(
+            ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
+        )
+        _touch(ticket, at)
+        ticket_index_update(ticket.pk)
+    return comment
+
+
 def _require_support(actor: User, ticket: Ticket) -> frozenset[Role]:
     roles = _roles_of(actor, ticket)
     if not {Role.AGENT, Role.TEAM_LEAD} & roles:

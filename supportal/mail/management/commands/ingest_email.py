@@ -1,4 +1,4 @@
-"""``manage.py ingest_email``: store one raw message read from standard input.
+"""``manage.py ingest_email``: store one raw message read from standard input, then process it.
 
 For mail servers that pipe mail to a program (Postfix ``pipe``, Exim, procmail). The exit code is
 what such servers understand: 0 once the message is stored, 75 (EX_TEMPFAIL) when it could not
@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from supportal.mail.inbound import inbound_store
 from supportal.mail.models import InboundChannel
+from supportal.mail.processing import inbound_process_one, outcome_describe
 
 EX_TEMPFAIL = 75
 
@@ -39,3 +40,12 @@ class Command(BaseCommand):
         message = stored.message
         what = "stored" if stored.is_new else "already stored"
         self.stdout.write(f"{what} as #{message.pk} {message.message_id or '(no Message-ID)'}")
+        # Stored is what the mail server needs to hear; processing now tells the person piping
+        # the mail what became of it. A processing failure is kept on the row (state failed)
+        # for an administrator, and still exits 0: the message is safe.
+        try:
+            message = inbound_process_one(message.pk)
+        except Exception as exc:
+            self.stdout.write(f"stored, processing deferred to the worker: {exc}")
+            return
+        self.stdout.write(outcome_describe(message))

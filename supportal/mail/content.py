@@ -1,0 +1,336 @@
+"""Reading a stored message: headers, text, attachments — never raising on what arrives.
+
+Real mail breaks every rule: unknown or mislabelled charsets, raw 8-bit headers, broken MIME,
+multiparts inside signatures. Everything here falls back instead of raising: an undecodable
+header becomes its bytes decoded with replacement characters, an unknown charset is tried as
+UTF-8 and then Windows-1252, HTML becomes plain text with our own small converter (the text is
+shown escaped, so nothing of the HTML survives as markup).
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import html
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.header import Header, decode_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+# Labels seen in real mail that Python's codec registry does not know (or knows under a
+# narrower name than the sender meant).
+CHARSET_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "x-mac-cyrillic": "mac_cyrillic",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "iso-8859-8-i": "iso-8859-8",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": "utf-8",
+    "unknown-8bit": "utf-8",
+    "windows-874": "cp874",
+    "ansi_x3.4-1968": "ascii",
+}
+TEXT_MAX_CHARS = 200_000
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,900}>")
+
+
+def _codec(charset: str | None) -> str | None:
+    label = (charset or "").strip().strip("\"'").lower()
+    label = CHARSET_ALIASES.get(label, label)
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def bytes_decode(data: bytes, charset: str | None = None) -> str:
+    """Text from bytes in ``charset``, else UTF-8, else Windows-1252; never raises. Pure."""
+    codec = _codec(charset)
+    if codec:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError, ValueError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def header_decode(value: object) -> str:
+    """A header as one line of text: RFC 2047 words decoded, raw 8-bit bytes as UTF-8 or
+    Windows-1252, folding removed. Pure; never raises."""
+    if value is None:
+        return ""
+    if isinstance(value, Header):
+        # compat32 wraps raw 8-bit header bytes as a Header in the "unknown-8bit" charset.
+        try:
+            chunks = decode_header(value)
+        except Exception:
+            chunks = [(str(value), None)]
+        text = "".join(
+            bytes_decode(chunk, charset) if isinstance(chunk, bytes) else chunk
+            for chunk, charset in chunks
+        )
+        return " ".join(text.replace("\x00", "").split())
+    text = bytes_decode(value) if isinstance(value, bytes) else str(value)
+    # compat32 hands raw 8-bit header bytes over as surrogate escapes.
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        text = bytes_decode(text.encode("utf-8", "surrogateescape"))
+    try:
+        parts = decode_header(text)
+    except Exception:
+        parts = [(text, None)]
+    decoded = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            decoded.append(bytes_decode(chunk, charset))
+        else:
+            decoded.append(chunk)
+    # decode_header drops the spaces between plain and encoded words only when both sides
+    # are encoded; joining plain chunks as they are keeps the rest.
+    result = "".join(decoded) if len(decoded) > 1 else (decoded[0] if decoded else "")
+    return " ".join(result.replace("\x00", "").split())
+
+
+class _TextFromHTML(HTMLParser):
+    BLOCK = {"p", "div", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre"}
+    SKIP = {"script", "style", "head", "title", "xml"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skipping = 0
+        self.quote_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in self.BLOCK:
+            self.out.append("\n\n")
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag in {"td", "th"}:
+            self.out.append(" ")
+        elif tag == "blockquote":
+            self.quote_depth += 1
+            self.out.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCK:
+            self.out.append("\n\n")
+        elif tag == "blockquote":
+            self.quote_depth = max(0, self.quote_depth - 1)
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        text = re.sub(r"[ \t\r\n\xa0]+", " ", data)
+        if self.quote_depth:
+            text = text.replace("\n", "\n" + "> " * self.quote_depth)
+            if not self.out or self.out[-1].endswith("\n"):
+                text = "> " * self.quote_depth + text.lstrip()
+        self.out.append(text)
+
+
+def html_to_text(markup: str) -> str:
+    """Readable plain text from HTML mail (blockquotes as ``>`` quotes); no markup survives.
+    Pure; never raises."""
+    parser = _TextFromHTML()
+    try:
+        parser.feed(markup)
+        parser.close()
+        text = "".join(parser.out)
+    except Exception:
+        text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
+    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.lstrip(" ") for line in lines)).strip()
+
+
+@dataclass
+class MailPart:
+    name: str
+    content_type: str
+    data: bytes
+    is_inline: bool = False
+
+
+@dataclass
+class ParsedMail:
+    from_address: str = ""
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    delivered_to: list[str] = field(default_factory=list)
+    subject: str = ""
+    message_id: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = ""
+    report_type: str = ""
+    text: str = ""
+    attachments: list[MailPart] = field(default_factory=list)
+    # Parts of a multipart/report (delivery status, read receipts), as text.
+    report_parts: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+def _addresses(message: Message, *names: str) -> list[str]:
+    values = []
+    for name in names:
+        for value in message.get_all(name) or []:
+            values.append(header_decode(value))
+    found = []
+    try:
+        pairs = getaddresses(values)
+    except Exception:
+        pairs = []
+    for _name, address in pairs:
+        address = address.strip().strip("<>").lower()
+        if "@" in address and address not in found and len(address) <= 254:
+            found.append(address)
+    return found
+
+
+def _message_ids(value: str) -> list[str]:
+    return _MESSAGE_ID.findall(value or "")
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        return payload.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _part_text(part: Message) -> str:
+    return bytes_decode(_payload_bytes(part), part.get_content_charset())
+
+
+def _file_name(part: Message, index: int) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    name = header_decode(name) if name else ""
+    name = re.sub(r"[\x00-\x1f/\\]+", "_", name).strip(" .")
+    if not name:
+        subtype = (part.get_content_subtype() or "bin").lower()
+        extension = {"plain": "txt", "rfc822": "eml", "jpeg": "jpg"}.get(subtype, subtype)
+        name = f"part-{index}.{re.sub(r'[^a-z0-9]', '', extension)[:10] or 'bin'}"
+    return name
+
+
+def header_block_text(block: object) -> str:
+    """A header-only block (a delivery-status part) as ``Name: value`` lines. Never raises."""
+    if isinstance(block, Message):
+        return "\n".join(f"{name}: {header_decode(value)}" for name, value in block.items())
+    if isinstance(block, bytes):
+        return bytes_decode(block)
+    return str(block or "")
+
+
+def mail_parse(raw: bytes) -> ParsedMail:
+    """Everything processing needs from the raw bytes. Pure; never raises on bad input."""
+    message = email.message_from_bytes(raw or b"", policy=policy.compat32)
+    parsed = ParsedMail()
+    for name, value in message.items():
+        key = name.lower()
+        if key not in parsed.headers:
+            parsed.headers[key] = header_decode(value)[:2000]
+    from_name, from_address = parseaddr(parsed.header("from"))
+    parsed.from_name = from_name.strip()
+    parsed.from_address = from_address.strip().strip("<>").lower()
+    if "@" not in parsed.from_address:
+        parsed.from_address = ""
+    parsed.to = _addresses(message, "to")
+    parsed.cc = _addresses(message, "cc")
+    parsed.delivered_to = _addresses(message, "delivered-to", "x-original-to", "envelope-to")
+    parsed.subject = parsed.header("subject")[:998]
+    ids = _message_ids(parsed.header("message-id"))
+    parsed.message_id = ids[0] if ids else ""
+    parsed.in_reply_to = _message_ids(parsed.header("in-reply-to"))
+    parsed.references = _message_ids(parsed.header("references"))
+    parsed.content_type = message.get_content_type()
+    parsed.report_type = (message.get_param("report-type") or "") if message.is_multipart() else ""
+    if isinstance(parsed.report_type, tuple):
+        parsed.report_type = str(parsed.report_type[-1])
+    parsed.report_type = str(parsed.report_type).lower()
+
+    plain: list[str] = []
+    html_parts: list[str] = []
+    index = 0
+    for part in message.walk():
+        index += 1
+        content_type = part.get_content_type()
+        if content_type in {"message/delivery-status", "message/global-delivery-status"}:
+            # compat32 parses each block of a delivery status as a header-only message.
+            payload = part.get_payload()
+            blocks = payload if isinstance(payload, list) else [payload]
+            parsed.report_parts[content_type] = "\n\n".join(
+                header_block_text(block) for block in blocks
+            )[:20_000]
+            continue
+        if part.is_multipart():
+            continue
+        disposition = header_decode(part.get("content-disposition")).split(";")[0].strip().lower()
+        if content_type in {
+            "message/delivery-status",
+            "message/disposition-notification",
+            "message/feedback-report",
+            "text/rfc822-headers",
+            "message/global-delivery-status",
+        }:
+            parsed.report_parts[content_type] = _part_text(part)[:20_000]
+            continue
+        try:
+            has_name = part.get_filename() is not None
+        except Exception:
+            has_name = False
+        is_attachment = disposition == "attachment" or (has_name and disposition != "inline")
+        if content_type == "text/plain" and not is_attachment:
+            plain.append(_part_text(part))
+        elif content_type == "text/html" and not is_attachment:
+            html_parts.append(_part_text(part))
+        else:
+            parsed.attachments.append(
+                MailPart(
+                    name=_file_name(part, index),
+                    content_type=content_type,
+                    data=_payload_bytes(part),
+                    is_inline=disposition == "inline"
+                    or bool(header_decode(part.get("content-id"))),
+                )
+            )
+    # message/rfc822 parts are walked into above (their text joins ours): a forward's text is
+    # part of what the sender sent.
+    if plain:
+        text = "\n\n".join(plain)
+    elif html_parts:
+        text = "\n\n".join(html_to_text(markup) for markup in html_parts)
+    else:
+        text = ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    parsed.text = text[:TEXT_MAX_CHARS]
+    return parsed

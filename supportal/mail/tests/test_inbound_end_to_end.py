@@ -1,0 +1,71 @@
+"""End to end: a customer answers a notification from their mail client; the answer travels
+through our SMTP listener and the worker and lands on the right request."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from email.message import EmailMessage
+
+import pytest
+from django.utils import timezone
+
+from supportal.core.jobs import worker_tick
+from supportal.mail.management.commands.run_smtp import smtp_controller
+from supportal.mail.models import InboundMessage, InboundState, OutboundEmail
+from supportal.tickets import services
+from supportal.tickets.workflow import Action, Status
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_to_a_notification_through_smtp_is_a_comment_and_goes_back_to_support(cast):
+    ticket = cast.ticket()
+    services.ticket_transition(
+        ticket=ticket,
+        actor=cast.agent_help,
+        action=Action.REQUEST_INFO,
+        comment="Ce browser folosiți?",
+        reason="information_needed",
+    )
+    worker_tick(holder="test")  # notifications → outbox rows
+    notification = OutboundEmail.objects.filter(
+        ticket=ticket, to=[cast.cristina.email], template="ticket_updated"
+    ).latest("pk")
+
+    reply = EmailMessage()
+    reply["From"] = "Cristina Tănăsescu <cristina.tanasescu@example.com>"
+    reply["To"] = notification.reply_to
+    reply["Subject"] = f"Re: {notification.subject}"
+    reply["Message-ID"] = "<reply-1@example.com>"
+    reply["In-Reply-To"] = notification.message_id
+    reply["References"] = notification.headers["References"]
+    reply.set_content(
+        "Folosesc Firefox.\n\n"
+        f"În data de luni, {notification.from_email} a scris:\n> Ce browser folosiți?\n"
+    )
+    port = _free_port()
+    controller = smtp_controller("127.0.0.1", port)
+    controller.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.send_message(reply, to_addrs=[notification.reply_to])
+    finally:
+        controller.stop()
+
+    handled = worker_tick(holder="test", now=timezone.now())
+    assert handled["mail.inbound"] == 1
+    message = InboundMessage.objects.get()
+    assert message.state == InboundState.PROCESSED
+    assert message.outcome["result"] == "commented"
+    assert message.outcome["threaded_by"] == "its reply address"
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING_FOR_SUPPORT
+    comment = ticket.comments.filter(is_public=True, author=cast.cristina).get()
+    assert comment.body == "Folosesc Firefox."
+    assert comment.via == "email"
