@@ -2,6 +2,7 @@ from django.urls import path
 
 from supportal.accounts.urls import auth_urlpatterns
 from supportal.portal import views
+from supportal.portal.views import company
 
 app_name = "portal"
 urlpatterns = [
@@ -26,6 +27,29 @@ urlpatterns = [
     ),
     path("requests/<str:reference>/feedback/", views.feedback_give, name="feedback"),
     path("files/<int:attachment_id>/", views.file_download, name="file"),
+    path("company/contacts/", company.contacts, name="contacts"),
+    path("company/contacts/new/", company.contact_new, name="contact_new"),
+    path("company/contacts/<int:contact_id>/", company.contact, name="contact"),
+    path(
+        "company/contacts/<int:contact_id>/newsletters/",
+        company.contact_subscriptions,
+        name="contact_subscriptions",
+    ),
+    path(
+        "company/contacts/<int:contact_id>/invite/", company.contact_invite, name="contact_invite"
+    ),
+    path(
+        "company/contacts/<int:contact_id>/active/", company.contact_active, name="contact_active"
+    ),
+    path("downloads/", company.downloads, name="downloads"),
+    path("downloads/<int:download_id>/file/", company.download_file, name="download_file"),
+    path("help/", company.support_help, name="help"),
+    path("newsletters/", company.my_newsletters, name="my_newsletters"),
+    path(
+        "newsletters/unsubscribe/<str:token>/",
+        company.newsletter_unsubscribe,
+        name="newsletter_unsubscribe",
+    ),
 ]
 
 # Log-in and log-out are the accounts app's; config/urls.py takes them from here.

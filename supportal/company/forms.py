@@ -1,0 +1,87 @@
+"""Forms of the company pages; the services apply the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supportal.accounts.models import Contact
+from supportal.company.models import Download, NewsletterList, Topic
+from supportal.desks.models import Product
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["last_name", "first_name", "gender", "title", "mobile", "email", "function"]
+
+
+class ContactSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Inactive"))],
+    )
+
+    def value(self, name: str) -> str:
+        return str(self.cleaned_data.get(name) or "") if self.is_valid() else ""
+
+
+class SubscriptionsForm(forms.Form):
+    newsletters = forms.ModelMultipleChoiceField(
+        label=_("Newsletters"),
+        queryset=NewsletterList.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, offered=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if offered is not None:
+            self.fields["newsletters"].queryset = offered
+
+
+class DownloadFilterForm(forms.Form):
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.none(), required=False, empty_label=_("All")
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.none(), required=False, empty_label=_("All")
+    )
+
+    def __init__(self, *args, products=None, topics=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products if products is not None else Product.objects
+        self.fields["topic"].queryset = topics if topics is not None else Topic.objects
+
+    def value(self, name: str) -> int | None:
+        if not self.is_valid() or self.cleaned_data.get(name) is None:
+            return None
+        return self.cleaned_data[name].pk
+
+
+class DownloadPublishForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.all())
+    topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.all())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    version = forms.CharField(label=_("Version"), max_length=40, required=False)
+    released_on = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+    file = forms.FileField(label=_("File"))
+    notify_subscribers = forms.BooleanField(
+        label=_("Tell the subscribers of this product's newsletters"), required=False
+    )
+
+
+class IssueForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea)
+    download = forms.ModelChoiceField(
+        label=_("Link a download"),
+        queryset=Download.objects.select_related("product").order_by("-released_on", "-pk"),
+        required=False,
+        help_text=_("Files reach subscribers as a link to the permission-checked downloads page."),
+    )

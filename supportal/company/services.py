@@ -1,0 +1,313 @@
+"""The only code that changes contacts, subscriptions, downloads and newsletter issues.
+
+Every contact change writes a :class:`ContactChange` (who, when, what). Permission is checked
+here too, so every interface (portal, workspace, admin actions) gets the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supportal.accounts import services as account_services
+from supportal.accounts.models import Contact, Organization, User
+from supportal.company import selectors
+from supportal.company.models import (
+    ContactChange,
+    ContactChangeKind,
+    Download,
+    NewsletterDelivery,
+    NewsletterIssue,
+    NewsletterList,
+    Subscription,
+    Topic,
+)
+from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
+from supportal.desks.models import Product
+
+CONTACT_FIELDS = ("first_name", "last_name", "gender", "title", "mobile", "email", "function")
+
+
+def _require_manager(actor: User, organization: Organization) -> None:
+    if not selectors.may_manage_contacts(actor, organization):
+        raise NotFound()
+
+
+def _clean_values(values: Mapping[str, Any]) -> dict[str, str]:
+    cleaned = {name: str(values.get(name, "") or "").strip() for name in CONTACT_FIELDS}
+    cleaned["email"] = cleaned["email"].lower()
+    if not cleaned["first_name"] or not cleaned["last_name"]:
+        raise InvalidInput(_("A contact needs a name and a surname."), field="last_name")
+    return cleaned
+
+
+def _email_unique(organization: Organization, email: str, *, exclude: int | None = None) -> None:
+    if not email:
+        return
+    others = Contact.objects.filter(organization=organization, email__iexact=email)
+    if exclude:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise InvalidInput(_("Another contact of this company has that e-mail."), field="email")
+
+
+def contact_create(
+    *, organization: Organization, actor: User, values: Mapping[str, Any]
+) -> Contact:
+    """Add a person to ``organization``'s directory. Side effects: one ContactChange."""
+    _require_manager(actor, organization)
+    cleaned = _clean_values(values)
+    with transaction.atomic():
+        _email_unique(organization, cleaned["email"])
+        contact = Contact.objects.create(organization=organization, **cleaned)
+        ContactChange.objects.create(
+            contact=contact,
+            actor=actor,
+            kind=ContactChangeKind.CREATED,
+            changes={name: [None, value] for name, value in cleaned.items() if value},
+        )
+    return contact
+
+
+def contact_update(*, contact: Contact, actor: User, values: Mapping[str, Any]) -> Contact:
+    """Edit a contact's details. Side effects: one ContactChange listing old and new values
+    (none when nothing changed); a linked user's name follows the contact's."""
+    _require_manager(actor, contact.organization)
+    cleaned = _clean_values(values)
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        _email_unique(contact.organization, cleaned["email"], exclude=contact.pk)
+        changes = {
+            name: [getattr(contact, name), value]
+            for name, value in cleaned.items()
+            if getattr(contact, name) != value
+        }
+        if not changes:
+            return contact
+        for name, value in cleaned.items():
+            setattr(contact, name, value)
+        contact.save()
+        if contact.user_id and ({"first_name", "last_name"} & changes.keys()):
+            User.objects.filter(pk=contact.user_id).update(
+                first_name=contact.first_name, last_name=contact.last_name
+            )
+        ContactChange.objects.create(
+            contact=contact, actor=actor, kind=ContactChangeKind.UPDATED, changes=changes
+        )
+    return contact
+
+
+def contact_set_active(*, contact: Contact, actor: User, is_active: bool) -> Contact:
+    """Deactivate (or reactivate) a contact. A deactivated contact's user cannot log in;
+    their requests and history stay. Side effects: the linked user's ``is_active`` follows,
+    one ContactChange."""
+    _require_manager(actor, contact.organization)
+    if contact.user_id == actor.pk and not is_active:
+        raise PermissionRefused(_("You cannot deactivate yourself."))
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.is_active == is_active:
+            return contact
+        contact.is_active = is_active
+        contact.save(update_fields=["is_active", "updated_at"])
+        if contact.user_id:
+            User.objects.filter(pk=contact.user_id).update(is_active=is_active)
+        ContactChange.objects.create(
+            contact=contact,
+            actor=actor,
+            kind=ContactChangeKind.REACTIVATED if is_active else ContactChangeKind.DEACTIVATED,
+            changes={"is_active": [not is_active, is_active]},
+        )
+    return contact
+
+
+def contact_invite(*, contact: Contact, actor: User) -> User:
+    """Invite a contact to the portal through ``accounts.services.customer_invite`` (idempotent:
+    no second mail while the first link works) and link the contact to the user. Side effects:
+    may create the user and queue the invitation mail; one ContactChange."""
+    _require_manager(actor, contact.organization)
+    if not contact.is_active:
+        raise InvalidInput(_("Reactivate the contact before inviting them."))
+    if not contact.email:
+        raise InvalidInput(_("The contact needs an e-mail address first."), field="email")
+    with transaction.atomic():
+        user = account_services.customer_invite(
+            email=contact.email, invited_by=actor, organization=contact.organization
+        )
+        if user.organization_id != contact.organization_id:
+            raise PermissionRefused(_("That address belongs to a user of another company."))
+        if contact.user_id is None and not Contact.objects.filter(user=user).exists():
+            contact.user = user
+            contact.save(update_fields=["user", "updated_at"])
+            if not user.get_full_name():
+                User.objects.filter(pk=user.pk).update(
+                    first_name=contact.first_name, last_name=contact.last_name
+                )
+        ContactChange.objects.create(
+            contact=contact,
+            actor=actor,
+            kind=ContactChangeKind.INVITED,
+            changes={"email": contact.email},
+        )
+    return user
+
+
+def subscriptions_set(
+    *, contact: Contact, actor: User, newsletter_ids: Iterable[int]
+) -> tuple[list[NewsletterList], list[NewsletterList]]:
+    """Make the contact's subscriptions exactly ``newsletter_ids`` among the lists offered to
+    the company; returns (added, removed). Side effects: one ContactChange per list changed."""
+    _require_manager(actor, contact.organization)
+    offered = {n.pk: n for n in selectors.newsletter_lists_for_organization(contact.organization)}
+    wanted = set(newsletter_ids)
+    if wanted - offered.keys():
+        raise NotFound()
+    with transaction.atomic():
+        current = set(
+            Subscription.objects.filter(contact=contact).values_list("newsletter_id", flat=True)
+        )
+        added = [offered[pk] for pk in sorted(wanted - current)]
+        # Lists no longer offered (product dropped) are left alone: unsubscribe them explicitly.
+        removed = [offered[pk] for pk in sorted((current & offered.keys()) - wanted)]
+        if added and not contact.email:
+            raise InvalidInput(_("The contact needs an e-mail address first."), field="email")
+        Subscription.objects.bulk_create(
+            [Subscription(contact=contact, newsletter=n) for n in added]
+        )
+        Subscription.objects.filter(contact=contact, newsletter__in=removed).delete()
+        ContactChange.objects.bulk_create(
+            [
+                ContactChange(
+                    contact=contact,
+                    actor=actor,
+                    kind=ContactChangeKind.SUBSCRIBED,
+                    changes={"newsletter": str(n)},
+                )
+                for n in added
+            ]
+            + [
+                ContactChange(
+                    contact=contact,
+                    actor=actor,
+                    kind=ContactChangeKind.UNSUBSCRIBED,
+                    changes={"newsletter": str(n)},
+                )
+                for n in removed
+            ]
+        )
+    return added, removed
+
+
+def subscription_unsubscribe_by_link(
+    *, contact_id: int, newsletter_id: int, actor: User | None = None
+) -> bool:
+    """The contact's own unsubscribe: by the one-click link (no ``actor``) or from their portal
+    page (``actor`` is their user). Idempotent; returns whether a subscription ended. Side
+    effects: deletes the subscription, one ContactChange."""
+    with transaction.atomic():
+        deleted, _counts = Subscription.objects.filter(
+            contact_id=contact_id, newsletter_id=newsletter_id
+        ).delete()
+        if deleted:
+            newsletter = NewsletterList.objects.get(pk=newsletter_id)
+            ContactChange.objects.create(
+                contact_id=contact_id,
+                actor=actor,
+                kind=ContactChangeKind.UNSUBSCRIBED,
+                changes={"newsletter": str(newsletter), "by_link": actor is None},
+            )
+    return bool(deleted)
+
+
+def download_publish(
+    *,
+    actor: User,
+    product: Product,
+    topic: Topic,
+    title: str,
+    file: UploadedFile,
+    version: str = "",
+    notes: str = "",
+    released_on: dt.date | None = None,
+    notify_subscribers: bool = False,
+) -> Download:
+    """Publish a file for the companies that have ``product``. With ``notify_subscribers``,
+    every active list of that product gets an issue announcing it. Side effects: stores the
+    file; may create issues and their deliveries (sent later by the worker)."""
+    if not selectors.is_support(actor):
+        raise PermissionRefused(_("Only the support team publishes downloads."))
+    if not title.strip():
+        raise InvalidInput(_("A download needs a title."), field="title")
+    with transaction.atomic():
+        download = Download(
+            product=product,
+            topic=topic,
+            title=title.strip(),
+            version=version.strip(),
+            notes=notes.strip(),
+            released_on=released_on or timezone.localdate(),
+            file_name=file.name.rsplit("/", 1)[-1],
+            published_by=actor,
+        )
+        download.file.save(download.file_name, file, save=False)
+        download.save()
+        if notify_subscribers:
+            for newsletter in NewsletterList.objects.filter(product=product, is_active=True):
+                subject = _("New download: %(title)s") % {"title": str(download)}
+                issue_send(
+                    newsletter=newsletter,
+                    actor=actor,
+                    subject=subject,
+                    body=download.notes,
+                    download=download,
+                )
+    return download
+
+
+def issue_send(
+    *,
+    newsletter: NewsletterList,
+    actor: User,
+    subject: str,
+    body: str,
+    download: Download | None = None,
+    now: dt.datetime | None = None,
+) -> NewsletterIssue:
+    """Send an issue to the list's active subscribers of this moment. Side effects: creates the
+    issue and one pending delivery per subscriber; the worker queue ``company.newsletter``
+    turns them into outbox mail at NEWSLETTER_PER_MINUTE."""
+    if not selectors.is_support(actor):
+        raise PermissionRefused(_("Only the support team sends newsletters."))
+    if not subject.strip():
+        raise InvalidInput(_("An issue needs a subject."), field="subject")
+    now = now or timezone.now()
+    with transaction.atomic():
+        issue = NewsletterIssue.objects.create(
+            newsletter=newsletter,
+            subject=subject.strip(),
+            body=body,
+            download=download,
+            sent_by=actor,
+        )
+        subscribers = (
+            Subscription.objects.filter(
+                newsletter=newsletter,
+                contact__is_active=True,
+                contact__organization__is_active=True,
+            )
+            .exclude(contact__email="")
+            .values_list("contact_id", "contact__email")
+        )
+        NewsletterDelivery.objects.bulk_create(
+            [
+                NewsletterDelivery(issue=issue, contact_id=cid, email=email, next_attempt_at=now)
+                for cid, email in subscribers
+            ]
+        )
+    return issue

@@ -1,0 +1,30 @@
+"""The support footer of the portal: working hours, the emergency line, "currently closed"."""
+
+from __future__ import annotations
+
+from django import template
+from django.core.cache import cache
+from django.utils import timezone
+
+from supportal.company import selectors
+
+register = template.Library()
+
+# Every portal page shows the footer; a minute-long cache keeps it from costing queries on
+# each page. "Closed" may lag by up to a minute, which is harmless.
+FOOTER_CACHE_SECONDS = 60
+
+
+def footer_cache_key(now) -> str:
+    return f"company:support_hours:{now:%Y%m%d%H%M}"
+
+
+@register.inclusion_tag("company/_footer.html")
+def support_footer() -> dict:
+    now = timezone.now()
+    key = footer_cache_key(now)
+    hours = cache.get(key)
+    if hours is None:
+        hours = selectors.support_hours(now=now)
+        cache.set(key, hours, FOOTER_CACHE_SECONDS)
+    return {"hours": hours}
