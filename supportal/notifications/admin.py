@@ -7,12 +7,17 @@ from typing import Any
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from supportal.core.admin import ReadOnlyAdmin
 from supportal.notifications.models import (
     AgentNotificationPreference,
     NotificationSettings,
+    NotificationTemplate,
     PendingNotification,
+    PendingSlaNotification,
     SuppressedAddress,
     TicketReplyAddress,
 )
@@ -41,6 +46,8 @@ class AgentNotificationPreferenceAdmin(admin.ModelAdmin):
         "has_customer_answer_mail",
         "has_assignment_mail",
         "has_third_party_answer_mail",
+        "has_sla_warning_mail",
+        "has_cancellation_mail",
     )
     search_fields = ("user__email",)
     autocomplete_fields = ("user",)
@@ -74,3 +81,45 @@ class TicketReplyAddressAdmin(TicketPartAdmin):
     list_display = ("ticket", "token", "created_at")
     list_select_related = ("ticket",)
     search_fields = ("ticket__reference", "token")
+
+
+@admin.register(PendingSlaNotification)
+class PendingSlaNotificationAdmin(TicketPartAdmin):
+    list_display = ("sla_event", "state", "attempts", "email_count", "created_at")
+    list_filter = ("state",)
+    list_select_related = ("sla_event",)
+    search_fields = ("sla_event__ticket__reference",)
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(admin.ModelAdmin):
+    """Editing works here too (the model's clean refuses a template that does not compile);
+    the page with the preview and the variables is linked from each row."""
+
+    list_display = ("template", "language", "updated_at", "updated_by", "edit_page")
+    list_filter = ("template", "language")
+    fields = ("template", "language", "subject", "body_text", "body_html")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    @admin.display(description=_("preview"))
+    def edit_page(self, obj: NotificationTemplate) -> str:
+        url = reverse("notifications:template_edit", args=[obj.template, obj.language])
+        return format_html('<a href="{}">{}</a>', url, _("Edit with preview"))
+
+    def save_model(self, request: HttpRequest, obj: NotificationTemplate, form, change) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -9,6 +9,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from supportal.core.jobs import register_queue
-        from supportal.notifications.services import notifications_send_due
+        from supportal.notifications.services import (
+            notifications_send_due,
+            notifications_sla_send_due,
+        )
 
         register_queue("notifications.pending", notifications_send_due)
+        register_queue("notifications.sla", notifications_sla_send_due)

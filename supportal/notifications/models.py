@@ -109,7 +109,8 @@ class NotificationSettings(models.Model):
 
 
 class AgentNotificationPreference(models.Model):
-    """Which of the four agent mails an agent wants. No row: all of them."""
+    """Which of the agent mails an agent wants. No row: all of them. (SLA breaches always
+    arrive.)"""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -123,6 +124,12 @@ class AgentNotificationPreference(models.Model):
     has_assignment_mail = models.BooleanField(_("a request assigned to me"), default=True)
     has_third_party_answer_mail = models.BooleanField(
         _("a third party's answer recorded by someone else on my request"), default=True
+    )
+    has_sla_warning_mail = models.BooleanField(
+        _("an SLA deadline is near on a request I am responsible for"), default=True
+    )
+    has_cancellation_mail = models.BooleanField(
+        _("a request assigned to me is cancelled"), default=True
     )
 
     class Meta:
@@ -178,3 +185,100 @@ class TicketReplyAddress(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class PendingSlaNotification(models.Model):
+    """One SLA event (a warning, a breach, a reply reminder or overdue) waiting to become mail.
+
+    Written by ``notification_sla_event_record`` in the sweeper's transaction, one per SlaEvent
+    (the one-to-one makes it once); the worker queue ``notifications.sla`` claims it after
+    commit, so each SlaEvent is mailed once however many workers run.
+    """
+
+    sla_event = models.OneToOneField(
+        "sla.SlaEvent", on_delete=models.CASCADE, related_name="pending_notification"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=PendingState.choices, default=PendingState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claim_token = models.CharField(max_length=64, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True)
+    email_count = models.PositiveSmallIntegerField(_("e-mails queued"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pending SLA notification")
+        verbose_name_plural = _("pending SLA notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_sla_due",
+                condition=Q(state="pending"),
+            ),
+            models.Index(fields=["claim_token"], name="notification_sla_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA event {self.sla_event_id}"
+
+
+# The mails whose wording administrators may override (docs/notifications.md).
+EDITABLE_TEMPLATES = (
+    ("ticket_created", _("Request received (customer)")),
+    ("ticket_updated", _("Request updated (customer)")),
+    ("customer_reply_reminder", _("Answer due soon (customer)")),
+    ("agent_new_ticket", _("New request on a desk (agent)")),
+    ("agent_assigned", _("Request assigned (agent)")),
+    ("agent_customer_answer", _("Customer answered (agent)")),
+    ("agent_third_party_answer", _("Third party answered (agent)")),
+    ("participant_added", _("Request shared with you (customer)")),
+    ("quote_proposed", _("Quote proposed (customer)")),
+    ("agent_sla", _("SLA deadline near, missed, or customer's answer overdue (agent)")),
+    ("agent_cancelled", _("Request cancelled (agent)")),
+)
+
+
+class NotificationTemplate(models.Model):
+    """An administrator's wording of one mail in one language, used instead of the files.
+
+    An empty part (subject, text or HTML) keeps the file's version of that part.
+    """
+
+    template = models.CharField(_("mail"), max_length=40, choices=EDITABLE_TEMPLATES)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.TextField(_("subject"), blank=True)
+    body_text = models.TextField(_("plain text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "language"], name="notification_template_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"
+
+    def clean(self) -> None:
+        from supportal.notifications.rendering import template_check
+
+        template_check(
+            {"subject": self.subject, "body_text": self.body_text, "body_html": self.body_html}
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -9,7 +10,12 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
 from supportal.mail.models import OutboundEmail, OutboundState
-from supportal.notifications.models import AgentNotificationPreference, SuppressedAddress
+from supportal.notifications.models import (
+    EDITABLE_TEMPLATES,
+    AgentNotificationPreference,
+    NotificationTemplate,
+    SuppressedAddress,
+)
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import is_support_for, ticket_queryset_for_user
 
@@ -81,3 +87,43 @@ def outbox_get_for_user(user: User, email_id: int) -> OutboundEmail:
     if email is None:
         raise NotFound()
     return email
+
+
+def notification_template_list_for_user(user: User) -> list[dict[str, object]]:
+    """Every editable mail with, per language, whether an administrator changed it.
+    Superusers only (NotFound otherwise)."""
+    if not user.is_superuser:
+        raise NotFound()
+    changed = set(NotificationTemplate.objects.values_list("template", "language"))
+    return [
+        {
+            "template": name,
+            "label": label,
+            "languages": [
+                (code, language_label, (name, code) in changed)
+                for code, language_label in settings.LANGUAGES
+            ],
+        }
+        for name, label in EDITABLE_TEMPLATES
+    ]
+
+
+def notification_template_get_for_user(
+    user: User, template: str, language: str
+) -> tuple[dict[str, str], NotificationTemplate | None]:
+    """The wording to edit (the override's, else the files') and the override, if any.
+    Superusers only; unknown mails and languages are NotFound."""
+    from supportal.notifications.rendering import file_sources
+
+    if not user.is_superuser:
+        raise NotFound()
+    if template not in dict(EDITABLE_TEMPLATES) or language not in dict(settings.LANGUAGES):
+        raise NotFound()
+    override = NotificationTemplate.objects.filter(template=template, language=language).first()
+    sources = file_sources(template)
+    if override is not None:
+        for part in sources:
+            value = getattr(override, part)
+            if value.strip():
+                sources[part] = value
+    return sources, override

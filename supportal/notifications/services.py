@@ -16,18 +16,20 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
@@ -38,7 +40,9 @@ from supportal.mail.outbox import email_queue
 from supportal.notifications.models import (
     AgentNotificationPreference,
     NotificationSettings,
+    NotificationTemplate,
     PendingNotification,
+    PendingSlaNotification,
     PendingState,
     SuppressedAddress,
     SuppressionReason,
@@ -51,7 +55,14 @@ logger = logging.getLogger("supportal.notifications")
 
 # Only these kinds can lead to a mail; attachments travel with their comment.
 RECORDED_KINDS = frozenset(
-    {EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.COMMENTED, EventKind.ASSIGNED}
+    {
+        EventKind.CREATED,
+        EventKind.STATUS_CHANGED,
+        EventKind.COMMENTED,
+        EventKind.ASSIGNED,
+        EventKind.PARTICIPANT_ADDED,
+        EventKind.QUOTE_PROPOSED,
+    }
 )
 BATCH_SIZE = 20
 CLAIM_LEASE_DURATION = timedelta(minutes=5)
@@ -187,11 +198,13 @@ AGENT_PREFERENCE_FIELDS = (
     "has_customer_answer_mail",
     "has_assignment_mail",
     "has_third_party_answer_mail",
+    "has_sla_warning_mail",
+    "has_cancellation_mail",
 )
 
 
 def agent_preference_set(*, user: User, **choices: bool) -> AgentNotificationPreference:
-    """Turn each of the four agent mails on or off for ``user`` (agents only).
+    """Turn each of the agent mails on or off for ``user`` (agents only).
 
     Side effect: creates or updates the user's AgentNotificationPreference row."""
     if not (user.is_agent or user.is_superuser):
@@ -203,6 +216,42 @@ def agent_preference_set(*, user: User, **choices: bool) -> AgentNotificationPre
         user=user, defaults={name: bool(value) for name, value in choices.items()}
     )
     return preference
+
+
+# --- Administrators' wording of the mails ----------------------------------------------------
+
+
+def notification_template_save(
+    *, actor: User, template: str, language: str, subject: str, body_text: str, body_html: str
+) -> NotificationTemplate | None:
+    """Store an administrator's wording of one mail in one language (superusers only).
+
+    Raises InvalidInput, with the compiler's message, when a part does not compile or the HTML
+    turns autoescaping off; nothing is saved then. All parts empty: the override is removed and
+    the files apply again (returns None). Side effect: creates, updates or deletes the row.
+    """
+    from django.core.exceptions import ValidationError
+
+    from supportal.notifications.models import EDITABLE_TEMPLATES
+    from supportal.notifications.rendering import template_check
+
+    if not actor.is_superuser:
+        raise PermissionRefused(_("Only administrators edit the notification e-mails."))
+    if template not in dict(EDITABLE_TEMPLATES) or language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Unknown e-mail or language."), field="template")
+    parts = {"subject": subject, "body_text": body_text, "body_html": body_html}
+    try:
+        template_check(parts)
+    except ValidationError as exc:
+        field_name, messages = next(iter(exc.message_dict.items()))
+        raise InvalidInput(" ".join(messages), field=field_name) from exc
+    if not any(value.strip() for value in parts.values()):
+        NotificationTemplate.objects.filter(template=template, language=language).delete()
+        return None
+    row, _created = NotificationTemplate.objects.update_or_create(
+        template=template, language=language, defaults={**parts, "updated_by": actor}
+    )
+    return row
 
 
 # --- Held addresses --------------------------------------------------------------------------
@@ -252,17 +301,21 @@ def notifications_send_due(now: datetime) -> int:
         lease_duration=CLAIM_LEASE_DURATION,
     )
     for row in rows:
-        _handle(row, now=now)
+        _handle(row, now=now, queue_mails=notification_mails_queue)
     return len(rows)
 
 
-def _handle(row: PendingNotification, *, now: datetime) -> None:
+def _handle(
+    row: PendingNotification | PendingSlaNotification,
+    *,
+    now: datetime,
+    queue_mails: Callable[[Any], int],
+) -> None:
+    model = type(row)
     try:
         with transaction.atomic():
-            count = notification_mails_queue(row)
-            marked = PendingNotification.objects.filter(
-                pk=row.pk, claim_token=row.claim_token
-            ).update(
+            count = queue_mails(row)
+            marked = model.objects.filter(pk=row.pk, claim_token=row.claim_token).update(
                 state=PendingState.DONE,
                 email_count=count,
                 claim_token="",
@@ -281,7 +334,7 @@ def _handle(row: PendingNotification, *, now: datetime) -> None:
             changes["state"] = PendingState.FAILED
         else:
             changes["next_attempt_at"] = now + retry_delay(row.attempts)
-        PendingNotification.objects.filter(pk=row.pk, claim_token=row.claim_token).update(**changes)
+        model.objects.filter(pk=row.pk, claim_token=row.claim_token).update(**changes)
 
 
 @dataclass
@@ -295,6 +348,8 @@ class TicketAction:
     statuses: list[Event] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     assignments: list[Event] = field(default_factory=list)
+    participants_added: list[int] = field(default_factory=list)
+    quotes: list[Event] = field(default_factory=list)
 
     @classmethod
     def from_events(cls, ticket: Ticket, actor: User | None, events: list[Event]) -> TicketAction:
@@ -308,6 +363,10 @@ class TicketAction:
                 action.comments.append(event.comment)
             elif event.kind == EventKind.ASSIGNED:
                 action.assignments.append(event)
+            elif event.kind == EventKind.PARTICIPANT_ADDED and event.data.get("user_id"):
+                action.participants_added.append(event.data["user_id"])
+            elif event.kind == EventKind.QUOTE_PROPOSED:
+                action.quotes.append(event)
         return action
 
     @property
@@ -374,6 +433,7 @@ AGENT_MAILS = {
     "assigned": ("agent_assigned", "has_assignment_mail"),
     "customer_answer": ("agent_customer_answer", "has_customer_answer_mail"),
     "third_party_answer": ("agent_third_party_answer", "has_third_party_answer_mail"),
+    "cancelled": ("agent_cancelled", "has_cancellation_mail"),
 }
 
 
@@ -398,6 +458,8 @@ def _agent_kinds(action: TicketAction) -> dict[int, tuple[User, str]]:
             add([ticket.assignee], "customer_answer")
         if action.workflow_action == Action.THIRD_PARTY_ANSWERED:
             add([ticket.assignee], "third_party_answer")
+        if action.final_status == Status.CANCELLED:
+            add([ticket.assignee], "cancelled")
     return wanted
 
 
@@ -446,6 +508,9 @@ class _Mailer:
             row.email: row
             for row in SuppressedAddress.objects.all().only("email", "reason", "detail")
         }
+        self.overrides = {
+            (row.template, row.language): row for row in NotificationTemplate.objects.all()
+        }
         self.sent_to: set[str] = set()
         self.count = 0
 
@@ -455,17 +520,18 @@ class _Mailer:
         self.sent_to.add(recipient.address)
         link = mute_url(ticket=self.ticket, user=recipient.user)
         previous = self.previous.get(recipient.address)
+        full_context = {
+            "ticket": self.ticket,
+            "recipient": recipient.user,
+            "actor": self.action.actor,
+            "channels": self.channels,
+            "mute_url": link,
+            **context,
+        }
         email = email_queue(
             to=recipient.address,
             template=template,
-            context={
-                "ticket": self.ticket,
-                "recipient": recipient.user,
-                "actor": self.action.actor,
-                "channels": self.channels,
-                "mute_url": link,
-                **context,
-            },
+            context=full_context,
             language=recipient.language,
             ticket=self.ticket,
             reply_to=self.reply_to,
@@ -480,6 +546,9 @@ class _Mailer:
             references=[self.root],
             from_email=_from_address(self.action.actor),
         )
+        override = self.overrides.get((template, recipient.language))
+        if override is not None:
+            _override_apply(email, override, full_context, language=recipient.language)
         held = self.suppressed.get(recipient.address)
         if held is not None:
             # Kept, not sent: agents see it held with the reason; an administrator may retry.
@@ -556,6 +625,9 @@ def notification_mails_queue(row: PendingNotification) -> int:
                 {**base_context, "other_participants": list(dict.fromkeys(others))},
             )
 
+    _participants_added_tell(action, mailer, customers, actor_id=actor_id)
+    _quotes_tell(action, mailer, customers)
+
     for user, kind in _agent_kinds(action).values():
         if user.pk == actor_id or not _agent_wants(user, kind, muted_ids):
             continue
@@ -574,6 +646,60 @@ def notification_mails_queue(row: PendingNotification) -> int:
             },
         )
     return mailer.count
+
+
+def _portal_url(ticket: Ticket) -> str:
+    return f"{settings.SUPPORTAL_BASE_URL}" + reverse("portal:request", args=[ticket.reference])
+
+
+def _participants_added_tell(
+    action: TicketAction, mailer: _Mailer, customers: list[Recipient], *, actor_id: int | None
+) -> None:
+    """A person the request was shared with is told so (not when it was shared as it was
+    opened: the confirmation tells them). Their profile switch stops it; there is no mute yet."""
+    if action.created is not None or not action.participants_added:
+        return
+    for user in User.objects.filter(pk__in=action.participants_added).order_by("pk"):
+        if user.pk == actor_id or not user.is_active or not user.has_email_notifications:
+            continue
+        recipient = Recipient(user=user, address=user.email.lower())
+        others = [r.address for r in customers if r.address != recipient.address]
+        mailer.queue(
+            recipient,
+            "participant_added",
+            {
+                "actor_name": _name(action.actor),
+                "view_url": _portal_url(action.ticket),
+                "other_participants": list(dict.fromkeys(others)),
+            },
+        )
+
+
+def _quotes_tell(action: TicketAction, mailer: _Mailer, customers: list[Recipient]) -> None:
+    """A proposed quote goes to the requester, always (it asks for their decision, like a
+    request for information)."""
+    if not action.quotes or not customers:
+        return
+    from supportal.tickets.models import Quote
+
+    requester = customers[0]
+    if not requester.user.is_active:
+        return
+    event = action.quotes[-1]
+    quote = Quote.objects.filter(pk=event.data.get("quote_id")).first()
+    if quote is None:
+        return
+    others = [r.address for r in customers if r.address != requester.address]
+    mailer.queue(
+        requester,
+        "quote_proposed",
+        {
+            "actor_name": _name(action.actor),
+            "quote": quote,
+            "view_url": _portal_url(action.ticket),
+            "other_participants": list(dict.fromkeys(others)),
+        },
+    )
 
 
 def _update_kind(action: TicketAction) -> str:
@@ -605,3 +731,139 @@ def _attachment_names(comment: Comment | None) -> list[str]:
         .order_by("pk")
         .values_list("file_name", flat=True)
     )
+
+
+def _override_apply(
+    email: OutboundEmail, override: NotificationTemplate, context: dict[str, Any], *, language: str
+) -> None:
+    """Replace the queued mail's parts with the administrator's wording (same transaction)."""
+    from supportal.notifications.rendering import RenderedMail, override_render
+
+    rendered = override_render(
+        override,
+        context,
+        language=language,
+        fallback=RenderedMail(email.subject, email.body_text, email.body_html),
+    )
+    if "\n" in rendered.subject or "\r" in rendered.subject:
+        raise ValueError("e-mail header Subject must be one line")
+    email.subject = rendered.subject
+    email.body_text = rendered.body_text
+    email.body_html = rendered.body_html
+    email.save(update_fields=["subject", "body_text", "body_html"])
+
+
+# --- SLA mails -------------------------------------------------------------------------------
+
+
+def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
+    """Remember that an SLA event must be mailed. Call it where the SlaEvent row is written,
+    in the same transaction (the sweeper does). Side effect: one PendingSlaNotification, due
+    now; its one-to-one with the event makes each SlaEvent mailed once."""
+    return PendingSlaNotification.objects.create(
+        sla_event=sla_event, next_attempt_at=timezone.now()
+    )
+
+
+def notifications_sla_send_due(now: datetime) -> int:
+    """The worker queue for SLA mails: claim due rows and queue their mails in the outbox.
+
+    Returns how many rows were handled. Side effects: as :func:`notifications_send_due`.
+    """
+    rows = claim_due(
+        PendingSlaNotification.objects.filter(state=PendingState.PENDING),
+        now=now,
+        limit=BATCH_SIZE,
+        lease_duration=CLAIM_LEASE_DURATION,
+    )
+    for row in rows:
+        _handle(row, now=now, queue_mails=sla_mails_queue)
+    return len(rows)
+
+
+def _deadline_text(moment: datetime, recipient: Recipient) -> str:
+    """The instant in the recipient's time zone and language, e.g. "12 January 2026, 11:00"."""
+    try:
+        zone = ZoneInfo(recipient.user.time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    with translation.override(recipient.language):
+        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+
+
+def sla_mails_queue(row: PendingSlaNotification) -> int:
+    """Tell the people an SLA event names (``data["recipient_ids"]``, chosen by the sweeper):
+
+    - warning: the assignee, or the desk's team leads when unassigned — unless they turned SLA
+      warnings off, muted the request, or turned all their mail off;
+    - breach and the customer's answer overdue: the assignee and/or the team leads, unless
+      they turned all their mail off;
+    - reply reminder: the requester (at the request's contact address), always, like a
+      request for information — only while the request still waits for them.
+
+    Returns how many mails were queued. Side effects: outbox rows, as for ticket actions.
+    """
+    from supportal.sla.models import Goal, SlaEvent, SlaEventKind
+
+    event = SlaEvent.objects.select_related("clock").get(pk=row.sla_event_id)
+    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=event.ticket_id)
+    mailer = _Mailer(TicketAction(ticket=ticket, actor=None, events=[]))
+    recipient_ids = [pk for pk in event.data.get("recipient_ids", []) if pk]
+
+    if event.kind == SlaEventKind.REPLY_REMINDER:
+        if ticket.status != Status.WAITING_FOR_CUSTOMER:
+            return 0  # the answer came before the worker did
+        customers = _customers_of(ticket)
+        requester = customers[0]
+        if not requester.user.is_active:
+            return 0
+        deadline = event.clock.deadline_at or event.due_at
+        others = [r.address for r in customers if r.address != requester.address]
+        mailer.queue(
+            requester,
+            "customer_reply_reminder",
+            {
+                "deadline": _deadline_text(deadline, requester),
+                "actor_name": "",
+                "other_participants": list(dict.fromkeys(others)),
+                "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("portal:request", args=[ticket.reference]),
+            },
+        )
+        return mailer.count
+
+    is_warning = event.kind == SlaEventKind.WARNING
+    deadline = (event.clock.deadline_at or event.due_at) if is_warning else event.due_at
+    muted_ids = set(
+        NotificationMute.objects.filter(ticket=ticket).values_list("user_id", flat=True)
+    )
+    for user in User.objects.filter(pk__in=recipient_ids).order_by("pk"):
+        if not (user.is_active and (user.is_agent or user.is_superuser)):
+            continue
+        if not user.has_email_notifications:
+            continue
+        if is_warning:
+            preference = AgentNotificationPreference.objects.filter(user=user).first()
+            if user.pk in muted_ids or (
+                preference is not None and not preference.has_sla_warning_mail
+            ):
+                continue
+        recipient = Recipient(user=user, address=user.email.lower())
+        with translation.override(recipient.language):
+            goal_label = str(Goal(event.goal).label)
+        mailer.queue(
+            recipient,
+            "agent_sla",
+            {
+                "sla_kind": event.kind,
+                "goal_label": goal_label,
+                "deadline": _deadline_text(deadline, recipient),
+                "target_minutes": event.data.get("target_minutes"),
+                "actor_name": "",
+                "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("workspace:ticket", args=[ticket.reference]),
+                "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("notifications:preferences"),
+            },
+        )
+    return mailer.count

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,10 +13,11 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from supportal.core.errors import NotFound
+from supportal.core.errors import InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages
 from supportal.mail.models import OutboundState
-from supportal.notifications import selectors, services
+from supportal.notifications import rendering, selectors, services
+from supportal.notifications.models import EDITABLE_TEMPLATES
 
 OUTBOX_PAGE_SIZE = 100
 
@@ -97,3 +100,63 @@ def outbox_html(request: HttpRequest, email_id: int) -> HttpResponse:
         "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
     )
     return response
+
+
+@login_required
+def template_list(request: HttpRequest) -> HttpResponse:
+    """Administrators: the notification mails whose wording they may change."""
+    try:
+        rows = selectors.notification_template_list_for_user(request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "notifications/template_list.html", {"rows": rows})
+
+
+@login_required
+def template_edit(request: HttpRequest, template: str, language: str) -> HttpResponse:
+    """Edit one mail in one language: preview on the sample request, save, or go back to the
+    files. A template that does not compile is refused with the message, nothing saved."""
+    try:
+        sources, override = selectors.notification_template_get_for_user(
+            request.user, template, language
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    errors: list[str] = []
+    preview = None
+    if request.method == "POST":
+        parts = {part: request.POST.get(part, "") for part in rendering.PARTS}
+        intent = request.POST.get("intent", "preview")
+        if intent == "reset":
+            parts = {part: "" for part in rendering.PARTS}
+        try:
+            if intent == "preview":
+                preview = rendering.template_preview(
+                    template=template, language=language, parts=parts, recipient=request.user
+                )
+            else:
+                services.notification_template_save(
+                    actor=request.user, template=template, language=language, **parts
+                )
+                messages.success(request, _("The e-mail's wording was saved."))
+                return redirect("notifications:template_edit", template, language)
+        except ValidationError as exc:
+            errors = list(exc.messages)
+        except InvalidInput as exc:
+            errors = [exc.message]
+        sources = parts
+    context = {
+        "template": template,
+        "label": dict(EDITABLE_TEMPLATES)[template],
+        "language": language,
+        "language_label": dict(settings.LANGUAGES)[language],
+        "sources": sources,
+        "override": override,
+        "errors": errors,
+        "preview": preview,
+        "sample": rendering.sample_ticket(),
+        "variables": rendering.documented_variables(template),
+    }
+    return render(
+        request, "notifications/template_edit.html", context, status=400 if errors else 200
+    )

@@ -146,7 +146,7 @@ def _sla_event_add(
     try:
         # The savepoint keeps the sweep's transaction usable should the row exist already.
         with transaction.atomic():
-            SlaEvent.objects.create(
+            event = SlaEvent.objects.create(
                 ticket=ticket,
                 clock=clock,
                 kind=kind,
@@ -156,6 +156,10 @@ def _sla_event_add(
                 recorded_at=at,
                 data=data,
             )
+            # Mailed by the notifications worker after commit, once (its pending row).
+            from supportal.notifications.services import notification_sla_event_record
+
+            notification_sla_event_record(event)
     except IntegrityError:
         return 0
     return 1

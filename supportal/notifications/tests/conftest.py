@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.services import notifications_send_due
+from supportal.sla.tests.conftest import default_policy, office_calendar  # noqa: F401 (SLA mails)
 
 
 class Mailbox:
