@@ -1,7 +1,7 @@
 from django.urls import path
 
 from supportal.workspace import reports
-from supportal.workspace.views import canned, queue, register, ticket
+from supportal.workspace.views import canned, company, queue, register, ticket
 
 app_name = "workspace"
 urlpatterns = [
@@ -31,4 +31,20 @@ urlpatterns = [
     path("tickets/<str:reference>/presence/", ticket.ticket_presence, name="presence"),
     path("tickets/<str:reference>/leave/", ticket.ticket_leave, name="leave"),
     path("tickets/<str:reference>/export/", ticket.ticket_export, name="export"),
+    path("companies/", company.companies, name="companies"),
+    path("companies/<int:organization_id>/", company.company, name="company"),
+    path("companies/<int:organization_id>/new/", company.contact_new, name="contact_new"),
+    path("contacts/<int:contact_id>/", company.contact, name="contact"),
+    path(
+        "contacts/<int:contact_id>/newsletters/",
+        company.contact_subscriptions,
+        name="contact_subscriptions",
+    ),
+    path("contacts/<int:contact_id>/invite/", company.contact_invite, name="contact_invite"),
+    path("contacts/<int:contact_id>/active/", company.contact_active, name="contact_active"),
+    path("downloads/", company.downloads, name="downloads"),
+    path("downloads/new/", company.download_publish, name="download_publish"),
+    path("newsletters/", company.newsletters, name="newsletters"),
+    path("newsletters/<int:newsletter_id>/", company.newsletter, name="newsletter"),
+    path("newsletters/issues/<int:issue_id>/", company.newsletter_issue, name="newsletter_issue"),
 ]

@@ -133,6 +133,7 @@ def test_second_agent_is_warned_before_posting_over_a_new_reply(page, chromium, 
         _shot(page, "collision_1_writing")
 
         page.get_by_label("Text").fill("Bogdan's answer: I reset your password.")
+        _mark_page(page)
         lead.get_by_role("button", name="Send reply to customer").click()
         expect(lead.locator(".messages")).to_contain_text("Reply sent.")
         expect(page.locator("#changes")).to_contain_text("Lena Lead added a comment.")
@@ -141,6 +142,7 @@ def test_second_agent_is_warned_before_posting_over_a_new_reply(page, chromium, 
         warning = page.locator("#collision")
         expect(warning).to_contain_text("This request changed while you were writing")
         expect(warning).to_contain_text("Lena's answer: the account is unlocked.")
+        expect(warning).to_be_focused()
         expect(page.get_by_label("Text")).to_have_value("Bogdan's answer: I reset your password.")
         _shot(page, "collision_2_warned")
         assert not Comment.objects.filter(author=cast.agent_help).exists()
@@ -148,10 +150,121 @@ def test_second_agent_is_warned_before_posting_over_a_new_reply(page, chromium, 
         page.get_by_label("Text").fill("Bogdan: as Lena said, all done.")
         page.get_by_role("button", name="Send the reply anyway").dblclick()
         expect(page.locator(".messages")).to_contain_text("Reply sent.")
+        expect(page.locator("#collision")).to_have_count(0)
         _shot(page, "collision_3_sent")
+        assert _still_the_same_page(page)  # warned and sent without a reload
         assert list(ticket.comments.values_list("author__email", "body")) == [
             (cast.lead_help.email, "Lena's answer: the account is unlocked."),
             (cast.agent_help.email, "Bogdan: as Lena said, all done."),
         ]
     finally:
         other_context.close()
+
+
+def _mark_page(page) -> None:
+    # A value on `window` lives only as long as the document: a reload or a navigation drops it.
+    page.evaluate("window.notReloaded = true")
+
+
+def _still_the_same_page(page) -> bool:
+    return page.evaluate("window.notReloaded === true")
+
+
+def test_taking_and_replying_update_the_page_in_place(page, cast):
+    ticket = cast.ticket()
+    _log_in(page, cast.agent_help)
+    page.goto(f"/agent/tickets/{ticket.reference}/")
+    _mark_page(page)
+
+    page.keyboard.press("t")  # take
+    _status(page, "In progress")
+    expect(page.locator("#facts")).to_contain_text("Bogdan Moraru")
+    expect(page.get_by_role("button", name="Take")).to_have_count(0)
+    expect(page.get_by_role("button", name="Assign to me")).to_have_count(0)
+    expect(page.locator("#status-line")).to_be_focused()
+    expect(page.locator("#announce")).to_have_text("The request was updated.")
+
+    page.get_by_label("Text").fill("I reset your password.")
+    page.get_by_role("button", name="Send reply to customer").click()
+    expect(page.locator(".messages")).to_have_text("Reply sent.")
+    expect(page.locator("#activity li").first).to_contain_text("I reset your password.")
+    expect(page.get_by_label("Text")).to_have_value("")
+    expect(page.get_by_label("Text")).to_be_focused()
+    expect(page.locator("#announce")).to_have_text("Reply sent.")
+
+    # A refusal keeps the text and says why, in place too.
+    page.get_by_label("Third party", exact=True).fill("   ")
+    page.get_by_role("button", name="Wait for third party").click()
+    expect(page.locator(".messages .error")).to_contain_text("Say which third party")
+    expect(page.get_by_label("Third party", exact=True)).to_be_focused()
+
+    page.get_by_label("Resolution (the customer reads it)").fill("The password was reset.")
+    page.get_by_role("button", name="Resolve").click()
+    _status(page, "Resolved")
+    expect(page.locator("#fields")).to_have_count(0)  # no classification once resolved
+    expect(page.locator("#resolution-slot")).to_contain_text("The password was reset.")
+    expect(page.locator("#customer")).to_contain_text("Recent requests (0 open)")
+    _shot(page, "in_place_resolved")
+    assert _still_the_same_page(page)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert list(ticket.comments.values_list("body", flat=True)) == ["I reset your password."]
+
+
+def test_the_ticket_page_works_without_javascript(chromium, live_server, cast):
+    ticket = cast.ticket()
+    context = chromium.new_context(
+        base_url=live_server.url, locale="en-US", java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        _log_in(page, cast.agent_help)
+        page.goto(f"/agent/tickets/{ticket.reference}/")
+        page.get_by_role("button", name="Take").click()
+        _status(page, "In progress")
+        expect(page.locator(".messages")).to_contain_text("The request was updated.")
+
+        page.get_by_label("Text").fill("I reset your password.")
+        page.get_by_role("button", name="Send reply to customer").click()
+        expect(page).to_have_url(re.compile(r"#activity$"))
+        expect(page.locator(".messages")).to_contain_text("Reply sent.")
+        expect(page.locator("#activity")).to_contain_text("I reset your password.")
+
+        # The collision warning works the same way without the script.
+        services.ticket_comment_add(ticket=ticket, author=cast.cristina, body="Still locked")
+        page.get_by_label("Text").fill("Try again now.")
+        page.get_by_role("button", name="Send reply to customer").click()
+        expect(page.locator("#collision")).to_contain_text("Still locked")
+        page.get_by_role("button", name="Send the reply anyway").click()
+        expect(page.locator(".messages")).to_contain_text("Reply sent.")
+        _shot(page, "no_javascript")
+    finally:
+        context.close()
+    assert list(ticket.comments.values_list("body", flat=True)) == [
+        "I reset your password.",
+        "Still locked",
+        "Try again now.",
+    ]
+
+
+def test_when_the_in_place_request_fails_the_form_is_sent_the_ordinary_way(page, cast):
+    ticket = cast.ticket()
+    _log_in(page, cast.agent_help)
+    page.goto(f"/agent/tickets/{ticket.reference}/")
+    _mark_page(page)
+
+    def drop_fetches(route):
+        if route.request.headers.get("x-requested-with") == "fetch":
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/do/take/", drop_fetches)
+    page.get_by_role("button", name="Take").click()
+
+    _status(page, "In progress")
+    expect(page.locator(".messages")).to_contain_text("The request was updated.")
+    assert not _still_the_same_page(page)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS

@@ -26,6 +26,15 @@ def ticket_or_404(request: HttpRequest, reference: str) -> Ticket:
         raise Http404(exc.message) from exc
 
 
+FRAGMENT_HEADER = "X-Requested-With"
+FRAGMENT_VALUE = "fetch"
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """The page's script asks for the changed parts only (``X-Requested-With: fetch``)."""
+    return request.headers.get(FRAGMENT_HEADER) == FRAGMENT_VALUE
+
+
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The ``next`` URL of a form when it stays on this site, else ``fallback``."""
     target = request.POST.get("next") or request.GET.get("next") or ""

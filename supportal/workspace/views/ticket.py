@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Mapping
 
 from django.contrib import messages
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,7 +30,12 @@ from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
 from supportal.workspace.forms import QuoteForm
-from supportal.workspace.views.common import agent_required, ticket_or_404
+from supportal.workspace.views.common import (
+    FRAGMENT_HEADER,
+    agent_required,
+    ticket_or_404,
+    wants_fragment,
+)
 
 RECENT_TICKETS = 5
 # Actions that send text to the customer: if the ticket changed meanwhile, ask first.
@@ -59,6 +66,22 @@ def _colleagues(ticket: Ticket):
     )
 
 
+def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Ticket], int]:
+    """The requester's latest other requests and how many of theirs are open, in one query
+    (the window counts over all their requests before the limit applies)."""
+    is_open = When(status__in=workflow.OPEN_STATUSES, then=Value(1))
+    rows = list(
+        visible.filter(requester_id=ticket.requester_id)
+        .annotate(
+            open_total=Window(Sum(Case(is_open, default=Value(0), output_field=IntegerField())))
+        )
+        .select_related("desk")
+        .order_by("-created_at", "-pk")[: RECENT_TICKETS + 1]
+    )
+    open_total = rows[0].open_total if rows else 0
+    return [t for t in rows if t.pk != ticket.pk][:RECENT_TICKETS], open_total
+
+
 def _page(
     request: HttpRequest,
     ticket: Ticket,
@@ -70,33 +93,37 @@ def _page(
     pending_action: str = "",
     pending: Mapping[str, str] | None = None,
     had_files: bool = False,
+    customer_card: bool = False,
 ) -> HttpResponse:
+    """The ticket page, or only its changing parts when the page's script asks for them
+    (``workspace/_ticket_update.html``: the same partials, so both always agree). The
+    fragment holds the customer card only when ``customer_card`` is set."""
     user = request.user
+    fragment = wants_fragment(request)
     now = timezone.now()
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
     events = events_describe(selectors.event_list_for_user(user, ticket))
     presence.presence_touch(ticket_id=ticket.pk, user=user)
-    visible = selectors.ticket_queryset_for_user(user)
     contracts = []
-    if ticket.organization_id:
-        today = timezone.localdate()
-        contracts = [
-            c
-            for c in Contract.objects.filter(organization_id=ticket.organization_id, is_active=True)
-            .select_related("product")
-            .prefetch_related("priorities")
-            if (c.starts_on is None or c.starts_on <= today)
-            and (c.ends_on is None or c.ends_on >= today)
+    canned = []
+    recent_tickets: list[Ticket] = []
+    open_ticket_count = 0
+    customer_card = customer_card or not fragment
+    if customer_card:
+        contracts = _contracts_in_force(ticket)
+        recent_tickets, open_ticket_count = _recent_tickets(
+            selectors.ticket_queryset_for_user(user), ticket
+        )
+    if not fragment:
+        canned = [
+            {
+                "id": r.pk,
+                "title": r.title,
+                "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
+            }
+            for r in reply_selectors.canned_replies_for_ticket(user, ticket)
         ]
-    canned = [
-        {
-            "id": r.pk,
-            "title": r.title,
-            "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
-        }
-        for r in reply_selectors.canned_replies_for_ticket(user, ticket)
-    ]
     context = {
         "ticket": ticket,
         "events": events,
@@ -126,13 +153,9 @@ def _page(
         "others": presence.presence_others(ticket_id=ticket.pk, user=user),
         "poll_seconds": presence.POLL_SECONDS,
         "contracts": contracts,
-        "recent_tickets": visible.filter(requester_id=ticket.requester_id)
-        .exclude(pk=ticket.pk)
-        .select_related("desk")
-        .order_by("-created_at")[:RECENT_TICKETS],
-        "open_ticket_count": visible.filter(
-            requester_id=ticket.requester_id, status__in=workflow.OPEN_STATUSES
-        ).count(),
+        "recent_tickets": recent_tickets,
+        "open_ticket_count": open_ticket_count,
+        "customer_card": customer_card,
         "token": uuid.uuid4().hex,
         "body": body,
         "visibility": visibility,
@@ -143,7 +166,24 @@ def _page(
         "now": now,
         "sla": sla_panel_for(ticket, user, now=now),
     }
-    return render(request, "workspace/ticket.html", context, status=status)
+    template = "workspace/_ticket_update.html" if fragment else "workspace/ticket.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, [FRAGMENT_HEADER])
+    return response
+
+
+def _contracts_in_force(ticket: Ticket) -> list[Contract]:
+    if not ticket.organization_id:
+        return []
+    today = timezone.localdate()
+    return [
+        c
+        for c in Contract.objects.filter(organization_id=ticket.organization_id, is_active=True)
+        .select_related("product")
+        .prefetch_related("priorities")
+        if (c.starts_on is None or c.starts_on <= today)
+        and (c.ends_on is None or c.ends_on >= today)
+    ]
 
 
 @agent_required
@@ -178,7 +218,17 @@ def _unseen_changes(request: HttpRequest, ticket: Ticket) -> list:
     )
 
 
-def _back(ticket: Ticket, anchor: str = "") -> HttpResponse:
+def _back(
+    request: HttpRequest, ticket: Ticket, anchor: str = "", *, was_open: bool | None = None
+) -> HttpResponse:
+    """Back to the ticket page after a change: a redirect, or for the page's script at once
+    the changed parts (read again, as the services changed the ticket). ``was_open``: whether
+    the ticket was open before the change, so a fragment refreshes the customer card's count
+    of open requests when that changed."""
+    if wants_fragment(request):
+        fresh = ticket_or_404(request, ticket.reference)
+        opened_or_closed = was_open is not None and fresh.is_open != was_open
+        return _page(request, fresh, customer_card=opened_or_closed)
     return redirect(reverse("workspace:ticket", args=[ticket.reference]) + anchor)
 
 
@@ -193,7 +243,7 @@ def ticket_comment(request: HttpRequest, reference: str) -> HttpResponse:
     token = request.POST.get("token", "")
     if reply_selectors.submission_is_done(request.user, token):
         messages.info(request, _("This was already sent; it was not sent twice."))
-        return _back(ticket, "#activity")
+        return _back(request, ticket, "#activity")
     changes = _unseen_changes(request, ticket)
     if changes:
         return _page(
@@ -237,7 +287,7 @@ def ticket_comment(request: HttpRequest, reference: str) -> HttpResponse:
         messages.info(request, _("This was already sent; it was not sent twice."))
     else:
         messages.success(request, _("Reply sent.") if is_public else _("Internal note added."))
-    return _back(ticket, "#activity")
+    return _back(request, ticket, "#activity")
 
 
 _ACTION_FIELDS = ("comment", "reason", "third_party", "resolution", "answer")
@@ -256,9 +306,10 @@ def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResp
         raise Http404
     pending = {name: request.POST.get(name, "") for name in _ACTION_FIELDS}
     token = request.POST.get("token", "")
+    was_open = ticket.is_open
     if reply_selectors.submission_is_done(request.user, token):
         messages.info(request, _("This was already done; it was not done twice."))
-        return _back(ticket)
+        return _back(request, ticket)
     if action in _ACTIONS_CHECKED_FOR_CHANGES:
         changes = _unseen_changes(request, ticket)
         if changes:
@@ -295,7 +346,7 @@ def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResp
         messages.info(request, _("This was already done; it was not done twice."))
     else:
         messages.success(request, _("The request was updated."))
-    return _back(ticket)
+    return _back(request, ticket, was_open=was_open)
 
 
 @require_POST
@@ -315,7 +366,7 @@ def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
             raise Http404
     services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
     messages.success(request, _("The request was updated."))
-    return _back(ticket)
+    return _back(request, ticket)
 
 
 @require_POST
@@ -340,11 +391,11 @@ def ticket_fields(request: HttpRequest, reference: str) -> HttpResponse:
         chosen = choices.filter(pk=value).first() if value.isdigit() else None
         if chosen is None:
             messages.error(request, _("Choose one of the offered values."))
-            return _back(ticket)
+            return _back(request, ticket)
         changes[name] = chosen
     services.ticket_fields_change(ticket=ticket, actor=request.user, **changes)
     messages.success(request, _("The request was updated."))
-    return _back(ticket)
+    return _back(request, ticket)
 
 
 @require_POST
@@ -356,10 +407,10 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
     person = _colleagues(ticket).filter(pk=value if value.isdigit() else 0).first()
     if person is None:
         messages.error(request, _("Choose a colleague of the requester."))
-        return _back(ticket)
+        return _back(request, ticket)
     services.participant_add(ticket=ticket, actor=request.user, person=person)
     messages.success(request, _("Shared with %(name)s.") % {"name": person})
-    return _back(ticket)
+    return _back(request, ticket)
 
 
 @require_POST
@@ -372,7 +423,7 @@ def participant_remove(request: HttpRequest, reference: str, user_id: int) -> Ht
         raise Http404
     services.participant_remove(ticket=ticket, actor=request.user, person=participant.user)
     messages.success(request, _("No longer shared with %(name)s.") % {"name": participant.user})
-    return _back(ticket)
+    return _back(request, ticket)
 
 
 @require_POST
@@ -385,7 +436,7 @@ def quote_propose(request: HttpRequest, reference: str) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return _back(ticket)
+        return _back(request, ticket)
     services.quote_propose(
         ticket=ticket,
         actor=request.user,
@@ -395,7 +446,7 @@ def quote_propose(request: HttpRequest, reference: str) -> HttpResponse:
         note=form.cleaned_data["note"],
     )
     messages.success(request, _("Quote proposed to the customer."))
-    return _back(ticket)
+    return _back(request, ticket)
 
 
 @require_POST

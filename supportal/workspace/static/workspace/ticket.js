@@ -1,6 +1,8 @@
 // The ticket page: who else is here and writing (a heartbeat to the presence endpoint), what
-// changed since the page was loaded, canned replies inserted at the cursor, and forms that
-// submit once. The server enforces all of it again: this only makes it visible sooner.
+// changed since the page was loaded, canned replies inserted at the cursor, forms that submit
+// once, and the reply, action and assignment forms (marked data-fetch) sent without leaving
+// the page: the server answers with the parts that changed (workspace/_ticket_update.html),
+// which are swapped in place. The server enforces all of it again: this only makes it quicker.
 (function () {
   "use strict";
   var root = document.getElementById("ticket");
@@ -13,24 +15,128 @@
   var lastTypedAt = 0;
   var wasTyping = false;
   var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
-  var body = document.getElementById("id_body");
   var presenceBox = document.getElementById("presence");
   var changesBox = document.getElementById("changes");
+  var announcer = document.getElementById("announce");
 
-  // A double click or a second Enter must not send the form twice.
-  document.querySelectorAll("form.once").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
+  // The reply box is replaced after every update: always look it up afresh.
+  function replyBox() { return document.getElementById("id_body"); }
+
+  function announce(text) {
+    if (!announcer) { return; }
+    // Emptied first, so that the same words said twice are announced twice.
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  function focusOn(el) {
+    if (!el) { return; }
+    el.focus();
+    if (el.scrollIntoView) { el.scrollIntoView({ block: "nearest" }); }
+  }
+
+  function swapMessages(list) {
+    var main = document.getElementById("main") || document.body;
+    main.querySelectorAll(":scope > ul.messages").forEach(function (old) { old.remove(); });
+    if (list.children.length) { main.insertBefore(list, main.firstChild); }
+  }
+
+  // Swaps in the parts of the answer, then says what happened and moves the focus.
+  function applyUpdate(update, status, form) {
+    var opened = update.dataset.open !== root.dataset.open;
+    var messages = null;
+    Array.prototype.slice.call(update.children).forEach(function (part) {
+      var fresh = document.importNode(part, true);
+      if (part.matches("ul.messages")) { messages = fresh; swapMessages(fresh); return; }
+      if (part.hasAttribute("data-open-dependent") && !opened) { return; }
+      var current = part.id && document.getElementById(part.id);
+      if (current) { current.replaceWith(fresh); }
+    });
+    root.dataset.open = update.dataset.open;
+    seen = update.dataset.seenEventId;
+    root.dataset.seenEventId = seen;
+    show(changesBox, [], "change");  // the page now shows everything up to here
+
+    var collision = document.getElementById("collision");
+    var said = messages ? messages.textContent.trim() : "";
+    if (status === 409 && collision) {
+      focusOn(collision);  // a role=alert: it is announced as it appears
+      return;
+    }
+    announce(said);
+    var failed = messages && messages.querySelector(".error");
+    if (form.id === "reply-form") {
+      focusOn(replyBox());
+    } else if (failed) {
+      // The same action's form again, with its text kept: back to its first field.
+      var again = Array.prototype.find.call(
+        document.querySelectorAll("form[data-fetch]"),
+        function (f) { return f.getAttribute("action") === form.getAttribute("action"); }
+      );
+      focusOn((again && again.querySelector("textarea, input:not([type=hidden]), select, button")) || messages);
+    } else {
+      focusOn(document.getElementById("status-line"));
+    }
+  }
+
+  function sendInPlace(form, submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+    form.setAttribute("aria-busy", "true");
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" }
+    })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          return { status: response.status, html: html };
+        });
+      })
+      .then(function (answer) {
+        var doc = new DOMParser().parseFromString(answer.html, "text/html");
+        var update = doc.getElementById("ticket-update");
+        if (!update) { return sendPlainly(form, submitter); }
+        try {
+          applyUpdate(update, answer.status, form);
+        } catch (error) {
+          // The change was made; only showing it failed: show the whole page instead.
+          window.location.reload();
+        }
+      }, function () { sendPlainly(form, submitter); });
+  }
+
+  // Offline, or an answer that is not an update (a 404, a server error): send the form the
+  // ordinary way; its one-time token keeps a second arrival from posting twice.
+  function sendPlainly(form, submitter) {
+    form.removeAttribute("aria-busy");
+    form.dataset.plain = "1";
+    delete form.dataset.sent;
+    if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!root.contains(form) || form.dataset.plain) { return; }
+    if (form.classList.contains("once")) {
+      // A double click or a second Enter must not send the form twice.
       if (form.dataset.sent) { event.preventDefault(); return; }
       form.dataset.sent = "1";
-    });
+    }
+    if (!form.hasAttribute("data-fetch") || !window.fetch || !window.DOMParser) { return; }
+    event.preventDefault();
+    if (form.hasAttribute("aria-busy")) { return; }  // its answer is on the way
+    sendInPlace(form, event.submitter);
   });
 
   var canned = document.getElementById("canned-form");
-  if (canned && body) {
+  if (canned) {
     canned.addEventListener("submit", function (event) {
       event.preventDefault();
+      var body = replyBox();
       var option = canned.querySelector("select").selectedOptions[0];
-      if (!option) { return; }
+      if (!option || !body) { return; }
       var text = option.dataset.text || "";
       var start = body.selectionStart, end = body.selectionEnd;
       body.value = body.value.slice(0, start) + text + body.value.slice(end);
@@ -41,6 +147,7 @@
   }
 
   function isTyping() {
+    var body = replyBox();
     return Date.now() - lastTypedAt < TYPING_MS && Boolean(body && body.value.trim());
   }
 
@@ -78,12 +185,11 @@
       .catch(function () { /* offline for a moment: the next beat tries again */ });
   }
 
-  if (body) {
-    body.addEventListener("input", function () {
-      lastTypedAt = Date.now();
-      if (!wasTyping) { beat(); }  // others see "writing" at once, not at the next beat
-    });
-  }
+  root.addEventListener("input", function (event) {
+    if (event.target.id !== "id_body") { return; }
+    lastTypedAt = Date.now();
+    if (!wasTyping) { beat(); }  // others see "writing" at once, not at the next beat
+  });
   beat();
   setInterval(function () { if (!document.hidden) { beat(); } }, pollMs);
   window.addEventListener("pagehide", function () {
