@@ -6,6 +6,7 @@ Administrators change the rule through ``AUTH_PASSWORD_VALIDATORS`` (config/sett
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
 
@@ -60,3 +61,18 @@ class PasswordCompositionValidator:
             "digits": digits,
             "letters": letters,
         }
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with its message in our catalogues.
+
+    Django 5.2 changed this message's placeholder to ``%d`` while its Romanian catalogue still
+    has the ``%(min_length)d`` wording, so the refusal came out in English.
+    """
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short. It must contain at least %(min_length)d character.",
+            "This password is too short. It must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}

@@ -88,3 +88,18 @@ def test_the_profile_language_wins_over_the_browser(client, cast):
 def test_without_a_profile_language_the_browser_decides(client, db):
     page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="cs,en;q=0.5").content.decode()
     assert 'lang="cs"' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ro", "Parola este prea scurtă"), ("cs", "Heslo je příliš krátké")],
+)
+def test_password_refusals_are_in_the_users_language(language, expected):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with translation.override(language), pytest.raises(ValidationError) as refusal:
+        validate_password("a1")
+    messages = " ".join(refusal.value.messages)
+    assert expected in messages
+    assert "too short" not in messages
