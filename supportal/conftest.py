@@ -135,9 +135,14 @@ def chromium():
 @pytest.fixture
 def page(chromium, live_server, request):
     """A fresh browser page; a screenshot of its last state is kept as a test artefact."""
+    from playwright.sync_api import expect
+
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # CI machines have two cores shared by a live server, Chromium and PostgreSQL: give
+    # assertions the same patience as actions.
+    expect.set_options(timeout=10_000)
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)

@@ -5,7 +5,9 @@
   var panel = document.getElementById("requester");
   var email = document.getElementById("id_email");
   if (!panel || !email) { return; }
-  var lastLooked = email.value;
+  // Empty, not the field's value: on a slow page the agent may type the address before this
+  // script runs, and that address must still be looked up (see the call at the end).
+  var lastLooked = "";
 
   function lookUp() {
     var value = email.value.trim();
@@ -22,4 +24,5 @@
   }
   email.addEventListener("change", lookUp);
   email.addEventListener("blur", lookUp);
+  if (document.activeElement !== email) { lookUp(); }
 })();
