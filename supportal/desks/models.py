@@ -56,6 +56,14 @@ class Desk(TimeStampedModel):
     notify_agents_of_new_tickets = models.BooleanField(
         _("tell the desk's agents of new requests"), default=True
     )
+    invite_all_senders = models.BooleanField(
+        _("invite every new sender"),
+        default=False,
+        help_text=_(
+            "Unknown senders of mail to this desk receive the portal invitation even when their "
+            "domain belongs to no company. Off: only senders of mapped domains are invited."
+        ),
+    )
     # Seed 003: attachments should be small and briefly named; large files go elsewhere.
     attachment_max_bytes = models.PositiveBigIntegerField(
         _("largest attachment (bytes)"), default=20 * 1024 * 1024

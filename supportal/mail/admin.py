@@ -105,9 +105,13 @@ class InboundMessageAdmin(ReadOnlyAdmin):
 
     def _process(self, request: HttpRequest, queryset: QuerySet, *, decision: str = "") -> None:
         from supportal.mail.processing import inbound_process_one, outcome_describe
+        from supportal.mail.quarantine import inbound_decide
 
         for message in queryset.exclude(state=InboundState.PROCESSED).order_by("pk"):
-            message = inbound_process_one(message.pk, again=True, decision=decision)
+            if decision:
+                message = inbound_decide(message=message, decision=decision, actor=request.user)
+            else:
+                message = inbound_process_one(message.pk, again=True)
             self.message_user(
                 request,
                 _("Message #%(id)s: %(outcome)s")
@@ -133,8 +137,8 @@ class InboundMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Discard"), permissions=["decide"])
     def discard(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
-        from supportal.mail.processing import inbound_discard
+        from supportal.mail.quarantine import DISCARD, inbound_decide
 
         for message in queryset.filter(state__in=[InboundState.QUARANTINED, InboundState.FAILED]):
-            inbound_discard(message, reason=f"discarded by {request.user}")
+            inbound_decide(message=message, decision=DISCARD, actor=request.user)
         self.message_user(request, _("Discarded."))

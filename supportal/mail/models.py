@@ -26,6 +26,9 @@ class OutboundEmail(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     headers = models.JSONField(_("other headers"), default=dict, blank=True)
+    # Storage references, not contents: [{"path", "name", "content_type"}], read from
+    # default_storage when sending so a large file does not sit in every row of a mailing.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     template = models.CharField(_("template"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     ticket = models.ForeignKey(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template import Context
@@ -59,6 +60,17 @@ def _check_header(name: str, value: str) -> str:
     return value
 
 
+def _attachment_ref(item: Mapping[str, str]) -> dict[str, str]:
+    path = item.get("path", "")
+    if not path:
+        raise ValueError("an attachment needs the path of a stored file")
+    return {
+        "path": path,
+        "name": _check_header("attachment name", item.get("name") or path.rsplit("/", 1)[-1]),
+        "content_type": item.get("content_type") or "application/octet-stream",
+    }
+
+
 def email_queue(
     *,
     to: str | Sequence[str],
@@ -72,13 +84,16 @@ def email_queue(
     references: Iterable[str] = (),
     cc: Sequence[str] = (),
     from_email: str = "",
+    attachments: Iterable[Mapping[str, str]] = (),
 ) -> OutboundEmail:
     """Render the template set ``mail/<template>/`` (``subject.txt``, ``body.txt``,
     ``body.html``) in ``language`` and queue the message to be sent by the worker.
 
     The context also carries ``base_url`` (SUPPORTAL_BASE_URL) for links. ``in_reply_to`` is a
     Message-ID this message answers; it is also appended to ``references`` if missing, as RFC
-    5322 asks. Side effects: creates one :class:`OutboundEmail` row, due now, with our own
+    5322 asks. ``attachments`` are references to files in ``default_storage``, each
+    ``{"path", "name", "content_type"}``; the worker reads them when sending, so they must stay
+    stored until then. Side effects: creates one :class:`OutboundEmail` row, due now, with our own
     Message-ID. No mail leaves here: call it inside the caller's transaction; the worker sends
     after commit, and a rollback discards the message.
     """
@@ -101,6 +116,7 @@ def email_queue(
             reference_ids.append(in_reply_to)
     if reference_ids:
         extra_headers["References"] = " ".join(reference_ids)
+    attachment_refs = [_attachment_ref(item) for item in attachments]
 
     return OutboundEmail.objects.create(
         to=recipients,
@@ -112,6 +128,7 @@ def email_queue(
         body_html=body_html,
         message_id=message_id_make(),
         headers=extra_headers,
+        attachments=attachment_refs,
         template=template,
         language=language,
         ticket=ticket,
@@ -133,6 +150,16 @@ def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAl
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for ref in email.attachments:
+        try:
+            with default_storage.open(ref["path"], "rb") as stored:
+                content = stored.read()
+        except FileNotFoundError as exc:
+            # Not permanent: a file restored to storage lets the retry go out.
+            raise FileNotFoundError(
+                f"attachment {ref['name']!r} is missing from storage ({ref['path']})"
+            ) from exc
+        message.attach(ref["name"], content, ref["content_type"])
     return message
 
 

@@ -242,6 +242,9 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
     noise = noise_detect(mail, own_message_ids=own_ids)
     if noise is not None:
         return _noise_handle(noise, mail, raw, now=now, base=base)
+    desk = _desk_for(mail, message)
+    # The desk whose mailbox received it: its agents decide what was quarantined.
+    base["desk"] = desk.key if desk is not None else ""
     if not sender:
         return _quarantined("the message names no sender", **base)
     if served_address(sender) is not None or sender == _our_sender():
@@ -249,7 +252,6 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
         # opening a request would feed the loop.
         return _ignored("sent from one of our own addresses", kind="own", **base)
 
-    desk = _desk_for(mail, message)
     ticket, how = _thread(mail, message)
     user = User.objects.filter(email__iexact=sender).first()
     if decision == "attach" and ticket is None:
@@ -259,7 +261,7 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
         if not allowed and ticket.contact_email and ticket.contact_email == sender:
             user, allowed = ticket.requester, True
         if decision == "attach" and user is None:
-            user = _customer_for(sender, name=mail.from_name, now=now)
+            user = _customer_for(sender, name=mail.from_name, now=now, desk=desk)
         if decision == "attach" or (allowed and decision != "new"):
             # An agent attaching a stranger's mail: kept as an internal note, which shows the
             # stranger nothing and lets the agent decide what to share.
@@ -279,7 +281,7 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
     if user is not None and not user.is_active:
         return _quarantined(f"{sender} is a deactivated account", **base)
     if user is None:
-        user = _customer_for(sender, name=mail.from_name, now=now)
+        user = _customer_for(sender, name=mail.from_name, now=now, desk=desk)
     recent = Ticket.objects.filter(
         requester=user,
         submission_method=SubmissionMethod.EMAIL,
@@ -364,17 +366,19 @@ def _may_write(user: User, ticket: Ticket, sender: str) -> bool:
 # --- People ---------------------------------------------------------------------------------
 
 
-def _customer_for(address: str, *, name: str, now: datetime) -> User:
+def _customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) -> User:
     """The sender as a customer. Invited (seed 000's mail) only when their domain is a known
-    company's: spammers and forged senders receive nothing; others can use "Forgot your
-    password?"."""
+    company's or the receiving desk invites every sender (``Desk.invite_all_senders``):
+    spammers and forged senders receive nothing; others can use "Forgot your password?"."""
     from supportal.accounts.services import customer_invite
 
     user = User.objects.filter(email__iexact=address).first()
     if user is not None:
         return user
     first, _sep, last = " ".join(name.split()).partition(" ")
-    if organization_for_email(address) is not None:
+    if organization_for_email(address) is not None or (
+        desk is not None and desk.invite_all_senders
+    ):
         user = customer_invite(email=address, invited_by=None, now=now)
     else:
         user = User.objects.create_user(address.lower(), password=None)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from supportal.workspace import reports
-from supportal.workspace.views import canned, company, queue, register, ticket
+from supportal.workspace.views import canned, company, quarantine, queue, register, ticket
 
 app_name = "workspace"
 urlpatterns = [
@@ -31,6 +31,17 @@ urlpatterns = [
     path("tickets/<str:reference>/presence/", ticket.ticket_presence, name="presence"),
     path("tickets/<str:reference>/leave/", ticket.ticket_leave, name="leave"),
     path("tickets/<str:reference>/export/", ticket.ticket_export, name="export"),
+    path("mail/quarantined/", quarantine.quarantine_list, name="quarantine"),
+    path(
+        "mail/quarantined/<int:message_id>/",
+        quarantine.quarantine_detail,
+        name="quarantine_detail",
+    ),
+    path(
+        "mail/quarantined/<int:message_id>/<str:decision>/",
+        quarantine.quarantine_decide,
+        name="quarantine_decide",
+    ),
     path("companies/", company.companies, name="companies"),
     path("companies/<int:organization_id>/", company.company, name="company"),
     path("companies/<int:organization_id>/new/", company.contact_new, name="contact_new"),

@@ -303,3 +303,34 @@ def test_the_outbox_is_a_registered_worker_queue():
     from supportal.core import jobs
 
     assert jobs.registry.queues["mail.outbox"].handler is outbox_send_due
+
+
+def _stored(name: str, content: bytes) -> dict[str, str]:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    path = default_storage.save(f"outbox-tests/{name}", ContentFile(content))
+    return {"path": path, "name": name, "content_type": "application/pdf"}
+
+
+@pytest.mark.django_db
+def test_a_stored_attachment_reaches_a_real_smtp_server(smtp_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    queue_plain(attachments=[_stored("lege.pdf", b"%PDF-1.4 x")])
+    assert outbox_send_due(timezone.now()) == 1
+    [received] = smtp_server.messages
+    [part] = list(received.iter_attachments())
+    assert part.get_filename() == "lege.pdf"
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_content() == b"%PDF-1.4 x"
+
+
+@pytest.mark.django_db
+def test_a_message_without_attachments_stores_an_empty_list():
+    assert queue_plain().attachments == []
+
+
+@pytest.mark.django_db
+def test_an_attachment_without_a_path_is_refused():
+    with pytest.raises(ValueError, match="path"):
+        queue_plain(attachments=[{"name": "x.pdf"}])

@@ -152,7 +152,7 @@ def newsletter(request: HttpRequest, newsletter_id: int) -> HttpResponse:
         item = selectors.newsletter_get_for_support(request.user, newsletter_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    form = IssueForm(request.POST or None)
+    form = IssueForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             issue = services.issue_send(
@@ -161,6 +161,7 @@ def newsletter(request: HttpRequest, newsletter_id: int) -> HttpResponse:
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 download=form.cleaned_data["download"],
+                attachments=form.cleaned_data["attachments"],
             )
         except DomainError as exc:
             form.add_error(getattr(exc, "field", None), exc.message)

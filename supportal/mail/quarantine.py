@@ -1,0 +1,92 @@
+"""Quarantined mail: who may see it, and an agent's decision on it.
+
+A quarantined message belongs to the desk whose mailbox received it (``outcome["desk"]``,
+recorded by processing). Agents of that desk see and decide it in the workspace; superusers
+see all, also messages that no desk received. The Django admin's actions call the same service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, NotFound
+from supportal.desks.models import DeskMembership
+from supportal.mail.content import mail_parse
+from supportal.mail.models import InboundMessage, InboundState
+from supportal.mail.processing import inbound_discard, inbound_process_one
+from supportal.tickets.selectors import ticket_queryset_for_user
+
+ATTACH = "attach"
+NEW_REQUEST = "new"
+DISCARD = "discard"
+DECISIONS = (ATTACH, NEW_REQUEST, DISCARD)
+
+
+def quarantine_list_for_user(user: User) -> QuerySet[InboundMessage]:
+    """Quarantined messages ``user`` may decide, newest first, without their raw bytes."""
+    messages = InboundMessage.objects.filter(state=InboundState.QUARANTINED).defer("raw")
+    if not (user.is_authenticated and user.is_active):
+        return messages.none()
+    if user.is_superuser:
+        return messages
+    if not user.is_agent:
+        return messages.none()
+    # One query: the desk key inside the JSON outcome against the agent's desks as a subquery.
+    desk_keys = DeskMembership.objects.filter(user=user, desk__is_active=True).values("desk__key")
+    return messages.annotate(desk_key=KeyTextTransform("desk", "outcome")).filter(
+        desk_key__in=desk_keys
+    )
+
+
+def quarantine_get_for_user(user: User, pk: int) -> InboundMessage:
+    """One quarantined message ``user`` may decide; ``NotFound`` otherwise (also for another
+    desk's message, so that its existence is not told)."""
+    message = quarantine_list_for_user(user).defer(None).filter(pk=pk).first()
+    if message is None:
+        raise NotFound(_("There is no such quarantined message."))
+    return message
+
+
+def quarantine_text(message: InboundMessage) -> str:
+    """The message's text as processing reads it (HTML turned into plain text). Pure; the
+    caller must escape it when rendering."""
+    return mail_parse(bytes(message.raw)).text
+
+
+def inbound_decide(
+    *, message: InboundMessage, decision: str, actor: User, now: datetime | None = None
+) -> InboundMessage:
+    """An agent's or administrator's decision on a quarantined message: ``attach`` it to the
+    request it names (an internal note when the sender may not see that request), make a
+    ``new`` request of it, or ``discard`` it (kept, marked ignored; also for a failed message).
+
+    Attaching needs the actor to see the named request, unless they may decide any received
+    mail (the ``mail.change_inboundmessage`` permission of the admin). Returns the row as it
+    ends. Side effects: those of processing (a request, a comment or note, an invitation, mail)
+    or, for ``discard``, the row's state and outcome. Raises ``InvalidInput`` for an unknown
+    decision or a message in another state, ``NotFound`` for a request the actor may not see.
+    """
+    if decision not in DECISIONS:
+        raise InvalidInput(_("Unknown decision."), field="decision")
+    allowed_states = {InboundState.QUARANTINED}
+    if decision == DISCARD:
+        allowed_states.add(InboundState.FAILED)
+    if message.state not in allowed_states:
+        raise InvalidInput(_("This message is no longer waiting for a decision."))
+    if decision == DISCARD:
+        inbound_discard(message, reason=f"discarded by {actor}")
+        return InboundMessage.objects.get(pk=message.pk)
+    reference = (message.outcome or {}).get("reference", "")
+    if (
+        decision == ATTACH
+        and reference
+        and not actor.has_perm("mail.change_inboundmessage")
+        and not ticket_queryset_for_user(actor).filter(reference=reference).exists()
+    ):
+        raise NotFound(_("There is no such request."))
+    return inbound_process_one(message.pk, decision=decision, now=now)

@@ -1,0 +1,64 @@
+"""Quarantined mail: agents see their desks' set-aside messages and decide each one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from supportal.core.errors import DomainError, NotFound
+from supportal.mail import quarantine
+from supportal.mail.models import InboundMessage, InboundState
+from supportal.workspace.views.common import agent_required
+
+QUARANTINE_PAGE_SIZE = 100
+
+
+def _message_or_404(request: HttpRequest, message_id: int) -> InboundMessage:
+    try:
+        return quarantine.quarantine_get_for_user(request.user, message_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@agent_required
+def quarantine_list(request: HttpRequest) -> HttpResponse:
+    rows = quarantine.quarantine_list_for_user(request.user)[:QUARANTINE_PAGE_SIZE]
+    return render(request, "workspace/quarantine_list.html", {"rows": rows})
+
+
+@agent_required
+def quarantine_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _message_or_404(request, message_id)
+    context = {"item": message, "text": quarantine.quarantine_text(message)}
+    return render(request, "workspace/quarantine_detail.html", context)
+
+
+def _decided(message: InboundMessage) -> str:
+    outcome = message.outcome or {}
+    reference = outcome.get("reference", "")
+    if message.state == InboundState.IGNORED:
+        return _("The message was discarded.")
+    if outcome.get("result") == "created":
+        return _("The message became the new request %(reference)s.") % {"reference": reference}
+    if outcome.get("result") in {"commented", "noted"}:
+        return _("The message was attached to %(reference)s.") % {"reference": reference}
+    return _("The message is still quarantined: %(reason)s") % {"reason": outcome.get("reason", "")}
+
+
+@require_POST
+@agent_required
+def quarantine_decide(request: HttpRequest, message_id: int, decision: str) -> HttpResponse:
+    message = _message_or_404(request, message_id)
+    try:
+        message = quarantine.inbound_decide(message=message, decision=decision, actor=request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("workspace:quarantine")
+    level = messages.WARNING if message.state == InboundState.QUARANTINED else messages.SUCCESS
+    messages.add_message(request, level, _decided(message))
+    return redirect("workspace:quarantine")
