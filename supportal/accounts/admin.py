@@ -28,6 +28,7 @@ from supportal.accounts.models import (
     User,
     UserSession,
 )
+from supportal.company import services as company_services
 from supportal.core.errors import DomainError
 
 
@@ -301,6 +302,12 @@ class ContactAdmin(admin.ModelAdmin):
         "user__email",
     )
     autocomplete_fields = ("organization", "user")
+
+    def save_model(self, request, obj: Contact, form, change: bool) -> None:
+        # The portal's services are bypassed here, so record the change log entry the same way.
+        before = Contact.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        company_services.contact_admin_saved(contact=obj, actor=request.user, before=before)
 
 
 @admin.register(PortalSettings)

@@ -76,6 +76,23 @@ class DownloadPublishForm(forms.Form):
     )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        single_file_clean = super().clean
+        items = data if isinstance(data, (list, tuple)) else [data]
+        return [single_file_clean(item, initial) for item in items if item]
+
+
 class IssueForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea)
@@ -83,5 +100,10 @@ class IssueForm(forms.Form):
         label=_("Link a download"),
         queryset=Download.objects.select_related("product").order_by("-released_on", "-pk"),
         required=False,
-        help_text=_("Files reach subscribers as a link to the permission-checked downloads page."),
+        help_text=_("A download reaches subscribers as a link to the permission-checked page."),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Attached to every subscriber's mail; keep them small."),
     )

@@ -203,6 +203,34 @@ class NewsletterIssue(models.Model):
         return self.subject
 
 
+def issue_attachment_upload_to(instance: IssueAttachment, filename: str) -> str:
+    return f"newsletters/{instance.issue_id}/{filename}"
+
+
+class IssueAttachment(models.Model):
+    """A file sent with every mail of an issue. Outbox rows reference it by storage path, so
+    it is kept as long as the issue is."""
+
+    issue = models.ForeignKey(NewsletterIssue, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=issue_attachment_upload_to, max_length=300)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+
+    class Meta:
+        verbose_name = _("newsletter attachment")
+        verbose_name_plural = _("newsletter attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def outbox_ref(self) -> dict[str, str]:
+        """What ``mail.outbox.email_queue(attachments=...)`` takes."""
+        return {"path": self.file.name, "name": self.name, "content_type": self.content_type}
+
+
 class DeliveryState(models.TextChoices):
     PENDING = "pending", _("Waiting its turn")
     QUEUED = "queued", _("Handed to the outbox")

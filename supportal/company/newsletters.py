@@ -67,6 +67,7 @@ def _deliver(delivery: NewsletterDelivery, *, now: dt.datetime) -> None:
                     "List-Id": f"<newsletter-{issue.newsletter_id}.supportal>",
                     "Precedence": "bulk",
                 },
+                attachments=[attachment.outbox_ref for attachment in issue.attachments.all()],
             )
             state = DeliveryState.QUEUED
         NewsletterDelivery.objects.filter(pk=delivery.pk, claim_token=delivery.claim_token).update(
@@ -92,9 +93,13 @@ def newsletter_send_due(now: dt.datetime) -> int:
         lease_duration=LEASE_DURATION,
     )
     handled = 0
-    for delivery in NewsletterDelivery.objects.select_related(
-        "issue__newsletter", "issue__download", "contact__user"
-    ).filter(pk__in=[d.pk for d in claimed]):
+    for delivery in (
+        NewsletterDelivery.objects.select_related(
+            "issue__newsletter", "issue__download", "contact__user"
+        )
+        .prefetch_related("issue__attachments")
+        .filter(pk__in=[d.pk for d in claimed])
+    ):
         delivery.claim_token = next(d.claim_token for d in claimed if d.pk == delivery.pk)
         try:
             _deliver(delivery, now=now)

@@ -7,11 +7,14 @@ here too, so every interface (portal, workspace, admin actions) gets the same ru
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import mimetypes
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +25,7 @@ from supportal.company.models import (
     ContactChange,
     ContactChangeKind,
     Download,
+    IssueAttachment,
     NewsletterDelivery,
     NewsletterIssue,
     NewsletterList,
@@ -125,6 +129,63 @@ def contact_set_active(*, contact: Contact, actor: User, is_active: bool) -> Con
             changes={"is_active": [not is_active, is_active]},
         )
     return contact
+
+
+ADMIN_TRACKED_FIELDS = (*CONTACT_FIELDS, "organization", "user", "is_active")
+
+
+def _admin_value(contact: Contact, name: str) -> Any:
+    if name in ("organization", "user"):
+        related = getattr(contact, name)
+        return str(related) if related is not None else None
+    return getattr(contact, name)
+
+
+def contact_admin_saved(
+    *, contact: Contact, actor: User, before: Contact | None
+) -> ContactChange | None:
+    """Record a save made in the Django admin, which writes the row itself: the same
+    ContactChange the portal and workspace write. ``before`` is the row as it was (None for a
+    new contact). The admin's own permissions apply, so none are checked here.
+
+    Side effects: one ContactChange (created; deactivated or reactivated when ``is_active``
+    changed; else edited; none when nothing changed); as in the portal, a linked user's name
+    and ``is_active`` follow the contact's."""
+    with transaction.atomic():
+        if before is None:
+            kind = ContactChangeKind.CREATED
+            changes = {
+                name: [None, value]
+                for name in ADMIN_TRACKED_FIELDS
+                if (value := _admin_value(contact, name)) not in (None, "") and name != "is_active"
+            }
+        else:
+            changes = {
+                name: [old, new]
+                for name in ADMIN_TRACKED_FIELDS
+                if (old := _admin_value(before, name)) != (new := _admin_value(contact, name))
+            }
+            if not changes:
+                return None
+            if "is_active" in changes:
+                kind = (
+                    ContactChangeKind.REACTIVATED
+                    if contact.is_active
+                    else ContactChangeKind.DEACTIVATED
+                )
+            else:
+                kind = ContactChangeKind.UPDATED
+        # Only what changed follows: a user deactivated on their own stays so after an edit.
+        follows = {
+            name: getattr(contact, name)
+            for name in ("first_name", "last_name", "is_active")
+            if before is not None and name in changes
+        }
+        if contact.user_id and follows:
+            User.objects.filter(pk=contact.user_id).update(**follows)
+        return ContactChange.objects.create(
+            contact=contact, actor=actor, kind=kind, changes=changes
+        )
 
 
 def contact_invite(*, contact: Contact, actor: User) -> User:
@@ -270,6 +331,20 @@ def download_publish(
     return download
 
 
+DEFAULT_ISSUE_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
+
+
+def issue_attachments_max_bytes() -> int:
+    # Every subscriber's mail carries the files: keep the total under what relays accept.
+    return int(
+        getattr(
+            settings,
+            "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES",
+            DEFAULT_ISSUE_ATTACHMENTS_MAX_BYTES,
+        )
+    )
+
+
 def issue_send(
     *,
     newsletter: NewsletterList,
@@ -277,15 +352,23 @@ def issue_send(
     subject: str,
     body: str,
     download: Download | None = None,
+    attachments: Sequence[UploadedFile] = (),
     now: dt.datetime | None = None,
 ) -> NewsletterIssue:
-    """Send an issue to the list's active subscribers of this moment. Side effects: creates the
+    """Send an issue to the list's active subscribers of this moment, with ``attachments``
+    attached to every mail. Side effects: stores the files (``IssueAttachment``); creates the
     issue and one pending delivery per subscriber; the worker queue ``company.newsletter``
     turns them into outbox mail at NEWSLETTER_PER_MINUTE."""
     if not selectors.is_support(actor):
         raise PermissionRefused(_("Only the support team sends newsletters."))
     if not subject.strip():
         raise InvalidInput(_("An issue needs a subject."), field="subject")
+    limit = issue_attachments_max_bytes()
+    if sum(file.size or 0 for file in attachments) > limit:
+        raise InvalidInput(
+            _("The attachments may add up to at most %(size)s.") % {"size": filesizeformat(limit)},
+            field="attachments",
+        )
     now = now or timezone.now()
     with transaction.atomic():
         issue = NewsletterIssue.objects.create(
@@ -295,6 +378,18 @@ def issue_send(
             download=download,
             sent_by=actor,
         )
+        for file in attachments:
+            name = file.name.rsplit("/", 1)[-1]
+            attachment = IssueAttachment(
+                issue=issue,
+                name=name,
+                content_type=file.content_type
+                or mimetypes.guess_type(name)[0]
+                or "application/octet-stream",
+                size=file.size or 0,
+            )
+            attachment.file.save(name, file, save=False)
+            attachment.save()
         subscribers = (
             Subscription.objects.filter(
                 newsletter=newsletter,
