@@ -54,6 +54,17 @@ class Cast:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test starts cold: what an earlier test left in the cache (the footer's opening
+    # hours, throttle counters, presence) must not change this test's queries or answers.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -120,7 +120,8 @@ def test_file_download_is_permission_checked(client, cast):
 def test_request_list_queries_do_not_grow_with_rows(client, cast, django_assert_max_num_queries):
     client.force_login(cast.cristina)
     cast.ticket()
-    with django_assert_max_num_queries(14) as few:
+    # Cold cache: the first page also computes the footer's opening hours (then cached).
+    with django_assert_max_num_queries(20) as few:
         client.get("/?status=any")
     for _ in range(20):
         cast.ticket()
