@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supportal.core.models import TimeStampedModel
+from supportal.core.models import DueWork, TimeStampedModel
 
 
 class ContactChangeKind(models.TextChoices):
@@ -237,7 +237,7 @@ class DeliveryState(models.TextChoices):
     SKIPPED = "skipped", _("Skipped: unsubscribed or inactive since")
 
 
-class NewsletterDelivery(models.Model):
+class NewsletterDelivery(DueWork):
     """An issue to one contact: a worker row (core.jobs.claim_due) that becomes one outbox mail
     when its turn comes, so a large list is sent at a throttled pace."""
 
@@ -249,9 +249,6 @@ class NewsletterDelivery(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     outbound = models.ForeignKey(
         "mail.OutboundEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -12,6 +12,22 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class DueWork(models.Model):
+    """A row of work to do later: what ``core.jobs.claim_due`` reads and writes.
+
+    Each concrete model adds its own ``state`` (with a pending value the worker filters on) and
+    whatever the work needs; a partial index on ``next_attempt_at`` over pending rows keeps the
+    claim's cost proportional to what is due.
+    """
+
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claim_token = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Lease(models.Model):
     """A named lock with an expiry, so one instance at a time runs each periodic job.
 

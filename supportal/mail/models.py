@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from supportal.core.models import DueWork
+
 
 class OutboundState(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
@@ -16,7 +18,7 @@ class OutboundState(models.TextChoices):
     HELD = "held", _("Held")
 
 
-class OutboundEmail(models.Model):
+class OutboundEmail(DueWork):
     to = models.JSONField(_("to"), default=list)
     cc = models.JSONField(_("cc"), default=list, blank=True)
     from_email = models.CharField(_("from"), max_length=320)
@@ -41,9 +43,6 @@ class OutboundEmail(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=OutboundState.choices, default=OutboundState.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -80,7 +79,7 @@ class InboundChannel(models.TextChoices):
     STDIN = "stdin", _("Piped by the mail server")
 
 
-class InboundMessage(models.Model):
+class InboundMessage(DueWork):
     """The inbox: a received message's exact bytes, stored before anything parses them.
 
     A message is stored once (by the SHA-256 of its bytes); processing it into a request or a
@@ -99,9 +98,6 @@ class InboundMessage(models.Model):
     state = models.CharField(
         _("state"), max_length=12, choices=InboundState.choices, default=InboundState.RECEIVED
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     outcome = models.JSONField(_("outcome"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received"), db_index=True)

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from supportal.core.models import DueWork
+
 
 class PendingState(models.TextChoices):
     PENDING = "pending", _("Waiting")
@@ -16,7 +18,7 @@ class PendingState(models.TextChoices):
     FAILED = "failed", _("Failed for good")
 
 
-class PendingNotification(models.Model):
+class PendingNotification(DueWork):
     """One action on a request waiting to become mail: the events one actor wrote on one
     ticket at one instant (a status change and its comment are one action, one mail).
 
@@ -38,9 +40,6 @@ class PendingNotification(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=PendingState.choices, default=PendingState.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     email_count = models.PositiveSmallIntegerField(_("e-mails queued"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -187,7 +186,7 @@ class TicketReplyAddress(models.Model):
         return self.token
 
 
-class PendingSlaNotification(models.Model):
+class PendingSlaNotification(DueWork):
     """One SLA event (a warning, a breach, a reply reminder or overdue) waiting to become mail.
 
     Written by ``notification_sla_event_record`` in the sweeper's transaction, one per SlaEvent
@@ -201,9 +200,6 @@ class PendingSlaNotification(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=PendingState.choices, default=PendingState.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     email_count = models.PositiveSmallIntegerField(_("e-mails queued"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
