@@ -33,6 +33,7 @@ from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from supportal.accounts.models import User
 from supportal.accounts.selectors import organization_for_email
@@ -82,6 +83,29 @@ class Outcome:
             "reference": self.reference,
             **self.extra,
         }
+
+
+# Why a message waits for an agent. The outcome keeps the English ``reason`` for logs and the
+# command line, and a code with its values so that pages show the reason in the reader's
+# language (``quarantine_reason``).
+QUARANTINE_REASONS = {
+    "no_sender": gettext_lazy("The message names no sender."),
+    "may_not_see": gettext_lazy("%(sender)s may not see %(reference)s, which the message names."),
+    "no_desk": gettext_lazy("No desk receives mail at these addresses."),
+    "agent_without_request": gettext_lazy("An agent's mail that names no request."),
+    "deactivated": gettext_lazy("%(sender)s is a deactivated account."),
+    "rate_limited": gettext_lazy(
+        "%(sender)s opened %(count)s requests by e-mail in the last hour."
+    ),
+}
+
+
+def quarantine_reason(outcome: dict[str, Any]) -> str:
+    """The reason a message was quarantined, in the active language. Pure."""
+    label = QUARANTINE_REASONS.get(outcome.get("reason_code", ""))
+    if label is None:
+        return str(outcome.get("reason", ""))
+    return str(label) % outcome.get("reason_params", {})
 
 
 def outcome_describe(message: InboundMessage) -> str:
@@ -199,7 +223,15 @@ def _ignored(reason: str, **extra: Any) -> Outcome:
     return Outcome(InboundState.IGNORED, "ignored", reason, extra=extra)
 
 
-def _quarantined(reason: str, reference: str = "", **extra: Any) -> Outcome:
+def _quarantined(
+    reason: str,
+    reference: str = "",
+    *,
+    code: str,
+    params: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Outcome:
+    extra = {**extra, "reason_code": code, "reason_params": params or {}}
     return Outcome(InboundState.QUARANTINED, "quarantined", reason, reference, extra=extra)
 
 
@@ -246,7 +278,7 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
     # The desk whose mailbox received it: its agents decide what was quarantined.
     base["desk"] = desk.key if desk is not None else ""
     if not sender:
-        return _quarantined("the message names no sender", **base)
+        return _quarantined("the message names no sender", code="no_sender", **base)
     if served_address(sender) is not None or sender == _our_sender():
         # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
         # opening a request would feed the loop.
@@ -272,14 +304,23 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
             return _quarantined(
                 f"{sender} may not see {ticket.reference}, named by {how}",
                 ticket.reference,
+                code="may_not_see",
+                params={"sender": sender, "reference": ticket.reference},
                 **base,
             )
     if desk is None:
-        return _quarantined("no desk receives mail at these addresses", **base)
+        return _quarantined("no desk receives mail at these addresses", code="no_desk", **base)
     if user is not None and (user.is_agent or user.is_superuser):
-        return _quarantined("an agent's mail that names no request", **base)
+        return _quarantined(
+            "an agent's mail that names no request", code="agent_without_request", **base
+        )
     if user is not None and not user.is_active:
-        return _quarantined(f"{sender} is a deactivated account", **base)
+        return _quarantined(
+            f"{sender} is a deactivated account",
+            code="deactivated",
+            params={"sender": sender},
+            **base,
+        )
     if user is None:
         user = _customer_for(sender, name=mail.from_name, now=now, desk=desk)
     recent = Ticket.objects.filter(
@@ -288,7 +329,12 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
         created_at__gte=now - timedelta(hours=1),
     ).count()
     if recent >= NEW_REQUESTS_PER_SENDER_PER_HOUR:
-        return _quarantined(f"{sender} opened {recent} requests by e-mail in the last hour", **base)
+        return _quarantined(
+            f"{sender} opened {recent} requests by e-mail in the last hour",
+            code="rate_limited",
+            params={"sender": sender, "count": recent},
+            **base,
+        )
     return _create(desk, user, mail, raw, now=now, base=base)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from supportal.mail.processing import quarantine_reason as _quarantine_reason
 from supportal.mail.quarantine import quarantine_list_for_user
 
 register = template.Library()
@@ -16,3 +17,9 @@ def quarantined_count(context: template.Context) -> int:
     if request is None:
         return 0
     return quarantine_list_for_user(request.user).count()
+
+
+@register.filter
+def quarantine_reason(outcome: dict) -> str:
+    """Why a message waits for an agent, in the reader's language."""
+    return _quarantine_reason(outcome or {})

@@ -121,3 +121,21 @@ def test_quarantine_list_queries_do_not_grow_with_rows(client, cast, django_asse
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("workspace:quarantine"))
     assert response.text.count("evil.test") >= 6
+
+
+def test_the_quarantine_reason_is_shown_in_the_readers_language():
+    from django.utils import translation
+
+    from supportal.mail.processing import quarantine_reason
+
+    outcome = {
+        "reason": "x@example.com is a deactivated account",
+        "reason_code": "deactivated",
+        "reason_params": {"sender": "x@example.com"},
+    }
+    with translation.override("en"):
+        assert quarantine_reason(outcome) == "x@example.com is a deactivated account."
+    with translation.override("ro"):
+        assert quarantine_reason(outcome) != "x@example.com is a deactivated account."
+        assert "x@example.com" in quarantine_reason(outcome)
+    assert quarantine_reason({"reason": "older message"}) == "older message"
