@@ -65,6 +65,17 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    # A request activates its user's language and time zone on the test's thread; the next
+    # test must not inherit them.
+    from django.utils import timezone, translation
+
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -37,12 +37,20 @@ class ActivateUserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user and user.is_authenticated else ""
-        if language and language in dict(settings.LANGUAGES):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        if language:
-            response.headers.setdefault("Content-Language", language)
+        if not language or language not in dict(settings.LANGUAGES):
+            return self.get_response(request)
+        previous = translation.get_language()
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            # Hand the thread back as the browser's language left it, for what runs after us.
+            if previous:
+                translation.activate(previous)
+            else:
+                translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
         return response
 
 
