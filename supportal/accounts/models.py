@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supportal.core.models import TimeStampedModel
+from supportal.core.models import SingletonModel, TimeStampedModel
 
 
 class UserManager(BaseUserManager["User"]):
@@ -356,7 +356,7 @@ class SignupMode(models.TextChoices):
     REQUEST = "request", _("Request access: an agent approves each request")
 
 
-class PortalSettings(models.Model):
+class PortalSettings(SingletonModel):
     """Site-wide account policy, edited by administrators (one row, ``pk=1``).
 
     Read it with ``accounts.selectors.portal_settings_get()``, which creates the row if missing.

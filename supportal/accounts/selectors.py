@@ -21,8 +21,7 @@ from supportal.accounts.models import (
 
 
 def portal_settings_get() -> PortalSettings:
-    settings, _created = PortalSettings.objects.get_or_create(pk=1)
-    return settings
+    return PortalSettings.load()
 
 
 def email_domain(email: str) -> str:

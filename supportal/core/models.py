@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,22 @@ class DueWork(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SingletonModel(models.Model):
+    """Site-wide policy kept in one row (pk 1) that administrators edit in the admin.
+
+    Concrete models add a check constraint ``pk=1`` so a second row can never exist.
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls) -> Self:
+        """The row, created with its defaults on first use."""
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
 
 
 class Lease(models.Model):

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supportal.core.models import DueWork
+from supportal.core.models import DueWork, SingletonModel
 
 
 class PendingState(models.TextChoices):
@@ -63,7 +63,7 @@ class PendingNotification(DueWork):
         return f"{self.ticket_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
-class NotificationSettings(models.Model):
+class NotificationSettings(SingletonModel):
     """The support channels every customer mail ends with (seed 000's footer). One row."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
@@ -96,11 +96,6 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Notification settings"))
-
-    @classmethod
-    def load(cls) -> NotificationSettings:
-        settings_row, _created = cls.objects.get_or_create(id=1)
-        return settings_row
 
     @property
     def portal_address(self) -> str:
