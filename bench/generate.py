@@ -1015,6 +1015,30 @@ def generate(spec: Spec, *, workers: int = 2, now: dt.datetime | None = None, lo
     return world
 
 
+def database_recreate(log=print) -> None:
+    """Drop and create the default database (PostgreSQL) or delete its file (SQLite), then
+    migrate: what ``make bench`` does before generating a size for the first time."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings = connection.settings_dict
+    connection.close()
+    if connection.vendor == "postgresql":
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
+        name = settings["NAME"]
+        maintenance = make_conninfo(_pg_conninfo(connection), dbname="postgres")
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{settings['NAME']}{suffix}").unlink(missing_ok=True)
+    log(f"migrating {settings['NAME']}")
+    call_command("migrate", verbosity=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="10k")
@@ -1024,6 +1048,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(f"--{name}", type=float)
     parser.add_argument("--workers", type=int, default=2, help="PostgreSQL loader processes")
     parser.add_argument("--stamp", help="write the spec and timing as JSON to this file")
+    parser.add_argument(
+        "--fresh", action="store_true", help="drop and re-create the database, then migrate"
+    )
     args = parser.parse_args(argv)
     overrides = {
         key: value
@@ -1037,6 +1064,8 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     began = time.monotonic()
+    if args.fresh:
+        database_recreate()
     generate(spec, workers=args.workers)
     if args.stamp:
         Path(args.stamp).parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("wrk.lua")
@@ -132,10 +132,12 @@ def pages_plan(sample_seed: int = 7) -> list[Page]:
             "details": "Comanda nu ajunge in depozit; va rog verificati.",
             "request_type": request_type.pk,
             "product": product.pk if product else "",
-        }
+        },
+        safe="{}",
     )
     reply = urlencode(
-        {"body": "Am verificat comanda {n}.", "visibility": "public", "token": "bench-{n}"}
+        {"body": "Am verificat comanda {n}.", "visibility": "public", "token": "bench-{n}"},
+        safe="{}",
     )
     return [
         Page("agent queue", "agent", ["/agent/"]),
@@ -264,10 +266,7 @@ def preflight(pages: list[Page], sessions: dict[str | None, Session]) -> None:
         session = sessions[page.role]
         body = None
         if page.body:
-            body = dict(
-                pair.split("=", 1) for pair in page.body.replace("{n}", "0").split("&") if pair
-            )
-            body = {k: v.replace("+", " ") for k, v in body.items()}
+            body = dict(parse_qsl(page.body.replace("{n}", str(time.time_ns()))))
             body["csrfmiddlewaretoken"] = session.cookies.get("csrftoken", "")
         status, location, _text = session.request(page.method, page.paths[0], body)
         if str(status)[0] != page.expect or "/login/" in location:
