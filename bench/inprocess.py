@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (quick: 1)")
     parser.add_argument("--mail", type=int, default=200, help="messages through the intake")
     parser.add_argument("--create", type=int, default=200, help="tickets through the service")
+    parser.add_argument("--skip", action="append", help="leave out pages with this name")
     parser.add_argument("--label", default="")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
     args = parser.parse_args(argv)
@@ -245,7 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     label = args.label or f"{connection.vendor}-{tickets}"
     print(f"{tickets:,} tickets on {connection.vendor}: queries and time per page")
     result: dict = {"label": label, "vendor": connection.vendor, "tickets": tickets}
-    result["pages"] = page_figures(pages_plan(), repeat=1 if args.quick else args.repeat)
+    pages = [
+        page
+        for page in pages_plan()
+        if not any(skip.lower() in page.name.lower() for skip in args.skip or ())
+    ]
+    result["pages"] = page_figures(pages, repeat=1 if args.quick else args.repeat)
     if not args.quick:
         result["sla"] = sweep_figures()
         print(f"  SLA sweep: {result['sla']}")
