@@ -897,6 +897,22 @@ def _pg_secondary_indexes(cursor) -> list[tuple[str, str]]:
     return list(cursor.fetchall())
 
 
+def columns_check() -> None:
+    """The generator writes every column of its tables: a migration that adds one must be
+    taught here first (a column left out would be NULL or fail)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        table = model._meta.db_table
+        if table in COLUMNS:
+            actual = {f.column for f in model._meta.concrete_fields}
+            if actual != set(COLUMNS[table]):
+                raise SystemExit(
+                    f"bench/generate.py is out of date for {table}: "
+                    f"{sorted(actual ^ set(COLUMNS[table]))}"
+                )
+
+
 def load(world: World, *, workers: int, log) -> None:
     from django.db import connection, transaction
 
@@ -1006,6 +1022,7 @@ def generate(spec: Spec, *, workers: int = 2, now: dt.datetime | None = None, lo
 
     if Ticket.objects.exists():
         raise SystemExit("The database already has tickets: generate into an empty database.")
+    columns_check()
     now = now or timezone.now()
     began = time.monotonic()
     world = reference_create(spec, now)
