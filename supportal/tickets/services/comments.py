@@ -23,7 +23,7 @@ from supportal.tickets.selectors import (
     ticket_roles,
 )
 from supportal.tickets.services._common import _clean_text, _event, _lock, _now, _touch
-from supportal.tickets.services._gate import _apply_status, _customer_reply_target
+from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.workflow import Action, Role, Status
 
@@ -76,6 +76,8 @@ def ticket_comment_add(
                 _("This request is %(status)s: only internal notes can be added.")
                 % {"status": status.label.lower()}
             )
+        # A customer's comment is the workflow's customer reply; the support team's is not.
+        reply = None if is_support else transition_check(ticket, Action.CUSTOMER_REPLY, roles)
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
         )
@@ -90,12 +92,8 @@ def ticket_comment_add(
             is_internal=not is_public,
             at=at,
         )
-        transition = workflow.find_transition(Action.CUSTOMER_REPLY, status)
-        if not is_support and transition is not None and transition.target is not None:
-            target = _customer_reply_target(ticket, status)
-            _apply_status(
-                ticket, target, actor=author, at=at, action=Action.CUSTOMER_REPLY, comment=comment
-            )
+        if reply is not None:
+            transition_apply(ticket, reply, actor=author, at=at, comment=comment)
         else:
             _touch(ticket, at)
         ticket_index_update(ticket.pk)

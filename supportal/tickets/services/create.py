@@ -31,7 +31,6 @@ from supportal.tickets.services._common import _clean_text, _event, _now
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.services.fields import custom_fields_clean
 from supportal.tickets.services.people import _participant_add
-from supportal.tickets.workflow import Status
 
 
 def _next_number(desk: Desk) -> int:
@@ -113,7 +112,7 @@ def ticket_create(
             priority=priority,
             requester=requester,
             organization_id=requester.organization_id,
-            status=Status.WAITING_FOR_SUPPORT,
+            # The status is the model's default, Waiting for support: the gate writes the rest.
             submission_method=submission_method,
             contact_phone=contact_phone.strip(),
             contact_email=contact_email.strip().lower(),
@@ -126,7 +125,7 @@ def ticket_create(
             EventKind.CREATED,
             actor=actor,
             at=at,
-            status=Status.WAITING_FOR_SUPPORT,
+            status=ticket.status,
             submission_method=submission_method,
         )
         for person in participants:
