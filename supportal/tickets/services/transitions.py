@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
-from supportal.core.errors import InvalidInput
+from supportal.core.errors import DomainError, InvalidInput
 from supportal.search.index import ticket_index_update
 from supportal.tickets.models import (
     Ticket,
@@ -18,6 +19,8 @@ from supportal.tickets.services._common import _lock, _now, _roles_of
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.comments import ticket_comment_add
 from supportal.tickets.workflow import Action, Status, Transition, WaitingReason
+
+logger = logging.getLogger("supportal.tickets")
 
 
 def ticket_transition(
@@ -133,7 +136,11 @@ def tickets_close_due(*, now: dt.datetime | None = None, limit: int = 100) -> in
             )
             if ticket is None:
                 continue
-            closing = transition_check(ticket, Action.CLOSE, ticket_roles(None, ticket))
+            try:
+                closing = transition_check(ticket, Action.CLOSE, ticket_roles(None, ticket))
+            except DomainError as exc:
+                logger.warning("could not close %s: %s", ticket.reference, exc)
+                continue
             transition_apply(ticket, closing, actor=None, at=at)
             closed += 1
     return closed
