@@ -28,7 +28,8 @@ from supportal.accounts.models import User
 from supportal.core.errors import PermissionRefused, TransitionRefused
 from supportal.desks.models import CustomerReplyStatus
 from supportal.tickets import workflow
-from supportal.tickets.models import Comment, EventKind, Ticket
+from supportal.tickets.events import Assigned, Commented, StatusChanged
+from supportal.tickets.models import Comment, Ticket
 from supportal.tickets.services._common import _event, _touch
 from supportal.tickets.workflow import Action, Role, Status, Transition
 
@@ -83,20 +84,13 @@ def transition_apply(
     """
     if transition.assigns_actor:
         ticket.assignee = actor
-        _event(ticket, EventKind.ASSIGNED, actor=actor, at=at, assignee_id=actor.pk)
+        _event(ticket, Assigned(assignee_id=actor.pk), actor=actor, at=at)
     if comment_text:
         is_public = not transition.comment_is_internal
         comment = Comment.objects.create(
             ticket=ticket, author=actor, body=comment_text, is_public=is_public, created_at=at
         )
-        _event(
-            ticket,
-            EventKind.COMMENTED,
-            actor=actor,
-            at=at,
-            comment=comment,
-            is_public=is_public,
-        )
+        _event(ticket, Commented(), actor=actor, at=at, comment=comment, is_public=is_public)
     if transition.target is None:
         _touch(ticket, at)
         return comment
@@ -157,13 +151,8 @@ def _status_write(
     _touch(ticket, at, *_STATUS_FIELDS)
     _event(
         ticket,
-        EventKind.STATUS_CHANGED,
+        StatusChanged(action=str(action), from_status=previous, to_status=target, **data),
         actor=actor,
         at=at,
-        # The status change is public; an internal note stays on its own internal event.
         comment=comment if comment is not None and comment.is_public else None,
-        action=str(action),
-        from_status=previous,
-        to_status=target,
-        **data,
     )

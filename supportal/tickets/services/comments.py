@@ -12,10 +12,10 @@ from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
 from supportal.search.index import ticket_index_update
 from supportal.tickets import workflow
+from supportal.tickets.events import Commented
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
     Comment,
-    EventKind,
     SubmissionMethod,
     Ticket,
 )
@@ -81,9 +81,7 @@ def ticket_comment_add(
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
         )
-        _event(
-            ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=is_public
-        )
+        _event(ticket, Commented(), actor=author, at=at, comment=comment, is_public=is_public)
         _attachments_add(
             ticket,
             attachments,
@@ -131,7 +129,7 @@ def ticket_mail_note_add(
             via=SubmissionMethod.EMAIL,
             created_at=at,
         )
-        _event(ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=False)
+        _event(ticket, Commented(), actor=author, at=at, comment=comment, is_public=False)
         _attachments_add(
             ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
         )

@@ -18,9 +18,9 @@ from supportal.desks.models import (
     RequestType,
 )
 from supportal.search.index import ticket_index_update
+from supportal.tickets.events import Created
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
-    EventKind,
     SubmissionMethod,
     Ticket,
 )
@@ -122,11 +122,9 @@ def ticket_create(
         )
         _event(
             ticket,
-            EventKind.CREATED,
+            Created(status=ticket.status, submission_method=submission_method),
             actor=actor,
             at=at,
-            status=ticket.status,
-            submission_method=submission_method,
         )
         for person in participants:
             if person.pk != requester.pk:
