@@ -25,7 +25,7 @@ from supportal.tickets.selectors import (
 from supportal.tickets.services._common import _clean_text, _event, _lock, _now, _touch
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
-from supportal.tickets.workflow import Action, Role, Status
+from supportal.tickets.workflow import Action, Role, Status, Transition
 
 
 def ticket_comment_add(
@@ -53,31 +53,7 @@ def ticket_comment_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket = _lock(ticket)
-        status = Status(ticket.status)
-        roles = ticket_roles(author, ticket)
-        is_support = bool({Role.AGENT, Role.TEAM_LEAD} & roles)
-        is_customer = bool({Role.REQUESTER, Role.PARTICIPANT} & roles)
-        if not is_support and not is_customer:
-            raise NotFound(
-                _("There is no request %(reference)s.") % {"reference": ticket.reference}
-            )
-        if not is_support:
-            is_public = True
-            if not workflow.can_customer_comment(status):
-                raise TransitionRefused(
-                    _(
-                        "This request is %(status)s and can no longer be updated. "
-                        "Please open a new request."
-                    )
-                    % {"status": status.label.lower()}
-                )
-        elif is_public and status in workflow.FINAL_STATUSES:
-            raise TransitionRefused(
-                _("This request is %(status)s: only internal notes can be added.")
-                % {"status": status.label.lower()}
-            )
-        # A customer's comment is the workflow's customer reply; the support team's is not.
-        reply = None if is_support else transition_check(ticket, Action.CUSTOMER_REPLY, roles)
+        is_public, reply = _comment_check(ticket, ticket_roles(author, ticket), is_public=is_public)
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
         )
@@ -96,6 +72,39 @@ def ticket_comment_add(
             _touch(ticket, at)
         ticket_index_update(ticket.pk)
     return comment
+
+
+def _comment_check(
+    ticket: Ticket, roles: frozenset[Role], *, is_public: bool
+) -> tuple[bool, Transition | None]:
+    """Whether the comment is public, and the customer-reply row it applies (customers only).
+
+    Customers' comments are always public and refused on closed or cancelled requests; the
+    support team may still add internal notes there.
+    """
+    status = Status(ticket.status)
+    is_support = bool({Role.AGENT, Role.TEAM_LEAD} & roles)
+    is_customer = bool({Role.REQUESTER, Role.PARTICIPANT} & roles)
+    if not is_support and not is_customer:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": ticket.reference})
+    if not is_support:
+        if not workflow.can_customer_comment(status):
+            raise TransitionRefused(
+                _(
+                    "This request is %(status)s and can no longer be updated. "
+                    "Please open a new request."
+                )
+                % {"status": status.label.lower()}
+            )
+    elif is_public and status in workflow.FINAL_STATUSES:
+        raise TransitionRefused(
+            _("This request is %(status)s: only internal notes can be added.")
+            % {"status": status.label.lower()}
+        )
+    # A customer's comment is the workflow's customer reply; the support team's is not.
+    if is_support:
+        return is_public, None
+    return True, transition_check(ticket, Action.CUSTOMER_REPLY, roles)
 
 
 def ticket_mail_note_add(
