@@ -17,9 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportal.core.errors import PermissionRefused
-from supportal.mail.inbound import inbound_store
+from supportal.mail.inbound import inbound_process_one, inbound_store
 from supportal.mail.models import InboundChannel
-from supportal.mail.processing import inbound_process_one
 from supportal.notifications.services import reply_address_get
 from supportal.sla import sweeper
 from supportal.sla.models import DeskSlaSettings, ReplyOverdueAction
