@@ -56,6 +56,13 @@ SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
 SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()
+# Sender authentication of inbound mail (docs/security.md). DNS servers as host or host:port
+# (empty: the system's resolver); each lookup gives up after the timeout (seconds).
+SUPPORTAL_MAIL_DNS_SERVERS = env.list("SUPPORTAL_MAIL_DNS_SERVERS", [])
+SUPPORTAL_MAIL_DNS_TIMEOUT = env.int("SUPPORTAL_MAIL_DNS_TIMEOUT", 3, minimum=1)
+# authserv-ids of our own receiving mail servers: their Authentication-Results header is
+# trusted instead of our own checks; the header from anyone else is ignored.
+SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = env.list("SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS", [])
 SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
     "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1

@@ -157,6 +157,10 @@ def reply_token_resolve(token: str) -> Ticket | None:
     if not token:
         return None
     row = TicketReplyAddress.objects.select_related("ticket").filter(token=token).first()
+    if row is None:
+        from supportal.mail.models import PersonalReplyAddress
+
+        row = PersonalReplyAddress.objects.select_related("ticket").filter(token=token).first()
     return row.ticket if row else None
 
 
@@ -494,6 +498,12 @@ def _previous_ids(ticket: Ticket) -> dict[str, str]:
     return last
 
 
+def personal_reply_address(*, ticket: Ticket, user: User) -> str:
+    from supportal.mail.inbound.tokens import personal_reply_address as issue
+
+    return issue(ticket=ticket, user=user)
+
+
 class _Mailer:
     """Queues the mails of one action: headers, threading, held addresses."""
 
@@ -501,7 +511,6 @@ class _Mailer:
         self.action = action
         self.ticket = action.ticket
         self.channels = NotificationSettings.load()
-        self.reply_to = reply_address_get(self.ticket)
         self.root = thread_root_id(self.ticket)
         self.previous = _previous_ids(self.ticket)
         self.suppressed = {
@@ -534,7 +543,8 @@ class _Mailer:
             context=full_context,
             language=recipient.language,
             ticket=self.ticket,
-            reply_to=self.reply_to,
+            # Personal: a reply on it from this person's address is theirs (docs/security.md).
+            reply_to=personal_reply_address(ticket=self.ticket, user=recipient.user),
             headers={
                 "Auto-Submitted": "auto-generated",
                 "X-Auto-Response-Suppress": "All",

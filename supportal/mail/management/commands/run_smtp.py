@@ -7,6 +7,7 @@ if storing fails the sender is told to retry (451), so nothing is lost.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import signal
 import threading
@@ -36,14 +37,31 @@ def _is_served(address: str) -> bool:
         connections.close_all()
 
 
-def _store(raw: bytes, envelope_from: str, recipients: list[str]) -> int:
+def _store(
+    raw: bytes, envelope_from: str, recipients: list[str], peer_ip: str | None, helo: str
+) -> int:
     try:
         stored = inbound_store(
-            raw, channel=InboundChannel.SMTP, envelope_from=envelope_from, recipients=recipients
+            raw,
+            channel=InboundChannel.SMTP,
+            envelope_from=envelope_from,
+            recipients=recipients,
+            peer_ip=peer_ip,
+            helo=helo,
         )
         return stored.message.pk
     finally:
         connections.close_all()
+
+
+def _peer_ip(session: Session) -> str | None:
+    """The connecting host's address (for SPF), when it is one."""
+    peer = session.peer
+    host = peer[0] if isinstance(peer, tuple) and peer else ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 class InboundHandler:
@@ -61,7 +79,11 @@ class InboundHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         try:
             message_pk = await sync_to_async(_store, thread_sensitive=True)(
-                raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+                raw,
+                envelope.mail_from or "",
+                list(envelope.rcpt_tos),
+                _peer_ip(session),
+                session.host_name or "",
             )
         except Exception:
             logger.exception("could not store a message from %s", envelope.mail_from)
