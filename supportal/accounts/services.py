@@ -141,7 +141,9 @@ def customer_invite(
     Called by agents (phone requests), inbound mail (a first message, ``invited_by=None``),
     customer admins (their own company only) and access-request approval. Idempotent: an
     existing user is never duplicated or moved to another company; a missing company or
-    language is filled in; no mail is sent if the person already has a password, is inactive
+    language is filled in (the company only by an agent, an administrator or the system: a
+    customer admin's invitation never moves an existing account); no mail is sent if the
+    person already has a password, is inactive
     or is a company account, or was invited so recently that that link still works.
 
     ``organization`` defaults to the company whose e-mail domain matches the address.
@@ -165,7 +167,16 @@ def customer_invite(
             except IntegrityError:
                 user = User.objects.select_for_update().get(email=email)
         changed = []
-        if user.organization_id is None and organization is not None and user.is_customer:
+        # An existing account joins a company only by the support team's hand (or the domain
+        # mapping an administrator set up): a customer admin never takes over an account that
+        # is not already theirs to manage (docs/security.md).
+        may_move = invited_by is None or invited_by.is_agent or invited_by.is_superuser
+        if (
+            user.organization_id is None
+            and organization is not None
+            and user.is_customer
+            and may_move
+        ):
             user.organization = organization
             changed.append("organization")
         if not user.language and language:
