@@ -44,9 +44,7 @@ def test_inviting_someone_elses_account_does_not_move_it(client, cast, free_mail
     assert not OutboundEmail.objects.filter(to=[free_mail_user.email]).exists()
 
 
-def test_customer_invite_by_a_customer_admin_never_moves_an_existing_account(
-    cast, free_mail_user
-):
+def test_customer_invite_by_a_customer_admin_never_moves_an_existing_account(cast, free_mail_user):
     user = customer_invite(
         email=free_mail_user.email, invited_by=cast.cristina_admin, organization=cast.cristina_srl
     )
