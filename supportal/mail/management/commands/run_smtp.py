@@ -26,6 +26,9 @@ from supportal.mail.models import InboundChannel
 logger = logging.getLogger("supportal.smtp")
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+# Any failure to check or store, at any stage: one line, temporary, no internal detail — the
+# sending server retries later, and nothing about our database reaches it (docs/security.md).
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 
 
 def _is_served(address: str) -> bool:
@@ -64,11 +67,26 @@ def _peer_ip(session: Session) -> str | None:
         return None
 
 
+def _log_failure(what: str) -> None:
+    """One line per failure, with the error's kind but not its text (which may name hosts and
+    users of the database); the full trace only at debug level."""
+    import sys
+
+    error = sys.exc_info()[1]
+    logger.warning("%s: %s", what, type(error).__name__ if error else "unknown error")
+    logger.debug("details", exc_info=True)
+
+
 class InboundHandler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
-        if not await sync_to_async(_is_served, thread_sensitive=True)(address):
+        try:
+            served = await sync_to_async(_is_served, thread_sensitive=True)(address)
+        except Exception:
+            _log_failure("could not check a recipient")
+            return TEMPORARY_FAILURE
+        if not served:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -86,10 +104,15 @@ class InboundHandler:
                 session.host_name or "",
             )
         except Exception:
-            logger.exception("could not store a message from %s", envelope.mail_from)
-            return "451 4.3.0 Could not store the message; please try again later"
+            _log_failure("could not store a message")
+            return TEMPORARY_FAILURE
         logger.info("stored message #%s from %s", message_pk, envelope.mail_from)
         return f"250 OK stored as #{message_pk}"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Whatever else fails in a session: the same one temporary line."""
+        logger.warning("SMTP session failed: %s", type(error).__name__)
+        return TEMPORARY_FAILURE
 
 
 def smtp_controller(host: str, port: int) -> Controller:
