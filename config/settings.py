@@ -6,6 +6,7 @@ See docs/configuration.md for every variable. Policy that administrators change 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -56,6 +57,16 @@ SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
 SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()
+# Reverse proxies whose X-Forwarded-For is believed, as CIDRs (docs/security.md): the client's
+# address is read from that header's right end, through trusted hops only.
+SUPPORTAL_TRUSTED_PROXIES = env.list("SUPPORTAL_TRUSTED_PROXIES", [])
+for _cidr in SUPPORTAL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SUPPORTAL_TRUSTED_PROXIES: {_cidr!r} is not an address or a network"
+        ) from None
 # Sender authentication of inbound mail (docs/security.md). DNS servers as host or host:port
 # (empty: the system's resolver); each lookup gives up after the timeout (seconds).
 SUPPORTAL_MAIL_DNS_SERVERS = env.list("SUPPORTAL_MAIL_DNS_SERVERS", [])

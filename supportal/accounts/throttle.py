@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import math
 import time
 import uuid
@@ -27,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
@@ -106,11 +108,37 @@ def company_identity(registration_number: str) -> str:
     return "company:" + "".join(registration_number.split()).upper()
 
 
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(cidr, strict=False) for cidr in settings.SUPPORTAL_TRUSTED_PROXIES]
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: list) -> bool:
+    return any(address in network for network in networks)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR: a reverse proxy in front must pass the client's address (docs/accounts.md).
+    """The client's address: REMOTE_ADDR, or, when that is a trusted proxy
+    (``SUPPORTAL_TRUSTED_PROXIES``), the first address of ``X-Forwarded-For`` read from the
+    right that is not itself a trusted proxy. Entries left of it were written by the client and
+    are ignored (docs/security.md)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _trusted_networks()
+    if remote is None or not networks:
+        return remote
+    try:
+        hop = ipaddress.ip_address(remote)
+    except ValueError:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    chain = [item.strip() for item in forwarded.split(",") if item.strip()]
+    while _is_trusted(hop, networks) and chain:
+        try:
+            hop = ipaddress.ip_address(chain.pop())
+        except ValueError:
+            break  # a garbled entry: the last trusted hop is the best we know
+    return str(hop)
 
 
 def _cache_key(kind: str, value: str) -> str:

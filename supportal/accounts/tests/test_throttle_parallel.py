@@ -67,3 +67,33 @@ def test_a_burst_of_attempts_during_a_wait_neither_checks_nor_moves_it(cast):
         refused = throttle.login_attempt_reserve(identity=identity, ip=None)
         assert isinstance(refused, throttle.Refusal)
     assert throttle.login_refusal(identity=identity, ip=None) == waiting
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        # No trusted proxy in the way: the header is the client's to write, and ignored.
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        # Through our proxy: the address it saw.
+        ("10.0.0.2", "198.51.100.7", "198.51.100.7"),
+        # A client forging the header: only the rightmost untrusted entry counts.
+        ("10.0.0.2", "1.2.3.4, 198.51.100.7", "198.51.100.7"),
+        # Two trusted hops.
+        ("10.0.0.2", "1.2.3.4, 198.51.100.7, 10.0.0.3", "198.51.100.7"),
+        # Garbage from the right stops at the last trusted hop.
+        ("10.0.0.2", "198.51.100.7, not-an-ip", "10.0.0.2"),
+        ("10.0.0.2", "", "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_read_only_through_trusted_proxies(
+    settings, remote, forwarded, expected
+):
+    settings.SUPPORTAL_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert throttle.client_ip(request) == expected
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(settings):
+    settings.SUPPORTAL_TRUSTED_PROXIES = []
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert throttle.client_ip(request) == "10.0.0.2"
