@@ -303,3 +303,31 @@ def login_unlock(*, identity: str | None = None, ip: str | None = None) -> None:
     """End a lock at once (support staff, after verifying who asks). Side effects: the cache."""
     for key, _rule in _keys(identity, ip):
         cache.delete(key)
+
+
+# --- Mail the account forms send (sign-up, password reset, invitations) ---------------------
+
+# Per hour and kind of mail: from one client address (or one inviting customer admin), and in
+# all. Past a cap the forms answer as always, and the mail is not sent (docs/security.md).
+ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR = 10
+ACCOUNT_MAILS_PER_HOUR = 200
+
+
+def account_mail_budget_take(kind: str, *, ip: str | None, now: datetime | None = None) -> bool:
+    """Take one mail of ``kind`` from the hourly budgets of ``ip`` and of everyone: False when
+    one is spent. Atomic (``cache.add`` then ``cache.incr``). Side effect: the cache."""
+    hour = int((now or _now()).timestamp() // 3600)
+    budgets = [(f"all:{kind}", ACCOUNT_MAILS_PER_HOUR)]
+    if ip:
+        budgets.append((f"ip:{kind}:{ip}", ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR))
+    allowed = True
+    for scope, limit in budgets:
+        key = _cache_key("mail-budget", f"{scope}:{hour}")
+        cache.add(key, 0, timeout=3600 + 60)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr: a new hour
+            cache.add(key, 1, timeout=3600 + 60)
+            used = 1
+        allowed = allowed and used <= limit
+    return allowed

@@ -97,3 +97,37 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(settings):
     settings.SUPPORTAL_TRUSTED_PROXIES = []
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert throttle.client_ip(request) == "10.0.0.2"
+
+
+# --- Caps on the mail the account forms send -------------------------------------------------
+
+
+def _forgot(client, email: str):
+    from django.urls import reverse
+
+    return client.post(reverse("accounts:password_forgot"), {"email": email})
+
+
+def test_password_reset_mails_are_capped_per_client_address(cast, client):
+    from supportal.accounts.models import User
+    from supportal.mail.models import OutboundEmail
+
+    victims = [
+        User.objects.create_user(f"victim{n}@example.com", password="parola-123-x")
+        for n in range(throttle.ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR + 5)
+    ]
+    for victim in victims:
+        assert _forgot(client, victim.email).status_code == 302  # the same answer throughout
+    sent = OutboundEmail.objects.filter(template="password_reset").count()
+    assert sent == throttle.ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR
+    # Another address still gets its mail.
+    from django.test import Client
+
+    _forgot(Client(REMOTE_ADDR="198.51.100.77"), cast.cristina.email)
+    assert OutboundEmail.objects.filter(to=[cast.cristina.email]).exists()
+
+
+def test_account_mails_are_capped_overall(monkeypatch):
+    monkeypatch.setattr(throttle, "ACCOUNT_MAILS_PER_HOUR", 3)
+    taken = [throttle.account_mail_budget_take("signup", ip=f"203.0.113.{n}") for n in range(1, 6)]
+    assert taken == [True, True, True, False, False]
