@@ -46,9 +46,38 @@ def events_describe(events: Iterable[Event]) -> list[Event]:
         if user_ids
         else {}
     )
+    unverified = _unverified_by_mail(events)
     for event in events:
         event.text = _describe(event, names)
+        key = event.comment_id if event.kind == EventKind.COMMENTED else None
+        event.sender_unverified = (event.ticket_id, key) in unverified and (
+            key is not None or event.kind == EventKind.CREATED
+        )
     return events
+
+
+def _unverified_by_mail(events: list[Event]) -> set[tuple[int, int | None]]:
+    """(ticket, comment) pairs written from mail whose sender could not be verified, which the
+    desk marks for agents (docs/security.md). One query, none when no event came by mail."""
+    from django.db.models import Q
+
+    from supportal.mail.models import InboundMessage
+
+    by_mail = "email"
+    comment_ids = {
+        e.comment_id for e in events if e.comment_id and e.comment and e.comment.via == by_mail
+    }
+    ticket_ids = {
+        e.ticket_id
+        for e in events
+        if e.kind == EventKind.CREATED and e.data.get("submission_method") == by_mail
+    }
+    if not comment_ids and not ticket_ids:
+        return set()
+    rows = InboundMessage.objects.filter(marked_unverified=True).filter(
+        Q(comment_id__in=comment_ids) | Q(ticket_id__in=ticket_ids, comment__isnull=True)
+    )
+    return set(rows.values_list("ticket_id", "comment_id"))
 
 
 def _describe(event: Event, names: dict[int, str]) -> str:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from supportal.accounts.models import User
+from supportal.mail.inbound.tokens import personal_reply_address
 from supportal.mail.models import OutboundEmail, OutboundState
 from supportal.mail.outbox import email_queue
 from supportal.notifications.models import (
@@ -23,7 +24,7 @@ from supportal.notifications.models import (
     PendingSlaNotification,
     SuppressedAddress,
 )
-from supportal.notifications.services.addresses import mute_url, reply_address_get, thread_root_id
+from supportal.notifications.services.addresses import mute_url, thread_root_id
 from supportal.notifications.services.rules import (
     AGENT_MAILS,
     Recipient,
@@ -67,7 +68,6 @@ class _Mailer:
         self.action = action
         self.ticket = action.ticket
         self.channels = NotificationSettings.load()
-        self.reply_to = reply_address_get(self.ticket)
         self.root = thread_root_id(self.ticket)
         self.previous = _previous_ids(self.ticket)
         self.suppressed = {
@@ -100,7 +100,8 @@ class _Mailer:
             context=full_context,
             language=recipient.language,
             ticket=self.ticket,
-            reply_to=self.reply_to,
+            # Personal: a reply on it from this person's address is theirs (docs/security.md).
+            reply_to=personal_reply_address(ticket=self.ticket, user=recipient.user),
             headers={
                 "Auto-Submitted": "auto-generated",
                 "X-Auto-Response-Suppress": "All",
