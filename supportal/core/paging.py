@@ -15,10 +15,10 @@ COUNT_CAP = 1000
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list: QuerySet, per_page: int, *, cap: int = COUNT_CAP) -> None:
+    def __init__(self, object_list: QuerySet, per_page: int, *, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        self.cap = cap
-        self._limit = cap
+        self.cap = COUNT_CAP if cap is None else cap
+        self._limit = self.cap
 
     def get_page(self, number: object) -> Page:
         try:

@@ -11,7 +11,7 @@ from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from supportal.accounts.models import User
-from supportal.core.paging import COUNT_CAP
+from supportal.core import paging
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.search.models import SearchDocument
 from supportal.search.text import SearchQuery, search_query_parse
@@ -19,8 +19,6 @@ from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import ticket_queryset_for_user
 
 RANK = "search_rank"
-# How many matches are ranked: one more than the lists count exactly (core.paging.COUNT_CAP).
-SEARCH_CANDIDATES = COUNT_CAP + 1
 
 
 def _may_search_internal(user: User) -> bool:
@@ -76,10 +74,10 @@ def ticket_search(
         rank = engine.rank(include_internal=True)
     # Ranking stops early: only the most recently updated matches are ranked (a common word
     # matches half the tickets; ranking them all costs seconds). The list then shows
-    # "more than 1,000" (docs/search.md).
+    # "more than 1,000" (docs/search.md): one more than the lists count exactly.
     candidates = tickets.filter(matches).order_by("-updated_at", "-pk").values("pk")
     return (
-        tickets.filter(pk__in=candidates[:SEARCH_CANDIDATES])
+        tickets.filter(pk__in=candidates[: paging.COUNT_CAP + 1])
         .alias(**{RANK: rank})
         .order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
     )

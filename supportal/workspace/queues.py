@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import User
-from supportal.core.paging import COUNT_CAP
+from supportal.core import paging
 from supportal.sla.selectors import at_risk_condition, next_deadline
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import OPEN_STATUSES, Status
@@ -93,9 +93,9 @@ DEFAULT_SORT = "updated"
 def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> dict[str, int]:
     """The size of every counted queue over ``tickets`` (already permitted), in one query.
 
-    Each count stops at ``COUNT_CAP + 1`` rows (shown as "1,000+", see ``queue_count_label``):
-    an exact count of a million open tickets would read them all on every page view, while a
-    capped one reads at most what it shows (docs/performance.md).
+    Each count stops at ``paging.COUNT_CAP + 1`` rows (shown as "1,000+", see
+    ``queue_count_label``): an exact count of a million open tickets would read them all on
+    every page view, while a capped one reads at most what it shows (docs/performance.md).
     """
     counted = [key for key, queue in QUEUES.items() if queue.is_counted]
     pieces: list[str] = []
@@ -104,7 +104,7 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
         rows = (
             tickets.filter(QUEUES[key].condition(user, now))
             .order_by()
-            .values("pk")[: COUNT_CAP + 1]
+            .values("pk")[: paging.COUNT_CAP + 1]
         )
         sql, row_params = rows.query.get_compiler(using=tickets.db).as_sql()
         # The compiled SQL of a queryset; every value in it is a parameter.
@@ -118,8 +118,8 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
 
 def queue_count_label(count: int | None) -> str | int | None:
     """A queue's count as shown: exact up to COUNT_CAP, then "1,000+"."""
-    if count is not None and count > COUNT_CAP:
-        return f"{intcomma(COUNT_CAP)}+"
+    if count is not None and count > paging.COUNT_CAP:
+        return f"{intcomma(paging.COUNT_CAP)}+"
     return count
 
 
