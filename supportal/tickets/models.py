@@ -105,6 +105,18 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
             models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The queues' default order over open tickets: a partial index holds only those, so
+            # the first page and the capped counts read what they show (docs/performance.md).
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_updated",
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_resolved_at",
+                condition=Q(resolved_at__isnull=False),
+            ),
             # The auto-close sweep reads only what is due: a partial index over resolved rows.
             models.Index(
                 fields=["auto_close_at"],
