@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail on more queries than expected")
     parser.add_argument("--update", action="store_true", help="write the counts as expected")
     parser.add_argument("--quick", action="store_true", help="pages only (the CI job)")
-    parser.add_argument("--repeat", type=int, default=5, help="requests per page (quick: 1)")
+    parser.add_argument("--repeat", type=int, default=5, help="requests per page (quick: 2)")
     parser.add_argument("--mail", type=int, default=200, help="messages through the intake")
     parser.add_argument("--create", type=int, default=200, help="tickets through the service")
     parser.add_argument("--skip", action="append", help="leave out pages with this name")
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         for page in pages_plan()
         if not any(skip.lower() in page.name.lower() for skip in args.skip or ())
     ]
-    result["pages"] = page_figures(pages, repeat=1 if args.quick else args.repeat)
+    result["pages"] = page_figures(pages, repeat=2 if args.quick else args.repeat)
     if not args.quick:
         result["sla"] = sweep_figures()
         print(f"  SLA sweep: {result['sla']}")
@@ -267,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%SZ", time.gmtime())
     (out / f"inprocess-{label}-{stamp}.json").write_text(json.dumps(result, indent=1))
 
-    counts = {name: figure["queries"] for name, figure in result["pages"].items()}
+    # The fewest queries of a page's requests: a session's periodic write (every few minutes)
+    # lands on whichever request comes then, and is not the page's cost.
+    counts = {name: figure["queries_min"] for name, figure in result["pages"].items()}
     if args.update:
         EXPECTED.write_text(json.dumps(counts, indent=1) + "\n")
         print(f"expected counts written to {EXPECTED}")
