@@ -159,11 +159,9 @@ def _mail(number: int, sender: str, to: str, subject: str) -> bytes:
 
 def mail_figures(count: int) -> dict[str, float]:
     """Store + parse + thread + write: half new requests, half answers to existing ones."""
-    from supportal.mail.processing import inbound_process_one
-
     from supportal.accounts.models import User
     from supportal.desks.models import Desk
-    from supportal.mail.inbound import inbound_store
+    from supportal.mail.inbound import inbound_process_one, inbound_store
     from supportal.mail.models import InboundChannel
     from supportal.tickets.models import Ticket
 
