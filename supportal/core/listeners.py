@@ -8,7 +8,7 @@ order inside the caller's transaction, so a listener's failure rolls the whole a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -21,13 +21,24 @@ class ListenerList(Generic[T]):
         self.what = what
         self.order = order
         self._listeners: dict[str, Callable[[T], object]] = {}
+        self._batch_listeners: dict[str, Callable[[Sequence[T]], object]] = {}
 
-    def register(self, name: str, listener: Callable[[T], object]) -> None:
+    def register(
+        self,
+        name: str,
+        listener: Callable[[T], object],
+        *,
+        many: Callable[[Sequence[T]], object] | None = None,
+    ) -> None:
+        """Register ``listener`` under ``name``; ``many``, when given, does the same for a
+        batch of items at once (:meth:`notify_many` calls it instead of one call per item)."""
         if name not in self.order:
             raise ImproperlyConfigured(
                 f"{name!r} is not in the listener list of {self.what}: add it to the order."
             )
         self._listeners[name] = listener
+        if many is not None:
+            self._batch_listeners[name] = many
 
     def notify(self, item: T) -> None:
         for name in self.order:
@@ -35,3 +46,19 @@ class ListenerList(Generic[T]):
             if listener is None:
                 raise ImproperlyConfigured(f"No listener {name!r} registered for {self.what}.")
             listener(item)
+
+    def notify_many(self, items: Sequence[T]) -> None:
+        """Tell every listener, in the listed order, about ``items``: the same as ``notify`` for
+        each item in turn, listener by listener, with one call where the listener takes a batch."""
+        if not items:
+            return
+        for name in self.order:
+            listener = self._listeners.get(name)
+            if listener is None:
+                raise ImproperlyConfigured(f"No listener {name!r} registered for {self.what}.")
+            batch = self._batch_listeners.get(name)
+            if batch is not None:
+                batch(items)
+            else:
+                for item in items:
+                    listener(item)

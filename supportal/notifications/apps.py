@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
         from supportal.notifications.services import (
             notification_event_record,
             notification_sla_event_record,
+            notification_sla_events_record,
             notifications_send_due,
             notifications_sla_send_due,
         )
@@ -19,7 +20,11 @@ class NotificationsConfig(AppConfig):
         from supportal.tickets import events
 
         events.listeners.register("notifications", notification_event_record)
-        sla_events.listeners.register("notifications", notification_sla_event_record)
+        sla_events.listeners.register(
+            "notifications",
+            notification_sla_event_record,
+            many=notification_sla_events_record,
+        )
 
         register_queue("notifications.pending", notifications_send_due)
         register_queue("notifications.sla", notifications_sla_send_due)

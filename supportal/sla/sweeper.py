@@ -35,6 +35,8 @@ from supportal.tickets.workflow import Action, Status
 logger = logging.getLogger("supportal.sla")
 
 SWEEP_BATCH_SIZE = 100
+# Due clocks handled in one transaction: enough to write in bulk, few enough to hold briefly.
+SWEEP_CHUNK_SIZE = 200
 
 
 def clocks_due(at: dt.datetime, *, limit: int) -> QuerySet[Clock]:
@@ -46,11 +48,13 @@ def sla_sweep_due(now: dt.datetime | None = None, *, limit: int = SWEEP_BATCH_SI
     """Record the warnings and breaches that are due at ``now``; the worker runs this.
 
     Due clocks are found through the partial index on ``next_due_at``, so a sweep costs what is
-    due, not what exists. Each clock is handled in its own transaction with its request
-    locked first, as the ticket services lock it: a request another worker (or a service) holds
-    is skipped (SKIP LOCKED on PostgreSQL) and the due check is repeated under the lock, so any
-    number of sweepers record each warning and breach once. SQLite's BEGIN IMMEDIATE queues
-    them instead. Returns the number of SlaEvents recorded.
+    due, not what exists. They are handled a chunk at a time, each chunk in one transaction
+    with its requests locked first, as the ticket services lock them: a request another worker
+    (or a service) holds is skipped (SKIP LOCKED on PostgreSQL) and the due check is repeated
+    under the lock, so any number of sweepers record each warning and breach once. SQLite's
+    BEGIN IMMEDIATE queues them instead. A chunk costs a fixed number of statements (the
+    events, their notifications and the clocks are written in bulk), not a few per clock.
+    Returns the number of SlaEvents recorded.
 
     Side effects: SlaEvent rows, the clocks' recorded flags and next due instant, and — when
     the desk says so — the resolution of a request whose customer did not answer in time.
@@ -59,28 +63,64 @@ def sla_sweep_due(now: dt.datetime | None = None, *, limit: int = SWEEP_BATCH_SI
     at = now or timezone.now()
     due = list(clocks_due(at, limit=limit).values_list("pk", "ticket_id"))
     recorded = 0
-    for clock_id, ticket_id in due:
-        with transaction.atomic():
-            ticket = (
-                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("desk", "assignee")
-                .filter(pk=ticket_id)
-                .first()
-            )
-            if ticket is None:
-                continue  # held by another worker or a service: the next sweep sees it
-            clock = (
-                Clock.objects.select_related("policy", "calendar")
-                .filter(pk=clock_id, next_due_at__lt=at)
-                .first()
-            )
-            if clock is None:
-                continue  # handled or moved meanwhile
-            recorded += _clock_handle_due(clock, ticket, at)
+    for start in range(0, len(due), SWEEP_CHUNK_SIZE):
+        recorded += _sweep_chunk(due[start : start + SWEEP_CHUNK_SIZE], at)
     return recorded
 
 
-def _clock_handle_due(clock: Clock, ticket: Ticket, at: dt.datetime) -> int:
+def _sweep_chunk(due: list[tuple[int, int]], at: dt.datetime) -> int:
+    with transaction.atomic():
+        tickets = {
+            ticket.pk: ticket
+            for ticket in Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("desk", "assignee")
+            .filter(pk__in={ticket_id for _clock_id, ticket_id in due})
+            .order_by("pk")
+        }
+        # Held by another worker or a service: the next sweep sees them.
+        clocks = {
+            clock.pk: clock
+            for clock in Clock.objects.select_related("policy", "calendar").filter(
+                pk__in=[clock_id for clock_id, ticket_id in due if ticket_id in tickets],
+                next_due_at__lt=at,  # handled or moved meanwhile
+            )
+        }
+        ordered = [clocks[clock_id] for clock_id, _ticket_id in due if clock_id in clocks]
+        # A customer's overdue answer may resolve the request, which moves its other clocks:
+        # such a request's clocks are handled one at a time, each read again, as they come.
+        one_by_one = {clock.ticket_id for clock in ordered if _may_resolve(clock, at)}
+        recorded = _clocks_record(
+            [clock for clock in ordered if clock.ticket_id not in one_by_one], tickets, at
+        )
+        for clock in ordered:
+            if clock.ticket_id not in one_by_one:
+                continue
+            ticket = Ticket.objects.select_related("desk", "assignee").get(pk=clock.ticket_id)
+            fresh = (
+                Clock.objects.select_related("policy", "calendar")
+                .filter(pk=clock.pk, next_due_at__lt=at)
+                .first()
+            )
+            if fresh is not None:
+                recorded += _clock_handle_due(fresh, ticket, at)
+    return recorded
+
+
+def _may_resolve(clock: Clock, at: dt.datetime) -> bool:
+    """Whether the customer's reply clock's overdue breach comes due now (see
+    :func:`_reply_overdue_resolve`)."""
+    return (
+        clock.goal == Goal.CUSTOMER_REPLY
+        and clock.state == ClockState.RUNNING
+        and clock.deadline_at is not None
+        and clock.deadline_at < at
+        and not clock.is_breach_recorded
+    )
+
+
+def _clock_due_change(clock: Clock, at: dt.datetime) -> tuple[SlaEventKind, dt.datetime] | None:
+    """Set the clock's recorded flags and next due instant for what comes due at ``at``; the
+    kind and due instant of the SlaEvent to record, if any. No queries."""
     is_reply = clock.goal == Goal.CUSTOMER_REPLY
     breach_due = (
         clock.deadline_at is not None
@@ -94,24 +134,88 @@ def _clock_handle_due(clock: Clock, ticket: Ticket, at: dt.datetime) -> int:
         and clock.warn_at < at
         and not clock.is_warning_recorded
     )
-    recorded = 0
-    resolve = False
+    change = None
     if breach_due:
         kind = SlaEventKind.REPLY_OVERDUE if is_reply else SlaEventKind.BREACH
-        recorded += _sla_event_add(clock, ticket, kind, due_at=clock.deadline_at, at=at)
+        change = (kind, clock.deadline_at)
         clock.is_breach_recorded = True
         clock.is_breached = True
         # A warning that comes due with its breach would only repeat it: the breach says it all.
         clock.is_warning_recorded = clock.is_warning_recorded or clock.warn_at is not None
-        resolve = is_reply and clock.state == ClockState.RUNNING
     elif warning_due:
         kind = SlaEventKind.REPLY_REMINDER if is_reply else SlaEventKind.WARNING
-        recorded += _sla_event_add(clock, ticket, kind, due_at=clock.warn_at, at=at)
+        change = (kind, clock.warn_at)
         clock.is_warning_recorded = True
     clock.next_due_at = clock_next_due(clock)
-    clock.save(
-        update_fields=["is_breached", "is_warning_recorded", "is_breach_recorded", "next_due_at"]
-    )
+    return change
+
+
+_SWEPT_FIELDS = ["is_breached", "is_warning_recorded", "is_breach_recorded", "next_due_at"]
+
+
+def _clocks_record(clocks: list[Clock], tickets: dict[int, Ticket], at: dt.datetime) -> int:
+    """Record what is due on ``clocks`` (their requests locked) in a fixed number of
+    statements: the SlaEvents, their listeners' rows and the clocks, each in bulk."""
+    if not clocks:
+        return 0
+    changes = [(clock, _clock_due_change(clock, at)) for clock in clocks]
+    wanted = [(clock, change) for clock, change in changes if change is not None]
+    recorded_already = set()
+    if wanted:
+        recorded_already = set(
+            SlaEvent.objects.filter(
+                clock_id__in=[clock.pk for clock, _change in wanted],
+                kind__in={change[0] for _clock, change in wanted},
+            ).values_list("clock_id", "kind")
+        )
+    leads = _team_leads_of({tickets[clock.ticket_id].desk_id for clock, _change in wanted})
+    new_events = []
+    for clock, (kind, due_at) in wanted:
+        if (clock.pk, kind) in recorded_already:
+            continue  # recorded before (the one-event-per-clock-and-kind constraint)
+        ticket = tickets[clock.ticket_id]
+        new_events.append(
+            SlaEvent(
+                ticket=ticket,
+                clock=clock,
+                kind=kind,
+                goal=clock.goal,
+                assignee_id=ticket.assignee_id,
+                due_at=due_at,
+                recorded_at=at,
+                data=_event_data(clock, ticket, kind, leads.get(ticket.desk_id, [])),
+            )
+        )
+    if new_events:
+        SlaEvent.objects.bulk_create(new_events)
+        # The notifications record them here and mail them after commit, once each.
+        sla_events.listeners.notify_many(new_events)
+    Clock.objects.bulk_update(clocks, _SWEPT_FIELDS)
+    return len(new_events)
+
+
+def _team_leads_of(desk_ids: set[int]) -> dict[int, list[int]]:
+    leads: dict[int, list[int]] = {}
+    if not desk_ids:
+        return leads
+    for desk_id, user_id in (
+        DeskMembership.objects.filter(desk_id__in=desk_ids, role=DeskRole.TEAM_LEAD)
+        .order_by("user_id")
+        .values_list("desk_id", "user_id")
+    ):
+        leads.setdefault(desk_id, []).append(user_id)
+    return leads
+
+
+def _clock_handle_due(clock: Clock, ticket: Ticket, at: dt.datetime) -> int:
+    """One clock, its request locked: what is due recorded, then the overdue resolution."""
+    resolve = _may_resolve(clock, at)
+    change = _clock_due_change(clock, at)
+    recorded = 0
+    if change is not None:
+        kind, due_at = change
+        recorded += _sla_event_add(clock, ticket, kind, due_at=due_at, at=at)
+    clock.save(update_fields=_SWEPT_FIELDS)
     if resolve:
         _reply_overdue_resolve(clock, ticket, at)
     return recorded
@@ -125,25 +229,37 @@ def _team_lead_ids(desk_id: int) -> list[int]:
     )
 
 
-def _recipient_ids(ticket: Ticket, kind: SlaEventKind) -> list[int]:
+def _recipient_ids(
+    ticket: Ticket, kind: SlaEventKind, team_lead_ids: list[int] | None = None
+) -> list[int]:
     if kind == SlaEventKind.REPLY_REMINDER:
         return [ticket.requester_id]
     assignee = [ticket.assignee_id] if ticket.assignee_id else []
-    if kind == SlaEventKind.WARNING or kind == SlaEventKind.REPLY_OVERDUE:
-        return assignee or _team_lead_ids(ticket.desk_id)
-    return list(dict.fromkeys([*assignee, *_team_lead_ids(ticket.desk_id)]))
+    only_assignee = kind == SlaEventKind.WARNING or kind == SlaEventKind.REPLY_OVERDUE
+    if only_assignee and assignee:
+        return assignee
+    leads = _team_lead_ids(ticket.desk_id) if team_lead_ids is None else team_lead_ids
+    if only_assignee:
+        return leads
+    return list(dict.fromkeys([*assignee, *leads]))
+
+
+def _event_data(
+    clock: Clock, ticket: Ticket, kind: SlaEventKind, team_lead_ids: list[int] | None = None
+) -> dict[str, object]:
+    return {
+        "status": ticket.status,
+        "target_minutes": minutes_of(clock.target_duration),
+        "policy": str(clock.policy or ""),
+        "was_assigned": ticket.assignee_id is not None,
+        "recipient_ids": _recipient_ids(ticket, kind, team_lead_ids),
+    }
 
 
 def _sla_event_add(
     clock: Clock, ticket: Ticket, kind: SlaEventKind, *, due_at: dt.datetime, at: dt.datetime
 ) -> int:
-    data = {
-        "status": ticket.status,
-        "target_minutes": minutes_of(clock.target_duration),
-        "policy": str(clock.policy or ""),
-        "was_assigned": ticket.assignee_id is not None,
-        "recipient_ids": _recipient_ids(ticket, kind),
-    }
+    data = _event_data(clock, ticket, kind)
     try:
         # The savepoint keeps the sweep's transaction usable should the row exist already.
         with transaction.atomic():

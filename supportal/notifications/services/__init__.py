@@ -39,6 +39,7 @@ from supportal.notifications.services.recording import (
     RECORDED_KINDS,
     notification_event_record,
     notification_sla_event_record,
+    notification_sla_events_record,
 )
 from supportal.notifications.services.rules import AGENT_MAILS, Recipient, TicketAction
 from supportal.notifications.services.worker import (
@@ -69,6 +70,7 @@ __all__ = [
     "notification_event_record",
     "notification_mails_queue",
     "notification_sla_event_record",
+    "notification_sla_events_record",
     "notification_template_save",
     "notifications_send_due",
     "notifications_sla_send_due",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -77,4 +78,13 @@ def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
     now; its one-to-one with the event makes each SlaEvent mailed once."""
     return PendingSlaNotification.objects.create(
         sla_event=sla_event, next_attempt_at=timezone.now()
+    )
+
+
+def notification_sla_events_record(sla_events: Sequence[Any]) -> list[PendingSlaNotification]:
+    """:func:`notification_sla_event_record` for many SLA events, in one statement (the
+    sweeper records its due batch this way)."""
+    now = timezone.now()
+    return PendingSlaNotification.objects.bulk_create(
+        [PendingSlaNotification(sla_event=event, next_attempt_at=now) for event in sla_events]
     )
