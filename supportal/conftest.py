@@ -86,7 +86,10 @@ def _local_dns_server():
 def local_dns(_local_dns_server, settings):
     """Sender authentication asks only this server on 127.0.0.1 (empty: every name unknown);
     tests add the records they need with ``local_dns.add(name, type, value)``."""
+    from supportal.mail.inbound.auth import dns_cache_clear
+
     _local_dns_server.clear()
+    dns_cache_clear()
     settings.SUPPORTAL_MAIL_DNS_SERVERS = [_local_dns_server.address]
     settings.SUPPORTAL_MAIL_DNS_TIMEOUT = 1
     settings.SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = []

@@ -50,7 +50,21 @@ class DnsTemporaryError(Exception):
 
 
 def _resolver() -> dns.resolver.Resolver:
-    servers = settings.SUPPORTAL_MAIL_DNS_SERVERS
+    """The one resolver, built once per process for the configured servers and timeout (reading
+    the system's resolver configuration is not free), with a cache that keeps each answer for
+    its TTL: a busy sender's domain is looked up once, not for every message."""
+    return _resolver_for(
+        tuple(settings.SUPPORTAL_MAIL_DNS_SERVERS), settings.SUPPORTAL_MAIL_DNS_TIMEOUT
+    )
+
+
+_RESOLVERS: dict[tuple[tuple[str, ...], float], dns.resolver.Resolver] = {}
+
+
+def _resolver_for(servers: tuple[str, ...], timeout: float) -> dns.resolver.Resolver:
+    resolver = _RESOLVERS.get((servers, timeout))
+    if resolver is not None:
+        return resolver
     resolver = dns.resolver.Resolver(configure=not servers)
     if servers:
         resolver.nameservers = []
@@ -61,8 +75,16 @@ def _resolver() -> dns.resolver.Resolver:
                 resolver.port = int(port)
             else:
                 resolver.nameservers.append(server)
-    resolver.lifetime = resolver.timeout = settings.SUPPORTAL_MAIL_DNS_TIMEOUT
+    resolver.lifetime = resolver.timeout = timeout
+    resolver.cache = dns.resolver.LRUCache(max_size=10_000)
+    _RESOLVERS[(servers, timeout)] = resolver
     return resolver
+
+
+def dns_cache_clear() -> None:
+    """Forget every cached answer (tests change their DNS records between cases)."""
+    for resolver in _RESOLVERS.values():
+        resolver.cache.flush()
 
 
 def dns_query(name: str, qtype: str) -> list[Any]:
