@@ -210,13 +210,8 @@ def priority_queryset_allowed(user: User, *, product: Product | None) -> QuerySe
     if user.is_agent or user.is_superuser:
         return Priority.objects.all()
     today = timezone.localdate()
-    contracts = Contract.objects.filter(
-        organization_id=user.organization_id,
-        is_active=True,
-    ).filter(
-        Q(starts_on__isnull=True) | Q(starts_on__lte=today),
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        Q(product__isnull=True) | Q(product=product),
+    contracts = Contract.objects.in_force(today).filter(
+        Q(product__isnull=True) | Q(product=product), organization_id=user.organization_id
     )
     if user.organization_id is not None and contracts.filter(priorities__isnull=False).exists():
         return Priority.objects.filter(contracts__in=contracts).distinct()
