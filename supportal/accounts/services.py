@@ -580,3 +580,52 @@ def company_account_ensure(*, organization: Organization) -> User:
         is_company_account=True,
         first_name=organization.name[:150],
     )
+
+
+def customer_register(
+    *,
+    email: str,
+    invited_by: User | None,
+    is_invited: bool = True,
+    organization: Organization | None = None,
+    new_company: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    now: datetime | None = None,
+) -> User:
+    """The one way a customer account comes to be: an agent registering a caller, inbound mail
+    from a new sender, and (through ``customer_invite``) every invitation.
+
+    ``new_company`` names a company to file the customer under, found by name or created.
+    ``is_invited=False`` registers without the invitation mail (inbound mail from a sender no
+    known company vouches for). Names and phone fill only what is still blank. Side effects:
+    those of ``customer_invite`` when invited; may create the Organization and the User.
+    """
+    new_company = (new_company or "").strip()
+    with transaction.atomic():
+        if new_company:
+            organization = Organization.objects.filter(name__iexact=new_company).first()
+            if organization is None:
+                organization = Organization.objects.create(name=new_company[:200])
+        if is_invited:
+            user = customer_invite(
+                email=email, invited_by=invited_by, organization=organization, now=now
+            )
+        else:
+            # As the mail arrived: an address our mail parser accepted is kept as it is.
+            email = email.strip().lower()
+            user = User.objects.filter(email__iexact=email).first() or User.objects.create_user(
+                email, password=None, organization=organization
+            )
+        names = {
+            "first_name": (first_name or "").strip()[:150],
+            "last_name": (last_name or "").strip()[:150],
+            "phone": (phone or "").strip()[:40],
+        }
+        changed = [name for name, value in names.items() if value and not getattr(user, name)]
+        for name in changed:
+            setattr(user, name, names[name])
+        if changed:
+            user.save(update_fields=changed)
+    return user

@@ -156,7 +156,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
         comment = action.public_comment
         base_context = {
             "kind": _update_kind(action),
-            "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
+            "status_labels": [Status(s.to_status).label for s in action.statuses],
             "final_status_label": Status(action.final_status).label if action.statuses else "",
             "resolution": action.resolution,
             "comment": comment,
@@ -197,7 +197,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
             {
                 "actor_name": _name(action.actor),
                 "comments": [(c, _name(c.author)) for c in comments],
-                "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
+                "status_labels": [Status(s.to_status).label for s in action.statuses],
                 "view_url": f"{settings.SUPPORTAL_BASE_URL}"
                 + reverse("workspace:ticket", args=[ticket.reference]),
                 "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
@@ -244,8 +244,7 @@ def _quotes_tell(action: TicketAction, mailer: _Mailer, customers: list[Recipien
     requester = customers[0]
     if not requester.user.is_active:
         return
-    event = action.quotes[-1]
-    quote = Quote.objects.filter(pk=event.data.get("quote_id")).first()
+    quote = Quote.objects.filter(pk=action.quotes[-1].quote_id).first()
     if quote is None:
         return
     others = [r.address for r in customers if r.address != requester.address]
