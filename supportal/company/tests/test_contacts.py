@@ -182,4 +182,4 @@ def test_agent_edits_a_company_directory_from_the_workspace(client, cast, radu):
 def test_customers_cannot_open_workspace_company_pages(client, cast, radu):
     client.force_login(cast.cristina_admin)
     response = client.get(reverse("workspace:company", args=[cast.cristina_srl.pk]))
-    assert response.status_code == 302  # to the log-in page, as every workspace page
+    assert response.status_code == 403  # the "for the support team" page, as every workspace page

@@ -150,7 +150,7 @@ def test_report_shows_who_received_what(client, cast, radu, business):
     text = client.get(reverse("workspace:newsletter_issue", args=[issue.pk])).text
     assert "radu@example.com" in text and "Handed to the outbox" in text
     client.force_login(cast.cristina_admin)
-    assert client.get(reverse("workspace:newsletter_issue", args=[issue.pk])).status_code == 302
+    assert client.get(reverse("workspace:newsletter_issue", args=[issue.pk])).status_code == 403
 
 
 def test_agent_sends_an_issue_from_the_workspace(client, cast, radu, business):
