@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +32,7 @@ from supportal.company.models import (
     Topic,
 )
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
+from supportal.core.formats import file_size
 from supportal.desks.models import Product
 
 CONTACT_FIELDS = ("first_name", "last_name", "gender", "title", "mobile", "email", "function")
@@ -366,7 +366,7 @@ def issue_send(
     limit = issue_attachments_max_bytes()
     if sum(file.size or 0 for file in attachments) > limit:
         raise InvalidInput(
-            _("The attachments may add up to at most %(size)s.") % {"size": filesizeformat(limit)},
+            _("The attachments may add up to at most %(size)s.") % {"size": file_size(limit)},
             field="attachments",
         )
     now = now or timezone.now()

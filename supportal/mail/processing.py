@@ -30,13 +30,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from supportal.accounts.languages import language_detect, recipient_language
 from supportal.accounts.models import User
 from supportal.accounts.selectors import organization_for_email
+from supportal.core.formats import file_size
 from supportal.core.jobs import claim_due
 from supportal.desks.models import Desk
 from supportal.mail.content import MailPart, ParsedMail, mail_parse
@@ -293,7 +294,9 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
         if not allowed and ticket.contact_email and ticket.contact_email == sender:
             user, allowed = ticket.requester, True
         if decision == "attach" and user is None:
-            user = _customer_for(sender, name=mail.from_name, now=now, desk=desk)
+            user = _customer_for(
+                sender, name=mail.from_name, now=now, desk=desk, text=_language_sample(mail)
+            )
         if decision == "attach" or (allowed and decision != "new"):
             # An agent attaching a stranger's mail: kept as an internal note, which shows the
             # stranger nothing and lets the agent decide what to share.
@@ -322,7 +325,9 @@ def _decide(message: InboundMessage, *, now: datetime, decision: str) -> Outcome
             **base,
         )
     if user is None:
-        user = _customer_for(sender, name=mail.from_name, now=now, desk=desk)
+        user = _customer_for(
+            sender, name=mail.from_name, now=now, desk=desk, text=_language_sample(mail)
+        )
     recent = Ticket.objects.filter(
         requester=user,
         submission_method=SubmissionMethod.EMAIL,
@@ -412,7 +417,9 @@ def _may_write(user: User, ticket: Ticket, sender: str) -> bool:
 # --- People ---------------------------------------------------------------------------------
 
 
-def _customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) -> User:
+def _customer_for(
+    address: str, *, name: str, now: datetime, desk: Desk | None, text: str = ""
+) -> User:
     """The sender as a customer. Invited (seed 000's mail) only when their domain is a known
     company's or the receiving desk invites every sender (``Desk.invite_all_senders``):
     spammers and forged senders receive nothing; others can use "Forgot your password?"."""
@@ -422,16 +429,22 @@ def _customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) 
     if user is not None:
         return user
     first, _sep, last = " ".join(name.split()).partition(" ")
+    # The invitation goes out in the language the mail was written in (docs/languages.md).
+    detected = language_detect(text)
     if organization_for_email(address) is not None or (
         desk is not None and desk.invite_all_senders
     ):
-        user = customer_invite(email=address, invited_by=None, now=now)
+        user = customer_invite(email=address, invited_by=None, detected_language=detected, now=now)
     else:
-        user = User.objects.create_user(address.lower(), password=None)
+        user = User.objects.create_user(address.lower(), password=None, detected_language=detected)
     if name and not (user.first_name or user.last_name):
         user.first_name, user.last_name = first[:150], last[:150]
         user.save(update_fields=["first_name", "last_name"])
     return user
+
+
+def _language_sample(mail: ParsedMail) -> str:
+    return f"{mail.subject}\n{reply_text(mail.text)}"
 
 
 def _copied(ticket: Ticket, mail: ParsedMail, sender: str, author: User | None, now: datetime):
@@ -483,8 +496,8 @@ def _files(desk: Desk, parts: list[MailPart]) -> tuple[list, list[str]]:
                 _("“%(name)s” (%(size)s) is over the limit of %(limit)s and was not kept.")
                 % {
                     "name": part.name,
-                    "size": filesizeformat(len(part.data)),
-                    "limit": filesizeformat(desk.attachment_max_bytes),
+                    "size": file_size(len(part.data)),
+                    "limit": file_size(desk.attachment_max_bytes),
                 }
             )
             continue
@@ -626,7 +639,7 @@ def _closed_reply(ticket: Ticket, user: User, mail: ParsedMail, *, now: datetime
         to=address,
         template="inbound_closed",
         context={"ticket": ticket, "recipient": user, "desk_address": desk_address},
-        language=user.language or settings.LANGUAGE_CODE,
+        language=recipient_language(user, desk=ticket.desk),
         ticket=ticket,
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
         in_reply_to=mail.message_id or None,

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.core.jobs import claim_due, retry_delay
@@ -403,11 +404,11 @@ class TicketAction:
 class Recipient:
     user: User
     address: str
+    desk: Any = None
 
     @property
     def language(self) -> str:
-        languages = dict(settings.LANGUAGES)
-        return self.user.language if self.user.language in languages else settings.LANGUAGE_CODE
+        return recipient_language(self.user, desk=self.desk)
 
 
 def _customers_of(ticket: Ticket) -> list[Recipient]:
@@ -415,7 +416,9 @@ def _customers_of(ticket: Ticket) -> list[Recipient]:
     people = [ticket.requester]
     people += [
         participant.user
-        for participant in ticket.participants.select_related("user").order_by("created_at", "pk")
+        for participant in ticket.participants.select_related(
+            "user", "user__organization"
+        ).order_by("created_at", "pk")
     ]
     recipients = []
     for person in people:
@@ -423,7 +426,7 @@ def _customers_of(ticket: Ticket) -> list[Recipient]:
             address = ticket.contact_email
         else:
             address = person.email
-        recipients.append(Recipient(user=person, address=address.lower()))
+        recipients.append(Recipient(user=person, address=address.lower(), desk=ticket.desk))
     return recipients
 
 
@@ -578,7 +581,9 @@ def notification_mails_queue(row: PendingNotification) -> int:
     information and the resolution; agents get the four kinds they have not turned off.
     Side effects: outbox rows (held ones for held addresses), the ticket's reply address.
     """
-    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=row.ticket_id)
+    ticket = Ticket.objects.select_related(
+        "desk", "requester", "requester__organization", "assignee"
+    ).get(pk=row.ticket_id)
     events = list(
         Event.objects.filter(pk__in=row.event_ids)
         .select_related("comment", "comment__author")
@@ -662,7 +667,7 @@ def _participants_added_tell(
     for user in User.objects.filter(pk__in=action.participants_added).order_by("pk"):
         if user.pk == actor_id or not user.is_active or not user.has_email_notifications:
             continue
-        recipient = Recipient(user=user, address=user.email.lower())
+        recipient = Recipient(user=user, address=user.email.lower(), desk=action.ticket.desk)
         others = [r.address for r in customers if r.address != recipient.address]
         mailer.queue(
             recipient,
@@ -784,7 +789,7 @@ def notifications_sla_send_due(now: datetime) -> int:
 def _deadline_text(moment: datetime, recipient: Recipient) -> str:
     """The instant in the recipient's time zone and language, e.g. "12 January 2026, 11:00"."""
     try:
-        zone = ZoneInfo(recipient.user.time_zone or settings.TIME_ZONE)
+        zone = ZoneInfo(recipient_time_zone(recipient.user))
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(settings.TIME_ZONE)
     with translation.override(recipient.language):
@@ -806,7 +811,9 @@ def sla_mails_queue(row: PendingSlaNotification) -> int:
     from supportal.sla.models import Goal, SlaEvent, SlaEventKind
 
     event = SlaEvent.objects.select_related("clock").get(pk=row.sla_event_id)
-    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=event.ticket_id)
+    ticket = Ticket.objects.select_related(
+        "desk", "requester", "requester__organization", "assignee"
+    ).get(pk=event.ticket_id)
     mailer = _Mailer(TicketAction(ticket=ticket, actor=None, events=[]))
     recipient_ids = [pk for pk in event.data.get("recipient_ids", []) if pk]
 

@@ -16,12 +16,13 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
+from supportal.accounts.services import user_language_learn
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused, TransitionRefused
+from supportal.core.formats import file_size
 from supportal.desks.models import (
     CustomerReplyStatus,
     CustomField,
@@ -84,8 +85,8 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
                 _("“%(name)s” is %(size)s; files are limited to %(limit)s. %(hint)s")
                 % {
                     "name": name,
-                    "size": filesizeformat(item.file.size),
-                    "limit": filesizeformat(desk.attachment_max_bytes),
+                    "size": file_size(item.file.size),
+                    "limit": file_size(desk.attachment_max_bytes),
                     "hint": hint,
                 },
                 field="attachments",
@@ -363,6 +364,9 @@ def ticket_create(
             is_internal=False,
             at=at,
         )
+        if requester.is_customer and not requester.is_company_account:
+            # What they wrote tells the language to write back in (docs/languages.md).
+            user_language_learn(user=requester, text=f"{summary}\n{details}")
         ticket_index_update(ticket.pk)
     return ticket
 
