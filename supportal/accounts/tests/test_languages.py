@@ -226,3 +226,34 @@ def test_the_sla_csv_opens_in_a_romanian_excel(client, cast):
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
     assert len(rows[0]) == 9 and rows[0][0] == "Grup"
+
+
+def test_a_fresh_install_asks_the_administrator_for_the_support_line(client, cast):
+    client.force_login(cast.admin)
+    page = client.get(reverse("workspace:queue")).content.decode()
+    assert 'id="setup-needed"' in page
+    form = client.get(reverse("workspace:setup")).content.decode()
+    assert 'name="emergency_phone"' in form and 'name="default_language"' in form
+    answer = client.post(
+        reverse("workspace:setup"),
+        {
+            "default_language": "ro",
+            "default_time_zone": "Europe/Bucharest",
+            "team_name": "Echipa Tecnet",
+            "support_email": "helpdesk@tecnet.example",
+            "portal_url": "",
+            "phone": "+40 21 231 4702",
+            "working_hours": "Luni–Vineri 08:00–17:00",
+            "emergency_phone": "+40 721 000 911",
+            "emergency_note": "",
+        },
+    )
+    assert answer.status_code == 302
+    assert 'id="setup-needed"' not in client.get(reverse("workspace:queue")).content.decode()
+    assert PortalSettings.load().default_language == "ro"
+    anonymous = Client().get(reverse("login"))
+    assert anonymous["Content-Language"] == "ro"
+    client.force_login(cast.cristina)
+    assert "+40 721 000 911" in client.get(reverse("portal:help")).content.decode()
+    client.force_login(cast.agent_help)
+    assert client.get(reverse("workspace:setup")).status_code == 302  # administrators only
