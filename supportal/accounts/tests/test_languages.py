@@ -257,3 +257,27 @@ def test_a_fresh_install_asks_the_administrator_for_the_support_line(client, cas
     assert "+40 721 000 911" in client.get(reverse("portal:help")).content.decode()
     client.force_login(cast.agent_help)
     assert client.get(reverse("workspace:setup")).status_code == 302  # administrators only
+
+
+def test_an_agent_shares_a_request_with_any_address_who_then_gets_the_updates(client, cast):
+    _site("ro")
+    ticket = cast.ticket()
+    client.force_login(cast.agent_help)
+    url = reverse("workspace:participant_add", args=[ticket.reference])
+    page = client.get(reverse("workspace:ticket", args=[ticket.reference])).content.decode()
+    assert 'name="email"' in page
+    client.post(url, {"email": "not-an-address"})
+    client.post(url, {"email": "Partner@Furnizor.example"})
+    outsider = User.objects.get(email="partner@furnizor.example")
+    assert ticket.participants.filter(user=outsider).exists()
+    assert outsider.organization_id is None and not outsider.has_usable_password()
+    _drain()
+    OutboundEmail.objects.all().delete()
+    services.ticket_transition(ticket=ticket, actor=cast.agent_help, action=Action.TAKE)
+    _drain()
+    [mail] = OutboundEmail.objects.filter(to=["partner@furnizor.example"])
+    assert mail.language == "ro"  # nothing known of them: the site's
+    client.force_login(cast.cristina)
+    refused = client.post(url, {"email": "someone@else.example"})
+    assert refused.status_code in (302, 404)
+    assert not User.objects.filter(email="someone@else.example").exists()
