@@ -281,3 +281,30 @@ def test_an_agent_shares_a_request_with_any_address_who_then_gets_the_updates(cl
     refused = client.post(url, {"email": "someone@else.example"})
     assert refused.status_code in (302, 404)
     assert not User.objects.filter(email="someone@else.example").exists()
+
+
+def test_an_agents_files_travel_with_the_mail_and_large_ones_as_links(
+    cast, settings, tmp_path, monkeypatch
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from supportal.notifications.services import mailer
+
+    settings.MEDIA_ROOT = tmp_path
+    ticket = cast.ticket()
+    _drain()
+    OutboundEmail.objects.all().delete()
+    small = SimpleUploadedFile("raport.pdf", b"%PDF-1.4 small", content_type="application/pdf")
+    large = SimpleUploadedFile("log.txt", b"x" * 2048, content_type="text/plain")
+    monkeypatch.setattr(mailer, "MAIL_ATTACHMENTS_MAX_BYTES", 1024)
+    services.ticket_comment_add(
+        ticket=ticket,
+        author=cast.agent_help,
+        body="Vă trimit raportul.",
+        attachments=[services.NewAttachment(file=small), services.NewAttachment(file=large)],
+    )
+    _drain()
+    [mail] = OutboundEmail.objects.filter(to=[cast.cristina.email])
+    assert [ref["name"] for ref in mail.attachments] == ["raport.pdf"]
+    large_file = ticket.attachments.get(file_name="log.txt")
+    assert f"/files/{large_file.pk}/" in mail.body_text and "log.txt" in mail.body_text

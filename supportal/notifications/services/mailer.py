@@ -81,7 +81,13 @@ class _Mailer:
         self.sent_to: set[str] = set()
         self.count = 0
 
-    def queue(self, recipient: Recipient, template: str, context: dict[str, object]) -> None:
+    def queue(
+        self,
+        recipient: Recipient,
+        template: str,
+        context: dict[str, object],
+        attachments: list[dict[str, str]] | None = None,
+    ) -> None:
         if recipient.address in self.sent_to:
             return
         self.sent_to.add(recipient.address)
@@ -112,6 +118,7 @@ class _Mailer:
             in_reply_to=previous or self.root,
             references=[self.root],
             from_email=_from_address(self.action.actor),
+            attachments=attachments or (),
         )
         override = self.overrides.get((template, recipient.language))
         if override is not None:
@@ -156,6 +163,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
     template = _customer_template(action)
     if template is not None:
         comment = action.public_comment
+        files_attached, files_linked = _comment_files(comment)
         base_context = {
             "kind": _update_kind(action),
             "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
@@ -163,7 +171,8 @@ def notification_mails_queue(row: PendingNotification) -> int:
             "resolution": action.resolution,
             "comment": comment,
             "comment_author": _name(comment.author) if comment else "",
-            "attachment_names": _attachment_names(comment),
+            "attachment_names": [ref["name"] for ref in files_attached],
+            "attachment_links": files_linked,
             "actor_name": _name(action.actor),
             "view_url": f"{settings.SUPPORTAL_BASE_URL}"
             + reverse("portal:request", args=[ticket.reference]),
@@ -184,6 +193,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
                 recipient,
                 template,
                 {**base_context, "other_participants": list(dict.fromkeys(others))},
+                attachments=files_attached,
             )
 
     _participants_added_tell(action, mailer, customers, actor_id=actor_id)
@@ -269,14 +279,30 @@ def _name(user: User | None) -> str:
     return user.get_full_name() or user.email
 
 
-def _attachment_names(comment: Comment | None) -> list[str]:
+# Files of a public comment travel with the mail up to this total (issue 16, section 4); the
+# rest are links to the portal's permission-checked download.
+MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _comment_files(comment: Comment | None) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    """The public files of ``comment``: those attached to the mail (smallest first, within
+    ``MAIL_ATTACHMENTS_MAX_BYTES`` in all) and (name, link) for the others."""
     if comment is None:
-        return []
-    return list(
-        comment.attachments.filter(is_internal=False)
-        .order_by("pk")
-        .values_list("file_name", flat=True)
-    )
+        return [], []
+    attached: list[dict[str, str]] = []
+    linked: list[tuple[str, str]] = []
+    total = 0
+    files = comment.attachments.filter(is_internal=False).order_by("size", "pk")
+    for item in files.only("pk", "file", "file_name", "content_type", "size"):
+        if total + item.size <= MAIL_ATTACHMENTS_MAX_BYTES:
+            total += item.size
+            attached.append(
+                {"path": item.file.name, "name": item.file_name, "content_type": item.content_type}
+            )
+        else:
+            link = settings.SUPPORTAL_BASE_URL + reverse("portal:file", args=[item.pk])
+            linked.append((item.file_name, link))
+    return attached, linked
 
 
 def _override_apply(
