@@ -13,8 +13,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from supportal.accounts import services
-from supportal.accounts.languages import site_locale_forget
-from supportal.accounts.models import PortalSettings
+from supportal.accounts.languages import organization_locale_forget, site_locale_forget
+from supportal.accounts.models import Organization, PortalSettings
 from supportal.accounts.throttle import client_ip
 
 
@@ -44,3 +44,8 @@ def _session_forget(sender: object, request: HttpRequest | None, **kwargs: objec
 def _site_locale_forget(sender: object, **kwargs: object) -> None:
     """The cached site language and time zone follow the administrator's change."""
     site_locale_forget()
+
+
+@receiver(post_save, sender=Organization, dispatch_uid="accounts.organization_locale_forget")
+def _organization_locale_forget(sender: object, instance: Organization, **kwargs: object) -> None:
+    organization_locale_forget(instance.pk)
