@@ -132,15 +132,31 @@ def cast(db) -> Cast:
         cristina_srl=cristina_srl,
         other_sa=other_sa,
         admin=User.objects.create_superuser("admin@support.test", "parola123"),
+        # The customers chose English in their profiles, so pages and mails read as the tests
+        # expect although their requests are written in Romanian; the language chain
+        # (docs/languages.md) is tested with people of its own.
         cristina=_user(
-            "cristina.tanasescu@example.com", "Cristina", "Tănăsescu", organization=cristina_srl
+            "cristina.tanasescu@example.com",
+            "Cristina",
+            "Tănăsescu",
+            organization=cristina_srl,
+            language="en",
         ),
-        colleague=_user("ion.popescu@example.com", "Ion", "Popescu", organization=cristina_srl),
+        colleague=_user(
+            "ion.popescu@example.com", "Ion", "Popescu", organization=cristina_srl, language="en"
+        ),
         cristina_admin=_user(
-            "admin@example.com", "Ana", "Admin", organization=cristina_srl, is_customer_admin=True
+            "admin@example.com",
+            "Ana",
+            "Admin",
+            organization=cristina_srl,
+            is_customer_admin=True,
+            language="en",
         ),
-        other_customer=_user("petr@other.test", "Petr", "Novák", organization=other_sa),
-        outsider=_user("outsider@nowhere.test", "Out", "Sider"),
+        other_customer=_user(
+            "petr@other.test", "Petr", "Novák", organization=other_sa, language="en"
+        ),
+        outsider=_user("outsider@nowhere.test", "Out", "Sider", language="en"),
         **agents,
     )
 

@@ -24,3 +24,11 @@ def support_footer() -> dict:
         hours = selectors.support_hours(now=timezone.now())
         cache.set(FOOTER_CACHE_KEY, hours, FOOTER_CACHE_SECONDS)
     return {"hours": hours}
+
+
+@register.simple_tag
+def support_line_missing() -> bool:
+    """A fresh install: nobody has told customers how to reach support yet (workspace banner)."""
+    from supportal.company.services import support_line_is_set
+
+    return not support_line_is_set()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
 from supportal.tickets import selectors, services, workflow
@@ -34,9 +36,11 @@ def _requester_context(user: User, email: str) -> dict[str, object]:
             .select_related("desk")
             .order_by("-created_at")[:OPEN_TICKETS_SHOWN]
         )
+    language = recipient_language(requester) if requester is not None else ""
     return {
         "looked_up": bool(email),
         "requester": requester,
+        "requester_language_name": dict(settings.LANGUAGES).get(language, ""),
         "open_tickets": open_tickets,
     }
 
@@ -80,6 +84,7 @@ def request_register(request: HttpRequest) -> HttpResponse:
             organization=data["organization"],
             new_company=data["new_company"],
             contact_phone=data["contact_phone"],
+            language=data["language"],
             request_type=data["request_type"],
             priority=data["priority"],
             product=data["product"],

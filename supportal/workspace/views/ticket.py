@@ -400,6 +400,12 @@ def ticket_fields(request: HttpRequest, reference: str) -> HttpResponse:
 @refusals_as_messages("workspace:ticket")
 def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
+    email = request.POST.get("email", "").strip()
+    if email:
+        # Anyone, e.g. someone in Cc from another company: they get the public updates by mail.
+        person = services.participant_add_by_email(ticket=ticket, actor=request.user, email=email)
+        messages.success(request, _("Shared with %(name)s.") % {"name": person})
+        return _back(request, ticket)
     value = request.POST.get("user", "")
     person = _colleagues(ticket).filter(pk=value if value.isdigit() else 0).first()
     if person is None:
