@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("desks", "0004_desk_invite_all_senders"),
+        ("desks", "0005_desk_sender_authentication_policy"),
     ]
 
     operations = [
