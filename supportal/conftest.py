@@ -8,10 +8,15 @@ two customer companies with customers and a customer admin, an outsider and an a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from django.db import models, transaction
+from django.test import override_settings
 
 from supportal.accounts.models import Organization, User
 from supportal.desks.models import Desk, DeskMembership, DeskRole, Priority, Product, RequestType
@@ -40,17 +45,44 @@ class Cast:
     other_customer: User
     outsider: User
 
-    def ticket(self, requester: User | None = None, desk: Desk | None = None, **fields) -> Ticket:
+    def ticket(self, requester: User | None = None, desk: Desk | None = None, **given) -> Ticket:
         """A new ticket, created through the service as the requester would."""
         requester = requester or self.cristina
-        fields.setdefault("summary", "Parola blocată")
-        fields.setdefault("details", "Am parola blocata, rog deblocare")
+        given.setdefault("summary", "Parola blocată")
+        given.setdefault("details", "Am parola blocata, rog deblocare")
         return services.ticket_create(
             desk=desk or self.help_desk,
             requester=requester,
-            actor=fields.pop("actor", requester),
-            **fields,
+            actor=given.pop("actor", requester),
+            **given,
         )
+
+    def refreshed(self) -> Cast:
+        """The same cast read again from the database: a test may change its objects freely."""
+        return refreshed(self)
+
+
+Built = TypeVar("Built")
+
+
+def refreshed(built: Built) -> Built:
+    """A copy of a dataclass of rows (a cast, a world) with every model instance read again.
+
+    A world shared by a module's tests outlives each test's rollback; its Python objects must not
+    carry one test's unsaved or rolled-back changes into the next. Lists and dicts of rows are
+    read again too.
+    """
+
+    def again(value: Any) -> Any:
+        if isinstance(value, models.Model):
+            return type(value)._default_manager.get(pk=value.pk)
+        if isinstance(value, dict):
+            return {key: again(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [again(item) for item in value]
+        return value
+
+    return type(built)(**{f.name: again(getattr(built, f.name)) for f in fields(built)})
 
 
 @pytest.fixture(autouse=True)
@@ -87,8 +119,7 @@ def _user(email: str, first: str, last: str, **fields) -> User:
     )
 
 
-@pytest.fixture
-def cast(db) -> Cast:
+def cast_build() -> Cast:
     help_desk = Desk.objects.create(name="Helpdesk", key="HELP", email_address="support@localhost")
     dev_desk = Desk.objects.create(name="Development", key="DEV")
     product = Product.objects.create(name="Tecnet Web")
@@ -125,6 +156,106 @@ def cast(db) -> Cast:
         outsider=_user("outsider@nowhere.test", "Out", "Sider"),
         **agents,
     )
+
+
+# ---- rows built once per module ----------------------------------------------------------------
+#
+# Building the cast (nine users, two desks, two companies) for each of some three thousand tests
+# was a large share of the suite's time. The tests of a module that run inside a transaction (the
+# default) share one cast, built in a transaction opened before their first test and rolled back
+# after their last; each test still runs in its own savepoint (pytest-django's ``db``), so what a
+# test writes is undone before the next. Tests that need committed rows (``transaction=True``,
+# ``live_server``: threads, subprocesses, the browser) build their own, as before.
+
+
+def is_transactional(item: pytest.Item) -> bool:
+    """Whether the test runs on committed data (pytest-django's TransactionTestCase)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    ):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+class ModuleRows:
+    """Rows shared by the tests of one module, in a transaction rolled back at its end."""
+
+    _open: list[ModuleRows] = []
+    # The test being set up: a module fixture is set up for the first test that needs it.
+    setting_up: pytest.Item | None = None
+
+    def __init__(self) -> None:
+        self._stack: ExitStack | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._stack is not None
+
+    def open(self, blocker) -> None:
+        self._stack = ExitStack()
+        self._stack.enter_context(blocker.unblock())
+        self._stack.enter_context(transaction.atomic())
+        ModuleRows._open.append(self)
+
+    def build(self, build: Callable[[], Built]) -> Built:
+        """What ``build`` makes, in the module's transaction: call it from a module fixture, so
+        that it runs before the first test opens its own savepoint."""
+        assert self._stack is not None
+        # Built as a test's own rows would be (the suite's fast hasher).
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            return build()
+
+    def close(self) -> None:
+        if self._stack is None:
+            return
+        transaction.set_rollback(True)
+        self._stack.close()
+        self._stack = None
+        ModuleRows._open.remove(self)
+
+    @classmethod
+    def close_all(cls) -> None:
+        for rows in reversed(list(cls._open)):
+            rows.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A test on committed data must not run inside a module's open transaction. pytest-django
+    # runs such tests after all the others, so this only matters when tests are run in another
+    # order; it makes the shared rows safe whatever the order.
+    ModuleRows.setting_up = item
+    if is_transactional(item):
+        ModuleRows.close_all()
+
+
+@pytest.fixture(scope="module")
+def module_rows(django_db_setup, django_db_blocker) -> Iterator[ModuleRows]:
+    """Rows shared by a module's non-transactional tests (see ``ModuleRows``).
+
+    Set up before any test's own transaction (a module fixture comes before ``db``); a
+    transactional test gets a closed one, and builds its own rows.
+    """
+    rows = ModuleRows()
+    if ModuleRows.setting_up is None or not is_transactional(ModuleRows.setting_up):
+        rows.open(django_db_blocker)
+    yield rows
+    rows.close()
+
+
+@pytest.fixture(scope="module")
+def module_cast(module_rows) -> Cast | None:
+    """The cast shared by the module's tests (None if its first test needs committed rows)."""
+    return module_rows.build(cast_build) if module_rows.is_open else None
+
+
+@pytest.fixture
+def cast(module_rows, module_cast, db) -> Cast:
+    if module_rows.is_open and module_cast is not None:
+        return module_cast.refreshed()
+    return cast_build()
 
 
 CHROMIUM = Path("/usr/bin/chromium")
