@@ -18,6 +18,7 @@ import pytest
 from django.db import models, transaction
 from django.test import override_settings
 
+from config.pytest_plugin import is_transactional
 from supportal.accounts.models import Organization, User
 from supportal.desks.models import Desk, DeskMembership, DeskRole, Priority, Product, RequestType
 from supportal.tickets import services
@@ -166,17 +167,6 @@ def cast_build() -> Cast:
 # after their last; each test still runs in its own savepoint (pytest-django's ``db``), so what a
 # test writes is undone before the next. Tests that need committed rows (``transaction=True``,
 # ``live_server``: threads, subprocesses, the browser) build their own, as before.
-
-
-def is_transactional(item: pytest.Item) -> bool:
-    """Whether the test runs on committed data (pytest-django's TransactionTestCase)."""
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and (
-        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
-    ):
-        return True
-    names = getattr(item, "fixturenames", ())
-    return "transactional_db" in names or "live_server" in names
 
 
 class ModuleRows:

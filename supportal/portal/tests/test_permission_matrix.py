@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 
 from supportal.accounts.models import User
+from supportal.conftest import Cast, refreshed
 from supportal.core.errors import DomainError
 from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, services
@@ -69,9 +72,7 @@ class World:
     users: dict[str, User | None]
 
 
-@pytest.fixture
-def world(cast, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path
+def world_build(cast: Cast) -> World:
     maria = User.objects.create_user(
         "maria@example.com", first_name="Maria", organization=cast.cristina_srl
     )
@@ -108,6 +109,28 @@ def world(cast, settings, tmp_path) -> World:
             ANONYMOUS: None,
         },
     )
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def module_world(module_rows, module_cast, media_root) -> World | None:
+    """The world, built once for the module's cells (each cell's changes are rolled back)."""
+    if module_cast is None:
+        return None
+    with override_settings(MEDIA_ROOT=media_root):
+        return module_rows.build(lambda: world_build(module_cast))
+
+
+@pytest.fixture
+def world(module_rows, module_world, cast, settings, media_root) -> World:
+    settings.MEDIA_ROOT = media_root
+    if module_rows.is_open and module_world is not None:
+        return refreshed(module_world)
+    return world_build(cast)
 
 
 def _succeeds(call) -> bool:
