@@ -52,6 +52,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/citations.py
 	@mkdir -p var
 	$(MYPY) > var/mypy.txt || test $$? -eq 1 || { cat var/mypy.txt; exit 2; }
 	$(BIN)/mypy-baseline filter < var/mypy.txt
