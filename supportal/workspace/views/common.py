@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import user_passes_test
 from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
 from supportal.tickets import selectors
@@ -19,7 +20,7 @@ def is_support(user: User) -> bool:
 agent_required = user_passes_test(is_support)
 
 
-def ticket_or_404(request: HttpRequest, reference: str) -> Ticket:
+def ticket_or_404(request: AuthenticatedHttpRequest, reference: str) -> Ticket:
     try:
         return selectors.ticket_get_for_user(request.user, reference)
     except NotFound as exc:
