@@ -26,7 +26,7 @@ SUFFIXES = {".py", ".html", ".txt", ".js", ".css", ".md", ".toml", ""}
 SKIPPED = ("/locale/", "scripts/citations")
 
 CITATION = re.compile(
-    r"\bseeds?(?:[ _-]?0\d\d)?\b"  # "seed 003", "seed_000", "the seed's screenshot"
+    r"(?<![a-z0-9])seeds?(?:[ _-]?0\d\d)?(?![a-z0-9])"  # "seed 003", "test_the_seed_000_story"
     r"|\b(?:PRODUCT|STYLE|HELPERS)\.md\b"
     r"|\bissues?[ _]#?\d+\b",  # "issue 6", "issue #8"
     re.IGNORECASE,

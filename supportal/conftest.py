@@ -1,4 +1,4 @@
-"""The shared cast every test uses (STYLE.md): two desks with their agents and a team lead,
+"""The shared cast every test uses: two desks with their agents and a team lead,
 two customer companies with customers and a customer admin, an outsider and an administrator.
 
     desk HELP: agent_help (agent), lead_help (team lead)    desk DEV: agent_dev (agent)

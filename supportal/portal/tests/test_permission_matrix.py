@@ -50,7 +50,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("comment", "search"): SEES_REQUEST,
     ("internal_note", "view"): {DESK_AGENT},
     ("internal_note", "search"): {DESK_AGENT},
-    # The requester's own upload: uploader and support team (seed 003 §7.4).
+    # The requester's own upload: uploader and support team (docs/requirements.md V5).
     ("attachment", "view"): {REQUESTER, DESK_AGENT},
     ("attachment", "download"): {REQUESTER, DESK_AGENT},
     # The agent's public attachment: everyone who sees the request.
