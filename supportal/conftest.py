@@ -162,40 +162,57 @@ def cast_build() -> Cast:
 # ---- rows built once per module ----------------------------------------------------------------
 #
 # Building the cast (nine users, two desks, two companies) for each of some three thousand tests
-# was a large share of the suite's time. The tests of a module that run inside a transaction (the
-# default) share one cast, built in a transaction opened before their first test and rolled back
-# after their last; each test still runs in its own savepoint (pytest-django's ``db``), so what a
-# test writes is undone before the next. Tests that need committed rows (``transaction=True``,
-# ``live_server``: threads, subprocesses, the browser) build their own, as before.
+# was a large share of the suite's time. The tests of a module that ask for the cast share one,
+# built in a transaction opened before the first of them and rolled back after the module; each
+# test still runs in its own savepoint (pytest-django's ``db``), so what a test writes is undone
+# before the next. The shared rows are there only for the tests that ask for them: before any
+# other test, and before a test on committed rows (``transaction=True``, ``live_server``:
+# threads, subprocesses, the browser; those build their own cast), the transaction is rolled
+# back, and it is opened and built again for the next test that asks.
 
 
 class ModuleRows:
-    """Rows shared by the tests of one module, in a transaction rolled back at its end."""
+    """Rows shared by the tests of one module, in a transaction rolled back after them."""
 
-    _open: list[ModuleRows] = []
-    # The test being set up: a module fixture is set up for the first test that needs it.
+    current: ModuleRows | None = None
+    # The test being set up (a module fixture is set up for the first test that needs it).
     setting_up: pytest.Item | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, blocker, module: pytest.Module) -> None:
+        self._blocker = blocker
+        self.module = module
         self._stack: ExitStack | None = None
+        self._builders: dict[str, Callable[[ModuleRows], Any]] = {}
+        self._built: dict[str, Any] = {}
 
     @property
     def is_open(self) -> bool:
         return self._stack is not None
 
-    def open(self, blocker) -> None:
+    def open(self) -> None:
+        """Open the module's transaction and build every registered set of rows in it."""
+        assert self._stack is None
         self._stack = ExitStack()
-        self._stack.enter_context(blocker.unblock())
+        self._stack.enter_context(self._blocker.unblock())
         self._stack.enter_context(transaction.atomic())
-        ModuleRows._open.append(self)
+        for name in self._builders:
+            self._build(name)
 
-    def build(self, build: Callable[[], Built]) -> Built:
-        """What ``build`` makes, in the module's transaction: call it from a module fixture, so
-        that it runs before the first test opens its own savepoint."""
-        assert self._stack is not None
+    def _build(self, name: str) -> None:
         # Built as a test's own rows would be (the suite's fast hasher).
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            return build()
+            self._built[name] = self._builders[name](self)
+
+    def register(self, name: str, build: Callable[[ModuleRows], Any]) -> None:
+        """Rows the module's tests share: ``build(rows)`` runs now and again at each reopening
+        (in registration order, so a builder may read ``rows.get`` of an earlier one)."""
+        self._builders[name] = build
+        if self.is_open:
+            self._build(name)
+
+    def get(self, name: str) -> Any:
+        """The rows ``name`` as built, or None when the transaction is not open."""
+        return self._built.get(name) if self.is_open else None
 
     def close(self) -> None:
         if self._stack is None:
@@ -203,49 +220,45 @@ class ModuleRows:
         transaction.set_rollback(True)
         self._stack.close()
         self._stack = None
-        ModuleRows._open.remove(self)
-
-    @classmethod
-    def close_all(cls) -> None:
-        for rows in reversed(list(cls._open)):
-            rows.close()
+        self._built.clear()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    # A test on committed data must not run inside a module's open transaction. pytest-django
-    # runs such tests after all the others, so this only matters when tests are run in another
-    # order; it makes the shared rows safe whatever the order.
+    # Runs before the test's fixtures, so outside any test's savepoint.
     ModuleRows.setting_up = item
-    if is_transactional(item):
-        ModuleRows.close_all()
+    rows = ModuleRows.current
+    if rows is None:
+        return
+    wants_rows = "module_rows" in getattr(item, "fixturenames", ())
+    if not wants_rows or is_transactional(item) or item.getparent(pytest.Module) is not rows.module:
+        rows.close()
+    elif not rows.is_open:
+        rows.open()
 
 
 @pytest.fixture(scope="module")
-def module_rows(django_db_setup, django_db_blocker) -> Iterator[ModuleRows]:
-    """Rows shared by a module's non-transactional tests (see ``ModuleRows``).
-
-    Set up before any test's own transaction (a module fixture comes before ``db``); a
-    transactional test gets a closed one, and builds its own rows.
-    """
-    rows = ModuleRows()
+def module_rows(request, django_db_setup, django_db_blocker) -> Iterator[ModuleRows]:
+    """Rows shared by a module's tests (see ``ModuleRows``); set up before any test's own
+    transaction, since a module fixture comes before ``db``."""
+    rows = ModuleRows(django_db_blocker, request.node)
+    ModuleRows.current = rows
     if ModuleRows.setting_up is None or not is_transactional(ModuleRows.setting_up):
-        rows.open(django_db_blocker)
+        rows.open()
     yield rows
     rows.close()
+    ModuleRows.current = None
 
 
 @pytest.fixture(scope="module")
-def module_cast(module_rows) -> Cast | None:
-    """The cast shared by the module's tests (None if its first test needs committed rows)."""
-    return module_rows.build(cast_build) if module_rows.is_open else None
+def _module_cast(module_rows) -> None:
+    module_rows.register("cast", lambda rows: cast_build())
 
 
 @pytest.fixture
-def cast(module_rows, module_cast, db) -> Cast:
-    if module_rows.is_open and module_cast is not None:
-        return module_cast.refreshed()
-    return cast_build()
+def cast(module_rows, _module_cast, db) -> Cast:
+    shared = module_rows.get("cast")
+    return shared.refreshed() if shared is not None else cast_build()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -117,20 +117,20 @@ def media_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def module_world(module_rows, module_cast, media_root) -> World | None:
-    """The world, built once for the module's cells (each cell's changes are rolled back)."""
-    if module_cast is None:
-        return None
-    with override_settings(MEDIA_ROOT=media_root):
-        return module_rows.build(lambda: world_build(module_cast))
+def _module_world(module_rows, _module_cast, media_root) -> None:
+    def build(rows) -> World:
+        with override_settings(MEDIA_ROOT=media_root):
+            return world_build(rows.get("cast"))
+
+    module_rows.register("world", build)
 
 
 @pytest.fixture
-def world(module_rows, module_world, cast, settings, media_root) -> World:
+def world(module_rows, _module_world, cast, settings, media_root) -> World:
+    """The world, built once for the module's cells (each cell's changes are rolled back)."""
     settings.MEDIA_ROOT = media_root
-    if module_rows.is_open and module_world is not None:
-        return refreshed(module_world)
-    return world_build(cast)
+    shared = module_rows.get("world")
+    return refreshed(shared) if shared is not None else world_build(cast)
 
 
 def _succeeds(call) -> bool:
