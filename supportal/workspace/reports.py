@@ -7,12 +7,13 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization, User
 from supportal.core.errors import PermissionRefused
 from supportal.desks.models import Desk
@@ -82,7 +83,7 @@ class SlaReportForm(forms.Form):
 
 
 @agent_required
-def sla_report_page(request: HttpRequest) -> HttpResponse:
+def sla_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     desk_ids = report_desk_ids(request.user)
     form = SlaReportForm(request.GET or None, desk_ids=desk_ids)
     try:

@@ -1,6 +1,6 @@
 """ "Forgot your password?": a single-use link by e-mail; the answer never tells whether the
 address has an account; a customer who has only written by e-mail activates the account this
-way (seed 002)."""
+way (docs/requirements.md A5)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The contacts directory (seed 003 §6): who sees it, editing, inviting, deactivating, the
-change log."""
+"""The contacts directory (docs/requirements.md C1): who sees it, editing, inviting, deactivating,
+the change log."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Newsletters (seed 003 §6): subscriptions by customer admins, self-unsubscribe by a signed
-one-click link, throttled sending through the outbox, the report of who received what."""
+"""Newsletters (docs/requirements.md C2): subscriptions by customer admins, self-unsubscribe by a
+signed one-click link, throttled sending through the outbox, the report of who received what."""
 
 from __future__ import annotations
 

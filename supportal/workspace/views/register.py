@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
@@ -46,7 +47,7 @@ def _requester_context(user: User, email: str) -> dict[str, object]:
 
 
 @agent_required
-def request_register(request: HttpRequest) -> HttpResponse:
+def request_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = RegisterRequestForm(
             initial={"email": request.GET.get("email", "")}, user=request.user
@@ -108,7 +109,7 @@ def request_register(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def requester_lookup(request: HttpRequest) -> HttpResponse:
+def requester_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The customer panel of the registration page, for its script to show while typing."""
     context = _requester_context(request.user, request.GET.get("email", ""))
     return render(request, "workspace/_requester.html", context)
