@@ -12,6 +12,7 @@ from supportal.tickets.events import (
     AttachmentAdded,
     Commented,
     Created,
+    EventKind,
     FeedbackGiven,
     FieldChanged,
     NotificationsChanged,
@@ -70,7 +71,7 @@ def _unverified_by_mail(events: list[Event]) -> set[tuple[int, int | None]]:
     ticket_ids = {
         e.ticket_id
         for e in events
-        if e.kind == EventKind.CREATED and e.data.get("submission_method") == by_mail
+        if isinstance(e.payload, Created) and e.payload.submission_method == by_mail
     }
     if not comment_ids and not ticket_ids:
         return set()
