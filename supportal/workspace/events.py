@@ -12,6 +12,7 @@ from supportal.tickets.events import (
     AttachmentAdded,
     Commented,
     Created,
+    EventKind,
     FeedbackGiven,
     FieldChanged,
     NotificationsChanged,
