@@ -22,7 +22,7 @@ from supportal.tickets.events import (
     QuoteProposed,
     StatusChanged,
 )
-from supportal.tickets.models import Event, EventKind
+from supportal.tickets.models import Event
 from supportal.tickets.workflow import Status, WaitingReason
 
 _USER_KEYS = ("assignee_id", "previous_assignee_id", "user_id")
