@@ -12,7 +12,6 @@ from supportal.tickets.events import (
     AttachmentAdded,
     Commented,
     Created,
-    EventKind,
     FeedbackGiven,
     FieldChanged,
     NotificationsChanged,
