@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Commands that need no real key (compiling catalogues, checking migrations) get a throwaway one.
 TOOL := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(MANAGE)
 
-.PHONY: run test install translations messages lint format migrations-check clean
+.PHONY: run test test-fast install translations messages lint mypy-baseline format migrations-check clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Supportal needs Python 3.11 or newer")'
@@ -34,12 +34,33 @@ run: install translations
 	$(MANAGE) load_demo --once
 	$(MANAGE) serve --port $(PORT)
 
+# The whole suite, in parallel (pytest-xdist: one process per core, each with its own test
+# database). TEST_JOBS=0 runs it in one process; ARGS adds pytest arguments.
+TEST_JOBS ?= auto
 test: install translations
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(TEST_JOBS) $(ARGS)
+
+# The suite without the slow tests (browser, threads, subprocesses, servers): for quick feedback.
+test-fast: install translations
+	$(BIN)/pytest -n $(TEST_JOBS) -m "not slow" $(ARGS)
+
+# mypy with django-stubs; mypy-baseline.txt lists the errors the code had when the check came in.
+# A new error fails; a fixed one is fine: `make mypy-baseline` then shrinks the list.
+MYPY := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(BIN)/mypy supportal config
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/citations.py
+	@mkdir -p var
+	$(MYPY) > var/mypy.txt || test $$? -eq 1 || { cat var/mypy.txt; exit 2; }
+	$(BIN)/mypy-baseline filter < var/mypy.txt
+
+mypy-baseline: install
+	@mkdir -p var
+	$(MYPY) > var/mypy.txt || test $$? -eq 1 || { cat var/mypy.txt; exit 2; }
+	$(BIN)/mypy-baseline sync < var/mypy.txt
 
 format: install
 	$(BIN)/ruff check --fix .

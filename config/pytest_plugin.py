@@ -3,6 +3,9 @@
 Tests that need something a machine may lack (PostgreSQL, Chromium, Dovecot) skip with a clear
 reason. With SUPPORTAL_REQUIRE_ALL=1 (what .ci/run sets) every such skip becomes a failure, so
 CI cannot go green by skipping.
+
+Tests that drive a browser, need committed rows (threads, subprocesses, a live server) or start
+a server of their own are marked ``slow`` here; ``make test-fast`` leaves them out.
 """
 
 from __future__ import annotations
@@ -30,3 +33,26 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"SUPPORTAL_REQUIRE_ALL=1 turns this skip into a failure: {reason}"
+
+
+# Fixtures that start a browser or a server of their own.
+SLOW_FIXTURES = {"live_server", "chromium", "page", "dovecot"}
+
+
+def is_transactional(item: pytest.Item) -> bool:
+    """Whether the test runs on committed rows (pytest-django's TransactionTestCase)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (
+            item.get_closest_marker("browser")
+            or is_transactional(item)
+            or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -133,6 +133,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Sizes and weekdays as each language writes them (docs/languages.md).
+            "builtins": ["supportal.core.templatetags.formats"],
         },
     },
 ]

@@ -1,4 +1,4 @@
-"""The shared cast every test uses (STYLE.md): two desks with their agents and a team lead,
+"""The shared cast every test uses: two desks with their agents and a team lead,
 two customer companies with customers and a customer admin, an outsider and an administrator.
 
     desk HELP: agent_help (agent), lead_help (team lead)    desk DEV: agent_dev (agent)
@@ -8,11 +8,17 @@ two customer companies with customers and a customer admin, an outsider and an a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from django.db import models, transaction
+from django.test import override_settings
 
+from config.pytest_plugin import is_transactional
 from supportal.accounts.models import Organization, User
 from supportal.desks.models import Desk, DeskMembership, DeskRole, Priority, Product, RequestType
 from supportal.tickets import services
@@ -40,17 +46,44 @@ class Cast:
     other_customer: User
     outsider: User
 
-    def ticket(self, requester: User | None = None, desk: Desk | None = None, **fields) -> Ticket:
+    def ticket(self, requester: User | None = None, desk: Desk | None = None, **given) -> Ticket:
         """A new ticket, created through the service as the requester would."""
         requester = requester or self.cristina
-        fields.setdefault("summary", "Parola blocată")
-        fields.setdefault("details", "Am parola blocata, rog deblocare")
+        given.setdefault("summary", "Parola blocată")
+        given.setdefault("details", "Am parola blocata, rog deblocare")
         return services.ticket_create(
             desk=desk or self.help_desk,
             requester=requester,
-            actor=fields.pop("actor", requester),
-            **fields,
+            actor=given.pop("actor", requester),
+            **given,
         )
+
+    def refreshed(self) -> Cast:
+        """The same cast read again from the database: a test may change its objects freely."""
+        return refreshed(self)
+
+
+Built = TypeVar("Built")
+
+
+def refreshed(built: Built) -> Built:
+    """A copy of a dataclass of rows (a cast, a world) with every model instance read again.
+
+    A world shared by a module's tests outlives each test's rollback; its Python objects must not
+    carry one test's unsaved or rolled-back changes into the next. Lists and dicts of rows are
+    read again too.
+    """
+
+    def again(value: Any) -> Any:
+        if isinstance(value, models.Model):
+            return type(value)._default_manager.get(pk=value.pk)
+        if isinstance(value, dict):
+            return {key: again(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [again(item) for item in value]
+        return value
+
+    return type(built)(**{f.name: again(getattr(built, f.name)) for f in fields(built)})
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +141,7 @@ def _user(email: str, first: str, last: str, **fields) -> User:
     )
 
 
-@pytest.fixture
-def cast(db) -> Cast:
+def cast_build() -> Cast:
     help_desk = Desk.objects.create(name="Helpdesk", key="HELP", email_address="support@localhost")
     dev_desk = Desk.objects.create(name="Development", key="DEV")
     product = Product.objects.create(name="Tecnet Web")
@@ -135,17 +167,135 @@ def cast(db) -> Cast:
         cristina_srl=cristina_srl,
         other_sa=other_sa,
         admin=User.objects.create_superuser("admin@support.test", "parola123"),
+        # The customers chose English in their profiles, so pages and mails read as the tests
+        # expect although their requests are written in Romanian; the language chain
+        # (docs/languages.md) is tested with people of its own.
         cristina=_user(
-            "cristina.tanasescu@example.com", "Cristina", "Tănăsescu", organization=cristina_srl
+            "cristina.tanasescu@example.com",
+            "Cristina",
+            "Tănăsescu",
+            organization=cristina_srl,
+            language="en",
         ),
-        colleague=_user("ion.popescu@example.com", "Ion", "Popescu", organization=cristina_srl),
+        colleague=_user(
+            "ion.popescu@example.com", "Ion", "Popescu", organization=cristina_srl, language="en"
+        ),
         cristina_admin=_user(
-            "admin@example.com", "Ana", "Admin", organization=cristina_srl, is_customer_admin=True
+            "admin@example.com",
+            "Ana",
+            "Admin",
+            organization=cristina_srl,
+            is_customer_admin=True,
+            language="en",
         ),
-        other_customer=_user("petr@other.test", "Petr", "Novák", organization=other_sa),
-        outsider=_user("outsider@nowhere.test", "Out", "Sider"),
+        other_customer=_user(
+            "petr@other.test", "Petr", "Novák", organization=other_sa, language="en"
+        ),
+        outsider=_user("outsider@nowhere.test", "Out", "Sider", language="en"),
         **agents,
     )
+
+
+# ---- rows built once per module ----------------------------------------------------------------
+#
+# Building the cast (nine users, two desks, two companies) for each of some three thousand tests
+# was a large share of the suite's time. The tests of a module that ask for the cast share one,
+# built in a transaction opened before the first of them and rolled back after the module; each
+# test still runs in its own savepoint (pytest-django's ``db``), so what a test writes is undone
+# before the next. The shared rows are there only for the tests that ask for them: before any
+# other test, and before a test on committed rows (``transaction=True``, ``live_server``:
+# threads, subprocesses, the browser; those build their own cast), the transaction is rolled
+# back, and it is opened and built again for the next test that asks.
+
+
+class ModuleRows:
+    """Rows shared by the tests of one module, in a transaction rolled back after them."""
+
+    current: ModuleRows | None = None
+    # The test being set up (a module fixture is set up for the first test that needs it).
+    setting_up: pytest.Item | None = None
+
+    def __init__(self, blocker, module: pytest.Module) -> None:
+        self._blocker = blocker
+        self.module = module
+        self._stack: ExitStack | None = None
+        self._builders: dict[str, Callable[[ModuleRows], Any]] = {}
+        self._built: dict[str, Any] = {}
+
+    @property
+    def is_open(self) -> bool:
+        return self._stack is not None
+
+    def open(self) -> None:
+        """Open the module's transaction and build every registered set of rows in it."""
+        assert self._stack is None
+        self._stack = ExitStack()
+        self._stack.enter_context(self._blocker.unblock())
+        self._stack.enter_context(transaction.atomic())
+        for name in self._builders:
+            self._build(name)
+
+    def _build(self, name: str) -> None:
+        # Built as a test's own rows would be (the suite's fast hasher).
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            self._built[name] = self._builders[name](self)
+
+    def register(self, name: str, build: Callable[[ModuleRows], Any]) -> None:
+        """Rows the module's tests share: ``build(rows)`` runs now and again at each reopening
+        (in registration order, so a builder may read ``rows.get`` of an earlier one)."""
+        self._builders[name] = build
+        if self.is_open:
+            self._build(name)
+
+    def get(self, name: str) -> Any:
+        """The rows ``name`` as built, or None when the transaction is not open."""
+        return self._built.get(name) if self.is_open else None
+
+    def close(self) -> None:
+        if self._stack is None:
+            return
+        transaction.set_rollback(True)
+        self._stack.close()
+        self._stack = None
+        self._built.clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Runs before the test's fixtures, so outside any test's savepoint.
+    ModuleRows.setting_up = item
+    rows = ModuleRows.current
+    if rows is None:
+        return
+    wants_rows = "module_rows" in getattr(item, "fixturenames", ())
+    if not wants_rows or is_transactional(item) or item.getparent(pytest.Module) is not rows.module:
+        rows.close()
+    elif not rows.is_open:
+        rows.open()
+
+
+@pytest.fixture(scope="module")
+def module_rows(request, django_db_setup, django_db_blocker) -> Iterator[ModuleRows]:
+    """Rows shared by a module's tests (see ``ModuleRows``); set up before any test's own
+    transaction, since a module fixture comes before ``db``."""
+    rows = ModuleRows(django_db_blocker, request.node)
+    ModuleRows.current = rows
+    if ModuleRows.setting_up is None or not is_transactional(ModuleRows.setting_up):
+        rows.open()
+    yield rows
+    rows.close()
+    ModuleRows.current = None
+
+
+@pytest.fixture(scope="module")
+def _module_cast(module_rows) -> None:
+    module_rows.register("cast", lambda rows: cast_build())
+
+
+@pytest.fixture
+def cast(module_rows, _module_cast, db) -> Cast:
+    shared = module_rows.get("cast")
+    return shared.refreshed() if shared is not None else cast_build()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

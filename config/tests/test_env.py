@@ -124,12 +124,14 @@ def _start(**environ: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # a subprocess
 def test_start_up_refuses_a_malformed_database_url_naming_it():
     result = _start(DATABASE_URL="postgres://db:port/x", SECRET_KEY="k")
     assert result.returncode != 0
     assert "DATABASE_URL: the port in 'postgres://db:port/x' is not a number" in result.stderr
 
 
+@pytest.mark.slow  # a subprocess
 def test_start_up_without_a_secret_key_and_debug_off_is_refused():
     env = {"SECRET_KEY": ""}
     result = _start(**env)
@@ -137,12 +139,14 @@ def test_start_up_without_a_secret_key_and_debug_off_is_refused():
     assert "SECRET_KEY: required when DEBUG is off" in result.stderr
 
 
+@pytest.mark.slow  # a subprocess
 def test_start_up_refuses_an_unknown_time_zone():
     result = _start(SECRET_KEY="k", TIME_ZONE="Mars/Olympus")
     assert result.returncode != 0
     assert "TIME_ZONE: unknown time zone 'Mars/Olympus'" in result.stderr
 
 
+@pytest.mark.slow  # a subprocess
 def test_debug_generates_a_secret_key_once(tmp_path):
     first = _start(DEBUG="1", SECRET_KEY="", SUPPORTAL_VAR_DIR=str(tmp_path))
     assert first.returncode == 0, first.stderr

@@ -75,7 +75,17 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         (
             _("Profile"),
-            {"fields": ("first_name", "last_name", "phone", "language", "time_zone")},
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "language",
+                    "time_zone",
+                    "detected_language",
+                    "browser_language",
+                )
+            },
         ),
         (
             _("Roles"),
@@ -213,6 +223,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     fields = (
         "name",
         "registration_number",
+        "language",
+        "time_zone",
         "shares_requests",
         "shares_attachments",
         "is_active",

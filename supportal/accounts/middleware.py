@@ -10,15 +10,17 @@ from django.utils import timezone
 
 
 class UserTimeZoneMiddleware:
-    """After authentication: dates and times show in the profile's time zone, else in
-    ``TIME_ZONE``."""
+    """After authentication: dates and times show in the person's time zone, else their
+    company's, else the site's (docs/languages.md). Anonymous visitors: the site's."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from supportal.accounts.languages import recipient_time_zone
+
         user = getattr(request, "user", None)
-        zone = getattr(user, "time_zone", "") if user and user.is_authenticated else ""
+        zone = recipient_time_zone(user if user and user.is_authenticated else None)
         try:
             if zone:
                 timezone.activate(zoneinfo.ZoneInfo(zone))

@@ -68,7 +68,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(
-        _("language"), max_length=8, choices=Language.choices, blank=True, default=""
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        default="",
+        help_text=_("The person's own choice; empty: see docs/languages.md for what applies."),
+    )
+    # What the portal learnt without asking (docs/languages.md): the language the person wrote
+    # their first request in, and their browser's language on their first portal visit.
+    detected_language = models.CharField(
+        _("language detected from their writing"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        default="",
+    )
+    browser_language = models.CharField(
+        _("browser's language on first visit"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        default="",
     )
     organization = models.ForeignKey(
         "accounts.Organization",
@@ -183,6 +204,21 @@ class Organization(TimeStampedModel):
         help_text=_("Off: a customer's attachment is seen by its uploader and the support team."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        default="",
+        help_text=_("For its people who chose none, e.g. a Czech company. Empty: the site's."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[time_zone_validator],
+        help_text=_("For its people who chose none. Empty: the site's."),
+    )
     has_company_login = models.BooleanField(
         _("company log-in by registration number"),
         default=False,
@@ -369,6 +405,14 @@ class SignupMode(models.TextChoices):
     REQUEST = "request", _("Request access: an agent approves each request")
 
 
+def _settings_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
+def _settings_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class PortalSettings(SingletonModel):
     """Site-wide account policy, edited by administrators (one row, ``pk=1``).
 
@@ -380,6 +424,23 @@ class PortalSettings(SingletonModel):
         max_length=100,
         default="Supportal",
         help_text=_("Shown in the e-mails that invite people and reset passwords."),
+    )
+    default_language = models.CharField(
+        _("site language"),
+        max_length=8,
+        choices=[(code, name) for code, name in settings.LANGUAGES],
+        default=_settings_language,
+        help_text=_(
+            "For people, companies and desks that name none, and for visitors whose browser "
+            "asks for no language the portal speaks."
+        ),
+    )
+    default_time_zone = models.CharField(
+        _("site time zone"),
+        max_length=64,
+        default=_settings_time_zone,
+        validators=[time_zone_validator],
+        help_text=_("For people and companies that name none."),
     )
     signup_mode = models.CharField(
         _("sign-up"), max_length=10, choices=SignupMode.choices, default=SignupMode.CLOSED

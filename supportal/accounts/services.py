@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts import selectors, throttle
+from supportal.accounts.languages import language_detect, recipient_language, site_language
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
@@ -63,7 +64,7 @@ def _language(*candidates: str) -> str:
     for candidate in candidates:
         if candidate and candidate in known:
             return candidate
-    return settings.LANGUAGE_CODE
+    return site_language()
 
 
 def _link(name: str, **kwargs: str) -> str:
@@ -120,7 +121,7 @@ def _invitation_queue(*, user: User, invited_by: User | None, language: str, now
     email_queue(
         to=user.email,
         template="invitation",
-        language=_language(language, user.language),
+        language=_language(language, recipient_language(user)),
         context={
             "portal_name": portal.portal_name,
             "inviter_name": (invited_by.get_full_name() or invited_by.email) if invited_by else "",
@@ -144,6 +145,7 @@ def customer_invite(
     invited_by: User | None,
     organization: Organization | None = None,
     language: str = "",
+    detected_language: str = "",
     now: datetime | None = None,
 ) -> User:
     """Register a customer, if new, and send the invitation of seed 000 ("X invited you to the
@@ -158,6 +160,9 @@ def customer_invite(
     or is a company account, or was invited so recently that that link still works.
 
     ``organization`` defaults to the company whose e-mail domain matches the address.
+    ``language`` is the person's own choice (an agent's on the phone); ``detected_language``
+    what their writing showed (docs/languages.md); the mail goes out in the language those,
+    the company and the site give.
     Side effects: may create the user (unusable password) and queue one ``invitation`` mail;
     sets ``invited_at``/``invited_by``. Raises ``InvalidInput`` for a bad address and
     ``PermissionRefused`` when ``invited_by`` may not invite into that company.
@@ -166,6 +171,7 @@ def customer_invite(
     now = now or timezone.now()
     organization = _may_invite(invited_by, organization or selectors.organization_for_email(email))
     language = language if language in dict(settings.LANGUAGES) else ""
+    detected_language = detected_language if detected_language in dict(settings.LANGUAGES) else ""
     with transaction.atomic():
         user = User.objects.select_for_update().filter(email=email).first()
         if user is None:
@@ -173,7 +179,11 @@ def customer_invite(
                 # A savepoint: a concurrent invitation of the same address may win the insert.
                 with transaction.atomic():
                     user = User.objects.create_user(
-                        email, password=None, organization=organization, language=language
+                        email,
+                        password=None,
+                        organization=organization,
+                        language=language,
+                        detected_language=detected_language,
                     )
             except IntegrityError:
                 user = User.objects.select_for_update().get(email=email)
@@ -193,6 +203,9 @@ def customer_invite(
         if not user.language and language:
             user.language = language
             changed.append("language")
+        if not user.detected_language and detected_language:
+            user.detected_language = detected_language
+            changed.append("detected_language")
         if changed:
             user.save(update_fields=changed)
         if user.has_usable_password() or not user.is_active or user.is_company_account:
@@ -201,6 +214,23 @@ def customer_invite(
             return user  # the link already sent still works
         _invitation_queue(user=user, invited_by=invited_by, language=language, now=now)
     return user
+
+
+def user_language_learn(*, user: User, text: str = "", browser: str = "") -> None:
+    """Remember what the portal learnt of a person's language without asking: the language of
+    ``text`` they wrote (a request, a mail) and their ``browser``'s. Only the first of each
+    is kept, and nothing when the guess is unsure. Side effect: updates the user row."""
+    changed = []
+    if text and not user.language and not user.detected_language:
+        found = language_detect(text)
+        if found:
+            user.detected_language = found
+            changed.append("detected_language")
+    if browser and not user.browser_language and browser in dict(settings.LANGUAGES):
+        user.browser_language = browser
+        changed.append("browser_language")
+    if changed and user.pk is not None:
+        User.objects.filter(pk=user.pk).update(**{name: getattr(user, name) for name in changed})
 
 
 def _password_reset_mail(
@@ -592,6 +622,8 @@ def customer_register(
     first_name: str = "",
     last_name: str = "",
     phone: str = "",
+    language: str = "",
+    detected_language: str = "",
     now: datetime | None = None,
 ) -> User:
     """The one way a customer account comes to be: an agent registering a caller, inbound mail
@@ -599,7 +631,8 @@ def customer_register(
 
     ``new_company`` names a company to file the customer under, found by name or created.
     ``is_invited=False`` registers without the invitation mail (inbound mail from a sender no
-    known company vouches for). Names and phone fill only what is still blank. Side effects:
+    known company vouches for). Names and phone fill only what is still blank; ``language`` and
+    ``detected_language`` are as for ``customer_invite`` (docs/languages.md). Side effects:
     those of ``customer_invite`` when invited; may create the Organization and the User.
     """
     new_company = (new_company or "").strip()
@@ -610,13 +643,24 @@ def customer_register(
                 organization = Organization.objects.create(name=new_company[:200])
         if is_invited:
             user = customer_invite(
-                email=email, invited_by=invited_by, organization=organization, now=now
+                email=email,
+                invited_by=invited_by,
+                organization=organization,
+                language=language,
+                detected_language=detected_language,
+                now=now,
             )
         else:
             # As the mail arrived: an address our mail parser accepted is kept as it is.
             email = email.strip().lower()
             user = User.objects.filter(email__iexact=email).first() or User.objects.create_user(
-                email, password=None, organization=organization
+                email,
+                password=None,
+                organization=organization,
+                language=language if language in dict(settings.LANGUAGES) else "",
+                detected_language=(
+                    detected_language if detected_language in dict(settings.LANGUAGES) else ""
+                ),
             )
         names = {
             "first_name": (first_name or "").strip()[:150],

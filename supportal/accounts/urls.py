@@ -16,6 +16,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("signup/confirm/<str:token>/", views.signup_verify, name="signup_verify"),
+    path("language/", views.language_switch, name="language"),
     path("account/", views.profile, name="profile"),
     path("account/password/", views.password_change, name="password_change"),
     path("account/sessions/", views.sessions, name="sessions"),

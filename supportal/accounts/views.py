@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -17,8 +18,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from supportal.accounts import selectors, services, throttle
@@ -29,6 +34,7 @@ from supportal.accounts.forms import (
     ProfileForm,
     SignupForm,
 )
+from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import SignupMode, User
 from supportal.accounts.tokens import (
     LinkState,
@@ -308,7 +314,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         services.profile_update(
             user=request.user, **{name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
         )
-        messages.success(request, _("Your profile is saved."))
+        # Said in the language just chosen, which the next page is shown in.
+        with translation.override(recipient_language(request.user, browser=request.LANGUAGE_CODE)):
+            messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
@@ -362,3 +370,41 @@ def sessions_end_all(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("You are logged out everywhere, on every device."))
     return redirect("login")
+
+
+# Anonymous pages carry no CSRF token (the "forgot password" answer must be the same page for
+# every address); choosing a language only sets a cookie then. The profile is changed only
+# with a valid token.
+@csrf_exempt
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The language switcher of every page (docs/languages.md): a cookie for everyone, and the
+    profile's language for a logged-in person (their own choice, so mails follow it too).
+    Goes back to the page it was used on."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if (
+        request.user.is_authenticated
+        and not request.user.is_company_account
+        and CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})
+        is None
+    ):
+        services.profile_update(user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

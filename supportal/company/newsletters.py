@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from supportal.accounts.languages import contact_language
 from supportal.company.models import DeliveryState, NewsletterDelivery, Subscription
 from supportal.company.tokens import unsubscribe_token_make
 from supportal.core.jobs import claim_due
@@ -48,7 +49,7 @@ def _deliver(delivery: NewsletterDelivery, *, now: dt.datetime) -> None:
             state, outbound = DeliveryState.SKIPPED, None
         else:
             link = unsubscribe_url(contact_id=contact.pk, newsletter_id=issue.newsletter_id)
-            language = (contact.user.language if contact.user_id else "") or settings.LANGUAGE_CODE
+            language = contact_language(contact)
             outbound = email_queue(
                 to=contact.email,
                 template="newsletter_issue",

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,9 +30,11 @@ from supportal.company.models import (
     NewsletterIssue,
     NewsletterList,
     Subscription,
+    SupportLine,
     Topic,
 )
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
+from supportal.core.formats import file_size
 from supportal.desks.models import Product
 
 CONTACT_FIELDS = ("first_name", "last_name", "gender", "title", "mobile", "email", "function")
@@ -375,7 +377,7 @@ def issue_send(
     limit = issue_attachments_max_bytes()
     if sum(file.size or 0 for file in attachments) > limit:
         raise InvalidInput(
-            _("The attachments may add up to at most %(size)s.") % {"size": filesizeformat(limit)},
+            _("The attachments may add up to at most %(size)s.") % {"size": file_size(limit)},
             field="attachments",
         )
     now = now or timezone.now()
@@ -415,3 +417,57 @@ def issue_send(
             ]
         )
     return issue
+
+
+SUPPORT_LINE_FIELDS = (
+    "default_language",
+    "default_time_zone",
+    "team_name",
+    "support_email",
+    "portal_url",
+    "phone",
+    "working_hours",
+    "emergency_phone",
+    "emergency_note",
+)
+
+
+def support_line_is_set() -> bool:
+    """Whether an administrator has told how customers reach support (the mail footer)."""
+    from supportal.notifications.models import NotificationSettings
+
+    channels = NotificationSettings.objects.filter(pk=1).first()
+    return channels is not None and bool(channels.support_email or channels.phone)
+
+
+def support_line_setup(*, actor: User, **fields: str) -> None:
+    """The first-visit questions of a fresh install (docs/languages.md): the site's language and
+    time zone, and the support line every mail and portal page shows. Administrators only.
+    Raises ``InvalidInput`` for a bad value; side effects: the three settings rows."""
+    from supportal.accounts.models import PortalSettings
+    from supportal.notifications.models import NotificationSettings
+
+    if not actor.is_superuser:
+        raise PermissionRefused(_("Only administrators set up the support line."))
+    site = PortalSettings.load()
+    channels = NotificationSettings.load()
+    line = SupportLine.objects.filter(pk=1).first() or SupportLine(pk=1)
+    targets = {
+        "default_language": site,
+        "default_time_zone": site,
+        "emergency_phone": line,
+        "emergency_note": line,
+    }
+    with transaction.atomic():
+        for name in SUPPORT_LINE_FIELDS:
+            if name not in fields:
+                continue
+            row = targets.get(name, channels)
+            try:
+                value = row._meta.get_field(name).clean((fields[name] or "").strip(), row)
+            except ValidationError as exc:
+                raise InvalidInput(exc.messages[0], field=name) from None
+            setattr(row, name, value)
+        site.save()
+        channels.save()
+        line.save()

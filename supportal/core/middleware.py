@@ -24,19 +24,38 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class UserLanguageMiddleware(LocaleMiddleware):
-    """The browser's language (Accept-Language, or the language cookie); no URL prefixes, so
-    links in e-mails stay stable. A logged-in user's profile language wins: see below."""
+    """The browser's language (the switcher's cookie, else Accept-Language), else the site's
+    (``PortalSettings``); no URL prefixes, so links in e-mails stay stable. A logged-in user's
+    language wins: see below."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        from supportal.accounts.languages import browser_language, site_language
+
+        language = browser_language(request) or site_language()
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class ActivateUserLanguageMiddleware:
-    """After authentication: a language chosen in the profile overrides the browser's."""
+    """After authentication: the person's language (docs/languages.md: their choice, their
+    company's, what they wrote in, their browser's) overrides the browser's. The browser's
+    language on their first visit is stored, for the mails they receive later."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from supportal.accounts.languages import browser_language, recipient_language
+
         user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user and user.is_authenticated else ""
+        if not (user and user.is_authenticated):
+            return self.get_response(request)
+        browser = browser_language(request)
+        if browser and not user.browser_language and not user.is_company_account:
+            from supportal.accounts.services import user_language_learn
+
+            user_language_learn(user=user, browser=browser)
+        language = recipient_language(user, browser=browser)
         if not language or language not in dict(settings.LANGUAGES):
             return self.get_response(request)
         previous = translation.get_language()

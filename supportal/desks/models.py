@@ -114,6 +114,14 @@ class Desk(TimeStampedModel):
         _("last request number"), default=0, editable=False
     )
     is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=[("", _("The site's")), *settings.LANGUAGES],
+        blank=True,
+        default="",
+        help_text=_("For customers of this desk whose language is not known otherwise."),
+    )
 
     class Meta:
         verbose_name = _("desk")

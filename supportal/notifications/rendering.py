@@ -52,6 +52,7 @@ CUSTOMER_VARIABLES = (
     ("comment", gettext_lazy("the public comment (comment.body), if any")),
     ("comment_author", gettext_lazy("its author's name")),
     ("attachment_names", gettext_lazy("the names of its public files")),
+    ("attachment_links", gettext_lazy("(name, link) of its files too large to attach")),
     ("other_participants", gettext_lazy("the other addresses on the request")),
 )
 AGENT_VARIABLES = (
@@ -204,6 +205,7 @@ def sample_context(template: str, ticket: Any, recipient: Any) -> dict[str, Any]
         "comment": None,
         "comment_author": "",
         "attachment_names": [],
+        "attachment_links": [],
         "other_participants": ["colleague@example.com"],
         "comments": [],
         "sla_kind": "warning",

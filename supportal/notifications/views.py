@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from supportal.accounts.languages import recipient_language
 from supportal.core.errors import InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages
 from supportal.mail.models import OutboundState
@@ -38,7 +40,12 @@ def mute_link(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound:
         return render(request, "notifications/mute_invalid.html", status=404)
     context = {"ticket": ticket, "person": person, "done": done, "token": token}
-    return render(request, "notifications/mute.html", context)
+    # The page answers in the language the mail was written to the person in.
+    language = recipient_language(person, desk=ticket.desk)
+    with translation.override(language):
+        response = render(request, "notifications/mute.html", context)
+    response.headers["Content-Language"] = language
+    return response
 
 
 def _is_support(user) -> bool:

@@ -142,12 +142,23 @@ class _PostgreSQL(_Engine):
     ``all_vector`` (public and internal text together) for agents."""
 
     def _tsquery(self) -> tuple[str, list[str]]:
+        exact, params = self._tsquery_of(is_prefix=False)
+        if not self.query.is_prefix:
+            return exact, params
+        # "word:*" alone has no statistics, so the planner guesses its matches; "word | word:*"
+        # finds the same documents (a word is its own prefix) and lets the planner see how
+        # common the word is: a common one then stops after the newest matches instead of
+        # reading the whole index (docs/performance.md).
+        prefix, _ = self._tsquery_of(is_prefix=True)
+        return f"({exact} || {prefix})", params + params
+
+    def _tsquery_of(self, *, is_prefix: bool) -> tuple[str, list[str]]:
         pieces: list[str] = []
         for index, words in enumerate(self.query.phrases):
             if index:
                 pieces.append("' & '")
             pieces.append(" || ' <-> ' || ".join([_TSQUERY_WORD] * len(words)))
-        if self.query.is_prefix:
+        if is_prefix:
             pieces.append("':*'")
         params = [word for words in self.query.phrases for word in words]
         return f"to_tsquery('simple'::regconfig, {' || '.join(pieces)})", params

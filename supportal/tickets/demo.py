@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from supportal.accounts.models import Organization, OrganizationDomain, OrganizationProduct, User
+from supportal.accounts.languages import site_locale_forget
+from supportal.accounts.models import (
+    Organization,
+    OrganizationDomain,
+    OrganizationProduct,
+    PortalSettings,
+    User,
+)
+from supportal.company.models import SupportLine
 from supportal.desks.models import (
     CustomField,
     CustomFieldKind,
@@ -44,6 +52,8 @@ DEMO_LOGINS = (
     DemoLogin("agent", "bogdan.moraru@tecnet.example"),
     DemoLogin("customer", "cristina.tanasescu@example.com"),
     DemoLogin("customer admin", "andrei.popa@example.com"),
+    DemoLogin("customer, English", "john.miller@example.com"),
+    DemoLogin("customer of a Czech company", "jana.novakova@novak.example"),
 )
 
 REQUEST_TYPES = ("Question", "Bug", "Configuration", "Development", "Modification", "None")
@@ -67,6 +77,8 @@ class _Demo:
     agent: User
     cristina: User
     andrei: User
+    john: User
+    jana: User
     now: dt.datetime
 
     def at(self, hours_ago: float) -> dt.datetime:
@@ -83,9 +95,10 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
     )
     if desk.tickets.exists():
         return False
+    _support_line_fill()
     product, types, priorities = _catalogue_load(desk)
-    agent, cristina, andrei = _people_load(desk, product)
-    demo = _Demo(desk, product, types, priorities, agent, cristina, andrei, now)
+    agent, cristina, andrei, john, jana = _people_load(desk, product)
+    demo = _Demo(desk, product, types, priorities, agent, cristina, andrei, john, jana, now)
     _story_load(demo)
     _help_161_load(demo)
     return True
@@ -119,7 +132,7 @@ def _catalogue_load(
     return product, types, priorities
 
 
-def _people_load(desk: Desk, product: Product) -> tuple[User, User, User]:
+def _people_load(desk: Desk, product: Product) -> tuple[User, User, User, User, User]:
     company, _created = Organization.objects.get_or_create(
         name="Cristina SRL", defaults={"registration_number": "RO12345678"}
     )
@@ -148,7 +161,21 @@ def _people_load(desk: Desk, product: Product) -> tuple[User, User, User]:
     andrei = _person(
         "andrei.popa@example.com", "Andrei", "Popa", organization=company, is_customer_admin=True
     )
-    return agent, cristina, andrei
+    # An English colleague at the Romanian customer (his own choice), and a Czech company whose
+    # people chose nothing: they are written to in Czech (docs/languages.md).
+    john = _person("john.miller@example.com", "John", "Miller", organization=company, language="en")
+    novak, _created = Organization.objects.get_or_create(
+        name="Novák s.r.o.",
+        defaults={
+            "registration_number": "CZ27082440",
+            "language": "cs",
+            "time_zone": "Europe/Prague",
+        },
+    )
+    OrganizationDomain.objects.get_or_create(domain="novak.example", organization=novak)
+    OrganizationProduct.objects.get_or_create(organization=novak, product=product)
+    jana = _person("jana.novakova@novak.example", "Jana", "Nováková", organization=novak)
+    return agent, cristina, andrei, john, jana
 
 
 def _story_load(demo: _Demo) -> None:
@@ -160,6 +187,7 @@ def _story_load(demo: _Demo) -> None:
         demo.andrei,
     )
     types, priorities, at, now = demo.types, demo.priorities, demo.at, demo.now
+    john, jana = demo.john, demo.jana
     # Earlier requests, one in every status, so every list and filter has something to show.
     story = [
         ("Nu pot descărca factura din portal", "Question", [], 200),
@@ -181,7 +209,7 @@ def _story_load(demo: _Demo) -> None:
         ("Cerere duplicată", "None", [Action.CANCEL], 48),
     ]
     # Numbered so that the seed's own request comes out as HELP-161.
-    desk.last_ticket_number = 160 - len(story)
+    desk.last_ticket_number = 160 - len(story) - 2  # and the Czech and English requests
     desk.save(update_fields=["last_ticket_number"])
     for summary, type_name, actions, hours_ago in story:
         requester = andrei if type_name == "Development" else cristina
@@ -197,6 +225,29 @@ def _story_load(demo: _Demo) -> None:
             now=at(hours_ago),
         )
         _walk(ticket, actions, agent=agent, requester=requester, start=at(hours_ago))
+    services.ticket_create(
+        desk=desk,
+        requester=jana,
+        actor=jana,
+        summary="Pokladní tiskárna netiskne účtenky",
+        details="Dobrý den, od včerejška nám pokladní tiskárna netiskne účtenky. Děkuji.",
+        request_type=types["Bug"],
+        product=product,
+        priority=priorities["High"],
+        now=at(30),
+    )
+    english = services.ticket_create(
+        desk=desk,
+        requester=john,
+        actor=john,
+        summary="Monthly sales report is missing",
+        details="Hello, the monthly sales report did not arrive this month. Thanks.",
+        request_type=types["Question"],
+        product=product,
+        priority=priorities["Normal"],
+        now=at(20),
+    )
+    services.participant_add(ticket=english, actor=john, person=cristina, now=at(19.9))
     # The request resolved long ago has passed its auto-close time: the worker's job closes it.
     services.tickets_close_due(now=now)
 
@@ -241,6 +292,35 @@ def _help_161_load(demo: _Demo) -> None:
         is_public=False,
         now=at(2.4),
     )
+
+
+def _support_line_fill() -> None:
+    """The site's language and the support line of seed 000's footer (issue 16, section 5):
+    Romanian, the e-mail address, portal, telephone, hours and the emergency number."""
+    from supportal.notifications.models import NotificationSettings
+
+    site = PortalSettings.load()
+    site.portal_name = "Tecnet Helpdesk"
+    site.default_language = "ro"
+    site.default_time_zone = "Europe/Bucharest"
+    site.save()
+    site_locale_forget()
+    channels = NotificationSettings.load()
+    channels.team_name = channels.team_name or "Echipa Tecnet Helpdesk"
+    channels.support_email = channels.support_email or "helpdesk@tecnet.example"
+    channels.portal_url = channels.portal_url or ""
+    channels.phone = channels.phone or "+40 21 231 4702"
+    channels.working_hours = channels.working_hours or "Luni–Vineri 08:00–17:00"
+    channels.footer_note = channels.footer_note or (
+        "Vă rugăm să folosiți doar aceste canale pentru solicitări."
+    )
+    channels.save()
+    line = SupportLine.objects.filter(pk=1).first() or SupportLine(pk=1)
+    line.emergency_phone = line.emergency_phone or "+40 721 000 911"
+    line.emergency_note = line.emergency_note or (
+        "Pentru situații „site căzut”: în programul de lucru; numerele cunoscute 24/7."
+    )
+    line.save()
 
 
 def _walk(

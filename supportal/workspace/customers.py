@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from supportal.accounts.languages import language_detect
 from supportal.accounts.models import Organization, User
 from supportal.accounts.services import customer_register
 from supportal.core.errors import InvalidInput
@@ -37,6 +38,7 @@ def customer_request_register(
     organization: Organization | None = None,
     new_company: str = "",
     contact_phone: str = "",
+    language: str = "",
     request_type: RequestType | None = None,
     priority: Priority | None = None,
     product: Product | None = None,
@@ -46,8 +48,10 @@ def customer_request_register(
     """Create the request for the customer with this e-mail, registering (and inviting) them
     first when the address is unknown, with a new company when one is named.
 
-    All or nothing: a refused request creates no customer. Side effects: those of
-    ``customer_register`` (the invitation mail) and ``ticket_create``.
+    ``language`` is the one the agent chose on the phone: a new customer's, or an existing
+    one's who chose none themselves; empty: detected from the summary and details
+    (docs/languages.md). All or nothing: a refused request creates no customer. Side effects:
+    those of ``customer_register`` (the invitation mail) and ``ticket_create``.
     """
     email = email.strip().lower()
     with transaction.atomic():
@@ -67,7 +71,12 @@ def customer_request_register(
                 first_name=first_name,
                 last_name=last_name,
                 phone=contact_phone,
+                language=language,
+                detected_language="" if language else language_detect(f"{summary}\n{details}"),
             )
+        if not is_new and language and not requester.language:
+            requester.language = language
+            requester.save(update_fields=["language"])
         ticket = services.ticket_create(
             desk=desk,
             requester=requester,

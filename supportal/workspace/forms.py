@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -184,6 +185,12 @@ class RegisterRequestForm(forms.Form):
     )
     new_company = forms.CharField(label=_("or a new company"), required=False, max_length=200)
     contact_phone = forms.CharField(label=_("Contact number"), required=False, max_length=40)
+    language = forms.ChoiceField(
+        label=_("Language the customer is written to"),
+        required=False,
+        choices=[("", _("As they write (detected), else their company's or the site's"))],
+        help_text=_("For a new customer, or one who has not chosen a language."),
+    )
     summary = forms.CharField(label=_("Summary"), max_length=255)
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
     request_type = forms.ModelChoiceField(
@@ -210,6 +217,10 @@ class RegisterRequestForm(forms.Form):
         default = Priority.objects.filter(is_default=True).first()
         if default:
             self.fields["priority"].initial = default.pk
+        self.fields["language"].choices = [
+            *self.fields["language"].choices[:1],
+            *settings.LANGUAGES,
+        ]
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

@@ -7,12 +7,13 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization, User
 from supportal.core.errors import PermissionRefused
 from supportal.desks.models import Desk
@@ -82,7 +83,7 @@ class SlaReportForm(forms.Form):
 
 
 @agent_required
-def sla_report_page(request: HttpRequest) -> HttpResponse:
+def sla_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     desk_ids = report_desk_ids(request.user)
     form = SlaReportForm(request.GET or None, desk_ids=desk_ids)
     try:
@@ -115,7 +116,11 @@ def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"'
     )
-    out = csv.writer(response)
+    # Excel opens UTF-8 only with a byte-order mark, and splits columns by the regional list
+    # separator: ";" where the decimal separator is a comma (Romanian, Czech).
+    response.write("\ufeff")
+    delimiter = ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
+    out = csv.writer(response, delimiter=delimiter)
     if breaches:
         out.writerow(
             [
@@ -163,7 +168,9 @@ def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
                 row.goals,
                 row.met,
                 row.breached,
-                "" if row.met_percent is None else row.met_percent,
+                ""
+                if row.met_percent is None
+                else formats.number_format(row.met_percent, use_l10n=True),
                 *(
                     "" if value is None else int(value.total_seconds() // 60)
                     for value in (

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from supportal.workspace import reports
-from supportal.workspace.views import canned, company, quarantine, queue, register, ticket
+from supportal.workspace.views import canned, company, quarantine, queue, register, setup, ticket
 
 app_name = "workspace"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("views/save/", queue.saved_view_save, name="view_save"),
     path("views/<int:view_id>/delete/", queue.saved_view_delete, name="view_delete"),
     path("new/", register.request_register, name="register"),
+    path("setup/", setup.support_line_setup, name="setup"),
     path("new/requester/", register.requester_lookup, name="requester_lookup"),
     path("reports/sla/", reports.sla_report_page, name="sla_report"),
     path("canned/", canned.canned_list, name="canned"),

@@ -1,6 +1,7 @@
-"""Seed 000's customer in a real browser (Chromium via Playwright), in English, Romanian and
-Czech: from the invitation e-mail to a working log-in, and back through "Forgot your
-password?". Fields are found by their ids, so the walk is the same in every language."""
+"""The invited customer (docs/requirements.md#accounts) in a real browser (Chromium via Playwright),
+in English, Romanian and Czech: from the invitation e-mail to a working log-in, and back through
+"Forgot your password?". Fields are found by their ids, so the walk is the same in every
+language."""
 
 from __future__ import annotations
 

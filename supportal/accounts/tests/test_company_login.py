@@ -1,5 +1,5 @@
-"""Company log-in by registration number and password (seed 004): off by default, switched on
-per company and for the portal, throttled like any log-in."""
+"""Company log-in by registration number and password (docs/requirements.md A6): off by default,
+switched on per company and for the portal, throttled like any log-in."""
 
 from __future__ import annotations
 

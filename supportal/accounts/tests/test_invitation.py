@@ -1,5 +1,5 @@
-"""Seed 000's invitation: "X invited you to the portal", a single-use expiring link, and every
-way such a link can fail."""
+"""The invitation (docs/requirements.md A1, A3): "X invited you to the portal", a single-use
+expiring link, and every way such a link can fail."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _invite(cast, email: str = "Ana.Pop@Client.test", **kwargs) -> User:
     return services.customer_invite(email=email, **kwargs)
 
 
-def test_inviting_a_new_customer_creates_the_account_and_queues_the_seed_invitation(cast):
+def test_inviting_a_new_customer_creates_the_account_and_queues_the_invitation(cast):
     user = _invite(cast)
 
     assert user.email == "ana.pop@client.test"

@@ -1,6 +1,6 @@
-"""The password rule of seed 000 — at least 8 characters, at least 2 digits, at least 1 letter,
-other characters allowed — plus Django's common-password and similarity checks. Each broken
-rule is named."""
+"""The password rule (docs/requirements.md A2) — at least 8 characters, at least 2 digits, at least
+1 letter, other characters allowed — plus Django's common-password and similarity checks. Each
+broken rule is named."""
 
 from __future__ import annotations
 

@@ -11,20 +11,24 @@ from supportal.company import selectors
 register = template.Library()
 
 # Every portal page shows the footer; a minute-long cache keeps it from costing queries on
-# each page. "Closed" may lag by up to a minute, which is harmless.
+# each page. "Closed" may lag by up to a minute, which is harmless. One key that expires, not
+# one key per clock minute: a page's cost must not depend on which minute it is served in.
 FOOTER_CACHE_SECONDS = 60
-
-
-def footer_cache_key(now) -> str:
-    return f"company:support_hours:{now:%Y%m%d%H%M}"
+FOOTER_CACHE_KEY = "company:support_hours"
 
 
 @register.inclusion_tag("company/_footer.html")
 def support_footer() -> dict:
-    now = timezone.now()
-    key = footer_cache_key(now)
-    hours = cache.get(key)
+    hours = cache.get(FOOTER_CACHE_KEY)
     if hours is None:
-        hours = selectors.support_hours(now=now)
-        cache.set(key, hours, FOOTER_CACHE_SECONDS)
+        hours = selectors.support_hours(now=timezone.now())
+        cache.set(FOOTER_CACHE_KEY, hours, FOOTER_CACHE_SECONDS)
     return {"hours": hours}
+
+
+@register.simple_tag
+def support_line_missing() -> bool:
+    """A fresh install: nobody has told customers how to reach support yet (workspace banner)."""
+    from supportal.company.services import support_line_is_set
+
+    return not support_line_is_set()

@@ -1,5 +1,5 @@
-"""Seed 003 §5–6 in a real browser: a customer admin edits a contact and subscribes them to a
-newsletter; a customer downloads an update of their product."""
+"""Company self-service (docs/requirements.md C1–C3) in a real browser: a customer admin edits a
+contact and subscribes them to a newsletter; a customer downloads an update of their product."""
 
 from __future__ import annotations
 

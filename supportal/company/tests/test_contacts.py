@@ -1,5 +1,5 @@
-"""The contacts directory (seed 003 §6): who sees it, editing, inviting, deactivating, the
-change log."""
+"""The contacts directory (docs/requirements.md C1): who sees it, editing, inviting, deactivating,
+the change log."""
 
 from __future__ import annotations
 
@@ -182,4 +182,4 @@ def test_agent_edits_a_company_directory_from_the_workspace(client, cast, radu):
 def test_customers_cannot_open_workspace_company_pages(client, cast, radu):
     client.force_login(cast.cristina_admin)
     response = client.get(reverse("workspace:company", args=[cast.cristina_srl.pk]))
-    assert response.status_code == 302  # to the log-in page, as every workspace page
+    assert response.status_code == 403  # the "for the support team" page, as every workspace page

@@ -1,4 +1,4 @@
-"""Downloads per product and topic (seed 003 §5)."""
+"""Downloads per product and topic (docs/requirements.md C3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Working hours and the emergency line (seed 002) in the portal's footer and help page."""
+"""Working hours and the emergency line (docs/requirements.md C4) in the portal's footer and
+help page."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ BUCHAREST = ZoneInfo("Europe/Bucharest")
 
 @pytest.fixture
 def office(db) -> Calendar:
-    """The default calendar, as seed 002 describes it: Mon–Fri 8–17, Romanian holidays."""
+    """The default calendar (docs/requirements.md S3): Mon–Fri 8–17, Romanian holidays."""
     calendar = Calendar.objects.filter(is_default=True).first() or Calendar.objects.create(
         name="Program", is_default=True
     )

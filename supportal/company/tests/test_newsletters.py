@@ -1,5 +1,5 @@
-"""Newsletters (seed 003 §6): subscriptions by customer admins, self-unsubscribe by a signed
-one-click link, throttled sending through the outbox, the report of who received what."""
+"""Newsletters (docs/requirements.md C2): subscriptions by customer admins, self-unsubscribe by a
+signed one-click link, throttled sending through the outbox, the report of who received what."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def test_report_shows_who_received_what(client, cast, radu, business):
     text = client.get(reverse("workspace:newsletter_issue", args=[issue.pk])).text
     assert "radu@example.com" in text and "Handed to the outbox" in text
     client.force_login(cast.cristina_admin)
-    assert client.get(reverse("workspace:newsletter_issue", args=[issue.pk])).status_code == 302
+    assert client.get(reverse("workspace:newsletter_issue", args=[issue.pk])).status_code == 403
 
 
 def test_agent_sends_an_issue_from_the_workspace(client, cast, radu, business):

@@ -177,6 +177,7 @@ def test_run_worker_once_runs_registered_handlers_and_survives_one_that_raises(r
     assert "working: handled 3" in caplog.text
 
 
+@pytest.mark.slow  # a subprocess
 def test_run_worker_stops_cleanly_on_sigterm(tmp_path):
     worker = subprocess.Popen(  # noqa: S603
         [*MANAGE, "run_worker", "--interval", "1"],
@@ -204,6 +205,7 @@ def pid_recorder(pid_file: Path) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+@pytest.mark.slow  # a subprocess
 def test_supervise_stops_the_others_and_fails_when_one_child_dies(tmp_path):
     pid_file = tmp_path / "pid"
     crasher = [sys.executable, "-c", "import time; time.sleep(0.5); raise SystemExit(3)"]
@@ -211,6 +213,7 @@ def test_supervise_stops_the_others_and_fails_when_one_child_dies(tmp_path):
     assert is_gone(int(pid_file.read_text()))
 
 
+@pytest.mark.slow  # a subprocess
 def test_supervise_stops_every_child_on_sigterm(tmp_path):
     pid_file = tmp_path / "pid"
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
@@ -222,6 +225,7 @@ def test_supervise_stops_every_child_on_sigterm(tmp_path):
     assert is_gone(int(pid_file.read_text()))
 
 
+@pytest.mark.slow  # a subprocess
 def test_serve_starts_the_web_server_and_worker_and_stops_them_on_sigterm(tmp_path):
     port = free_port()
     serve = subprocess.Popen(  # noqa: S603

@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from supportal.core.formats import file_size
 from supportal.desks.models import Desk
 from supportal.mail.content import MailPart, ParsedMail
 from supportal.mail.quotes import reply_text
@@ -45,8 +45,8 @@ def mail_files(desk: Desk, parts: list[MailPart]) -> tuple[list, list[str]]:
                 _("“%(name)s” (%(size)s) is over the limit of %(limit)s and was not kept.")
                 % {
                     "name": part.name,
-                    "size": filesizeformat(len(part.data)),
-                    "limit": filesizeformat(desk.attachment_max_bytes),
+                    "size": file_size(len(part.data)),
+                    "limit": file_size(desk.attachment_max_bytes),
                 }
             )
             continue

@@ -14,7 +14,7 @@ from supportal.mail.content import ParsedMail, mail_parse
 from supportal.mail.inbound.auth import Verdict
 from supportal.mail.inbound.content import original_attachment
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
-from supportal.mail.inbound.people import customer_for
+from supportal.mail.inbound.people import customer_for, language_sample
 from supportal.mail.inbound.post import comment_add, request_create
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.threads import desk_for, may_write, subject_ticket, thread_find
@@ -115,7 +115,9 @@ def decide(
         if not allowed and ticket.contact_email and ticket.contact_email == sender:
             user, allowed = ticket.requester, True
         if decision is Decision.ATTACH and user is None and not claims_agent:
-            user = customer_for(sender, name=mail.from_name, now=now, desk=desk)
+            user = customer_for(
+                sender, name=mail.from_name, now=now, desk=desk, text=language_sample(mail)
+            )
         if decision is Decision.ATTACH or (allowed and decision is not Decision.NEW):
             # An agent attaching a stranger's mail: kept as an internal note, which shows the
             # stranger nothing and lets the agent decide what to share.
@@ -146,7 +148,9 @@ def decide(
             **base,
         )
     if user is None:
-        user = customer_for(sender, name=mail.from_name, now=now, desk=desk)
+        user = customer_for(
+            sender, name=mail.from_name, now=now, desk=desk, text=language_sample(mail)
+        )
     recent = Ticket.objects.filter(
         requester=user,
         submission_method=SubmissionMethod.EMAIL,

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from supportal.accounts.languages import language_detect
 from supportal.accounts.models import User
 from supportal.accounts.selectors import organization_for_email
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
 from supportal.mail.inbound.store import served_address
+from supportal.mail.quotes import reply_text
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import FINAL_STATUSES
 
 # --- People ---------------------------------------------------------------------------------
 
 
-def customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) -> User:
+def language_sample(mail: ParsedMail) -> str:
+    """What the sender wrote, to tell their language by (docs/languages.md)."""
+    return f"{mail.subject}\n{reply_text(mail.text)}"
+
+
+def customer_for(
+    address: str, *, name: str, now: datetime, desk: Desk | None, text: str = ""
+) -> User:
     """The sender as a customer. Invited (seed 000's mail) only when their domain is a known
     company's or the receiving desk invites every sender (``Desk.invite_all_senders``):
     spammers and forged senders receive nothing; others can use "Forgot your password?"."""
@@ -28,12 +37,14 @@ def customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) -
     is_invited = organization_for_email(address) is not None or (
         desk is not None and desk.invite_all_senders
     )
+    # The invitation goes out in the language the mail was written in (docs/languages.md).
     return customer_register(
         email=address,
         invited_by=None,
         is_invited=is_invited,
         first_name=first,
         last_name=last if first else "",
+        detected_language=language_detect(text),
         now=now,
     )
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
@@ -160,7 +161,7 @@ def closed_reply(ticket: Ticket, user: User, mail: ParsedMail, *, now: datetime)
         to=address,
         template="inbound_closed",
         context={"ticket": ticket, "recipient": user, "desk_address": desk_address},
-        language=user.language or settings.LANGUAGE_CODE,
+        language=recipient_language(user, desk=ticket.desk),
         ticket=ticket,
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
         in_reply_to=mail.message_id or None,

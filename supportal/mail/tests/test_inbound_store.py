@@ -118,6 +118,7 @@ def test_ingest_email_stores_standard_input_and_exits_zero(tmp_path, settings):
     assert InboundMessage.objects.get().mailbox == "HELP"
 
 
+@pytest.mark.slow  # a subprocess
 def test_ingest_email_exits_75_when_it_cannot_store(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "ingest_email"],

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from supportal.accounts.languages import recipient_time_zone
 from supportal.accounts.models import User
 from supportal.mail.inbound.tokens import personal_reply_address
 from supportal.mail.models import OutboundEmail, OutboundState
@@ -80,7 +81,13 @@ class _Mailer:
         self.sent_to: set[str] = set()
         self.count = 0
 
-    def queue(self, recipient: Recipient, template: str, context: dict[str, object]) -> None:
+    def queue(
+        self,
+        recipient: Recipient,
+        template: str,
+        context: dict[str, object],
+        attachments: list[dict[str, str]] | None = None,
+    ) -> None:
         if recipient.address in self.sent_to:
             return
         self.sent_to.add(recipient.address)
@@ -112,6 +119,7 @@ class _Mailer:
             in_reply_to=previous or self.root,
             references=[self.root],
             from_email=_from_address(self.action.actor),
+            attachments=attachments or (),
         )
         override = self.overrides.get((template, recipient.language))
         if override is not None:
@@ -137,7 +145,9 @@ def notification_mails_queue(row: PendingNotification) -> int:
     information and the resolution; agents get the four kinds they have not turned off.
     Side effects: outbox rows (held ones for held addresses), the ticket's reply address.
     """
-    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=row.ticket_id)
+    ticket = Ticket.objects.select_related(
+        "desk", "requester", "requester__organization", "assignee"
+    ).get(pk=row.ticket_id)
     events = list(
         Event.objects.filter(pk__in=row.event_ids)
         .select_related("comment", "comment__author")
@@ -154,6 +164,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
     template = _customer_template(action)
     if template is not None:
         comment = action.public_comment
+        files_attached, files_linked = _comment_files(comment)
         base_context = {
             "kind": _update_kind(action),
             "status_labels": [Status(s.to_status).label for s in action.statuses],
@@ -161,7 +172,8 @@ def notification_mails_queue(row: PendingNotification) -> int:
             "resolution": action.resolution,
             "comment": comment,
             "comment_author": _name(comment.author) if comment else "",
-            "attachment_names": _attachment_names(comment),
+            "attachment_names": [ref["name"] for ref in files_attached],
+            "attachment_links": files_linked,
             "actor_name": _name(action.actor),
             "view_url": f"{settings.SUPPORTAL_BASE_URL}"
             + reverse("portal:request", args=[ticket.reference]),
@@ -182,6 +194,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
                 recipient,
                 template,
                 {**base_context, "other_participants": list(dict.fromkeys(others))},
+                attachments=files_attached,
             )
 
     _participants_added_tell(action, mailer, customers, actor_id=actor_id)
@@ -221,7 +234,7 @@ def _participants_added_tell(
     for user in User.objects.filter(pk__in=action.participants_added).order_by("pk"):
         if user.pk == actor_id or not user.is_active or not user.has_email_notifications:
             continue
-        recipient = Recipient(user=user, address=user.email.lower())
+        recipient = Recipient(user=user, address=user.email.lower(), desk=action.ticket.desk)
         others = [r.address for r in customers if r.address != recipient.address]
         mailer.queue(
             recipient,
@@ -266,14 +279,30 @@ def _name(user: User | None) -> str:
     return user.get_full_name() or user.email
 
 
-def _attachment_names(comment: Comment | None) -> list[str]:
+# Files of a public comment travel with the mail up to this total (issue 16, section 4); the
+# rest are links to the portal's permission-checked download.
+MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _comment_files(comment: Comment | None) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    """The public files of ``comment``: those attached to the mail (smallest first, within
+    ``MAIL_ATTACHMENTS_MAX_BYTES`` in all) and (name, link) for the others."""
     if comment is None:
-        return []
-    return list(
-        comment.attachments.filter(is_internal=False)
-        .order_by("pk")
-        .values_list("file_name", flat=True)
-    )
+        return [], []
+    attached: list[dict[str, str]] = []
+    linked: list[tuple[str, str]] = []
+    total = 0
+    files = comment.attachments.filter(is_internal=False).order_by("size", "pk")
+    for item in files.only("pk", "file", "file_name", "content_type", "size"):
+        if total + item.size <= MAIL_ATTACHMENTS_MAX_BYTES:
+            total += item.size
+            attached.append(
+                {"path": item.file.name, "name": item.file_name, "content_type": item.content_type}
+            )
+        else:
+            link = settings.SUPPORTAL_BASE_URL + reverse("portal:file", args=[item.pk])
+            linked.append((item.file_name, link))
+    return attached, linked
 
 
 def _override_apply(
@@ -299,7 +328,7 @@ def _override_apply(
 def _deadline_text(moment: datetime, recipient: Recipient) -> str:
     """The instant in the recipient's time zone and language, e.g. "12 January 2026, 11:00"."""
     try:
-        zone = ZoneInfo(recipient.user.time_zone or settings.TIME_ZONE)
+        zone = ZoneInfo(recipient_time_zone(recipient.user))
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(settings.TIME_ZONE)
     with translation.override(recipient.language):
@@ -321,7 +350,9 @@ def sla_mails_queue(row: PendingSlaNotification) -> int:
     from supportal.sla.models import Goal, SlaEvent, SlaEventKind
 
     event = SlaEvent.objects.select_related("clock").get(pk=row.sla_event_id)
-    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=event.ticket_id)
+    ticket = Ticket.objects.select_related(
+        "desk", "requester", "requester__organization", "assignee"
+    ).get(pk=event.ticket_id)
     mailer = _Mailer(TicketAction(ticket=ticket, actor=None, events=[]))
     recipient_ids = [pk for pk in event.data.get("recipient_ids", []) if pk]
 

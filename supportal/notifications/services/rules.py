@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.conf import settings
-
+from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.notifications.models import (
     AgentNotificationPreference,
@@ -90,11 +90,12 @@ class TicketAction:
 class Recipient:
     user: User
     address: str
+    desk: Any = None
 
     @property
     def language(self) -> str:
-        languages = dict(settings.LANGUAGES)
-        return self.user.language if self.user.language in languages else settings.LANGUAGE_CODE
+        """The recipient's language (docs/languages.md)."""
+        return recipient_language(self.user, desk=self.desk)
 
 
 def _customers_of(ticket: Ticket) -> list[Recipient]:
@@ -102,7 +103,9 @@ def _customers_of(ticket: Ticket) -> list[Recipient]:
     people = [ticket.requester]
     people += [
         participant.user
-        for participant in ticket.participants.select_related("user").order_by("created_at", "pk")
+        for participant in ticket.participants.select_related(
+            "user", "user__organization"
+        ).order_by("created_at", "pk")
     ]
     recipients = []
     for person in people:
@@ -110,7 +113,7 @@ def _customers_of(ticket: Ticket) -> list[Recipient]:
             address = ticket.contact_email
         else:
             address = person.email
-        recipients.append(Recipient(user=person, address=address.lower()))
+        recipients.append(Recipient(user=person, address=address.lower(), desk=ticket.desk))
     return recipients
 
 

@@ -1,4 +1,5 @@
-"""Seed 000 end to end: the services, both worker queues and a real SMTP server (aiosmtpd)."""
+"""The reference story (docs/requirements.md#story) end to end: the services, both worker queues and
+a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def text_of(message) -> str:
 
 
 @pytest.mark.django_db
-def test_the_seed_000_story_delivers_each_persons_mails_in_order(cast, sink):
+def test_the_reference_story_delivers_each_persons_mails_in_order(cast, sink):
     # The story happened two hours ago but the worker sweeps SLA deadlines at the real time:
     # without this, its goals fall due or not by the time of day the suite runs. The SLA's
     # own mails are tested in supportal/sla/tests.

@@ -1,4 +1,5 @@
-"""Each rule of issue 6 (seed 000): who is told, with which subject, headers and sentence."""
+"""Each rule of docs/requirements.md#notifications: who is told, with which subject, headers and
+sentence."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ LEAD = "lead@support.test"
 
 
 def registered_by_phone(cast, **fields):
-    """Seed 000: the agent registers Cristina's phone call."""
+    """The reference story: the agent registers Cristina's phone call."""
     return cast.ticket(
         actor=cast.agent_help,
         summary=fields.pop("summary", "Cristina SRL"),

@@ -1,5 +1,5 @@
-"""SLA mails (issue 8): warnings to the assignee or the team leads, breaches to both, the
-customer's reply reminder; each SlaEvent mailed once."""
+"""SLA mails (docs/requirements.md S5, S6): warnings to the assignee or the team leads, breaches to
+both, the customer's reply reminder; each SlaEvent mailed once."""
 
 from __future__ import annotations
 

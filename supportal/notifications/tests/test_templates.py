@@ -1,5 +1,5 @@
-"""Administrators edit the notification mails (issue 6): overrides per mail and language, a
-preview on a sample request, templates that do not compile refused."""
+"""Administrators edit the notification mails (docs/notifications.md): overrides per mail and
+language, a preview on a sample request, templates that do not compile refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The portal walked through in a real browser (Chromium via Playwright): the customer's side
-of the seed 000 story, seeds 003 and 004, and a stranger who cannot reach any of it.
+of the reference story (docs/requirements.md#story), attachments, quotes and the record,
+and a stranger who cannot reach any of it.
 
 Screenshots of each page, at desktop and phone widths, are kept in var/test-artifacts/.
 """

@@ -15,7 +15,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-def test_anonymous_visitor_is_sent_to_log_in(client):
+def test_anonymous_visitor_is_sent_to_log_in(client, db):  # the site language is stored
     response = client.get("/")
     assert response.status_code == 302
     assert response.url.startswith("/login/")

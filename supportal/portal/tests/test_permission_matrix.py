@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 
 from supportal.accounts.models import User
+from supportal.conftest import Cast, refreshed
 from supportal.core.errors import DomainError
 from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, services
@@ -47,7 +50,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("comment", "search"): SEES_REQUEST,
     ("internal_note", "view"): {DESK_AGENT},
     ("internal_note", "search"): {DESK_AGENT},
-    # The requester's own upload: uploader and support team (seed 003 §7.4).
+    # The requester's own upload: uploader and support team (docs/requirements.md V5).
     ("attachment", "view"): {REQUESTER, DESK_AGENT},
     ("attachment", "download"): {REQUESTER, DESK_AGENT},
     # The agent's public attachment: everyone who sees the request.
@@ -69,9 +72,7 @@ class World:
     users: dict[str, User | None]
 
 
-@pytest.fixture
-def world(cast, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path
+def world_build(cast: Cast) -> World:
     maria = User.objects.create_user(
         "maria@example.com", first_name="Maria", organization=cast.cristina_srl
     )
@@ -108,6 +109,28 @@ def world(cast, settings, tmp_path) -> World:
             ANONYMOUS: None,
         },
     )
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def _module_world(module_rows, _module_cast, media_root) -> None:
+    def build(rows) -> World:
+        with override_settings(MEDIA_ROOT=media_root):
+            return world_build(rows.get("cast"))
+
+    module_rows.register("world", build)
+
+
+@pytest.fixture
+def world(module_rows, _module_world, cast, settings, media_root) -> World:
+    """The world, built once for the module's cells (each cell's changes are rolled back)."""
+    settings.MEDIA_ROOT = media_root
+    shared = module_rows.get("world")
+    return refreshed(shared) if shared is not None else world_build(cast)
 
 
 def _succeeds(call) -> bool:

@@ -13,10 +13,12 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.languages import contact_language
 from supportal.accounts.models import Contact, Organization
 from supportal.company import selectors, services
 from supportal.company.forms import (
@@ -163,7 +165,12 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise Http404() from exc
     newsletter = NewsletterList.objects.filter(pk=newsletter_id).first()
-    if newsletter is None or not Contact.objects.filter(pk=contact_id).exists():
+    contact = (
+        Contact.objects.select_related("user", "user__organization", "organization")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if newsletter is None or contact is None:
         raise Http404()
     is_done = False
     if request.method == "POST":
@@ -171,8 +178,12 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             contact_id=contact_id, newsletter_id=newsletter_id
         )
         is_done = True
-    return render(
-        request,
-        "company/unsubscribe.html",
-        {"newsletter": newsletter, "is_done": is_done, "token": token},
-    )
+    # The page answers in the language the newsletter was written to the contact in.
+    with translation.override(contact_language(contact)):
+        response = render(
+            request,
+            "company/unsubscribe.html",
+            {"newsletter": newsletter, "is_done": is_done, "token": token},
+        )
+    response.headers["Content-Language"] = contact_language(contact)
+    return response

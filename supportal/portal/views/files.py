@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import NotFound
 from supportal.tickets import selectors
 
 
 @login_required
-def file_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def file_download(request: AuthenticatedHttpRequest, attachment_id: int) -> FileResponse:
     """Always a download, never rendered by the browser: a customer's HTML or SVG file must
     not run as our page."""
     try:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import OrganizationProduct, User
 from supportal.core.paging import CappedPaginator
 from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
@@ -56,7 +57,9 @@ def _ordered(tickets: QuerySet[Ticket], sort: str, *, has_query: bool) -> QueryS
     return tickets.order_by(*[f"-{c}" if descending else c for c in columns])
 
 
-def _listing(request: HttpRequest, tickets: QuerySet[Ticket], *, tab: str) -> HttpResponse:
+def _listing(
+    request: AuthenticatedHttpRequest, tickets: QuerySet[Ticket], *, tab: str
+) -> HttpResponse:
     user = request.user
     sees_colleagues = _sees_colleagues(user)
     filters = RequestFilterForm(request.GET, user=user, sees_colleagues=sees_colleagues)
@@ -120,14 +123,14 @@ def _columns() -> list[tuple[str, str]]:
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_agent or request.user.is_superuser:
         return redirect("workspace:queue")
     return _listing(request, selectors.ticket_queryset_for_user(request.user), tab="all")
 
 
 @login_required
-def awaiting_reply(request: HttpRequest) -> HttpResponse:
+def awaiting_reply(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Seed 003 "Tichet de actualizat": only what waits for this customer's answer."""
     if request.user.is_agent or request.user.is_superuser:
         return redirect("workspace:queue")

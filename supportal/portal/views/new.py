@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.desks.models import Desk
 from supportal.portal import uploads
@@ -18,7 +19,7 @@ from supportal.tickets.models import DETAILS_MAX_LENGTH, SubmissionMethod
 
 
 @login_required
-def request_new(request: HttpRequest) -> HttpResponse:
+def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_agent or request.user.is_superuser:
         return redirect("workspace:queue")
     desks = Desk.objects.filter(is_active=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages
@@ -45,7 +46,7 @@ FIELD_LABELS = {
 }
 
 
-def _ticket(request: HttpRequest, reference: str) -> Ticket:
+def _ticket(request: AuthenticatedHttpRequest, reference: str) -> Ticket:
     try:
         return selectors.ticket_get_for_user(request.user, reference)
     except NotFound as exc:
@@ -53,7 +54,7 @@ def _ticket(request: HttpRequest, reference: str) -> Ticket:
 
 
 @login_required
-def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = _ticket(request, reference)
     if selectors.is_support_for(request.user, ticket):
         return redirect("workspace:ticket", reference=ticket.reference)
@@ -114,7 +115,7 @@ def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
     return [(field.label, values[field.name]) for field in fields if field.name in values]
 
 
-def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
+def _detail_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[str, object]:
     user = request.user
     roles = selectors.ticket_roles(user, ticket)
     status = Status(ticket.status)
@@ -151,7 +152,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ticket: Ticket,
     *,
     comment_form: CommentForm | None = None,
@@ -170,7 +171,7 @@ def _detail_page(
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def request_comment(request: HttpRequest, reference: str) -> HttpResponse:
+def request_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     form = CommentForm(request.POST)
     chosen = uploads.files_chosen(request, ticket.desk)
@@ -201,7 +202,7 @@ def request_comment(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def request_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def request_action(request: AuthenticatedHttpRequest, reference: str, action: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     if action not in CUSTOMER_ACTIONS:
         raise Http404
@@ -221,7 +222,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def request_mute(request: HttpRequest, reference: str) -> HttpResponse:
+def request_mute(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """ "Don't notify me" (seed 000), and its undo, for this request."""
     ticket = selectors.ticket_get_for_user(request.user, reference)
     is_muted = request.POST.get("mute") == "1"
@@ -242,7 +243,7 @@ def request_mute(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
+def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     person = (
         selectors.colleague_queryset(ticket.requester)
@@ -259,7 +260,9 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def participant_remove(request: HttpRequest, reference: str, user_id: int) -> HttpResponse:
+def participant_remove(
+    request: AuthenticatedHttpRequest, reference: str, user_id: int
+) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     participant = get_object_or_404(ticket.participants.select_related("user"), user_id=user_id)
     services.participant_remove(ticket=ticket, actor=request.user, person=participant.user)
@@ -275,7 +278,7 @@ def participant_remove(request: HttpRequest, reference: str, user_id: int) -> Ht
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def quote_answer(request: HttpRequest, reference: str, quote_id: int) -> HttpResponse:
+def quote_answer(request: AuthenticatedHttpRequest, reference: str, quote_id: int) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     quote = get_object_or_404(ticket.quotes, pk=quote_id)
     decision = request.POST.get("decision")
@@ -292,7 +295,7 @@ def quote_answer(request: HttpRequest, reference: str, quote_id: int) -> HttpRes
 @require_POST
 @login_required
 @refusals_as_messages("portal:request")
-def feedback_give(request: HttpRequest, reference: str) -> HttpResponse:
+def feedback_give(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
@@ -308,7 +311,7 @@ def feedback_give(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def request_record(request: HttpRequest, reference: str) -> HttpResponse:
+def request_record(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The whole record as one printable page (seed 004: every case documented in writing);
     ``?download=1`` gives it as a self-contained HTML file."""
     ticket = _ticket(request, reference)

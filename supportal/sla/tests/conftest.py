@@ -1,4 +1,4 @@
-"""SLA test helpers: instants on the seed calendars, and the default calendar and policy."""
+"""SLA test helpers: instants on the shipped calendars, and the default calendar and policy."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def bucharest(moment: str) -> dt.datetime:
 
 @pytest.fixture
 def office_calendar(db) -> Calendar:
-    """Seed 002's calendar, the default one the migration ships (made again if a transactional
+    """The default calendar the migration ships (made again if a transactional
     test flushed it)."""
     calendar, created = Calendar.objects.get_or_create(
         name="Working hours, Romania",
@@ -39,7 +39,8 @@ def office_calendar(db) -> Calendar:
 
 @pytest.fixture
 def default_policy(office_calendar) -> Policy:
-    """Seed 000's goals: 30 minutes to first response, 2 hours to resolution."""
+    """The default goals (docs/requirements.md S2): 30 minutes to first response, 2 hours to
+    resolution."""
     policy, _created = Policy.objects.get_or_create(
         name="Default",
         defaults={

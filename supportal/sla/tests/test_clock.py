@@ -20,8 +20,8 @@ from supportal.sla.clock import (
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 EVERY_DAY = range(7)
 
-# Seed 002: Monday-Friday 08:00-17:00 in Romania, except Romanian public holidays.
-SEED_002 = BusinessCalendar.office_hours(
+# The default calendar: Monday-Friday 08:00-17:00 in Romania, except Romanian public holidays.
+OFFICE_HOURS = BusinessCalendar.office_hours(
     "Europe/Bucharest", holidays=public_holidays("RO", range(2025, 2036))
 )
 PRAGUE_OFFICE = BusinessCalendar.office_hours(
@@ -79,7 +79,7 @@ def local(calendar: BusinessCalendar, moment: str | datetime) -> datetime:
 
 
 def bucharest(moment: str) -> datetime:
-    return local(SEED_002, moment)
+    return local(OFFICE_HOURS, moment)
 
 
 def assert_same_instant(result: datetime, expected: datetime) -> None:
@@ -103,52 +103,52 @@ HOLIDAY_24_7 = BusinessCalendar(
 
 ADDING = {
     "inside working hours the clock simply runs": row(
-        SEED_002, "Mon 2026-01-05 10:00", 2 * H, "Mon 2026-01-05 12:00"
+        OFFICE_HOURS, "Mon 2026-01-05 10:00", 2 * H, "Mon 2026-01-05 12:00"
     ),
     "before opening the clock starts at 08:00": row(
-        SEED_002, "Mon 2026-01-05 06:30", H, "Mon 2026-01-05 09:00"
+        OFFICE_HOURS, "Mon 2026-01-05 06:30", H, "Mon 2026-01-05 09:00"
     ),
     "after closing the clock starts the next morning": row(
-        SEED_002, "Mon 2026-01-12 18:00", H, "Tue 2026-01-13 09:00"
+        OFFICE_HOURS, "Mon 2026-01-12 18:00", H, "Tue 2026-01-13 09:00"
     ),
     "work left at closing time continues after the overnight gap": row(
-        SEED_002, "Mon 2026-01-12 16:00", 2 * H, "Tue 2026-01-13 09:00"
+        OFFICE_HOURS, "Mon 2026-01-12 16:00", 2 * H, "Tue 2026-01-13 09:00"
     ),
     "a full working day ends at closing time and not the next morning": row(
-        SEED_002, "Mon 2026-01-05 08:00", 9 * H, "Mon 2026-01-05 17:00"
+        OFFICE_HOURS, "Mon 2026-01-05 08:00", 9 * H, "Mon 2026-01-05 17:00"
     ),
     "friday afternoon work continues on monday": row(
-        SEED_002, "Fri 2026-01-09 16:00", 2 * H, "Mon 2026-01-12 09:00"
+        OFFICE_HOURS, "Fri 2026-01-09 16:00", 2 * H, "Mon 2026-01-12 09:00"
     ),
     "a saturday start waits for monday": row(
-        SEED_002, "Sat 2026-01-10 10:00", H, "Mon 2026-01-12 09:00"
+        OFFICE_HOURS, "Sat 2026-01-10 10:00", H, "Mon 2026-01-12 09:00"
     ),
     "a working week holds 45 hours": row(
-        SEED_002, "Mon 2026-01-12 08:00", 45 * H, "Fri 2026-01-16 17:00"
+        OFFICE_HOURS, "Mon 2026-01-12 08:00", 45 * H, "Fri 2026-01-16 17:00"
     ),
     "epiphany and saint john on 6 and 7 january are skipped": row(
-        SEED_002, "Mon 2026-01-05 16:00", 2 * H, "Thu 2026-01-08 09:00"
+        OFFICE_HOURS, "Mon 2026-01-05 16:00", 2 * H, "Thu 2026-01-08 09:00"
     ),
     "new year on 1 and 2 january and the weekend are skipped": row(
-        SEED_002, "Wed 2025-12-31 16:00", 2 * H, "Mon 2026-01-05 09:00"
+        OFFICE_HOURS, "Wed 2025-12-31 16:00", 2 * H, "Mon 2026-01-05 09:00"
     ),
     "saint andrew on 30 november and national day on 1 december are skipped": row(
-        SEED_002, "Fri 2026-11-27 16:00", 2 * H, "Wed 2026-12-02 09:00"
+        OFFICE_HOURS, "Fri 2026-11-27 16:00", 2 * H, "Wed 2026-12-02 09:00"
     ),
     "orthodox good friday and easter monday 13 april 2026 are skipped": row(
-        SEED_002, "Thu 2026-04-09 16:00", 2 * H, "Tue 2026-04-14 09:00"
+        OFFICE_HOURS, "Thu 2026-04-09 16:00", 2 * H, "Tue 2026-04-14 09:00"
     ),
     "labour day on 1 may is skipped": row(
-        SEED_002, "Thu 2026-04-30 16:00", 2 * H, "Mon 2026-05-04 09:00"
+        OFFICE_HOURS, "Thu 2026-04-30 16:00", 2 * H, "Mon 2026-05-04 09:00"
     ),
     "office hours keep their wall clock times across the spring forward weekend": row(
-        SEED_002, "Fri 2026-03-27 16:00", 2 * H, "Mon 2026-03-30 09:00"
+        OFFICE_HOURS, "Fri 2026-03-27 16:00", 2 * H, "Mon 2026-03-30 09:00"
     ),
     "office hours keep their wall clock times across the fall back weekend": row(
-        SEED_002, "Fri 2026-10-23 16:00", 2 * H, "Mon 2026-10-26 09:00"
+        OFFICE_HOURS, "Fri 2026-10-23 16:00", 2 * H, "Mon 2026-10-26 09:00"
     ),
     "a start given in utc is read in the calendar time zone": row(
-        SEED_002, datetime(2026, 1, 5, 6, tzinfo=UTC), H, "Mon 2026-01-05 09:00"
+        OFFICE_HOURS, datetime(2026, 1, 5, 6, tzinfo=UTC), H, "Mon 2026-01-05 09:00"
     ),
     "czech independence day on 28 october is skipped": row(
         PRAGUE_OFFICE, "Tue 2026-10-27 16:00", 2 * H, "Thu 2026-10-29 09:00"
@@ -227,34 +227,34 @@ def test_adding_business_time_gives_the_deadline(calendar, start, duration, expe
 
 BETWEEN = {
     "two morning hours count in full": row(
-        SEED_002, "Mon 2026-01-05 10:00", "Mon 2026-01-05 12:00", 2 * H
+        OFFICE_HOURS, "Mon 2026-01-05 10:00", "Mon 2026-01-05 12:00", 2 * H
     ),
     "a weekend in between does not count": row(
-        SEED_002, "Fri 2026-01-09 16:00", "Mon 2026-01-12 09:00", 2 * H
+        OFFICE_HOURS, "Fri 2026-01-09 16:00", "Mon 2026-01-12 09:00", 2 * H
     ),
     "a weekend alone holds no working time": row(
-        SEED_002, "Sat 2026-01-10 00:00", "Mon 2026-01-12 00:00", timedelta(0)
+        OFFICE_HOURS, "Sat 2026-01-10 00:00", "Mon 2026-01-12 00:00", timedelta(0)
     ),
     "a night alone holds no working time": row(
-        SEED_002, "Mon 2026-01-12 18:00", "Tue 2026-01-13 07:00", timedelta(0)
+        OFFICE_HOURS, "Mon 2026-01-12 18:00", "Tue 2026-01-13 07:00", timedelta(0)
     ),
     "an ordinary week holds 45 hours": row(
-        SEED_002, "Mon 2026-01-12 00:00", "Mon 2026-01-19 00:00", 45 * H
+        OFFICE_HOURS, "Mon 2026-01-12 00:00", "Mon 2026-01-19 00:00", 45 * H
     ),
     "the week of 30 november and 1 december holds 27 hours": row(
-        SEED_002, "Mon 2026-11-30 00:00", "Mon 2026-12-07 00:00", 27 * H
+        OFFICE_HOURS, "Mon 2026-11-30 00:00", "Mon 2026-12-07 00:00", 27 * H
     ),
     "two weeks around orthodox easter 2026 lose good friday and easter monday": row(
-        SEED_002, "Mon 2026-04-06 00:00", "Mon 2026-04-20 00:00", 72 * H
+        OFFICE_HOURS, "Mon 2026-04-06 00:00", "Mon 2026-04-20 00:00", 72 * H
     ),
     "two weeks across spring forward hold 90 wall clock hours": row(
-        SEED_002, "Mon 2026-03-23 00:00", "Mon 2026-04-06 00:00", 90 * H
+        OFFICE_HOURS, "Mon 2026-03-23 00:00", "Mon 2026-04-06 00:00", 90 * H
     ),
     "an end before the start gives zero": row(
-        SEED_002, "Mon 2026-01-05 12:00", "Mon 2026-01-05 10:00", timedelta(0)
+        OFFICE_HOURS, "Mon 2026-01-05 12:00", "Mon 2026-01-05 10:00", timedelta(0)
     ),
     "an end equal to the start gives zero": row(
-        SEED_002, "Mon 2026-01-05 10:00", "Mon 2026-01-05 10:00", timedelta(0)
+        OFFICE_HOURS, "Mon 2026-01-05 10:00", "Mon 2026-01-05 10:00", timedelta(0)
     ),
     "the czech week of 28 october holds 36 hours": row(
         PRAGUE_OFFICE, "Mon 2026-10-26 00:00", "Sat 2026-10-31 00:00", 36 * H
@@ -320,20 +320,22 @@ def test_business_time_between_counts_only_working_time(calendar, start, end, ex
 
 NEXT_WORKING = {
     "an instant inside working hours is itself": row(
-        SEED_002, "Mon 2026-01-05 10:00", "Mon 2026-01-05 10:00"
+        OFFICE_HOURS, "Mon 2026-01-05 10:00", "Mon 2026-01-05 10:00"
     ),
-    "opening time is working time": row(SEED_002, "Mon 2026-01-05 08:00", "Mon 2026-01-05 08:00"),
+    "opening time is working time": row(
+        OFFICE_HOURS, "Mon 2026-01-05 08:00", "Mon 2026-01-05 08:00"
+    ),
     "an early morning moves to opening time": row(
-        SEED_002, "Mon 2026-01-05 07:00", "Mon 2026-01-05 08:00"
+        OFFICE_HOURS, "Mon 2026-01-05 07:00", "Mon 2026-01-05 08:00"
     ),
     "closing time is no longer working time": row(
-        SEED_002, "Mon 2026-01-12 17:00", "Tue 2026-01-13 08:00"
+        OFFICE_HOURS, "Mon 2026-01-12 17:00", "Tue 2026-01-13 08:00"
     ),
     "a friday evening moves to monday morning": row(
-        SEED_002, "Fri 2026-01-09 20:00", "Mon 2026-01-12 08:00"
+        OFFICE_HOURS, "Fri 2026-01-09 20:00", "Mon 2026-01-12 08:00"
     ),
     "a holiday moves to the next working day": row(
-        SEED_002, "Tue 2026-12-01 10:00", "Wed 2026-12-02 08:00"
+        OFFICE_HOURS, "Tue 2026-12-01 10:00", "Wed 2026-12-02 08:00"
     ),
     "lunch time moves to the afternoon period": row(
         LUNCH_BREAK, "Mon 2026-01-12 12:15", "Mon 2026-01-12 13:00"
@@ -356,10 +358,10 @@ def test_next_working_instant(calendar, at, expected):
 @pytest.mark.parametrize(
     ("calendar", "start"),
     [
-        pytest.param(SEED_002, bucharest("Mon 2026-01-05 10:00"), id="inside working hours"),
-        pytest.param(SEED_002, bucharest("Sat 2026-01-10 10:00"), id="on a saturday"),
-        pytest.param(SEED_002, bucharest("Tue 2026-12-01 10:00"), id="on a holiday"),
-        pytest.param(SEED_002, bucharest("Mon 2026-01-05 17:00"), id="at closing time"),
+        pytest.param(OFFICE_HOURS, bucharest("Mon 2026-01-05 10:00"), id="inside working hours"),
+        pytest.param(OFFICE_HOURS, bucharest("Sat 2026-01-10 10:00"), id="on a saturday"),
+        pytest.param(OFFICE_HOURS, bucharest("Tue 2026-12-01 10:00"), id="on a holiday"),
+        pytest.param(OFFICE_HOURS, bucharest("Mon 2026-01-05 17:00"), id="at closing time"),
         pytest.param(ALWAYS_OPEN, bucharest("Sat 2026-01-10 10:00"), id="on a 24/7 calendar"),
         pytest.param(
             NO_WORKING_TIME, bucharest("Mon 2026-01-05 10:00"), id="without working periods"
@@ -377,25 +379,29 @@ def test_adding_zero_returns_the_start_instant_itself(calendar, start):
 )
 def test_adding_a_negative_duration_is_refused(duration):
     with pytest.raises(ValueError, match="negative"):
-        add_business_time(SEED_002, bucharest("Mon 2026-01-05 10:00"), duration)
+        add_business_time(OFFICE_HOURS, bucharest("Mon 2026-01-05 10:00"), duration)
 
 
 @pytest.mark.parametrize(
     "call",
     [
         pytest.param(
-            lambda naive: add_business_time(SEED_002, naive, H), id="adding business time"
+            lambda naive: add_business_time(OFFICE_HOURS, naive, H), id="adding business time"
         ),
         pytest.param(
-            lambda naive: business_time_between(SEED_002, naive, bucharest("Tue 2026-01-06 00:00")),
+            lambda naive: business_time_between(
+                OFFICE_HOURS, naive, bucharest("Tue 2026-01-06 00:00")
+            ),
             id="business time from a naive start",
         ),
         pytest.param(
-            lambda naive: business_time_between(SEED_002, bucharest("Sun 2026-01-04 00:00"), naive),
+            lambda naive: business_time_between(
+                OFFICE_HOURS, bucharest("Sun 2026-01-04 00:00"), naive
+            ),
             id="business time to a naive end",
         ),
         pytest.param(
-            lambda naive: next_working_instant(SEED_002, naive), id="the next working instant"
+            lambda naive: next_working_instant(OFFICE_HOURS, naive), id="the next working instant"
         ),
     ],
 )
@@ -499,7 +505,7 @@ def test_public_holidays_come_from_the_holidays_package(country, day, is_holiday
 @pytest.mark.parametrize(
     "calendar",
     [
-        pytest.param(SEED_002, id="seed 002 office hours"),
+        pytest.param(OFFICE_HOURS, id="office hours"),
         pytest.param(
             BusinessCalendar("Europe/Bucharest", {0: (WorkingPeriod(time(9), time(10)),)}),
             id="one hour a week",
@@ -526,7 +532,7 @@ INTERESTING_DAYS = [
 ]
 CALENDARS = st.sampled_from(
     [
-        SEED_002,
+        OFFICE_HOURS,
         PRAGUE_OFFICE,
         LUNCH_BREAK,
         NIGHT_SHIFT,
@@ -692,7 +698,7 @@ def intervals_in(calendar: BusinessCalendar, spans) -> list[tuple[datetime, date
 
 @pytest.mark.parametrize(("spans", "amount", "expected"), table(REACHING))
 def test_the_instant_a_clock_reaches_its_target(spans, amount, expected):
-    reached = instant_used_reaches(SEED_002, intervals_in(SEED_002, spans), amount)
+    reached = instant_used_reaches(OFFICE_HOURS, intervals_in(OFFICE_HOURS, spans), amount)
     if expected is None:
         assert reached is None
     else:
@@ -706,12 +712,12 @@ def test_a_clock_on_a_calendar_without_working_time_never_reaches():
 
 def test_working_time_used_counts_an_open_interval_up_to_the_instant_asked():
     spans = intervals_in(
-        SEED_002,
+        OFFICE_HOURS,
         [("Fri 2026-01-09 16:00", "Fri 2026-01-09 16:30"), ("Mon 2026-01-12 09:00", OPEN)],
     )
-    assert working_time_used(SEED_002, spans, bucharest("Mon 2026-01-12 10:00")) == 90 * MIN
+    assert working_time_used(OFFICE_HOURS, spans, bucharest("Mon 2026-01-12 10:00")) == 90 * MIN
     # Asked in the middle of the first interval: what came later does not count yet.
-    assert working_time_used(SEED_002, spans, bucharest("Fri 2026-01-09 16:10")) == 10 * MIN
+    assert working_time_used(OFFICE_HOURS, spans, bucharest("Fri 2026-01-09 16:10")) == 10 * MIN
 
 
 SPANS = st.lists(INSTANTS, min_size=1, max_size=5, unique=True).map(sorted)

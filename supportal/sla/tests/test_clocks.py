@@ -1,7 +1,7 @@
 """The clocks of a request against the database: pauses, stops, policies and recomputation.
 
 Time is controlled by passing ``now=`` to the services. Instants are written as wall-clock times
-in Bucharest on seed 002's calendar (Monday-Friday 08:00-17:00, Romanian public holidays).
+in Bucharest on the default calendar (Monday-Friday 08:00-17:00, Romanian public holidays).
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def test_only_team_leads_and_administrators_see_reports(client, cast, monday):
     client.force_login(cast.agent_help)
     assert client.get(url).status_code == 403
     client.force_login(cast.cristina)
-    assert client.get(url).status_code == 302  # to the login page, as the workspace does
+    assert client.get(url).status_code == 403  # the support-team page, as the workspace does
 
 
 def test_the_report_page_and_its_csv(client, cast, monday):

@@ -1,14 +1,15 @@
-"""Seed 000's request HELP-161 replayed with a controlled clock, and what the customer sees.
+"""The reference story's request HELP-161 replayed with a controlled clock, and what the
+customer sees.
 
-The story (seed 000): created at 10:28; taken at 11:54; waiting for the customer from 11:56
-until she answers at 12:03; In progress at 12:04; waiting for a third party from 12:07. We put
-it on Thursday 9 April 2026 and let the third party answer at 16:50, so the rest of the
-resolution goal crosses Orthodox Good Friday, the weekend and Easter Monday (Romanian public
-holidays) and ends on Tuesday morning; it is resolved on Tuesday at 08:10.
+The story (docs/requirements.md#story): created at 10:28; taken at 11:54; waiting for the
+customer from 11:56 until she answers at 12:03; In progress at 12:04; waiting for a third party
+from 12:07. We put it on Thursday 9 April 2026 and let the third party answer at 16:50, so the
+rest of the resolution goal crosses Orthodox Good Friday, the weekend and Easter Monday
+(Romanian public holidays) and ends on Tuesday morning; it is resolved on Tuesday at 08:10.
 
-The table below is computed by hand from our rules (seed 002's calendar: Monday-Friday
-08:00-17:00 Europe/Bucharest, Romanian holidays; seed 000's goals: 30 minutes to first
-response, 2 hours to resolution). The seed's screenshots show other figures (0:15, 1:59, 0:48,
+The table below is computed by hand from our rules (the default calendar: Monday-Friday
+08:00-17:00 Europe/Bucharest, Romanian holidays; the default goals: 30 minutes to first
+response, 2 hours to resolution). The guide's screenshots show other figures (0:15, 1:59, 0:48,
 0:46, 0:43 against "în 30m" / "în 2h"): they come from a Jira portal whose screenshots were
 taken at moments the guide does not give and whose figures do not agree with one another, so
 they cannot be reproduced exactly; what we reproduce is the behaviour they illustrate.
@@ -85,7 +86,7 @@ STORY = [
 # fmt: on
 
 
-def test_the_seed_000_story_shows_the_customer_what_we_computed_by_hand(cast, default_policy):
+def test_the_reference_story_shows_the_customer_what_we_computed_by_hand(cast, default_policy):
     DeskSlaSettings.objects.create(
         desk=cast.help_desk, customer_reply_duration=dt.timedelta(hours=4)
     )

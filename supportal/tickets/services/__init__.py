@@ -22,6 +22,7 @@ from supportal.tickets.services.create import ticket_create
 from supportal.tickets.services.fields import custom_fields_clean, ticket_fields_change
 from supportal.tickets.services.people import (
     participant_add,
+    participant_add_by_email,
     participant_remove,
     ticket_assign,
     ticket_mute_set,
@@ -42,6 +43,7 @@ __all__ = [
     "custom_fields_clean",
     "feedback_give",
     "participant_add",
+    "participant_add_by_email",
     "participant_remove",
     "quote_answer",
     "quote_propose",

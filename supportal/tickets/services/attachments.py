@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
+from supportal.core.formats import file_size
 from supportal.desks.models import (
     Desk,
 )
@@ -53,8 +53,8 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
                 _("“%(name)s” is %(size)s; files are limited to %(limit)s. %(hint)s")
                 % {
                     "name": name,
-                    "size": filesizeformat(item.file.size),
-                    "limit": filesizeformat(desk.attachment_max_bytes),
+                    "size": file_size(item.file.size),
+                    "limit": file_size(desk.attachment_max_bytes),
                     "hint": hint,
                 },
                 field="attachments",

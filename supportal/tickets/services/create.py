@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
+from supportal.accounts.services import user_language_learn
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.desks.models import (
     Desk,
@@ -111,6 +112,9 @@ def ticket_create(
             is_internal=False,
             at=at,
         )
+        if requester.is_customer and not requester.is_company_account:
+            # What they wrote tells the language to write back in (docs/languages.md).
+            user_language_learn(user=requester, text=f"{summary}\n{details}")
         ticket_index_update(ticket.pk)
     return ticket
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -63,10 +65,19 @@ def ticket_assign(
     return ticket
 
 
-def _participant_add(ticket: Ticket, person: User, *, actor: User | None, at: dt.datetime) -> None:
+def _participant_add(
+    ticket: Ticket,
+    person: User,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    outsider_allowed: bool = False,
+) -> None:
     if person.is_agent or person.is_superuser:
         raise InvalidInput(_("Agents are not participants; assign the request instead."))
-    if ticket.organization_id is None or person.organization_id != ticket.organization_id:
+    if not outsider_allowed and (
+        ticket.organization_id is None or person.organization_id != ticket.organization_id
+    ):
         raise InvalidInput(
             _("%(name)s is not a colleague of the requester.") % {"name": person},
             field="participants",
@@ -92,6 +103,36 @@ def participant_add(
             raise TransitionRefused(_("A closed or cancelled request cannot be changed."))
         _participant_add(ticket, person, actor=actor, at=at)
         _touch(ticket, at)
+
+
+def participant_add_by_email(
+    *, ticket: Ticket, actor: User, email: str, now: dt.datetime | None = None
+) -> User:
+    """An agent shares the request with any address (e.g. someone in Cc from another company):
+    an unknown address becomes a customer without a company, not invited, who receives the
+    public updates by mail in their language from then on. Agents of the desk only.
+    Side effects: may create the user; the Participant row and its event. Returns the person."""
+    at = _now(now)
+    address = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise InvalidInput(_("Enter a valid e-mail address."), field="email") from None
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        roles = ticket_roles(actor, ticket)
+        if not roles & {Role.AGENT, Role.TEAM_LEAD}:
+            raise NotFound()
+        if ticket.status in workflow.FINAL_STATUSES:
+            raise TransitionRefused(_("A closed or cancelled request cannot be changed."))
+        person = User.objects.filter(email__iexact=address).first()
+        if person is None:
+            person = User.objects.create_user(address, password=None)
+        if not person.is_active:
+            raise InvalidInput(_("%(email)s is a deactivated account.") % {"email": address})
+        _participant_add(ticket, person, actor=actor, at=at, outsider_allowed=True)
+        _touch(ticket, at)
+    return person
 
 
 def participant_remove(

@@ -9,7 +9,7 @@ def _counts() -> tuple[int, int, int]:
     return User.objects.count(), Ticket.objects.count(), Event.objects.count()
 
 
-def test_demo_tells_the_story_of_seed_000(db):
+def test_demo_tells_the_reference_story(db):
     call_command("load_demo", verbosity=0)
     ticket = Ticket.objects.get(reference="HELP-161")
     assert ticket.summary == "Cristina SRL"

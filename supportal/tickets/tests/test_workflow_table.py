@@ -1,6 +1,6 @@
 """The workflow table, tested as a table: every status × every action × every role.
 
-``EXPECTED`` below is written out from the issue's table (issue 2, section 4), not derived from
+``EXPECTED`` below is written out from the table of docs/requirements.md#moves, not derived from
 ``workflow.TRANSITIONS``, so a wrong row in the module makes these tests fail. Pure Python: no
 database.
 """

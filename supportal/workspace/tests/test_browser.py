@@ -1,4 +1,5 @@
-"""The support side of seed 000 in a real browser, and two agents colliding on one ticket."""
+"""The support side of the reference story (docs/requirements.md#story) in a real browser, and two
+agents colliding on one ticket."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def _status(page, label: str) -> None:
     expect(page.locator("h1 + p .status")).to_have_text(label)
 
 
-def test_agent_runs_seed_000_from_registration_to_closing(page, cast):
+def test_agent_runs_the_reference_story_from_registration_to_closing(page, cast):
     _log_in(page, cast.agent_help)
     _shot(page, "01_queue")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import DomainError, NotFound
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
@@ -15,7 +16,7 @@ from supportal.workspace.forms import CannedReplyForm, desks_of
 from supportal.workspace.views.common import agent_required
 
 
-def _led_desks(request: HttpRequest):
+def _led_desks(request: AuthenticatedHttpRequest):
     desks = desks_of(request.user)
     return desks.filter(
         pk__in=[d.pk for d in desks if reply_selectors.is_team_lead_of(request.user, d.pk)]
@@ -23,7 +24,7 @@ def _led_desks(request: HttpRequest):
 
 
 @agent_required
-def canned_list(request: HttpRequest) -> HttpResponse:
+def canned_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     led = _led_desks(request)
     form = CannedReplyForm(request.POST or None, desks=led)
     if request.method == "POST":
@@ -51,7 +52,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def canned_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
+def canned_edit(request: AuthenticatedHttpRequest, reply_id: int) -> HttpResponse:
     try:
         reply = reply_selectors.canned_reply_get_for_user(request.user, reply_id)
     except NotFound as exc:
@@ -79,7 +80,7 @@ def canned_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
 
 @require_POST
 @agent_required
-def canned_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+def canned_delete(request: AuthenticatedHttpRequest, reply_id: int) -> HttpResponse:
     try:
         reply = reply_selectors.canned_reply_get_for_user(request.user, reply_id)
         reply_services.canned_reply_delete(actor=request.user, reply=reply)

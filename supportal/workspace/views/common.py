@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
 from supportal.tickets import selectors
@@ -35,7 +36,7 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def ticket_or_404(request: HttpRequest, reference: str) -> Ticket:
+def ticket_or_404(request: AuthenticatedHttpRequest, reference: str) -> Ticket:
     try:
         return selectors.ticket_get_for_user(request.user, reference)
     except NotFound as exc:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization
 from supportal.company import pages, selectors, services
 from supportal.company.forms import DownloadFilterForm, DownloadPublishForm, IssueForm
@@ -28,7 +29,7 @@ WORKSPACE = pages.Side(
 COMPANIES_PAGE_SIZE = 50
 
 
-def _organization(request: HttpRequest, organization_id: int) -> Organization:
+def _organization(request: AuthenticatedHttpRequest, organization_id: int) -> Organization:
     try:
         return selectors.organization_get_for_user(request.user, organization_id)
     except NotFound as exc:
@@ -36,7 +37,7 @@ def _organization(request: HttpRequest, organization_id: int) -> Organization:
 
 
 @agent_required
-def companies(request: HttpRequest) -> HttpResponse:
+def companies(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     organizations = Organization.objects.annotate(contact_count=Count("contacts"))
     if query:
@@ -56,40 +57,40 @@ def companies(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def company(request: HttpRequest, organization_id: int) -> HttpResponse:
+def company(request: AuthenticatedHttpRequest, organization_id: int) -> HttpResponse:
     return pages.contacts_page(request, _organization(request, organization_id), WORKSPACE)
 
 
 @agent_required
-def contact_new(request: HttpRequest, organization_id: int) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest, organization_id: int) -> HttpResponse:
     return pages.contact_new_page(request, _organization(request, organization_id), WORKSPACE)
 
 
 @agent_required
-def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     return pages.contact_page(request, contact_id, WORKSPACE)
 
 
 @agent_required
 @require_POST
-def contact_subscriptions(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_subscriptions(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     return pages.contact_subscriptions_save(request, contact_id, WORKSPACE)
 
 
 @agent_required
 @require_POST
-def contact_invite(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_invite(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     return pages.contact_invite_do(request, contact_id, WORKSPACE)
 
 
 @agent_required
 @require_POST
-def contact_active(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_active(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     return pages.contact_active_do(request, contact_id, WORKSPACE)
 
 
 @agent_required
-def downloads(request: HttpRequest) -> HttpResponse:
+def downloads(request: AuthenticatedHttpRequest) -> HttpResponse:
     products, topics = selectors.download_filter_choices(request.user)
     filters = DownloadFilterForm(request.GET, products=products, topics=topics)
     items = selectors.download_list_for_user(
@@ -112,7 +113,7 @@ def downloads(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def download_publish(request: HttpRequest) -> HttpResponse:
+def download_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DownloadPublishForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -137,7 +138,7 @@ def download_publish(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def newsletters(request: HttpRequest) -> HttpResponse:
+def newsletters(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "company/newsletters.html",
@@ -146,7 +147,7 @@ def newsletters(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def newsletter(request: HttpRequest, newsletter_id: int) -> HttpResponse:
+def newsletter(request: AuthenticatedHttpRequest, newsletter_id: int) -> HttpResponse:
     try:
         item = selectors.newsletter_get_for_support(request.user, newsletter_id)
     except NotFound as exc:
@@ -175,7 +176,7 @@ def newsletter(request: HttpRequest, newsletter_id: int) -> HttpResponse:
 
 
 @agent_required
-def newsletter_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
+def newsletter_issue(request: AuthenticatedHttpRequest, issue_id: int) -> HttpResponse:
     try:
         issue = selectors.issue_get_for_support(request.user, issue_id)
     except NotFound as exc:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import DomainError, NotFound
 from supportal.mail import quarantine
 from supportal.mail.models import InboundMessage, InboundState
@@ -16,7 +17,7 @@ from supportal.workspace.views.common import agent_required
 QUARANTINE_PAGE_SIZE = 100
 
 
-def _message_or_404(request: HttpRequest, message_id: int) -> InboundMessage:
+def _message_or_404(request: AuthenticatedHttpRequest, message_id: int) -> InboundMessage:
     try:
         return quarantine.quarantine_get_for_user(request.user, message_id)
     except NotFound as exc:
@@ -24,13 +25,13 @@ def _message_or_404(request: HttpRequest, message_id: int) -> InboundMessage:
 
 
 @agent_required
-def quarantine_list(request: HttpRequest) -> HttpResponse:
+def quarantine_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = quarantine.quarantine_list_for_user(request.user)[:QUARANTINE_PAGE_SIZE]
     return render(request, "workspace/quarantine_list.html", {"rows": rows})
 
 
 @agent_required
-def quarantine_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+def quarantine_detail(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
     message = _message_or_404(request, message_id)
     context = {"item": message, "text": quarantine.quarantine_text(message)}
     return render(request, "workspace/quarantine_detail.html", context)
@@ -50,7 +51,9 @@ def _decided(message: InboundMessage) -> str:
 
 @require_POST
 @agent_required
-def quarantine_decide(request: HttpRequest, message_id: int, decision: str) -> HttpResponse:
+def quarantine_decide(
+    request: AuthenticatedHttpRequest, message_id: int, decision: str
+) -> HttpResponse:
     message = _message_or_404(request, message_id)
     try:
         message = quarantine.inbound_decide(message=message, decision=decision, actor=request.user)

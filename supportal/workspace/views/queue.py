@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.paging import CappedPaginator
@@ -70,7 +71,7 @@ def _bulk_action_label(action: Action) -> str:
 
 
 @agent_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = selectors.ticket_queryset_for_user(request.user)
     form = QueueFilterForm(request.GET or None, user=request.user)
@@ -128,7 +129,7 @@ def _saved_views(user: User) -> list[dict[str, object]]:
 
 
 @agent_required
-def queue_counts_json(request: HttpRequest) -> JsonResponse:
+def queue_counts_json(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The queue counts, for the page to refresh them in place."""
     visible = selectors.ticket_queryset_for_user(request.user)
     counts = queue_counts(visible, user=request.user, now=timezone.now())
@@ -141,7 +142,7 @@ def _ids(request: HttpRequest) -> list[int]:
 
 @require_POST
 @agent_required
-def bulk(request: HttpRequest) -> HttpResponse:
+def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Apply one change to the selected tickets; each refusal is reported with its reference."""
     back = safe_next(request, reverse("workspace:queue"))
     ids = _ids(request)
@@ -218,7 +219,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agent_required
-def saved_view_save(request: HttpRequest) -> HttpResponse:
+def saved_view_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Save the current filters (the ``params`` query string) as a personal or desk view."""
     params = QueryDict(request.POST.get("params", ""))
     scope = request.POST.get("scope", "")
@@ -243,7 +244,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @agent_required
-def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+def saved_view_delete(request: AuthenticatedHttpRequest, view_id: int) -> HttpResponse:
     try:
         view = reply_selectors.saved_view_get_for_user(request.user, view_id)
         reply_services.saved_view_delete(actor=request.user, view=view)

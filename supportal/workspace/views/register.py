@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from supportal.accounts.http import AuthenticatedHttpRequest
+from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
 from supportal.tickets import selectors, services, workflow
@@ -34,15 +37,17 @@ def _requester_context(user: User, email: str) -> dict[str, object]:
             .select_related("desk")
             .order_by("-created_at")[:OPEN_TICKETS_SHOWN]
         )
+    language = recipient_language(requester) if requester is not None else ""
     return {
         "looked_up": bool(email),
         "requester": requester,
+        "requester_language_name": dict(settings.LANGUAGES).get(language, ""),
         "open_tickets": open_tickets,
     }
 
 
 @agent_required
-def request_register(request: HttpRequest) -> HttpResponse:
+def request_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = RegisterRequestForm(
             initial={"email": request.GET.get("email", "")}, user=request.user
@@ -80,6 +85,7 @@ def request_register(request: HttpRequest) -> HttpResponse:
             organization=data["organization"],
             new_company=data["new_company"],
             contact_phone=data["contact_phone"],
+            language=data["language"],
             request_type=data["request_type"],
             priority=data["priority"],
             product=data["product"],
@@ -103,7 +109,7 @@ def request_register(request: HttpRequest) -> HttpResponse:
 
 
 @agent_required
-def requester_lookup(request: HttpRequest) -> HttpResponse:
+def requester_lookup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The customer panel of the registration page, for its script to show while typing."""
     context = _requester_context(request.user, request.GET.get("email", ""))
     return render(request, "workspace/_requester.html", context)

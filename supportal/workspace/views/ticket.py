@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from django.contrib import messages
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Contract, User
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.http import refusals_as_messages
@@ -83,7 +84,7 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ticket: Ticket,
     *,
     status: int = 200,
@@ -184,7 +185,7 @@ def _contracts_in_force(ticket: Ticket) -> list[Contract]:
 
 
 @agent_required
-def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_or_404(request, reference)
     body = ""
     canned_id = request.GET.get("canned", "")
@@ -200,12 +201,12 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _page(request, ticket, body=body)
 
 
-def _seen_event_id(request: HttpRequest) -> int | None:
+def _seen_event_id(request: AuthenticatedHttpRequest) -> int | None:
     value = request.POST.get("seen_event_id", "")
     return int(value) if value.isdigit() else None
 
 
-def _unseen_changes(request: HttpRequest, ticket: Ticket) -> list:
+def _unseen_changes(request: AuthenticatedHttpRequest, ticket: Ticket) -> list:
     """What others did since the page was loaded (empty when the form says nothing)."""
     seen = _seen_event_id(request)
     if seen is None:
@@ -216,7 +217,11 @@ def _unseen_changes(request: HttpRequest, ticket: Ticket) -> list:
 
 
 def _back(
-    request: HttpRequest, ticket: Ticket, anchor: str = "", *, was_open: bool | None = None
+    request: AuthenticatedHttpRequest,
+    ticket: Ticket,
+    anchor: str = "",
+    *,
+    was_open: bool | None = None,
 ) -> HttpResponse:
     """Back to the ticket page after a change: a redirect, or for the page's script at once
     the changed parts (read again, as the services changed the ticket). ``was_open``: whether
@@ -231,7 +236,7 @@ def _back(
 
 @require_POST
 @agent_required
-def ticket_comment(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Post a reply or an internal note: once per form, and never over unseen changes."""
     ticket = ticket_or_404(request, reference)
     body = request.POST.get("body", "")
@@ -292,7 +297,7 @@ _ACTION_FIELDS = ("comment", "reason", "third_party", "resolution", "answer")
 
 @require_POST
 @agent_required
-def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def ticket_action(request: AuthenticatedHttpRequest, reference: str, action: str) -> HttpResponse:
     """One row of the workflow table, from its button, with the inputs the row needs."""
     ticket = ticket_or_404(request, reference)
     try:
@@ -349,7 +354,7 @@ def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResp
 @require_POST
 @agent_required
 @refusals_as_messages("workspace:ticket")
-def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Team leads assign anyone of the desk; an agent assigns themself ("me")."""
     ticket = selectors.ticket_get_for_user(request.user, reference)
     value = request.POST.get("assignee", "")
@@ -369,7 +374,7 @@ def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @agent_required
 @refusals_as_messages("workspace:ticket")
-def ticket_fields(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_fields(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Change priority, type and product (the fields the form sends)."""
     ticket = selectors.ticket_get_for_user(request.user, reference)
     sources = {
@@ -398,8 +403,14 @@ def ticket_fields(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @agent_required
 @refusals_as_messages("workspace:ticket")
-def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
+def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
+    email = request.POST.get("email", "").strip()
+    if email:
+        # Anyone, e.g. someone in Cc from another company: they get the public updates by mail.
+        person = services.participant_add_by_email(ticket=ticket, actor=request.user, email=email)
+        messages.success(request, _("Shared with %(name)s.") % {"name": person})
+        return _back(request, ticket)
     value = request.POST.get("user", "")
     person = _colleagues(ticket).filter(pk=value if value.isdigit() else 0).first()
     if person is None:
@@ -413,7 +424,9 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @agent_required
 @refusals_as_messages("workspace:ticket")
-def participant_remove(request: HttpRequest, reference: str, user_id: int) -> HttpResponse:
+def participant_remove(
+    request: AuthenticatedHttpRequest, reference: str, user_id: int
+) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     participant = ticket.participants.select_related("user").filter(user_id=user_id).first()
     if participant is None:
@@ -426,7 +439,7 @@ def participant_remove(request: HttpRequest, reference: str, user_id: int) -> Ht
 @require_POST
 @agent_required
 @refusals_as_messages("workspace:ticket")
-def quote_propose(request: HttpRequest, reference: str) -> HttpResponse:
+def quote_propose(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
     form = QuoteForm(request.POST)
     if not form.is_valid():
@@ -448,7 +461,7 @@ def quote_propose(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @agent_required
-def ticket_presence(request: HttpRequest, reference: str) -> JsonResponse:
+def ticket_presence(request: AuthenticatedHttpRequest, reference: str) -> JsonResponse:
     """The page's heartbeat: records this agent as present (and maybe writing) and answers who
     else is there and what changed since the page was loaded."""
     ticket = ticket_or_404(request, reference)
@@ -466,14 +479,14 @@ def ticket_presence(request: HttpRequest, reference: str) -> JsonResponse:
 
 @require_POST
 @agent_required
-def ticket_leave(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_leave(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_or_404(request, reference)
     presence.presence_leave(ticket_id=ticket.pk, user=request.user)
     return HttpResponse(status=204)
 
 
 @agent_required
-def ticket_export(request: HttpRequest, reference: str) -> HttpResponse:
+def ticket_export(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The whole record as a printable document, internal notes included (agents only)."""
     ticket = ticket_or_404(request, reference)
     user = request.user

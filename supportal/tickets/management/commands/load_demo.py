@@ -26,5 +26,5 @@ class Command(BaseCommand):
             self.stdout.write("The demo is already loaded; nothing changed.")
         self.stdout.write(f"\nSupportal on {settings.SUPPORTAL_BASE_URL}/ — demo log-ins:")
         for login in DEMO_LOGINS:
-            self.stdout.write(f"  {login.role:<15} {login.email:<34} password {DEMO_PASSWORD}")
+            self.stdout.write(f"  {login.role:<28} {login.email:<34} password {DEMO_PASSWORD}")
         self.stdout.write(f"  agent workspace: {settings.SUPPORTAL_BASE_URL}/agent/")
