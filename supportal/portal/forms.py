@@ -197,11 +197,7 @@ def _priorities_offered(user: User, desk: Desk) -> QuerySet[Priority]:
     # The contract may differ per product: offer what any of the desk's products allows; the
     # service checks the pair that is submitted.
     products: list[Product | None] = [None, *desk.products.all()]
-    ids: set[int] = set()
-    for product in products:
-        ids |= set(
-            selectors.priority_queryset_allowed(user, product=product).values_list("pk", flat=True)
-        )
+    ids = selectors.priority_ids_allowed(user, products=products)
     return Priority.objects.filter(pk__in=ids).order_by("-rank")
 
 
