@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "supportal.core.observability.RequestIdMiddleware",
+    # Counts requests when SUPPORTAL_METRICS is on; outermost but one, so latency covers the rest.
+    "supportal.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with far-future cache headers, before anything that reads the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",

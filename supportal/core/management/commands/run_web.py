@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,9 @@ class Command(BaseCommand):
                 [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "createcachetable"],
                 check=True,
             )
+        if settings.SUPPORTAL_METRICS and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            # gunicorn's workers add up their request counts through files in this folder.
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="supportal-metrics-")
         argv = gunicorn_argv(bind=options["bind"], workers=workers)
         self.stdout.write(f"Serving on {options['bind']} with {workers} worker(s)")
         self.stdout.flush()

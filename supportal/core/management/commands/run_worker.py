@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from types import FrameType
 from typing import Any
@@ -15,9 +16,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from supportal.core import jobs
+from supportal.core import jobs, ops
 
 logger = logging.getLogger("supportal.worker")
+
+HEARTBEAT_SECONDS = 10.0
 
 
 class Command(BaseCommand):
@@ -73,6 +76,14 @@ class Command(BaseCommand):
 
     def _tick(self, holder: str) -> int:
         """One pass over the registry; returns the number of rows handled (0 means idle)."""
+        now = time.monotonic()
+        if now - getattr(self, "_heartbeat_at", -HEARTBEAT_SECONDS) >= HEARTBEAT_SECONDS:
+            try:
+                # /readyz turns unhealthy when no worker has written this for a while.
+                ops.heartbeat_write(holder)
+                self._heartbeat_at = now
+            except Exception:
+                logger.exception("worker %s: heartbeat failed", holder)
         try:
             handled = jobs.worker_tick(holder=holder)
         except Exception:
