@@ -13,8 +13,9 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
+from django.utils import timezone
 
 from supportal.core import jobs, ops
 
@@ -32,6 +33,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one tick, then exit.")
         parser.add_argument(
+            "--check-heartbeat",
+            action="store_true",
+            help="Exit 0 when a worker reported alive within SUPPORTAL_READY_HEARTBEAT_SECONDS,"
+            " else 1 (a container health check).",
+        )
+        parser.add_argument(
             "--interval",
             type=float,
             default=None,
@@ -41,6 +48,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         interval: float = options["interval"] or settings.SUPPORTAL_WORKER_INTERVAL
+        if options["check_heartbeat"]:
+            last = ops.heartbeat_last()
+            limit = settings.SUPPORTAL_READY_HEARTBEAT_SECONDS
+            if last is None or (timezone.now() - last).total_seconds() > limit:
+                raise CommandError(f"no worker heartbeat within {limit} s (last: {last})")
+            self.stdout.write(f"worker alive (last heartbeat {last:%H:%M:%S})")
+            return
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         if options["once"]:
             self._tick(holder)
