@@ -96,7 +96,7 @@ class InboundMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("outcome"))
     def what_became_of_it(self, message: InboundMessage) -> str:
-        from supportal.mail.processing import outcome_describe
+        from supportal.mail.inbound import outcome_describe
 
         return outcome_describe(message)
 
@@ -104,7 +104,7 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         return request.user.has_perm("mail.change_inboundmessage")
 
     def _process(self, request: HttpRequest, queryset: QuerySet, *, decision: str = "") -> None:
-        from supportal.mail.processing import inbound_process_one, outcome_describe
+        from supportal.mail.inbound import inbound_process_one, outcome_describe
         from supportal.mail.quarantine import inbound_decide
 
         for message in queryset.exclude(state=InboundState.PROCESSED).order_by("pk"):

@@ -14,8 +14,8 @@ class MailConfig(AppConfig):
 
         from supportal.core.jobs import register_periodic, register_queue
         from supportal.mail.imap import mail_fetch_all
+        from supportal.mail.inbound import inbound_process_due
         from supportal.mail.outbox import outbox_send_due
-        from supportal.mail.processing import inbound_process_due
 
         register_queue("mail.outbox", outbox_send_due)
         register_queue("mail.inbound", inbound_process_due)

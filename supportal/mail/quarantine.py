@@ -17,8 +17,8 @@ from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound
 from supportal.desks.models import DeskMembership
 from supportal.mail.content import mail_parse
+from supportal.mail.inbound import inbound_discard, inbound_process_one
 from supportal.mail.models import InboundMessage, InboundState
-from supportal.mail.processing import inbound_discard, inbound_process_one
 from supportal.tickets.selectors import ticket_queryset_for_user
 
 ATTACH = "attach"

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from supportal.mail.inbound import inbound_store
+from supportal.mail.inbound import inbound_process_one, inbound_store
 from supportal.mail.models import InboundChannel, InboundMessage, InboundState
-from supportal.mail.processing import inbound_process_one
 from supportal.mail.quotes import reply_text
 
 CORPUS = Path(settings.BASE_DIR).parent / "shared" / "testdata" / "emails"

@@ -36,7 +36,7 @@ def test_only_the_receiving_desk_s_option_counts(cast):
 
 
 def test_an_attached_stranger_is_invited_when_the_desk_invites_everyone(cast):
-    from supportal.mail.processing import inbound_process_one
+    from supportal.mail.inbound import inbound_process_one
 
     Desk.objects.filter(pk=cast.help_desk.pk).update(invite_all_senders=True)
     ticket = cast.ticket()

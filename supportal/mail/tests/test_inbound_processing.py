@@ -12,17 +12,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from supportal.accounts.models import OrganizationDomain, User
-from supportal.mail.inbound import inbound_store
+from supportal.mail.inbound import inbound_process_due, inbound_process_one, inbound_store
+from supportal.mail.inbound.decide import NEW_REQUESTS_PER_SENDER_PER_HOUR
 from supportal.mail.models import (
     InboundChannel,
     InboundMessage,
     InboundState,
     OutboundEmail,
-)
-from supportal.mail.processing import (
-    NEW_REQUESTS_PER_SENDER_PER_HOUR,
-    inbound_process_due,
-    inbound_process_one,
 )
 from supportal.notifications.models import SuppressedAddress
 from supportal.notifications.services import reply_address_get, thread_root_id
@@ -128,12 +124,12 @@ def test_a_worker_killed_mid_processing_leaves_the_message_to_be_processed_once(
 
 
 def test_a_failure_is_kept_with_its_error_and_can_be_processed_again(cast, monkeypatch):
-    from supportal.mail import processing
+    from supportal.mail.inbound import decide
 
     def broken(*args, **kwargs):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(processing, "_create", broken)
+    monkeypatch.setattr(decide, "request_create", broken)
     message = deliver(mail())
     assert message.state == InboundState.FAILED
     assert "parser bug" in message.last_error

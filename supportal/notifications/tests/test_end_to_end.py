@@ -17,6 +17,7 @@ from supportal.mail.models import OutboundEmail, OutboundState
 from supportal.mail.outbox import outbox_send_due
 from supportal.mail.tests.test_outbox import RecordingHandler, free_port
 from supportal.notifications.models import NotificationSettings
+from supportal.sla.models import Policy
 from supportal.tickets import services
 from supportal.tickets.models import SubmissionMethod
 from supportal.tickets.workflow import Action, Status
@@ -93,6 +94,10 @@ def text_of(message) -> str:
 
 @pytest.mark.django_db
 def test_the_seed_000_story_delivers_each_persons_mails_in_order(cast, sink):
+    # The story happened two hours ago but the worker sweeps SLA deadlines at the real time:
+    # without this, its goals fall due or not by the time of day the suite runs. The SLA's
+    # own mails are tested in supportal/sla/tests.
+    Policy.objects.all().delete()
     Desk.objects.filter(pk=cast.help_desk.pk).update(auto_close_days=0)
     cast.cristina.language = "ro"
     cast.cristina.save()

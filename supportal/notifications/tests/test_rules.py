@@ -449,7 +449,7 @@ def test_nothing_is_mailed_from_the_request_thread(cast, mailbox):
 
 
 def test_a_failing_notification_is_retried_then_sent(cast, mailbox, monkeypatch):
-    from supportal.notifications import services as notification_services
+    from supportal.notifications.services import worker as notification_services
 
     registered_by_phone(cast)
     real = notification_services.notification_mails_queue

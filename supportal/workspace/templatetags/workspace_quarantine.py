@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from supportal.mail.processing import quarantine_reason as _quarantine_reason
+from supportal.mail.inbound import quarantine_reason as _quarantine_reason
 from supportal.mail.quarantine import quarantine_list_for_user
 
 register = template.Library()

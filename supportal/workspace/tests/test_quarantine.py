@@ -126,7 +126,7 @@ def test_quarantine_list_queries_do_not_grow_with_rows(client, cast, django_asse
 def test_the_quarantine_reason_is_shown_in_the_readers_language():
     from django.utils import translation
 
-    from supportal.mail.processing import quarantine_reason
+    from supportal.mail.inbound import quarantine_reason
 
     outcome = {
         "reason": "x@example.com is a deactivated account",

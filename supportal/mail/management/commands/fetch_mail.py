@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from supportal.mail.imap import mailbox_fetch, mailbox_parse, mailboxes_configured
-from supportal.mail.processing import inbound_process_one, outcome_describe
+from supportal.mail.inbound import inbound_process_one, outcome_describe
 
 
 class Command(BaseCommand):

@@ -12,9 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from supportal.mail.inbound import inbound_store
+from supportal.mail.inbound import inbound_process_one, inbound_store, outcome_describe
 from supportal.mail.models import InboundChannel
-from supportal.mail.processing import inbound_process_one, outcome_describe
 
 EX_TEMPFAIL = 75
 

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from supportal.mail.inbound import inbound_process_due, inbound_process_one, outcome_describe
 from supportal.mail.models import InboundMessage, InboundState
-from supportal.mail.processing import inbound_process_due, inbound_process_one, outcome_describe
 
 
 class Command(BaseCommand):

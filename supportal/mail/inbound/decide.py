@@ -1,0 +1,169 @@
+"""The order of decisions for one stored message (see the package docstring)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.mail.content import ParsedMail, mail_parse
+from supportal.mail.inbound.content import original_attachment
+from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
+from supportal.mail.inbound.people import customer_for
+from supportal.mail.inbound.post import comment_add, request_create
+from supportal.mail.inbound.store import served_address
+from supportal.mail.inbound.threads import desk_for, may_write, subject_ticket, thread_find
+from supportal.mail.loops import Noise, noise_detect
+from supportal.mail.models import InboundMessage, OutboundEmail
+from supportal.tickets.models import SubmissionMethod, Ticket
+
+# A runaway mailer (or a loop we did not recognise) must not open hundreds of requests.
+NEW_REQUESTS_PER_SENDER_PER_HOUR = 10
+
+
+def _sender(mail: ParsedMail, message: InboundMessage) -> str:
+    if mail.from_address:
+        return mail.from_address
+    envelope = message.envelope_from.strip().strip("<>").lower()
+    return envelope if "@" in envelope else ""
+
+
+def _our_sender() -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+
+
+def decide(message: InboundMessage, *, now: datetime, decision: Decision) -> Outcome:
+    raw = bytes(message.raw)
+    mail = mail_parse(raw)
+    sender = _sender(mail, message)
+    base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
+
+    first = (
+        InboundMessage.objects.filter(message_id=message.message_id).order_by("pk").first()
+        if message.message_id
+        else None
+    )
+    if first is not None and first.pk != message.pk:
+        return ignored(f"a second copy of message #{first.pk}", duplicate_of=first.pk, **base)
+
+    own_ids = (
+        set(
+            OutboundEmail.objects.filter(message_id=mail.message_id).values_list(
+                "message_id", flat=True
+            )
+        )
+        if mail.message_id
+        else set()
+    )
+    noise = noise_detect(mail, own_message_ids=own_ids)
+    if noise is not None:
+        return noise_handle(noise, mail, raw, now=now, base=base)
+    desk = desk_for(mail, message)
+    # The desk whose mailbox received it: its agents decide what was quarantined.
+    base["desk"] = desk.key if desk is not None else ""
+    if not sender:
+        return quarantined("the message names no sender", code="no_sender", **base)
+    if served_address(sender) is not None or sender == _our_sender():
+        # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
+        # opening a request would feed the loop.
+        return ignored("sent from one of our own addresses", kind="own", **base)
+
+    ticket, how = thread_find(mail, message)
+    user = User.objects.filter(email__iexact=sender).first()
+    if decision is Decision.ATTACH and ticket is None:
+        ticket, how = subject_ticket(mail), "the agent's decision"
+    if ticket is not None:
+        allowed = user is not None and may_write(user, ticket, sender)
+        if not allowed and ticket.contact_email and ticket.contact_email == sender:
+            user, allowed = ticket.requester, True
+        if decision is Decision.ATTACH and user is None:
+            user = customer_for(sender, name=mail.from_name, now=now, desk=desk)
+        if decision is Decision.ATTACH or (allowed and decision is not Decision.NEW):
+            # An agent attaching a stranger's mail: kept as an internal note, which shows the
+            # stranger nothing and lets the agent decide what to share.
+            return comment_add(
+                ticket, user, mail, raw, how=how, now=now, base=base, as_note=not allowed
+            )
+        if decision is not Decision.NEW:
+            return quarantined(
+                f"{sender} may not see {ticket.reference}, named by {how}",
+                ticket.reference,
+                code="may_not_see",
+                params={"sender": sender, "reference": ticket.reference},
+                **base,
+            )
+    if desk is None:
+        return quarantined("no desk receives mail at these addresses", code="no_desk", **base)
+    if user is not None and (user.is_agent or user.is_superuser):
+        return quarantined(
+            "an agent's mail that names no request", code="agent_without_request", **base
+        )
+    if user is not None and not user.is_active:
+        return quarantined(
+            f"{sender} is a deactivated account",
+            code="deactivated",
+            params={"sender": sender},
+            **base,
+        )
+    if user is None:
+        user = customer_for(sender, name=mail.from_name, now=now, desk=desk)
+    recent = Ticket.objects.filter(
+        requester=user,
+        submission_method=SubmissionMethod.EMAIL,
+        created_at__gte=now - timedelta(hours=1),
+    ).count()
+    if recent >= NEW_REQUESTS_PER_SENDER_PER_HOUR:
+        return quarantined(
+            f"{sender} opened {recent} requests by e-mail in the last hour",
+            code="rate_limited",
+            params={"sender": sender, "count": recent},
+            **base,
+        )
+    return request_create(desk, user, mail, raw, now=now, base=base)
+
+
+# --- Noise ----------------------------------------------------------------------------------
+
+
+def noise_handle(
+    noise: Noise, mail: ParsedMail, raw: bytes, *, now: datetime, base: dict
+) -> Outcome:
+    from supportal.notifications.services import address_suppress
+    from supportal.tickets.services import ticket_mail_note_add
+
+    extra: dict[str, Any] = {**base, "kind": noise.kind}
+    reference = ""
+    if noise.kind == "bounce":
+        for address in noise.hard_bounce_addresses:
+            address_suppress(email=address, detail=noise.diagnostic or mail.subject, now=now)
+        extra["suppressed"] = noise.hard_bounce_addresses
+        outbound = (
+            OutboundEmail.objects.filter(
+                message_id__in=noise.original_message_ids, ticket__isnull=False
+            )
+            .select_related("ticket")
+            .first()
+            if noise.original_message_ids
+            else None
+        )
+        if outbound is not None:
+            ticket = outbound.ticket
+            reference = ticket.reference
+            body = _("Mail to %(to)s could not be delivered.") % {"to": ", ".join(outbound.to)}
+            if noise.diagnostic:
+                body += "\n" + noise.diagnostic
+            ticket_mail_note_add(
+                ticket=ticket,
+                author=None,
+                body=body,
+                attachments=[original_attachment(raw)],
+                now=now,
+            )
+    outcome = ignored(noise.reason, **extra)
+    outcome.reference = reference
+    return outcome

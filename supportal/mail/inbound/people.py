@@ -1,0 +1,64 @@
+"""People named by a message: its sender as a customer, and those it was copied to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from supportal.accounts.models import User
+from supportal.accounts.selectors import organization_for_email
+from supportal.desks.models import Desk
+from supportal.mail.content import ParsedMail
+from supportal.mail.inbound.store import served_address
+from supportal.tickets.models import Ticket
+from supportal.tickets.workflow import FINAL_STATUSES
+
+# --- People ---------------------------------------------------------------------------------
+
+
+def customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) -> User:
+    """The sender as a customer. Invited (seed 000's mail) only when their domain is a known
+    company's or the receiving desk invites every sender (``Desk.invite_all_senders``):
+    spammers and forged senders receive nothing; others can use "Forgot your password?"."""
+    from supportal.accounts.services import customer_invite
+
+    user = User.objects.filter(email__iexact=address).first()
+    if user is not None:
+        return user
+    first, _sep, last = " ".join(name.split()).partition(" ")
+    if organization_for_email(address) is not None or (
+        desk is not None and desk.invite_all_senders
+    ):
+        user = customer_invite(email=address, invited_by=None, now=now)
+    else:
+        user = User.objects.create_user(address.lower(), password=None)
+    if name and not (user.first_name or user.last_name):
+        user.first_name, user.last_name = first[:150], last[:150]
+        user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+def copied_people(
+    ticket: Ticket, mail: ParsedMail, sender: str, author: User | None, now: datetime
+):
+    """People in To/Cc: the requester's colleagues become participants; everyone else is
+    returned, to be recorded for agents."""
+    from supportal.tickets.services import participant_add
+
+    others = []
+    for address in [*mail.to, *mail.cc]:
+        if address == sender or served_address(address) is not None:
+            continue
+        person = User.objects.filter(email__iexact=address, is_active=True).first()
+        if person is not None and (person.is_agent or person.is_superuser):
+            continue  # the support team sees the request anyway
+        if (
+            person is not None
+            and ticket.organization_id is not None
+            and person.organization_id == ticket.organization_id
+            and ticket.status not in FINAL_STATUSES
+        ):
+            if person.pk != ticket.requester_id and author is not None:
+                participant_add(ticket=ticket, actor=author, person=person, now=now)
+            continue
+        others.append(address)
+    return others

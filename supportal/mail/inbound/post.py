@@ -1,0 +1,126 @@
+"""Writing a message into a request: a new request, a comment, or an internal note — always
+through the ticket services."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.desks.models import Desk
+from supportal.mail.content import ParsedMail
+from supportal.mail.inbound.content import body_of, details_note, mail_files, summary_of
+from supportal.mail.inbound.outcome import Outcome
+from supportal.mail.inbound.people import copied_people
+from supportal.mail.models import InboundState, OutboundEmail
+from supportal.mail.outbox import email_queue
+from supportal.tickets.models import SubmissionMethod, Ticket
+from supportal.tickets.selectors import ticket_roles
+from supportal.tickets.workflow import FINAL_STATUSES, Role
+
+CLOSED_REPLY_REPEAT_DURATION = timedelta(hours=24)
+
+
+def request_create(
+    desk: Desk, user: User, mail: ParsedMail, raw: bytes, *, now: datetime, base: dict
+) -> Outcome:
+    from supportal.tickets.services import ticket_create
+
+    files, notes = mail_files(desk, mail.attachments)
+    details = body_of(mail) or _("(The e-mail had no text.)")
+    ticket = ticket_create(
+        desk=desk,
+        requester=user,
+        actor=user,
+        summary=summary_of(mail, desk),
+        details=details,
+        submission_method=SubmissionMethod.EMAIL,
+        attachments=files,
+        now=now,
+    )
+    others = copied_people(ticket, mail, user.email, user, now)
+    details_note(ticket, raw, notes=notes, others=others, now=now)
+    return Outcome(InboundState.PROCESSED, "created", "", ticket.reference, extra=base)
+
+
+def comment_add(
+    ticket: Ticket,
+    user: User,
+    mail: ParsedMail,
+    raw: bytes,
+    *,
+    how: str,
+    now: datetime,
+    base: dict,
+    as_note: bool = False,
+) -> Outcome:
+    from supportal.tickets.services import ticket_comment_add, ticket_mail_note_add
+
+    files, notes = mail_files(ticket.desk, mail.attachments)
+    body = body_of(mail)
+    if not body and not files:
+        body = _("(The e-mail had no text.)")
+    is_support = bool({Role.AGENT, Role.TEAM_LEAD} & ticket_roles(user, ticket))
+    if as_note:
+        ticket_mail_note_add(ticket=ticket, author=user, body=body, attachments=files, now=now)
+        details_note(ticket, raw, notes=notes, others=[], now=now)
+        return Outcome(
+            InboundState.PROCESSED,
+            "noted",
+            "attached by an agent",
+            ticket.reference,
+            extra={**base, "threaded_by": how},
+        )
+    if ticket.status in FINAL_STATUSES:
+        ticket_mail_note_add(ticket=ticket, author=user, body=body, attachments=files, now=now)
+        details_note(ticket, raw, notes=notes, others=[], now=now)
+        replied = False if is_support else closed_reply(ticket, user, mail, now=now)
+        reason = f"{ticket.reference} is {ticket.get_status_display().lower()}; not reopened"
+        return Outcome(
+            InboundState.PROCESSED,
+            "noted",
+            reason,
+            ticket.reference,
+            extra={**base, "threaded_by": how, "replied": replied},
+        )
+    ticket_comment_add(
+        ticket=ticket,
+        author=user,
+        body=body,
+        via=SubmissionMethod.EMAIL,
+        attachments=files,
+        now=now,
+    )
+    ticket.refresh_from_db()
+    others = copied_people(ticket, mail, user.email, user, now)
+    details_note(ticket, raw, notes=notes, others=others, now=now)
+    return Outcome(
+        InboundState.PROCESSED,
+        "commented",
+        "",
+        ticket.reference,
+        extra={**base, "threaded_by": how},
+    )
+
+
+def closed_reply(ticket: Ticket, user: User, mail: ParsedMail, *, now: datetime) -> bool:
+    """One reply per person and request a day: this request is closed, write a new one."""
+    address = user.email.lower()
+    recent = OutboundEmail.objects.filter(
+        template="inbound_closed", ticket=ticket, created_at__gte=now - CLOSED_REPLY_REPEAT_DURATION
+    ).values_list("to", flat=True)
+    if any(address in [a.lower() for a in to] for to in recent):
+        return False
+    desk_address = ticket.desk.email_address or settings.DEFAULT_FROM_EMAIL
+    email_queue(
+        to=address,
+        template="inbound_closed",
+        context={"ticket": ticket, "recipient": user, "desk_address": desk_address},
+        language=user.language or settings.LANGUAGE_CODE,
+        ticket=ticket,
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+        in_reply_to=mail.message_id or None,
+    )
+    return True

@@ -1,0 +1,123 @@
+"""Claiming a stored message and recording its outcome (the module docstring of the package
+tells the order of decisions)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+
+from supportal.core.jobs import claim_due
+from supportal.mail.inbound.decide import decide
+from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
+from supportal.mail.models import InboundMessage, InboundState
+
+logger = logging.getLogger("supportal.mail.inbound")
+
+BATCH_SIZE = 20
+CLAIM_LEASE_DURATION = timedelta(minutes=10)
+LAST_ERROR_MAX_LENGTH = 4000
+
+
+# --- Claiming and recording -----------------------------------------------------------------
+
+
+def _claim_one(pk: int, *, states: tuple[str, ...], now: datetime) -> InboundMessage | None:
+    token = uuid.uuid4().hex
+    claimed = (
+        InboundMessage.objects.filter(pk=pk, state__in=states)
+        .filter(Q(claim_token="") | Q(next_attempt_at__lte=now))
+        .update(
+            state=InboundState.RECEIVED,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + CLAIM_LEASE_DURATION,
+        )
+    )
+    return InboundMessage.objects.get(pk=pk) if claimed else None
+
+
+def inbound_process_one(
+    pk: int,
+    *,
+    again: bool = False,
+    decision: Decision | str = Decision.NONE,
+    now: datetime | None = None,
+) -> InboundMessage:
+    """Process the stored message ``pk`` now, if it is waiting (or, with ``again``, also when
+    it failed or was quarantined). ``decision`` is an agent's choice for a quarantined message:
+    "attach" (to the request it names) or "new" (a new request). Returns the row as it ends.
+    Side effects: those of processing (see the module docstring)."""
+    now = now or timezone.now()
+    decision = Decision(decision)  # ValueError for an unknown choice
+    states: tuple[str, ...] = (InboundState.RECEIVED,)
+    if again or decision:
+        states += (InboundState.FAILED, InboundState.QUARANTINED)
+    message = _claim_one(pk, states=states, now=now)
+    if message is not None:
+        inbound_process(message, now=now, decision=decision)
+    return InboundMessage.objects.get(pk=pk)
+
+
+def inbound_process_due(now: datetime) -> int:
+    """The worker queue ``mail.inbound``: claim up to BATCH_SIZE stored messages and process
+    them. Returns how many were handled."""
+    messages = claim_due(
+        InboundMessage.objects.filter(state=InboundState.RECEIVED),
+        now=now,
+        limit=BATCH_SIZE,
+        lease_duration=CLAIM_LEASE_DURATION,
+    )
+    for message in messages:
+        inbound_process(message, now=now)
+    return len(messages)
+
+
+def inbound_process(
+    message: InboundMessage,
+    *,
+    now: datetime | None = None,
+    decision: Decision = Decision.NONE,
+) -> Outcome | None:
+    """Process one claimed message (its ``claim_token`` set). The outcome and every change it
+    causes are committed together; an exception rolls them back and leaves the row FAILED with
+    the error. Returns the outcome, or None when the row failed or our claim was lost."""
+    now = now or timezone.now()
+    token = message.claim_token
+    try:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            outcome = decide(message, now=now, decision=decision)
+            updated = InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+                state=outcome.state,
+                outcome=outcome.as_json(),
+                processed_at=now,
+                last_error="",
+                claim_token="",
+            )
+            if not updated:
+                raise LeaseLost
+    except LeaseLost:
+        return None
+    except Exception:
+        error = traceback.format_exc()[-LAST_ERROR_MAX_LENGTH:]
+        logger.exception("inbound message #%s failed", message.pk)
+        InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+            state=InboundState.FAILED, last_error=error, claim_token=""
+        )
+        return None
+    return outcome
+
+
+def inbound_discard(message: InboundMessage, *, reason: str) -> None:
+    """An agent's "discard" for a quarantined or failed message: kept, marked ignored."""
+    InboundMessage.objects.filter(pk=message.pk).update(
+        state=InboundState.IGNORED,
+        outcome={**(message.outcome or {}), "result": "ignored", "reason": reason},
+        claim_token="",
+    )

@@ -1,0 +1,384 @@
+"""Turning an action (or an SLA event) into mails in the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+
+from supportal.accounts.models import User
+from supportal.mail.models import OutboundEmail, OutboundState
+from supportal.mail.outbox import email_queue
+from supportal.notifications.models import (
+    AgentNotificationPreference,
+    NotificationSettings,
+    NotificationTemplate,
+    PendingNotification,
+    PendingSlaNotification,
+    SuppressedAddress,
+)
+from supportal.notifications.services.addresses import mute_url, reply_address_get, thread_root_id
+from supportal.notifications.services.rules import (
+    AGENT_MAILS,
+    Recipient,
+    TicketAction,
+    _agent_kinds,
+    _agent_wants,
+    _customer_template,
+    _customers_of,
+    _update_kind,
+)
+from supportal.tickets.models import Comment, Event, NotificationMute, Ticket
+from supportal.tickets.workflow import Status
+
+LAST_ERROR_MAX_LENGTH = 2000
+
+
+def _from_address(actor: User | None) -> str:
+    """Seed 000's sender: the acting agent's name on our own address."""
+    default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = (actor.get_full_name() if actor is not None else "") or default_name
+    if not name:
+        return default_address
+    return str(Address(display_name=name, addr_spec=default_address))
+
+
+def _previous_ids(ticket: Ticket) -> dict[str, str]:
+    """The last Message-ID we sent to each address about this ticket."""
+    last: dict[str, str] = {}
+    for to, message_id in (
+        OutboundEmail.objects.filter(ticket=ticket).order_by("pk").values_list("to", "message_id")
+    ):
+        for address in to:
+            last[address.lower()] = message_id
+    return last
+
+
+class _Mailer:
+    """Queues the mails of one action: headers, threading, held addresses."""
+
+    def __init__(self, action: TicketAction) -> None:
+        self.action = action
+        self.ticket = action.ticket
+        self.channels = NotificationSettings.load()
+        self.reply_to = reply_address_get(self.ticket)
+        self.root = thread_root_id(self.ticket)
+        self.previous = _previous_ids(self.ticket)
+        self.suppressed = {
+            row.email: row
+            for row in SuppressedAddress.objects.all().only("email", "reason", "detail")
+        }
+        self.overrides = {
+            (row.template, row.language): row for row in NotificationTemplate.objects.all()
+        }
+        self.sent_to: set[str] = set()
+        self.count = 0
+
+    def queue(self, recipient: Recipient, template: str, context: dict[str, object]) -> None:
+        if recipient.address in self.sent_to:
+            return
+        self.sent_to.add(recipient.address)
+        link = mute_url(ticket=self.ticket, user=recipient.user)
+        previous = self.previous.get(recipient.address)
+        full_context = {
+            "ticket": self.ticket,
+            "recipient": recipient.user,
+            "actor": self.action.actor,
+            "channels": self.channels,
+            "mute_url": link,
+            **context,
+        }
+        email = email_queue(
+            to=recipient.address,
+            template=template,
+            context=full_context,
+            language=recipient.language,
+            ticket=self.ticket,
+            reply_to=self.reply_to,
+            headers={
+                "Auto-Submitted": "auto-generated",
+                "X-Auto-Response-Suppress": "All",
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "X-Supportal-Ticket": self.ticket.reference,
+            },
+            in_reply_to=previous or self.root,
+            references=[self.root],
+            from_email=_from_address(self.action.actor),
+        )
+        override = self.overrides.get((template, recipient.language))
+        if override is not None:
+            _override_apply(email, override, full_context, language=recipient.language)
+        held = self.suppressed.get(recipient.address)
+        if held is not None:
+            # Kept, not sent: agents see it held with the reason; an administrator may retry.
+            OutboundEmail.objects.filter(pk=email.pk).update(
+                state=OutboundState.HELD,
+                last_error=f"Held: {held.email} is a held address ({held.reason}). {held.detail}"[
+                    :LAST_ERROR_MAX_LENGTH
+                ].strip(),
+            )
+        self.count += 1
+
+
+def notification_mails_queue(row: PendingNotification) -> int:
+    """Decide who is told what about one action and queue those mails; returns how many.
+
+    The rules (seed 000, docs/notifications.md): customers (requester, participants) get the
+    confirmation, status changes and public comments, never internal notes, nothing about
+    their own action except the confirmation, and nothing muted except requests for
+    information and the resolution; agents get the four kinds they have not turned off.
+    Side effects: outbox rows (held ones for held addresses), the ticket's reply address.
+    """
+    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=row.ticket_id)
+    events = list(
+        Event.objects.filter(pk__in=row.event_ids)
+        .select_related("comment", "comment__author")
+        .order_by("pk")
+    )
+    action = TicketAction.from_events(ticket, row.actor, events)
+    mailer = _Mailer(action)
+    muted_ids = set(
+        NotificationMute.objects.filter(ticket=ticket).values_list("user_id", flat=True)
+    )
+    actor_id = action.actor.pk if action.actor is not None else None
+
+    customers = _customers_of(ticket)
+    template = _customer_template(action)
+    if template is not None:
+        comment = action.public_comment
+        base_context = {
+            "kind": _update_kind(action),
+            "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
+            "final_status_label": Status(action.final_status).label if action.statuses else "",
+            "resolution": action.resolution,
+            "comment": comment,
+            "comment_author": _name(comment.author) if comment else "",
+            "attachment_names": _attachment_names(comment),
+            "actor_name": _name(action.actor),
+            "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+            + reverse("portal:request", args=[ticket.reference]),
+        }
+        for recipient in customers:
+            if not recipient.user.is_active:
+                continue
+            is_own_action = recipient.user.pk == actor_id
+            if is_own_action and not (action.created and recipient.user.pk == ticket.requester_id):
+                continue  # nobody is told what they did, except the requester's receipt
+            is_receipt = action.created is not None
+            if not (is_receipt or action.always_told) and (
+                recipient.user.pk in muted_ids or not recipient.user.has_email_notifications
+            ):
+                continue
+            others = [r.address for r in customers if r.address != recipient.address]
+            mailer.queue(
+                recipient,
+                template,
+                {**base_context, "other_participants": list(dict.fromkeys(others))},
+            )
+
+    _participants_added_tell(action, mailer, customers, actor_id=actor_id)
+    _quotes_tell(action, mailer, customers)
+
+    for user, kind in _agent_kinds(action).values():
+        if user.pk == actor_id or not _agent_wants(user, kind, muted_ids):
+            continue
+        comments = action.comments  # agents may read internal notes
+        mailer.queue(
+            Recipient(user=user, address=user.email.lower()),
+            AGENT_MAILS[kind][0],
+            {
+                "actor_name": _name(action.actor),
+                "comments": [(c, _name(c.author)) for c in comments],
+                "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
+                "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("workspace:ticket", args=[ticket.reference]),
+                "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("notifications:preferences"),
+            },
+        )
+    return mailer.count
+
+
+def _portal_url(ticket: Ticket) -> str:
+    return f"{settings.SUPPORTAL_BASE_URL}" + reverse("portal:request", args=[ticket.reference])
+
+
+def _participants_added_tell(
+    action: TicketAction, mailer: _Mailer, customers: list[Recipient], *, actor_id: int | None
+) -> None:
+    """A person the request was shared with is told so (not when it was shared as it was
+    opened: the confirmation tells them). Their profile switch stops it; there is no mute yet."""
+    if action.created is not None or not action.participants_added:
+        return
+    for user in User.objects.filter(pk__in=action.participants_added).order_by("pk"):
+        if user.pk == actor_id or not user.is_active or not user.has_email_notifications:
+            continue
+        recipient = Recipient(user=user, address=user.email.lower())
+        others = [r.address for r in customers if r.address != recipient.address]
+        mailer.queue(
+            recipient,
+            "participant_added",
+            {
+                "actor_name": _name(action.actor),
+                "view_url": _portal_url(action.ticket),
+                "other_participants": list(dict.fromkeys(others)),
+            },
+        )
+
+
+def _quotes_tell(action: TicketAction, mailer: _Mailer, customers: list[Recipient]) -> None:
+    """A proposed quote goes to the requester, always (it asks for their decision, like a
+    request for information)."""
+    if not action.quotes or not customers:
+        return
+    from supportal.tickets.models import Quote
+
+    requester = customers[0]
+    if not requester.user.is_active:
+        return
+    event = action.quotes[-1]
+    quote = Quote.objects.filter(pk=event.data.get("quote_id")).first()
+    if quote is None:
+        return
+    others = [r.address for r in customers if r.address != requester.address]
+    mailer.queue(
+        requester,
+        "quote_proposed",
+        {
+            "actor_name": _name(action.actor),
+            "quote": quote,
+            "view_url": _portal_url(action.ticket),
+            "other_participants": list(dict.fromkeys(others)),
+        },
+    )
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email
+
+
+def _attachment_names(comment: Comment | None) -> list[str]:
+    if comment is None:
+        return []
+    return list(
+        comment.attachments.filter(is_internal=False)
+        .order_by("pk")
+        .values_list("file_name", flat=True)
+    )
+
+
+def _override_apply(
+    email: OutboundEmail, override: NotificationTemplate, context: dict[str, Any], *, language: str
+) -> None:
+    """Replace the queued mail's parts with the administrator's wording (same transaction)."""
+    from supportal.notifications.rendering import RenderedMail, override_render
+
+    rendered = override_render(
+        override,
+        context,
+        language=language,
+        fallback=RenderedMail(email.subject, email.body_text, email.body_html),
+    )
+    if "\n" in rendered.subject or "\r" in rendered.subject:
+        raise ValueError("e-mail header Subject must be one line")
+    email.subject = rendered.subject
+    email.body_text = rendered.body_text
+    email.body_html = rendered.body_html
+    email.save(update_fields=["subject", "body_text", "body_html"])
+
+
+def _deadline_text(moment: datetime, recipient: Recipient) -> str:
+    """The instant in the recipient's time zone and language, e.g. "12 January 2026, 11:00"."""
+    try:
+        zone = ZoneInfo(recipient.user.time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    with translation.override(recipient.language):
+        return formats.date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+
+
+def sla_mails_queue(row: PendingSlaNotification) -> int:
+    """Tell the people an SLA event names (``data["recipient_ids"]``, chosen by the sweeper):
+
+    - warning: the assignee, or the desk's team leads when unassigned — unless they turned SLA
+      warnings off, muted the request, or turned all their mail off;
+    - breach and the customer's answer overdue: the assignee and/or the team leads, unless
+      they turned all their mail off;
+    - reply reminder: the requester (at the request's contact address), always, like a
+      request for information — only while the request still waits for them.
+
+    Returns how many mails were queued. Side effects: outbox rows, as for ticket actions.
+    """
+    from supportal.sla.models import Goal, SlaEvent, SlaEventKind
+
+    event = SlaEvent.objects.select_related("clock").get(pk=row.sla_event_id)
+    ticket = Ticket.objects.select_related("desk", "requester", "assignee").get(pk=event.ticket_id)
+    mailer = _Mailer(TicketAction(ticket=ticket, actor=None, events=[]))
+    recipient_ids = [pk for pk in event.data.get("recipient_ids", []) if pk]
+
+    if event.kind == SlaEventKind.REPLY_REMINDER:
+        if ticket.status != Status.WAITING_FOR_CUSTOMER:
+            return 0  # the answer came before the worker did
+        customers = _customers_of(ticket)
+        requester = customers[0]
+        if not requester.user.is_active:
+            return 0
+        deadline = event.clock.deadline_at or event.due_at
+        others = [r.address for r in customers if r.address != requester.address]
+        mailer.queue(
+            requester,
+            "customer_reply_reminder",
+            {
+                "deadline": _deadline_text(deadline, requester),
+                "actor_name": "",
+                "other_participants": list(dict.fromkeys(others)),
+                "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("portal:request", args=[ticket.reference]),
+            },
+        )
+        return mailer.count
+
+    is_warning = event.kind == SlaEventKind.WARNING
+    deadline = (event.clock.deadline_at or event.due_at) if is_warning else event.due_at
+    muted_ids = set(
+        NotificationMute.objects.filter(ticket=ticket).values_list("user_id", flat=True)
+    )
+    for user in User.objects.filter(pk__in=recipient_ids).order_by("pk"):
+        if not (user.is_active and (user.is_agent or user.is_superuser)):
+            continue
+        if not user.has_email_notifications:
+            continue
+        if is_warning:
+            preference = AgentNotificationPreference.objects.filter(user=user).first()
+            if user.pk in muted_ids or (
+                preference is not None and not preference.has_sla_warning_mail
+            ):
+                continue
+        recipient = Recipient(user=user, address=user.email.lower())
+        with translation.override(recipient.language):
+            goal_label = str(Goal(event.goal).label)
+        mailer.queue(
+            recipient,
+            "agent_sla",
+            {
+                "sla_kind": event.kind,
+                "goal_label": goal_label,
+                "deadline": _deadline_text(deadline, recipient),
+                "target_minutes": event.data.get("target_minutes"),
+                "actor_name": "",
+                "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("workspace:ticket", args=[ticket.reference]),
+                "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
+                + reverse("notifications:preferences"),
+            },
+        )
+    return mailer.count

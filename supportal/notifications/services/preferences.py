@@ -1,0 +1,70 @@
+"""Agents' choices and administrators' wording of the mails."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, PermissionRefused
+from supportal.notifications.models import (
+    AgentNotificationPreference,
+    NotificationTemplate,
+)
+
+AGENT_PREFERENCE_FIELDS = (
+    "has_new_ticket_mail",
+    "has_customer_answer_mail",
+    "has_assignment_mail",
+    "has_third_party_answer_mail",
+    "has_sla_warning_mail",
+    "has_cancellation_mail",
+)
+
+
+def agent_preference_set(*, user: User, **choices: bool) -> AgentNotificationPreference:
+    """Turn each of the agent mails on or off for ``user`` (agents only).
+
+    Side effect: creates or updates the user's AgentNotificationPreference row."""
+    if not (user.is_agent or user.is_superuser):
+        raise PermissionRefused(_("Only the support team receives these e-mails."))
+    unknown = set(choices) - set(AGENT_PREFERENCE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown choice."), field=",".join(sorted(unknown)))
+    preference, _created = AgentNotificationPreference.objects.update_or_create(
+        user=user, defaults={name: bool(value) for name, value in choices.items()}
+    )
+    return preference
+
+
+def notification_template_save(
+    *, actor: User, template: str, language: str, subject: str, body_text: str, body_html: str
+) -> NotificationTemplate | None:
+    """Store an administrator's wording of one mail in one language (superusers only).
+
+    Raises InvalidInput, with the compiler's message, when a part does not compile or the HTML
+    turns autoescaping off; nothing is saved then. All parts empty: the override is removed and
+    the files apply again (returns None). Side effect: creates, updates or deletes the row.
+    """
+    from django.core.exceptions import ValidationError
+
+    from supportal.notifications.models import EDITABLE_TEMPLATES
+    from supportal.notifications.rendering import template_check
+
+    if not actor.is_superuser:
+        raise PermissionRefused(_("Only administrators edit the notification e-mails."))
+    if template not in dict(EDITABLE_TEMPLATES) or language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Unknown e-mail or language."), field="template")
+    parts = {"subject": subject, "body_text": body_text, "body_html": body_html}
+    try:
+        template_check(parts)
+    except ValidationError as exc:
+        field_name, messages = next(iter(exc.message_dict.items()))
+        raise InvalidInput(" ".join(messages), field=field_name) from exc
+    if not any(value.strip() for value in parts.values()):
+        NotificationTemplate.objects.filter(template=template, language=language).delete()
+        return None
+    row, _created = NotificationTemplate.objects.update_or_create(
+        template=template, language=language, defaults={**parts, "updated_by": actor}
+    )
+    return row

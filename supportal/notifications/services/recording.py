@@ -1,0 +1,80 @@
+"""Recording, inside the ticket service's transaction, that an action may have to be told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from supportal.notifications.models import (
+    PendingNotification,
+    PendingSlaNotification,
+    PendingState,
+)
+from supportal.notifications.services.addresses import _reply_address_create
+from supportal.tickets.models import Event, EventKind
+
+# Only these kinds can lead to a mail; attachments travel with their comment.
+RECORDED_KINDS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.STATUS_CHANGED,
+        EventKind.COMMENTED,
+        EventKind.ASSIGNED,
+        EventKind.PARTICIPANT_ADDED,
+        EventKind.QUOTE_PROPOSED,
+    }
+)
+
+
+def notification_event_record(event: Event) -> PendingNotification | None:
+    """Remember that ``event`` may have to be told, as part of its action.
+
+    Call it right after the Event row is written, in the same transaction. Side effects:
+    creates or extends the action's PendingNotification (due now); on CREATED also gives the
+    ticket its reply address. Events that never lead to mail are ignored.
+    """
+    if event.kind not in RECORDED_KINDS:
+        return None
+    with transaction.atomic():
+        if event.kind == EventKind.CREATED:
+            _reply_address_create(event.ticket_id)
+        # Rows still unclaimed only: a row a worker already holds is not changed under it.
+        # The lock keeps a worker from claiming the row between this read and our commit.
+        same_action = PendingNotification.objects.select_for_update().filter(
+            ticket_id=event.ticket_id,
+            occurred_at=event.created_at,
+            state=PendingState.PENDING,
+            claim_token="",
+        )
+        if event.actor_id is not None:
+            # A system step in the same transaction (auto-close right after resolving)
+            # joins the person's action, as seed 000's last mail shows.
+            same_action = same_action.filter(Q(actor_id=event.actor_id) | Q(actor__isnull=True))
+        row = same_action.order_by("pk").first()
+        if row is None:
+            return PendingNotification.objects.create(
+                ticket_id=event.ticket_id,
+                actor_id=event.actor_id,
+                occurred_at=event.created_at,
+                event_ids=[event.pk],
+                next_attempt_at=timezone.now(),
+            )
+        row.event_ids = [*row.event_ids, event.pk]
+        fields = ["event_ids"]
+        if row.actor_id is None and event.actor_id is not None:
+            row.actor_id = event.actor_id
+            fields.append("actor")
+        row.save(update_fields=fields)
+        return row
+
+
+def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
+    """Remember that an SLA event must be mailed. Call it where the SlaEvent row is written,
+    in the same transaction (the sweeper does). Side effect: one PendingSlaNotification, due
+    now; its one-to-one with the event makes each SlaEvent mailed once."""
+    return PendingSlaNotification.objects.create(
+        sla_event=sla_event, next_attempt_at=timezone.now()
+    )

@@ -1,0 +1,252 @@
+"""Request events turned into clock entries, inside the request's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from supportal.accounts.models import User
+from supportal.sla.models import (
+    POLICY_GOALS,
+    Calendar,
+    Clock,
+    ClockEntry,
+    ClockState,
+    EntryKind,
+    Goal,
+    Policy,
+)
+from supportal.sla.services.calendars import CalendarBook, default_calendar
+from supportal.sla.services.clocks import (
+    STOPPED_STATES,
+    _clock_derive,
+    _clocks_apply,
+    _desk_rules,
+    _DeskRules,
+    _lead_for,
+    _Move,
+    minutes_of,
+)
+from supportal.sla.services.policies import POLICY_FIELDS, policy_for_ticket
+from supportal.tickets.models import Event, EventKind, Ticket
+from supportal.tickets.workflow import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    Action,
+    Status,
+)
+
+
+def _is_support(user: User | None) -> bool:
+    return user is not None and (user.is_agent or user.is_superuser)
+
+
+def _policy_targets(
+    policy: Policy | None,
+) -> tuple[Calendar | None, dict[str, dt.timedelta | None]]:
+    calendar = policy.calendar if policy else default_calendar()
+    return calendar, {goal: policy.target_for(goal) if policy else None for goal in POLICY_GOALS}
+
+
+def sla_event_record(event: Event) -> None:
+    """Apply one request event to the request's SLA clocks, in the caller's transaction.
+
+    ``tickets.services`` calls this for every event, with the request locked; kinds that move
+    no clock return before any query. Creation starts one clock per goal; an agent taking the
+    request (assigning it, or any status change an agent makes) meets the first response;
+    waiting for the customer or a third party pauses, the way back resumes; Resolved meets
+    the resolution, a customer's reopening resumes it; Closed and Cancelled stop what is left.
+    Waiting for the customer also starts the customer's reply clock when the desk sets one.
+    A change of priority, request type or product chooses the policy again.
+
+    Side effects: Clock rows (created, their stored deadlines), one ClockEntry per move, with
+    the event as its cause.
+    """
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        _clocks_start(event)
+        return
+    if kind == EventKind.ASSIGNED:
+        if not event.data.get("assignee_id"):
+            return
+    elif kind == EventKind.FIELD_CHANGED:
+        if event.data.get("field") not in POLICY_FIELDS:
+            return
+    elif kind != EventKind.STATUS_CHANGED:
+        return
+    ticket = event.ticket
+    clocks = _clocks_of(ticket)
+    if not clocks:
+        return  # a request older than the SLA engine (see the sla_backfill command)
+    moves: list[_Move] = []
+    if kind == EventKind.ASSIGNED:
+        moves = _moves_on_assignment(clocks)
+    elif kind == EventKind.STATUS_CHANGED:
+        moves = _moves_on_status(clocks, event)
+    is_waiting = event.data.get("to_status") == Status.WAITING_FOR_CUSTOMER
+    if not moves and kind != EventKind.FIELD_CHANGED and not is_waiting:
+        return
+    rules = _desk_rules(ticket.desk_id)
+    retargeted = _clocks_retarget(ticket, clocks, rules) if kind == EventKind.FIELD_CHANGED else []
+    _clocks_apply(clocks, moves, rules, at=event.created_at, event=event, retargeted=retargeted)
+    if kind == EventKind.STATUS_CHANGED and is_waiting and rules.reply_duration:
+        _clocks_insert([_reply_clock_new(ticket, rules, event)], rules, at=event.created_at)
+
+
+def _clocks_of(ticket: Ticket) -> list[Clock]:
+    """The request's goal clocks and its current reply clock, with what deriving them needs."""
+    return list(
+        Clock.objects.filter(ticket=ticket)
+        .exclude(goal=Goal.CUSTOMER_REPLY, state__in=STOPPED_STATES)
+        .select_related("calendar", "policy")
+        .prefetch_related("entries", "calendar__periods", "calendar__dates")
+        .order_by("pk")
+    )
+
+
+def _clocks_start(event: Event) -> None:
+    ticket = event.ticket
+    policy = policy_for_ticket(ticket)
+    calendar, targets = _policy_targets(policy)
+    rules = _desk_rules(ticket.desk_id)
+    at = event.created_at
+    started = []
+    for goal in POLICY_GOALS:
+        clock = Clock(
+            ticket=ticket,
+            goal=goal,
+            policy=policy,
+            calendar=calendar,
+            target_duration=targets[goal],
+            started_at=at,
+            updated_at=at,
+        )
+        entry = ClockEntry(clock=clock, kind=EntryKind.START, reason="created", event=event, at=at)
+        started.append((clock, entry))
+    _clocks_insert(started, rules, at=at)
+
+
+def _reply_clock_new(ticket: Ticket, rules: _DeskRules, event: Event) -> tuple[Clock, ClockEntry]:
+    at = event.created_at
+    clock = Clock(
+        ticket=ticket,
+        goal=Goal.CUSTOMER_REPLY,
+        calendar=rules.reply_calendar,
+        target_duration=rules.reply_duration,
+        started_at=at,
+        updated_at=at,
+    )
+    entry = ClockEntry(
+        clock=clock,
+        kind=EntryKind.START,
+        reason=str(event.data.get("action", "")),
+        event=event,
+        at=at,
+    )
+    return clock, entry
+
+
+def _clocks_insert(
+    started: list[tuple[Clock, ClockEntry]], rules: _DeskRules, *, at: dt.datetime
+) -> None:
+    calendars = CalendarBook()
+    for clock, entry in started:
+        _clock_derive(clock, [entry], calendars, lead_duration=_lead_for(clock, rules), at=at)
+    Clock.objects.bulk_create([clock for clock, _entry in started])
+    entries = []
+    for clock, entry in started:
+        entry.clock = clock
+        entries.append(entry)
+    ClockEntry.objects.bulk_create(entries)
+
+
+def _moves_on_assignment(clocks: list[Clock]) -> list[_Move]:
+    return [
+        _Move(clock, EntryKind.STOP, "assigned", {"outcome": ClockState.MET})
+        for clock in clocks
+        if clock.goal == Goal.FIRST_RESPONSE and not clock.is_stopped
+    ]
+
+
+def _moves_on_status(clocks: list[Clock], event: Event) -> list[_Move]:
+    source = event.data.get("from_status")
+    target = event.data.get("to_status")
+    action = str(event.data.get("action", ""))
+    by_support = _is_support(event.actor)
+    moves = []
+    for clock in clocks:
+        move = _move_for(clock, source, target, action, by_support=by_support)
+        if move is not None:
+            kind, reason, data = move
+            moves.append(_Move(clock, kind, reason, data))
+    return moves
+
+
+def _move_for(
+    clock: Clock, source: str, target: str, action: str, *, by_support: bool
+) -> tuple[EntryKind, str, dict] | None:
+    met = {"outcome": ClockState.MET}
+    stopped = {"outcome": ClockState.STOPPED}
+    if clock.goal == Goal.CUSTOMER_REPLY:
+        if source == Status.WAITING_FOR_CUSTOMER and target != Status.WAITING_FOR_CUSTOMER:
+            return EntryKind.STOP, action, met if action == Action.CUSTOMER_REPLY else stopped
+        return None
+    if clock.goal == Goal.FIRST_RESPONSE:
+        if clock.is_stopped:
+            return None
+        if target in FINAL_STATUSES:
+            return EntryKind.STOP, action, stopped
+        if by_support or target == Status.IN_PROGRESS:
+            return EntryKind.STOP, action, met
+        if target == Status.RESOLVED:
+            return EntryKind.STOP, action, stopped  # the customer solved it before anyone took it
+    else:  # resolution
+        if target == Status.RESOLVED and not clock.is_stopped:
+            return EntryKind.STOP, action, met
+        if target in FINAL_STATUSES:
+            return None if clock.is_stopped else (EntryKind.STOP, action, stopped)
+        if clock.is_stopped:
+            if source == Status.RESOLVED and target in OPEN_STATUSES:
+                # Reopened by the customer: the same goal continues, the resolved time never
+                # counted. A pause would follow at once if the reopening led to a wait.
+                return EntryKind.RESUME, "reopened", {}
+            return None
+    if target in PAUSED_STATUSES:
+        if clock.state == ClockState.RUNNING or clock.pause_reason != target:
+            return EntryKind.PAUSE, target, {"action": action}
+        return None
+    if target in OPEN_STATUSES and clock.state == ClockState.PAUSED:
+        return EntryKind.RESUME, action, {}
+    return None
+
+
+def _clocks_retarget(
+    ticket: Ticket, clocks: list[Clock], rules: _DeskRules
+) -> list[tuple[Clock, dict]]:
+    """Apply the policy that matches the request now to its unstopped clocks."""
+    policy = policy_for_ticket(ticket)
+    calendar, targets = _policy_targets(policy)
+    changed = []
+    for clock in clocks:
+        if clock.is_stopped:
+            continue
+        if clock.goal == Goal.CUSTOMER_REPLY:
+            new = (None, rules.reply_calendar, rules.reply_duration)
+        else:
+            new = (policy, calendar, targets[clock.goal])
+        old = (clock.policy, clock.calendar, clock.target_duration)
+        if (getattr(new[0], "pk", None), getattr(new[1], "pk", None), new[2]) == (
+            clock.policy_id,
+            clock.calendar_id,
+            clock.target_duration,
+        ):
+            continue
+        clock.policy, clock.calendar, clock.target_duration = new
+        data = {
+            "policy": str(new[0] or ""),
+            "calendar": str(new[1] or ""),
+            "target_minutes": minutes_of(new[2]),
+            "previous_target_minutes": minutes_of(old[2]),
+        }
+        changed.append((clock, data))
+    return changed

@@ -1,0 +1,96 @@
+"""What every ticket service shares: the clock, the row lock, roles, the event writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
+from supportal.tickets.models import (
+    Comment,
+    Event,
+    EventKind,
+    Ticket,
+)
+from supportal.tickets.selectors import (
+    ticket_roles,
+)
+from supportal.tickets.workflow import Role
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _event(
+    ticket: Ticket,
+    kind: EventKind,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    comment: Comment | None = None,
+    is_public: bool = True,
+    **data: object,
+) -> Event:
+    event = Event.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        comment=comment,
+        is_public=is_public,
+        data=data,
+        created_at=at,
+    )
+    # Imported here: the SLA engine reads tickets' models, and every event must reach it in
+    # the same transaction.
+    from supportal.notifications.services import notification_event_record
+    from supportal.sla.services import sla_event_record
+
+    sla_event_record(event)
+    notification_event_record(event)
+    return event
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock: two agents acting at once are applied in turn."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("desk", "requester", "organization")
+        .get(pk=ticket.pk)
+    )
+
+
+def _roles_of(actor: User | None, ticket: Ticket) -> frozenset[Role]:
+    """The actor's workflow roles; to someone who may not see the ticket it does not exist."""
+    roles = ticket_roles(actor, ticket)
+    if not roles:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": ticket.reference})
+    return roles
+
+
+def _touch(ticket: Ticket, at: dt.datetime, *fields: str) -> None:
+    ticket.updated_at = at
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def _clean_text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("%(label)s is limited to %(limit)d characters; it has %(count)d.")
+            % {"label": label, "limit": max_length, "count": len(value)},
+            field=field,
+        )
+    return value
+
+
+def _require_support(actor: User, ticket: Ticket) -> frozenset[Role]:
+    roles = _roles_of(actor, ticket)
+    if not {Role.AGENT, Role.TEAM_LEAD} & roles:
+        raise PermissionRefused(_("Only the desk's agents can do this."))
+    return roles

@@ -1,0 +1,99 @@
+"""Files on a request: the size and name limits, and storing them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput
+from supportal.desks.models import (
+    Desk,
+)
+from supportal.tickets.models import (
+    Attachment,
+    Comment,
+    EventKind,
+    Ticket,
+)
+from supportal.tickets.services._common import _event
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file to attach, from an upload form, an e-mail part or a test."""
+
+    file: UploadedFile
+    name: str = ""
+
+
+def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
+    """Refuse a file over the desk's size or file-name limit, naming the limit and where large
+    files go (seed 003). Changes nothing; interfaces call it before ``ticket_create`` or
+    ``ticket_comment_add`` so the customer learns why."""
+    hint = desk.large_files_hint or _("Ask the support team how to send larger files.")
+    for item in files:
+        name = (item.name or item.file.name or "").rsplit("/", 1)[-1]
+        if len(name) > desk.attachment_name_max_length:
+            raise InvalidInput(
+                _(
+                    "The file name “%(name)s” has %(count)d characters; file names are limited "
+                    "to %(limit)d. Please rename the file."
+                )
+                % {"name": name, "count": len(name), "limit": desk.attachment_name_max_length},
+                field="attachments",
+            )
+        if (item.file.size or 0) > desk.attachment_max_bytes:
+            raise InvalidInput(
+                _("“%(name)s” is %(size)s; files are limited to %(limit)s. %(hint)s")
+                % {
+                    "name": name,
+                    "size": filesizeformat(item.file.size),
+                    "limit": filesizeformat(desk.attachment_max_bytes),
+                    "hint": hint,
+                },
+                field="attachments",
+            )
+
+
+def _attachments_add(
+    ticket: Ticket,
+    files: Iterable[NewAttachment],
+    *,
+    uploaded_by: User | None,
+    comment: Comment | None,
+    is_internal: bool,
+    at: dt.datetime,
+) -> list[Attachment]:
+    added = []
+    for item in files:
+        name = (item.name or item.file.name or "attachment").rsplit("/", 1)[-1][:255]
+        attachment = Attachment(
+            ticket=ticket,
+            comment=comment,
+            uploaded_by=uploaded_by,
+            file_name=name,
+            content_type=getattr(item.file, "content_type", "") or "",
+            size=item.file.size or 0,
+            is_internal=is_internal,
+            created_at=at,
+        )
+        attachment.file.save(name, item.file, save=False)
+        attachment.save()
+        added.append(attachment)
+        _event(
+            ticket,
+            EventKind.ATTACHMENT_ADDED,
+            actor=uploaded_by,
+            at=at,
+            comment=comment,
+            is_public=not is_internal,
+            attachment_id=attachment.pk,
+            file_name=name,
+        )
+    return added

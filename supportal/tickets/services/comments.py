@@ -1,0 +1,142 @@
+"""Comments and internal notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
+from supportal.search.index import ticket_index_update
+from supportal.tickets import workflow
+from supportal.tickets.models import (
+    DETAILS_MAX_LENGTH,
+    Comment,
+    EventKind,
+    SubmissionMethod,
+    Ticket,
+)
+from supportal.tickets.selectors import (
+    ticket_roles,
+)
+from supportal.tickets.services._common import _clean_text, _event, _lock, _now, _touch
+from supportal.tickets.services._gate import _apply_status, _customer_reply_target
+from supportal.tickets.services.attachments import NewAttachment, _attachments_add
+from supportal.tickets.workflow import Action, Role, Status
+
+
+def ticket_comment_add(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    body: str,
+    is_public: bool = True,
+    via: SubmissionMethod = SubmissionMethod.PORTAL,
+    attachments: Sequence[NewAttachment] = (),
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Add a comment (agents: public reply or internal note; customers: always public).
+
+    A customer's comment on a ticket waiting for them, or on a resolved one, sends it back to
+    support (the workflow's customer reply). Customers cannot comment on closed or cancelled
+    tickets; agents may still add internal notes there. Side effects: COMMENTED (and maybe
+    STATUS_CHANGED) events, stored files, the search index.
+    """
+    at = _now(now)
+    body = _clean_text(
+        body, field="body", label=_("Comment"), max_length=DETAILS_MAX_LENGTH * 4, required=False
+    )
+    if not body and not attachments:
+        raise InvalidInput(_("Write a comment or attach a file."), field="body")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        status = Status(ticket.status)
+        roles = ticket_roles(author, ticket)
+        is_support = bool({Role.AGENT, Role.TEAM_LEAD} & roles)
+        is_customer = bool({Role.REQUESTER, Role.PARTICIPANT} & roles)
+        if not is_support and not is_customer:
+            raise NotFound(
+                _("There is no request %(reference)s.") % {"reference": ticket.reference}
+            )
+        if not is_support:
+            is_public = True
+            if not workflow.can_customer_comment(status):
+                raise TransitionRefused(
+                    _(
+                        "This request is %(status)s and can no longer be updated. "
+                        "Please open a new request."
+                    )
+                    % {"status": status.label.lower()}
+                )
+        elif is_public and status in workflow.FINAL_STATUSES:
+            raise TransitionRefused(
+                _("This request is %(status)s: only internal notes can be added.")
+                % {"status": status.label.lower()}
+            )
+        comment = Comment.objects.create(
+            ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
+        )
+        _event(
+            ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=is_public
+        )
+        _attachments_add(
+            ticket,
+            attachments,
+            uploaded_by=author,
+            comment=comment,
+            is_internal=not is_public,
+            at=at,
+        )
+        transition = workflow.find_transition(Action.CUSTOMER_REPLY, status)
+        if not is_support and transition is not None and transition.target is not None:
+            target = _customer_reply_target(ticket, status)
+            _apply_status(
+                ticket, target, actor=author, at=at, action=Action.CUSTOMER_REPLY, comment=comment
+            )
+        else:
+            _touch(ticket, at)
+        ticket_index_update(ticket.pk)
+    return comment
+
+
+def ticket_mail_note_add(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    body: str,
+    attachments: Sequence[NewAttachment] = (),
+    now: dt.datetime | None = None,
+) -> Comment:
+    """Keep what inbound mail brought as an internal note, in any status (also closed or
+    cancelled: such mail must not reopen the request, yet must not be lost).
+
+    ``author`` is the sender when known (a customer may be the author of this note), or None
+    for the system (bounces, the original message). Changes no status. Side effects: an
+    internal COMMENTED event, internal attachments, the search index.
+    """
+    at = _now(now)
+    body = _clean_text(
+        body, field="body", label=_("Comment"), max_length=DETAILS_MAX_LENGTH * 4, required=False
+    )
+    if not body and not attachments:
+        raise InvalidInput(_("Write a comment or attach a file."), field="body")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        comment = Comment.objects.create(
+            ticket=ticket,
+            author=author,
+            body=body,
+            is_public=False,
+            via=SubmissionMethod.EMAIL,
+            created_at=at,
+        )
+        _event(ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=False)
+        _attachments_add(
+            ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
+        )
+        _touch(ticket, at)
+        ticket_index_update(ticket.pk)
+    return comment

@@ -1,0 +1,159 @@
+"""Registering a request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, PermissionRefused
+from supportal.desks.models import (
+    Desk,
+    Priority,
+    Product,
+    RequestType,
+)
+from supportal.search.index import ticket_index_update
+from supportal.tickets.models import (
+    DETAILS_MAX_LENGTH,
+    EventKind,
+    SubmissionMethod,
+    Ticket,
+)
+from supportal.tickets.selectors import (
+    priority_queryset_allowed,
+)
+from supportal.tickets.services._common import _clean_text, _event, _now
+from supportal.tickets.services.attachments import NewAttachment, _attachments_add
+from supportal.tickets.services.fields import custom_fields_clean
+from supportal.tickets.services.people import _participant_add
+from supportal.tickets.workflow import Status
+
+
+def _next_number(desk: Desk) -> int:
+    # The UPDATE takes the desk row's write lock until commit (PostgreSQL) or the database's
+    # (SQLite, BEGIN IMMEDIATE), so concurrent creations queue here; a rolled-back creation
+    # rolls its number back too, which keeps the sequence gapless.
+    Desk.objects.filter(pk=desk.pk).update(last_ticket_number=F("last_ticket_number") + 1)
+    return Desk.objects.filter(pk=desk.pk).values_list("last_ticket_number", flat=True).get()
+
+
+def ticket_create(
+    *,
+    desk: Desk,
+    requester: User,
+    actor: User,
+    summary: str,
+    details: str = "",
+    submission_method: SubmissionMethod = SubmissionMethod.PORTAL,
+    product: Product | None = None,
+    request_type: RequestType | None = None,
+    priority: Priority | None = None,
+    contact_phone: str = "",
+    contact_email: str = "",
+    participants: Sequence[User] = (),
+    custom_fields: dict[str, object] | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Register a request: a customer for themself, an agent for a customer (phone, e-mail).
+
+    Side effects: a CREATED event (notifications read it), the search index, stored files.
+    """
+    at = _now(now)
+    is_agent_acting = actor.is_agent or actor.is_superuser
+    if not is_agent_acting and actor.pk != requester.pk:
+        raise PermissionRefused(_("Customers open requests only for themselves."))
+    if (
+        is_agent_acting
+        and not actor.is_superuser
+        and not desk.memberships.filter(user=actor).exists()
+    ):
+        raise PermissionRefused(_("You are not a member of the desk %(key)s.") % {"key": desk.key})
+    if not desk.is_active:
+        raise InvalidInput(_("This desk does not accept new requests."), field="desk")
+    if requester.is_company_account and not contact_email.strip():
+        raise InvalidInput(
+            _("Requests from a company account must name a contact e-mail."),
+            field="contact_email",
+        )
+    summary = _clean_text(
+        summary,
+        field="summary",
+        label=_("Summary"),
+        max_length=desk.summary_max_length,
+        required=True,
+    )
+    if "\n" in summary or "\r" in summary:
+        summary = " ".join(summary.split())
+    details = _clean_text(
+        details, field="details", label=_("Details"), max_length=DETAILS_MAX_LENGTH, required=False
+    )
+    if request_type is not None and request_type.desk_id != desk.pk:
+        raise InvalidInput(_("This request type belongs to another desk."), field="request_type")
+    if not is_agent_acting:
+        _customer_choices_check(desk=desk, requester=requester, product=product, priority=priority)
+    cleaned_fields = custom_fields_clean(
+        desk=desk, request_type=request_type, values=dict(custom_fields or {})
+    )
+    with transaction.atomic():
+        number = _next_number(desk)
+        ticket = Ticket.objects.create(
+            desk=desk,
+            number=number,
+            reference=f"{desk.key}-{number}",
+            summary=summary,
+            details=details,
+            product=product,
+            request_type=request_type,
+            priority=priority,
+            requester=requester,
+            organization_id=requester.organization_id,
+            status=Status.WAITING_FOR_SUPPORT,
+            submission_method=submission_method,
+            contact_phone=contact_phone.strip(),
+            contact_email=contact_email.strip().lower(),
+            custom_fields=cleaned_fields,
+            created_at=at,
+            updated_at=at,
+        )
+        _event(
+            ticket,
+            EventKind.CREATED,
+            actor=actor,
+            at=at,
+            status=Status.WAITING_FOR_SUPPORT,
+            submission_method=submission_method,
+        )
+        for person in participants:
+            if person.pk != requester.pk:
+                _participant_add(ticket, person, actor=actor, at=at)
+        _attachments_add(
+            ticket,
+            attachments,
+            uploaded_by=actor,
+            comment=None,
+            is_internal=False,
+            at=at,
+        )
+        ticket_index_update(ticket.pk)
+    return ticket
+
+
+def _customer_choices_check(
+    *, desk: Desk, requester: User, product: Product | None, priority: Priority | None
+) -> None:
+    """A customer files under the desk's products and the priorities their contract allows."""
+    if product is not None and not desk.products.filter(pk=product.pk).exists():
+        raise InvalidInput(_("This product is not supported by this desk."), field="product")
+    allowed = priority_queryset_allowed(requester, product=product)
+    if priority is not None and not allowed.filter(pk=priority.pk).exists():
+        raise InvalidInput(
+            _("Your company's contract does not include the priority %(name)s.")
+            % {"name": priority.name},
+            field="priority",
+        )

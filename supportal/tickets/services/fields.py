@@ -1,0 +1,155 @@
+"""The desk's custom fields and the fields an agent may change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, TransitionRefused
+from supportal.desks.models import (
+    CustomField,
+    CustomFieldKind,
+    Desk,
+    RequestType,
+)
+from supportal.search.index import ticket_index_update
+from supportal.tickets import workflow
+from supportal.tickets.models import (
+    EventKind,
+    Ticket,
+)
+from supportal.tickets.services._common import (
+    _clean_text,
+    _event,
+    _lock,
+    _now,
+    _require_support,
+    _touch,
+)
+
+
+def custom_fields_clean(
+    *, desk: Desk, request_type: RequestType | None, values: dict[str, object]
+) -> dict[str, object]:
+    """Check values against the desk's custom fields for this type; unknown keys are refused."""
+    fields = {
+        field.name: field
+        for field in CustomField.objects.filter(desk=desk)
+        if field.request_type_id in (None, getattr(request_type, "pk", None))
+    }
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise InvalidInput(
+            _("Unknown field: %(names)s.") % {"names": ", ".join(sorted(unknown))},
+            field="custom_fields",
+        )
+    cleaned: dict[str, object] = {}
+    for name, field in fields.items():
+        value = values.get(name)
+        if value in (None, ""):
+            if field.is_required:
+                raise InvalidInput(_("%(label)s is required.") % {"label": field.label}, field=name)
+            continue
+        cleaned[name] = _custom_value(field, value)
+    return cleaned
+
+
+def _custom_value(field: CustomField, value: object) -> object:
+    text = str(value).strip()
+    if field.kind == CustomFieldKind.NUMBER:
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            number = None
+        if number is None or not number.is_finite():
+            raise InvalidInput(
+                _("%(label)s must be a number.") % {"label": field.label}, field=field.name
+            )
+        return str(number)
+    if field.kind == CustomFieldKind.DATE:
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise InvalidInput(
+                _("%(label)s must be a date (YYYY-MM-DD).") % {"label": field.label},
+                field=field.name,
+            ) from None
+    if field.kind == CustomFieldKind.CHOICE and text not in [str(c) for c in field.choices]:
+        raise InvalidInput(
+            _("%(label)s: choose one of the offered values.") % {"label": field.label},
+            field=field.name,
+        )
+    if len(text) > 500:
+        raise InvalidInput(
+            _("%(label)s is limited to 500 characters.") % {"label": field.label},
+            field=field.name,
+        )
+    return text
+
+
+_CHANGEABLE_FIELDS = ("priority", "request_type", "product", "summary", "contact_phone")
+
+
+def ticket_fields_change(
+    *, ticket: Ticket, actor: User, now: dt.datetime | None = None, **changes: object
+) -> Ticket:
+    """Change priority, request type, product, summary or contact phone (agents only).
+
+    Side effect: one FIELD_CHANGED event per field that really changed.
+    """
+    unknown = set(changes) - set(_CHANGEABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(_("These fields cannot be changed here."), field=",".join(unknown))
+    at = _now(now)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require_support(actor, ticket)
+        if ticket.status in workflow.FINAL_STATUSES:
+            raise TransitionRefused(_("A closed or cancelled request cannot be changed."))
+        changed = []
+        for name, value in changes.items():
+            if name == "summary":
+                value = _clean_text(
+                    str(value),
+                    field="summary",
+                    label=_("Summary"),
+                    max_length=ticket.desk.summary_max_length,
+                    required=True,
+                )
+            if name == "request_type" and value is not None and value.desk_id != ticket.desk_id:
+                raise InvalidInput(
+                    _("This request type belongs to another desk."), field="request_type"
+                )
+            old = getattr(ticket, f"{name}_id" if name in _FK_FIELDS else name)
+            new = getattr(value, "pk", value)
+            if old == new:
+                continue
+            setattr(ticket, name, value)
+            changed.append(name)
+            _event(
+                ticket,
+                EventKind.FIELD_CHANGED,
+                actor=actor,
+                at=at,
+                field=name,
+                old=_display(old),
+                new=_display(new),
+                old_label=None,
+                new_label=str(value) if value is not None else "",
+            )
+        if changed:
+            _touch(ticket, at, *changed)
+            if "summary" in changed:
+                ticket_index_update(ticket.pk)
+    return ticket
+
+
+_FK_FIELDS = {"priority", "request_type", "product"}
+
+
+def _display(value: object) -> object:
+    return value if isinstance(value, str | int | None) else str(value)

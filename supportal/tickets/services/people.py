@@ -1,0 +1,134 @@
+"""Who works on a request and who shares it: assignment, participants, muting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, NotFound, PermissionRefused, TransitionRefused
+from supportal.tickets import workflow
+from supportal.tickets.models import (
+    EventKind,
+    NotificationMute,
+    Participant,
+    Ticket,
+)
+from supportal.tickets.selectors import (
+    ticket_queryset_for_user,
+    ticket_roles,
+)
+from supportal.tickets.services._common import _event, _lock, _now, _roles_of, _touch
+from supportal.tickets.workflow import Role, Status
+
+
+def ticket_assign(
+    *, ticket: Ticket, actor: User, assignee: User | None, now: dt.datetime | None = None
+) -> Ticket:
+    """Give the ticket to an agent of its desk (or to nobody). Team leads assign anyone; an
+    agent assigns only themself. The status does not change. Side effect: an ASSIGNED event."""
+    at = _now(now)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        roles = _roles_of(actor, ticket)
+        to_self = assignee is not None and assignee.pk == actor.pk
+        if not workflow.can_assign(roles, to_self=to_self, status=Status(ticket.status)):
+            if ticket.status not in workflow.OPEN_STATUSES:
+                raise TransitionRefused(_("Only open requests can be assigned."))
+            raise PermissionRefused(_("Only a team lead can assign requests to someone else."))
+        if assignee is not None and not {Role.AGENT, Role.TEAM_LEAD} & ticket_roles(
+            assignee, ticket
+        ):
+            raise InvalidInput(
+                _("%(name)s is not an agent of this desk.") % {"name": assignee}, field="assignee"
+            )
+        if ticket.assignee_id == getattr(assignee, "pk", None):
+            return ticket
+        previous = ticket.assignee_id
+        ticket.assignee = assignee
+        _touch(ticket, at, "assignee")
+        _event(
+            ticket,
+            EventKind.ASSIGNED,
+            actor=actor,
+            at=at,
+            assignee_id=getattr(assignee, "pk", None),
+            previous_assignee_id=previous,
+        )
+    return ticket
+
+
+def _participant_add(ticket: Ticket, person: User, *, actor: User | None, at: dt.datetime) -> None:
+    if person.is_agent or person.is_superuser:
+        raise InvalidInput(_("Agents are not participants; assign the request instead."))
+    if ticket.organization_id is None or person.organization_id != ticket.organization_id:
+        raise InvalidInput(
+            _("%(name)s is not a colleague of the requester.") % {"name": person},
+            field="participants",
+        )
+    _participant, created = Participant.objects.get_or_create(
+        ticket=ticket, user=person, defaults={"added_by": actor, "created_at": at}
+    )
+    if created:
+        _event(ticket, EventKind.PARTICIPANT_ADDED, actor=actor, at=at, user_id=person.pk)
+
+
+def participant_add(
+    *, ticket: Ticket, actor: User, person: User, now: dt.datetime | None = None
+) -> None:
+    """Share the request with a colleague of the requester (requester, participants, agents)."""
+    at = _now(now)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        roles = ticket_roles(actor, ticket)
+        if not roles - {Role.SYSTEM}:
+            raise NotFound()
+        if ticket.status in workflow.FINAL_STATUSES:
+            raise TransitionRefused(_("A closed or cancelled request cannot be changed."))
+        _participant_add(ticket, person, actor=actor, at=at)
+        _touch(ticket, at)
+
+
+def participant_remove(
+    *, ticket: Ticket, actor: User, person: User, now: dt.datetime | None = None
+) -> None:
+    """Stop sharing with someone: agents and the requester remove anyone, others themselves."""
+    at = _now(now)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        roles = _roles_of(actor, ticket)
+        allowed = {Role.AGENT, Role.TEAM_LEAD, Role.REQUESTER} & roles or person.pk == actor.pk
+        if not allowed:
+            raise PermissionRefused(_("Only the requester or an agent can remove participants."))
+        deleted, _details = Participant.objects.filter(ticket=ticket, user=person).delete()
+        if deleted:
+            _event(ticket, EventKind.PARTICIPANT_REMOVED, actor=actor, at=at, user_id=person.pk)
+            _touch(ticket, at)
+
+
+def ticket_mute_set(
+    *, ticket: Ticket, user: User, is_muted: bool, now: dt.datetime | None = None
+) -> None:
+    """ "Don't notify me" for this request (seed 000), or undo it. Requests for information and
+    the resolution are still sent: the notifications module applies that exception."""
+    at = _now(now)
+    if not ticket_queryset_for_user(user).filter(pk=ticket.pk).exists():
+        raise NotFound()
+    with transaction.atomic():
+        if is_muted:
+            _mute, created = NotificationMute.objects.get_or_create(
+                ticket=ticket, user=user, defaults={"created_at": at}
+            )
+        else:
+            created = bool(NotificationMute.objects.filter(ticket=ticket, user=user).delete()[0])
+        if created:
+            _event(
+                ticket,
+                EventKind.NOTIFICATIONS_CHANGED,
+                actor=user,
+                at=at,
+                is_public=False,
+                is_muted=is_muted,
+            )

@@ -1,0 +1,170 @@
+"""Workflow actions: agents', customers' and the system's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supportal.accounts.models import User
+from supportal.core.errors import InvalidInput, PermissionRefused, TransitionRefused
+from supportal.search.index import ticket_index_update
+from supportal.tickets import workflow
+from supportal.tickets.models import (
+    Comment,
+    EventKind,
+    Ticket,
+)
+from supportal.tickets.services._common import _event, _lock, _now, _roles_of
+from supportal.tickets.services._gate import _apply_status, _customer_reply_target
+from supportal.tickets.services.comments import ticket_comment_add
+from supportal.tickets.workflow import Action, Status, WaitingReason
+
+
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    action: Action,
+    comment: str = "",
+    reason: WaitingReason | str = "",
+    third_party: str = "",
+    resolution: str = "",
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Move a ticket through the workflow table. ``actor=None`` is the system (auto-close).
+
+    Request info needs a public comment (and a reason); waiting for a third party needs a note
+    saying whom; resolve needs a resolution text. Side effects: STATUS_CHANGED (and COMMENTED)
+    events, the search index when text was added.
+    """
+    at = _now(now)
+    action = Action(action)
+    if action == Action.CUSTOMER_REPLY:
+        # A customer's answer is a comment: ticket_comment_add applies that row of the table.
+        raise InvalidInput(_("A customer answers with a comment."), field="comment")
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        status = Status(ticket.status)
+        # Before the table: a refusal must not tell a stranger the ticket's status.
+        roles = _roles_of(actor, ticket)
+        transition = workflow.find_transition(action, status)
+        if transition is None or transition.target is None:
+            # One sentence for every action: word order and agreement differ per language, so
+            # an action's name is not spliced into a sentence.
+            raise TransitionRefused(
+                _("This is not possible while the request is “%(status)s”.")
+                % {"status": status.label}
+            )
+        if not transition.roles & roles:
+            raise PermissionRefused(_("You may not do this on this request."))
+        comment_text = (comment or "").strip()
+        saved_comment = None
+        data: dict[str, object] = {}
+        if transition.needs_public_comment:
+            if not comment_text:
+                raise InvalidInput(
+                    _("Write what you need from the customer: the comment is sent to them."),
+                    field="comment",
+                )
+            ticket.waiting_reason = reason or WaitingReason.INFORMATION_NEEDED
+            if ticket.waiting_reason not in WaitingReason.values:
+                raise InvalidInput(_("Unknown waiting reason."), field="reason")
+            data["reason"] = ticket.waiting_reason
+        if transition.needs_note:
+            third_party = (third_party or "").strip()
+            if not third_party:
+                raise InvalidInput(
+                    _("Say which third party the request waits for."), field="third_party"
+                )
+            ticket.waiting_on = third_party[:200]
+            # Not in the event's data: the status event is public, and whom we wait for
+            # (a partner, another department) is the support team's business.
+        if transition.needs_resolution:
+            resolution = (resolution or "").strip()
+            if not resolution:
+                raise InvalidInput(
+                    _("Write the resolution: the customer reads it."), field="resolution"
+                )
+        if action == Action.CUSTOMER_RESOLVE:
+            resolution = comment_text or resolution
+        if resolution:
+            ticket.resolution = resolution
+            data["resolution"] = resolution
+        if action == Action.TAKE:
+            ticket.assignee = actor
+            _event(ticket, EventKind.ASSIGNED, actor=actor, at=at, assignee_id=actor.pk)
+        if comment_text and action != Action.CUSTOMER_RESOLVE:
+            is_public = action != Action.WAIT_FOR_THIRD_PARTY
+            saved_comment = Comment.objects.create(
+                ticket=ticket, author=actor, body=comment_text, is_public=is_public, created_at=at
+            )
+            _event(
+                ticket,
+                EventKind.COMMENTED,
+                actor=actor,
+                at=at,
+                comment=saved_comment,
+                is_public=is_public,
+            )
+        target = transition.target
+        if target == workflow.CUSTOMER_REPLY_TARGET:
+            target = _customer_reply_target(ticket, status)
+        _apply_status(
+            ticket, Status(target), actor=actor, at=at, action=action, comment=saved_comment, **data
+        )
+        if target == Status.RESOLVED and ticket.desk.auto_close_days == 0:
+            _apply_status(
+                ticket, Status.CLOSED, actor=None, at=at, action=Action.CLOSE, comment=None
+            )
+        if comment_text or resolution:
+            ticket_index_update(ticket.pk)
+    return ticket
+
+
+def tickets_close_due(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Close resolved tickets whose auto-close time has come (the worker runs this).
+
+    Each ticket is closed in its own transaction through the workflow; rows locked by another
+    worker are skipped, and a ticket reopened meanwhile is left alone by the status check.
+    """
+    at = _now(now)
+    closed = 0
+    due_ids = list(
+        Ticket.objects.filter(status=Status.RESOLVED, auto_close_at__lte=at)
+        .order_by("auto_close_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for ticket_id in due_ids:
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("desk")
+                .filter(pk=ticket_id, status=Status.RESOLVED, auto_close_at__lte=at)
+                .first()
+            )
+            if ticket is None:
+                continue
+            _apply_status(
+                ticket, Status.CLOSED, actor=None, at=at, action=Action.CLOSE, comment=None
+            )
+            closed += 1
+    return closed
+
+
+def ticket_third_party_answer_record(
+    *, ticket: Ticket, actor: User, answer: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Record what the third party answered (an internal note, when given) and resume work.
+
+    Both happen or neither. Side effects: those of ``ticket_comment_add`` and
+    ``ticket_transition`` (THIRD_PARTY_ANSWERED).
+    """
+    at = _now(now)
+    with transaction.atomic():
+        if (answer or "").strip():
+            ticket_comment_add(ticket=ticket, author=actor, body=answer, is_public=False, now=at)
+        return ticket_transition(
+            ticket=ticket, actor=actor, action=Action.THIRD_PARTY_ANSWERED, now=at
+        )
