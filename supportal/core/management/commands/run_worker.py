@@ -75,14 +75,20 @@ class Command(BaseCommand):
             ", ".join(jobs.registry.queues) or "-",
             ", ".join(jobs.registry.periodics) or "-",
         )
+        listener = jobs.WakeListener()
         try:
             while not stop.is_set():
                 # Drop connections that are too old or broken (a database restart) before the
                 # tick uses them; Django does this around each web request, we around each tick.
                 close_old_connections()
+                # Idle: on PostgreSQL, NOTIFY from a new row wakes us at once (jobs.py).
                 if self._tick(holder) == 0:
-                    stop.wait(interval)
+                    if listener.available:
+                        listener.wait(interval)
+                    else:
+                        stop.wait(interval)
         finally:
+            listener.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             close_old_connections()
