@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 from datetime import timedelta
 
@@ -70,7 +71,7 @@ def test_readyz_turns_unhealthy_when_the_worker_stops(client, db, ops_token):
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["worker"]["ok"] is False
-    assert "600 s ago" in checks["worker"]["detail"]
+    assert re.fullmatch(r"last heartbeat 60\d s ago \(limit 120 s\)", checks["worker"]["detail"])
     assert checks["database"]["ok"] and checks["storage"]["ok"] and checks["cache"]["ok"]
 
     ops.heartbeat_write("host:2:def")
@@ -86,10 +87,9 @@ def test_readyz_turns_unhealthy_when_mail_waits_too_long(client, db, ops_token, 
     OutboundEmail.objects.update(created_at=timezone.now() - timedelta(minutes=5))
     response = client.get("/readyz", **ops_token)
     assert response.status_code == 503
-    assert response.json()["checks"]["mail.outbox"] == {
-        "ok": False,
-        "detail": "1 waiting, oldest 300 s (limit 60 s)",
-    }
+    outbox = response.json()["checks"]["mail.outbox"]
+    assert outbox["ok"] is False
+    assert re.fullmatch(r"1 waiting, oldest 30\d s \(limit 60 s\)", outbox["detail"])
     OutboundEmail.objects.update(state=OutboundState.SENT)
     assert client.get("/readyz").status_code == 200
 
