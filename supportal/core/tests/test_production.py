@@ -198,3 +198,27 @@ def test_several_web_processes_without_redis_share_the_database_cache(tmp_path):
         [*MANAGE, "check"], env=env, capture_output=True, text=True, timeout=120
     )
     assert "REDIS_URL is not set and 3 web processes run" in check.stdout + check.stderr
+
+
+def test_reports_can_read_a_replica_while_writes_and_migrations_stay_on_the_primary(tmp_path):
+    """A second alias pointing at the same database stands in for a streaming replica."""
+    env = child_env(tmp_path)
+    env["DATABASE_REPLICA_URL"] = env["DATABASE_URL"]
+    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    code = (
+        "from django.db import router;"
+        "from supportal.core.routers import reporting_database;"
+        "from supportal.tickets.models import Ticket;"
+        "print(reporting_database(), Ticket.objects.using(reporting_database()).count(),"
+        " router.db_for_write(Ticket), router.db_for_read(Ticket),"
+        " router.allow_migrate('replica', 'tickets'), router.allow_migrate('default', 'tickets'))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == "replica 0 default default False True"
+    env.pop("DATABASE_REPLICA_URL")
+    without = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert without.stdout.strip().splitlines()[-1].startswith("default 0 default default")

@@ -200,6 +200,10 @@ class Command(BaseCommand):
             web = [*manage, "runserver", f"{host}:{port}"]
             if not settings.DEBUG:
                 web.append("--noreload")
+                if "web" in only:
+                    from supportal.core.management.commands.run_web import prepare
+
+                    prepare(stdout=self.stdout)
         commands = {
             "web": web,
             "worker": [*manage, "run_worker"],
