@@ -6,6 +6,7 @@ See docs/configuration.md for every variable. Policy that administrators change 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -56,6 +57,23 @@ SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
 SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()
+# Reverse proxies whose X-Forwarded-For is believed, as CIDRs (docs/security.md): the client's
+# address is read from that header's right end, through trusted hops only.
+SUPPORTAL_TRUSTED_PROXIES = env.list("SUPPORTAL_TRUSTED_PROXIES", [])
+for _cidr in SUPPORTAL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SUPPORTAL_TRUSTED_PROXIES: {_cidr!r} is not an address or a network"
+        ) from None
+# Sender authentication of inbound mail (docs/security.md). DNS servers as host or host:port
+# (empty: the system's resolver); each lookup gives up after the timeout (seconds).
+SUPPORTAL_MAIL_DNS_SERVERS = env.list("SUPPORTAL_MAIL_DNS_SERVERS", [])
+SUPPORTAL_MAIL_DNS_TIMEOUT = env.int("SUPPORTAL_MAIL_DNS_TIMEOUT", 3, minimum=1)
+# authserv-ids of our own receiving mail servers: their Authentication-Results header is
+# trusted instead of our own checks; the header from anyone else is ignored.
+SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = env.list("SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS", [])
 SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
     "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1

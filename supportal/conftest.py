@@ -75,6 +75,24 @@ def _default_language_and_time_zone():
     timezone.deactivate()
 
 
+@pytest.fixture(scope="session")
+def _local_dns_server():
+    from supportal.mail.testing import LocalDns
+
+    return LocalDns()
+
+
+@pytest.fixture(autouse=True)
+def local_dns(_local_dns_server, settings):
+    """Sender authentication asks only this server on 127.0.0.1 (empty: every name unknown);
+    tests add the records they need with ``local_dns.add(name, type, value)``."""
+    _local_dns_server.clear()
+    settings.SUPPORTAL_MAIL_DNS_SERVERS = [_local_dns_server.address]
+    settings.SUPPORTAL_MAIL_DNS_TIMEOUT = 1
+    settings.SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = []
+    return _local_dns_server
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness would dominate the suite's run time.

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.accounts import selectors, services
+from supportal.accounts.forms import AdminLoginForm
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
@@ -400,3 +401,7 @@ class UserSessionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# A locked account reads "locked" on the administration site's log-in page too.
+admin.site.login_form = AdminLoginForm

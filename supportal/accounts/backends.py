@@ -23,16 +23,15 @@ def _throttled(
     request: HttpRequest | None, identity: str, check: Callable[[], User | None]
 ) -> User | None:
     ip = throttle.client_ip(request)
-    refusal = throttle.login_refusal(identity=identity, ip=ip)
-    if refusal is not None:
+    # Counted before the password is checked: parallel guesses cannot outrun the count.
+    reservation = throttle.login_attempt_reserve(identity=identity, ip=ip)
+    if isinstance(reservation, throttle.Refusal):
         if request is not None:
-            request.login_refusal = refusal
+            request.login_refusal = reservation
         raise PermissionDenied
     user = check()
-    if user is None:
-        throttle.login_failure_record(identity=identity, ip=ip)
-    else:
-        throttle.login_success_record(identity=identity)
+    if user is not None:
+        throttle.login_success_record(identity=identity, reservation=reservation)
     return user
 
 

@@ -6,6 +6,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -28,6 +29,17 @@ class LoginForm(AuthenticationForm):
             _("The e-mail address or the password is not right."),
             code="invalid_login",
         )
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The administration site's log-in: a locked account is told it is locked, not that the
+    password is wrong (the throttle counts this form like every other)."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        refusal = getattr(self.request, "login_refusal", None)
+        if refusal is not None:
+            return ValidationError(refusal.message(), code="throttled")
+        return super().get_invalid_login_error()
 
 
 class CompanyLoginForm(forms.Form):

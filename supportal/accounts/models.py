@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -278,6 +279,16 @@ class OrganizationDomain(models.Model):
         return self.domain
 
 
+class ContractQuerySet(models.QuerySet):
+    def in_force(self, day: datetime.date) -> ContractQuerySet:
+        """Active contracts whose dates (either may be open) include ``day``."""
+        return self.filter(
+            Q(starts_on__isnull=True) | Q(starts_on__lte=day),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+            is_active=True,
+        )
+
+
 class Contract(TimeStampedModel):
     """A company's maintenance contract: which priorities it may use, and (later) its SLA."""
 
@@ -299,6 +310,8 @@ class Contract(TimeStampedModel):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ContractQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contract")

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts import selectors
+from supportal.accounts import selectors, throttle
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
@@ -70,12 +70,16 @@ def _link(name: str, **kwargs: str) -> str:
     return settings.SUPPORTAL_BASE_URL + reverse(name, kwargs=kwargs)
 
 
-def _mail_allowed(kind: str, email: str) -> bool:
-    """False if a mail of this kind went to this address moments ago. Side effect: the cache."""
+def _mail_allowed(kind: str, email: str, *, ip: str | None = None) -> bool:
+    """False if a mail of this kind went to this address moments ago, or the hourly caps per
+    client address and overall are spent (``throttle.account_mail_budget_take``: the forms
+    cannot spray mail at many addresses). Side effect: the cache."""
     digest = hashlib.sha256(f"{kind}:{email}".encode()).hexdigest()
-    return cache.add(
+    if not cache.add(
         f"supportal:account-mail:{digest}", 1, int(MAIL_REPEAT_DURATION.total_seconds())
-    )
+    ):
+        return False
+    return throttle.account_mail_budget_take(kind, ip=ip)
 
 
 def _queue_or_discard(*, send: bool, **mail: object) -> None:
@@ -105,6 +109,13 @@ def _may_invite(invited_by: User | None, organization: Organization | None) -> O
 
 
 def _invitation_queue(*, user: User, invited_by: User | None, language: str, now: datetime) -> None:
+    if (
+        invited_by is not None
+        and invited_by.is_customer
+        and not throttle.account_mail_budget_take("invitation", ip=f"user:{invited_by.pk}")
+    ):
+        # A customer admin inviting address after address: the hourly caps stop the mail.
+        return
     portal = selectors.portal_settings_get()
     email_queue(
         to=user.email,
@@ -141,7 +152,9 @@ def customer_invite(
     Called by agents (phone requests), inbound mail (a first message, ``invited_by=None``),
     customer admins (their own company only) and access-request approval. Idempotent: an
     existing user is never duplicated or moved to another company; a missing company or
-    language is filled in; no mail is sent if the person already has a password, is inactive
+    language is filled in (the company only by an agent, an administrator or the system: a
+    customer admin's invitation never moves an existing account); no mail is sent if the
+    person already has a password, is inactive
     or is a company account, or was invited so recently that that link still works.
 
     ``organization`` defaults to the company whose e-mail domain matches the address.
@@ -165,7 +178,16 @@ def customer_invite(
             except IntegrityError:
                 user = User.objects.select_for_update().get(email=email)
         changed = []
-        if user.organization_id is None and organization is not None and user.is_customer:
+        # An existing account joins a company only by the support team's hand (or the domain
+        # mapping an administrator set up): a customer admin never takes over an account that
+        # is not already theirs to manage (docs/security.md).
+        may_move = invited_by is None or invited_by.is_agent or invited_by.is_superuser
+        if (
+            user.organization_id is None
+            and organization is not None
+            and user.is_customer
+            and may_move
+        ):
             user.organization = organization
             changed.append("organization")
         if not user.language and language:
@@ -182,10 +204,16 @@ def customer_invite(
 
 
 def _password_reset_mail(
-    *, user: User | None, email: str, language: str, reason: str, now: datetime
+    *,
+    user: User | None,
+    email: str,
+    language: str,
+    reason: str,
+    now: datetime,
+    ip: str | None = None,
 ) -> None:
     """Queue a reset mail to ``user``, or (``user`` None) do the same work and discard it."""
-    send = user is not None and _mail_allowed("password_reset", email)
+    send = user is not None and _mail_allowed("password_reset", email, ip=ip)
     target = user
     if target is None:
         target = User(email=email)  # never saved
@@ -210,7 +238,9 @@ def _password_reset_mail(
     )
 
 
-def password_reset_request(*, email: str, language: str = "", now: datetime | None = None) -> None:
+def password_reset_request(
+    *, email: str, language: str = "", ip: str | None = None, now: datetime | None = None
+) -> None:
     """ "Forgot your password?": mail a single-use link to set a new password, if the address
     belongs to an active user (company accounts excepted). A customer who has only written by
     e-mail activates their account this way (seed 002).
@@ -226,10 +256,14 @@ def password_reset_request(*, email: str, language: str = "", now: datetime | No
         return
     user = User.objects.filter(email=email, is_active=True, is_company_account=False).first()
     with transaction.atomic():
-        _password_reset_mail(user=user, email=email, language=language, reason="forgot", now=now)
+        _password_reset_mail(
+            user=user, email=email, language=language, reason="forgot", now=now, ip=ip
+        )
 
 
-def link_renew(*, user: User, language: str = "", now: datetime | None = None) -> None:
+def link_renew(
+    *, user: User, language: str = "", ip: str | None = None, now: datetime | None = None
+) -> None:
     """Send a fresh link to someone whose invitation or reset link expired: a new invitation
     if they never set a password, else a password-reset link. Side effects: one mail (at most
     one per address per MAIL_REPEAT_DURATION)."""
@@ -239,9 +273,9 @@ def link_renew(*, user: User, language: str = "", now: datetime | None = None) -
     with transaction.atomic():
         if user.has_usable_password():
             _password_reset_mail(
-                user=user, email=user.email, language=language, reason="renew", now=now
+                user=user, email=user.email, language=language, reason="renew", now=now, ip=ip
             )
-        elif _mail_allowed("invitation", user.email):
+        elif _mail_allowed("invitation", user.email, ip=ip):
             _invitation_queue(user=user, invited_by=user.invited_by, language=language, now=now)
 
 
@@ -277,6 +311,7 @@ def signup_request(
     registration_number: str = "",
     message: str = "",
     language: str = "",
+    ip: str | None = None,
     now: datetime | None = None,
 ) -> None:
     """Start a sign-up: mail the address a link that confirms it (sign-up modes open, known
@@ -304,6 +339,7 @@ def signup_request(
                 language=language,
                 reason="signup",
                 now=now,
+                ip=ip,
             )
             return
         is_refused = (
@@ -323,7 +359,7 @@ def signup_request(
                 message=message.strip()[:1000],
             )
         _queue_or_discard(
-            send=_mail_allowed("signup", email),
+            send=_mail_allowed("signup", email, ip=ip),
             to=email,
             template="signup_verify",
             language=language,
@@ -544,3 +580,52 @@ def company_account_ensure(*, organization: Organization) -> User:
         is_company_account=True,
         first_name=organization.name[:150],
     )
+
+
+def customer_register(
+    *,
+    email: str,
+    invited_by: User | None,
+    is_invited: bool = True,
+    organization: Organization | None = None,
+    new_company: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    now: datetime | None = None,
+) -> User:
+    """The one way a customer account comes to be: an agent registering a caller, inbound mail
+    from a new sender, and (through ``customer_invite``) every invitation.
+
+    ``new_company`` names a company to file the customer under, found by name or created.
+    ``is_invited=False`` registers without the invitation mail (inbound mail from a sender no
+    known company vouches for). Names and phone fill only what is still blank. Side effects:
+    those of ``customer_invite`` when invited; may create the Organization and the User.
+    """
+    new_company = (new_company or "").strip()
+    with transaction.atomic():
+        if new_company:
+            organization = Organization.objects.filter(name__iexact=new_company).first()
+            if organization is None:
+                organization = Organization.objects.create(name=new_company[:200])
+        if is_invited:
+            user = customer_invite(
+                email=email, invited_by=invited_by, organization=organization, now=now
+            )
+        else:
+            # As the mail arrived: an address our mail parser accepted is kept as it is.
+            email = email.strip().lower()
+            user = User.objects.filter(email__iexact=email).first() or User.objects.create_user(
+                email, password=None, organization=organization
+            )
+        names = {
+            "first_name": (first_name or "").strip()[:150],
+            "last_name": (last_name or "").strip()[:150],
+            "phone": (phone or "").strip()[:40],
+        }
+        changed = [name for name, value in names.items() if value and not getattr(user, name)]
+        for name in changed:
+            setattr(user, name, names[name])
+        if changed:
+            user.save(update_fields=changed)
+    return user

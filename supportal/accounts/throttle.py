@@ -2,9 +2,12 @@
 locked for a while; the lock ends by itself; a successful log-in clears the account's count.
 
 Counters live in Django's cache (Redis when ``REDIS_URL`` is set, so every process shares them;
-otherwise the process's memory). A refused attempt never checks the password and is not
-counted, so a lock ends on time even while someone keeps trying. Every function takes ``now``
-so tests control the clock.
+otherwise the process's memory). Deciding and counting are one step under a cache mutex
+(``cache.add``, atomic in every backend): an attempt is counted as a failure *before* its slow
+password check and given back when it succeeds, so parallel guesses cannot all be checked
+before one of them is counted (docs/security.md). A refused attempt never checks the password
+and is not counted, so a lock ends on time even while someone keeps trying. Every function takes
+``now`` so tests control the clock.
 
 Why not django-axes (8.x supports Django 5.2): with both the user name and the address as lock
 keys, its reset-on-success deletes every failure from that address, so anyone with an account
@@ -14,15 +17,25 @@ their own between guesses; and it has no slowing-down step before the lock.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
 import math
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import ngettext
+
+MUTEX_TIMEOUT_SECONDS = 10  # a crashed holder's mutex expires by itself
+MUTEX_WAIT_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -95,11 +108,37 @@ def company_identity(registration_number: str) -> str:
     return "company:" + "".join(registration_number.split()).upper()
 
 
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(cidr, strict=False) for cidr in settings.SUPPORTAL_TRUSTED_PROXIES]
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: list) -> bool:
+    return any(address in network for network in networks)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR: a reverse proxy in front must pass the client's address (docs/accounts.md).
+    """The client's address: REMOTE_ADDR, or, when that is a trusted proxy
+    (``SUPPORTAL_TRUSTED_PROXIES``), the first address of ``X-Forwarded-For`` read from the
+    right that is not itself a trusted proxy. Entries left of it were written by the client and
+    are ignored (docs/security.md)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _trusted_networks()
+    if remote is None or not networks:
+        return remote
+    try:
+        hop = ipaddress.ip_address(remote)
+    except ValueError:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    chain = [item.strip() for item in forwarded.split(",") if item.strip()]
+    while _is_trusted(hop, networks) and chain:
+        try:
+            hop = ipaddress.ip_address(chain.pop())
+        except ValueError:
+            break  # a garbled entry: the last trusted hop is the best we know
+    return str(hop)
 
 
 def _cache_key(kind: str, value: str) -> str:
@@ -129,9 +168,12 @@ def login_refusal(
     """Whether an attempt to log in as ``identity`` from ``ip`` must be refused now, and until
     when. No side effects."""
     now = now or _now()
+    return _refusal([(_state(key, rule, now), rule) for key, rule in _keys(identity, ip)], now)
+
+
+def _refusal(states: list[tuple[dict, ThrottleRule]], now: datetime) -> Refusal | None:
     refusal = None
-    for key, rule in _keys(identity, ip):
-        state = _state(key, rule, now)
+    for state, rule in states:
         if state["blocked_until"] > now.timestamp():
             candidate = Refusal(
                 until=datetime.fromtimestamp(state["blocked_until"], tz=now.tzinfo),
@@ -142,47 +184,150 @@ def login_refusal(
     return refusal
 
 
+@contextmanager
+def _locked(keys: list[str]) -> Iterator[None]:
+    """Hold the cache's mutexes of ``keys`` (always taken in the same order: no deadlock).
+    ``cache.add`` is atomic in every cache backend (Redis: SET NX), so parallel requests —
+    in one process or many sharing Redis — read and write a counter one at a time."""
+    token = uuid.uuid4().hex
+    held: list[str] = []
+    try:
+        for key in sorted(keys):
+            mutex = f"{key}:mutex"
+            deadline = time.monotonic() + MUTEX_WAIT_SECONDS
+            while not cache.add(mutex, token, timeout=MUTEX_TIMEOUT_SECONDS):
+                if time.monotonic() > deadline:
+                    raise ThrottleBusy
+                time.sleep(0.002)
+            held.append(mutex)
+        yield
+    finally:
+        for mutex in held:
+            if cache.get(mutex) == token:
+                cache.delete(mutex)
+
+
+class ThrottleBusy(Exception):
+    """The counters stayed locked too long (a flood): the attempt is refused unchecked."""
+
+
+def _count_failure(state: dict, rule: ThrottleRule, now: datetime) -> dict:
+    if state["failures"] >= rule.lock_after:
+        # The previous lock has ended: a new round of attempts, remembering the lock.
+        state["failures"] = 0
+    state["failures"] += 1
+    state["last_failure"] = now.timestamp()
+    if state["failures"] >= rule.lock_after:
+        state["lockouts"] += 1
+        duration = min(rule.lock_duration * 2 ** (state["lockouts"] - 1), rule.max_lock_duration)
+        state["blocked_until"] = (now + duration).timestamp()
+    elif state["failures"] >= rule.slow_after:
+        delay = min(rule.first_delay * 2 ** (state["failures"] - rule.slow_after), rule.max_delay)
+        state["blocked_until"] = (now + delay).timestamp()
+    else:
+        state["blocked_until"] = 0.0
+    return state
+
+
+def _save(key: str, state: dict, rule: ThrottleRule) -> None:
+    timeout = rule.memory_duration + rule.max_lock_duration
+    cache.set(key, state, timeout=int(timeout.total_seconds()))
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """An attempt counted as a failure before its password is checked (see ``login_attempt``)."""
+
+    identity: str | None
+    ip: str | None
+    before: dict[str, dict]  # each key's state before the attempt, to undo it on success
+
+
+def login_attempt_reserve(
+    *, identity: str | None, ip: str | None, now: datetime | None = None
+) -> Reservation | Refusal:
+    """Decide and count in one step: refuse the attempt (``Refusal``), or count it as a failure
+    *before* the slow password check (``Reservation``), so that parallel guesses cannot all pass
+    the check before any of them is counted. ``login_success_record`` gives the count back.
+    Side effects: the cache."""
+    now = now or _now()
+    keys = _keys(identity, ip)
+    try:
+        with _locked([key for key, _rule in keys]):
+            states = {key: _state(key, rule, now) for key, rule in keys}
+            refusal = _refusal([(states[key], rule) for key, rule in keys], now)
+            if refusal is not None:
+                return refusal
+            for key, rule in keys:
+                _save(key, _count_failure(dict(states[key]), rule, now), rule)
+    except ThrottleBusy:
+        return Refusal(until=now + timedelta(seconds=1), is_locked=False)
+    return Reservation(identity=identity, ip=ip, before=states)
+
+
 def login_failure_record(
     *, identity: str | None, ip: str | None, now: datetime | None = None
 ) -> None:
-    """Count a failed log-in against the identity and the address.
-
-    Side effects: updates the cache; may start a wait or a lock. Read-modify-write without a
-    lock: two failures at the same instant may count as one, which only loosens the limit by
-    one attempt.
-    """
+    """Count a failed log-in against the identity and the address (one that was not reserved
+    with ``login_attempt_reserve``). Side effects: updates the cache; may start a wait or a
+    lock."""
     now = now or _now()
-    for key, rule in _keys(identity, ip):
-        state = _state(key, rule, now)
-        if state["failures"] >= rule.lock_after:
-            # The previous lock has ended: a new round of attempts, remembering the lock.
-            state["failures"] = 0
-        state["failures"] += 1
-        state["last_failure"] = now.timestamp()
-        if state["failures"] >= rule.lock_after:
-            state["lockouts"] += 1
-            duration = min(
-                rule.lock_duration * 2 ** (state["lockouts"] - 1), rule.max_lock_duration
-            )
-            state["blocked_until"] = (now + duration).timestamp()
-        elif state["failures"] >= rule.slow_after:
-            delay = min(
-                rule.first_delay * 2 ** (state["failures"] - rule.slow_after), rule.max_delay
-            )
-            state["blocked_until"] = (now + delay).timestamp()
-        else:
-            state["blocked_until"] = 0.0
-        timeout = rule.memory_duration + rule.max_lock_duration
-        cache.set(key, state, timeout=int(timeout.total_seconds()))
+    keys = _keys(identity, ip)
+    with contextlib.suppress(ThrottleBusy), _locked([key for key, _rule in keys]):
+        for key, rule in keys:
+            _save(key, _count_failure(_state(key, rule, now), rule, now), rule)
 
 
-def login_success_record(*, identity: str) -> None:
+def login_success_record(*, identity: str, reservation: Reservation | None = None) -> None:
     """Forget the failures against ``identity`` (not those from the address: a person logging in
-    to their own account must not clear what their address did to other accounts)."""
+    to their own account must not clear what their address did to other accounts — only the
+    attempt the reservation counted against the address is given back)."""
     cache.delete(_cache_key("identity", identity))
+    if reservation is None or not reservation.ip:
+        return
+    key, rule = _cache_key("ip", reservation.ip), ADDRESS_RULE
+    with contextlib.suppress(ThrottleBusy), _locked([key]):
+        state = _state(key, rule, _now())
+        before = reservation.before.get(key)
+        if before is None or state["failures"] == 0:
+            return
+        if state["failures"] >= rule.lock_after and before["failures"] < rule.lock_after:
+            state["lockouts"] = before["lockouts"]  # our own attempt locked it: undone
+        state["failures"] -= 1
+        if state["failures"] < rule.slow_after or state["failures"] == before["failures"]:
+            state["blocked_until"] = before["blocked_until"]
+        _save(key, state, rule)
 
 
 def login_unlock(*, identity: str | None = None, ip: str | None = None) -> None:
     """End a lock at once (support staff, after verifying who asks). Side effects: the cache."""
     for key, _rule in _keys(identity, ip):
         cache.delete(key)
+
+
+# --- Mail the account forms send (sign-up, password reset, invitations) ---------------------
+
+# Per hour and kind of mail: from one client address (or one inviting customer admin), and in
+# all. Past a cap the forms answer as always, and the mail is not sent (docs/security.md).
+ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR = 10
+ACCOUNT_MAILS_PER_HOUR = 200
+
+
+def account_mail_budget_take(kind: str, *, ip: str | None, now: datetime | None = None) -> bool:
+    """Take one mail of ``kind`` from the hourly budgets of ``ip`` and of everyone: False when
+    one is spent. Atomic (``cache.add`` then ``cache.incr``). Side effect: the cache."""
+    hour = int((now or _now()).timestamp() // 3600)
+    budgets = [(f"all:{kind}", ACCOUNT_MAILS_PER_HOUR)]
+    if ip:
+        budgets.append((f"ip:{kind}:{ip}", ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR))
+    allowed = True
+    for scope, limit in budgets:
+        key = _cache_key("mail-budget", f"{scope}:{hour}")
+        cache.add(key, 0, timeout=3600 + 60)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr: a new hour
+            cache.add(key, 1, timeout=3600 + 60)
+            used = 1
+        allowed = allowed and used <= limit
+    return allowed

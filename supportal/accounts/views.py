@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from supportal.accounts import selectors, services
+from supportal.accounts import selectors, services, throttle
 from supportal.accounts.forms import (
     CompanyLoginForm,
     EmailForm,
@@ -106,7 +106,9 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_reset_request(
-            email=form.cleaned_data["email"], language=request.LANGUAGE_CODE
+            email=form.cleaned_data["email"],
+            language=request.LANGUAGE_CODE,
+            ip=throttle.client_ip(request),
         )
         return redirect("accounts:password_forgot_sent")
     return render(request, "accounts/password_forgot.html", {"form": form})
@@ -178,7 +180,9 @@ def link_renew(request: HttpRequest) -> HttpResponse:
         account = user_from_uid(request.POST.get("uidb64", ""))
         state = _LINK_TOKENS[kind].check_link(account, request.POST.get("token", ""))
         if state is LinkState.EXPIRED:
-            services.link_renew(user=account, language=request.LANGUAGE_CODE)
+            services.link_renew(
+                user=account, language=request.LANGUAGE_CODE, ip=throttle.client_ip(request)
+            )
     return redirect("accounts:link_sent")
 
 
@@ -212,7 +216,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, mode=mode)
     if request.method == "POST" and form.is_valid():
         try:
-            services.signup_request(**form.cleaned_data, language=request.LANGUAGE_CODE)
+            services.signup_request(
+                **form.cleaned_data,
+                language=request.LANGUAGE_CODE,
+                ip=throttle.client_ip(request),
+            )
         except DomainError:
             return _signup_closed(request)
         return redirect("accounts:signup_sent")

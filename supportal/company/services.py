@@ -98,7 +98,8 @@ def contact_update(*, contact: Contact, actor: User, values: Mapping[str, Any]) 
             setattr(contact, name, value)
         contact.save()
         if contact.user_id and ({"first_name", "last_name"} & changes.keys()):
-            User.objects.filter(pk=contact.user_id).update(
+            # Only an account of this company follows its contact (docs/security.md).
+            User.objects.filter(pk=contact.user_id, organization_id=contact.organization_id).update(
                 first_name=contact.first_name, last_name=contact.last_name
             )
         ContactChange.objects.create(
@@ -121,7 +122,9 @@ def contact_set_active(*, contact: Contact, actor: User, is_active: bool) -> Con
         contact.is_active = is_active
         contact.save(update_fields=["is_active", "updated_at"])
         if contact.user_id:
-            User.objects.filter(pk=contact.user_id).update(is_active=is_active)
+            User.objects.filter(pk=contact.user_id, organization_id=contact.organization_id).update(
+                is_active=is_active
+            )
         ContactChange.objects.create(
             contact=contact,
             actor=actor,
@@ -202,7 +205,13 @@ def contact_invite(*, contact: Contact, actor: User) -> User:
             email=contact.email, invited_by=actor, organization=contact.organization
         )
         if user.organization_id != contact.organization_id:
-            raise PermissionRefused(_("That address belongs to a user of another company."))
+            raise PermissionRefused(
+                _(
+                    "%(email)s already has an account that is not your company's. Ask the "
+                    "support team to add it to your company."
+                )
+                % {"email": contact.email}
+            )
         if contact.user_id is None and not Contact.objects.filter(user=user).exists():
             contact.user = user
             contact.save(update_fields=["user", "updated_at"])

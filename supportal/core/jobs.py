@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from django.db import IntegrityError, connections, models, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -237,20 +237,42 @@ def worker_tick(*, holder: str, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     handled: dict[str, int] = {}
+    database_failed = False
     for queue in list(registry.queues.values()):
         try:
             handled[queue.name] = int(queue.handler(now) or 0)
+        except DatabaseError:
+            database_failed = True
         except Exception:
             logger.exception("queue %s failed", queue.name)
     for periodic in list(registry.periodics.values()):
         try:
             count = periodic_run_if_due(periodic, holder=holder, now=now)
+        except DatabaseError:
+            database_failed = True
+            continue
         except Exception:
             logger.exception("periodic job %s failed", periodic.name)
             continue
         if count is not None:
             handled[periodic.name] = int(count or 0)
+    _database_outage_log(failed=database_failed)
     return handled
+
+
+_outage = {"since": None}
+
+
+def _database_outage_log(*, failed: bool) -> None:
+    """One line when the database becomes unreachable and one when it is back — not a trace
+    per job per tick (issue 15, section 4)."""
+    if failed and _outage["since"] is None:
+        _outage["since"] = timezone.now()
+        logger.error("database unavailable; the worker retries quietly until it is back")
+        logger.debug("details", exc_info=True)
+    elif not failed and _outage["since"] is not None:
+        logger.warning("database available again (out since %s)", _outage["since"])
+        _outage["since"] = None
 
 
 # --- Waking workers ------------------------------------------------------------------------

@@ -23,6 +23,14 @@ class CustomerReplyStatus(models.TextChoices):
     IN_PROGRESS_IF_ASSIGNED = "in_progress", _("In progress, when the ticket has an assignee")
 
 
+class UnverifiedSenderMail(models.TextChoices):
+    """What becomes of a customer's mail whose sender could not be verified (docs/security.md)."""
+
+    ACCEPT = "accept", _("Accept it")
+    MARK = "mark", _("Accept it, marked “sender not verified” for agents")
+    QUARANTINE = "quarantine", _("Quarantine it for an agent to decide")
+
+
 class Desk(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
     key = models.CharField(
@@ -62,6 +70,24 @@ class Desk(TimeStampedModel):
         help_text=_(
             "Unknown senders of mail to this desk receive the portal invitation even when their "
             "domain belongs to no company. Off: only senders of mapped domains are invited."
+        ),
+    )
+    unverified_sender_mail = models.CharField(
+        _("customer mail from an unverified sender"),
+        max_length=12,
+        choices=UnverifiedSenderMail.choices,
+        default=UnverifiedSenderMail.MARK,
+        help_text=_(
+            "A sender is verified when the mail's DKIM signature or SPF matches the domain of "
+            "its From address, or when it answers a personal reply address."
+        ),
+    )
+    agent_mail_replies_public = models.BooleanField(
+        _("agents' replies by mail are public"),
+        default=False,
+        help_text=_(
+            "Off: an agent answering a notification by mail adds an internal note, unless the "
+            "reply starts with the line #public. On: the reply is mailed to the customer."
         ),
     )
     # Seed 003: attachments should be small and briefly named; large files go elsewhere.

@@ -69,10 +69,11 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         "envelope_from",
         "channel",
         "state",
+        "sender_verified",
         "what_became_of_it",
         "size",
     )
-    list_filter = ("state", "channel")
+    list_filter = ("state", "channel", "sender_verified")
     actions = ("process_again", "attach_to_named_request", "make_new_request", "discard")
     search_fields = ("message_id", "envelope_from", "sha256")
     date_hierarchy = "received_at"
@@ -84,6 +85,11 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         "recipients",
         "mailbox",
         "channel",
+        "peer_ip",
+        "helo",
+        "sender_verified",
+        "authentication",
+        "marked_unverified",
         "size",
         "sha256",
         "state",

@@ -101,6 +101,30 @@ class InboundMessage(DueWork):
     last_error = models.TextField(_("last error"), blank=True)
     outcome = models.JSONField(_("outcome"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received"), db_index=True)
+    # The connecting host, when our own SMTP listener received it (for SPF).
+    peer_ip = models.GenericIPAddressField(_("sent from (IP)"), null=True, blank=True)
+    helo = models.CharField(_("HELO name"), max_length=255, blank=True)
+    # Sender authentication (docs/security.md): the checks' results, and the verdict on the
+    # From address — None until checked.
+    authentication = models.JSONField(_("sender authentication"), default=dict, blank=True)
+    sender_verified = models.BooleanField(_("sender verified"), null=True, blank=True)
+    # Shown to agents as "sender not verified" on what it became (the desk's choice).
+    marked_unverified = models.BooleanField(_("marked “sender not verified”"), default=False)
+    # What it was written into, so that pages can show agents an unverified sender.
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
+    comment = models.ForeignKey(
+        "tickets.Comment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:
@@ -116,3 +140,27 @@ class InboundMessage(DueWork):
 
     def __str__(self) -> str:
         return f"{self.message_id or self.sha256[:12]} ({self.get_state_display()})"
+
+
+class PersonalReplyAddress(models.Model):
+    """A reply address issued to one person for one request (``support+<token>@domain``):
+    mail arriving on it from that person's address is theirs (docs/security.md)."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="personal_reply_addresses"
+    )
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="personal_reply_addresses"
+    )
+    token = models.CharField(_("token"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal reply address")
+        verbose_name_plural = _("personal reply addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="personal_reply_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.token

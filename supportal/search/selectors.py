@@ -7,10 +7,11 @@ SQLite FTS5. See docs/search.md.
 from __future__ import annotations
 
 from django.db import connections
-from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from supportal.accounts.models import User
+from supportal.core import paging
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.search.models import SearchDocument
 from supportal.search.text import SearchQuery, search_query_parse
@@ -63,12 +64,20 @@ def ticket_search(
             supported_desks = DeskMembership.objects.filter(
                 user=user, role__in=[DeskRole.AGENT, DeskRole.TEAM_LEAD]
             ).values("desk_id")
-            matches = Q(pk__in=engine.matching_ids(include_internal=False)) | (
-                matches_all & Q(desk_id__in=supported_desks)
+            # "public match, or any match on a supported desk", written as "any match, and
+            # (a supported desk or a public match)": a public match is also a match of both
+            # texts, and the first condition alone can drive the query (docs/performance.md).
+            matches = matches_all & (
+                Q(desk_id__in=supported_desks)
+                | Q(pk__in=engine.matching_ids(include_internal=False))
             )
         rank = engine.rank(include_internal=True)
+    # Ranking stops early: only the most recently updated matches are ranked (a common word
+    # matches half the tickets; ranking them all costs seconds). The list then shows
+    # "more than 1,000" (docs/search.md): one more than the lists count exactly.
+    candidates = tickets.filter(matches).order_by("-updated_at", "-pk").values("pk")
     return (
-        tickets.filter(matches)
+        tickets.filter(pk__in=candidates[: paging.COUNT_CAP + 1])
         .alias(**{RANK: rank})
         .order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
     )
@@ -128,13 +137,11 @@ _TSQUERY_WORD = (
 
 
 class _PostgreSQL(_Engine):
-    """to_tsquery/to_tsvector with the 'simple' configuration and supportal_unaccent().
+    """to_tsquery over the stored vectors of search/migrations/0002 (the 'simple' configuration
+    over supportal_unaccent(text)), each with its GIN index: ``public_vector`` for customers,
+    ``all_vector`` (public and internal text together) for agents."""
 
-    The vector expressions must stay identical to the GIN indexes of the migration, or the
-    planner will not use them.
-    """
-
-    def _tsquery(self) -> RawSQL:
+    def _tsquery(self) -> tuple[str, list[str]]:
         pieces: list[str] = []
         for index, words in enumerate(self.query.phrases):
             if index:
@@ -143,40 +150,27 @@ class _PostgreSQL(_Engine):
         if self.query.is_prefix:
             pieces.append("':*'")
         params = [word for words in self.query.phrases for word in words]
-        # Constant SQL fragments only; every word is a parameter.
-        return RawSQL(  # noqa: S611
-            f"to_tsquery('simple'::regconfig, {' || '.join(pieces)})",
-            params,
-            output_field=TextField(),
-        )
+        return f"to_tsquery('simple'::regconfig, {' || '.join(pieces)})", params
 
     @staticmethod
-    def _vector(*columns: str) -> Func:
-        return Func(
-            *(F(column) for column in columns),
-            template="to_tsvector('simple'::regconfig, supportal_unaccent(%(expressions)s))",
-            arg_joiner=" || ' ' || ",
-            output_field=TextField(),
-        )
+    def _column(*, include_internal: bool) -> str:
+        return "all_vector" if include_internal else "public_vector"
 
-    def _columns(self, prefix: str, *, include_internal: bool) -> list[str]:
-        columns = ["public_text", "internal_text"] if include_internal else ["public_text"]
-        return [prefix + column for column in columns]
-
-    def matching_ids(self, *, include_internal: bool) -> QuerySet[SearchDocument]:
-        matches = Func(
-            self._vector(*self._columns("", include_internal=include_internal)),
-            self._tsquery(),
-            template="%(expressions)s",
-            arg_joiner=" @@ ",
-            output_field=BooleanField(),
-        )
-        return SearchDocument.objects.filter(matches).values("ticket_id")
+    def matching_ids(self, *, include_internal: bool) -> RawSQL:
+        tsquery, params = self._tsquery()
+        column = self._column(include_internal=include_internal)
+        # Constant SQL fragments only; every word is a parameter.
+        sql = f"SELECT ticket_id FROM search_searchdocument WHERE {column} @@ {tsquery}"  # noqa: S608
+        return RawSQL(sql, params)  # noqa: S611
 
     def rank(self, *, include_internal: bool) -> Func:
+        tsquery, params = self._tsquery()
+        column = self._column(include_internal=include_internal)
+        # The stored vector of the outer ticket's document: nothing is recomputed from text.
         return Func(
-            self._vector(*self._columns("search_document__", include_internal=include_internal)),
-            self._tsquery(),
-            function="ts_rank",
+            RawSQL(tsquery, params),  # noqa: S611 - constant SQL; every word is a parameter
+            F("pk"),
+            template=f"(SELECT ts_rank(d.{column}, %(expressions)s)",
+            arg_joiner=") FROM search_searchdocument d WHERE d.ticket_id = ",
             output_field=FloatField(),
         )

@@ -9,7 +9,12 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from supportal.core.jobs import register_queue
+        from supportal.sla.services import sla_event_record
         from supportal.sla.sweeper import sla_sweep_due
+        from supportal.tickets import events
+
+        # First of the ticket events' listeners: the clocks change with the request.
+        events.listeners.register("sla", sla_event_record)
 
         # A queue, not a periodic job: every worker sweeps on every tick, which is safe (each
         # warning and breach is claimed under a row lock) and costs one indexed query when

@@ -419,6 +419,16 @@ class Clock(models.Model):
                 condition=Q(next_due_at__isnull=False),
             ),
             models.Index(fields=["ticket", "state"], name="sla_clock_ticket_state"),
+            # "SLA at risk": running goals in deadline order (docs/performance.md).
+            models.Index(
+                fields=["deadline_at", "ticket"],
+                name="sla_clock_running_deadline",
+                condition=Q(
+                    state="running",
+                    goal__in=["first_response", "resolution"],
+                    deadline_at__isnull=False,
+                ),
+            ),
             models.Index(fields=["goal", "stopped_at"], name="sla_clock_goal_stopped"),
         ]
 

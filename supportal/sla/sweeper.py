@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from supportal.core.errors import DomainError
 from supportal.desks.models import DeskMembership, DeskRole
+from supportal.sla import events as sla_events
 from supportal.sla.models import (
     Clock,
     ClockState,
@@ -156,10 +157,8 @@ def _sla_event_add(
                 recorded_at=at,
                 data=data,
             )
-            # Mailed by the notifications worker after commit, once (its pending row).
-            from supportal.notifications.services import notification_sla_event_record
-
-            notification_sla_event_record(event)
+            # The notifications record it here and mail it after commit, once (their pending row).
+            sla_events.listeners.notify(event)
     except IntegrityError:
         return 0
     return 1

@@ -58,6 +58,21 @@ def _person(email: str, first: str, last: str, **fields: object) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class _Demo:
+    desk: Desk
+    product: Product
+    types: dict[str, RequestType]
+    priorities: dict[str, Priority]
+    agent: User
+    cristina: User
+    andrei: User
+    now: dt.datetime
+
+    def at(self, hours_ago: float) -> dt.datetime:
+        return self.now - dt.timedelta(hours=hours_ago)
+
+
 @transaction.atomic
 def demo_load(*, now: dt.datetime | None = None) -> bool:
     """Load the demo; returns False when it was already there (nothing changes then)."""
@@ -68,7 +83,17 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
     )
     if desk.tickets.exists():
         return False
+    product, types, priorities = _catalogue_load(desk)
+    agent, cristina, andrei = _people_load(desk, product)
+    demo = _Demo(desk, product, types, priorities, agent, cristina, andrei, now)
+    _story_load(demo)
+    _help_161_load(demo)
+    return True
 
+
+def _catalogue_load(
+    desk: Desk,
+) -> tuple[Product, dict[str, RequestType], dict[str, Priority]]:
     product, _created = Product.objects.get_or_create(name="Tecnet Web")
     desk.products.add(product)
     types = {
@@ -91,7 +116,10 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
     CustomField.objects.get_or_create(
         desk=desk, name="tecnet_web_user", defaults={"label": "Tecnet web user name"}
     )
+    return product, types, priorities
 
+
+def _people_load(desk: Desk, product: Product) -> tuple[User, User, User]:
     company, _created = Organization.objects.get_or_create(
         name="Cristina SRL", defaults={"registration_number": "RO12345678"}
     )
@@ -120,10 +148,18 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
     andrei = _person(
         "andrei.popa@example.com", "Andrei", "Popa", organization=company, is_customer_admin=True
     )
+    return agent, cristina, andrei
 
-    def at(hours_ago: float) -> dt.datetime:
-        return now - dt.timedelta(hours=hours_ago)
 
+def _story_load(demo: _Demo) -> None:
+    desk, product, agent, cristina, andrei = (
+        demo.desk,
+        demo.product,
+        demo.agent,
+        demo.cristina,
+        demo.andrei,
+    )
+    types, priorities, at, now = demo.types, demo.priorities, demo.at, demo.now
     # Earlier requests, one in every status, so every list and filter has something to show.
     story = [
         ("Nu pot descărca factura din portal", "Question", [], 200),
@@ -164,6 +200,10 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
     # The request resolved long ago has passed its auto-close time: the worker's job closes it.
     services.tickets_close_due(now=now)
 
+
+def _help_161_load(demo: _Demo) -> None:
+    desk, product, agent, cristina = demo.desk, demo.product, demo.agent, demo.cristina
+    types, priorities, at = demo.types, demo.priorities, demo.at
     # HELP-161, seed 000: registered by the agent after Cristina's phone call.
     ticket = services.ticket_create(
         desk=desk,
@@ -201,7 +241,6 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
         is_public=False,
         now=at(2.4),
     )
-    return True
 
 
 def _walk(

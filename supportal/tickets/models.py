@@ -6,8 +6,10 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from supportal.tickets.events import EventKind, Payload, payload_from
 from supportal.tickets.workflow import OPEN_STATUSES, Status, WaitingReason
 
 DETAILS_MAX_LENGTH = 8000
@@ -103,6 +105,18 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
             models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The queues' default order over open tickets: a partial index holds only those, so
+            # the first page and the capped counts read what they show (docs/performance.md).
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_updated",
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_resolved_at",
+                condition=Q(resolved_at__isnull=False),
+            ),
             # The auto-close sweep reads only what is due: a partial index over resolved rows.
             models.Index(
                 fields=["auto_close_at"],
@@ -313,21 +327,6 @@ class Feedback(models.Model):
         return f"{self.ticket_id}: {self.rating}/5"
 
 
-class EventKind(models.TextChoices):
-    CREATED = "created", _("Created")
-    STATUS_CHANGED = "status_changed", _("Status changed")
-    COMMENTED = "commented", _("Commented")
-    ASSIGNED = "assigned", _("Assigned")
-    FIELD_CHANGED = "field_changed", _("Field changed")
-    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
-    PARTICIPANT_ADDED = "participant_added", _("Participant added")
-    PARTICIPANT_REMOVED = "participant_removed", _("Participant removed")
-    QUOTE_PROPOSED = "quote_proposed", _("Quote proposed")
-    QUOTE_ANSWERED = "quote_answered", _("Quote answered")
-    FEEDBACK_GIVEN = "feedback_given", _("Feedback given")
-    NOTIFICATIONS_CHANGED = "notifications_changed", _("Notifications changed")
-
-
 class Event(models.Model):
     """One thing that happened to a ticket. Append-only: rows are written, never changed.
 
@@ -360,7 +359,12 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.kind}"
 
+    @cached_property
+    def payload(self) -> Payload:
+        """The typed data of this event (see ``tickets/events.py``)."""
+        return payload_from(self.kind, self.data)
+
     @property
     def to_status_label(self) -> str:
-        status = self.data.get("to_status")
+        status = getattr(self.payload, "to_status", None)
         return str(Status(status).label) if status in Status.values else ""

@@ -6,7 +6,7 @@ so the privacy rules of PRODUCT.md ("Who may see what") live in exactly one plac
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +41,36 @@ def desk_ids_for_agent(user: User) -> set[int] | None:
     return set(DeskMembership.objects.filter(user=user).values_list("desk_id", flat=True))
 
 
+class InSubquery(Lookup):
+    """``column IN (subquery)``; on PostgreSQL ``column = ANY(ARRAY(subquery))``.
+
+    The PostgreSQL form runs the subquery once (an InitPlan) and is an index condition, so it
+    can join other conditions in a BitmapOr: "own OR shared with me OR my company's" then reads
+    only the matching rows through their indexes, where ``IN``/``EXISTS`` under an OR make the
+    planner test every ticket of the table (docs/performance.md).
+    """
+
+    lookup_name = "in_subquery"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def _shared_with(user: User) -> InSubquery:
+    """Tickets ``user`` is a named participant of."""
+    return InSubquery(F("pk"), Participant.objects.filter(user=user).values("ticket_id"))
+
+
 def _customer_visibility(user: User) -> Q:
-    own = Q(requester=user) | Q(
-        Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
-    )
+    own = Q(requester=user) | Q(_shared_with(user))
     if user.organization_id is None:
         return own
     company = Q(organization_id=user.organization_id)
@@ -52,14 +78,10 @@ def _customer_visibility(user: User) -> Q:
         return own | company
     # Colleagues' requests: per product where the company has the product, else the company's
     # own setting for requests without a product (seed 003 "Toate Tichetele" is per product).
-    shared_product = Exists(
-        OrganizationProduct.objects.filter(
-            organization_id=user.organization_id,
-            product_id=OuterRef("product_id"),
-            shares_requests=True,
-        )
-    )
-    shared = Q(product__isnull=False) & Q(shared_product)
+    shared_products = OrganizationProduct.objects.filter(
+        organization_id=user.organization_id, shares_requests=True
+    ).values("product_id")
+    shared = Q(InSubquery(F("product_id"), shared_products))
     if user.organization.shares_requests:
         shared |= Q(product__isnull=True)
     return own | (company & shared)
@@ -168,14 +190,13 @@ def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
     """What waits for this customer (seed 003 "Tichet de actualizat"): requests waiting for
     the customer where they are the requester or a participant, and their own requests with a
     quote awaiting their answer (only the requester answers quotes)."""
-    mine_or_shared = Q(requester=user) | Q(
-        Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
-    )
-    quote_waiting = Q(requester=user) & Q(
-        Exists(Quote.objects.filter(ticket=OuterRef("pk"), state=QuoteState.PROPOSED))
-    )
+    mine = Q(requester=user)
+    quote_waiting = Exists(Quote.objects.filter(ticket=OuterRef("pk"), state=QuoteState.PROPOSED))
+    # (waiting AND (mine OR shared)) OR (mine AND quote), written as (mine OR shared) AND
+    # (waiting OR (mine AND quote)): the first part reads the user's rows through indexes.
     return ticket_queryset_for_user(user).filter(
-        (Q(status=Status.WAITING_FOR_CUSTOMER) & mine_or_shared) | quote_waiting
+        (mine | Q(_shared_with(user)))
+        & (Q(status=Status.WAITING_FOR_CUSTOMER) | (mine & quote_waiting))
     )
 
 
@@ -189,13 +210,8 @@ def priority_queryset_allowed(user: User, *, product: Product | None) -> QuerySe
     if user.is_agent or user.is_superuser:
         return Priority.objects.all()
     today = timezone.localdate()
-    contracts = Contract.objects.filter(
-        organization_id=user.organization_id,
-        is_active=True,
-    ).filter(
-        Q(starts_on__isnull=True) | Q(starts_on__lte=today),
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        Q(product__isnull=True) | Q(product=product),
+    contracts = Contract.objects.in_force(today).filter(
+        Q(product__isnull=True) | Q(product=product), organization_id=user.organization_id
     )
     if user.organization_id is not None and contracts.filter(priorities__isnull=False).exists():
         return Priority.objects.filter(contracts__in=contracts).distinct()

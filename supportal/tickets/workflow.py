@@ -1,8 +1,16 @@
 """The ticket state machine, as one table.
 
 Every status change in Supportal is a row of ``TRANSITIONS``: an action, the roles that may take
-it, the statuses it may start from, and where it leads. ``services.ticket_transition`` is the
-only code that applies it; this module holds no ORM code, so the table is tested as a table.
+it (``Role.SYSTEM`` is the worker and the follow-up close, checked like any other role), the
+statuses it may start from, where it leads, what it needs (a public comment, a note, a
+resolution) and its declared effects (it assigns the actor; its comment is internal or is the
+resolution; it is followed by a close when the desk's auto-close delay is 0 days).
+
+This module holds no ORM code, so the table is tested as a table. The only code that applies
+it is the gate in ``tickets/services/_gate.py``: the workspace, the portal, inbound mail, bulk
+actions, the auto-close worker and the SLA's overdue-answer rule all change a status through
+it, and it is the only caller of :func:`find_transition` and the only writer of
+``Ticket.status``.
 """
 
 from __future__ import annotations
@@ -80,6 +88,11 @@ class Transition:
     needs_public_comment: bool = False
     needs_note: bool = False
     needs_resolution: bool = False
+    # Declared effects, applied by the gate.
+    assigns_actor: bool = False  # the actor becomes the assignee
+    comment_is_internal: bool = False  # a comment given with the action is an internal note
+    comment_is_resolution: bool = False  # a comment given with the action is the resolution
+    closes_without_delay: bool = False  # the system closes at once when the desk's delay is 0
 
 
 def _t(action, roles, sources, target, **needs) -> Transition:
@@ -90,7 +103,13 @@ _CUSTOMERS = {Role.REQUESTER, Role.PARTICIPANT}
 _SUPPORT = {Role.AGENT, Role.ASSIGNEE, Role.TEAM_LEAD}
 
 TRANSITIONS: tuple[Transition, ...] = (
-    _t(Action.TAKE, _SUPPORT, {Status.WAITING_FOR_SUPPORT}, Status.IN_PROGRESS),
+    _t(
+        Action.TAKE,
+        _SUPPORT,
+        {Status.WAITING_FOR_SUPPORT},
+        Status.IN_PROGRESS,
+        assigns_actor=True,
+    ),
     _t(Action.START, {Role.ASSIGNEE}, {Status.WAITING_FOR_SUPPORT}, Status.IN_PROGRESS),
     _t(
         Action.REQUEST_INFO,
@@ -117,6 +136,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ANY_OPEN - {Status.WAITING_FOR_THIRD_PARTY},
         Status.WAITING_FOR_THIRD_PARTY,
         needs_note=True,
+        comment_is_internal=True,
     ),
     _t(
         Action.THIRD_PARTY_ANSWERED,
@@ -124,8 +144,22 @@ TRANSITIONS: tuple[Transition, ...] = (
         {Status.WAITING_FOR_THIRD_PARTY},
         Status.IN_PROGRESS,
     ),
-    _t(Action.RESOLVE, _SUPPORT, ANY_OPEN, Status.RESOLVED, needs_resolution=True),
-    _t(Action.CUSTOMER_RESOLVE, {Role.REQUESTER}, ANY_OPEN, Status.RESOLVED),
+    _t(
+        Action.RESOLVE,
+        _SUPPORT,
+        ANY_OPEN,
+        Status.RESOLVED,
+        needs_resolution=True,
+        closes_without_delay=True,
+    ),
+    _t(
+        Action.CUSTOMER_RESOLVE,
+        {Role.REQUESTER},
+        ANY_OPEN,
+        Status.RESOLVED,
+        comment_is_resolution=True,
+        closes_without_delay=True,
+    ),
     _t(Action.CANCEL, {Role.REQUESTER} | _SUPPORT, ANY_OPEN, Status.CANCELLED),
     _t(Action.CLOSE, _SUPPORT | {Role.SYSTEM}, {Status.RESOLVED}, Status.CLOSED),
 )
@@ -140,8 +174,8 @@ def find_transition(action: Action, status: Status) -> Transition | None:
 
 
 def is_allowed(action: Action, status: Status, roles: frozenset[Role] | set[Role]) -> bool:
-    transition = find_transition(action, status)
-    return transition is not None and bool(transition.roles & set(roles))
+    """Whether these roles may take this action now (for the buttons; the gate decides)."""
+    return action in allowed_actions(status, roles)
 
 
 def allowed_actions(status: Status, roles: frozenset[Role] | set[Role]) -> list[Action]:

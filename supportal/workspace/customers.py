@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import Organization, User
-from supportal.accounts.services import customer_invite
+from supportal.accounts.services import customer_register
 from supportal.core.errors import InvalidInput
 from supportal.desks.models import Desk, Priority, Product, RequestType
 from supportal.tickets import services
@@ -47,7 +47,7 @@ def customer_request_register(
     first when the address is unknown, with a new company when one is named.
 
     All or nothing: a refused request creates no customer. Side effects: those of
-    ``customer_invite`` (the invitation mail) and ``ticket_create``.
+    ``customer_register`` (the invitation mail) and ``ticket_create``.
     """
     email = email.strip().lower()
     with transaction.atomic():
@@ -59,24 +59,15 @@ def customer_request_register(
                 field="email",
             )
         if is_new:
-            new_company = (new_company or "").strip()
-            if new_company:
-                organization = Organization.objects.filter(name__iexact=new_company).first()
-                if organization is None:
-                    organization = Organization.objects.create(name=new_company[:200])
-            requester = customer_invite(email=email, invited_by=actor, organization=organization)
-            names = {
-                "first_name": (first_name or "").strip()[:150],
-                "last_name": (last_name or "").strip()[:150],
-                "phone": (contact_phone or "").strip()[:40],
-            }
-            changed = [
-                name for name, value in names.items() if value and not getattr(requester, name)
-            ]
-            for name in changed:
-                setattr(requester, name, names[name])
-            if changed:
-                requester.save(update_fields=changed)
+            requester = customer_register(
+                email=email,
+                invited_by=actor,
+                organization=organization,
+                new_company=new_company,
+                first_name=first_name,
+                last_name=last_name,
+                phone=contact_phone,
+            )
         ticket = services.ticket_create(
             desk=desk,
             requester=requester,

@@ -7,7 +7,21 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
-from supportal.tickets.models import Event, EventKind
+from supportal.tickets.events import (
+    Assigned,
+    AttachmentAdded,
+    Commented,
+    Created,
+    FeedbackGiven,
+    FieldChanged,
+    NotificationsChanged,
+    ParticipantAdded,
+    ParticipantRemoved,
+    QuoteAnswered,
+    QuoteProposed,
+    StatusChanged,
+)
+from supportal.tickets.models import Event
 from supportal.tickets.workflow import Status, WaitingReason
 
 _USER_KEYS = ("assignee_id", "previous_assignee_id", "user_id")
@@ -23,7 +37,7 @@ def events_describe(events: Iterable[Event]) -> list[Event]:
     One query for the people the events name (assignees, participants), whatever their number.
     """
     events = list(events)
-    user_ids = {e.data.get(k) for e in events for k in _USER_KEYS} - {None}
+    user_ids = {getattr(e.payload, k, None) for e in events for k in _USER_KEYS} - {None}
     names = (
         {
             u.pk: str(u)
@@ -32,74 +46,101 @@ def events_describe(events: Iterable[Event]) -> list[Event]:
         if user_ids
         else {}
     )
+    unverified = _unverified_by_mail(events)
     for event in events:
         event.text = _describe(event, names)
+        key = event.comment_id if event.kind == EventKind.COMMENTED else None
+        event.sender_unverified = (event.ticket_id, key) in unverified and (
+            key is not None or event.kind == EventKind.CREATED
+        )
     return events
 
 
+def _unverified_by_mail(events: list[Event]) -> set[tuple[int, int | None]]:
+    """(ticket, comment) pairs written from mail whose sender could not be verified, which the
+    desk marks for agents (docs/security.md). One query, none when no event came by mail."""
+    from django.db.models import Q
+
+    from supportal.mail.models import InboundMessage
+
+    by_mail = "email"
+    comment_ids = {
+        e.comment_id for e in events if e.comment_id and e.comment and e.comment.via == by_mail
+    }
+    ticket_ids = {
+        e.ticket_id
+        for e in events
+        if e.kind == EventKind.CREATED and e.data.get("submission_method") == by_mail
+    }
+    if not comment_ids and not ticket_ids:
+        return set()
+    rows = InboundMessage.objects.filter(marked_unverified=True).filter(
+        Q(comment_id__in=comment_ids) | Q(ticket_id__in=ticket_ids, comment__isnull=True)
+    )
+    return set(rows.values_list("ticket_id", "comment_id"))
+
+
 def _describe(event: Event, names: dict[int, str]) -> str:
-    data = event.data or {}
     actor = str(event.actor) if event.actor else _("Supportal")
-    kind = event.kind
-    if kind == EventKind.CREATED:
-        return _("%(actor)s registered the request.") % {"actor": actor}
-    if kind == EventKind.STATUS_CHANGED:
-        text = _("%(actor)s changed the status from %(old)s to %(new)s.") % {
-            "actor": actor,
-            "old": _status_label(data.get("from_status")),
-            "new": _status_label(data.get("to_status")),
-        }
-        if data.get("reason") in WaitingReason.values:
-            text += " " + str(WaitingReason(data["reason"]).label) + "."
-        return text
-    if kind == EventKind.COMMENTED:
-        if event.is_public:
-            return _("%(actor)s added a comment.") % {"actor": actor}
-        return _("%(actor)s added an internal note.") % {"actor": actor}
-    if kind == EventKind.ASSIGNED:
-        assignee = data.get("assignee_id")
-        if assignee is None:
+    match event.payload:
+        case Created():
+            return _("%(actor)s registered the request.") % {"actor": actor}
+        case StatusChanged() as changed:
+            text = _("%(actor)s changed the status from %(old)s to %(new)s.") % {
+                "actor": actor,
+                "old": _status_label(changed.from_status),
+                "new": _status_label(changed.to_status),
+            }
+            if changed.reason in WaitingReason.values:
+                text += " " + str(WaitingReason(changed.reason).label) + "."
+            return text
+        case Commented():
+            if event.is_public:
+                return _("%(actor)s added a comment.") % {"actor": actor}
+            return _("%(actor)s added an internal note.") % {"actor": actor}
+        case Assigned(assignee_id=None):
             return _("%(actor)s unassigned the request.") % {"actor": actor}
-        return _("%(actor)s assigned the request to %(name)s.") % {
-            "actor": actor,
-            "name": names.get(assignee, "?"),
-        }
-    if kind == EventKind.FIELD_CHANGED:
-        return _("%(actor)s changed %(field)s to %(value)s.") % {
-            "actor": actor,
-            "field": str(data.get("field", "")).replace("_", " "),
-            "value": data.get("new_label") or data.get("new") or "—",
-        }
-    if kind == EventKind.ATTACHMENT_ADDED:
-        return _("%(actor)s attached %(name)s.") % {"actor": actor, "name": data.get("file_name")}
-    if kind == EventKind.PARTICIPANT_ADDED:
-        return _("%(actor)s shared the request with %(name)s.") % {
-            "actor": actor,
-            "name": names.get(data.get("user_id"), "?"),
-        }
-    if kind == EventKind.PARTICIPANT_REMOVED:
-        return _("%(actor)s stopped sharing the request with %(name)s.") % {
-            "actor": actor,
-            "name": names.get(data.get("user_id"), "?"),
-        }
-    if kind == EventKind.QUOTE_PROPOSED:
-        return _("%(actor)s proposed %(price)s %(currency)s, deadline %(deadline)s.") % {
-            "actor": actor,
-            "price": data.get("price"),
-            "currency": data.get("currency"),
-            "deadline": data.get("deadline") or "—",
-        }
-    if kind == EventKind.QUOTE_ANSWERED:
-        if data.get("state") == "accepted":
+        case Assigned() as assigned:
+            return _("%(actor)s assigned the request to %(name)s.") % {
+                "actor": actor,
+                "name": names.get(assigned.assignee_id, "?"),
+            }
+        case FieldChanged() as changed:
+            return _("%(actor)s changed %(field)s to %(value)s.") % {
+                "actor": actor,
+                "field": changed.field.replace("_", " "),
+                "value": changed.new_label or changed.new or "—",
+            }
+        case AttachmentAdded() as attached:
+            return _("%(actor)s attached %(name)s.") % {"actor": actor, "name": attached.file_name}
+        case ParticipantAdded() as added:
+            return _("%(actor)s shared the request with %(name)s.") % {
+                "actor": actor,
+                "name": names.get(added.user_id, "?"),
+            }
+        case ParticipantRemoved() as removed:
+            return _("%(actor)s stopped sharing the request with %(name)s.") % {
+                "actor": actor,
+                "name": names.get(removed.user_id, "?"),
+            }
+        case QuoteProposed() as quote:
+            return _("%(actor)s proposed %(price)s %(currency)s, deadline %(deadline)s.") % {
+                "actor": actor,
+                "price": quote.price,
+                "currency": quote.currency,
+                "deadline": quote.deadline or "—",
+            }
+        case QuoteAnswered(state="accepted"):
             return _("%(actor)s accepted the quote.") % {"actor": actor}
-        return _("%(actor)s declined the quote.") % {"actor": actor}
-    if kind == EventKind.FEEDBACK_GIVEN:
-        return _("%(actor)s rated the resolution %(rating)s/5.") % {
-            "actor": actor,
-            "rating": data.get("rating"),
-        }
-    if kind == EventKind.NOTIFICATIONS_CHANGED:
-        if data.get("is_muted"):
+        case QuoteAnswered():
+            return _("%(actor)s declined the quote.") % {"actor": actor}
+        case FeedbackGiven() as feedback:
+            return _("%(actor)s rated the resolution %(rating)s/5.") % {
+                "actor": actor,
+                "rating": feedback.rating,
+            }
+        case NotificationsChanged(is_muted=True):
             return _("%(actor)s turned notifications off.") % {"actor": actor}
-        return _("%(actor)s turned notifications on.") % {"actor": actor}
+        case NotificationsChanged():
+            return _("%(actor)s turned notifications on.") % {"actor": actor}
     return f"{actor}: {event.get_kind_display()}"

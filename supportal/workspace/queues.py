@@ -10,12 +10,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db import connections
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import BaseExpression
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import User
+from supportal.core import paging
 from supportal.sla.selectors import at_risk_condition, next_deadline
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import OPEN_STATUSES, Status
@@ -88,14 +91,36 @@ DEFAULT_SORT = "updated"
 
 
 def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> dict[str, int]:
-    """The size of every counted queue, in one query over ``tickets`` (already permitted)."""
-    return tickets.aggregate(
-        **{
-            key: Count("pk", filter=queue.condition(user, now))
-            for key, queue in QUEUES.items()
-            if queue.is_counted
-        }
-    )
+    """The size of every counted queue over ``tickets`` (already permitted), in one query.
+
+    Each count stops at ``paging.COUNT_CAP + 1`` rows (shown as "1,000+", see
+    ``queue_count_label``): an exact count of a million open tickets would read them all on
+    every page view, while a capped one reads at most what it shows (docs/performance.md).
+    """
+    counted = [key for key, queue in QUEUES.items() if queue.is_counted]
+    pieces: list[str] = []
+    params: list[object] = []
+    for index, key in enumerate(counted):
+        rows = (
+            tickets.filter(QUEUES[key].condition(user, now))
+            .order_by()
+            .values("pk")[: paging.COUNT_CAP + 1]
+        )
+        sql, row_params = rows.query.get_compiler(using=tickets.db).as_sql()
+        # The compiled SQL of a queryset; every value in it is a parameter.
+        pieces.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{index})")  # noqa: S608
+        params.extend(row_params)
+    with connections[tickets.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(pieces), params)
+        row = cursor.fetchone()
+    return dict(zip(counted, row, strict=True))
+
+
+def queue_count_label(count: int | None) -> str | int | None:
+    """A queue's count as shown: exact up to COUNT_CAP, then "1,000+"."""
+    if count is not None and count > paging.COUNT_CAP:
+        return f"{intcomma(paging.COUNT_CAP)}+"
+    return count
 
 
 def queue_order(tickets: QuerySet[Ticket], *, queue_key: str, sort_key: str) -> QuerySet[Ticket]:

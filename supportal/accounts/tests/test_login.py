@@ -216,9 +216,14 @@ def test_the_administration_site_log_in_is_throttled_too(cast, clock):
         web.post(reverse("admin:login"), {"username": cast.admin.email, "password": "gresit-11"})
         clock.advance(seconds=30)
 
-    web.post(reverse("admin:login"), {"username": cast.admin.email, "password": PASSWORD})
+    response = web.post(
+        reverse("admin:login"), {"username": cast.admin.email, "password": PASSWORD}
+    )
 
     assert not _is_logged_in(web)
+    # Issue 15: told it is locked, not "wrong password".
+    assert "Logging in is locked for" in response.content.decode()
+    assert "correct" not in response.content.decode()
 
 
 def test_support_can_end_a_lock_at_once(client, cast, clock):

@@ -289,3 +289,29 @@ def test_serve_starts_the_web_server_and_worker_and_stops_them_on_sigterm(tmp_pa
     finally:
         serve.kill()
         serve.wait()
+
+
+def test_a_database_outage_is_logged_once_not_per_job_and_tick(registry, caplog):
+    """Issue 15, section 4: one line when it goes, one when it is back."""
+    from django.db import OperationalError
+
+    down = {"now": True}
+
+    def handler(now):
+        if down["now"]:
+            raise OperationalError("could not connect to server")
+        return 0
+
+    for name in ("a", "b", "c"):
+        jobs.register_queue(name, handler)
+    with caplog.at_level("INFO", logger="supportal"):
+        for _ in range(20):
+            jobs.worker_tick(holder="test")
+        down["now"] = False
+        jobs.worker_tick(holder="test")
+    lines = [r for r in caplog.records if r.levelname in {"ERROR", "WARNING"}]
+    assert [r.getMessage().split(";")[0].split(" (")[0] for r in lines] == [
+        "database unavailable",
+        "database available again",
+    ]
+    assert all(r.exc_info is None for r in lines)

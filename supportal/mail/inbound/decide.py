@@ -9,7 +9,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
+from supportal.desks.models import Desk, UnverifiedSenderMail
 from supportal.mail.content import ParsedMail, mail_parse
+from supportal.mail.inbound.auth import Verdict
 from supportal.mail.inbound.content import original_attachment
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
 from supportal.mail.inbound.people import customer_for
@@ -37,7 +39,9 @@ def _our_sender() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
 
 
-def decide(message: InboundMessage, *, now: datetime, decision: Decision) -> Outcome:
+def decide(
+    message: InboundMessage, *, now: datetime, decision: Decision, verdict: Verdict
+) -> Outcome:
     raw = bytes(message.raw)
     mail = mail_parse(raw)
     sender = _sender(mail, message)
@@ -73,22 +77,53 @@ def decide(message: InboundMessage, *, now: datetime, decision: Decision) -> Out
         # opening a request would feed the loop.
         return ignored("sent from one of our own addresses", kind="own", **base)
 
-    ticket, how = thread_find(mail, message)
+    thread = thread_find(mail, message)
+    ticket, how = thread.ticket, thread.how
     user = User.objects.filter(email__iexact=sender).first()
+    # Who wrote it, as far as can be proven (docs/security.md): a DMARC-aligned pass for the
+    # From domain, or the sender's own personal reply address.
+    domain_verified = verdict.verified and verdict.from_domain == sender.rpartition("@")[2]
+    by_token = user is not None and thread.token_user is not None and thread.token_user == user
+    authenticated = domain_verified or by_token
+    base["sender_verified"] = authenticated
+    claims_agent = user is not None and (user.is_agent or user.is_superuser)
+    if claims_agent and not authenticated:
+        # An agent's identity is never taken from mail anyone could have written.
+        if decision is Decision.NONE:
+            return quarantined(
+                f"{sender} is an agent, but the sender could not be verified",
+                ticket.reference if ticket is not None else "",
+                code="unverified_agent",
+                params={"sender": sender},
+                **base,
+            )
+        user = None  # an agent's decision keeps it, as a note by nobody in particular
+    policy = (ticket.desk if ticket is not None else desk or Desk()).unverified_sender_mail
+    marked = not authenticated and policy == UnverifiedSenderMail.MARK
+    if not authenticated and policy == UnverifiedSenderMail.QUARANTINE and not decision:
+        return quarantined(
+            f"the sender {sender} could not be verified",
+            ticket.reference if ticket is not None else "",
+            code="unverified_sender",
+            params={"sender": sender},
+            **base,
+        )
     if decision is Decision.ATTACH and ticket is None:
         ticket, how = subject_ticket(mail), "the agent's decision"
     if ticket is not None:
         allowed = user is not None and may_write(user, ticket, sender)
         if not allowed and ticket.contact_email and ticket.contact_email == sender:
             user, allowed = ticket.requester, True
-        if decision is Decision.ATTACH and user is None:
+        if decision is Decision.ATTACH and user is None and not claims_agent:
             user = customer_for(sender, name=mail.from_name, now=now, desk=desk)
         if decision is Decision.ATTACH or (allowed and decision is not Decision.NEW):
             # An agent attaching a stranger's mail: kept as an internal note, which shows the
             # stranger nothing and lets the agent decide what to share.
-            return comment_add(
+            outcome = comment_add(
                 ticket, user, mail, raw, how=how, now=now, base=base, as_note=not allowed
             )
+            outcome.marked_unverified = marked
+            return outcome
         if decision is not Decision.NEW:
             return quarantined(
                 f"{sender} may not see {ticket.reference}, named by {how}",
@@ -124,7 +159,9 @@ def decide(message: InboundMessage, *, now: datetime, decision: Decision) -> Out
             params={"sender": sender, "count": recent},
             **base,
         )
-    return request_create(desk, user, mail, raw, now=now, base=base)
+    outcome = request_create(desk, user, mail, raw, now=now, base=base)
+    outcome.marked_unverified = marked
+    return outcome
 
 
 # --- Noise ----------------------------------------------------------------------------------

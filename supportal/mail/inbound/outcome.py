@@ -31,6 +31,11 @@ class Outcome:
     reason: str = ""
     reference: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the message was written into, and whether agents see it marked "sender not
+    # verified" there (stored in columns, not in the JSON).
+    ticket: Any = None
+    comment: Any = None
+    marked_unverified: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +55,11 @@ QUARANTINE_REASONS = {
     "no_desk": gettext_lazy("No desk receives mail at these addresses."),
     "agent_without_request": gettext_lazy("An agent's mail that names no request."),
     "deactivated": gettext_lazy("%(sender)s is a deactivated account."),
+    "unverified_agent": gettext_lazy(
+        "The message claims to come from the agent %(sender)s, but its sender could not be "
+        "verified."
+    ),
+    "unverified_sender": gettext_lazy("The sender %(sender)s could not be verified."),
     "rate_limited": gettext_lazy(
         "%(sender)s opened %(count)s requests by e-mail in the last hour."
     ),

@@ -19,22 +19,23 @@ def customer_for(address: str, *, name: str, now: datetime, desk: Desk | None) -
     """The sender as a customer. Invited (seed 000's mail) only when their domain is a known
     company's or the receiving desk invites every sender (``Desk.invite_all_senders``):
     spammers and forged senders receive nothing; others can use "Forgot your password?"."""
-    from supportal.accounts.services import customer_invite
+    from supportal.accounts.services import customer_register
 
     user = User.objects.filter(email__iexact=address).first()
     if user is not None:
         return user
     first, _sep, last = " ".join(name.split()).partition(" ")
-    if organization_for_email(address) is not None or (
+    is_invited = organization_for_email(address) is not None or (
         desk is not None and desk.invite_all_senders
-    ):
-        user = customer_invite(email=address, invited_by=None, now=now)
-    else:
-        user = User.objects.create_user(address.lower(), password=None)
-    if name and not (user.first_name or user.last_name):
-        user.first_name, user.last_name = first[:150], last[:150]
-        user.save(update_fields=["first_name", "last_name"])
-    return user
+    )
+    return customer_register(
+        email=address,
+        invited_by=None,
+        is_invited=is_invited,
+        first_name=first,
+        last_name=last if first else "",
+        now=now,
+    )
 
 
 def copied_people(

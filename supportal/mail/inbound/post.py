@@ -21,6 +21,16 @@ from supportal.tickets.selectors import ticket_roles
 from supportal.tickets.workflow import FINAL_STATUSES, Role
 
 CLOSED_REPLY_REPEAT_DURATION = timedelta(hours=24)
+# The line an agent starts a reply by mail with to make it public (docs/security.md).
+PUBLIC_MARKER = "#public"
+
+
+def agent_reply_public(body: str, *, desk: Desk) -> tuple[bool, str]:
+    """Whether an agent's reply by mail is public, and its text without the marker. Pure."""
+    first, _newline, rest = body.lstrip().partition("\n")
+    if first.strip().lower() == PUBLIC_MARKER:
+        return True, rest.strip()
+    return desk.agent_mail_replies_public, body
 
 
 def request_create(
@@ -42,7 +52,9 @@ def request_create(
     )
     others = copied_people(ticket, mail, user.email, user, now)
     details_note(ticket, raw, notes=notes, others=others, now=now)
-    return Outcome(InboundState.PROCESSED, "created", "", ticket.reference, extra=base)
+    return Outcome(
+        InboundState.PROCESSED, "created", "", ticket.reference, extra=base, ticket=ticket
+    )
 
 
 def comment_add(
@@ -62,9 +74,31 @@ def comment_add(
     body = body_of(mail)
     if not body and not files:
         body = _("(The e-mail had no text.)")
-    is_support = bool({Role.AGENT, Role.TEAM_LEAD} & ticket_roles(user, ticket))
+    is_support = user is not None and bool(
+        {Role.AGENT, Role.TEAM_LEAD} & ticket_roles(user, ticket)
+    )
+    if is_support and not as_note:
+        # An agent answering a notification by mail: an internal note unless the desk makes
+        # such replies public or the agent asked for it (docs/security.md).
+        public, body = agent_reply_public(body, desk=ticket.desk)
+        if not public:
+            note = ticket_mail_note_add(
+                ticket=ticket, author=user, body=body, attachments=files, now=now
+            )
+            details_note(ticket, raw, notes=notes, others=[], now=now)
+            return Outcome(
+                InboundState.PROCESSED,
+                "noted",
+                "an agent's reply by mail",
+                ticket.reference,
+                extra={**base, "threaded_by": how},
+                ticket=ticket,
+                comment=note,
+            )
     if as_note:
-        ticket_mail_note_add(ticket=ticket, author=user, body=body, attachments=files, now=now)
+        note = ticket_mail_note_add(
+            ticket=ticket, author=user, body=body, attachments=files, now=now
+        )
         details_note(ticket, raw, notes=notes, others=[], now=now)
         return Outcome(
             InboundState.PROCESSED,
@@ -72,9 +106,13 @@ def comment_add(
             "attached by an agent",
             ticket.reference,
             extra={**base, "threaded_by": how},
+            ticket=ticket,
+            comment=note,
         )
     if ticket.status in FINAL_STATUSES:
-        ticket_mail_note_add(ticket=ticket, author=user, body=body, attachments=files, now=now)
+        note = ticket_mail_note_add(
+            ticket=ticket, author=user, body=body, attachments=files, now=now
+        )
         details_note(ticket, raw, notes=notes, others=[], now=now)
         replied = False if is_support else closed_reply(ticket, user, mail, now=now)
         reason = f"{ticket.reference} is {ticket.get_status_display().lower()}; not reopened"
@@ -84,8 +122,10 @@ def comment_add(
             reason,
             ticket.reference,
             extra={**base, "threaded_by": how, "replied": replied},
+            ticket=ticket,
+            comment=note,
         )
-    ticket_comment_add(
+    comment = ticket_comment_add(
         ticket=ticket,
         author=user,
         body=body,
@@ -102,6 +142,8 @@ def comment_add(
         "",
         ticket.reference,
         extra={**base, "threaded_by": how},
+        ticket=ticket,
+        comment=comment,
     )
 
 

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from supportal.core.jobs import claim_due
+from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
 from supportal.mail.models import InboundMessage, InboundState
@@ -91,11 +92,16 @@ def inbound_process(
     now = now or timezone.now()
     token = message.claim_token
     try:
+        # DNS lookups happen before the transaction, which holds no lock while they wait.
+        verdict = _verdict(message)
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            outcome = decide(message, now=now, decision=decision)
+            outcome = decide(message, now=now, decision=decision, verdict=verdict)
             updated = InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
                 state=outcome.state,
                 outcome=outcome.as_json(),
+                ticket=outcome.ticket,
+                comment=outcome.comment,
+                marked_unverified=outcome.marked_unverified,
                 processed_at=now,
                 last_error="",
                 claim_token="",
@@ -112,6 +118,24 @@ def inbound_process(
         )
         return None
     return outcome
+
+
+def _verdict(message: InboundMessage) -> Verdict:
+    """The stored verdict, or a new check (also again when the DNS failed last time)."""
+    stored = message.authentication or {}
+    if message.sender_verified is not None and stored.get("dmarc") != "temperror":
+        return verdict_from_json(stored)
+    verdict = sender_verify(
+        bytes(message.raw),
+        peer_ip=message.peer_ip,
+        envelope_from=message.envelope_from,
+        helo=message.helo,
+    )
+    message.authentication, message.sender_verified = verdict.as_json(), verdict.verified
+    InboundMessage.objects.filter(pk=message.pk).update(
+        authentication=message.authentication, sender_verified=message.sender_verified
+    )
+    return verdict
 
 
 def inbound_discard(message: InboundMessage, *, reason: str) -> None:

@@ -50,6 +50,8 @@ def inbound_store(
     envelope_from: str = "",
     recipients: Sequence[str] = (),
     mailbox: str = "",
+    peer_ip: str | None = None,
+    helo: str = "",
     now: datetime | None = None,
 ) -> Stored:
     """Save a received message's bytes, once. Side effect: one InboundMessage row (or none when
@@ -70,6 +72,8 @@ def inbound_store(
                 envelope_from=envelope_from[:998],
                 recipients=[r[:998] for r in recipients],
                 mailbox=mailbox,
+                peer_ip=peer_ip or None,
+                helo=helo[:255],
                 received_at=now,
                 next_attempt_at=now,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -10,6 +11,7 @@ from supportal.accounts.models import User
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
 from supportal.mail.inbound.store import served_address
+from supportal.mail.inbound.tokens import personal_reply_resolve
 from supportal.mail.models import InboundMessage, OutboundEmail
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import ticket_roles
@@ -44,14 +46,27 @@ def desk_for(mail: ParsedMail, message: InboundMessage) -> Desk | None:
     return desks.exclude(email_address="").order_by("pk").first()
 
 
-def thread_find(mail: ParsedMail, message: InboundMessage) -> tuple[Ticket | None, str]:
+@dataclass(frozen=True)
+class Thread:
+    """The request a message answers, how it was found, and the person whose personal reply
+    address it came to (None: a shared address, or found otherwise)."""
+
+    ticket: Ticket | None
+    how: str = ""
+    token_user: User | None = None
+
+
+def thread_find(mail: ParsedMail, message: InboundMessage) -> Thread:
     from supportal.notifications.services import reply_token_resolve
 
     for address in all_recipients(mail, message):
         if "+" in address.split("@", 1)[0] and served_address(address) is not None:
+            personal = personal_reply_resolve(address)
+            if personal is not None:
+                return Thread(personal.ticket, "its personal reply address", personal.user)
             ticket = reply_token_resolve(address)
             if ticket is not None:
-                return ticket, "its reply address"
+                return Thread(ticket, "its reply address")
     ids = [*mail.in_reply_to, *reversed(mail.references)]
     if ids:
         outbound = (
@@ -61,18 +76,18 @@ def thread_find(mail: ParsedMail, message: InboundMessage) -> tuple[Ticket | Non
             .first()
         )
         if outbound is not None:
-            return outbound.ticket, "In-Reply-To/References"
+            return Thread(outbound.ticket, "In-Reply-To/References")
         root = re.compile(rf"^<ticket-(\d+)@{re.escape(settings.SUPPORTAL_MAIL_DOMAIN)}>$", re.I)
         for message_id in ids:
             found = root.match(message_id)
             if found:
                 ticket = Ticket.objects.filter(pk=int(found.group(1))).first()
                 if ticket is not None:
-                    return ticket, "References"
+                    return Thread(ticket, "References")
     ticket = subject_ticket(mail)
     if ticket is not None:
-        return ticket, "the reference in the subject"
-    return None, ""
+        return Thread(ticket, "the reference in the subject")
+    return Thread(None)
 
 
 def subject_ticket(mail: ParsedMail) -> Ticket | None:

@@ -63,7 +63,12 @@ def test_a_reply_to_a_notification_through_smtp_is_a_comment_and_goes_back_to_su
     message = InboundMessage.objects.get()
     assert message.state == InboundState.PROCESSED
     assert message.outcome["result"] == "commented"
-    assert message.outcome["threaded_by"] == "its reply address"
+    # The reply address was Cristina's own: the reply is hers, though no DKIM signed it.
+    assert message.outcome["threaded_by"] == "its personal reply address"
+    assert message.outcome["sender_verified"] is True
+    assert message.peer_ip == "127.0.0.1"
+    assert message.sender_verified is False  # the domain check, recorded
+    assert message.marked_unverified is False
     ticket.refresh_from_db()
     assert ticket.status == Status.WAITING_FOR_SUPPORT
     comment = ticket.comments.filter(is_public=True, author=cast.cristina).get()

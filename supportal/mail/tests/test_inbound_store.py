@@ -134,3 +134,53 @@ def test_ingest_email_exits_75_when_it_cannot_store(tmp_path):
     )
     assert result.returncode == 75
     assert b"should retry" in result.stderr
+
+
+def test_a_database_outage_answers_one_temporary_line_without_detail(db, monkeypatch):
+    """Issue 15, section 4: not "500" with the driver's text, which makes servers bounce."""
+    from django.db import OperationalError
+
+    from supportal.mail.management.commands import run_smtp
+
+    def outage(*args, **kwargs):
+        raise OperationalError('connection to server at "db.internal" failed: password=s3cret')
+
+    monkeypatch.setattr(run_smtp, "served_address", outage)
+    monkeypatch.setattr(run_smtp, "inbound_store", outage)
+    port = _free_port()
+    controller = smtp_controller("127.0.0.1", port)
+    controller.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.ehlo()
+            client.mail("x@example.com")
+            code, text = client.rcpt("support@localhost")
+    finally:
+        controller.stop()
+    assert code == 451
+    assert text == b"4.3.0 Temporary failure, please try again later"
+    assert InboundMessage.objects.count() == 0
+
+
+def test_a_failure_to_store_after_data_is_the_same_temporary_line(db, monkeypatch):
+    from django.db import OperationalError
+
+    from supportal.mail.management.commands import run_smtp
+
+    def outage(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(run_smtp, "served_address", lambda address: True)
+    monkeypatch.setattr(run_smtp, "inbound_store", outage)
+    port = _free_port()
+    controller = smtp_controller("127.0.0.1", port)
+    controller.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.ehlo()
+            client.mail("x@example.com")
+            client.rcpt("support@localhost")
+            code, text = client.data(MESSAGE)
+    finally:
+        controller.stop()
+    assert (code, text) == (451, b"4.3.0 Temporary failure, please try again later")

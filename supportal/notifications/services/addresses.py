@@ -63,6 +63,10 @@ def reply_token_resolve(token: str) -> Ticket | None:
     if not token:
         return None
     row = TicketReplyAddress.objects.select_related("ticket").filter(token=token).first()
+    if row is None:
+        from supportal.mail.models import PersonalReplyAddress
+
+        row = PersonalReplyAddress.objects.select_related("ticket").filter(token=token).first()
     return row.ticket if row else None
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from supportal.accounts.models import User
+from supportal.mail.inbound.tokens import personal_reply_address
 from supportal.mail.models import OutboundEmail, OutboundState
 from supportal.mail.outbox import email_queue
 from supportal.notifications.models import (
@@ -23,7 +24,7 @@ from supportal.notifications.models import (
     PendingSlaNotification,
     SuppressedAddress,
 )
-from supportal.notifications.services.addresses import mute_url, reply_address_get, thread_root_id
+from supportal.notifications.services.addresses import mute_url, thread_root_id
 from supportal.notifications.services.rules import (
     AGENT_MAILS,
     Recipient,
@@ -67,7 +68,6 @@ class _Mailer:
         self.action = action
         self.ticket = action.ticket
         self.channels = NotificationSettings.load()
-        self.reply_to = reply_address_get(self.ticket)
         self.root = thread_root_id(self.ticket)
         self.previous = _previous_ids(self.ticket)
         self.suppressed = {
@@ -100,7 +100,8 @@ class _Mailer:
             context=full_context,
             language=recipient.language,
             ticket=self.ticket,
-            reply_to=self.reply_to,
+            # Personal: a reply on it from this person's address is theirs (docs/security.md).
+            reply_to=personal_reply_address(ticket=self.ticket, user=recipient.user),
             headers={
                 "Auto-Submitted": "auto-generated",
                 "X-Auto-Response-Suppress": "All",
@@ -155,7 +156,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
         comment = action.public_comment
         base_context = {
             "kind": _update_kind(action),
-            "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
+            "status_labels": [Status(s.to_status).label for s in action.statuses],
             "final_status_label": Status(action.final_status).label if action.statuses else "",
             "resolution": action.resolution,
             "comment": comment,
@@ -196,7 +197,7 @@ def notification_mails_queue(row: PendingNotification) -> int:
             {
                 "actor_name": _name(action.actor),
                 "comments": [(c, _name(c.author)) for c in comments],
-                "status_labels": [Status(s.data["to_status"]).label for s in action.statuses],
+                "status_labels": [Status(s.to_status).label for s in action.statuses],
                 "view_url": f"{settings.SUPPORTAL_BASE_URL}"
                 + reverse("workspace:ticket", args=[ticket.reference]),
                 "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
@@ -243,8 +244,7 @@ def _quotes_tell(action: TicketAction, mailer: _Mailer, customers: list[Recipien
     requester = customers[0]
     if not requester.user.is_active:
         return
-    event = action.quotes[-1]
-    quote = Quote.objects.filter(pk=event.data.get("quote_id")).first()
+    quote = Quote.objects.filter(pk=action.quotes[-1].quote_id).first()
     if quote is None:
         return
     others = [r.address for r in customers if r.address != requester.address]

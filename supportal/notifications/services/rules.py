@@ -11,7 +11,15 @@ from supportal.accounts.models import User
 from supportal.notifications.models import (
     AgentNotificationPreference,
 )
-from supportal.tickets.models import Comment, Event, EventKind, Ticket
+from supportal.tickets.events import (
+    Assigned,
+    Commented,
+    Created,
+    ParticipantAdded,
+    QuoteProposed,
+    StatusChanged,
+)
+from supportal.tickets.models import Comment, Event, Ticket
 from supportal.tickets.workflow import Action, Status
 
 
@@ -22,38 +30,39 @@ class TicketAction:
     ticket: Ticket
     actor: User | None
     events: list[Event]
-    created: Event | None = None
-    statuses: list[Event] = field(default_factory=list)
+    created: Created | None = None
+    statuses: list[StatusChanged] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
-    assignments: list[Event] = field(default_factory=list)
+    assignments: list[Assigned] = field(default_factory=list)
     participants_added: list[int] = field(default_factory=list)
-    quotes: list[Event] = field(default_factory=list)
+    quotes: list[QuoteProposed] = field(default_factory=list)
 
     @classmethod
     def from_events(cls, ticket: Ticket, actor: User | None, events: list[Event]) -> TicketAction:
         action = cls(ticket=ticket, actor=actor, events=events)
         for event in events:
-            if event.kind == EventKind.CREATED:
-                action.created = event
-            elif event.kind == EventKind.STATUS_CHANGED:
-                action.statuses.append(event)
-            elif event.kind == EventKind.COMMENTED and event.comment is not None:
+            payload = event.payload
+            if isinstance(payload, Created):
+                action.created = payload
+            elif isinstance(payload, StatusChanged):
+                action.statuses.append(payload)
+            elif isinstance(payload, Commented) and event.comment is not None:
                 action.comments.append(event.comment)
-            elif event.kind == EventKind.ASSIGNED:
-                action.assignments.append(event)
-            elif event.kind == EventKind.PARTICIPANT_ADDED and event.data.get("user_id"):
-                action.participants_added.append(event.data["user_id"])
-            elif event.kind == EventKind.QUOTE_PROPOSED:
-                action.quotes.append(event)
+            elif isinstance(payload, Assigned):
+                action.assignments.append(payload)
+            elif isinstance(payload, ParticipantAdded) and payload.user_id:
+                action.participants_added.append(payload.user_id)
+            elif isinstance(payload, QuoteProposed):
+                action.quotes.append(payload)
         return action
 
     @property
     def workflow_action(self) -> str:
-        return self.statuses[0].data.get("action", "") if self.statuses else ""
+        return self.statuses[0].action if self.statuses else ""
 
     @property
     def final_status(self) -> str:
-        return self.statuses[-1].data.get("to_status", "") if self.statuses else ""
+        return self.statuses[-1].to_status if self.statuses else ""
 
     @property
     def public_comment(self) -> Comment | None:
@@ -61,11 +70,11 @@ class TicketAction:
 
     @property
     def resolution(self) -> str:
-        return next((s.data["resolution"] for s in self.statuses if s.data.get("resolution")), "")
+        return next((s.resolution for s in self.statuses if s.resolution), "")
 
     @property
     def is_resolved(self) -> bool:
-        return any(s.data.get("to_status") == Status.RESOLVED for s in self.statuses)
+        return any(s.to_status == Status.RESOLVED for s in self.statuses)
 
     @property
     def always_told(self) -> bool:
@@ -129,7 +138,7 @@ def _agent_kinds(action: TicketAction) -> dict[int, tuple[User, str]]:
             User.objects.filter(desk_memberships__desk_id=ticket.desk_id).order_by("pk"),
             "new_ticket",
         )
-    assignee_ids = [e.data.get("assignee_id") for e in action.assignments]
+    assignee_ids = [assigned.assignee_id for assigned in action.assignments]
     add(User.objects.filter(pk__in=[pk for pk in assignee_ids if pk]), "assigned")
     if ticket.assignee_id is not None:
         if action.actor_is_customer and action.public_comment is not None:

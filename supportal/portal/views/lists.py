@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import OrganizationProduct, User
+from supportal.core.paging import CappedPaginator
 from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
 from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, workflow
 from supportal.tickets.models import Participant, Ticket
 
 LIST_PAGE_SIZE = 25
+# Only what a row shows: the details (up to 8,000 characters) and the requester's password hash
+# stay in the database (docs/performance.md).
+LIST_COLUMNS = (
+    "reference",
+    "summary",
+    "status",
+    "updated_at",
+    "number",
+    "desk__name",
+    "desk__key",
+    "requester__email",
+    "requester__first_name",
+    "requester__last_name",
+    "request_type__name",
+)
 
 
 def _sees_colleagues(user: User) -> bool:
@@ -67,10 +82,12 @@ def _listing(request: HttpRequest, tickets: QuerySet[Ticket], *, tab: str) -> Ht
     if query:
         tickets = ticket_search(user, query, queryset=tickets)
     sort = str(filters.value("sort"))
-    tickets = _ordered(tickets, sort, has_query=bool(query)).select_related(
-        "desk", "requester", "request_type", "product"
+    tickets = (
+        _ordered(tickets, sort, has_query=bool(query))
+        .select_related("desk", "requester", "request_type")
+        .only(*LIST_COLUMNS)
     )
-    page = Paginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     query_without_sort = query_without_page.copy()

@@ -23,6 +23,7 @@ from supportal.portal import uploads
 from supportal.portal.forms import CommentForm, FeedbackForm
 from supportal.sla.selectors import sla_panel_for
 from supportal.tickets import selectors, services, workflow
+from supportal.tickets.events import Assigned, ParticipantAdded, ParticipantRemoved, Payload
 from supportal.tickets.models import (
     Attachment,
     Event,
@@ -68,19 +69,14 @@ def _timeline(user: User, ticket: Ticket, attachments: list[Attachment]) -> list
         if attachment.comment_id:
             files_by_comment[attachment.comment_id].append(attachment)
     events = list(selectors.event_list_for_user(user, ticket))
-    person_ids = {
-        event.data.get("user_id") or event.data.get("assignee_id")
-        for event in events
-        if event.kind
-        in (EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED, EventKind.ASSIGNED)
-    }
+    person_ids = {_person_id(event.payload) for event in events}
     people = User.objects.in_bulk([pk for pk in person_ids if pk])
     shown = []
     for event in events:
         if event.kind == EventKind.ATTACHMENT_ADDED:
-            if event.comment_id or event.data.get("attachment_id") not in visible:
+            if event.comment_id or event.payload.attachment_id not in visible:
                 continue  # a comment's files are shown with the comment
-            event.file = visible[event.data["attachment_id"]]
+            event.file = visible[event.payload.attachment_id]
         elif event.kind == EventKind.COMMENTED:
             if event.comment is None:
                 continue
@@ -90,14 +86,24 @@ def _timeline(user: User, ticket: Ticket, attachments: list[Attachment]) -> list
             EventKind.PARTICIPANT_REMOVED,
             EventKind.ASSIGNED,
         ):
-            event.person = people.get(event.data.get("user_id") or event.data.get("assignee_id"))
+            event.person = people.get(_person_id(event.payload))
         elif event.kind == EventKind.FIELD_CHANGED:
-            event.field_label = FIELD_LABELS.get(event.data.get("field"), event.data.get("field"))
-        elif event.kind == EventKind.STATUS_CHANGED and event.data.get("reason"):
-            reason = event.data["reason"]
+            field = event.payload.field
+            event.field_label = FIELD_LABELS.get(field, field)
+        elif event.kind == EventKind.STATUS_CHANGED and event.payload.reason:
+            reason = event.payload.reason
             event.reason_label = dict(workflow.WaitingReason.choices).get(reason, "")
         shown.append(event)
     return shown
+
+
+def _person_id(payload: Payload) -> int | None:
+    """The person a sharing or assignment event names; None for every other event."""
+    if isinstance(payload, ParticipantAdded | ParticipantRemoved):
+        return payload.user_id
+    if isinstance(payload, Assigned):
+        return payload.assignee_id
+    return None
 
 
 def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:

@@ -110,13 +110,11 @@ def test_the_engine_index_is_consistent_and_used(cast):
         cursor.execute("SET LOCAL enable_indexscan = off")
         engine = _PostgreSQL(search_query_parse("imprimanta"))
         for include_internal, index in (
-            (False, "search_doc_public_fts"),
-            (True, "search_doc_all_fts"),
+            (False, "search_doc_public_vector"),
+            (True, "search_doc_all_vector"),
         ):
-            sql, params = engine.matching_ids(
-                include_internal=include_internal
-            ).query.sql_with_params()
-            cursor.execute("EXPLAIN " + sql, params)
+            matching = engine.matching_ids(include_internal=include_internal)
+            cursor.execute("EXPLAIN " + matching.sql, matching.params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert index in plan, plan
 

@@ -206,7 +206,7 @@ def _clocks_apply(
         entry = ClockEntry(
             clock=clock,
             kind=EntryKind.RETARGET,
-            reason=recompute_reason or (str(event.data.get("field", "")) if event else ""),
+            reason=recompute_reason or str(getattr(event and event.payload, "field", "")),
             event=event,
             data=data,
             at=at,

@@ -17,12 +17,9 @@ POLICY_FIELDS = frozenset({"priority", "request_type", "product"})
 
 def _contracts_for(ticket: Ticket):
     day = timezone.localdate(ticket.created_at)
-    return Contract.objects.filter(
+    return Contract.objects.in_force(day).filter(
         Q(product__isnull=True) | Q(product_id=ticket.product_id),
-        Q(starts_on__isnull=True) | Q(starts_on__lte=day),
-        Q(ends_on__isnull=True) | Q(ends_on__gte=day),
         organization_id=ticket.organization_id,
-        is_active=True,
     )
 
 

@@ -27,6 +27,7 @@ from supportal.sla.services.clocks import (
     minutes_of,
 )
 from supportal.sla.services.policies import POLICY_FIELDS, policy_for_ticket
+from supportal.tickets.events import Assigned, Created, FieldChanged, StatusChanged
 from supportal.tickets.models import Event, EventKind, Ticket
 from supportal.tickets.workflow import (
     FINAL_STATUSES,
@@ -63,16 +64,17 @@ def sla_event_record(event: Event) -> None:
     the event as its cause.
     """
     kind = event.kind
-    if kind == EventKind.CREATED:
+    payload = event.payload
+    if isinstance(payload, Created):
         _clocks_start(event)
         return
-    if kind == EventKind.ASSIGNED:
-        if not event.data.get("assignee_id"):
+    if isinstance(payload, Assigned):
+        if not payload.assignee_id:
             return
-    elif kind == EventKind.FIELD_CHANGED:
-        if event.data.get("field") not in POLICY_FIELDS:
+    elif isinstance(payload, FieldChanged):
+        if payload.field not in POLICY_FIELDS:
             return
-    elif kind != EventKind.STATUS_CHANGED:
+    elif not isinstance(payload, StatusChanged):
         return
     ticket = event.ticket
     clocks = _clocks_of(ticket)
@@ -81,9 +83,9 @@ def sla_event_record(event: Event) -> None:
     moves: list[_Move] = []
     if kind == EventKind.ASSIGNED:
         moves = _moves_on_assignment(clocks)
-    elif kind == EventKind.STATUS_CHANGED:
-        moves = _moves_on_status(clocks, event)
-    is_waiting = event.data.get("to_status") == Status.WAITING_FOR_CUSTOMER
+    elif isinstance(payload, StatusChanged):
+        moves = _moves_on_status(clocks, event, payload)
+    is_waiting = getattr(payload, "to_status", None) == Status.WAITING_FOR_CUSTOMER
     if not moves and kind != EventKind.FIELD_CHANGED and not is_waiting:
         return
     rules = _desk_rules(ticket.desk_id)
@@ -139,7 +141,7 @@ def _reply_clock_new(ticket: Ticket, rules: _DeskRules, event: Event) -> tuple[C
     entry = ClockEntry(
         clock=clock,
         kind=EntryKind.START,
-        reason=str(event.data.get("action", "")),
+        reason=str(getattr(event.payload, "action", "")),
         event=event,
         at=at,
     )
@@ -168,10 +170,8 @@ def _moves_on_assignment(clocks: list[Clock]) -> list[_Move]:
     ]
 
 
-def _moves_on_status(clocks: list[Clock], event: Event) -> list[_Move]:
-    source = event.data.get("from_status")
-    target = event.data.get("to_status")
-    action = str(event.data.get("action", ""))
+def _moves_on_status(clocks: list[Clock], event: Event, payload: StatusChanged) -> list[_Move]:
+    source, target, action = payload.from_status, payload.to_status, payload.action
     by_support = _is_support(event.actor)
     moves = []
     for clock in clocks:

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
+from supportal.tickets import events
+from supportal.tickets.events import Payload
 from supportal.tickets.models import (
     Comment,
     Event,
-    EventKind,
     Ticket,
 )
 from supportal.tickets.selectors import (
@@ -27,30 +28,25 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def _event(
     ticket: Ticket,
-    kind: EventKind,
+    payload: Payload,
     *,
     actor: User | None,
     at: dt.datetime,
     comment: Comment | None = None,
     is_public: bool = True,
-    **data: object,
 ) -> Event:
+    """Write the event with its payload and tell the listeners, in this transaction."""
     event = Event.objects.create(
         ticket=ticket,
-        kind=kind,
+        kind=payload.kind,
         actor=actor,
         comment=comment,
         is_public=is_public,
-        data=data,
+        data=payload.to_data(),
         created_at=at,
     )
-    # Imported here: the SLA engine reads tickets' models, and every event must reach it in
-    # the same transaction.
-    from supportal.notifications.services import notification_event_record
-    from supportal.sla.services import sla_event_record
-
-    sla_event_record(event)
-    notification_event_record(event)
+    event.payload = payload
+    events.listeners.notify(event)
     return event
 
 

@@ -1,21 +1,37 @@
-"""The one place a ticket's status is written."""
+"""The gate: the one place a ticket's status changes.
+
+Every status change passes here, whoever asks: the workspace and the portal (through
+``ticket_transition`` and a customer's ``ticket_comment_add``), inbound mail (a customer's
+answer is a comment), bulk actions, the auto-close worker (``tickets_close_due``) and the SLA's
+overdue-answer rule. It works in two halves, like a check and a do:
+
+- :func:`transition_check` finds the row of ``workflow.TRANSITIONS`` for the action from the
+  ticket's status and refuses when there is none, or when none of the actor's roles may take it
+  (``Role.SYSTEM`` is checked like any other role). It is the only caller of
+  ``workflow.find_transition``.
+- :func:`transition_apply` applies the row: its declared effects (the actor becomes the
+  assignee, the comment given with the action is internal), then the status with everything
+  that goes with it (resolved and closed instants, the auto-close time, the waiting reason),
+  then a follow-up close by the system when the row says so and the desk's delay is 0 days.
+  It is the only writer of ``Ticket.status``.
+
+Callers lock the ticket, resolve the actor's roles and validate their own inputs in between.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from supportal.accounts.models import User
-from supportal.desks.models import (
-    CustomerReplyStatus,
-)
+from supportal.core.errors import PermissionRefused, TransitionRefused
+from supportal.desks.models import CustomerReplyStatus
 from supportal.tickets import workflow
-from supportal.tickets.models import (
-    Comment,
-    EventKind,
-    Ticket,
-)
+from supportal.tickets.events import Assigned, Commented, StatusChanged
+from supportal.tickets.models import Comment, Ticket
 from supportal.tickets.services._common import _event, _touch
-from supportal.tickets.workflow import Action, Status
+from supportal.tickets.workflow import Action, Role, Status, Transition
 
 # Everything a status change may touch, saved together in one UPDATE.
 _STATUS_FIELDS = (
@@ -30,7 +46,83 @@ _STATUS_FIELDS = (
 )
 
 
-def _apply_status(
+def transition_check(ticket: Ticket, action: Action, roles: frozenset[Role]) -> Transition:
+    """The table's row for ``action`` from the ticket's status, if these roles may take it.
+
+    A row whose target is None (a customer's comment while support works) is returned too: it
+    is allowed and changes nothing. Refusals: TransitionRefused when the table has no row,
+    PermissionRefused when it has one for other roles.
+    """
+    status = Status(ticket.status)
+    transition = workflow.find_transition(action, status)
+    if transition is None:
+        # One sentence for every action: word order and agreement differ per language, so an
+        # action's name is not spliced into a sentence.
+        raise TransitionRefused(
+            _("This is not possible while the request is “%(status)s”.") % {"status": status.label}
+        )
+    if not transition.roles & roles:
+        raise PermissionRefused(_("You may not do this on this request."))
+    return transition
+
+
+def transition_apply(
+    ticket: Ticket,
+    transition: Transition,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    comment_text: str = "",
+    comment: Comment | None = None,
+    **data: object,
+) -> Comment | None:
+    """Apply a checked row to the locked ticket; return the comment written with it, if any.
+
+    ``comment_text`` becomes a comment (internal when the row says so); ``comment`` is one the
+    caller already wrote (a customer's answer). Side effects: ASSIGNED, COMMENTED and
+    STATUS_CHANGED events; a row without a target only touches the ticket.
+    """
+    if transition.assigns_actor:
+        ticket.assignee = actor
+        _event(ticket, Assigned(assignee_id=actor.pk), actor=actor, at=at)
+    if comment_text:
+        is_public = not transition.comment_is_internal
+        comment = Comment.objects.create(
+            ticket=ticket, author=actor, body=comment_text, is_public=is_public, created_at=at
+        )
+        _event(ticket, Commented(), actor=actor, at=at, comment=comment, is_public=is_public)
+    if transition.target is None:
+        _touch(ticket, at)
+        return comment
+    target = transition.target
+    if target == workflow.CUSTOMER_REPLY_TARGET:
+        target = _customer_reply_target(ticket)
+    _status_write(
+        ticket,
+        Status(target),
+        actor=actor,
+        at=at,
+        action=transition.action,
+        comment=comment,
+        **data,
+    )
+    if transition.closes_without_delay and ticket.desk.auto_close_days == 0:
+        closing = transition_check(ticket, Action.CLOSE, frozenset({Role.SYSTEM}))
+        transition_apply(ticket, closing, actor=None, at=at)
+    return comment
+
+
+def _customer_reply_target(ticket: Ticket) -> Status:
+    return workflow.customer_reply_target(
+        Status(ticket.status),
+        has_assignee=ticket.assignee_id is not None,
+        goes_to_in_progress_when_assigned=(
+            ticket.desk.customer_reply_status == CustomerReplyStatus.IN_PROGRESS_IF_ASSIGNED
+        ),
+    )
+
+
+def _status_write(
     ticket: Ticket,
     target: Status,
     *,
@@ -59,23 +151,8 @@ def _apply_status(
     _touch(ticket, at, *_STATUS_FIELDS)
     _event(
         ticket,
-        EventKind.STATUS_CHANGED,
+        StatusChanged(action=str(action), from_status=previous, to_status=target, **data),
         actor=actor,
         at=at,
-        # The status change is public; an internal note stays on its own internal event.
         comment=comment if comment is not None and comment.is_public else None,
-        action=str(action),
-        from_status=previous,
-        to_status=target,
-        **data,
-    )
-
-
-def _customer_reply_target(ticket: Ticket, status: Status) -> Status:
-    return workflow.customer_reply_target(
-        status,
-        has_assignee=ticket.assignee_id is not None,
-        goes_to_in_progress_when_assigned=(
-            ticket.desk.customer_reply_status == CustomerReplyStatus.IN_PROGRESS_IF_ASSIGNED
-        ),
     )

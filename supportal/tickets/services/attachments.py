@@ -15,10 +15,10 @@ from supportal.core.errors import InvalidInput
 from supportal.desks.models import (
     Desk,
 )
+from supportal.tickets.events import AttachmentAdded
 from supportal.tickets.models import (
     Attachment,
     Comment,
-    EventKind,
     Ticket,
 )
 from supportal.tickets.services._common import _event
@@ -88,12 +88,10 @@ def _attachments_add(
         added.append(attachment)
         _event(
             ticket,
-            EventKind.ATTACHMENT_ADDED,
+            AttachmentAdded(attachment_id=attachment.pk, file_name=name),
             actor=uploaded_by,
             at=at,
             comment=comment,
             is_public=not is_internal,
-            attachment_id=attachment.pk,
-            file_name=name,
         )
     return added

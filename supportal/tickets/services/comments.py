@@ -12,10 +12,10 @@ from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
 from supportal.search.index import ticket_index_update
 from supportal.tickets import workflow
+from supportal.tickets.events import Commented
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
     Comment,
-    EventKind,
     SubmissionMethod,
     Ticket,
 )
@@ -23,9 +23,9 @@ from supportal.tickets.selectors import (
     ticket_roles,
 )
 from supportal.tickets.services._common import _clean_text, _event, _lock, _now, _touch
-from supportal.tickets.services._gate import _apply_status, _customer_reply_target
+from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
-from supportal.tickets.workflow import Action, Role, Status
+from supportal.tickets.workflow import Action, Role, Status, Transition
 
 
 def ticket_comment_add(
@@ -53,35 +53,11 @@ def ticket_comment_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket = _lock(ticket)
-        status = Status(ticket.status)
-        roles = ticket_roles(author, ticket)
-        is_support = bool({Role.AGENT, Role.TEAM_LEAD} & roles)
-        is_customer = bool({Role.REQUESTER, Role.PARTICIPANT} & roles)
-        if not is_support and not is_customer:
-            raise NotFound(
-                _("There is no request %(reference)s.") % {"reference": ticket.reference}
-            )
-        if not is_support:
-            is_public = True
-            if not workflow.can_customer_comment(status):
-                raise TransitionRefused(
-                    _(
-                        "This request is %(status)s and can no longer be updated. "
-                        "Please open a new request."
-                    )
-                    % {"status": status.label.lower()}
-                )
-        elif is_public and status in workflow.FINAL_STATUSES:
-            raise TransitionRefused(
-                _("This request is %(status)s: only internal notes can be added.")
-                % {"status": status.label.lower()}
-            )
+        is_public, reply = _comment_check(ticket, ticket_roles(author, ticket), is_public=is_public)
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
         )
-        _event(
-            ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=is_public
-        )
+        _event(ticket, Commented(), actor=author, at=at, comment=comment, is_public=is_public)
         _attachments_add(
             ticket,
             attachments,
@@ -90,16 +66,45 @@ def ticket_comment_add(
             is_internal=not is_public,
             at=at,
         )
-        transition = workflow.find_transition(Action.CUSTOMER_REPLY, status)
-        if not is_support and transition is not None and transition.target is not None:
-            target = _customer_reply_target(ticket, status)
-            _apply_status(
-                ticket, target, actor=author, at=at, action=Action.CUSTOMER_REPLY, comment=comment
-            )
+        if reply is not None:
+            transition_apply(ticket, reply, actor=author, at=at, comment=comment)
         else:
             _touch(ticket, at)
         ticket_index_update(ticket.pk)
     return comment
+
+
+def _comment_check(
+    ticket: Ticket, roles: frozenset[Role], *, is_public: bool
+) -> tuple[bool, Transition | None]:
+    """Whether the comment is public, and the customer-reply row it applies (customers only).
+
+    Customers' comments are always public and refused on closed or cancelled requests; the
+    support team may still add internal notes there.
+    """
+    status = Status(ticket.status)
+    is_support = bool({Role.AGENT, Role.TEAM_LEAD} & roles)
+    is_customer = bool({Role.REQUESTER, Role.PARTICIPANT} & roles)
+    if not is_support and not is_customer:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": ticket.reference})
+    if not is_support:
+        if not workflow.can_customer_comment(status):
+            raise TransitionRefused(
+                _(
+                    "This request is %(status)s and can no longer be updated. "
+                    "Please open a new request."
+                )
+                % {"status": status.label.lower()}
+            )
+    elif is_public and status in workflow.FINAL_STATUSES:
+        raise TransitionRefused(
+            _("This request is %(status)s: only internal notes can be added.")
+            % {"status": status.label.lower()}
+        )
+    # A customer's comment is the workflow's customer reply; the support team's is not.
+    if is_support:
+        return is_public, None
+    return True, transition_check(ticket, Action.CUSTOMER_REPLY, roles)
 
 
 def ticket_mail_note_add(
@@ -133,7 +138,7 @@ def ticket_mail_note_add(
             via=SubmissionMethod.EMAIL,
             created_at=at,
         )
-        _event(ticket, EventKind.COMMENTED, actor=author, at=at, comment=comment, is_public=False)
+        _event(ticket, Commented(), actor=author, at=at, comment=comment, is_public=False)
         _attachments_add(
             ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
         )

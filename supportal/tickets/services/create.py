@@ -18,9 +18,9 @@ from supportal.desks.models import (
     RequestType,
 )
 from supportal.search.index import ticket_index_update
+from supportal.tickets.events import Created
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
-    EventKind,
     SubmissionMethod,
     Ticket,
 )
@@ -31,7 +31,6 @@ from supportal.tickets.services._common import _clean_text, _event, _now
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.services.fields import custom_fields_clean
 from supportal.tickets.services.people import _participant_add
-from supportal.tickets.workflow import Status
 
 
 def _next_number(desk: Desk) -> int:
@@ -65,37 +64,11 @@ def ticket_create(
     Side effects: a CREATED event (notifications read it), the search index, stored files.
     """
     at = _now(now)
-    is_agent_acting = actor.is_agent or actor.is_superuser
-    if not is_agent_acting and actor.pk != requester.pk:
-        raise PermissionRefused(_("Customers open requests only for themselves."))
-    if (
-        is_agent_acting
-        and not actor.is_superuser
-        and not desk.memberships.filter(user=actor).exists()
-    ):
-        raise PermissionRefused(_("You are not a member of the desk %(key)s.") % {"key": desk.key})
-    if not desk.is_active:
-        raise InvalidInput(_("This desk does not accept new requests."), field="desk")
-    if requester.is_company_account and not contact_email.strip():
-        raise InvalidInput(
-            _("Requests from a company account must name a contact e-mail."),
-            field="contact_email",
-        )
-    summary = _clean_text(
-        summary,
-        field="summary",
-        label=_("Summary"),
-        max_length=desk.summary_max_length,
-        required=True,
-    )
-    if "\n" in summary or "\r" in summary:
-        summary = " ".join(summary.split())
-    details = _clean_text(
-        details, field="details", label=_("Details"), max_length=DETAILS_MAX_LENGTH, required=False
-    )
+    _creator_check(desk=desk, requester=requester, actor=actor, contact_email=contact_email)
+    summary, details = _texts_clean(desk, summary=summary, details=details)
     if request_type is not None and request_type.desk_id != desk.pk:
         raise InvalidInput(_("This request type belongs to another desk."), field="request_type")
-    if not is_agent_acting:
+    if not (actor.is_agent or actor.is_superuser):
         _customer_choices_check(desk=desk, requester=requester, product=product, priority=priority)
     cleaned_fields = custom_fields_clean(
         desk=desk, request_type=request_type, values=dict(custom_fields or {})
@@ -113,7 +86,7 @@ def ticket_create(
             priority=priority,
             requester=requester,
             organization_id=requester.organization_id,
-            status=Status.WAITING_FOR_SUPPORT,
+            # The status is the model's default, Waiting for support: the gate writes the rest.
             submission_method=submission_method,
             contact_phone=contact_phone.strip(),
             contact_email=contact_email.strip().lower(),
@@ -123,11 +96,9 @@ def ticket_create(
         )
         _event(
             ticket,
-            EventKind.CREATED,
+            Created(status=ticket.status, submission_method=submission_method),
             actor=actor,
             at=at,
-            status=Status.WAITING_FOR_SUPPORT,
-            submission_method=submission_method,
         )
         for person in participants:
             if person.pk != requester.pk:
@@ -142,6 +113,43 @@ def ticket_create(
         )
         ticket_index_update(ticket.pk)
     return ticket
+
+
+def _creator_check(*, desk: Desk, requester: User, actor: User, contact_email: str) -> None:
+    """Who may open a request here, for whom, and whether the desk takes new ones."""
+    is_agent_acting = actor.is_agent or actor.is_superuser
+    if not is_agent_acting and actor.pk != requester.pk:
+        raise PermissionRefused(_("Customers open requests only for themselves."))
+    if (
+        is_agent_acting
+        and not actor.is_superuser
+        and not desk.memberships.filter(user=actor).exists()
+    ):
+        raise PermissionRefused(_("You are not a member of the desk %(key)s.") % {"key": desk.key})
+    if not desk.is_active:
+        raise InvalidInput(_("This desk does not accept new requests."), field="desk")
+    if requester.is_company_account and not contact_email.strip():
+        raise InvalidInput(
+            _("Requests from a company account must name a contact e-mail."),
+            field="contact_email",
+        )
+
+
+def _texts_clean(desk: Desk, *, summary: str, details: str) -> tuple[str, str]:
+    """The summary on one line within the desk's limit, and the details within theirs."""
+    summary = _clean_text(
+        summary,
+        field="summary",
+        label=_("Summary"),
+        max_length=desk.summary_max_length,
+        required=True,
+    )
+    if "\n" in summary or "\r" in summary:
+        summary = " ".join(summary.split())
+    details = _clean_text(
+        details, field="details", label=_("Details"), max_length=DETAILS_MAX_LENGTH, required=False
+    )
+    return summary, details
 
 
 def _customer_choices_check(

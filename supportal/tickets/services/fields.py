@@ -18,8 +18,8 @@ from supportal.desks.models import (
 )
 from supportal.search.index import ticket_index_update
 from supportal.tickets import workflow
+from supportal.tickets.events import FieldChanged
 from supportal.tickets.models import (
-    EventKind,
     Ticket,
 )
 from supportal.tickets.services._common import (
@@ -132,14 +132,15 @@ def ticket_fields_change(
             changed.append(name)
             _event(
                 ticket,
-                EventKind.FIELD_CHANGED,
+                FieldChanged(
+                    field=name,
+                    old=_display(old),
+                    new=_display(new),
+                    old_label=None,
+                    new_label=str(value) if value is not None else "",
+                ),
                 actor=actor,
                 at=at,
-                field=name,
-                old=_display(old),
-                new=_display(new),
-                old_label=None,
-                new_label=str(value) if value is not None else "",
             )
         if changed:
             _touch(ticket, at, *changed)

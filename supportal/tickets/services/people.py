@@ -10,8 +10,13 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused, TransitionRefused
 from supportal.tickets import workflow
+from supportal.tickets.events import (
+    Assigned,
+    NotificationsChanged,
+    ParticipantAdded,
+    ParticipantRemoved,
+)
 from supportal.tickets.models import (
-    EventKind,
     NotificationMute,
     Participant,
     Ticket,
@@ -51,11 +56,9 @@ def ticket_assign(
         _touch(ticket, at, "assignee")
         _event(
             ticket,
-            EventKind.ASSIGNED,
+            Assigned(assignee_id=getattr(assignee, "pk", None), previous_assignee_id=previous),
             actor=actor,
             at=at,
-            assignee_id=getattr(assignee, "pk", None),
-            previous_assignee_id=previous,
         )
     return ticket
 
@@ -72,7 +75,7 @@ def _participant_add(ticket: Ticket, person: User, *, actor: User | None, at: dt
         ticket=ticket, user=person, defaults={"added_by": actor, "created_at": at}
     )
     if created:
-        _event(ticket, EventKind.PARTICIPANT_ADDED, actor=actor, at=at, user_id=person.pk)
+        _event(ticket, ParticipantAdded(user_id=person.pk), actor=actor, at=at)
 
 
 def participant_add(
@@ -104,7 +107,7 @@ def participant_remove(
             raise PermissionRefused(_("Only the requester or an agent can remove participants."))
         deleted, _details = Participant.objects.filter(ticket=ticket, user=person).delete()
         if deleted:
-            _event(ticket, EventKind.PARTICIPANT_REMOVED, actor=actor, at=at, user_id=person.pk)
+            _event(ticket, ParticipantRemoved(user_id=person.pk), actor=actor, at=at)
             _touch(ticket, at)
 
 
@@ -125,10 +128,5 @@ def ticket_mute_set(
             created = bool(NotificationMute.objects.filter(ticket=ticket, user=user).delete()[0])
         if created:
             _event(
-                ticket,
-                EventKind.NOTIFICATIONS_CHANGED,
-                actor=user,
-                at=at,
-                is_public=False,
-                is_muted=is_muted,
+                ticket, NotificationsChanged(is_muted=is_muted), actor=user, at=at, is_public=False
             )

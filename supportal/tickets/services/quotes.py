@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, PermissionRefused, TransitionRefused
 from supportal.tickets import workflow
+from supportal.tickets.events import FeedbackGiven, QuoteAnswered, QuoteProposed
 from supportal.tickets.models import (
-    EventKind,
     Feedback,
     Quote,
     QuoteState,
@@ -60,13 +60,14 @@ def quote_propose(
         )
         _event(
             ticket,
-            EventKind.QUOTE_PROPOSED,
+            QuoteProposed(
+                quote_id=quote.pk,
+                price=str(quote.price),
+                currency=quote.currency,
+                deadline=deadline.isoformat() if deadline else None,
+            ),
             actor=actor,
             at=at,
-            quote_id=quote.pk,
-            price=str(quote.price),
-            currency=quote.currency,
-            deadline=deadline.isoformat() if deadline else None,
         )
         _touch(ticket, at)
     return quote
@@ -88,14 +89,7 @@ def quote_answer(
         quote.answered_by = actor
         quote.answered_at = at
         quote.save(update_fields=["state", "answered_by", "answered_at"])
-        _event(
-            ticket,
-            EventKind.QUOTE_ANSWERED,
-            actor=actor,
-            at=at,
-            quote_id=quote.pk,
-            state=quote.state,
-        )
+        _event(ticket, QuoteAnswered(quote_id=quote.pk, state=quote.state), actor=actor, at=at)
         _touch(ticket, at)
     return quote
 
@@ -122,6 +116,6 @@ def feedback_give(
         feedback = Feedback.objects.create(
             ticket=ticket, rating=rating, message=message.strip(), given_by=actor, created_at=at
         )
-        _event(ticket, EventKind.FEEDBACK_GIVEN, actor=actor, at=at, rating=rating)
+        _event(ticket, FeedbackGiven(rating=rating), actor=actor, at=at)
         _touch(ticket, at)
     return feedback

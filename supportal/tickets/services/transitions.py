@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
-from supportal.core.errors import InvalidInput, PermissionRefused, TransitionRefused
+from supportal.core.errors import DomainError, InvalidInput
 from supportal.search.index import ticket_index_update
-from supportal.tickets import workflow
 from supportal.tickets.models import (
-    Comment,
-    EventKind,
     Ticket,
 )
-from supportal.tickets.services._common import _event, _lock, _now, _roles_of
-from supportal.tickets.services._gate import _apply_status, _customer_reply_target
+from supportal.tickets.selectors import ticket_roles
+from supportal.tickets.services._common import _lock, _now, _roles_of
+from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.comments import ticket_comment_add
-from supportal.tickets.workflow import Action, Status, WaitingReason
+from supportal.tickets.workflow import Action, Status, Transition, WaitingReason
+
+logger = logging.getLogger("supportal.tickets")
 
 
 def ticket_transition(
@@ -46,81 +47,70 @@ def ticket_transition(
         raise InvalidInput(_("A customer answers with a comment."), field="comment")
     with transaction.atomic():
         ticket = _lock(ticket)
-        status = Status(ticket.status)
         # Before the table: a refusal must not tell a stranger the ticket's status.
         roles = _roles_of(actor, ticket)
-        transition = workflow.find_transition(action, status)
-        if transition is None or transition.target is None:
-            # One sentence for every action: word order and agreement differ per language, so
-            # an action's name is not spliced into a sentence.
-            raise TransitionRefused(
-                _("This is not possible while the request is “%(status)s”.")
-                % {"status": status.label}
-            )
-        if not transition.roles & roles:
-            raise PermissionRefused(_("You may not do this on this request."))
+        transition = transition_check(ticket, action, roles)
         comment_text = (comment or "").strip()
-        saved_comment = None
-        data: dict[str, object] = {}
-        if transition.needs_public_comment:
-            if not comment_text:
-                raise InvalidInput(
-                    _("Write what you need from the customer: the comment is sent to them."),
-                    field="comment",
-                )
-            ticket.waiting_reason = reason or WaitingReason.INFORMATION_NEEDED
-            if ticket.waiting_reason not in WaitingReason.values:
-                raise InvalidInput(_("Unknown waiting reason."), field="reason")
-            data["reason"] = ticket.waiting_reason
-        if transition.needs_note:
-            third_party = (third_party or "").strip()
-            if not third_party:
-                raise InvalidInput(
-                    _("Say which third party the request waits for."), field="third_party"
-                )
-            ticket.waiting_on = third_party[:200]
-            # Not in the event's data: the status event is public, and whom we wait for
-            # (a partner, another department) is the support team's business.
-        if transition.needs_resolution:
-            resolution = (resolution or "").strip()
-            if not resolution:
-                raise InvalidInput(
-                    _("Write the resolution: the customer reads it."), field="resolution"
-                )
-        if action == Action.CUSTOMER_RESOLVE:
-            resolution = comment_text or resolution
-        if resolution:
-            ticket.resolution = resolution
-            data["resolution"] = resolution
-        if action == Action.TAKE:
-            ticket.assignee = actor
-            _event(ticket, EventKind.ASSIGNED, actor=actor, at=at, assignee_id=actor.pk)
-        if comment_text and action != Action.CUSTOMER_RESOLVE:
-            is_public = action != Action.WAIT_FOR_THIRD_PARTY
-            saved_comment = Comment.objects.create(
-                ticket=ticket, author=actor, body=comment_text, is_public=is_public, created_at=at
-            )
-            _event(
-                ticket,
-                EventKind.COMMENTED,
-                actor=actor,
-                at=at,
-                comment=saved_comment,
-                is_public=is_public,
-            )
-        target = transition.target
-        if target == workflow.CUSTOMER_REPLY_TARGET:
-            target = _customer_reply_target(ticket, status)
-        _apply_status(
-            ticket, Status(target), actor=actor, at=at, action=action, comment=saved_comment, **data
+        data = _inputs_apply(
+            ticket,
+            transition,
+            comment_text=comment_text,
+            reason=reason,
+            third_party=third_party,
+            resolution=resolution,
         )
-        if target == Status.RESOLVED and ticket.desk.auto_close_days == 0:
-            _apply_status(
-                ticket, Status.CLOSED, actor=None, at=at, action=Action.CLOSE, comment=None
-            )
-        if comment_text or resolution:
+        transition_apply(
+            ticket,
+            transition,
+            actor=actor,
+            at=at,
+            comment_text="" if transition.comment_is_resolution else comment_text,
+            **data,
+        )
+        if comment_text or data.get("resolution"):
             ticket_index_update(ticket.pk)
     return ticket
+
+
+def _inputs_apply(
+    ticket: Ticket,
+    transition: Transition,
+    *,
+    comment_text: str,
+    reason: WaitingReason | str,
+    third_party: str,
+    resolution: str,
+) -> dict[str, object]:
+    """Check what the row needs and set it on the ticket; return what the status event tells."""
+    data: dict[str, object] = {}
+    if transition.needs_public_comment:
+        if not comment_text:
+            raise InvalidInput(
+                _("Write what you need from the customer: the comment is sent to them."),
+                field="comment",
+            )
+        ticket.waiting_reason = reason or WaitingReason.INFORMATION_NEEDED
+        if ticket.waiting_reason not in WaitingReason.values:
+            raise InvalidInput(_("Unknown waiting reason."), field="reason")
+        data["reason"] = ticket.waiting_reason
+    if transition.needs_note:
+        third_party = (third_party or "").strip()
+        if not third_party:
+            raise InvalidInput(
+                _("Say which third party the request waits for."), field="third_party"
+            )
+        ticket.waiting_on = third_party[:200]
+        # Not in the event's data: the status event is public, and whom we wait for (a
+        # partner, another department) is the support team's business.
+    resolution = (resolution or "").strip()
+    if transition.needs_resolution and not resolution:
+        raise InvalidInput(_("Write the resolution: the customer reads it."), field="resolution")
+    if transition.comment_is_resolution:
+        resolution = comment_text or resolution
+    if resolution:
+        ticket.resolution = resolution
+        data["resolution"] = resolution
+    return data
 
 
 def tickets_close_due(*, now: dt.datetime | None = None, limit: int = 100) -> int:
@@ -146,9 +136,12 @@ def tickets_close_due(*, now: dt.datetime | None = None, limit: int = 100) -> in
             )
             if ticket is None:
                 continue
-            _apply_status(
-                ticket, Status.CLOSED, actor=None, at=at, action=Action.CLOSE, comment=None
-            )
+            try:
+                closing = transition_check(ticket, Action.CLOSE, ticket_roles(None, ticket))
+            except DomainError as exc:
+                logger.warning("could not close %s: %s", ticket.reference, exc)
+                continue
+            transition_apply(ticket, closing, actor=None, at=at)
             closed += 1
     return closed
 

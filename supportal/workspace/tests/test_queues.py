@@ -229,3 +229,39 @@ def test_agent_cannot_share_a_view_with_a_desk_they_do_not_work(client, cast):
     )
     assert response.status_code == 404
     assert not SavedView.objects.exists()
+
+
+def test_queue_counts_stop_at_the_cap(client, cast, monkeypatch):
+    from supportal.core import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 1)
+    for _ in range(4):
+        cast.ticket()
+    client.force_login(cast.agent_help)
+    response = client.get(reverse("workspace:queue"))
+    assert response.context["counts"]["open"] == 3  # one past the cap: "more"
+    page = response.content.decode()
+    assert 'data-count="open">2+</span>' in page
+    assert "(2+)" in page
+    data = json.loads(client.get(reverse("workspace:counts")).content)
+    assert data["open"] == "2+"
+    assert data["mine"] == 0
+
+
+def test_queue_search_and_at_risk_queries_do_not_grow_with_rows(
+    client, cast, django_assert_max_num_queries
+):
+    client.force_login(cast.agent_help)
+    cast.ticket()
+    urls = ("/agent/?q=parola", "/agent/?view=at_risk", reverse("workspace:counts"))
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(30) as few:
+            assert client.get(url).status_code == 200
+        counts[url] = len(few.captured_queries)
+    for _ in range(10):
+        cast.ticket()
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.decorators import user_passes_test
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from supportal.accounts.models import User
@@ -16,7 +20,19 @@ def is_support(user: User) -> bool:
     return user.is_authenticated and user.is_active and (user.is_agent or user.is_superuser)
 
 
-agent_required = user_passes_test(is_support)
+def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Agents only. Someone not logged in is sent to log in; a logged-in customer gets a page
+    saying the workspace is for the support team (403) — sending them to the log-in page, which
+    sends a logged-in person on to ``next``, looped forever (issue 15)."""
+    login_first = user_passes_test(lambda user: user.is_authenticated)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.user.is_authenticated and not is_support(request.user):
+            return render(request, "workspace/not_for_customers.html", status=403)
+        return login_first(view)(request, *args, **kwargs)
+
+    return wrapper
 
 
 def ticket_or_404(request: HttpRequest, reference: str) -> Ticket:

@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from supportal.accounts.models import Organization
-from supportal.company import selectors, services
+from supportal.company import pages, selectors, services
 from supportal.company.forms import DownloadFilterForm, DownloadPublishForm, IssueForm
 from supportal.core.errors import DomainError, NotFound
-from supportal.portal.views import company as pages
 from supportal.workspace.views.common import agent_required
 
 WORKSPACE = pages.Side(

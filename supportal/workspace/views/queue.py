@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
+from supportal.core.paging import CappedPaginator
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
@@ -23,10 +23,31 @@ from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, services
 from supportal.tickets.workflow import Action
 from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
-from supportal.workspace.queues import DEFAULT_SORT, QUEUES, SORTS, queue_counts, queue_order
+from supportal.workspace.queues import (
+    DEFAULT_SORT,
+    QUEUES,
+    SORTS,
+    queue_count_label,
+    queue_counts,
+    queue_order,
+)
 from supportal.workspace.views.common import agent_required, safe_next
 
 QUEUE_PAGE_SIZE = 50
+# Only what a row shows (docs/performance.md): no details, no password hashes.
+QUEUE_COLUMNS = (
+    "reference",
+    "summary",
+    "status",
+    "created_at",
+    "updated_at",
+    "priority__name",
+    "requester__email",
+    "organization__name",
+    "assignee__email",
+    "assignee__first_name",
+    "assignee__last_name",
+)
 # Actions offered on a selection: those that need no text, and resolve with one text for all.
 BULK_ACTIONS = (
     Action.TAKE,
@@ -55,8 +76,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, user=request.user)
     queue_key = form.queue_key()
     tickets = visible.filter(QUEUES[queue_key].condition(request.user, now))
-    tickets = form.filtered(tickets).select_related(
-        "desk", "requester", "assignee", "priority", "organization", "request_type"
+    tickets = (
+        form.filtered(tickets)
+        .select_related("requester", "assignee", "priority", "organization")
+        .only(*QUEUE_COLUMNS)
     )
     data = form.cleaned_data if form.is_bound else {}
     query = (data.get("q") or "").strip()
@@ -66,7 +89,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
         tickets = queue_order(tickets, queue_key=queue_key, sort_key=sort_key)
-    page = Paginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     counts = queue_counts(visible, user=request.user, now=now)
@@ -76,7 +99,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "tickets": page.object_list,
         "view": queue_key,
         "queue_label": QUEUES[queue_key].label,
-        "queues": [(key, q.label, counts.get(key)) for key, q in QUEUES.items()],
+        "queues": [(key, q.label, queue_count_label(counts.get(key))) for key, q in QUEUES.items()],
         "counts": counts,
         "query": query,
         "sort": sort_key,
@@ -108,7 +131,8 @@ def _saved_views(user: User) -> list[dict[str, object]]:
 def queue_counts_json(request: HttpRequest) -> JsonResponse:
     """The queue counts, for the page to refresh them in place."""
     visible = selectors.ticket_queryset_for_user(request.user)
-    return JsonResponse(queue_counts(visible, user=request.user, now=timezone.now()))
+    counts = queue_counts(visible, user=request.user, now=timezone.now())
+    return JsonResponse({key: queue_count_label(count) for key, count in counts.items()})
 
 
 def _ids(request: HttpRequest) -> list[int]:

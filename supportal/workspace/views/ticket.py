@@ -175,15 +175,12 @@ def _page(
 def _contracts_in_force(ticket: Ticket) -> list[Contract]:
     if not ticket.organization_id:
         return []
-    today = timezone.localdate()
-    return [
-        c
-        for c in Contract.objects.filter(organization_id=ticket.organization_id, is_active=True)
+    return list(
+        Contract.objects.in_force(timezone.localdate())
+        .filter(organization_id=ticket.organization_id)
         .select_related("product")
         .prefetch_related("priorities")
-        if (c.starts_on is None or c.starts_on <= today)
-        and (c.ends_on is None or c.ends_on >= today)
-    ]
+    )
 
 
 @agent_required

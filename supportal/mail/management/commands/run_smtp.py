@@ -7,6 +7,7 @@ if storing fails the sender is told to retry (451), so nothing is lost.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import signal
 import threading
@@ -25,6 +26,9 @@ from supportal.mail.models import InboundChannel
 logger = logging.getLogger("supportal.smtp")
 
 MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+# Any failure to check or store, at any stage: one line, temporary, no internal detail — the
+# sending server retries later, and nothing about our database reaches it (docs/security.md).
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please try again later"
 
 
 def _is_served(address: str) -> bool:
@@ -36,21 +40,53 @@ def _is_served(address: str) -> bool:
         connections.close_all()
 
 
-def _store(raw: bytes, envelope_from: str, recipients: list[str]) -> int:
+def _store(
+    raw: bytes, envelope_from: str, recipients: list[str], peer_ip: str | None, helo: str
+) -> int:
     try:
         stored = inbound_store(
-            raw, channel=InboundChannel.SMTP, envelope_from=envelope_from, recipients=recipients
+            raw,
+            channel=InboundChannel.SMTP,
+            envelope_from=envelope_from,
+            recipients=recipients,
+            peer_ip=peer_ip,
+            helo=helo,
         )
         return stored.message.pk
     finally:
         connections.close_all()
 
 
+def _peer_ip(session: Session) -> str | None:
+    """The connecting host's address (for SPF), when it is one."""
+    peer = session.peer
+    host = peer[0] if isinstance(peer, tuple) and peer else ""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _log_failure(what: str) -> None:
+    """One line per failure, with the error's kind but not its text (which may name hosts and
+    users of the database); the full trace only at debug level."""
+    import sys
+
+    error = sys.exc_info()[1]
+    logger.warning("%s: %s", what, type(error).__name__ if error else "unknown error")
+    logger.debug("details", exc_info=True)
+
+
 class InboundHandler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
-        if not await sync_to_async(_is_served, thread_sensitive=True)(address):
+        try:
+            served = await sync_to_async(_is_served, thread_sensitive=True)(address)
+        except Exception:
+            _log_failure("could not check a recipient")
+            return TEMPORARY_FAILURE
+        if not served:
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -61,13 +97,22 @@ class InboundHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         try:
             message_pk = await sync_to_async(_store, thread_sensitive=True)(
-                raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+                raw,
+                envelope.mail_from or "",
+                list(envelope.rcpt_tos),
+                _peer_ip(session),
+                session.host_name or "",
             )
         except Exception:
-            logger.exception("could not store a message from %s", envelope.mail_from)
-            return "451 4.3.0 Could not store the message; please try again later"
+            _log_failure("could not store a message")
+            return TEMPORARY_FAILURE
         logger.info("stored message #%s from %s", message_pk, envelope.mail_from)
         return f"250 OK stored as #{message_pk}"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Whatever else fails in a session: the same one temporary line."""
+        logger.warning("SMTP session failed: %s", type(error).__name__)
+        return TEMPORARY_FAILURE
 
 
 def smtp_controller(host: str, port: int) -> Controller:

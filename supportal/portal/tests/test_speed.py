@@ -1,0 +1,78 @@
+"""What keeps the customer pages fast (issue 12, docs/performance.md): constant query counts,
+only the listed columns, and counts that stop at a cap."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from supportal.core import paging
+from supportal.search.selectors import ticket_search
+from supportal.tickets import services
+from supportal.tickets.workflow import Action
+
+
+def _ticket_list_sql(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if 'FROM "tickets_ticket"' in q["sql"] and '"tickets_ticket"."summary"' in q["sql"]
+    ]
+
+
+def test_the_list_reads_neither_details_nor_password_hashes(client, cast):
+    ticket = cast.ticket(details="x" * 5000)
+    services.ticket_transition(
+        ticket=ticket, actor=cast.agent_help, action=Action.REQUEST_INFO, comment="?"
+    )
+    client.force_login(cast.cristina)
+    for url in ("/", reverse("portal:awaiting"), "/?q=parola"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        rows = _ticket_list_sql(queries.captured_queries)
+        assert rows, url
+        for sql in rows:
+            assert '"tickets_ticket"."details"' not in sql
+            assert '"password"' not in sql
+
+
+def test_search_and_request_page_queries_do_not_grow_with_rows(
+    client, cast, django_assert_max_num_queries
+):
+    client.force_login(cast.cristina)
+    ticket = cast.ticket()
+    page = reverse("portal:request", args=[ticket.reference])
+    counts = {}
+    for url in ("/?q=parola", page):
+        with django_assert_max_num_queries(40) as few:
+            assert client.get(url).status_code == 200
+        counts[url] = len(few.captured_queries)
+    for i in range(8):
+        cast.ticket()
+        services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body=f"answer {i}")
+        services.ticket_comment_add(ticket=ticket, author=cast.cristina, body=f"parola {i}")
+    services.ticket_transition(
+        ticket=ticket, actor=cast.agent_help, action=Action.REQUEST_INFO, comment="?"
+    )
+    for url, count in counts.items():
+        with django_assert_max_num_queries(count):
+            response = client.get(url)
+        assert response.status_code == 200
+    assert len(client.get("/?q=parola").context["tickets"]) == 9
+
+
+def test_a_long_list_says_more_than_the_cap_and_still_pages_on(client, cast, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    for _ in range(5):
+        cast.ticket()
+    client.force_login(cast.cristina)
+    monkeypatch.setattr("supportal.portal.views.lists.LIST_PAGE_SIZE", 2)
+    first = client.get("/")
+    assert "More than 3 requests" in first.content.decode()
+    assert first.context["page"].has_next()
+    third = client.get("/", {"page": 3})
+    assert len(third.context["tickets"]) == 1
+    assert not third.context["page"].has_next()
+    # A search ranks only the newest matches, one past the cap: the list says "more than".
+    assert len(ticket_search(cast.cristina, "parola")) == 4
