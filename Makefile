@@ -51,3 +51,29 @@ migrations-check: install
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3*
+
+# Benchmarks (docs/performance.md). The generated database of a size is kept and reused:
+# PostgreSQL database bench_$(SIZE), or var/bench/$(SIZE).sqlite3; delete var/bench/$(DB)-$(SIZE).json
+# to generate it again. BENCH_ARGS go to the HTTP runner (e.g. BENCH_ARGS="--duration 5").
+SIZE ?= 10k
+DB ?= postgres
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_STAMP := var/bench/$(DB)-$(SIZE).json
+ifeq ($(DB),postgres)
+BENCH_URL := $(BENCH_PG)/bench_$(SIZE)
+else
+BENCH_URL := sqlite:///$(CURDIR)/var/bench/$(SIZE).sqlite3
+endif
+CI_BENCH_URL := sqlite:///$(CURDIR)/var/bench/ci.sqlite3
+
+.PHONY: bench bench-ci
+
+bench: install translations
+	test -f $(BENCH_STAMP) || DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench.generate --fresh --size $(SIZE) --stamp $(BENCH_STAMP)
+	DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench.inprocess --label $(DB)-$(SIZE)
+	DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench.run --label $(DB)-$(SIZE) $(BENCH_ARGS)
+
+# CI: 10,000 tickets on SQLite; fails when a page runs more queries than bench/expected_queries.json.
+bench-ci: install translations
+	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.generate --fresh --size 10k
+	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.inprocess --quick --check --label ci

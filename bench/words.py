@@ -254,6 +254,11 @@ class TextPool:
             text = text[0].upper() + text[1:]
             self.summaries.append(Sentence(text, " ".join(search_words(text))))
 
+        for sentence in (*self.sentences, *self.summaries):
+            # generate._copy_text writes these into COPY as they are.
+            assert not set(sentence.text) & {"\t", "\n", "\r", "\\"}, sentence.text
+            assert not sentence.text.startswith("None"), sentence.text
+
     def paragraph(self, rng: random.Random, low: int, high: int) -> tuple[str, str]:
         """(text, search words) of ``low`` to ``high`` sentences."""
         picked = [

@@ -49,9 +49,9 @@ def events_describe(events: Iterable[Event]) -> list[Event]:
     unverified = _unverified_by_mail(events)
     for event in events:
         event.text = _describe(event, names)
-        key = event.comment_id if event.kind == EventKind.COMMENTED else None
+        key = event.comment_id if isinstance(event.payload, Commented) else None
         event.sender_unverified = (event.ticket_id, key) in unverified and (
-            key is not None or event.kind == EventKind.CREATED
+            key is not None or isinstance(event.payload, Created)
         )
     return events
 
@@ -70,7 +70,7 @@ def _unverified_by_mail(events: list[Event]) -> set[tuple[int, int | None]]:
     ticket_ids = {
         e.ticket_id
         for e in events
-        if e.kind == EventKind.CREATED and e.data.get("submission_method") == by_mail
+        if isinstance(e.payload, Created) and e.payload.submission_method == by_mail
     }
     if not comment_ids and not ticket_ids:
         return set()
