@@ -113,11 +113,11 @@ MIDDLEWARE = [
     # Static files with far-future cache headers, before anything that reads the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "supportal.core.middleware.UserLanguageMiddleware",
+    "supportal.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "supportal.core.middleware.ActivateUserLanguageMiddleware",
+    "supportal.accounts.middleware.ActivateUserLanguageMiddleware",
     "supportal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
