@@ -31,6 +31,7 @@ run: export DEBUG ?= 1
 run: export PORT := $(PORT)
 run: install translations
 	$(MANAGE) migrate --no-input
+	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(MANAGE) load_demo --once
 	$(MANAGE) serve --port $(PORT)
 

@@ -77,8 +77,22 @@ class Env:
         return host.strip("[]"), int(port)
 
 
-def parse_database_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]:
-    """Turn ``sqlite:///rel.db``, ``sqlite:////abs.db`` or ``postgres://...`` into DATABASES."""
+def parse_database_url(
+    name: str,
+    url: str,
+    *,
+    base_dir: Path,
+    conn_max_age: int = 60,
+    pool_max_size: int = 0,
+) -> dict[str, Any]:
+    """Turn ``sqlite:///rel.db``, ``sqlite:////abs.db`` or ``postgres://...`` into DATABASES.
+
+    A PostgreSQL host may be a unix socket folder, percent-encoded
+    (``postgres://user@%2Fvar%2Frun%2Fpostgresql/db``) or as ``?host=/var/run/postgresql``.
+    ``pool_max_size`` > 0 turns on Django's connection pool (psycopg_pool) with that many
+    connections per process; persistent connections (``conn_max_age``) are then off, as Django
+    requires.
+    """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
@@ -119,16 +133,25 @@ def parse_database_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]
                 f"{name}: a PostgreSQL URL is postgres://user:password@host:port/database,"
                 f" got {url!r}"
             )
-        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        options: dict[str, Any] = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        # urlsplit lower-cases hostname; a socket path keeps its case from the raw netloc.
+        raw_host = parts.netloc.rpartition("@")[2]
+        if raw_host.startswith("["):
+            host = raw_host[1:].partition("]")[0]
+        else:
+            host = unquote(raw_host.rpartition(":")[0] if parts.port else raw_host)
+        host = options.pop("host", host)
+        if pool_max_size:
+            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": database,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
+            "HOST": host,
             "PORT": str(port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_MAX_AGE": 0 if pool_max_size else conn_max_age,
+            "CONN_HEALTH_CHECKS": not pool_max_size and conn_max_age > 0,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(

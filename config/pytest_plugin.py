@@ -16,6 +16,9 @@ import pytest
 
 # Tests run with DEBUG off, as production does; they need a key but must not write one to var/.
 os.environ.setdefault("SECRET_KEY", "supportal-tests-only-not-secret")
+# Templates name static files without the hashed-name manifest that collectstatic writes (one
+# test collects and checks it: supportal/core/tests/test_production.py).
+os.environ.setdefault("SUPPORTAL_STATIC_MANIFEST", "false")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test
 # body are still synchronous, so its async-safety guard must be told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

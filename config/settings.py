@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves static files to whitenoise, as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
@@ -104,13 +106,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "supportal.core.observability.RequestIdMiddleware",
+    # Counts requests when SUPPORTAL_METRICS is on; outermost but one, so latency covers the rest.
+    "supportal.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with far-future cache headers, before anything that reads the session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "supportal.core.middleware.UserLanguageMiddleware",
+    "supportal.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "supportal.core.middleware.ActivateUserLanguageMiddleware",
+    "supportal.accounts.middleware.ActivateUserLanguageMiddleware",
     "supportal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -144,8 +151,23 @@ DATABASES = {
         "DATABASE_URL",
         env.str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'supportal.sqlite3'}"),
         base_dir=BASE_DIR,
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", 0, minimum=0),
     )
 }
+# A read replica for reports and exports (docs/deploy.md); without it they read the primary.
+_replica_url = env.str("DATABASE_REPLICA_URL")
+if _replica_url:
+    DATABASES["replica"] = parse_database_url(
+        "DATABASE_REPLICA_URL",
+        _replica_url,
+        base_dir=BASE_DIR,
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", 0, minimum=0),
+    )
+    # Tests: the replica is the same database as the primary (what a streaming replica shows).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["supportal.core.routers.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so tests exercise WAL and real concurrent connections; one per
     # process, so two test runs on one checkout never share (and corrupt) a database.
@@ -191,6 +213,24 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # attachments are served only through /files/<id>/ checks
+# Hashed, compressed static files from collectstatic (make run and the image run it); with
+# DEBUG on, whitenoise serves straight from the apps' folders, so edits show without collecting.
+SUPPORTAL_STATIC_MANIFEST = env.bool("SUPPORTAL_STATIC_MANIFEST", True)
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600  # unhashed names; hashed ones are cached a year
+# How a permitted download leaves the Python process (docs/deploy.md, "Downloads"): "" streams
+# it; "nginx" answers X-Accel-Redirect to SUPPORTAL_SENDFILE_PREFIX; "apache" X-Sendfile.
+SUPPORTAL_SENDFILE = env.str("SUPPORTAL_SENDFILE", "")
+if SUPPORTAL_SENDFILE not in {"", "nginx", "apache"}:
+    raise ImproperlyConfigured(
+        f"SUPPORTAL_SENDFILE: expected nginx, apache or empty, got {SUPPORTAL_SENDFILE!r}"
+    )
+SUPPORTAL_SENDFILE_PREFIX = (
+    "/" + env.str("SUPPORTAL_SENDFILE_PREFIX", "/protected-media/").strip("/") + "/"
+)
+SUPPORTAL_SENDFILE_MIN_BYTES = env.int("SUPPORTAL_SENDFILE_MIN_BYTES", 256 * 1024, minimum=0)
+SUPPORTAL_PRESIGNED_URL_SECONDS = env.int("SUPPORTAL_PRESIGNED_URL_SECONDS", 60, minimum=1)
 
 STORAGES = {
     "default": {
@@ -199,7 +239,11 @@ STORAGES = {
         ),
         "OPTIONS": {},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if SUPPORTAL_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 _storage_options = env.str("SUPPORTAL_STORAGE_OPTIONS")
 if _storage_options:
@@ -221,6 +265,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", f"Supportal <support@{SUPPORT
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REDIS_URL = env.str("REDIS_URL")
+# Web processes (gunicorn's own variable; `serve --production` sets it). Presence marks,
+# collision warnings and the log-in throttle live in the cache, so more than one process needs
+# a shared one: Redis, or else the database cache (slower, but never silently per process).
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", 1, minimum=1)
+CACHE_FALLBACK_REASON = ""
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL: expected redis://host:port/db, got {REDIS_URL!r}")
@@ -228,6 +277,18 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif WEB_CONCURRENCY > 1 or env.bool("SUPPORTAL_SHARED_CACHE", False):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "supportal_cache",
+        }
+    }
+    CACHE_FALLBACK_REASON = (
+        f"REDIS_URL is not set and {WEB_CONCURRENCY} web processes run: the cache (log-in"
+        " throttle, presence, collision warnings) is kept in the database table"
+        " supportal_cache so every process shares it. Set REDIS_URL for a faster shared cache."
+    )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -236,17 +297,67 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SESSION_COOKIE_HTTPONLY = True
 # A session ends with the browser unless "Keep me logged in" asks for 30 days (accounts.views).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_SECURE = SUPPORTAL_BASE_URL.startswith("https://")
+# An https:// base URL is the production switch for transport security (docs/deploy.md):
+# secure cookies, redirect to https, HSTS. Each can be overridden on its own.
+_HTTPS = SUPPORTAL_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", _HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", _HTTPS)
+# Load balancers and probes speak plain HTTP to the process.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000 if _HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", True)
+# Only behind a proxy that sets X-Forwarded-Proto itself and drops the client's copy; trusting
+# the header without one lets any client claim https (docs/deploy.md, "Trusted proxy").
+SUPPORTAL_TRUSTED_PROXY = env.bool("SUPPORTAL_TRUSTED_PROXY", False)
+if SUPPORTAL_TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Health details, metrics: for callers showing this token as "Authorization: Bearer <token>"
+# (administrators see health details when logged in). Empty: metrics are off.
+SUPPORTAL_OPS_TOKEN = env.str("SUPPORTAL_OPS_TOKEN")
+# /readyz turns unhealthy when the worker's heartbeat or the oldest waiting mail is older.
+SUPPORTAL_READY_HEARTBEAT_SECONDS = env.int("SUPPORTAL_READY_HEARTBEAT_SECONDS", 120, minimum=1)
+SUPPORTAL_READY_QUEUE_AGE_SECONDS = env.int("SUPPORTAL_READY_QUEUE_AGE_SECONDS", 900, minimum=1)
+SUPPORTAL_METRICS = env.bool("SUPPORTAL_METRICS", bool(SUPPORTAL_OPS_TOKEN))
+
+LOG_FORMAT = env.str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT: expected plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "supportal.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "supportal.core.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+SENTRY_DSN = env.str("SENTRY_DSN")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: pip install 'supportal[sentry]'"
+        ) from None
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from supportal.core import views as core_views
+from supportal.core.admin import queues_view
 from supportal.portal.urls import auth_urlpatterns
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("admin/queues/", queues_view, name="admin_queues"),
     path("admin/", admin.site.urls),
     *auth_urlpatterns,
     path("agent/", include("supportal.workspace.urls")),

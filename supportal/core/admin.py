@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from supportal.core import ops
 from supportal.core.models import Lease
 
 admin.site.site_header = _("Supportal administration")
@@ -50,3 +55,32 @@ class LeaseAdmin(ReadOnlyAdmin):
     list_display = ("name", "holder", "expires_at", "last_run_at")
     list_filter = ("expires_at", "last_run_at")
     search_fields = ("name", "holder")
+
+
+@staff_member_required
+def queues_view(request: HttpRequest) -> HttpResponse:
+    """Each background queue's depth, failures and oldest item, with a retry for the failed."""
+    if request.method == "POST":
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        name = request.POST.get("queue", "")
+        count = ops.queue_retry_failed(name)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d row of %(queue)s put back in line.",
+                "%(count)d rows of %(queue)s put back in line.",
+                count,
+            )
+            % {"count": count, "queue": name},
+        )
+        return redirect("admin_queues")
+    return render(
+        request,
+        "admin/queues.html",
+        {
+            **admin.site.each_context(request),
+            "statuses": ops.queue_statuses(),
+            "heartbeat": ops.heartbeat_last(),
+        },
+    )

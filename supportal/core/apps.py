@@ -6,3 +6,25 @@ class CoreConfig(AppConfig):
     name = "supportal.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+        from django.core import checks
+
+        from supportal.core.jobs import connect_wake_signals
+        from supportal.core.metrics import login_failed
+
+        connect_wake_signals()
+
+        user_login_failed.connect(login_failed, dispatch_uid="supportal.metrics.login")
+        checks.register(shared_cache_check, checks.Tags.caches, deploy=False)
+
+
+def shared_cache_check(app_configs: object, **kwargs: object) -> list[object]:
+    """Say so when several web processes share the database cache because Redis is missing."""
+    from django.conf import settings
+    from django.core import checks
+
+    if not settings.CACHE_FALLBACK_REASON:
+        return []
+    return [checks.Info(settings.CACHE_FALLBACK_REASON, id="supportal.I001")]

@@ -17,14 +17,16 @@ and ``manage.py run_worker`` calls :func:`worker_tick` in a loop.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -271,3 +273,85 @@ def _database_outage_log(*, failed: bool) -> None:
     elif not failed and _outage["since"] is not None:
         logger.warning("database available again (out since %s)", _outage["since"])
         _outage["since"] = None
+
+
+# --- Waking workers ------------------------------------------------------------------------
+# On PostgreSQL a new row of due work sends NOTIFY on this channel, inside the transaction that
+# writes it (so it is delivered on commit, and never for a rolled-back row); idle workers LISTEN
+# and tick at once instead of after their polling interval. SQLite has no such channel: there
+# workers poll every SUPPORTAL_WORKER_INTERVAL seconds.
+WAKE_CHANNEL = "supportal_work"
+
+
+def wake_workers(using: str = "default") -> None:
+    """Side effects: on PostgreSQL, a NOTIFY delivered when the current transaction commits."""
+    db = connections[using]
+    if db.vendor != "postgresql":
+        return
+    with db.cursor() as cursor:
+        cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
+
+
+def _wake_on_new_work(
+    sender: type, instance: models.Model, created: bool, **kwargs: object
+) -> None:
+    if created:
+        wake_workers(kwargs.get("using") or "default")
+
+
+def connect_wake_signals() -> None:
+    """Send the wake-up after every new row of every DueWork model (core's AppConfig.ready)."""
+    from django.apps import apps
+    from django.db.models.signals import post_save
+
+    from supportal.core.models import DueWork
+
+    for model in apps.get_models():
+        if issubclass(model, DueWork):
+            post_save.connect(
+                _wake_on_new_work, sender=model, dispatch_uid=f"supportal.wake.{model._meta.label}"
+            )
+
+
+class WakeListener:
+    """An idle worker's wait: returns early when PostgreSQL says new work was committed."""
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+        self._connection: object | None = None
+
+    @property
+    def available(self) -> bool:
+        """True on PostgreSQL; elsewhere the caller sleeps its polling interval instead."""
+        return connections[self.using].settings_dict["ENGINE"].endswith("postgresql")
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds; True when woken by new work."""
+        settings_dict = connections[self.using].settings_dict
+        try:
+            if self._connection is None:
+                import psycopg
+
+                self._connection = psycopg.connect(
+                    dbname=settings_dict["NAME"],
+                    user=settings_dict["USER"] or None,
+                    password=settings_dict["PASSWORD"] or None,
+                    host=settings_dict["HOST"] or None,
+                    port=settings_dict["PORT"] or None,
+                    autocommit=True,
+                )
+                self._connection.execute(f"LISTEN {WAKE_CHANNEL}")
+            for _notify in self._connection.notifies(timeout=timeout, stop_after=1):
+                return True
+            return False
+        except Exception:
+            logger.exception("listening for new work failed; trying again after a pause")
+            self.close()
+            time.sleep(timeout)
+            return False
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None

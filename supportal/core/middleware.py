@@ -1,13 +1,10 @@
-"""Language from the user's profile (else the browser), and a Content-Security-Policy."""
+"""The Content-Security-Policy of every page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.middleware.locale import LocaleMiddleware
-from django.utils import translation
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,56 +18,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-
-class UserLanguageMiddleware(LocaleMiddleware):
-    """The browser's language (the switcher's cookie, else Accept-Language), else the site's
-    (``PortalSettings``); no URL prefixes, so links in e-mails stay stable. A logged-in user's
-    language wins: see below."""
-
-    def process_request(self, request: HttpRequest) -> None:
-        from supportal.accounts.languages import browser_language, site_language
-
-        language = browser_language(request) or site_language()
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-
-
-class ActivateUserLanguageMiddleware:
-    """After authentication: the person's language (docs/languages.md: their choice, their
-    company's, what they wrote in, their browser's) overrides the browser's. The browser's
-    language on their first visit is stored, for the mails they receive later."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        from supportal.accounts.languages import browser_language, recipient_language
-
-        user = getattr(request, "user", None)
-        if not (user and user.is_authenticated):
-            return self.get_response(request)
-        browser = browser_language(request)
-        if browser and not user.browser_language and not user.is_company_account:
-            from supportal.accounts.services import user_language_learn
-
-            user_language_learn(user=user, browser=browser)
-        language = recipient_language(user, browser=browser)
-        if not language or language not in dict(settings.LANGUAGES):
-            return self.get_response(request)
-        previous = translation.get_language()
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        try:
-            response = self.get_response(request)
-        finally:
-            # Hand the thread back as the browser's language left it, for what runs after us.
-            if previous:
-                translation.activate(previous)
-            else:
-                translation.deactivate()
-        response.headers.setdefault("Content-Language", language)
-        return response
 
 
 class ContentSecurityPolicyMiddleware:

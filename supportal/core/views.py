@@ -1,14 +1,61 @@
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+"""Probes for load balancers and operators: liveness, readiness, metrics (docs/deploy.md).
+
+Anonymous callers learn only "ok" or "unavailable"; the detail (which check failed, and why) is
+for a caller with the operations token (``Authorization: Bearer <SUPPORTAL_OPS_TOKEN>``) or a
+logged-in administrator, since error texts can name hosts and users.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from supportal.core import ops
+
+
+def _has_ops_token(request: HttpRequest) -> bool:
+    token = settings.SUPPORTAL_OPS_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given, token)
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return _has_ops_token(request) or bool(user and user.is_authenticated and user.is_staff)
 
 
 @require_GET
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and `make run`: the process answers and the database is reachable."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    """Liveness: this process answers. Touches nothing else, so a database outage does not make
+    an orchestrator restart healthy web processes."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, cache, storage, the worker's heartbeat, the oldest waiting mail."""
+    checks = ops.readiness()
+    ready = all(check.ok for check in checks)
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable"}
+    if may_see_details(request):
+        body["checks"] = {check.name: {"ok": check.ok, "detail": check.detail} for check in checks}
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format, for a scraper holding the operations token; otherwise "not
+    found", so the endpoint does not advertise itself."""
+    if not settings.SUPPORTAL_METRICS or not _has_ops_token(request):
+        raise Http404
+    from supportal.core import metrics as metrics_module
+
+    body, content_type = metrics_module.render()
+    return HttpResponse(body, content_type=content_type)

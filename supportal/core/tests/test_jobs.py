@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from supportal.core import jobs
-from supportal.core.management.commands.serve import supervise
+from supportal.core.management.commands.serve import restart_delay, supervise
 from supportal.core.models import Lease
 
 MANAGE = [sys.executable, str(Path(django_settings.BASE_DIR) / "manage.py")]
@@ -205,12 +205,53 @@ def pid_recorder(pid_file: Path) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-@pytest.mark.slow  # a subprocess
-def test_supervise_stops_the_others_and_fails_when_one_child_dies(tmp_path):
+@pytest.mark.slow  # subprocesses
+def test_supervise_restarts_a_dead_child_and_leaves_the_others_running(tmp_path):
+    pid_file = tmp_path / "pid"
+    starts = tmp_path / "starts"
+    # Dies at once on its first two starts, then stays up.
+    flaky = [
+        sys.executable,
+        "-c",
+        f"import time; f = open({str(starts)!r}, 'a'); f.write('x'); f.close();"
+        f" n = len(open({str(starts)!r}).read());"
+        " raise SystemExit(3) if n < 3 else time.sleep(60)",
+    ]
+
+    def stop_when_restarted() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if starts.exists() and len(starts.read_text()) >= 3:
+                break
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    watcher = threading.Thread(target=stop_when_restarted)
+    watcher.start()
+    try:
+        assert (
+            supervise(
+                {"recorder": pid_recorder(pid_file), "flaky": flaky},
+                base_delay_seconds=0.2,
+            )
+            == 0
+        )
+    finally:
+        watcher.join()
+    assert starts.read_text() == "xxx"  # started, died, started again after a back-off, twice
+    assert is_gone(int(pid_file.read_text()))  # the others ran on, and stopped with us
+
+
+@pytest.mark.slow  # subprocesses
+def test_supervise_without_restart_stops_the_others_when_one_child_dies(tmp_path):
     pid_file = tmp_path / "pid"
     crasher = [sys.executable, "-c", "import time; time.sleep(0.5); raise SystemExit(3)"]
-    assert supervise({"recorder": pid_recorder(pid_file), "crasher": crasher}) == 1
+    assert supervise({"recorder": pid_recorder(pid_file), "crasher": crasher}, restart=False) == 1
     assert is_gone(int(pid_file.read_text()))
+
+
+def test_restart_delay_doubles_up_to_the_cap():
+    assert [restart_delay(n) for n in (1, 2, 3, 4, 5, 6, 7, 50)] == [1, 2, 4, 8, 16, 30, 30, 30]
 
 
 @pytest.mark.slow  # a subprocess

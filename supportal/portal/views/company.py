@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from supportal.company.pages import (
 )
 from supportal.company.tokens import unsubscribe_token_read
 from supportal.core.errors import NotFound
+from supportal.core.files import download_response
 
 PORTAL = Side(
     base_template="base.html",
@@ -118,19 +119,13 @@ def downloads(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def download_file(request: HttpRequest, download_id: int) -> FileResponse:
+def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
     """Always a download, never rendered by the browser (as attachments are)."""
     try:
         download = selectors.download_get_for_user(request.user, download_id)
     except NotFound as exc:
         raise not_found_404(exc) from exc
-    response = FileResponse(
-        download.file.open("rb"), as_attachment=True, filename=download.file_name
-    )
-    response.headers["Content-Type"] = "application/octet-stream"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(download.file, file_name=download.file_name)
 
 
 def support_help(request: HttpRequest) -> HttpResponse:

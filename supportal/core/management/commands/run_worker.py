@@ -7,17 +7,21 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
+from django.utils import timezone
 
-from supportal.core import jobs
+from supportal.core import jobs, ops
 
 logger = logging.getLogger("supportal.worker")
+
+HEARTBEAT_SECONDS = 10.0
 
 
 class Command(BaseCommand):
@@ -29,6 +33,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one tick, then exit.")
         parser.add_argument(
+            "--check-heartbeat",
+            action="store_true",
+            help="Exit 0 when a worker reported alive within SUPPORTAL_READY_HEARTBEAT_SECONDS,"
+            " else 1 (a container health check).",
+        )
+        parser.add_argument(
             "--interval",
             type=float,
             default=None,
@@ -38,6 +48,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         interval: float = options["interval"] or settings.SUPPORTAL_WORKER_INTERVAL
+        if options["check_heartbeat"]:
+            last = ops.heartbeat_last()
+            limit = settings.SUPPORTAL_READY_HEARTBEAT_SECONDS
+            if last is None or (timezone.now() - last).total_seconds() > limit:
+                raise CommandError(f"no worker heartbeat within {limit} s (last: {last})")
+            self.stdout.write(f"worker alive (last heartbeat {last:%H:%M:%S})")
+            return
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         if options["once"]:
             self._tick(holder)
@@ -58,14 +75,20 @@ class Command(BaseCommand):
             ", ".join(jobs.registry.queues) or "-",
             ", ".join(jobs.registry.periodics) or "-",
         )
+        listener = jobs.WakeListener()
         try:
             while not stop.is_set():
                 # Drop connections that are too old or broken (a database restart) before the
                 # tick uses them; Django does this around each web request, we around each tick.
                 close_old_connections()
+                # Idle: on PostgreSQL, NOTIFY from a new row wakes us at once (jobs.py).
                 if self._tick(holder) == 0:
-                    stop.wait(interval)
+                    if listener.available:
+                        listener.wait(interval)
+                    else:
+                        stop.wait(interval)
         finally:
+            listener.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             close_old_connections()
@@ -73,6 +96,14 @@ class Command(BaseCommand):
 
     def _tick(self, holder: str) -> int:
         """One pass over the registry; returns the number of rows handled (0 means idle)."""
+        now = time.monotonic()
+        if now - getattr(self, "_heartbeat_at", -HEARTBEAT_SECONDS) >= HEARTBEAT_SECONDS:
+            try:
+                # /readyz turns unhealthy when no worker has written this for a while.
+                ops.heartbeat_write(holder)
+                self._heartbeat_at = now
+            except Exception:
+                logger.exception("worker %s: heartbeat failed", holder)
         try:
             handled = jobs.worker_tick(holder=holder)
         except Exception:

@@ -1,8 +1,11 @@
-"""``manage.py serve``: the web server, the worker and the SMTP listener together, as children.
+"""``manage.py serve``: the web server, the worker, the task worker and the SMTP listener, as
+children of one supervisor.
 
-What ``make run`` starts. Ctrl-C or SIGTERM stops all of them; if one dies, the others are
-stopped too and the command exits non-zero, so a supervisor (or the person at the terminal)
-sees the failure instead of a half-running Supportal.
+What ``make run`` starts (Django's development server), and with ``--production`` what a single
+machine without systemd can run (``run_web``: gunicorn with uvicorn workers, see docs/deploy.md).
+Ctrl-C or SIGTERM stops all of them. A child that dies is started again after a back-off
+(1 s, doubling to 30 s, reset once it has run for a minute): one crashing process never takes
+the others down.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,18 +30,40 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 logger = logging.getLogger("supportal.serve")
 
+PROCESS_NAMES = ("web", "worker", "tasks", "smtp")
+
+
+@dataclass
+class _Child:
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    failures: int = 0  # consecutive quick deaths, for the back-off
+    restart_at: float | None = None
+
+
+def restart_delay(failures: int, *, base_seconds: float = 1.0, cap_seconds: float = 30.0) -> float:
+    """Seconds to wait before starting a child again after its ``failures``-th quick death."""
+    return min(base_seconds * 2 ** min(max(failures - 1, 0), 16), cap_seconds)
+
 
 def supervise(
     commands: Mapping[str, Sequence[str]],
     *,
     poll_seconds: float = 0.2,
     stop_timeout_seconds: float = 10.0,
+    restart: bool = True,
+    base_delay_seconds: float = 1.0,
+    cap_delay_seconds: float = 30.0,
+    stable_seconds: float = 60.0,
 ) -> int:
-    """Start each ``{name: argv}`` as a child process and wait.
+    """Start each ``{name: argv}`` as a child process and wait for SIGTERM/SIGINT.
 
-    Returns 0 after SIGTERM/SIGINT (every child stopped), 1 as soon as any child exits on its
-    own (the others stopped). Side effects: starts and stops processes; replaces the SIGTERM and
-    SIGINT handlers while running (so call it from the main thread).
+    A child that exits is started again after :func:`restart_delay` (its count of quick deaths
+    resets once it has run ``stable_seconds``). With ``restart=False`` the first child to exit
+    stops the others instead. Returns 0 after SIGTERM/SIGINT (every child stopped), 1 when a
+    child exited and ``restart`` is off. Side effects: starts and stops processes; replaces the
+    SIGTERM and SIGINT handlers while running (so call it from the main thread).
     """
     stop = threading.Event()
 
@@ -45,22 +71,53 @@ def supervise(
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    children: dict[str, subprocess.Popen[bytes]] = {}
+    children = {name: _Child(argv=list(argv)) for name, argv in commands.items()}
+
+    def start(name: str, child: _Child) -> None:
+        # Each child leads its own process group: the terminal's Ctrl-C reaches only us, we
+        # stop the children in order, and stopping a group also ends what the child forked.
+        child.process = subprocess.Popen(child.argv, start_new_session=True)  # noqa: S603
+        child.started_at = time.monotonic()
+        child.restart_at = None
+
     try:
-        for name, argv in commands.items():
-            # Each child leads its own process group: the terminal's Ctrl-C reaches only us, we
-            # stop the children in order, and stopping runserver's group also ends the process
-            # its autoreloader forks.
-            children[name] = subprocess.Popen(list(argv), start_new_session=True)  # noqa: S603
+        for name, child in children.items():
+            start(name, child)
         while not stop.wait(poll_seconds):
+            now = time.monotonic()
             for name, child in children.items():
-                code = child.poll()
-                if code is not None:
+                if child.restart_at is not None:
+                    if now >= child.restart_at:
+                        logger.warning("%s: starting again", name)
+                        start(name, child)
+                    continue
+                assert child.process is not None
+                code = child.process.poll()
+                if code is None:
+                    continue
+                if not restart:
                     logger.error("%s exited with status %s; stopping the others", name, code)
                     return 1
+                _signal_group(child.process, signal.SIGKILL)  # what it forked goes too
+                ran = now - child.started_at
+                child.failures = 1 if ran >= stable_seconds else child.failures + 1
+                delay = restart_delay(
+                    child.failures, base_seconds=base_delay_seconds, cap_seconds=cap_delay_seconds
+                )
+                logger.error(
+                    "%s exited with status %s after %.0f s; starting it again in %.0f s",
+                    name,
+                    code,
+                    ran,
+                    delay,
+                )
+                child.restart_at = now + delay
         return 0
     finally:
-        _stop_children(children, timeout_seconds=stop_timeout_seconds)
+        _stop_children(
+            {name: c.process for name, c in children.items() if c.process is not None},
+            timeout_seconds=stop_timeout_seconds,
+        )
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -87,34 +144,80 @@ def _stop_children(
 
 
 class Command(BaseCommand):
-    help = "Run the web server, the worker and (when installed) the SMTP listener together."
+    help = (
+        "Run the web server, the worker, the task worker and (when installed) the SMTP listener"
+        " together; a process that dies is started again. --production serves with gunicorn."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--port", type=int, default=settings.PORT, help="Web port (default: PORT, 8000)."
         )
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="Address the web server listens on (default 127.0.0.1; 0.0.0.0 in a container).",
+        )
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="Serve with the production server (run_web) instead of Django's development"
+            " server; collects static files first when they are missing.",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Web processes with --production (default: WEB_CONCURRENCY, else 2 per CPU).",
+        )
+        parser.add_argument(
+            "--only",
+            default=",".join(PROCESS_NAMES),
+            help="Comma-separated processes to run, of: web, worker, tasks, smtp (default: all).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         port: int = options["port"]
+        host: str = options["host"]
+        only = {name.strip() for name in options["only"].split(",") if name.strip()}
+        unknown = only - set(PROCESS_NAMES)
+        if unknown or not only:
+            raise CommandError(
+                f"--only: expected some of {', '.join(PROCESS_NAMES)}, got {options['only']!r}"
+            )
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        runserver = [*manage, "runserver", f"127.0.0.1:{port}"]
-        if not settings.DEBUG:
-            # Without DEBUG: no code reloading, as in production, and static files still served
-            # because serve is the all-in-one runner; a real deployment puts a web server in front.
-            runserver += ["--noreload", "--insecure"]
+        if options["production"]:
+            web = [*manage, "run_web", "--bind", f"{host}:{port}"]
+            if options["workers"]:
+                web += ["--workers", str(options["workers"])]
+            if "web" in only:
+                from supportal.core.management.commands.run_web import prepare
+
+                prepare(stdout=self.stdout)
+        else:
+            # Django's development server; whitenoise serves static files, so --insecure is
+            # never needed, and without DEBUG there is no code reloading, as in production.
+            web = [*manage, "runserver", f"{host}:{port}"]
+            if not settings.DEBUG:
+                web.append("--noreload")
+                if "web" in only:
+                    from supportal.core.management.commands.run_web import prepare
+
+                    prepare(stdout=self.stdout)
         commands = {
-            "web": runserver,
+            "web": web,
             "worker": [*manage, "run_worker"],
             # One-off jobs (exports, reports, index rebuilds) queued through the Tasks API.
             "tasks": [*manage, "db_worker", "--interval", "2"],
         }
         if "run_smtp" in get_commands():
             commands["smtp"] = [*manage, "run_smtp"]
+        commands = {name: argv for name, argv in commands.items() if name in only}
         os.environ.setdefault("PYTHONUNBUFFERED", "1")  # children's logs appear as they happen
 
+        shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         self.stdout.write(
-            f"Supportal: http://127.0.0.1:{port}/  ({', '.join(commands)}; Ctrl-C stops all)"
+            f"Supportal: http://{shown_host}:{port}/  ({', '.join(commands)}; Ctrl-C stops all)"
         )
         self.stdout.flush()
-        if supervise(commands) != 0:
-            raise CommandError("a process stopped unexpectedly; stopped the others", returncode=1)
+        supervise(commands)

@@ -1,0 +1,224 @@
+"""The production configuration: deploy checks, the production server with hashed static files,
+PostgreSQL over a unix socket, the shared cache when several processes run (docs/deploy.md)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from config.env import parse_database_url
+from supportal.core.tests.test_jobs import child_env, free_port
+
+MANAGE = [sys.executable, str(Path(django_settings.BASE_DIR) / "manage.py")]
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = child_env(tmp_path)
+    env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests, never in production
+    env.update(
+        {
+            "SECRET_KEY": "k" * 20 + "-production-check-" + "x" * 30,
+            "SUPPORTAL_BASE_URL": "https://help.example.com",
+            "ALLOWED_HOSTS": "help.example.com,127.0.0.1",
+            "SUPPORTAL_STATIC_MANIFEST": "true",
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            **extra,
+        }
+    )
+    return env
+
+
+def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
+    result = subprocess.run(  # noqa: S603
+        [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
+        env=production_env(tmp_path, SUPPORTAL_TRUSTED_PROXY="true"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_https_settings_follow_the_base_url_and_the_proxy_is_trusted_only_when_told(tmp_path):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS,"
+        " getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+    plain = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code],
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert plain.stdout.strip().splitlines()[-1] == "True True 31536000 None"
+    proxied = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code],
+        env=production_env(tmp_path, SUPPORTAL_TRUSTED_PROXY="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proxied.stdout.strip().splitlines()[-1].endswith("('HTTP_X_FORWARDED_PROTO', 'https')")
+
+
+def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.mark.slow
+def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path):
+    """gunicorn with uvicorn workers, two processes, static files collected on first start."""
+    port = free_port()
+    env = production_env(
+        tmp_path,
+        SUPPORTAL_BASE_URL=f"http://127.0.0.1:{port}",
+        SUPPORTAL_OPS_TOKEN="t0ken",
+    )
+    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "secret.txt").write_text("never served")
+    serve = subprocess.Popen(  # noqa: S603
+        [*MANAGE, "serve", "--production", "--port", str(port), "--workers", "2", "--only", "web"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                status, _, page = fetch(f"http://127.0.0.1:{port}/login/")
+                break
+            except OSError:
+                assert serve.poll() is None, serve.stdout.read()
+                assert time.monotonic() < deadline, "the production server did not come up"
+                time.sleep(0.3)
+        assert status == 200
+        html = page.decode()
+        start = html.index("/static/supportal/site.")
+        css_url = html[start : html.index('"', start)]
+        assert css_url.endswith(".css") and css_url.count(".") == 2  # site.<hash>.css
+        status, headers, body = fetch(
+            f"http://127.0.0.1:{port}{css_url}", **{"Accept-Encoding": "gzip"}
+        )
+        assert status == 200
+        assert "immutable" in headers["Cache-Control"]
+        assert headers.get("Content-Encoding") == "gzip"
+        # Uploads are never static files.
+        assert fetch(f"http://127.0.0.1:{port}/static/secret.txt")[0] == 404
+        assert fetch(f"http://127.0.0.1:{port}/media-not-served/secret.txt")[0] == 404
+        # Two processes without Redis share the database cache.
+        assert (tmp_path / "static" / "staticfiles.json").exists()
+        status, _, body = fetch(f"http://127.0.0.1:{port}/metrics", Authorization="Bearer t0ken")
+        assert status == 200 and b'supportal_http_requests_total{status="200",view="login"}' in body
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=30)
+        finally:
+            serve.kill()
+    output = serve.stdout.read()
+    assert "REDIS_URL is not set and 2 web processes will run" in output
+
+
+def test_postgresql_urls_take_a_unix_socket_and_the_pool_setting():
+    url = "postgres://supportal@%2Fvar%2Frun%2Fpostgresql/supportal"
+    config = parse_database_url("DATABASE_URL", url, base_dir=Path("/srv"))
+    assert config["HOST"] == "/var/run/postgresql"
+    assert config["CONN_MAX_AGE"] == 60
+    query_form = parse_database_url(
+        "DATABASE_URL", "postgres://u@/db?host=/run/PG", base_dir=Path("/srv")
+    )
+    assert query_form["HOST"] == "/run/PG" and "host" not in query_form["OPTIONS"]
+    pooled = parse_database_url(
+        "DATABASE_URL", "postgres://u:p@db.internal:5433/db", base_dir=Path("/"), pool_max_size=8
+    )
+    assert (pooled["HOST"], pooled["PORT"]) == ("db.internal", "5433")
+    assert pooled["OPTIONS"]["pool"]["max_size"] == 8
+    assert pooled["CONN_MAX_AGE"] == 0  # Django's pool and persistent connections exclude
+
+
+def test_a_unix_socket_url_reaches_the_real_postgresql(tmp_path):
+    """Whatever the suite's own database: PostgreSQL runs on every machine that runs the suite
+    (.ci/services), and Debian's listens on this socket."""
+    socket_dir = "/var/run/postgresql"
+    if not Path(socket_dir, ".s.PGSQL.5432").exists():
+        pytest.skip(f"PostgreSQL has no unix socket in {socket_dir} (.ci/services starts it)")
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres",
+        "SUPPORTAL_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(  # noqa: S603
+        [
+            *MANAGE,
+            "shell",
+            "-c",
+            "from django.db import connection; c = connection.cursor();"
+            " c.execute('select 1'); print('socket', connection.settings_dict['HOST'],"
+            " connection.connection.info.host)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "socket /var/run/postgresql /var/run/postgresql" in result.stdout, result.stderr
+
+
+def test_several_web_processes_without_redis_share_the_database_cache(tmp_path):
+    code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    env = {**child_env(tmp_path), "WEB_CONCURRENCY": "3"}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().endswith("django.core.cache.backends.db.DatabaseCache")
+    check = subprocess.run(  # noqa: S603
+        [*MANAGE, "check"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "REDIS_URL is not set and 3 web processes run" in check.stdout + check.stderr
+
+
+def test_reports_can_read_a_replica_while_writes_and_migrations_stay_on_the_primary(tmp_path):
+    """A second alias pointing at the same database stands in for a streaming replica."""
+    env = child_env(tmp_path)
+    env["DATABASE_REPLICA_URL"] = env["DATABASE_URL"]
+    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    code = (
+        "from django.db import router;"
+        "from supportal.core.routers import reporting_database;"
+        "from supportal.tickets.models import Ticket;"
+        "print(reporting_database(), Ticket.objects.using(reporting_database()).count(),"
+        " router.db_for_write(Ticket), router.db_for_read(Ticket),"
+        " router.allow_migrate('replica', 'tickets'), router.allow_migrate('default', 'tickets'))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == "replica 0 default default False True"
+    env.pop("DATABASE_REPLICA_URL")
+    without = subprocess.run(  # noqa: S603
+        [*MANAGE, "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert without.stdout.strip().splitlines()[-1].startswith("default 0 default default")
