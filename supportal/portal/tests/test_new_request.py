@@ -266,3 +266,33 @@ def test_pending_files_of_another_session_cannot_be_claimed(client, cast, django
 def test_agents_are_sent_to_the_workspace(client, cast):
     client.force_login(cast.agent_help)
     assert client.get(reverse("portal:new")).status_code == 302
+
+
+def test_a_product_contract_adds_its_priorities_without_a_query_per_product(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supportal.desks.models import Product
+
+    urgent = Priority.objects.create(name="Urgent", rank=30)
+    general = Contract.objects.create(organization=cast.cristina_srl, name="Basic")
+    general.priorities.add(cast.normal)
+    client.force_login(cast.cristina)
+    client.get(_new_url(cast.help_desk))  # what a session's first request loads once
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(_new_url(cast.help_desk)).content.decode()
+    assert ">Normal<" in page and "Urgent" not in page and ">High<" not in page
+
+    for n in range(4):
+        other = Product.objects.create(name=f"Modul {n}")
+        cast.help_desk.products.add(other)
+    product_contract = Contract.objects.create(
+        organization=cast.cristina_srl, name="Gold for Modul 3", product=other
+    )
+    product_contract.priorities.add(urgent)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(_new_url(cast.help_desk)).content.decode()
+
+    # Urgent is offered for the product its contract covers; High by no contract at all.
+    assert ">Normal<" in page and "Urgent" in page and ">High<" not in page
+    assert len(many) == len(few)
