@@ -1,4 +1,5 @@
-"""A living demo built on the Tecnet story of seed 000, loaded by ``manage.py load_demo``.
+"""A living demo built on the reference story (docs/requirements.md#story), loaded by
+``manage.py load_demo``.
 
 Everything is created through the same services the product uses, with instants in the recent
 past, so the timeline, the events and (later) the SLA clocks look as they would in real use.
@@ -208,7 +209,7 @@ def _story_load(demo: _Demo) -> None:
         ("Schimbare adresă de livrare", "Modification", [Action.TAKE, Action.RESOLVE], 400),
         ("Cerere duplicată", "None", [Action.CANCEL], 48),
     ]
-    # Numbered so that the seed's own request comes out as HELP-161.
+    # Numbered so that the reference story's own request comes out as HELP-161.
     desk.last_ticket_number = 160 - len(story) - 2  # and the Czech and English requests
     desk.save(update_fields=["last_ticket_number"])
     for summary, type_name, actions, hours_ago in story:
@@ -255,7 +256,7 @@ def _story_load(demo: _Demo) -> None:
 def _help_161_load(demo: _Demo) -> None:
     desk, product, agent, cristina = demo.desk, demo.product, demo.agent, demo.cristina
     types, priorities, at = demo.types, demo.priorities, demo.at
-    # HELP-161, seed 000: registered by the agent after Cristina's phone call.
+    # HELP-161, the reference story: registered by the agent after Cristina's phone call.
     ticket = services.ticket_create(
         desk=desk,
         requester=cristina,
@@ -295,7 +296,7 @@ def _help_161_load(demo: _Demo) -> None:
 
 
 def _support_line_fill() -> None:
-    """The site's language and the support line of seed 000's footer (issue 16, section 5):
+    """The site's language and the support line of the mails' footer (docs/languages.md):
     Romanian, the e-mail address, portal, telephone, hours and the emergency number."""
     from supportal.notifications.models import NotificationSettings
 

@@ -1,4 +1,5 @@
-"""manage.py load_demo: the Tecnet demo of seed 000. Running it twice changes nothing."""
+"""manage.py load_demo: the demo of the reference story (docs/requirements.md#story). Running it
+twice changes nothing."""
 
 from __future__ import annotations
 
