@@ -189,7 +189,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    # Seed 000: at least 2 digits and 1 letter (so never entirely numeric).
+    # At least 2 digits and 1 letter, so never entirely numeric (docs/requirements.md#accounts, A2).
     {
         "NAME": "supportal.accounts.validators.PasswordCompositionValidator",
         "OPTIONS": {"min_digits": 2, "min_letters": 1},

@@ -1,5 +1,5 @@
 """Authentication backends: e-mail and password, and a company's registration number and
-password (seed 004), both throttled (``accounts.throttle``).
+password (docs/requirements.md#accounts, A6), both throttled (``accounts.throttle``).
 
 The throttle sits in the backends, not in a view, so every log-in form — the portal's, the
 company one and the administration site's — is counted and refused alike. A refused attempt
@@ -64,9 +64,10 @@ class EmailBackend(ModelBackend):
 
 
 class CompanyLoginBackend(BaseBackend):
-    """A company's registration number and its company account's password (seed 004), when
-    company log-in is on for the portal and for that company. Switching it off ends the
-    company account's sessions at their next request (``get_user``)."""
+    """A company's registration number and its company account's password
+    (docs/requirements.md#accounts, A6), when company log-in is on for the portal and for that
+    company. Switching it off ends the company account's sessions at their next request
+    (``get_user``)."""
 
     def authenticate(
         self,

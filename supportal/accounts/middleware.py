@@ -12,6 +12,14 @@ from django.utils import timezone, translation
 
 from supportal.accounts.languages import browser_language, recipient_language, site_language
 
+# The probes of docs/deploy.md answer machines, in no language or time zone, and must work when
+# the database or the cache (where the site's language lives) does not.
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _is_probe(request: HttpRequest) -> bool:
+    return request.path_info in PROBE_PATHS
+
 
 class UserTimeZoneMiddleware:
     """After authentication: dates and times show in the person's time zone, else their
@@ -23,6 +31,8 @@ class UserTimeZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from supportal.accounts.languages import recipient_time_zone
 
+        if _is_probe(request):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         zone = recipient_time_zone(user if user and user.is_authenticated else None)
         try:
@@ -41,6 +51,8 @@ class UserLanguageMiddleware(LocaleMiddleware):
     language wins: see below."""
 
     def process_request(self, request: HttpRequest) -> None:
+        if _is_probe(request):
+            return
         language = browser_language(request) or site_language()
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
@@ -56,7 +68,7 @@ class ActivateUserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if not (user and user.is_authenticated):
+        if _is_probe(request) or not (user and user.is_authenticated):
             return self.get_response(request)
         browser = browser_language(request)
         if browser and not user.browser_language and not user.is_company_account:

@@ -55,7 +55,7 @@ def time_zone_validator(value: str) -> None:
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """Anyone who logs in. The user name is the e-mail address (seed 000).
+    """Anyone who logs in. The user name is the e-mail address (docs/requirements.md#accounts).
 
     Roles: a customer belongs to an organisation (``is_customer_admin`` for its admins); an
     agent is on the support team (``is_agent``) and works the desks of their memberships, as
@@ -366,7 +366,8 @@ class Gender(models.TextChoices):
 
 
 class Contact(TimeStampedModel):
-    """A person in a company's directory (seed 003); many never log in."""
+    """A person in a company's directory (docs/requirements.md#company-self-service); many
+    never log in."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="contacts"

@@ -75,9 +75,9 @@ def company_account_for_login(registration_number: str) -> User | None:
 
 
 def user_requires_contact_email(user: User) -> bool:
-    """Requests made from a company account must name a contact e-mail (seed 004, step 2):
-    that address receives the request's mail, since the account's own address is a
-    placeholder."""
+    """Requests made from a company account must name a contact e-mail
+    (docs/requirements.md#accounts, A6): that address receives the request's mail, since the
+    account's own address is a placeholder."""
     return user.is_company_account
 
 

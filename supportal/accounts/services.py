@@ -148,8 +148,8 @@ def customer_invite(
     detected_language: str = "",
     now: datetime | None = None,
 ) -> User:
-    """Register a customer, if new, and send the invitation of seed 000 ("X invited you to the
-    portal") with a single-use link to set a password. Returns the user.
+    """Register a customer, if new, and send the invitation ("X invited you to the portal",
+    docs/requirements.md#accounts) with a single-use link to set a password. Returns the user.
 
     Called by agents (phone requests), inbound mail (a first message, ``invited_by=None``),
     customer admins (their own company only) and access-request approval. Idempotent: an
@@ -273,7 +273,7 @@ def password_reset_request(
 ) -> None:
     """ "Forgot your password?": mail a single-use link to set a new password, if the address
     belongs to an active user (company accounts excepted). A customer who has only written by
-    e-mail activates their account this way (seed 002).
+    e-mail activates their account this way (docs/requirements.md#accounts, A5).
 
     Returns nothing and raises nothing for an unknown address: callers show the same answer
     whatever happened. Side effects: at most one ``password_reset`` mail per address per

@@ -1,5 +1,6 @@
-"""Password rules of seed 000: with Django's length, common-password and similarity validators,
-at least 8 characters of which at least 2 digits and at least 1 letter; other characters allowed.
+"""Password rules (docs/requirements.md#accounts, A2): with Django's length, common-password and
+similarity validators, at least 8 characters of which at least 2 digits and at least 1 letter; other
+characters allowed.
 
 Administrators change the rule through ``AUTH_PASSWORD_VALIDATORS`` (config/settings.py).
 """

@@ -1,5 +1,6 @@
 """Company self-service: the contacts directory's change log, downloads per product and topic,
-newsletter lists, subscriptions, issues and their deliveries (seed 003 §5–6)."""
+newsletter lists, subscriptions, issues and their deliveries
+(docs/requirements.md#company-self-service)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ def download_upload_to(instance: Download, filename: str) -> str:
 
 
 class Download(TimeStampedModel):
-    """A file published for the companies that have ``product`` (seed 003 §5)."""
+    """A file published for the companies that have ``product``
+    (docs/requirements.md#company-self-service, C3)."""
 
     product = models.ForeignKey(
         "desks.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
@@ -275,9 +277,9 @@ class NewsletterDelivery(DueWork):
 
 
 class SupportLine(models.Model):
-    """The emergency line of seed 002 ("site down": this number in working hours, the known
-    mobiles 24/7). One row; the working hours text and the telephone are the notification
-    settings', and whether support is open now is the SLA default calendar's."""
+    """The emergency line (docs/requirements.md#company-self-service, C4; "site down": this number
+    in working hours, the known mobiles 24/7). One row; the working hours text and the telephone are
+    the notification settings', and whether support is open now is the SLA default calendar's."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     emergency_phone = models.CharField(_("emergency telephone"), max_length=60, blank=True)

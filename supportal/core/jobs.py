@@ -265,7 +265,7 @@ _outage = {"since": None}
 
 def _database_outage_log(*, failed: bool) -> None:
     """One line when the database becomes unreachable and one when it is back — not a trace
-    per job per tick (issue 15, section 4)."""
+    per job per tick (docs/security.md, Infrastructure)."""
     if failed and _outage["since"] is None:
         _outage["since"] = timezone.now()
         logger.error("database unavailable; the worker retries quietly until it is back")

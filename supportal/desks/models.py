@@ -17,7 +17,8 @@ desk_key_validator = RegexValidator(
 
 
 class CustomerReplyStatus(models.TextChoices):
-    """Where a customer's answer sends a ticket that waited for them (PRODUCT.md, step 6)."""
+    """Where a customer's answer sends a ticket that waited for them (docs/requirements.md#moves,
+    R6)."""
 
     WAITING_FOR_SUPPORT = "waiting_for_support", _("Waiting for support")
     IN_PROGRESS_IF_ASSIGNED = "in_progress", _("In progress, when the ticket has an assignee")
@@ -90,7 +91,8 @@ class Desk(TimeStampedModel):
             "reply starts with the line #public. On: the reply is mailed to the customer."
         ),
     )
-    # Seed 003: attachments should be small and briefly named; large files go elsewhere.
+    # docs/requirements.md#request-fields (F3): attachments should be small and briefly named; large
+    # files go elsewhere.
     attachment_max_bytes = models.PositiveBigIntegerField(
         _("largest attachment (bytes)"), default=20 * 1024 * 1024
     )
@@ -224,7 +226,8 @@ class CustomFieldKind(models.TextChoices):
 
 
 class CustomField(models.Model):
-    """A desk's own question on its requests, e.g. seed 000's "Retailer"."""
+    """A desk's own question on its requests, e.g. the reference story's "Retailer"
+    (docs/requirements.md#story)."""
 
     desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="custom_fields")
     request_type = models.ForeignKey(

@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin
-from supportal.mail.models import InboundMessage, InboundState, OutboundEmail, OutboundState
+from supportal.mail.models import (
+    InboundMessage,
+    InboundState,
+    OutboundEmail,
+    OutboundState,
+    PersonalReplyAddress,
+)
 
 RETRYABLE_STATES = (OutboundState.FAILED, OutboundState.HELD)
 
@@ -148,3 +154,13 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         for message in queryset.filter(state__in=[InboundState.QUARANTINED, InboundState.FAILED]):
             inbound_decide(message=message, decision=DISCARD, actor=request.user)
         self.message_user(request, _("Discarded."))
+
+
+@admin.register(PersonalReplyAddress)
+class PersonalReplyAddressAdmin(ReadOnlyAdmin):
+    """Which reply address was issued to whom, for a request (docs/security.md)."""
+
+    list_display = ("token", "ticket", "user", "created_at")
+    list_select_related = ("ticket", "user")
+    search_fields = ("token", "ticket__reference", "user__email")
+    date_hierarchy = "created_at"

@@ -64,7 +64,8 @@ class PendingNotification(DueWork):
 
 
 class NotificationSettings(SingletonModel):
-    """The support channels every customer mail ends with (seed 000's footer). One row."""
+    """The support channels every customer mail ends with (docs/requirements.md#notifications, N1).
+    One row."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     team_name = models.CharField(

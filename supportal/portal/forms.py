@@ -133,8 +133,8 @@ class NewRequestForm(forms.Form):
             self.fields["priority"].initial = default.pk
         self.fields["contact_phone"].initial = user.phone
         if user.is_company_account:
-            # A shared company log-in has no personal address (seed 004, step 2): the person
-            # asking names the address that receives this request's mail.
+            # A shared company log-in has no personal address (docs/requirements.md#accounts,
+            # A6): the person asking names the address that receives this request's mail.
             self.fields["contact_email"].required = True
             self.fields["contact_email"].help_text = _(
                 "Required: every e-mail about this request goes to this address."

@@ -142,7 +142,8 @@ class ChosenFiles:
 
 
 def files_chosen(request: HttpRequest, desk: Desk) -> ChosenFiles:
-    """Read the form's files and check each against the desk's limits (seed 003)."""
+    """Read the form's files and check each against the desk's limits
+    (docs/requirements.md#request-fields, F3)."""
     fresh: list[UploadedFile] = []
     errors: list[str] = []
     for upload in request.FILES.getlist("attachments"):

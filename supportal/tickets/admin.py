@@ -1,8 +1,8 @@
 """Admin for tickets and what is said and done on them.
 
-A ticket changes only through the services (STYLE.md): the admin shows every ticket, edits only
-what ``services.ticket_fields_change`` accepts (so the change is recorded as events and the
-search index follows), never adds tickets, and lets only superusers delete them. Comments,
+A ticket changes only through the services (docs/architecture.md): the admin shows every ticket,
+edits only what ``services.ticket_fields_change`` accepts (so the change is recorded as events and
+the search index follows), never adds tickets, and lets only superusers delete them. Comments,
 attachments, participants, mutes, quotes, feedback and events are shown, never edited.
 """
 

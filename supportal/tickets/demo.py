@@ -1,4 +1,5 @@
-"""A living demo built on the Tecnet story of seed 000, loaded by ``manage.py load_demo``.
+"""A living demo built on the reference story (docs/requirements.md#story), loaded by
+``manage.py load_demo``.
 
 Everything is created through the same services the product uses, with instants in the recent
 past, so the timeline, the events and (later) the SLA clocks look as they would in real use.
@@ -9,20 +10,18 @@ are created only on a desk that has none.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
-from supportal.accounts.languages import site_locale_forget
 from supportal.accounts.models import (
     Organization,
     OrganizationDomain,
     OrganizationProduct,
-    PortalSettings,
     User,
 )
-from supportal.company.models import SupportLine
 from supportal.desks.models import (
     CustomField,
     CustomFieldKind,
@@ -86,8 +85,13 @@ class _Demo:
 
 
 @transaction.atomic
-def demo_load(*, now: dt.datetime | None = None) -> bool:
-    """Load the demo; returns False when it was already there (nothing changes then)."""
+def demo_load(
+    *, now: dt.datetime | None = None, settings_fill: Callable[[], None] | None = None
+) -> bool:
+    """Load the demo; returns False when it was already there (nothing changes then).
+
+    ``settings_fill`` runs first when the demo is new: the site-wide settings the apps above
+    this one own (the site's language and the support line, filled by ``load_demo``)."""
     now = now or timezone.now()
     desk, _created = Desk.objects.get_or_create(
         key="HELP",
@@ -95,7 +99,8 @@ def demo_load(*, now: dt.datetime | None = None) -> bool:
     )
     if desk.tickets.exists():
         return False
-    _support_line_fill()
+    if settings_fill is not None:
+        settings_fill()
     product, types, priorities = _catalogue_load(desk)
     agent, cristina, andrei, john, jana = _people_load(desk, product)
     demo = _Demo(desk, product, types, priorities, agent, cristina, andrei, john, jana, now)
@@ -208,7 +213,7 @@ def _story_load(demo: _Demo) -> None:
         ("Schimbare adresă de livrare", "Modification", [Action.TAKE, Action.RESOLVE], 400),
         ("Cerere duplicată", "None", [Action.CANCEL], 48),
     ]
-    # Numbered so that the seed's own request comes out as HELP-161.
+    # Numbered so that the reference story's own request comes out as HELP-161.
     desk.last_ticket_number = 160 - len(story) - 2  # and the Czech and English requests
     desk.save(update_fields=["last_ticket_number"])
     for summary, type_name, actions, hours_ago in story:
@@ -255,7 +260,7 @@ def _story_load(demo: _Demo) -> None:
 def _help_161_load(demo: _Demo) -> None:
     desk, product, agent, cristina = demo.desk, demo.product, demo.agent, demo.cristina
     types, priorities, at = demo.types, demo.priorities, demo.at
-    # HELP-161, seed 000: registered by the agent after Cristina's phone call.
+    # HELP-161, the reference story: registered by the agent after Cristina's phone call.
     ticket = services.ticket_create(
         desk=desk,
         requester=cristina,
@@ -292,35 +297,6 @@ def _help_161_load(demo: _Demo) -> None:
         is_public=False,
         now=at(2.4),
     )
-
-
-def _support_line_fill() -> None:
-    """The site's language and the support line of seed 000's footer (issue 16, section 5):
-    Romanian, the e-mail address, portal, telephone, hours and the emergency number."""
-    from supportal.notifications.models import NotificationSettings
-
-    site = PortalSettings.load()
-    site.portal_name = "Tecnet Helpdesk"
-    site.default_language = "ro"
-    site.default_time_zone = "Europe/Bucharest"
-    site.save()
-    site_locale_forget()
-    channels = NotificationSettings.load()
-    channels.team_name = channels.team_name or "Echipa Tecnet Helpdesk"
-    channels.support_email = channels.support_email or "helpdesk@tecnet.example"
-    channels.portal_url = channels.portal_url or ""
-    channels.phone = channels.phone or "+40 21 231 4702"
-    channels.working_hours = channels.working_hours or "Luni–Vineri 08:00–17:00"
-    channels.footer_note = channels.footer_note or (
-        "Vă rugăm să folosiți doar aceste canale pentru solicitări."
-    )
-    channels.save()
-    line = SupportLine.objects.filter(pk=1).first() or SupportLine(pk=1)
-    line.emergency_phone = line.emergency_phone or "+40 721 000 911"
-    line.emergency_note = line.emergency_note or (
-        "Pentru situații „site căzut”: în programul de lucru; numerele cunoscute 24/7."
-    )
-    line.save()
 
 
 def _walk(

@@ -207,7 +207,7 @@ class Attachment(models.Model):
 
 
 class Participant(models.Model):
-    """Someone the request is shared with ("shared with" in seed 000)."""
+    """Someone the request is shared with (docs/requirements.md#request-fields, F4)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
@@ -235,7 +235,7 @@ class Participant(models.Model):
 
 
 class NotificationMute(models.Model):
-    """ "Don't notify me" on one request, for one person (seed 000)."""
+    """ "Don't notify me" on one request, for one person (docs/requirements.md#notifications)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mutes")
     user = models.ForeignKey(
@@ -262,7 +262,8 @@ class QuoteState(models.TextChoices):
 
 
 class Quote(models.Model):
-    """A price and a deadline an agent proposes and the customer accepts or declines (seed 004)."""
+    """A price and a deadline an agent proposes and the customer accepts or declines
+    (docs/requirements.md#request-life, R10)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="quotes")
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)

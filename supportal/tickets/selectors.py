@@ -1,7 +1,7 @@
 """Reads with permission built in. What a user may not see does not exist for them: NotFound.
 
 Every interface (portal, workspace, API, inbound mail) fetches tickets through these functions,
-so the privacy rules of PRODUCT.md ("Who may see what") live in exactly one place.
+so the privacy rules (docs/requirements.md#visibility) live in exactly one place.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _customer_visibility(user: User) -> Q:
     if user.is_customer_admin:
         return own | company
     # Colleagues' requests: per product where the company has the product, else the company's
-    # own setting for requests without a product (seed 003 "Toate Tichetele" is per product).
+    # own setting for requests without a product (docs/requirements.md#visibility, V3).
     shared_products = OrganizationProduct.objects.filter(
         organization_id=user.organization_id, shares_requests=True
     ).values("product_id")
@@ -152,7 +152,8 @@ def comment_list_for_user(user: User, ticket: Ticket) -> QuerySet[Comment]:
 
 def attachment_queryset_for_user(user: User, ticket: Ticket) -> QuerySet[Attachment]:
     """Agents see all; a customer sees the support team's public files, their own uploads, and
-    colleagues' uploads only where the company shares attachments (seed 003)."""
+    colleagues' uploads only where the company shares attachments
+    (docs/requirements.md#visibility, V5)."""
     attachments = ticket.attachments.select_related("uploaded_by")
     if is_support_for(user, ticket):
         return attachments
@@ -189,7 +190,7 @@ def event_list_for_user(user: User, ticket: Ticket) -> QuerySet[Event]:
 
 
 def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
-    """What waits for this customer (seed 003 "Tichet de actualizat"): requests waiting for
+    """What waits for this customer (docs/requirements.md#request-life, R13): requests waiting for
     the customer where they are the requester or a participant, and their own requests with a
     quote awaiting their answer (only the requester answers quotes)."""
     mine = Q(requester=user)
@@ -203,7 +204,7 @@ def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
 
 
 def priority_queryset_allowed(user: User, *, product: Product | None) -> QuerySet[Priority]:
-    """The priorities a customer may choose (seed 003: "as the maintenance contract defines").
+    """The priorities a customer may choose (docs/requirements.md#request-fields, F1).
 
     The company's active contracts in force today that cover the product (or every product)
     list them. Where no such contract lists any, nothing restricts the choice: a new

@@ -196,8 +196,9 @@ def customer_reply_target(
 ) -> Status:
     """Where a customer's answer leads from Waiting for customer or Resolved.
 
-    The seed guides say the ticket "becomes In progress"; the seed screenshot shows Waiting for
-    support first. A desk setting chooses; a reopened Resolved ticket always waits for support.
+    The customer guides say the ticket "becomes In progress"; their screenshots show Waiting for
+    support first (docs/requirements.md#moves, R6). A desk setting chooses; a reopened Resolved
+    ticket always waits for support.
     """
     if status == Status.WAITING_FOR_CUSTOMER and has_assignee and goes_to_in_progress_when_assigned:
         return Status.IN_PROGRESS

@@ -1,7 +1,8 @@
-"""Seed 000 in the customer's own language, without anyone setting it (issue 16, docs/languages.md):
-an agent with an English browser registers a phone request, and every mail the customer
-receives — the invitation and the six about her request — is in Romanian (she wrote in
-Romanian) or in Czech (her company is Czech); her portal opens in that language too."""
+"""The reference story (docs/requirements.md#story) in the customer's own language, without anyone
+setting it (docs/languages.md): an agent with an English browser registers a phone request, and
+every mail the customer receives — the invitation and the six about her request — is in Romanian
+(she wrote in Romanian) or in Czech (her company is Czech); her portal opens in that language too.
+"""
 
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ def _status(page, label: str) -> None:
     expect(page.locator("h1 + p .status")).to_have_text(label)
 
 
-def _seed_000(page, *, email: str, company: str, summary: str, details: str) -> Ticket:
-    """The agent's side of seed 000, in the agent's English browser."""
+def _the_reference_story_as_the_agent(
+    page, *, email: str, company: str, summary: str, details: str
+) -> Ticket:
+    """The agent's side of the reference story, in the agent's English browser."""
     # The first detection loads the language model (about two seconds) on a busy machine.
     page.set_default_timeout(60_000)
     expect.set_options(timeout=60_000)
@@ -122,14 +125,14 @@ def _customer_portal(chromium, live_server, email: str, locale: str, language: s
         context.close()
 
 
-def test_seed_000_for_a_customer_registered_by_phone_is_all_in_romanian(
+def test_the_reference_story_for_a_customer_registered_by_phone_is_all_in_romanian(
     page, chromium, live_server, cast
 ):
     site = PortalSettings.load()
     site.default_language = "en"  # nothing says Romanian but what she wrote
     site.save()
     page.agent = cast.agent_help
-    _seed_000(
+    _the_reference_story_as_the_agent(
         page,
         email="cristina.tanasescu@yahoo.example",
         company="",
@@ -140,7 +143,7 @@ def test_seed_000_for_a_customer_registered_by_phone_is_all_in_romanian(
     _customer_portal(chromium, live_server, "cristina.tanasescu@yahoo.example", "ro-RO", "ro")
 
 
-def test_seed_000_for_the_customer_of_a_czech_company_is_all_in_czech(
+def test_the_reference_story_for_the_customer_of_a_czech_company_is_all_in_czech(
     page, chromium, live_server, cast
 ):
     site = PortalSettings.load()
@@ -149,7 +152,7 @@ def test_seed_000_for_the_customer_of_a_czech_company_is_all_in_czech(
     novak = Organization.objects.create(name="Novák s.r.o.", language="cs")
     OrganizationDomain.objects.create(domain="novak.example", organization=novak)
     page.agent = cast.agent_help
-    _seed_000(
+    _the_reference_story_as_the_agent(
         page,
         email="jana@novak.example",
         company="Novák s.r.o.",

@@ -221,7 +221,7 @@ def test_the_administration_site_log_in_is_throttled_too(cast, clock):
     )
 
     assert not _is_logged_in(web)
-    # Issue 15: told it is locked, not "wrong password".
+    # Told it is locked, not "wrong password" (docs/security.md, Accounts).
     assert "Logging in is locked for" in response.content.decode()
     assert "correct" not in response.content.decode()
 

@@ -1,5 +1,5 @@
-"""The log-in throttle under parallel guesses (issue 15, section 3): deciding and counting are
-one step, and an attempt is counted before its password is checked."""
+"""The log-in throttle under parallel guesses (docs/security.md, Accounts): deciding and counting
+are one step, and an attempt is counted before its password is checked."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Account takeover by a customer admin (issue 15, section 2): adding a contact with the address
-of someone else's account and inviting it must not hand that account to the admin's company."""
+"""Account takeover by a customer admin (docs/security.md, Accounts): adding a contact with the
+address of someone else's account and inviting it must not hand that account to the admin's
+company."""
 
 from __future__ import annotations
 

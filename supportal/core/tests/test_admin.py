@@ -25,7 +25,12 @@ from supportal.accounts.models import (
 from supportal.core.models import Lease
 from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
-from supportal.mail.models import InboundChannel, OutboundEmail, OutboundState
+from supportal.mail.models import (
+    InboundChannel,
+    OutboundEmail,
+    OutboundState,
+    PersonalReplyAddress,
+)
 from supportal.tickets import services
 from supportal.tickets.models import (
     Attachment,
@@ -110,6 +115,7 @@ def every_row(cast):
     Lease.objects.create(name="auto_close", holder="worker-1", expires_at=now)
     inbound_store(b"Subject: Parola\r\n\r\nAm parola blocata", channel=InboundChannel.STDIN)
     _outbound(OutboundState.SENT)
+    PersonalReplyAddress.objects.create(ticket=ticket, user=cast.cristina, token="r3ply")
     return ticket
 
 

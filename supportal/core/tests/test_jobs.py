@@ -297,7 +297,7 @@ def test_serve_starts_the_web_server_and_worker_and_stops_them_on_sigterm(tmp_pa
 
 
 def test_a_database_outage_is_logged_once_not_per_job_and_tick(registry, caplog):
-    """Issue 15, section 4: one line when it goes, one when it is back."""
+    """One line when it goes, one when it is back (docs/security.md, Infrastructure)."""
     from django.db import OperationalError
 
     down = {"now": True}

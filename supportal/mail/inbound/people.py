@@ -25,9 +25,10 @@ def language_sample(mail: ParsedMail) -> str:
 def customer_for(
     address: str, *, name: str, now: datetime, desk: Desk | None, text: str = ""
 ) -> User:
-    """The sender as a customer. Invited (seed 000's mail) only when their domain is a known
-    company's or the receiving desk invites every sender (``Desk.invite_all_senders``):
-    spammers and forged senders receive nothing; others can use "Forgot your password?"."""
+    """The sender as a customer. Invited (docs/requirements.md#inbound-mail, M5) only when their
+    domain is a known company's or the receiving desk invites every sender
+    (``Desk.invite_all_senders``): spammers and forged senders receive nothing; others can use
+    "Forgot your password?"."""
     from supportal.accounts.services import customer_register
 
     user = User.objects.filter(email__iexact=address).first()

@@ -138,7 +138,8 @@ def test_ingest_email_exits_75_when_it_cannot_store(tmp_path):
 
 
 def test_a_database_outage_answers_one_temporary_line_without_detail(db, monkeypatch):
-    """Issue 15, section 4: not "500" with the driver's text, which makes servers bounce."""
+    """docs/security.md, Infrastructure: not "500" with the driver's text, which makes servers
+    bounce."""
     from django.db import OperationalError
 
     from supportal.mail.management.commands import run_smtp

@@ -1,4 +1,5 @@
-"""Forged senders (issue 15, section 1): the From: header alone never makes anyone the author.
+"""Forged senders (docs/security.md, Inbound mail): the From: header alone never makes anyone the
+author.
 
 Mail is signed with a DKIM key each test run makes, and every DNS answer comes from the local
 server on 127.0.0.1 (the ``local_dns`` fixture): nothing leaves the machine.

@@ -1,4 +1,4 @@
-"""Notifications: the events of an action become the mails seed 000 shows.
+"""Notifications: the events of an action become the mails of docs/requirements.md#notifications.
 
 The flow (docs/notifications.md):
 

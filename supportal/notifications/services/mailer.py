@@ -43,7 +43,8 @@ LAST_ERROR_MAX_LENGTH = 2000
 
 
 def _from_address(actor: User | None) -> str:
-    """Seed 000's sender: the acting agent's name on our own address."""
+    """The sender of the reference story (docs/requirements.md#story): the acting agent's name on
+    our own address."""
     default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     name = (actor.get_full_name() if actor is not None else "") or default_name
     if not name:
@@ -139,11 +140,11 @@ class _Mailer:
 def notification_mails_queue(row: PendingNotification) -> int:
     """Decide who is told what about one action and queue those mails; returns how many.
 
-    The rules (seed 000, docs/notifications.md): customers (requester, participants) get the
-    confirmation, status changes and public comments, never internal notes, nothing about
-    their own action except the confirmation, and nothing muted except requests for
-    information and the resolution; agents get the four kinds they have not turned off.
-    Side effects: outbox rows (held ones for held addresses), the ticket's reply address.
+    The rules (docs/requirements.md#notifications, docs/notifications.md): customers (requester,
+    participants) get the confirmation, status changes and public comments, never internal notes,
+    nothing about their own action except the confirmation, and nothing muted except requests for
+    information and the resolution; agents get the four kinds they have not turned off. Side
+    effects: outbox rows (held ones for held addresses), the ticket's reply address.
     """
     ticket = Ticket.objects.select_related(
         "desk", "requester", "requester__organization", "assignee"
@@ -279,8 +280,9 @@ def _name(user: User | None) -> str:
     return user.get_full_name() or user.email
 
 
-# Files of a public comment travel with the mail up to this total (issue 16, section 4); the
-# rest are links to the portal's permission-checked download.
+# Files of a public comment travel with the mail up to this total
+# (docs/requirements.md#notifications, N11); the rest are links to the portal's permission-checked
+# download.
 MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
 
 

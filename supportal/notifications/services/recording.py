@@ -52,7 +52,7 @@ def notification_event_record(event: Event) -> PendingNotification | None:
         )
         if event.actor_id is not None:
             # A system step in the same transaction (auto-close right after resolving)
-            # joins the person's action, as seed 000's last mail shows.
+            # joins the person's action (docs/requirements.md#notifications, N7).
             same_action = same_action.filter(Q(actor_id=event.actor_id) | Q(actor__isnull=True))
         row = same_action.order_by("pk").first()
         if row is None:

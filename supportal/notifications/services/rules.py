@@ -78,7 +78,8 @@ class TicketAction:
 
     @property
     def always_told(self) -> bool:
-        """Requests for information and the resolution reach even those who muted (seed 000)."""
+        """Requests for information and the resolution reach even those who muted
+        (docs/requirements.md#notifications, N2)."""
         return self.workflow_action == Action.REQUEST_INFO or self.is_resolved
 
     @property

@@ -1,4 +1,4 @@
-"""What keeps the customer pages fast (issue 12, docs/performance.md): constant query counts,
+"""What keeps the customer pages fast (docs/performance.md): constant query counts,
 only the listed columns, and counts that stop at a cap."""
 
 from __future__ import annotations

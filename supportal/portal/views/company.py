@@ -1,5 +1,6 @@
-"""Company self-service pages (seed 003 §5–6): the contacts directory for customer admins,
-downloads for customers, the help page with working hours, and one-click unsubscribe.
+"""Company self-service pages (docs/requirements.md#company-self-service): the contacts directory
+for customer admins, downloads for customers, the help page with working hours, and one-click
+unsubscribe.
 
 The directory pages themselves are ``supportal/company/pages.py``, shared with the workspace;
 this module passes the portal's :class:`Side` (templates and URL names).

@@ -131,7 +131,7 @@ def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def awaiting_reply(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Seed 003 "Tichet de actualizat": only what waits for this customer's answer."""
+    """Only what waits for this customer's answer (docs/requirements.md#request-life, R13)."""
     if request.user.is_agent or request.user.is_superuser:
         return redirect("workspace:queue")
     return _listing(request, selectors.ticket_queryset_awaiting_reply(request.user), tab="awaiting")

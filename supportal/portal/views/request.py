@@ -63,7 +63,7 @@ def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
 
 def _timeline(user: User, ticket: Ticket, attachments: list[Attachment]) -> list[Event]:
     """Public events, newest first, each with what the template needs. A file the user may
-    not download is left out, name included (seed 003 §7.4)."""
+    not download is left out, name included (docs/requirements.md#visibility, V5)."""
     visible = {attachment.pk: attachment for attachment in attachments}
     files_by_comment: dict[int, list[Attachment]] = defaultdict(list)
     for attachment in attachments:
@@ -223,7 +223,8 @@ def request_action(request: AuthenticatedHttpRequest, reference: str, action: st
 @login_required
 @refusals_as_messages("portal:request")
 def request_mute(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    """ "Don't notify me" (seed 000), and its undo, for this request."""
+    """ "Don't notify me" (docs/requirements.md#notifications, N2), and its undo, for this
+    request."""
     ticket = selectors.ticket_get_for_user(request.user, reference)
     is_muted = request.POST.get("mute") == "1"
     services.ticket_mute_set(ticket=ticket, user=request.user, is_muted=is_muted)
@@ -312,7 +313,7 @@ def feedback_give(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 
 @login_required
 def request_record(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    """The whole record as one printable page (seed 004: every case documented in writing);
+    """The whole record as one printable page (docs/requirements.md#request-life, R12);
     ``?download=1`` gives it as a self-contained HTML file."""
     ticket = _ticket(request, reference)
     context = _detail_context(request, ticket)

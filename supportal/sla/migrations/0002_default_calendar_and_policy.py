@@ -1,6 +1,6 @@
-"""Ship seed 002's calendar as the default, a 24/7 calendar, and seed 000's goals as the default
-policy (30 minutes to first response, 2 hours to resolution). Reversible: it removes exactly
-what it added, when nothing refers to it yet."""
+"""Ship the working-hours calendar as the default, a 24/7 calendar, and the default goals as the
+default policy: 30 minutes to first response, 2 hours to resolution (docs/requirements.md#sla,
+S2 and S3). Reversible: it removes exactly what it added, when nothing refers to it yet."""
 
 import datetime
 
@@ -15,7 +15,7 @@ def add_defaults(apps, schema_editor):
     Calendar = apps.get_model("sla", "Calendar")
     WorkingPeriod = apps.get_model("sla", "WorkingPeriod")
     Policy = apps.get_model("sla", "Policy")
-    # Seed 002: Monday to Friday 08:00-17:00, except Romanian public holidays.
+    # docs/requirements.md#sla (S3): Monday to Friday 08:00-17:00, except Romanian public holidays.
     office, created = Calendar.objects.get_or_create(
         name=DEFAULT_CALENDAR,
         defaults={

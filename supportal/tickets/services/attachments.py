@@ -34,8 +34,8 @@ class NewAttachment:
 
 def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
     """Refuse a file over the desk's size or file-name limit, naming the limit and where large
-    files go (seed 003). Changes nothing; interfaces call it before ``ticket_create`` or
-    ``ticket_comment_add`` so the customer learns why."""
+    files go (docs/requirements.md#request-fields, F3). Changes nothing; interfaces call it
+    before ``ticket_create`` or ``ticket_comment_add`` so the customer learns why."""
     hint = desk.large_files_hint or _("Ask the support team how to send larger files.")
     for item in files:
         name = (item.name or item.file.name or "").rsplit("/", 1)[-1]

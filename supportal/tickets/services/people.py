@@ -155,8 +155,9 @@ def participant_remove(
 def ticket_mute_set(
     *, ticket: Ticket, user: User, is_muted: bool, now: dt.datetime | None = None
 ) -> None:
-    """ "Don't notify me" for this request (seed 000), or undo it. Requests for information and
-    the resolution are still sent: the notifications module applies that exception."""
+    """ "Don't notify me" for this request (docs/requirements.md#notifications, N2), or undo it.
+    Requests for information and the resolution are still sent: the notifications module applies
+    that exception."""
     at = _now(now)
     if not ticket_queryset_for_user(user).filter(pk=ticket.pk).exists():
         raise NotFound()

@@ -39,7 +39,8 @@ def quote_propose(
     note: str = "",
     now: dt.datetime | None = None,
 ) -> Quote:
-    """Propose a price and a deadline for the work (seed 004); replaces an unanswered quote."""
+    """Propose a price and a deadline for the work (docs/requirements.md#request-life, R10);
+    replaces an unanswered quote."""
     at = _now(now)
     if price is None or Decimal(price) < 0:
         raise InvalidInput(_("The price cannot be negative."), field="price")

@@ -1,4 +1,4 @@
-"""A customer opening the agents' workspace (issue 15, section 5): a page saying it is for the
+"""A customer opening the agents' workspace (docs/security.md, Pages): a page saying it is for the
 support team, not an endless loop between /agent/ and the log-in page."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def is_support(user: User) -> bool:
 def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Agents only. Someone not logged in is sent to log in; a logged-in customer gets a page
     saying the workspace is for the support team (403) — sending them to the log-in page, which
-    sends a logged-in person on to ``next``, looped forever (issue 15)."""
+    sends a logged-in person on to ``next``, looped forever (docs/security.md, Pages)."""
     login_first = user_passes_test(lambda user: user.is_authenticated)
 
     @wraps(view)

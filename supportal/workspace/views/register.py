@@ -1,4 +1,4 @@
-"""Registering a request received by phone or e-mail (seed 000)."""
+"""Registering a request received by phone or e-mail (docs/requirements.md#request-fields, F2)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
-"""manage.py load_demo: the Tecnet demo of seed 000. Running it twice changes nothing."""
+"""manage.py load_demo: the demo of the reference story (docs/requirements.md#story) with the
+site's language and support line. Running it twice changes nothing. It lives in company, the
+highest layer whose data it fills."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from supportal.company.demo import support_line_fill
 from supportal.tickets.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_load
 
 
@@ -19,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, once: bool = False, **options: object) -> None:
-        loaded = demo_load()
+        loaded = demo_load(settings_fill=support_line_fill)
         if loaded:
             self.stdout.write(self.style.SUCCESS("Demo loaded: desk HELP, request HELP-161."))
         elif not once:
