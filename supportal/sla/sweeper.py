@@ -134,15 +134,15 @@ def _clock_due_change(clock: Clock, at: dt.datetime) -> tuple[SlaEventKind, dt.d
         and clock.warn_at < at
         and not clock.is_warning_recorded
     )
-    change = None
-    if breach_due:
+    change: tuple[SlaEventKind, dt.datetime] | None = None
+    if breach_due and clock.deadline_at is not None:
         kind = SlaEventKind.REPLY_OVERDUE if is_reply else SlaEventKind.BREACH
         change = (kind, clock.deadline_at)
         clock.is_breach_recorded = True
         clock.is_breached = True
         # A warning that comes due with its breach would only repeat it: the breach says it all.
         clock.is_warning_recorded = clock.is_warning_recorded or clock.warn_at is not None
-    elif warning_due:
+    elif warning_due and clock.warn_at is not None:
         kind = SlaEventKind.REPLY_REMINDER if is_reply else SlaEventKind.WARNING
         change = (kind, clock.warn_at)
         clock.is_warning_recorded = True
@@ -200,6 +200,7 @@ def _clocks_save(clocks: list[Clock]) -> None:
     warning time) rather than by its value, so a whole chunk takes two or three statements."""
     groups: dict[tuple, list[int]] = {}
     for clock in clocks:
+        next_due: str | dt.datetime | None
         if clock.next_due_at is None:
             next_due = None
         elif clock.next_due_at == clock.deadline_at:
