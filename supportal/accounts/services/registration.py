@@ -1,0 +1,225 @@
+"""How customer accounts come to be: invitations, registration by an agent or by mail, and
+company accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supportal.accounts import selectors, throttle
+from supportal.accounts.languages import recipient_language
+from supportal.accounts.models import (
+    Organization,
+    User,
+)
+from supportal.accounts.services._common import (
+    COMPANY_ACCOUNT_DOMAIN,
+    _email_clean,
+    _language,
+    _link,
+)
+from supportal.accounts.tokens import (
+    invitation_tokens,
+    uid_encode,
+)
+from supportal.core.errors import PermissionRefused
+from supportal.mail.outbox import email_queue
+
+
+def _may_invite(invited_by: User | None, organization: Organization | None) -> Organization | None:
+    if invited_by is None or invited_by.is_agent or invited_by.is_superuser:
+        return organization
+    if invited_by.is_customer_admin and invited_by.organization_id is not None:
+        if organization is not None and organization.pk != invited_by.organization_id:
+            raise PermissionRefused(_("You may invite only people of your own company."))
+        return invited_by.organization
+    raise PermissionRefused(_("You may not invite people."))
+
+
+def _invitation_queue(*, user: User, invited_by: User | None, language: str, now: datetime) -> None:
+    if (
+        invited_by is not None
+        and invited_by.is_customer
+        and not throttle.account_mail_budget_take("invitation", ip=f"user:{invited_by.pk}")
+    ):
+        # A customer admin inviting address after address: the hourly caps stop the mail.
+        return
+    portal = selectors.portal_settings_get()
+    email_queue(
+        to=user.email,
+        template="invitation",
+        language=_language(language, recipient_language(user)),
+        context={
+            "portal_name": portal.portal_name,
+            "inviter_name": (invited_by.get_full_name() or invited_by.email) if invited_by else "",
+            "email": user.email,
+            "link": _link(
+                "accounts:invitation",
+                uidb64=uid_encode(user),
+                token=invitation_tokens.make_token(user, now=now),
+            ),
+            "lifetime_days": portal.invitation_lifetime_days,
+        },
+    )
+    user.invited_at = now
+    user.invited_by = invited_by
+    user.save(update_fields=["invited_at", "invited_by"])
+
+
+def customer_invite(
+    *,
+    email: str,
+    invited_by: User | None,
+    organization: Organization | None = None,
+    language: str = "",
+    detected_language: str = "",
+    now: datetime | None = None,
+) -> User:
+    """Register a customer, if new, and send the invitation ("X invited you to the portal",
+    docs/requirements.md#accounts) with a single-use link to set a password. Returns the user.
+
+    Called by agents (phone requests), inbound mail (a first message, ``invited_by=None``),
+    customer admins (their own company only) and access-request approval. Idempotent: an
+    existing user is never duplicated or moved to another company; a missing company or
+    language is filled in (the company only by an agent, an administrator or the system: a
+    customer admin's invitation never moves an existing account); no mail is sent if the
+    person already has a password, is inactive
+    or is a company account, or was invited so recently that that link still works.
+
+    ``organization`` defaults to the company whose e-mail domain matches the address.
+    ``language`` is the person's own choice (an agent's on the phone); ``detected_language``
+    what their writing showed (docs/languages.md); the mail goes out in the language those,
+    the company and the site give.
+    Side effects: may create the user (unusable password) and queue one ``invitation`` mail;
+    sets ``invited_at``/``invited_by``. Raises ``InvalidInput`` for a bad address and
+    ``PermissionRefused`` when ``invited_by`` may not invite into that company.
+    """
+    email = _email_clean(email)
+    now = now or timezone.now()
+    organization = _may_invite(invited_by, organization or selectors.organization_for_email(email))
+    language = language if language in dict(settings.LANGUAGES) else ""
+    detected_language = detected_language if detected_language in dict(settings.LANGUAGES) else ""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email=email).first()
+        if user is None:
+            try:
+                # A savepoint: a concurrent invitation of the same address may win the insert.
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        email,
+                        password=None,
+                        organization=organization,
+                        language=language,
+                        detected_language=detected_language,
+                    )
+            except IntegrityError:
+                user = User.objects.select_for_update().get(email=email)
+        changed = []
+        # An existing account joins a company only by the support team's hand (or the domain
+        # mapping an administrator set up): a customer admin never takes over an account that
+        # is not already theirs to manage (docs/security.md).
+        may_move = invited_by is None or invited_by.is_agent or invited_by.is_superuser
+        if (
+            user.organization_id is None
+            and organization is not None
+            and user.is_customer
+            and may_move
+        ):
+            user.organization = organization
+            changed.append("organization")
+        if not user.language and language:
+            user.language = language
+            changed.append("language")
+        if not user.detected_language and detected_language:
+            user.detected_language = detected_language
+            changed.append("detected_language")
+        if changed:
+            user.save(update_fields=changed)
+        if user.has_usable_password() or not user.is_active or user.is_company_account:
+            return user
+        if user.invited_at and now - user.invited_at < invitation_tokens.lifetime():
+            return user  # the link already sent still works
+        _invitation_queue(user=user, invited_by=invited_by, language=language, now=now)
+    return user
+
+
+def company_account_ensure(*, organization: Organization) -> User:
+    """The shared account a company logs in to with its registration number, created (with
+    an unusable password: an administrator sets it) if missing. Side effects: may create it."""
+    existing = User.objects.filter(organization=organization, is_company_account=True).first()
+    if existing is not None:
+        return existing
+    return User.objects.create_user(
+        f"company-{organization.pk}@{COMPANY_ACCOUNT_DOMAIN}",
+        password=None,
+        organization=organization,
+        is_company_account=True,
+        first_name=organization.name[:150],
+    )
+
+
+def customer_register(
+    *,
+    email: str,
+    invited_by: User | None,
+    is_invited: bool = True,
+    organization: Organization | None = None,
+    new_company: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    language: str = "",
+    detected_language: str = "",
+    now: datetime | None = None,
+) -> User:
+    """The one way a customer account comes to be: an agent registering a caller, inbound mail
+    from a new sender, and (through ``customer_invite``) every invitation.
+
+    ``new_company`` names a company to file the customer under, found by name or created.
+    ``is_invited=False`` registers without the invitation mail (inbound mail from a sender no
+    known company vouches for). Names and phone fill only what is still blank; ``language`` and
+    ``detected_language`` are as for ``customer_invite`` (docs/languages.md). Side effects:
+    those of ``customer_invite`` when invited; may create the Organization and the User.
+    """
+    new_company = (new_company or "").strip()
+    with transaction.atomic():
+        if new_company:
+            organization = Organization.objects.filter(name__iexact=new_company).first()
+            if organization is None:
+                organization = Organization.objects.create(name=new_company[:200])
+        if is_invited:
+            user = customer_invite(
+                email=email,
+                invited_by=invited_by,
+                organization=organization,
+                language=language,
+                detected_language=detected_language,
+                now=now,
+            )
+        else:
+            # As the mail arrived: an address our mail parser accepted is kept as it is.
+            email = email.strip().lower()
+            user = User.objects.filter(email__iexact=email).first() or User.objects.create_user(
+                email,
+                password=None,
+                organization=organization,
+                language=language if language in dict(settings.LANGUAGES) else "",
+                detected_language=(
+                    detected_language if detected_language in dict(settings.LANGUAGES) else ""
+                ),
+            )
+        names = {
+            "first_name": (first_name or "").strip()[:150],
+            "last_name": (last_name or "").strip()[:150],
+            "phone": (phone or "").strip()[:40],
+        }
+        changed = [name for name, value in names.items() if value and not getattr(user, name)]
+        for name in changed:
+            setattr(user, name, names[name])
+        if changed:
+            user.save(update_fields=changed)
+    return user
