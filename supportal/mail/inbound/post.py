@@ -78,25 +78,14 @@ def comment_add(
     is_support = user is not None and bool(
         {Role.AGENT, Role.TEAM_LEAD} & ticket_roles(user, ticket)
     )
+    note_reason = "attached by an agent" if as_note else ""
     if is_support and not as_note:
         # An agent answering a notification by mail: an internal note unless the desk makes
         # such replies public or the agent asked for it (docs/security.md).
         public, body = agent_reply_public(body, desk=ticket.desk)
         if not public:
-            note = ticket_mail_note_add(
-                ticket=ticket, author=user, body=body, attachments=files, now=now
-            )
-            details_note(ticket, raw, notes=notes, others=[], now=now)
-            return Outcome(
-                InboundState.PROCESSED,
-                "noted",
-                "an agent's reply by mail",
-                ticket.reference,
-                extra={**base, "threaded_by": how},
-                ticket=ticket,
-                comment=note,
-            )
-    if as_note:
+            note_reason = "an agent's reply by mail"
+    if note_reason:
         note = ticket_mail_note_add(
             ticket=ticket, author=user, body=body, attachments=files, now=now
         )
@@ -104,7 +93,7 @@ def comment_add(
         return Outcome(
             InboundState.PROCESSED,
             "noted",
-            "attached by an agent",
+            note_reason,
             ticket.reference,
             extra={**base, "threaded_by": how},
             ticket=ticket,
