@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -313,6 +314,10 @@ def connect_wake_signals() -> None:
             )
 
 
+# How soon an idle worker that listens for new work notices it was asked to stop.
+STOP_CHECK_SECONDS = 1.0
+
+
 class WakeListener:
     """An idle worker's wait: returns early when PostgreSQL says new work was committed."""
 
@@ -325,8 +330,11 @@ class WakeListener:
         """True on PostgreSQL; elsewhere the caller sleeps its polling interval instead."""
         return connections[self.using].settings_dict["ENGINE"].endswith("postgresql")
 
-    def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds; True when woken by new work."""
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """Wait up to ``timeout`` seconds; True when woken by new work. A set ``stop`` (the
+        worker's SIGTERM) ends the wait within a second: the database's wait does not return
+        on a signal, so it is taken in slices of at most ``STOP_CHECK_SECONDS``."""
+        stop = stop or threading.Event()
         settings_dict = connections[self.using].settings_dict
         try:
             if self._connection is None:
@@ -341,13 +349,16 @@ class WakeListener:
                     autocommit=True,
                 )
                 self._connection.execute(f"LISTEN {WAKE_CHANNEL}")
-            for _notify in self._connection.notifies(timeout=timeout, stop_after=1):
-                return True
+            deadline = time.monotonic() + timeout
+            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                slice_ = min(left, STOP_CHECK_SECONDS)
+                for _notify in self._connection.notifies(timeout=slice_, stop_after=1):
+                    return True
             return False
         except Exception:
             logger.exception("listening for new work failed; trying again after a pause")
             self.close()
-            time.sleep(timeout)
+            stop.wait(timeout)
             return False
 
     def close(self) -> None:

@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 # Idle: on PostgreSQL, NOTIFY from a new row wakes us at once (jobs.py).
                 if self._tick(holder) == 0:
                     if listener.available:
-                        listener.wait(interval)
+                        listener.wait(interval, stop)
                     else:
                         stop.wait(interval)
         finally:
