@@ -95,13 +95,24 @@ def name_columns(path: str) -> tuple[str, ...]:
     return (path, *(f"{path}_{code}" for code in NAME_LANGUAGES))
 
 
-def localized(instance: Any, field: str, language: str) -> str:
-    """``instance.<field>`` as written for ``language`` (with the same fallbacks), without
-    changing the active language."""
+def names_in_every_language(instance: Any) -> dict[str, str]:
+    """``str(instance)`` in every language, for a record that outlives the active one (an
+    event's "changed to High"); {} for a value without names in several languages."""
+    from modeltranslation.translator import NotRegistered, translator
+
+    if instance is None or isinstance(instance, str | int):
+        return {}
+    try:
+        translator.get_options_for_model(type(instance))
+    except NotRegistered:
+        return {}
     from django.utils import translation
 
-    with translation.override(language):
-        return str(getattr(instance, field) or "")
+    found = {}
+    for code in NAME_LANGUAGES:
+        with translation.override(code):
+            found[code] = str(instance)
+    return found
 
 
 def names_copy_into_site_language(

@@ -168,3 +168,61 @@ def test_the_portals_footer_shows_the_working_hours_in_each_readers_language(cli
     client.force_login(cast.cristina)
     page = client.get(reverse("portal:requests")).content.decode()
     assert "Pondělí–pátek 08:00–17:00" in page and "Luni–Vineri" not in page
+
+
+def test_the_first_visit_questions_are_answered_in_the_sites_language(client, cast):
+    client.force_login(cast.admin)  # an English page
+    answer = client.post(
+        reverse("workspace:setup"),
+        {
+            "default_language": "ro",
+            "default_time_zone": "Europe/Bucharest",
+            "team_name": "Echipa Tecnet",
+            "support_email": "helpdesk@tecnet.example",
+            "portal_url": "",
+            "phone": "+40 21 231 4702",
+            "working_hours": "Luni–Vineri 08:00–17:00",
+            "emergency_phone": "+40 721 000 911",
+            "emergency_note": "",
+        },
+    )
+    assert answer.status_code == 302
+    channels = NotificationSettings.load()
+    assert channels.working_hours_ro == "Luni–Vineri 08:00–17:00"
+    assert channels.team_name_ro == "Echipa Tecnet" and not channels.team_name_en
+    with translation.override("cs"):
+        assert NotificationSettings.load().working_hours == "Luni–Vineri 08:00–17:00"
+
+
+def test_a_priority_change_reads_in_the_customers_language_whoever_made_it(client, cast):
+    from supportal.tickets import services
+
+    _catalogue_in_three_languages(cast)
+    cast.agent_help.language = "ro"
+    cast.agent_help.save()
+    ticket = cast.ticket()
+    with translation.override("ro"):  # the agent's page
+        services.ticket_fields_change(ticket=ticket, actor=cast.agent_help, priority=cast.high)
+    cast.cristina.language = "cs"
+    cast.cristina.save()
+    client.force_login(cast.cristina)
+    page = client.get(reverse("portal:request", args=[ticket.reference])).content.decode()
+    assert "Vysoká" in page and "Ridicată" not in page
+
+
+def test_a_canned_reply_is_inserted_in_the_customers_language(client, cast):
+    from supportal.replies.models import CannedReply
+
+    CannedReply.objects.create(
+        desk=cast.help_desk,
+        title_en="Password reset",
+        body_en="Hello {requester_name}, your password was reset.",
+        body_cs="Dobrý den, {requester_name}, heslo bylo obnoveno.",
+    )
+    cast.cristina.language = "cs"
+    cast.cristina.save()
+    ticket = cast.ticket()
+    client.force_login(cast.agent_help)  # an English page
+    page = client.get(reverse("workspace:ticket", args=[ticket.reference])).content.decode()
+    assert "Password reset" in page
+    assert "Dobrý den, Cristina Tănăsescu, heslo bylo obnoveno." in page
