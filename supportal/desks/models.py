@@ -68,7 +68,9 @@ class Desk(TimeStampedModel):
     )
     invite_all_senders = models.BooleanField(
         _("invite every new sender"),
-        default=False,
+        # The reference story: the first request registers the customer and invites them
+        # (docs/requirements.md#inbound-mail, M5); a desk that gets much spam turns it off.
+        default=True,
         help_text=_(
             "Unknown senders of mail to this desk receive the portal invitation even when their "
             "domain belongs to no company. Off: only senders of mapped domains are invited."

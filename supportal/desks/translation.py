@@ -14,7 +14,7 @@ class _Names(TranslationOptions):
 
 @register(Desk)
 class DeskNames(_Names):
-    fields = ("name",)
+    fields = ("name", "large_files_hint")
 
 
 @register(Product)
