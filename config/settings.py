@@ -86,6 +86,8 @@ SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
 )
 
 INSTALLED_APPS = [
+    # Before the admin: administrator-typed names in every language (docs/languages.md#names).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -208,6 +210,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian")), ("cs", _("Czech"))]
+# Administrator-typed names: one column per language (supportal/core/names.py); the fallback
+# order is computed when a name is read (the site's language, then any filled one).
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = ("en", "ro", "cs")
 LOCALE_PATHS = [BASE_DIR / "supportal" / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", "Europe/Bucharest")
 try:
