@@ -290,7 +290,12 @@ if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL: expected redis://host:port/db, got {REDIS_URL!r}")
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Installations sharing one Redis database keep apart by a prefix of their own.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", ""),
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif WEB_CONCURRENCY > 1 or env.bool("SUPPORTAL_SHARED_CACHE", False):
