@@ -52,6 +52,7 @@ from supportal.tickets.selectors import (
     ticket_queryset_for_user,
     ticket_roles,
 )
+from supportal.webhooks.payloads import person_data, ticket_data
 
 router = Router(tags=["tickets"])
 M = TypeVar("M", bound=Model)
@@ -67,38 +68,6 @@ LIST_RELATED = (
     "request_type",
     "product",
 )
-
-
-def _person(user: User | None) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "email": user.email, "name": user.get_full_name() or user.email}
-
-
-def _named(obj: object | None) -> dict | None:
-    return None if obj is None else {"id": obj.pk, "name": obj.name}  # type: ignore[attr-defined]
-
-
-def ticket_data(ticket: Ticket) -> dict:
-    """A ticket as the list returns it (the webhooks' payload uses the same shape)."""
-    return {
-        "reference": ticket.reference,
-        "summary": ticket.summary,
-        "status": ticket.status,
-        "status_label": str(workflow.Status(ticket.status).label),
-        "desk": {"id": ticket.desk.pk, "key": ticket.desk.key, "name": ticket.desk.name},
-        "requester": _person(ticket.requester),
-        "company": _named(ticket.organization),
-        "assignee": _person(ticket.assignee),
-        "priority": _named(ticket.priority),
-        "request_type": _named(ticket.request_type),
-        "product": _named(ticket.product),
-        "submission_method": ticket.submission_method,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "resolved_at": ticket.resolved_at,
-        "closed_at": ticket.closed_at,
-    }
 
 
 def _goal(line: GoalLine | None) -> dict | None:
@@ -138,13 +107,13 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
         resolution=ticket.resolution,
         custom_fields=custom_fields,
         participants=[
-            _person(p.user)
+            person_data(p.user)
             for p in Participant.objects.filter(ticket=ticket).select_related("user")
         ],
         comments=[
             {
                 "id": c.pk,
-                "author": _person(c.author),
+                "author": person_data(c.author),
                 "body": c.body,
                 "is_public": c.is_public,
                 "via": c.via,
@@ -160,7 +129,7 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
                 "size": a.size,
                 "is_internal": a.is_internal,
                 "comment_id": a.comment_id,
-                "uploaded_by": _person(a.uploaded_by),
+                "uploaded_by": person_data(a.uploaded_by),
                 "created_at": a.created_at,
                 "download_url": reverse("api-v1:attachment_download", args=[a.pk]),
             }
@@ -170,7 +139,7 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
             {
                 "id": e.pk,
                 "kind": e.kind,
-                "actor": _person(e.actor),
+                "actor": person_data(e.actor),
                 "is_public": e.is_public,
                 "comment_id": e.comment_id,
                 "data": e.data,
@@ -410,7 +379,7 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
         201,
         {
             "id": comment.pk,
-            "author": _person(user),
+            "author": person_data(user),
             "body": comment.body,
             "is_public": comment.is_public,
             "via": comment.via,

@@ -178,4 +178,6 @@ def payload_from(kind: str, data: dict[str, object] | None) -> Payload:
 
 # The in-transaction listeners of ticket events, in the order they run. Adding one (webhooks,
 # automation rules, the live-update feed) is a name here and a register() in its app's ready().
-listeners: ListenerList[Event] = ListenerList("ticket events", order=("sla", "notifications"))
+listeners: ListenerList[Event] = ListenerList(
+    "ticket events", order=("sla", "notifications", "webhooks")
+)
