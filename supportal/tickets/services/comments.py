@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
-from supportal.search.index import ticket_index_update
+from supportal.search.index import ticket_index_comment_add
 from supportal.tickets import workflow
 from supportal.tickets.events import Commented
 from supportal.tickets.models import (
@@ -70,7 +70,7 @@ def ticket_comment_add(
             transition_apply(ticket, reply, actor=author, at=at, comment=comment)
         else:
             _touch(ticket, at)
-        ticket_index_update(ticket.pk)
+        ticket_index_comment_add(comment)
     return comment
 
 
@@ -152,5 +152,5 @@ def ticket_mail_note_add(
             ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
         )
         _touch(ticket, at)
-        ticket_index_update(ticket.pk)
+        ticket_index_comment_add(comment)
     return comment
