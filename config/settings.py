@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "supportal.core.observability.RequestIdMiddleware",
     # Counts requests when SUPPORTAL_METRICS is on; outermost but one, so latency covers the rest.
     "supportal.core.metrics.MetricsMiddleware",
+    # With a read replica: a browser that just wrote reads its reports from the primary.
+    "supportal.core.routers.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with far-future cache headers, before anything that reads the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -179,6 +181,9 @@ if _replica_url:
     )
     # Tests: the replica is the same database as the primary (what a streaming replica shows).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# After a write, that browser's reports and searches read the primary this long (longer than
+# the replica's usual lag).
+SUPPORTAL_REPLICA_PIN_SECONDS = env.int("SUPPORTAL_REPLICA_PIN_SECONDS", 10, minimum=0)
 DATABASE_ROUTERS = ["supportal.core.routers.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so tests exercise WAL and real concurrent connections; one per

@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from config.env import parse_database_url
 from supportal.core.tests.test_jobs import MANAGE, free_port
 from supportal.core.tests.test_s3 import BUCKET, s3_endpoint  # noqa: F401 - a fixture
 
@@ -107,44 +106,6 @@ def pid_of_local_port(port: int, pids: list[int]) -> int | None:
             except OSError:
                 continue
     return None
-
-
-def postgres_server() -> dict[str, Any]:
-    """Connection parameters of the PostgreSQL server to make the test's database on."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    config = parse_database_url("DATABASE_URL", url, base_dir=Path("/"))
-    return {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": int(config["PORT"] or 5432),
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-    }
-
-
-@pytest.fixture
-def scale_database() -> Iterator[tuple[str, Any]]:
-    """A fresh PostgreSQL database (its URL, and an autocommit connection to it)."""
-    psycopg = pytest.importorskip("psycopg")
-    server = postgres_server()
-    try:
-        admin = psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **server)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"needs PostgreSQL on {server['host']}:{server['port']} ({exc})")
-    name = f"supportal_scale_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    password = f":{server['password']}" if server["password"] else ""
-    url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
-    own = None
-    try:
-        own = psycopg.connect(dbname=name, autocommit=True, **server)
-        yield url, own
-    finally:
-        if own is not None:
-            own.close()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture
@@ -231,13 +192,13 @@ def rows(db, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 def test_two_web_processes_and_two_workers_share_everything_and_do_each_job_once(
     tmp_path,
-    scale_database,
+    fresh_postgres,
     redis_url,
     s3_endpoint,  # noqa: F811 - the fixture imported above
     sink,
 ):
     requests = pytest.importorskip("requests")
-    database_url, db = scale_database
+    database_url, db = fresh_postgres
     sink_handler, sink_port = sink
     tag = uuid.uuid4().hex[:8]
     smtp_port = free_port()
