@@ -40,7 +40,7 @@ from supportal.desks.models import Desk, Priority, Product, RequestType
 from supportal.search.selectors import ticket_search
 from supportal.sla.selectors import GoalLine, sla_panel_for
 from supportal.tickets import services, workflow
-from supportal.tickets.models import Participant, SubmissionMethod, Ticket
+from supportal.tickets.models import Participant, Quote, SubmissionMethod, Ticket
 from supportal.tickets.selectors import (
     attachment_get_for_user,
     attachment_queryset_for_user,
@@ -146,6 +146,19 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
                 "created_at": e.created_at,
             }
             for e in event_list_for_user(user, ticket).order_by("created_at", "pk")
+        ],
+        quotes=[
+            {
+                "id": q.pk,
+                "price": str(q.price),
+                "currency": q.currency,
+                "deadline": q.deadline,
+                "note": q.note,
+                "state": q.state,
+                "created_at": q.created_at,
+                "answered_at": q.answered_at,
+            }
+            for q in Quote.objects.filter(ticket=ticket).order_by("created_at", "pk")
         ],
         sla=None
         if panel is None
@@ -461,6 +474,59 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     """Download a file, after the same permission check as the web's `/files/<id>/`."""
     attachment = attachment_get_for_user(user_of(request), attachment_id)
     return download_response(attachment.file, file_name=attachment.file_name)
+
+
+class FeedbackIn(Schema):
+    rating: int = Field(description="1 (poor) to 5 (excellent).")
+    message: str = ""
+
+
+@router.post(
+    "/tickets/{reference}/feedback", response={200: TicketDetailOut, **ERRORS}, url_name="feedback"
+)
+def ticket_feedback(request: HttpRequest, reference: str, body: FeedbackIn) -> dict:
+    """Rate the handling of a resolved or closed request (its requester), as in the portal."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    services.feedback_give(ticket=ticket, actor=user, rating=body.rating, message=body.message)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class MuteIn(Schema):
+    is_muted: bool = Field(description="True: no mail about this request's updates.")
+
+
+@router.post(
+    "/tickets/{reference}/notifications", response={200: TicketDetailOut, **ERRORS}, url_name="mute"
+)
+def ticket_mute(request: HttpRequest, reference: str, body: MuteIn) -> dict:
+    """Stop or resume mail about this request's updates for yourself (as the portal's switch)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    services.ticket_mute_set(ticket=ticket, user=user, is_muted=body.is_muted)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class QuoteAnswerIn(Schema):
+    is_accepted: bool
+
+
+@router.post(
+    "/tickets/{reference}/quotes/{quote_id}/answer",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="quote_answer",
+)
+def ticket_quote_answer(
+    request: HttpRequest, reference: str, quote_id: int, body: QuoteAnswerIn
+) -> dict:
+    """Accept or decline a proposed quote (the requester only)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    quote = Quote.objects.filter(ticket=ticket, pk=quote_id).first()
+    if quote is None:
+        raise NotFound(_("There is no such quote."))
+    services.quote_answer(quote=quote, actor=user, is_accepted=body.is_accepted)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
 
 
 class SearchQuery(Schema):
