@@ -153,14 +153,16 @@ def ticket_mail_note_add(
     author: User | None,
     body: str,
     attachments: Sequence[NewAttachment] = (),
+    copied: Sequence[str] = (),
     now: dt.datetime | None = None,
 ) -> Comment:
     """Keep what inbound mail brought as an internal note, in any status (also closed or
     cancelled: such mail must not reopen the request, yet must not be lost).
 
     ``author`` is the sender when known (a customer may be the author of this note), or None
-    for the system (bounces, the original message). Changes no status. Side effects: an
-    internal COMMENTED event, internal attachments, the search index.
+    for the system (bounces, the original message); ``copied``: the addresses the mail was also
+    sent to that are not on the request (offered to agents as participants). Changes no status.
+    Side effects: an internal COMMENTED event, internal attachments, the search index.
     """
     at = _now(now)
     body = _clean_text(
@@ -178,7 +180,14 @@ def ticket_mail_note_add(
             via=SubmissionMethod.EMAIL,
             created_at=at,
         )
-        _event(ticket, Commented(), actor=author, at=at, comment=comment, is_public=False)
+        _event(
+            ticket,
+            Commented(copied=list(copied)),
+            actor=author,
+            at=at,
+            comment=comment,
+            is_public=False,
+        )
         _attachments_add(
             ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
         )

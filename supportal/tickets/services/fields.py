@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, TransitionRefused
+from supportal.core.names import names_in_every_language
 from supportal.desks.models import (
     CustomField,
     CustomFieldKind,
@@ -142,6 +143,7 @@ def ticket_fields_change(
                     new=_display(new),
                     old_label=None,
                     new_label=str(value) if value is not None else "",
+                    new_labels=names_in_every_language(value),
                 ),
                 actor=actor,
                 at=at,

@@ -28,7 +28,8 @@ from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.sla.selectors import sla_panel_for
 from supportal.tickets import selectors, services, workflow
-from supportal.tickets.models import EventKind, Feedback, Ticket
+from supportal.tickets.events import Commented
+from supportal.tickets.models import Event, EventKind, Feedback, Participant, Ticket
 from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
@@ -52,6 +53,25 @@ def _desk_agents(ticket: Ticket):
     return User.objects.filter(desk_memberships__desk_id=ticket.desk_id, is_active=True).order_by(
         "first_name", "last_name", "email"
     )
+
+
+def _copied_not_participants(
+    ticket: Ticket, events: list[Event], participants: list[Participant]
+) -> list[str]:
+    """The addresses the customers' mails were also sent to (To/Cc) that are not on the request
+    yet, for one-click sharing (docs/languages.md#customers-who-only-use-e-mail). No query: read
+    from the events and participants the page shows anyway."""
+    if not ticket.is_open:
+        return []
+    on_request = {p.user.email.lower() for p in participants}
+    on_request.add(ticket.requester.email.lower())
+    found: dict[str, str] = {}
+    for event in events:
+        if isinstance(event.payload, Commented):
+            for address in event.payload.copied:
+                if address.lower() not in on_request:
+                    found.setdefault(address.lower(), address)
+    return list(found.values())
 
 
 def _colleagues(ticket: Ticket):
@@ -176,12 +196,14 @@ def _page(
     actions = [
         a for a in workflow.allowed_actions(ticket_status, roles) if a not in _CUSTOMER_ONLY_ACTIONS
     ]
+    participants = list(ticket.participants.select_related("user"))
     context = {
         "ticket": ticket,
         "events": events,
         "last_event_id": max((e.pk for e in events), default=0),
         "attachments": selectors.attachment_queryset_for_user(user, ticket),
-        "participants": ticket.participants.select_related("user"),
+        "participants": participants,
+        "copied": _copied_not_participants(ticket, events, participants),
         "colleagues": _colleagues(ticket) if ticket.is_open else [],
         "actions": actions,
         "feedback": feedback,
