@@ -4,7 +4,9 @@ participants, quotes, collision warnings and the export of the whole record."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 from django.contrib import messages
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
@@ -21,12 +23,13 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Contract, User
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.http import refusals_as_messages
-from supportal.desks.models import Priority, RequestType
+from supportal.desks.models import Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
-from supportal.sla.selectors import sla_panel_for
+from supportal.sla.selectors import SlaPanel, sla_panel_for
 from supportal.tickets import selectors, services, workflow
-from supportal.tickets.models import Ticket
+from supportal.tickets.models import Attachment, Participant, Quote, Ticket
+from supportal.tickets.timeline import TimelineEntry
 from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
@@ -83,94 +86,155 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
     return [t for t in rows if t.pk != ticket.pk][:RECENT_TICKETS], open_total
 
 
+@dataclass
+class TicketPage:
+    """What the agent's ticket page, and its fragment of changing parts, show (the templates'
+    context). ``Draft`` is what comes back into the forms after a refusal."""
+
+    ticket: Ticket
+    events: list[TimelineEntry]  # newest first
+    last_event_id: int
+    attachments: QuerySet[Attachment]
+    participants: QuerySet[Participant]
+    colleagues: QuerySet[User] | list[User]
+    actions: list[Action]
+    is_final: bool
+    is_open: bool
+    reasons: Sequence[tuple[str, object]]  # (value, label)
+    is_team_lead: bool
+    can_take_self: bool
+    desk_agents: QuerySet[User] | list[User]
+    priorities: QuerySet[Priority]
+    request_types: QuerySet[RequestType]
+    products: QuerySet[Product]
+    quotes: QuerySet[Quote]
+    quote_form: QuoteForm
+    others: list[presence.Presence]
+    poll_seconds: int
+    now: datetime
+    sla: SlaPanel | None
+    customer: CustomerCard
+    draft: Draft
+    canned: list[dict[str, object]] = field(default_factory=list)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def context(self) -> dict[str, object]:
+        """The flat mapping the templates read (the card and the draft spread out)."""
+        context = {f.name: getattr(self, f.name) for f in fields(self)}
+        for part in (context.pop("customer"), context.pop("draft")):
+            context.update({f.name: getattr(part, f.name) for f in fields(part)})
+        return context
+
+
+@dataclass
+class CustomerCard:
+    """The customer's contracts and latest requests: on the full page, and in a fragment only
+    when asked for (``customer_card``)."""
+
+    customer_card: bool = False
+    contracts: list[Contract] = field(default_factory=list)
+    recent_tickets: list[Ticket] = field(default_factory=list)
+    open_ticket_count: int = 0
+
+
+@dataclass
+class Draft:
+    """The agent's unsent input, shown again after a refusal or a collision warning."""
+
+    body: str = ""
+    visibility: str = "public"
+    changes: list[TimelineEntry] = field(default_factory=list)
+    pending_action: str = ""
+    pending: Mapping[str, str] = field(default_factory=dict)
+    had_files: bool = False
+
+
 def _page(
     request: AuthenticatedHttpRequest,
     ticket: Ticket,
     *,
     status: int = 200,
-    body: str = "",
-    visibility: str = "public",
-    changes: list | None = None,
-    pending_action: str = "",
-    pending: Mapping[str, str] | None = None,
-    had_files: bool = False,
+    draft: Draft | None = None,
     customer_card: bool = False,
 ) -> HttpResponse:
     """The ticket page, or only its changing parts when the page's script asks for them
     (``workspace/_ticket_update.html``: the same partials, so both always agree). The
     fragment holds the customer card only when ``customer_card`` is set."""
-    user = request.user
     fragment = wants_fragment(request)
+    presence.presence_touch(ticket_id=ticket.pk, user=request.user)
+    page = _ticket_page(request.user, ticket, draft=draft or Draft())
+    if customer_card or not fragment:
+        page.customer = _customer_card(request.user, ticket)
+    if not fragment:
+        page.canned = _canned(request.user, ticket)
+    template = "workspace/_ticket_update.html" if fragment else "workspace/ticket.html"
+    response = render(request, template, page.context(), status=status)
+    patch_vary_headers(response, [FRAGMENT_HEADER])
+    return response
+
+
+def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     now = timezone.now()
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
     events = events_describe(selectors.event_list_for_user(user, ticket))
-    presence.presence_touch(ticket_id=ticket.pk, user=user)
-    contracts = []
-    canned = []
-    recent_tickets: list[Ticket] = []
-    open_ticket_count = 0
-    customer_card = customer_card or not fragment
-    if customer_card:
-        contracts = _contracts_in_force(ticket)
-        recent_tickets, open_ticket_count = _recent_tickets(
-            selectors.ticket_queryset_for_user(user), ticket
-        )
-    if not fragment:
-        canned = [
-            {
-                "id": r.pk,
-                "title": r.title,
-                "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
-            }
-            for r in reply_selectors.canned_replies_for_ticket(user, ticket)
-        ]
-    context = {
-        "ticket": ticket,
-        "events": events,
-        "last_event_id": max((e.pk for e in events), default=0),
-        "attachments": selectors.attachment_queryset_for_user(user, ticket),
-        "participants": ticket.participants.select_related("user"),
-        "colleagues": _colleagues(ticket) if ticket.is_open else [],
-        "actions": [
+    is_team_lead = Role.TEAM_LEAD in roles
+    return TicketPage(
+        ticket=ticket,
+        events=events,
+        last_event_id=max((e.pk for e in events), default=0),
+        attachments=selectors.attachment_queryset_for_user(user, ticket),
+        participants=ticket.participants.select_related("user"),
+        colleagues=_colleagues(ticket) if ticket.is_open else [],
+        actions=[
             a
             for a in workflow.allowed_actions(ticket_status, roles)
             if a not in _CUSTOMER_ONLY_ACTIONS
         ],
-        "is_final": ticket_status in workflow.FINAL_STATUSES,
-        "is_open": ticket.is_open,
-        "reasons": workflow.WaitingReason.choices,
-        "is_team_lead": Role.TEAM_LEAD in roles,
-        "can_take_self": ticket.is_open
+        is_final=ticket_status in workflow.FINAL_STATUSES,
+        is_open=ticket.is_open,
+        reasons=workflow.WaitingReason.choices,
+        is_team_lead=is_team_lead,
+        can_take_self=ticket.is_open
         and ticket.assignee_id != user.pk
         and workflow.can_assign(roles, to_self=True, status=ticket_status),
-        "desk_agents": _desk_agents(ticket) if Role.TEAM_LEAD in roles else [],
-        "priorities": Priority.objects.all(),
-        "request_types": RequestType.objects.filter(desk_id=ticket.desk_id, is_active=True),
-        "products": ticket.desk.products.filter(is_active=True),
-        "quotes": ticket.quotes.select_related("proposed_by"),
-        "quote_form": QuoteForm(initial={"currency": "RON"}),
-        "canned": canned,
-        "others": presence.presence_others(ticket_id=ticket.pk, user=user),
-        "poll_seconds": presence.POLL_SECONDS,
-        "contracts": contracts,
-        "recent_tickets": recent_tickets,
-        "open_ticket_count": open_ticket_count,
-        "customer_card": customer_card,
-        "token": uuid.uuid4().hex,
-        "body": body,
-        "visibility": visibility,
-        "changes": changes or [],
-        "pending_action": pending_action,
-        "pending": pending or {},
-        "had_files": had_files,
-        "now": now,
-        "sla": sla_panel_for(ticket, user, now=now),
-    }
-    template = "workspace/_ticket_update.html" if fragment else "workspace/ticket.html"
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, [FRAGMENT_HEADER])
-    return response
+        desk_agents=_desk_agents(ticket) if is_team_lead else [],
+        priorities=Priority.objects.all(),
+        request_types=RequestType.objects.filter(desk_id=ticket.desk_id, is_active=True),
+        products=ticket.desk.products.filter(is_active=True),
+        quotes=ticket.quotes.select_related("proposed_by"),
+        quote_form=QuoteForm(initial={"currency": "RON"}),
+        others=presence.presence_others(ticket_id=ticket.pk, user=user),
+        poll_seconds=presence.POLL_SECONDS,
+        now=now,
+        sla=sla_panel_for(ticket, user, now=now),
+        customer=CustomerCard(),
+        draft=draft,
+    )
+
+
+def _customer_card(user: User, ticket: Ticket) -> CustomerCard:
+    recent_tickets, open_ticket_count = _recent_tickets(
+        selectors.ticket_queryset_for_user(user), ticket
+    )
+    return CustomerCard(
+        customer_card=True,
+        contracts=_contracts_in_force(ticket),
+        recent_tickets=recent_tickets,
+        open_ticket_count=open_ticket_count,
+    )
+
+
+def _canned(user: User, ticket: Ticket) -> list[dict[str, object]]:
+    """The desk's canned replies, filled in for this ticket, for the reply form's picker."""
+    return [
+        {
+            "id": r.pk,
+            "title": r.title,
+            "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
+        }
+        for r in reply_selectors.canned_replies_for_ticket(user, ticket)
+    ]
 
 
 def _contracts_in_force(ticket: Ticket) -> list[Contract]:
@@ -198,7 +262,7 @@ def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         )
         if reply is not None:
             body = reply_selectors.canned_reply_render(reply, ticket=ticket, agent=request.user)
-    return _page(request, ticket, body=body)
+    return _page(request, ticket, draft=Draft(body=body))
 
 
 def _seen_event_id(request: AuthenticatedHttpRequest) -> int | None:
@@ -248,15 +312,10 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
         return _back(request, ticket, "#activity")
     changes = _unseen_changes(request, ticket)
     if changes:
-        return _page(
-            request,
-            ticket,
-            status=409,
-            body=body,
-            visibility=visibility,
-            changes=changes,
-            had_files=bool(request.FILES),
+        draft = Draft(
+            body=body, visibility=visibility, changes=changes, had_files=bool(request.FILES)
         )
+        return _page(request, ticket, status=409, draft=draft)
     files = [services.NewAttachment(file=f) for f in request.FILES.getlist("attachments")]
     try:
         result = reply_services.submission_once(
@@ -276,14 +335,8 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     except DomainError as exc:
         # The text comes back with the reason: a reply is never silently lost.
         messages.error(request, exc.message)
-        return _page(
-            request,
-            ticket,
-            status=400,
-            body=body,
-            visibility=visibility,
-            had_files=bool(request.FILES),
-        )
+        draft = Draft(body=body, visibility=visibility, had_files=bool(request.FILES))
+        return _page(request, ticket, status=400, draft=draft)
     presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=False)
     if result.is_repeat:
         messages.info(request, _("This was already sent; it was not sent twice."))
@@ -315,9 +368,8 @@ def ticket_action(request: AuthenticatedHttpRequest, reference: str, action: str
     if action in _ACTIONS_CHECKED_FOR_CHANGES:
         changes = _unseen_changes(request, ticket)
         if changes:
-            return _page(
-                request, ticket, status=409, changes=changes, pending_action=action, pending=pending
-            )
+            draft = Draft(changes=changes, pending_action=action, pending=pending)
+            return _page(request, ticket, status=409, draft=draft)
 
     def submit() -> None:
         if action == Action.THIRD_PARTY_ANSWERED:
@@ -343,7 +395,8 @@ def ticket_action(request: AuthenticatedHttpRequest, reference: str, action: str
         raise Http404(exc.message) from exc
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _page(request, ticket, status=400, pending_action=action, pending=pending)
+        draft = Draft(pending_action=action, pending=pending)
+        return _page(request, ticket, status=400, draft=draft)
     if result.is_repeat:
         messages.info(request, _("This was already done; it was not done twice."))
     else:
