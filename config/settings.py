@@ -74,6 +74,12 @@ SUPPORTAL_MAIL_DNS_TIMEOUT = env.int("SUPPORTAL_MAIL_DNS_TIMEOUT", 3, minimum=1)
 # authserv-ids of our own receiving mail servers: their Authentication-Results header is
 # trusted instead of our own checks; the header from anyone else is ignored.
 SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = env.list("SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS", [])
+# The REST API (docs/api.md): requests per minute per token; webhook targets allowed even when
+# private or loopback (networks, e.g. "127.0.0.1/32"); webhook timeout and failure streak.
+SUPPORTAL_API_REQUESTS_PER_MINUTE = env.int("SUPPORTAL_API_REQUESTS_PER_MINUTE", 600, minimum=1)
+SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
+SUPPORTAL_WEBHOOK_TIMEOUT = env.int("SUPPORTAL_WEBHOOK_TIMEOUT", 10, minimum=1)
+SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS = env.int("SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
 SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
     "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1
@@ -91,6 +97,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # The REST API's framework (docs/api.md); listed so its docs page loads our static files.
+    "ninja",
     "supportal.core",
     "supportal.accounts",
     "supportal.desks",
@@ -103,6 +111,8 @@ INSTALLED_APPS = [
     "supportal.workspace",
     "supportal.replies",
     "supportal.company",
+    "supportal.webhooks",
+    "supportal.api",
 ]
 
 MIDDLEWARE = [

@@ -54,22 +54,32 @@ def _documents_build(ticket_ids: Sequence[int], *, using: str) -> list[SearchDoc
     ):
         comments[ticket_id].append((body, is_public))
     now = timezone.now()
-    documents = []
-    for ticket_id, *fields in tickets:
-        public, internal = _Words(), _Words()
-        for field in fields:
-            public.add(field)
-        for body, is_public in comments[ticket_id]:
-            (public if is_public else internal).add(body)
-        documents.append(
-            SearchDocument(
-                ticket_id=ticket_id,
-                public_text=public.text(),
-                internal_text=internal.text(),
-                updated_at=now,
-            )
-        )
-    return documents
+    return [
+        _document_of(ticket_id, fields, comments[ticket_id], now=now)
+        for ticket_id, *fields in tickets
+    ]
+
+
+def _document_of(
+    ticket_id: int,
+    fields: Sequence[str | None],
+    comments: Iterable[tuple[str, bool]],
+    *,
+    now,
+) -> SearchDocument:
+    """A ticket's document: its fields (reference, summary, requester's e-mail, details,
+    resolution), then its comments in order, public and internal apart."""
+    public, internal = _Words(), _Words()
+    for field in fields:
+        public.add(field)
+    for body, is_public in comments:
+        (public if is_public else internal).add(body)
+    return SearchDocument(
+        ticket_id=ticket_id,
+        public_text=public.text(),
+        internal_text=internal.text(),
+        updated_at=now,
+    )
 
 
 def _documents_save(documents: Iterable[SearchDocument], *, using: str) -> None:
@@ -95,6 +105,21 @@ def ticket_index_update(ticket_id: int) -> None:
         _documents_save(documents, using=using)
     else:
         SearchDocument.objects.using(using).filter(ticket_id=ticket_id).delete()
+
+
+def ticket_index_new(ticket: Ticket) -> None:
+    """Write the search document of a ticket just created, from the row in hand (one
+    statement): it has no comments yet, so it is the document ``ticket_index_update`` would
+    read back. Call it in the creating transaction, after the row is saved."""
+    using = router.db_for_write(SearchDocument)
+    fields = (
+        ticket.reference,
+        ticket.summary,
+        ticket.requester.email,
+        ticket.details,
+        ticket.resolution,
+    )
+    _documents_save([_document_of(ticket.pk, fields, (), now=timezone.now())], using=using)
 
 
 def ticket_index_update_for_requester(user_id: int) -> int:
