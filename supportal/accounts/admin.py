@@ -20,7 +20,6 @@ from supportal.accounts.forms import AdminLoginForm
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
-    Contact,
     Contract,
     Organization,
     OrganizationDomain,
@@ -29,7 +28,6 @@ from supportal.accounts.models import (
     User,
     UserSession,
 )
-from supportal.company import services as company_services
 from supportal.core.errors import DomainError
 
 
@@ -288,39 +286,6 @@ class ContractAdmin(admin.ModelAdmin):
     search_fields = ("name", "organization__name", "organization__registration_number")
     autocomplete_fields = ("organization", "product")
     filter_horizontal = ("priorities",)
-
-
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = (
-        "last_name",
-        "first_name",
-        "organization",
-        "function",
-        "email",
-        "mobile",
-        "user",
-        "is_active",
-    )
-    list_display_links = ("last_name", "first_name")
-    list_filter = ("is_active", "gender")
-    list_select_related = ("organization", "user")
-    search_fields = (
-        "last_name",
-        "first_name",
-        "email",
-        "mobile",
-        "function",
-        "organization__name",
-        "user__email",
-    )
-    autocomplete_fields = ("organization", "user")
-
-    def save_model(self, request, obj: Contact, form, change: bool) -> None:
-        # The portal's services are bypassed here, so record the change log entry the same way.
-        before = Contact.objects.filter(pk=obj.pk).first() if change else None
-        super().save_model(request, obj, form, change)
-        company_services.contact_admin_saved(contact=obj, actor=request.user, before=before)
 
 
 @admin.register(PortalSettings)

@@ -90,3 +90,9 @@ def _require_support(actor: User, ticket: Ticket) -> frozenset[Role]:
     if not {Role.AGENT, Role.TEAM_LEAD} & roles:
         raise PermissionRefused(_("Only the desk's agents can do this."))
     return roles
+
+
+def _text_changed(ticket: Ticket, *, is_new: bool = False) -> None:
+    """Tell the text listeners (the search index) that the ticket's text changed, in this
+    transaction, so the index commits or rolls back with the change."""
+    events.text_listeners.notify(events.TextChanged(ticket=ticket, is_new=is_new))

@@ -17,7 +17,6 @@ from supportal.desks.models import (
     Product,
     RequestType,
 )
-from supportal.search.index import ticket_index_new
 from supportal.tickets.events import Created
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
@@ -27,7 +26,7 @@ from supportal.tickets.models import (
 from supportal.tickets.selectors import (
     priority_queryset_allowed,
 )
-from supportal.tickets.services._common import _clean_text, _event, _now
+from supportal.tickets.services._common import _clean_text, _event, _now, _text_changed
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.services.fields import custom_fields_clean
 from supportal.tickets.services.people import _participant_add
@@ -105,7 +104,7 @@ def ticket_create(
         _people_and_files_add(
             ticket, actor=actor, participants=participants, attachments=attachments, at=at
         )
-        ticket_index_new(ticket)
+        _text_changed(ticket, is_new=True)
     return ticket
 
 
