@@ -109,6 +109,17 @@ class SlaOut(Schema):
     reply: SlaGoalOut | None
 
 
+class QuoteOut(Schema):
+    id: int
+    price: str
+    currency: str
+    deadline: dt.date | None
+    note: str
+    state: str
+    created_at: dt.datetime
+    answered_at: dt.datetime | None
+
+
 class TicketDetailOut(TicketOut):
     details: str
     waiting_reason: str
@@ -119,6 +130,7 @@ class TicketDetailOut(TicketOut):
     comments: list[CommentOut]
     attachments: list[AttachmentOut]
     events: list[EventOut]
+    quotes: list[QuoteOut]
     sla: SlaOut | None
     allowed_actions: list[str]
 

@@ -40,7 +40,7 @@ from supportal.desks.models import Desk, Priority, Product, RequestType
 from supportal.search.selectors import ticket_search
 from supportal.sla.selectors import GoalLine, sla_panel_for
 from supportal.tickets import services, workflow
-from supportal.tickets.models import Participant, SubmissionMethod, Ticket
+from supportal.tickets.models import Participant, Quote, SubmissionMethod, Ticket
 from supportal.tickets.selectors import (
     attachment_get_for_user,
     attachment_queryset_for_user,
@@ -52,6 +52,7 @@ from supportal.tickets.selectors import (
     ticket_queryset_for_user,
     ticket_roles,
 )
+from supportal.webhooks.payloads import person_data, ticket_data
 
 router = Router(tags=["tickets"])
 M = TypeVar("M", bound=Model)
@@ -67,38 +68,6 @@ LIST_RELATED = (
     "request_type",
     "product",
 )
-
-
-def _person(user: User | None) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "email": user.email, "name": user.get_full_name() or user.email}
-
-
-def _named(obj: object | None) -> dict | None:
-    return None if obj is None else {"id": obj.pk, "name": obj.name}  # type: ignore[attr-defined]
-
-
-def ticket_data(ticket: Ticket) -> dict:
-    """A ticket as the list returns it (the webhooks' payload uses the same shape)."""
-    return {
-        "reference": ticket.reference,
-        "summary": ticket.summary,
-        "status": ticket.status,
-        "status_label": str(workflow.Status(ticket.status).label),
-        "desk": {"id": ticket.desk.pk, "key": ticket.desk.key, "name": ticket.desk.name},
-        "requester": _person(ticket.requester),
-        "company": _named(ticket.organization),
-        "assignee": _person(ticket.assignee),
-        "priority": _named(ticket.priority),
-        "request_type": _named(ticket.request_type),
-        "product": _named(ticket.product),
-        "submission_method": ticket.submission_method,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "resolved_at": ticket.resolved_at,
-        "closed_at": ticket.closed_at,
-    }
 
 
 def _goal(line: GoalLine | None) -> dict | None:
@@ -138,13 +107,13 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
         resolution=ticket.resolution,
         custom_fields=custom_fields,
         participants=[
-            _person(p.user)
+            person_data(p.user)
             for p in Participant.objects.filter(ticket=ticket).select_related("user")
         ],
         comments=[
             {
                 "id": c.pk,
-                "author": _person(c.author),
+                "author": person_data(c.author),
                 "body": c.body,
                 "is_public": c.is_public,
                 "via": c.via,
@@ -160,7 +129,7 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
                 "size": a.size,
                 "is_internal": a.is_internal,
                 "comment_id": a.comment_id,
-                "uploaded_by": _person(a.uploaded_by),
+                "uploaded_by": person_data(a.uploaded_by),
                 "created_at": a.created_at,
                 "download_url": reverse("api-v1:attachment_download", args=[a.pk]),
             }
@@ -170,13 +139,26 @@ def ticket_detail(user: User, ticket: Ticket) -> dict:
             {
                 "id": e.pk,
                 "kind": e.kind,
-                "actor": _person(e.actor),
+                "actor": person_data(e.actor),
                 "is_public": e.is_public,
                 "comment_id": e.comment_id,
                 "data": e.data,
                 "created_at": e.created_at,
             }
             for e in event_list_for_user(user, ticket).order_by("created_at", "pk")
+        ],
+        quotes=[
+            {
+                "id": q.pk,
+                "price": str(q.price),
+                "currency": q.currency,
+                "deadline": q.deadline,
+                "note": q.note,
+                "state": q.state,
+                "created_at": q.created_at,
+                "answered_at": q.answered_at,
+            }
+            for q in Quote.objects.filter(ticket=ticket).order_by("created_at", "pk")
         ],
         sla=None
         if panel is None
@@ -410,7 +392,7 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
         201,
         {
             "id": comment.pk,
-            "author": _person(user),
+            "author": person_data(user),
             "body": comment.body,
             "is_public": comment.is_public,
             "via": comment.via,
@@ -492,6 +474,59 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     """Download a file, after the same permission check as the web's `/files/<id>/`."""
     attachment = attachment_get_for_user(user_of(request), attachment_id)
     return download_response(attachment.file, file_name=attachment.file_name)
+
+
+class FeedbackIn(Schema):
+    rating: int = Field(description="1 (poor) to 5 (excellent).")
+    message: str = ""
+
+
+@router.post(
+    "/tickets/{reference}/feedback", response={200: TicketDetailOut, **ERRORS}, url_name="feedback"
+)
+def ticket_feedback(request: HttpRequest, reference: str, body: FeedbackIn) -> dict:
+    """Rate the handling of a resolved or closed request (its requester), as in the portal."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    services.feedback_give(ticket=ticket, actor=user, rating=body.rating, message=body.message)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class MuteIn(Schema):
+    is_muted: bool = Field(description="True: no mail about this request's updates.")
+
+
+@router.post(
+    "/tickets/{reference}/notifications", response={200: TicketDetailOut, **ERRORS}, url_name="mute"
+)
+def ticket_mute(request: HttpRequest, reference: str, body: MuteIn) -> dict:
+    """Stop or resume mail about this request's updates for yourself (as the portal's switch)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    services.ticket_mute_set(ticket=ticket, user=user, is_muted=body.is_muted)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class QuoteAnswerIn(Schema):
+    is_accepted: bool
+
+
+@router.post(
+    "/tickets/{reference}/quotes/{quote_id}/answer",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="quote_answer",
+)
+def ticket_quote_answer(
+    request: HttpRequest, reference: str, quote_id: int, body: QuoteAnswerIn
+) -> dict:
+    """Accept or decline a proposed quote (the requester only)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    quote = Quote.objects.filter(ticket=ticket, pk=quote_id).first()
+    if quote is None:
+        raise NotFound(_("There is no such quote."))
+    services.quote_answer(quote=quote, actor=user, is_accepted=body.is_accepted)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
 
 
 class SearchQuery(Schema):

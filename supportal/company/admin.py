@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from supportal.accounts.models import Contact
 from supportal.company import services as company_services
@@ -72,7 +73,7 @@ class ContactChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportLine)
-class SupportLineAdmin(admin.ModelAdmin):
+class SupportLineAdmin(TranslationAdmin):
     def has_add_permission(self, request) -> bool:
         return not SupportLine.objects.exists()
 

@@ -87,7 +87,7 @@ def sla_panel_for(
         Clock.objects.filter(ticket=ticket, target_duration__isnull=False)
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
         .select_related("calendar")
-        .prefetch_related("entries", "calendar__periods", "calendar__dates")
+        .prefetch_related("entries")
         .order_by("pk")
     )
     calendars = CalendarBook()

@@ -318,3 +318,40 @@ def test_accept_language_translates_the_problem(cast, api_as):
     api = api_as(cast.other_customer)
     response = api.get("/api/v1/tickets/HELP-999", HTTP_ACCEPT_LANGUAGE="ro")
     assert response.status_code == 404
+
+
+def test_unknown_api_address_is_a_problem_404(cast, api_as):
+    response = api_as(cast.cristina).get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_customer_answers_a_quote_gives_feedback_and_mutes(cast, api_as):
+    from decimal import Decimal
+
+    from supportal.tickets.models import NotificationMute
+
+    ticket = cast.ticket(cast.cristina)
+    quote = services.quote_propose(ticket=ticket, actor=cast.agent_help, price=Decimal("150.00"))
+    path = f"/api/v1/tickets/{ticket.reference}"
+    # Only the requester answers; a colleague who sees the request may not.
+    colleague = api_as(cast.colleague).post(
+        f"{path}/quotes/{quote.pk}/answer", {"is_accepted": True}
+    )
+    assert colleague.status_code in (403, 404)
+    customer = api_as(cast.cristina)
+    answered = customer.post(f"{path}/quotes/{quote.pk}/answer", {"is_accepted": True})
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["quotes"][0]["state"] == "accepted"
+    muted = customer.post(f"{path}/notifications", {"is_muted": True})
+    assert muted.status_code == 200
+    assert NotificationMute.objects.filter(ticket=ticket, user=cast.cristina).exists()
+    early = customer.post(f"{path}/feedback", {"rating": 5})
+    assert early.status_code in (409, 422)  # not resolved yet
+    services.ticket_transition(
+        ticket=ticket, actor=cast.agent_help, action=Action.RESOLVE, resolution="Done"
+    )
+    assert customer.post(f"{path}/feedback", {"rating": 9}).status_code == 422
+    rated = customer.post(f"{path}/feedback", {"rating": 5, "message": "Fast"})
+    assert rated.status_code == 200, rated.content
+    assert ticket.feedback.rating == 5

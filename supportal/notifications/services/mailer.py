@@ -36,7 +36,7 @@ from supportal.notifications.services.rules import (
     _customers_of,
     _update_kind,
 )
-from supportal.tickets.models import Comment, Event, NotificationMute, Ticket
+from supportal.tickets.models import Comment, Event, Feedback, NotificationMute, Ticket
 from supportal.tickets.workflow import Status
 
 if TYPE_CHECKING:
@@ -227,6 +227,11 @@ def _agents_tell(
     action: TicketAction, mailer: _Mailer, *, muted_ids: set[int], actor_id: int | None
 ) -> None:
     """The agents concerned, of the kinds they have not turned off; they may read notes."""
+    feedback = (
+        Feedback.objects.filter(ticket=action.ticket).first()
+        if action.feedback is not None
+        else None
+    )
     for user, kind in _agent_kinds(action).values():
         if user.pk == actor_id or not _agent_wants(user, kind, muted_ids):
             continue
@@ -241,6 +246,8 @@ def _agents_tell(
                 + reverse("workspace:ticket", args=[action.ticket.reference]),
                 "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
                 + reverse("notifications:preferences"),
+                "feedback": feedback,
+                "is_low_rating": feedback is not None and feedback.is_low,
             },
         )
 

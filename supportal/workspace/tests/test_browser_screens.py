@@ -3,6 +3,7 @@ without scrolling (docs/workspace.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from supportal.accounts.models import User
 from supportal.conftest import ARTIFACTS
+from supportal.tickets import services
 from supportal.workspace import presence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,3 +107,70 @@ def test_queue_shows_fifteen_rows_in_one_screen_with_one_toolbar_row(page, cast)
     assert _wider_than_window(page) == []
     expect(page.locator("tr[data-row]").first.locator("td.ref")).to_be_visible()
     _shot(page, "queue_phone")
+
+
+def _in_first_screen(locator) -> bool:
+    box = locator.bounding_box()
+    height = locator.page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def test_ticket_page_has_the_work_above_the_fold(page, cast):
+    from supportal.sla.models import Calendar, Policy
+
+    calendar, _created = Calendar.objects.get_or_create(
+        name="24/7", defaults={"time_zone": "Europe/Bucharest", "is_always_open": True}
+    )
+    Policy.objects.create(
+        name="Always",
+        calendar=calendar,
+        first_response_duration=dt.timedelta(hours=1),
+        resolution_duration=dt.timedelta(hours=8),
+    )
+    ticket = cast.ticket(
+        summary="Invoices do not print",
+        details="Since this morning no invoice prints from the web shop.\n" * 6,
+    )
+    for number in range(6):
+        services.ticket_comment_add(
+            ticket=ticket, author=cast.cristina, body=f"Still broken, attempt {number}."
+        )
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, cast.agent_help)
+    page.goto(f"/agent/tickets/{ticket.reference}/")
+
+    for locator in (
+        page.get_by_label("Reply or internal note"),
+        page.get_by_label("Status after the reply"),
+        page.get_by_role("button", name="Send reply to customer"),
+        page.locator(".key-facts .sla").first,
+        page.locator("#customer"),
+        page.locator("#customer").get_by_text("Cristina SRL"),
+    ):
+        assert _in_first_screen(locator), locator
+    expect(page.locator(".key-facts")).to_contain_text("Time to first response")
+    expect(page.locator(".key-facts .sla").first).to_contain_text("left")
+    # The customer panel is beside the conversation, not below it.
+    reply_box = page.locator("#reply").bounding_box()
+    customer = page.locator("#customer").bounding_box()
+    assert customer["x"] > reply_box["x"] + reply_box["width"] - 1
+    _shot(page, "ticket_desktop")
+
+    # From the keyboard: r, type, choose "and wait for the customer", send.
+    page.keyboard.press("r")
+    page.keyboard.type("Which browser do you print from?")
+    page.get_by_label("Status after the reply").select_option("request_info")
+    page.get_by_role("button", name="Send reply to customer").click()
+    expect(page.locator("h1 + p .status")).to_have_text("Waiting for customer")
+    expect(page.locator("#activity")).to_contain_text("Which browser do you print from?")
+    expect(page.get_by_label("Reply or internal note")).to_have_value("")
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert _wider_than_window(page) == []
+    # On a phone the reply box, its status and Send fit on one screen together.
+    page.keyboard.press("r")
+    page.locator("#reply").evaluate("e => e.scrollIntoView({block: 'start'})")
+    assert _in_first_screen(page.get_by_label("Status after the reply"))
+    assert _in_first_screen(page.get_by_role("button", name="Send reply to customer"))
+    _shot(page, "ticket_phone")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
+from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
@@ -43,7 +44,7 @@ QUEUE_COLUMNS = (
     "status",
     "created_at",
     "updated_at",
-    "priority__name",
+    *name_columns("priority__name"),
     "requester__email",
     "requester__first_name",
     "requester__last_name",
