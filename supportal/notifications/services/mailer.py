@@ -330,7 +330,11 @@ def _comment_files(comment: Comment | None) -> tuple[list[dict[str, str]], list[
         if total + item.size <= MAIL_ATTACHMENTS_MAX_BYTES:
             total += item.size
             attached.append(
-                {"path": item.file.name, "name": item.file_name, "content_type": item.content_type}
+                {
+                    "path": item.file.name or "",
+                    "name": item.file_name,
+                    "content_type": item.content_type,
+                }
             )
         else:
             link = settings.SUPPORTAL_BASE_URL + reverse("portal:file", args=[item.pk])

@@ -106,7 +106,7 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
     """The requester's latest other requests and how many of theirs are open, in one query
     (the window counts over all their requests before the limit applies)."""
     is_open = When(status__in=workflow.OPEN_STATUSES, then=Value(1))
-    rows = list(
+    rows: list[Ticket] = list(
         visible.filter(requester_id=ticket.requester_id)
         .annotate(
             open_total=Window(Sum(Case(is_open, default=Value(0), output_field=IntegerField())))
@@ -114,7 +114,7 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
         .select_related("desk")
         .order_by("-created_at", "-pk")[: RECENT_TICKETS + 1]
     )
-    open_total = rows[0].open_total if rows else 0
+    open_total = int(getattr(rows[0], "open_total", 0)) if rows else 0
     return [t for t in rows if t.pk != ticket.pk][:RECENT_TICKETS], open_total
 
 
@@ -618,7 +618,7 @@ def quote_propose(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _back(request, ticket)
     services.quote_propose(
         ticket=ticket,
