@@ -54,6 +54,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/citations.py
+	$(BIN)/python scripts/long_functions.py
 	@mkdir -p var
 	$(MYPY) > var/mypy.txt || test $$? -eq 1 || { cat var/mypy.txt; exit 2; }
 	$(BIN)/mypy-baseline filter < var/mypy.txt
