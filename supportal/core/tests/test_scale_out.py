@@ -451,6 +451,12 @@ def test_two_web_processes_and_two_workers_share_everything_and_do_each_job_once
         assert rows(db, "SELECT count(*), count(DISTINCT clock_id) FROM sla_slaevent") == [
             (total, total)
         ]
+        # The hourly periodic job ran once, on one of the two workers.
+        runs = [
+            processes.log(f"worker{n}").count("periodic job portal.pending_uploads_sweep ran")
+            for n in (0, 1)
+        ]
+        assert sorted(runs) == [0, 1]
         for name in ("web0", "web1", "smtp"):
             assert "Traceback" not in processes.log(name), processes.log(name)
     finally:
