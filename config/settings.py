@@ -74,12 +74,20 @@ SUPPORTAL_MAIL_DNS_TIMEOUT = env.int("SUPPORTAL_MAIL_DNS_TIMEOUT", 3, minimum=1)
 # authserv-ids of our own receiving mail servers: their Authentication-Results header is
 # trusted instead of our own checks; the header from anyone else is ignored.
 SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = env.list("SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS", [])
+# The REST API (docs/api.md): requests per minute per token; webhook targets allowed even when
+# private or loopback (networks, e.g. "127.0.0.1/32"); webhook timeout and failure streak.
+SUPPORTAL_API_REQUESTS_PER_MINUTE = env.int("SUPPORTAL_API_REQUESTS_PER_MINUTE", 600, minimum=1)
+SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
+SUPPORTAL_WEBHOOK_TIMEOUT = env.int("SUPPORTAL_WEBHOOK_TIMEOUT", 10, minimum=1)
+SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS = env.int("SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
 SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
     "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1
 )
 
 INSTALLED_APPS = [
+    # Before the admin: administrator-typed names in every language (docs/languages.md#names).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -91,6 +99,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # The REST API's framework (docs/api.md); listed so its docs page loads our static files.
+    "ninja",
     "supportal.core",
     "supportal.accounts",
     "supportal.desks",
@@ -103,6 +113,8 @@ INSTALLED_APPS = [
     "supportal.workspace",
     "supportal.replies",
     "supportal.company",
+    "supportal.webhooks",
+    "supportal.api",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +215,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian")), ("cs", _("Czech"))]
+# Administrator-typed names: one column per language (supportal/core/names.py); the fallback
+# order is computed when a name is read (the site's language, then any filled one).
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = ("en", "ro", "cs")
 LOCALE_PATHS = [BASE_DIR / "supportal" / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", "Europe/Bucharest")
 try:

@@ -9,3 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from supportal.accounts import receivers  # noqa: F401  (connects the signal receivers)
+        from supportal.accounts.languages import site_language
+        from supportal.core.names import site_language_source
+
+        # Names typed in several languages fall back to the site's (docs/languages.md#names).
+        site_language_source(site_language)

@@ -26,7 +26,7 @@ from supportal.accounts.tokens import (
     invitation_tokens,
     uid_encode,
 )
-from supportal.core.errors import PermissionRefused
+from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.mail.outbox import email_queue
 
 
@@ -223,3 +223,29 @@ def customer_register(
         if changed:
             user.save(update_fields=changed)
     return user
+
+
+def organization_find_or_create(
+    *, actor: User, name: str, registration_number: str = ""
+) -> tuple[Organization, bool]:
+    """The company named ``name`` (found by name, as ``customer_register`` finds it), created
+    when there is none; the support team only. Returns (company, created).
+
+    Raises PermissionRefused for customers, InvalidInput for an empty or long name.
+    """
+    if not (actor.is_agent or actor.is_superuser):
+        raise PermissionRefused(_("Only the support team registers companies."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput(_("Name the company."), field="name")
+    if len(name) > 200:
+        raise InvalidInput(_("A company name is limited to 200 characters."), field="name")
+    registration_number = (registration_number or "").strip()[:40]
+    with transaction.atomic():
+        organization = Organization.objects.filter(name__iexact=name).first()
+        if organization is not None:
+            return organization, False
+        return (
+            Organization.objects.create(name=name, registration_number=registration_number),
+            True,
+        )
