@@ -81,11 +81,17 @@ class ListedChoiceField(forms.ModelChoiceField):
     listed: list | None = None
 
     def to_python(self, value: object) -> object:
-        if self.listed is None or value in self.empty_values or not isinstance(value, str):
+        queryset = self.queryset
+        if (
+            self.listed is None
+            or queryset is None
+            or value in self.empty_values
+            or not isinstance(value, str)
+        ):
             return super().to_python(value)
         self.validate_no_null_characters(value)
         try:
-            key = self.queryset.model._meta.pk.to_python(value)
+            key = queryset.model._meta.pk.to_python(value)
         except ValidationError:
             key = None
         for choice in self.listed:
@@ -131,16 +137,14 @@ class NewRequestForm(forms.Form):
         self.user = user
         # Each list of choices is read once: whether it is required, its only choice, and the
         # submitted value's check all use the list (docs/performance.md, "Write paths").
-        products = selectors.product_queryset_for_customer(user, desk=desk)
-        self.fields["product"].queryset = products
-        self.fields["product"].listed = listed_products = list(products)
+        listed_products = self._choices_list(
+            "product", selectors.product_queryset_for_customer(user, desk=desk)
+        )
         self.fields["product"].required = bool(listed_products)
         if len(listed_products) == 1:
             self.fields["product"].initial = listed_products[0].pk
         self.fields["product"].empty_label = _("Choose…")
-        types = desk.request_types.filter(is_active=True)
-        self.fields["request_type"].queryset = types
-        self.fields["request_type"].listed = listed_types = list(types)
+        listed_types = self._choices_list("request_type", desk.request_types.filter(is_active=True))
         self.fields["request_type"].required = bool(listed_types)
         self.fields["request_type"].empty_label = _("Choose…")
         self.fields["summary"] = forms.CharField(
@@ -151,11 +155,9 @@ class NewRequestForm(forms.Form):
         self.fields["details"].help_text = _("At most %(limit)s characters.") % {
             "limit": f"{DETAILS_MAX_LENGTH:,}"
         }
-        priorities = _priorities_offered(user, desk)
-        self.fields["priority"].queryset = priorities
-        self.fields["priority"].listed = list(priorities)
+        priorities = self._choices_list("priority", _priorities_offered(user, desk))
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
-        default = next((p for p in self.fields["priority"].listed if p.is_default), None)
+        default = next((p for p in priorities if p.is_default), None)
         if default is not None:
             self.fields["priority"].initial = default.pk
         self.fields["contact_phone"].initial = user.phone
@@ -178,6 +180,13 @@ class NewRequestForm(forms.Form):
             form_field = _custom_form_field(field)
             form_field.custom = field
             self.fields[f"cf_{field.name}"] = form_field
+
+    def _choices_list(self, name: str, queryset: QuerySet) -> list:
+        field = self.fields[name]
+        assert isinstance(field, ListedChoiceField)
+        field.queryset = queryset
+        field.listed = list(queryset)
+        return field.listed
 
     def custom_field_names(self) -> list[str]:
         return [f"cf_{field.name}" for field in self.custom_fields]
