@@ -48,13 +48,17 @@ def decide(
     sender = _sender(mail, message)
     base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
 
+    # The first copy's id only: the row holds the whole raw message.
     first = (
-        InboundMessage.objects.filter(message_id=message.message_id).order_by("pk").first()
+        InboundMessage.objects.filter(message_id=message.message_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
         if message.message_id
         else None
     )
-    if first is not None and first.pk != message.pk:
-        return ignored(f"a second copy of message #{first.pk}", duplicate_of=first.pk, **base)
+    if first is not None and first != message.pk:
+        return ignored(f"a second copy of message #{first}", duplicate_of=first, **base)
 
     own_ids = (
         set(
