@@ -146,12 +146,7 @@ class NewRequestForm(forms.Form):
         if len(listed_products) == 1:
             self.fields["product"].initial = listed_products[0].pk
         self.fields["product"].empty_label = _("Choose…")
-        self.fields["details"].help_text = ngettext(
-            "At most %(limit)s character.", "At most %(limit)s characters.", DETAILS_MAX_LENGTH
-        ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
-        priorities = self._choices_list("priority", _priorities_offered(user, desk))
-        self.fields["priority"].help_text = _("As your maintenance contract defines them.")
-        default = next((p for p in priorities if p.is_default), None)
+        listed_types = self._choices_list("request_type", desk.request_types.filter(is_active=True))
         self.fields["request_type"].required = bool(listed_types)
         self.fields["request_type"].empty_label = _("Choose…")
         self.fields["summary"] = forms.CharField(
@@ -164,9 +159,9 @@ class NewRequestForm(forms.Form):
             )
             % {"limit": desk.summary_max_length},
         )
-        self.fields["details"].help_text = _("At most %(limit)s characters.") % {
-            "limit": f"{DETAILS_MAX_LENGTH:,}"
-        }
+        self.fields["details"].help_text = ngettext(
+            "At most %(limit)s character.", "At most %(limit)s characters.", DETAILS_MAX_LENGTH
+        ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
         priorities = self._choices_list("priority", _priorities_offered(user, desk))
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
         default = next((p for p in priorities if p.is_default), None)
