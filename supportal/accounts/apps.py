@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,3 +11,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from supportal.accounts import receivers  # noqa: F401  (connects the signal receivers)
+        from supportal.accounts.services.tokens import api_idempotency_keys_forget
+        from supportal.core.jobs import register_periodic
+
+        register_periodic(
+            "accounts.idempotency_keys_forget",
+            api_idempotency_keys_forget,
+            every=timedelta(hours=1),
+        )
