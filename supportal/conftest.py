@@ -92,9 +92,13 @@ def _empty_cache():
     # hours, throttle counters, presence) must not change this test's queries or answers.
     from django.core.cache import cache
 
+    from supportal.core.names import site_language_changed
+
     cache.clear()
+    site_language_changed()
     yield
     cache.clear()
+    site_language_changed()
 
 
 @pytest.fixture(autouse=True)

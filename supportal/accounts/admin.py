@@ -34,6 +34,7 @@ from supportal.accounts.models import (
 )
 from supportal.company import services as company_services
 from supportal.core.errors import DomainError
+from supportal.core.names import name_columns
 
 
 class _EmailFormMixin:
@@ -279,7 +280,7 @@ class OrganizationProductAdmin(admin.ModelAdmin):
     list_display = ("organization", "product", "shares_requests")
     list_filter = ("product", "shares_requests")
     list_select_related = ("organization", "product")
-    search_fields = ("organization__name", "product__name")
+    search_fields = ("organization__name", *name_columns("product__name"))
     autocomplete_fields = ("organization", "product")
 
 

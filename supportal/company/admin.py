@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from supportal.company.models import (
     ContactChange,
@@ -70,6 +71,6 @@ class ContactChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportLine)
-class SupportLineAdmin(admin.ModelAdmin):
+class SupportLineAdmin(TranslationAdmin):
     def has_add_permission(self, request) -> bool:
         return not SupportLine.objects.exists()

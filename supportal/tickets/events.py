@@ -68,6 +68,12 @@ class StatusChanged(Payload):
 @dataclass(frozen=True)
 class Commented(Payload):
     kind = EventKind.COMMENTED  # the comment itself is the event's ``comment``
+    # On the note of an inbound mail: the addresses it was also sent to (To/Cc) that are not on
+    # the request, which agents can add as participants with one click.
+    copied: list[str] = dataclasses.field(default_factory=list)
+
+    def to_data(self) -> dict[str, object]:
+        return {"copied": self.copied} if self.copied else {}
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,16 @@ class FieldChanged(Payload):
     new: object
     old_label: str | None = None
     new_label: str = ""
+    # A priority, request type or product is named in every language (docs/languages.md#names):
+    # the new value's name in each, so every reader reads it in theirs.
+    new_labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def new_label_read(self) -> str:
+        """The new value's name in the active language (older events: as it was written)."""
+        from django.utils.translation import get_language
+
+        return self.new_labels.get(get_language() or "", "") or self.new_label
 
 
 @dataclass(frozen=True)

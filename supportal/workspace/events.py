@@ -109,7 +109,7 @@ def _describe(event: Event, names: dict[int, str]) -> str:
             return _("%(actor)s changed %(field)s to %(value)s.") % {
                 "actor": actor,
                 "field": changed.field.replace("_", " "),
-                "value": changed.new_label or changed.new or "—",
+                "value": changed.new_label_read or changed.new or "—",
             }
         case AttachmentAdded() as attached:
             return _("%(actor)s attached %(name)s.") % {"actor": actor, "name": attached.file_name}

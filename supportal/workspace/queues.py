@@ -66,10 +66,9 @@ QUEUES: dict[str, Queue] = {
         _("SLA at risk"),
         lambda user, now: _OPEN & at_risk_condition(now),
         first=(next_deadline().asc(nulls_last=True),),
-        is_counted=False,
     ),
     "open": Queue(_("All open"), lambda user, now: _OPEN),
-    "all": Queue(_("All requests"), lambda user, now: Q(), is_counted=False),
+    "all": Queue(_("All requests"), lambda user, now: Q()),
 }
 DEFAULT_QUEUE = "open"
 

@@ -36,7 +36,7 @@ from supportal.notifications.services.rules import (
     _customers_of,
     _update_kind,
 )
-from supportal.tickets.models import Comment, Event, NotificationMute, Ticket
+from supportal.tickets.models import Comment, Event, Feedback, NotificationMute, Ticket
 from supportal.tickets.workflow import Status
 
 LAST_ERROR_MAX_LENGTH = 2000
@@ -201,6 +201,9 @@ def notification_mails_queue(row: PendingNotification) -> int:
     _participants_added_tell(action, mailer, customers, actor_id=actor_id)
     _quotes_tell(action, mailer, customers)
 
+    feedback = (
+        Feedback.objects.filter(ticket=ticket).first() if action.feedback is not None else None
+    )
     for user, kind in _agent_kinds(action).values():
         if user.pk == actor_id or not _agent_wants(user, kind, muted_ids):
             continue
@@ -216,6 +219,8 @@ def notification_mails_queue(row: PendingNotification) -> int:
                 + reverse("workspace:ticket", args=[ticket.reference]),
                 "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
                 + reverse("notifications:preferences"),
+                "feedback": feedback,
+                "is_low_rating": feedback is not None and feedback.is_low,
             },
         )
     return mailer.count

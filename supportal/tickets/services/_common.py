@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
@@ -78,7 +79,11 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
         raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
     if len(value) > max_length:
         raise InvalidInput(
-            _("%(label)s is limited to %(limit)d characters; it has %(count)d.")
+            ngettext(
+                "%(label)s is limited to %(limit)d character; it has %(count)d.",
+                "%(label)s is limited to %(limit)d characters; it has %(count)d.",
+                max_length,
+            )
             % {"label": label, "limit": max_length, "count": len(value)},
             field=field,
         )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
@@ -18,7 +17,7 @@ from supportal.desks.models import (
     Product,
     RequestType,
 )
-from supportal.search.index import ticket_index_update
+from supportal.search.index import ticket_index_new
 from supportal.tickets.events import Created
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
@@ -35,11 +34,18 @@ from supportal.tickets.services.people import _participant_add
 
 
 def _next_number(desk: Desk) -> int:
-    # The UPDATE takes the desk row's write lock until commit (PostgreSQL) or the database's
-    # (SQLite, BEGIN IMMEDIATE), so concurrent creations queue here; a rolled-back creation
-    # rolls its number back too, which keeps the sequence gapless.
-    Desk.objects.filter(pk=desk.pk).update(last_ticket_number=F("last_ticket_number") + 1)
-    return Desk.objects.filter(pk=desk.pk).values_list("last_ticket_number", flat=True).get()
+    # One UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): it takes the desk row's write lock
+    # until commit (PostgreSQL) or the database's (SQLite, BEGIN IMMEDIATE), so concurrent
+    # creations queue here and each reads the number it wrote; a rolled-back creation rolls
+    # its number back too, which keeps the sequence gapless.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE desks_desk SET last_ticket_number = last_ticket_number + 1"
+            " WHERE id = %s RETURNING last_ticket_number",
+            [desk.pk],
+        )
+        (number,) = cursor.fetchone()
+    return number
 
 
 def ticket_create(
@@ -115,7 +121,7 @@ def ticket_create(
         if requester.is_customer and not requester.is_company_account:
             # What they wrote tells the language to write back in (docs/languages.md).
             user_language_learn(user=requester, text=f"{summary}\n{details}")
-        ticket_index_update(ticket.pk)
+        ticket_index_new(ticket)
     return ticket
 
 

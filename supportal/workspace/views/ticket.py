@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
@@ -18,15 +19,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from supportal.accounts.http import AuthenticatedHttpRequest
-from supportal.accounts.models import Contract, User
+from supportal.accounts.languages import recipient_language, recipient_time_zone
+from supportal.accounts.models import Contract, Language, User
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.http import refusals_as_messages
-from supportal.desks.models import Priority, RequestType
+from supportal.desks.models import CustomField, Priority, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.sla.selectors import sla_panel_for
 from supportal.tickets import selectors, services, workflow
-from supportal.tickets.models import Ticket
+from supportal.tickets.events import Commented
+from supportal.tickets.models import Event, EventKind, Feedback, Participant, Ticket
 from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
@@ -42,12 +45,33 @@ RECENT_TICKETS = 5
 # Actions that send text to the customer: if the ticket changed meanwhile, ask first.
 _ACTIONS_CHECKED_FOR_CHANGES = {Action.REQUEST_INFO, Action.RESOLVE}
 _CUSTOMER_ONLY_ACTIONS = {Action.CUSTOMER_REPLY, Action.CUSTOMER_RESOLVE}
+# The status changes offered next to "Send" (the reply is the question, or the resolution).
+_REPLY_THEN = {Action.REQUEST_INFO.value, Action.RESOLVE.value}
 
 
 def _desk_agents(ticket: Ticket):
     return User.objects.filter(desk_memberships__desk_id=ticket.desk_id, is_active=True).order_by(
         "first_name", "last_name", "email"
     )
+
+
+def _copied_not_participants(
+    ticket: Ticket, events: list[Event], participants: list[Participant]
+) -> list[str]:
+    """The addresses the customers' mails were also sent to (To/Cc) that are not on the request
+    yet, for one-click sharing (docs/languages.md#customers-who-only-use-e-mail). No query: read
+    from the events and participants the page shows anyway."""
+    if not ticket.is_open:
+        return []
+    on_request = {p.user.email.lower() for p in participants}
+    on_request.add(ticket.requester.email.lower())
+    found: dict[str, str] = {}
+    for event in events:
+        if isinstance(event.payload, Commented):
+            for address in event.payload.copied:
+                if address.lower() not in on_request:
+                    found.setdefault(address.lower(), address)
+    return list(found.values())
 
 
 def _colleagues(ticket: Ticket):
@@ -83,6 +107,41 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
     return [t for t in rows if t.pk != ticket.pk][:RECENT_TICKETS], open_total
 
 
+def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
+    """The desk's custom fields for the ticket's type, with their labels and values; values
+    under keys no field defines (any more) follow under their keys."""
+    values = dict(ticket.custom_fields or {})
+    rows: list[dict[str, object]] = []
+    for field in CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk"):
+        if field.request_type_id not in (None, ticket.request_type_id) and field.name not in values:
+            continue
+        rows.append(
+            {
+                "name": field.name,
+                "label": field.label,
+                "kind": field.kind,
+                "choices": field.choices,
+                "is_required": field.is_required,
+                "value": values.pop(field.name, ""),
+            }
+        )
+    rows += [
+        {"name": name, "label": name, "value": value, "kind": ""} for name, value in values.items()
+    ]
+    return rows
+
+
+def _customer_locale(ticket: Ticket, now) -> dict[str, object]:
+    """The requester's language and local time, for the customer panel."""
+    zone_name = recipient_time_zone(ticket.requester)
+    language = recipient_language(ticket.requester, desk=ticket.desk)
+    return {
+        "language": dict(Language.choices).get(language, language),
+        "time_zone": zone_name,
+        "local_time": timezone.localtime(now, ZoneInfo(zone_name)),
+    }
+
+
 def _page(
     request: AuthenticatedHttpRequest,
     ticket: Ticket,
@@ -95,6 +154,7 @@ def _page(
     pending: Mapping[str, str] | None = None,
     had_files: bool = False,
     customer_card: bool = False,
+    then: str = "",
 ) -> HttpResponse:
     """The ticket page, or only its changing parts when the page's script asks for them
     (``workspace/_ticket_update.html``: the same partials, so both always agree). The
@@ -111,7 +171,9 @@ def _page(
     recent_tickets: list[Ticket] = []
     open_ticket_count = 0
     customer_card = customer_card or not fragment
+    customer_locale: dict[str, object] = {}
     if customer_card:
+        customer_locale = _customer_locale(ticket, now)
         contracts = _contracts_in_force(ticket)
         recent_tickets, open_ticket_count = _recent_tickets(
             selectors.ticket_queryset_for_user(user), ticket
@@ -125,18 +187,39 @@ def _page(
             }
             for r in reply_selectors.canned_replies_for_ticket(user, ticket)
         ]
+    # Read only when the log says there is one, so a page without feedback costs no query.
+    feedback = (
+        Feedback.objects.filter(ticket=ticket).first()
+        if any(e.kind == EventKind.FEEDBACK_GIVEN for e in events)
+        else None
+    )
+    actions = [
+        a for a in workflow.allowed_actions(ticket_status, roles) if a not in _CUSTOMER_ONLY_ACTIONS
+    ]
+    participants = list(ticket.participants.select_related("user"))
     context = {
         "ticket": ticket,
         "events": events,
         "last_event_id": max((e.pk for e in events), default=0),
         "attachments": selectors.attachment_queryset_for_user(user, ticket),
-        "participants": ticket.participants.select_related("user"),
+        "participants": participants,
+        "copied": _copied_not_participants(ticket, events, participants),
         "colleagues": _colleagues(ticket) if ticket.is_open else [],
-        "actions": [
-            a
-            for a in workflow.allowed_actions(ticket_status, roles)
-            if a not in _CUSTOMER_ONLY_ACTIONS
+        "actions": actions,
+        "feedback": feedback,
+        "is_low_rating": feedback is not None and feedback.is_low,
+        "reply_then": [
+            (action.value, label)
+            for action, label in (
+                (Action.REQUEST_INFO, _("and wait for the customer")),
+                (Action.RESOLVE, _("and resolve")),
+            )
+            if action in actions
         ],
+        "then": then,
+        # Swapped with the open-dependent parts only, i.e. with the customer card.
+        "custom_fields": _custom_fields(ticket) if customer_card else [],
+        "customer_locale": customer_locale,
         "is_final": ticket_status in workflow.FINAL_STATUSES,
         "is_open": ticket.is_open,
         "reasons": workflow.WaitingReason.choices,
@@ -242,6 +325,8 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     body = request.POST.get("body", "")
     is_public = request.POST.get("visibility") == "public"
     visibility = "public" if is_public else "internal"
+    then_value = request.POST.get("then", "") if is_public else ""
+    then = Action(then_value) if then_value in _REPLY_THEN else None
     token = request.POST.get("token", "")
     if reply_selectors.submission_is_done(request.user, token):
         messages.info(request, _("This was already sent; it was not sent twice."))
@@ -256,6 +341,7 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
             visibility=visibility,
             changes=changes,
             had_files=bool(request.FILES),
+            then=then_value,
         )
     files = [services.NewAttachment(file=f) for f in request.FILES.getlist("attachments")]
     try:
@@ -269,6 +355,7 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
                 body=body,
                 is_public=is_public,
                 attachments=files,
+                then=then,
             ),
         )
     except NotFound as exc:
@@ -283,13 +370,14 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
             body=body,
             visibility=visibility,
             had_files=bool(request.FILES),
+            then=then_value,
         )
     presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=False)
     if result.is_repeat:
         messages.info(request, _("This was already sent; it was not sent twice."))
     else:
         messages.success(request, _("Reply sent.") if is_public else _("Internal note added."))
-    return _back(request, ticket, "#activity")
+    return _back(request, ticket, "#activity", was_open=ticket.is_open if then else None)
 
 
 _ACTION_FIELDS = ("comment", "reason", "third_party", "resolution", "answer")
@@ -395,6 +483,13 @@ def ticket_fields(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
             messages.error(request, _("Choose one of the offered values."))
             return _back(request, ticket)
         changes[name] = chosen
+    custom = {
+        name.removeprefix("cf_"): request.POST.get(name, "").strip()
+        for name in request.POST
+        if name.startswith("cf_")
+    }
+    if custom:
+        changes["custom_fields"] = custom
     services.ticket_fields_change(ticket=ticket, actor=request.user, **changes)
     messages.success(request, _("The request was updated."))
     return _back(request, ticket)
