@@ -117,7 +117,7 @@ def test_the_search_document_written_on_the_way_is_the_one_read_back(cast):
 
 
 def test_a_working_hours_edit_is_seen_by_the_next_request(cast):
-    def first_response_deadline() -> dt.datetime:
+    def first_response_deadline() -> dt.datetime | None:
         ticket = cast.ticket(now=MONDAY_9)
         return Clock.objects.get(ticket=ticket, goal=Goal.FIRST_RESPONSE).deadline_at
 
