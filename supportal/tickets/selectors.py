@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, Lookup, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts.models import Contract, OrganizationProduct, User
+from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
 from supportal.core.errors import NotFound
 from supportal.desks.models import (
     Desk,
@@ -71,6 +71,37 @@ def _shared_with(user: User) -> InSubquery:
     return InSubquery(F("pk"), Participant.objects.filter(user=user).values("ticket_id"))
 
 
+def company_sharing(user: User) -> tuple[bool, list[int]]:
+    """What ``user``'s company shares among colleagues: whether requests without a product are
+    shared (the company's setting), and the products whose requests are.
+
+    One query, remembered on the user object: a page asks for it for its list and again for its
+    navigation's count, and ``request.user`` lives for one request. A long-lived user object
+    (a test's) would keep an old answer after the company's settings change: fetch it again.
+    """
+    organization_id = user.organization_id
+    if organization_id is None:
+        return False, []
+    memo = getattr(user, "_company_sharing", None)
+    if memo is not None and memo[0] == organization_id:
+        return memo[1]
+    rows = list(
+        Organization.objects.filter(pk=organization_id)
+        .annotate(
+            shared=FilteredRelation(
+                "product_links", condition=Q(product_links__shares_requests=True)
+            )
+        )
+        .values_list("shares_requests", "shared__product_id")
+    )
+    answer = (
+        bool(rows and rows[0][0]),
+        sorted(product_id for _, product_id in rows if product_id is not None),
+    )
+    user._company_sharing = (organization_id, answer)  # type: ignore[attr-defined]
+    return answer
+
+
 def _customer_visibility(user: User) -> Q:
     own = Q(requester=user) | Q(_shared_with(user))
     if user.organization_id is None:
@@ -80,12 +111,16 @@ def _customer_visibility(user: User) -> Q:
         return own | company
     # Colleagues' requests: per product where the company has the product, else the company's
     # own setting for requests without a product (docs/requirements.md#visibility, V3).
-    shared_products = OrganizationProduct.objects.filter(
-        organization_id=user.organization_id, shares_requests=True
-    ).values("product_id")
-    shared = Q(InSubquery(F("product_id"), shared_products))
-    if user.organization.shares_requests:
-        shared |= Q(product__isnull=True)
+    # The shared products are read first and written into the statement as values: as a
+    # subquery, PostgreSQL cannot know the list is short (or empty) and guessed that a company
+    # shares hundreds of requests with everyone, so it walked every ticket by date to fill a
+    # customer's page of a few dozen (docs/performance.md).
+    company_shares, shared_products = company_sharing(user)
+    shared = Q(product_id__in=shared_products) if shared_products else Q()
+    if company_shares:
+        shared = (shared | Q(product__isnull=True)) if shared_products else Q(product__isnull=True)
+    elif not shared_products:
+        return own
     return own | (company & shared)
 
 
