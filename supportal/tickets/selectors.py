@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
 from supportal.core.errors import NotFound
+from supportal.core.memo import remembered
 from supportal.desks.models import (
     Desk,
     DeskMembership,
@@ -40,7 +41,17 @@ def desk_ids_for_agent(user: User) -> set[int] | None:
         return None
     if not user.is_agent:
         return set()
-    return set(DeskMembership.objects.filter(user=user).values_list("desk_id", flat=True))
+    return set(desk_roles(user))
+
+
+def desk_roles(user: User) -> dict[int, str]:
+    """The desks ``user`` is a member of, with the role in each: one query per request
+    (remembered on the user object, ``core.memo``), however many checks a page makes."""
+    return remembered(
+        user,
+        "desk_roles",
+        lambda: dict(DeskMembership.objects.filter(user=user).values_list("desk_id", "role")),
+    )
 
 
 class InSubquery(Lookup):
@@ -75,31 +86,29 @@ def company_sharing(user: User) -> tuple[bool, list[int]]:
     """What ``user``'s company shares among colleagues: whether requests without a product are
     shared (the company's setting), and the products whose requests are.
 
-    One query, remembered on the user object: a page asks for it for its list and again for its
-    navigation's count, and ``request.user`` lives for one request. A long-lived user object
-    (a test's) would keep an old answer after the company's settings change: fetch it again.
+    One query, remembered on the user object (``core.memo``): a page asks for it for its list
+    and again for its navigation's count.
     """
     organization_id = user.organization_id
     if organization_id is None:
         return False, []
-    memo = getattr(user, "_company_sharing", None)
-    if memo is not None and memo[0] == organization_id:
-        return memo[1]
-    rows = list(
-        Organization.objects.filter(pk=organization_id)
-        .annotate(
-            shared=FilteredRelation(
-                "product_links", condition=Q(product_links__shares_requests=True)
+
+    def read() -> tuple[bool, list[int]]:
+        rows = list(
+            Organization.objects.filter(pk=organization_id)
+            .annotate(
+                shared=FilteredRelation(
+                    "product_links", condition=Q(product_links__shares_requests=True)
+                )
             )
+            .values_list("shares_requests", "shared__product_id")
         )
-        .values_list("shares_requests", "shared__product_id")
-    )
-    answer = (
-        bool(rows and rows[0][0]),
-        sorted(product_id for _, product_id in rows if product_id is not None),
-    )
-    user._company_sharing = (organization_id, answer)  # type: ignore[attr-defined]
-    return answer
+        return (
+            bool(rows and rows[0][0]),
+            sorted(product_id for _, product_id in rows if product_id is not None),
+        )
+
+    return remembered(user, f"company_sharing_{organization_id}", read)
 
 
 def _customer_visibility(user: User) -> Q:
@@ -153,11 +162,7 @@ def ticket_roles(user: User | None, ticket: Ticket) -> frozenset[Role]:
         return frozenset({Role.SYSTEM})
     roles: set[Role] = set()
     if user.is_agent or user.is_superuser:
-        membership_role = (
-            DeskMembership.objects.filter(desk_id=ticket.desk_id, user=user)
-            .values_list("role", flat=True)
-            .first()
-        )
+        membership_role = desk_roles(user).get(ticket.desk_id)
         if user.is_superuser or membership_role == DeskRole.TEAM_LEAD:
             roles |= {Role.AGENT, Role.TEAM_LEAD}
         elif membership_role == DeskRole.AGENT:
