@@ -17,7 +17,7 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.names import name_columns
-from supportal.core.paging import CappedPaginator
+from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
@@ -32,7 +32,7 @@ from supportal.workspace.queues import (
     SORTS,
     queue_count_label,
     queue_counts,
-    queue_order,
+    queue_ordering,
 )
 from supportal.workspace.views.common import agent_required, safe_next
 
@@ -98,7 +98,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     query_dict = request.GET or _last_queue(request)
     form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
-    tickets = visible.filter(QUEUES[queue_key].condition(request.user, now))
+    tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
     tickets = (
         form.filtered(tickets)
         .select_related("requester", "assignee", "priority", "organization")
@@ -110,15 +110,28 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort_key = data.get("sort") or ""
     if query:
         tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    keyset = None
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
-        tickets = queue_order(tickets, queue_key=queue_key, sort_key=sort_key)
-    page = CappedPaginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
+        tickets = tickets.order_by(*ordering)
+        keyset = keyset_of(ordering)
+    shown = QUEUES[queue_key]
+    page = CappedPaginator(
+        tickets,
+        QUEUE_PAGE_SIZE,
+        cap=shown.count_cap,
+        count_in_order=shown.count_cap is not None,
+        keyset=keyset,
+    ).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     rows = list(page.object_list)
     for ticket in rows:
         ticket.sla = queue_sla(ticket, now=now)
     params = (query_dict or QueryDict()).copy()
-    params.pop("page", None)
+    for name in ("page", "after", "before"):
+        params.pop(name, None)
     counts = queue_counts(visible, user=request.user, now=now)
     context = {
         "form": form,
