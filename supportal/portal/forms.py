@@ -8,7 +8,9 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
@@ -150,11 +152,16 @@ class NewRequestForm(forms.Form):
         self.fields["summary"] = forms.CharField(
             label=_("Summary"),
             max_length=desk.summary_max_length,
-            help_text=_("At most %(limit)d characters.") % {"limit": desk.summary_max_length},
+            help_text=ngettext(
+                "At most %(limit)d character.",
+                "At most %(limit)d characters.",
+                desk.summary_max_length,
+            )
+            % {"limit": desk.summary_max_length},
         )
-        self.fields["details"].help_text = _("At most %(limit)s characters.") % {
-            "limit": f"{DETAILS_MAX_LENGTH:,}"
-        }
+        self.fields["details"].help_text = ngettext(
+            "At most %(limit)s character.", "At most %(limit)s characters.", DETAILS_MAX_LENGTH
+        ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
         priorities = self._choices_list("priority", _priorities_offered(user, desk))
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
         default = next((p for p in priorities if p.is_default), None)

@@ -13,6 +13,7 @@ from supportal.desks.models import Desk, UnverifiedSenderMail
 from supportal.mail.content import ParsedMail, mail_parse
 from supportal.mail.inbound.auth import Verdict
 from supportal.mail.inbound.content import original_attachment
+from supportal.mail.inbound.listeners import HardBounce, bounce_listeners
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
 from supportal.mail.inbound.people import customer_for, language_sample
 from supportal.mail.inbound.post import comment_add, request_create
@@ -178,14 +179,15 @@ def decide(
 def noise_handle(
     noise: Noise, mail: ParsedMail, raw: bytes, *, now: datetime, base: dict
 ) -> Outcome:
-    from supportal.notifications.services import address_suppress
     from supportal.tickets.services import ticket_mail_note_add
 
     extra: dict[str, Any] = {**base, "kind": noise.kind}
     reference = ""
     if noise.kind == "bounce":
         for address in noise.hard_bounce_addresses:
-            address_suppress(email=address, detail=noise.diagnostic or mail.subject, now=now)
+            bounce_listeners.notify(
+                HardBounce(email=address, detail=noise.diagnostic or mail.subject, at=now)
+            )
         extra["suppressed"] = noise.hard_bounce_addresses
         outbound = (
             OutboundEmail.objects.filter(

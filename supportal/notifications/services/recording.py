@@ -27,6 +27,7 @@ RECORDED_KINDS = frozenset(
         EventKind.ASSIGNED,
         EventKind.PARTICIPANT_ADDED,
         EventKind.QUOTE_PROPOSED,
+        EventKind.FEEDBACK_GIVEN,
     }
 )
 
