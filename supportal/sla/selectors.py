@@ -87,7 +87,7 @@ def sla_panel_for(
         Clock.objects.filter(ticket=ticket, target_duration__isnull=False)
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
         .select_related("calendar")
-        .prefetch_related("entries", "calendar__periods", "calendar__dates")
+        .prefetch_related("entries")
         .order_by("pk")
     )
     calendars = CalendarBook()
@@ -297,3 +297,62 @@ def tickets_at_risk_by_deadline(tickets: QuerySet[Ticket], *, now: dt.datetime) 
 def tickets_at_risk(tickets: QuerySet[Ticket], *, now: dt.datetime | None = None):
     """The requests of ``tickets`` that are at risk (see :func:`at_risk_condition`)."""
     return tickets.filter(at_risk_condition(now or timezone.now()))
+
+
+def _nearest_running_clock() -> QuerySet[Clock]:
+    return _running_goal_clocks().order_by("deadline_at")
+
+
+def queue_sla_annotations() -> dict[str, Subquery | Exists]:
+    """What the queue's SLA column needs, as annotations over ``Ticket`` rows (so the column
+    costs no query of its own): the next deadline of a running goal, that clock's warning
+    time, and whether a goal's clock is paused."""
+    return {
+        "sla_deadline_at": Subquery(_nearest_running_clock().values("deadline_at")[:1]),
+        "sla_warn_at": Subquery(_nearest_running_clock().values("warn_at")[:1]),
+        "sla_is_paused": Exists(
+            Clock.objects.filter(
+                ticket=OuterRef("pk"),
+                goal__in=[goal.value for goal in POLICY_GOALS],
+                state=ClockState.PAUSED,
+                target_duration__isnull=False,
+            )
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class QueueSla:
+    """The SLA cell of a queue row: ``state`` is on_track, warning, breached or paused."""
+
+    state: str
+    text: str
+    deadline_at: dt.datetime | None
+
+
+def _wall_duration_text(duration: dt.timedelta) -> str:
+    days = duration.days
+    if days >= 1:
+        hours = duration.seconds // 3600
+        if hours:
+            return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+        return _("%(days)d d") % {"days": days}
+    return duration_text(max(duration, dt.timedelta(minutes=1)))
+
+
+def queue_sla(ticket: Ticket, *, now: dt.datetime) -> QueueSla | None:
+    """The SLA cell of a row annotated with :func:`queue_sla_annotations`: time left to the
+    next deadline (wall-clock time, as people count down), or how long it is overdue; None
+    when no goal's clock runs or is paused."""
+    deadline_at = getattr(ticket, "sla_deadline_at", None)
+    if deadline_at is not None:
+        warn_at = getattr(ticket, "sla_warn_at", None)
+        if deadline_at <= now:
+            text = _("%(duration)s overdue") % {"duration": _wall_duration_text(now - deadline_at)}
+            return QueueSla("breached", text, deadline_at)
+        text = _("%(duration)s left") % {"duration": _wall_duration_text(deadline_at - now)}
+        state = "warning" if warn_at is not None and warn_at <= now else "on_track"
+        return QueueSla(state, text, deadline_at)
+    if getattr(ticket, "sla_is_paused", False):
+        return QueueSla("paused", _("paused"), None)
+    return None

@@ -331,8 +331,15 @@ class Feedback(models.Model):
             )
         ]
 
+    # A rating at or below this is flagged to the agent and the team lead (docs/workspace.md).
+    LOW_RATING = 2
+
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating}/5"
+
+    @property
+    def is_low(self) -> bool:
+        return self.rating <= self.LOW_RATING
 
 
 class Event(models.Model):

@@ -78,12 +78,11 @@ QUEUES: dict[str, Queue] = {
         _("SLA at risk"),
         lambda user, now: _OPEN,
         first=("next_deadline_at",),
-        is_counted=False,
         count_cap=0,  # counted to the end of the page shown, as far as the index walk goes
         shape=lambda tickets, now: tickets_at_risk_by_deadline(tickets, now=now),
     ),
     "open": Queue(_("All open"), lambda user, now: _OPEN),
-    "all": Queue(_("All requests"), lambda user, now: Q(), is_counted=False),
+    "all": Queue(_("All requests"), lambda user, now: Q()),
 }
 DEFAULT_QUEUE = "open"
 
@@ -116,7 +115,8 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
     params: list[object] = []
     for index, key in enumerate(counted):
         rows = (
-            tickets.filter(QUEUES[key].condition(user, now))
+            QUEUES[key]
+            .tickets(tickets, user=user, now=now)
             .order_by()
             .values("pk")[: paging.COUNT_CAP + 1]
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
+from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
 from supportal.search.selectors import ticket_search
@@ -25,12 +26,12 @@ LIST_COLUMNS = (
     "status",
     "updated_at",
     "number",
-    "desk__name",
+    *name_columns("desk__name"),
     "desk__key",
     "requester__email",
     "requester__first_name",
     "requester__last_name",
-    "request_type__name",
+    *name_columns("request_type__name"),
 )
 
 

@@ -49,7 +49,9 @@ def test_queue_counts_every_built_in_queue(client, cast):
         "waiting_for_customer": 1,
         "waiting_for_third_party": 1,
         "resolved": 1,
+        "at_risk": 0,  # every tab has its count, "SLA at risk" too
         "open": 4,
+        "all": 5,
     }
     assert unassigned.reference in _refs(client.get("/agent/?view=unassigned"))
     assert _refs(client.get("/agent/?view=mine")) == [mine.reference]

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
+from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
+from supportal.sla.selectors import queue_sla, queue_sla_annotations
 from supportal.tickets import selectors, services
 from supportal.tickets.workflow import Action
 from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
@@ -42,8 +44,10 @@ QUEUE_COLUMNS = (
     "status",
     "created_at",
     "updated_at",
-    "priority__name",
+    *name_columns("priority__name"),
     "requester__email",
+    "requester__first_name",
+    "requester__last_name",
     "organization__name",
     "assignee__email",
     "assignee__first_name",
@@ -70,17 +74,36 @@ def _bulk_action_label(action: Action) -> str:
     return labels[action]
 
 
+# The agent's last queue and sort, kept in a cookie (no query): /agent/ opens where they were.
+LAST_QUEUE_COOKIE = "supportal_queue"
+LAST_QUEUE_MAX_AGE = 60 * 60 * 24 * 90
+
+
+def _last_queue(request: HttpRequest) -> QueryDict | None:
+    """The query of the agent's last queue and sort, when the page is asked for bare."""
+    remembered = QueryDict(request.COOKIES.get(LAST_QUEUE_COOKIE, ""))
+    view, sort = remembered.get("view", ""), remembered.get("sort", "")
+    kept = QueryDict(mutable=True)
+    if view in QUEUES:
+        kept["view"] = view
+    if sort in SORTS:
+        kept["sort"] = sort
+    return kept or None
+
+
 @agent_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = selectors.ticket_queryset_for_user(request.user)
-    form = QueueFilterForm(request.GET or None, user=request.user)
+    query_dict = request.GET or _last_queue(request)
+    form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
     tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
     tickets = (
         form.filtered(tickets)
         .select_related("requester", "assignee", "priority", "organization")
         .only(*QUEUE_COLUMNS)
+        .annotate(**queue_sla_annotations())
     )
     data = form.cleaned_data if form.is_bound else {}
     query = (data.get("q") or "").strip()
@@ -103,14 +126,17 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     ).get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
-    params = request.GET.copy()
+    rows = list(page.object_list)
+    for ticket in rows:
+        ticket.sla = queue_sla(ticket, now=now)
+    params = (query_dict or QueryDict()).copy()
     for name in ("page", "after", "before"):
         params.pop(name, None)
     counts = queue_counts(visible, user=request.user, now=now)
     context = {
         "form": form,
         "page": page,
-        "tickets": page.object_list,
+        "tickets": rows,
         "view": queue_key,
         "queue_label": QUEUES[queue_key].label,
         "queues": [(key, q.label, queue_count_label(counts.get(key))) for key, q in QUEUES.items()],
@@ -123,8 +149,34 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "agents": agents_of_desks(request.user),
         "priorities": Priority.objects.all(),
         "desks": desks_of(request.user),
+        "sorts": [(key, sort.label) for key, sort in SORTS.items()],
+        "filter_count": form.filter_count(),
     }
-    return render(request, "workspace/queue.html", context)
+    response = render(request, "workspace/queue.html", context)
+    _remember_queue(request, response)
+    return response
+
+
+def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
+    # Only what the agent chose is remembered: a search from the toolbar keeps the last queue.
+    last = _last_queue(request) or QueryDict()
+    view = request.GET["view"] if "view" in request.GET else last.get("view")
+    sort = request.GET["sort"] if "sort" in request.GET else last.get("sort")
+    remembered = urlencode(
+        {
+            **({"view": view} if view in QUEUES else {}),
+            **({"sort": sort} if sort in SORTS else {}),
+        }
+    )
+    if request.COOKIES.get(LAST_QUEUE_COOKIE) != remembered:
+        response.set_cookie(
+            LAST_QUEUE_COOKIE,
+            remembered,
+            max_age=LAST_QUEUE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
 
 
 def _saved_views(user: User) -> list[dict[str, object]]:
