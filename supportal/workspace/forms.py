@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Organization, User
+from supportal.core.widgets import QuickSelect
 from supportal.desks.models import Desk, DeskMembership, Priority, Product, RequestType
 from supportal.tickets.models import SubmissionMethod, Ticket
 from supportal.tickets.workflow import Status
@@ -55,18 +56,25 @@ def agents_of_desks(user: User) -> QuerySet[User]:
 class QueueFilterForm(forms.Form):
     """The queue's filters (GET). Invalid values are ignored, never trusted."""
 
-    view = forms.ChoiceField(choices=(), required=False)
+    view = forms.ChoiceField(choices=(), required=False, widget=QuickSelect)
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
-    desk = forms.ModelChoiceField(Desk.objects.none(), label=_("Desk"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", "—"), *Status.choices], required=False
+    desk = forms.ModelChoiceField(
+        Desk.objects.none(), label=_("Desk"), required=False, widget=QuickSelect
     )
-    priority = forms.ModelChoiceField(Priority.objects.all(), label=_("Priority"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", "—"), *Status.choices], required=False, widget=QuickSelect
+    )
+    priority = forms.ModelChoiceField(
+        Priority.objects.all(), label=_("Priority"), required=False, widget=QuickSelect
+    )
     request_type = forms.ModelChoiceField(
-        RequestType.objects.none(), label=_("Type"), required=False
+        RequestType.objects.none(), label=_("Type"), required=False, widget=QuickSelect
     )
     product = forms.ModelChoiceField(
-        Product.objects.filter(is_active=True), label=_("Product"), required=False
+        Product.objects.filter(is_active=True),
+        label=_("Product"),
+        required=False,
+        widget=QuickSelect,
     )
     company = forms.CharField(
         label=_("Company"),
@@ -74,12 +82,14 @@ class QueueFilterForm(forms.Form):
         max_length=200,
         help_text=_("Name or registration number"),
     )
-    assignee = forms.ChoiceField(label=_("Assignee"), choices=(), required=False)
+    assignee = forms.ChoiceField(
+        label=_("Assignee"), choices=(), required=False, widget=QuickSelect
+    )
     created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
     created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
     updated_from = forms.DateField(label=_("Updated from"), required=False, widget=DateInput())
     updated_to = forms.DateField(label=_("Updated to"), required=False, widget=DateInput())
-    sort = forms.ChoiceField(label=_("Sort by"), choices=(), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=(), required=False, widget=QuickSelect)
 
     FILTER_FIELDS = (
         "q",
