@@ -27,9 +27,16 @@ from supportal.desks.models import CustomField, Priority, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.sla.selectors import sla_panel_for
-from supportal.tickets import selectors, services, workflow
+from supportal.tickets import previews, selectors, services, workflow
 from supportal.tickets.events import Commented
-from supportal.tickets.models import Event, EventKind, Feedback, Participant, Ticket
+from supportal.tickets.models import (
+    Attachment,
+    Event,
+    EventKind,
+    Feedback,
+    Participant,
+    Ticket,
+)
 from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
@@ -131,6 +138,17 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     return rows
 
 
+def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
+    """The attachments, each with ``preview_kind`` and whether its preview is made yet (a
+    look at the storage, no query)."""
+    rows = list(attachments)
+    for attachment in rows:
+        kind = previews.preview_kind(attachment.file_name, attachment.content_type)
+        attachment.preview_kind = kind  # type: ignore[attr-defined]
+        attachment.has_preview = bool(kind) and previews.preview_exists(attachment.pk)  # type: ignore[attr-defined]
+    return rows
+
+
 def _customer_locale(ticket: Ticket, now) -> dict[str, object]:
     """The requester's language and local time, for the customer panel."""
     zone_name = recipient_time_zone(ticket.requester)
@@ -201,7 +219,7 @@ def _page(
         "ticket": ticket,
         "events": events,
         "last_event_id": max((e.pk for e in events), default=0),
-        "attachments": selectors.attachment_queryset_for_user(user, ticket),
+        "attachments": _with_previews(selectors.attachment_queryset_for_user(user, ticket)),
         "participants": participants,
         "copied": _copied_not_participants(ticket, events, participants),
         "colleagues": _colleagues(ticket) if ticket.is_open else [],
