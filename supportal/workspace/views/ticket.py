@@ -26,6 +26,7 @@ from supportal.core.http import refusals_as_messages
 from supportal.desks.models import CustomField, Priority, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
+from supportal.replies.placeholders import PlaceholderValues
 from supportal.sla.selectors import sla_panel_for
 from supportal.tickets import previews, selectors, services, workflow
 from supportal.tickets.events import Commented
@@ -197,11 +198,14 @@ def _page(
             selectors.ticket_queryset_for_user(user), ticket
         )
     if not fragment:
+        values = PlaceholderValues(ticket=ticket, agent=user)
         canned = [
             {
                 "id": r.pk,
                 "title": r.title,
-                "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
+                "text": reply_selectors.canned_reply_render(
+                    r, ticket=ticket, agent=user, values=values
+                ),
             }
             for r in reply_selectors.canned_replies_for_ticket(user, ticket)
         ]
