@@ -98,7 +98,7 @@ class PlaceholderValues:
             "first_name": lambda: first_name_addressed(
                 ticket.requester.first_name or ticket.requester.get_full_name(), self.language
             ),
-            "company": lambda: ticket.organization.name if ticket.organization_id else "",
+            "company": lambda: ticket.organization.name if ticket.organization else "",
             "contract": self._contract,
             "sla_deadline": self._sla_deadline,
             "reference": lambda: ticket.reference,
