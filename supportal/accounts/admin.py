@@ -23,7 +23,6 @@ from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
     ApiToken,
-    Contact,
     Contract,
     Organization,
     OrganizationDomain,
@@ -32,7 +31,6 @@ from supportal.accounts.models import (
     User,
     UserSession,
 )
-from supportal.company import services as company_services
 from supportal.core.errors import DomainError
 from supportal.core.names import name_columns
 
@@ -292,39 +290,6 @@ class ContractAdmin(admin.ModelAdmin):
     search_fields = ("name", "organization__name", "organization__registration_number")
     autocomplete_fields = ("organization", "product")
     filter_horizontal = ("priorities",)
-
-
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = (
-        "last_name",
-        "first_name",
-        "organization",
-        "function",
-        "email",
-        "mobile",
-        "user",
-        "is_active",
-    )
-    list_display_links = ("last_name", "first_name")
-    list_filter = ("is_active", "gender")
-    list_select_related = ("organization", "user")
-    search_fields = (
-        "last_name",
-        "first_name",
-        "email",
-        "mobile",
-        "function",
-        "organization__name",
-        "user__email",
-    )
-    autocomplete_fields = ("organization", "user")
-
-    def save_model(self, request, obj: Contact, form, change: bool) -> None:
-        # The portal's services are bypassed here, so record the change log entry the same way.
-        before = Contact.objects.filter(pk=obj.pk).first() if change else None
-        super().save_model(request, obj, form, change)
-        company_services.contact_admin_saved(contact=obj, actor=request.user, before=before)
 
 
 @admin.register(PortalSettings)

@@ -613,3 +613,24 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == ApiTokenScope.WRITE
+
+
+class ApiIdempotencyKey(models.Model):
+    """The answer to a POST sent with an ``Idempotency-Key``: the same key again (same token)
+    gets this answer back and changes nothing (docs/api.md#idempotency). Kept for a day."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="api_idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

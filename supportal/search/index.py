@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from supportal.search.models import SearchDocument
 from supportal.search.text import search_words
+from supportal.tickets.events import TextChanged
 from supportal.tickets.models import Comment, Ticket
 
 # On PostgreSQL a tsvector must stay under 1 MB or the indexed write fails. 100,000
@@ -200,3 +201,15 @@ def search_index_rebuild(*, batch_size: int = 500) -> int:
                 " VALUES ('rebuild')"
             )
     return count
+
+
+def ticket_text_index(change: TextChanged) -> None:
+    """The listener of ``tickets.events.text_listeners``: keep the ticket's document in step
+    (from the row in hand for a new ticket, a new comment's words appended, read back
+    otherwise), in the same transaction."""
+    if change.is_new:
+        ticket_index_new(change.ticket)
+    elif change.comment is not None:
+        ticket_index_comment_add(change.comment)
+    else:
+        ticket_index_update(change.ticket.pk)

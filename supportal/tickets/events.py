@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from supportal.core.listeners import ListenerList
 
 if TYPE_CHECKING:
-    from supportal.tickets.models import Event
+    from supportal.tickets.models import Comment, Event, Ticket
 
 
 class EventKind(models.TextChoices):
@@ -181,3 +181,18 @@ def payload_from(kind: str, data: dict[str, object] | None) -> Payload:
 listeners: ListenerList[Event] = ListenerList(
     "ticket events", order=("sla", "notifications", "webhooks")
 )
+
+
+@dataclass(frozen=True)
+class TextChanged:
+    """A ticket's searchable text changed in this transaction: it was created (``is_new``: the
+    row in hand is all its text), commented on, resolved or renamed."""
+
+    ticket: Ticket
+    is_new: bool = False
+    comment: Comment | None = None  # the one comment added, when that is the whole change
+
+
+# Who keeps an index of tickets' text, told once per action inside its transaction (not per
+# event: one action may add a comment, a resolution and files). Today the search documents.
+text_listeners: ListenerList[TextChanged] = ListenerList("ticket text", order=("search",))

@@ -1,7 +1,7 @@
 """Every change to accounts: invitations, passwords, sign-up, access requests, profiles,
 sessions and company accounts. Views, the admin, the agent workspace and inbound mail call
-these; each docstring states its side effects. Mail is only queued (``email_queue``) in the
-caller's transaction; the worker sends it after commit.
+these; each docstring states its side effects. Mail is only queued (``core.mails.mail_queue``,
+which hands it to the outbox) in the caller's transaction; the worker sends it after commit.
 
 One module per noun; this package re-exports the public names.
 """

@@ -27,7 +27,7 @@ from supportal.accounts.tokens import (
     uid_encode,
 )
 from supportal.core.errors import InvalidInput, PermissionRefused
-from supportal.mail.outbox import email_queue
+from supportal.core.mails import mail_queue
 
 
 def _may_invite(invited_by: User | None, organization: Organization | None) -> Organization | None:
@@ -49,7 +49,7 @@ def _invitation_queue(*, user: User, invited_by: User | None, language: str, now
         # A customer admin inviting address after address: the hourly caps stop the mail.
         return
     portal = selectors.portal_settings_get()
-    email_queue(
+    mail_queue(
         to=user.email,
         template="invitation",
         language=_language(language, recipient_language(user)),

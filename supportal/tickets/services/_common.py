@@ -95,3 +95,10 @@ def _require_support(actor: User, ticket: Ticket) -> frozenset[Role]:
     if not {Role.AGENT, Role.TEAM_LEAD} & roles:
         raise PermissionRefused(_("Only the desk's agents can do this."))
     return roles
+
+
+def _text_changed(ticket: Ticket, *, is_new: bool = False, comment: Comment | None = None) -> None:
+    """Tell the text listeners (the search index) that the ticket's text changed, in this
+    transaction, so the index commits or rolls back with the change: ``is_new`` for a ticket
+    just created, ``comment`` when one new comment is the whole change."""
+    events.text_listeners.notify(events.TextChanged(ticket=ticket, is_new=is_new, comment=comment))

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
-from supportal.search.index import ticket_index_comment_add
 from supportal.tickets import workflow
 from supportal.tickets.events import Commented
 from supportal.tickets.models import (
@@ -23,7 +22,14 @@ from supportal.tickets.models import (
 from supportal.tickets.selectors import (
     ticket_roles,
 )
-from supportal.tickets.services._common import _clean_text, _event, _lock, _now, _touch
+from supportal.tickets.services._common import (
+    _clean_text,
+    _event,
+    _lock,
+    _now,
+    _text_changed,
+    _touch,
+)
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.workflow import Action, Role, Status, Transition
@@ -80,7 +86,7 @@ def ticket_comment_add(
             transition_apply(ticket, followed, actor=author, at=at, comment=comment, **data)
         else:
             _touch(ticket, at)
-        ticket_index_comment_add(comment)
+        _text_changed(ticket, comment=comment)
     return comment
 
 
@@ -192,5 +198,5 @@ def ticket_mail_note_add(
             ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
         )
         _touch(ticket, at)
-        ticket_index_comment_add(comment)
+        _text_changed(ticket, comment=comment)
     return comment

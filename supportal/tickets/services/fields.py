@@ -17,7 +17,6 @@ from supportal.desks.models import (
     Desk,
     RequestType,
 )
-from supportal.search.index import ticket_index_update
 from supportal.tickets import workflow
 from supportal.tickets.events import FieldChanged
 from supportal.tickets.models import (
@@ -29,6 +28,7 @@ from supportal.tickets.services._common import (
     _lock,
     _now,
     _require_support,
+    _text_changed,
     _touch,
 )
 
@@ -153,7 +153,7 @@ def ticket_fields_change(
         if changed:
             _touch(ticket, at, *changed)
             if "summary" in changed:
-                ticket_index_update(ticket.pk)
+                _text_changed(ticket)
     return ticket
 
 
