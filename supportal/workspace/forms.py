@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from supportal.accounts.models import Organization, User
 from supportal.core.widgets import QuickSelect
 from supportal.desks.models import Desk, DeskMembership, Priority, Product, RequestType
+from supportal.replies.placeholders import PLACEHOLDERS, placeholders_unknown
 from supportal.tickets.models import SubmissionMethod, Ticket
 from supportal.tickets.workflow import Status
 from supportal.workspace.queues import DEFAULT_QUEUE, QUEUES, SORTS
@@ -265,9 +266,30 @@ class CannedReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Placeholders: {requester_name}, {reference}, {agent_name}"),
+        help_text=_(
+            "Placeholders: {requester_name}, {first_name}, {company}, {contract}, "
+            "{sla_deadline}, {reference}, {agent_name}"
+        ),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        # Every language's text of the reply is checked, whatever fields the form has.
+        for name, value in list(data.items()):
+            if not (name == "body" or name.startswith("body_")) or not isinstance(value, str):
+                continue
+            unknown = placeholders_unknown(value)
+            if unknown:
+                self.add_error(
+                    name,
+                    _("Unknown placeholder: %(names)s. Known ones: %(known)s.")
+                    % {
+                        "names": ", ".join("{" + n + "}" for n in unknown),
+                        "known": ", ".join("{" + n + "}" for n in PLACEHOLDERS),
+                    },
+                )
+        return data
 
     def __init__(self, *args: object, desks: QuerySet[Desk], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

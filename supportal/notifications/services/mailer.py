@@ -49,7 +49,10 @@ def _from_address(actor: User | None) -> str:
     """The sender of the reference story (docs/requirements.md#story): the acting agent's name on
     our own address."""
     default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = (actor.get_full_name() if actor is not None else "") or default_name
+    # Only the support team speaks under its own name: a customer's receipt for her own
+    # request (or a colleague's mail about it) comes from the support team, not from her.
+    is_support = actor is not None and (actor.is_agent or actor.is_superuser)
+    name = (actor.get_full_name() if actor is not None and is_support else "") or default_name
     if not name:
         return default_address
     return str(Address(display_name=name, addr_spec=default_address))
