@@ -36,3 +36,17 @@ def refusals_as_messages(
         return wrapper
 
     return decorate
+
+
+ROW_ID_MAX = 2**31 - 1
+
+
+def row_id(value: str) -> int | None:
+    """A row's id typed into a form or a query string, or None: only ASCII digits within the
+    database's integer range ("²" is a digit to str.isdigit() but not to int(); 10**20 overflows
+    PostgreSQL's integer) — docs/security.md, "Bad input"."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= ROW_ID_MAX else None
+
