@@ -37,6 +37,7 @@ from supportal.notifications.services.rules import (
     _update_kind,
 )
 from supportal.tickets.models import Comment, Event, NotificationMute, Ticket
+from supportal.tickets.selectors import attachment_queryset_for_user
 from supportal.tickets.workflow import Status
 
 LAST_ERROR_MAX_LENGTH = 2000
@@ -165,7 +166,6 @@ def notification_mails_queue(row: PendingNotification) -> int:
     template = _customer_template(action)
     if template is not None:
         comment = action.public_comment
-        files_attached, files_linked = _comment_files(comment)
         base_context = {
             "kind": _update_kind(action),
             "status_labels": [Status(s.to_status).label for s in action.statuses],
@@ -173,8 +173,6 @@ def notification_mails_queue(row: PendingNotification) -> int:
             "resolution": action.resolution,
             "comment": comment,
             "comment_author": _name(comment.author) if comment else "",
-            "attachment_names": [ref["name"] for ref in files_attached],
-            "attachment_links": files_linked,
             "actor_name": _name(action.actor),
             "view_url": f"{settings.SUPPORTAL_BASE_URL}"
             + reverse("portal:request", args=[ticket.reference]),
@@ -191,10 +189,17 @@ def notification_mails_queue(row: PendingNotification) -> int:
             ):
                 continue
             others = [r.address for r in customers if r.address != recipient.address]
+            # Each recipient is mailed the files their portal page shows them, no others.
+            files_attached, files_linked = _comment_files(comment, recipient.user)
             mailer.queue(
                 recipient,
                 template,
-                {**base_context, "other_participants": list(dict.fromkeys(others))},
+                {
+                    **base_context,
+                    "attachment_names": [ref["name"] for ref in files_attached],
+                    "attachment_links": files_linked,
+                    "other_participants": list(dict.fromkeys(others)),
+                },
                 attachments=files_attached,
             )
 
@@ -286,15 +291,19 @@ def _name(user: User | None) -> str:
 MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
 
 
-def _comment_files(comment: Comment | None) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
-    """The public files of ``comment``: those attached to the mail (smallest first, within
+def _comment_files(
+    comment: Comment | None, viewer: User
+) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    """The public files of ``comment`` that ``viewer`` may see on the portal (the same rule:
+    ``attachment_queryset_for_user``): those attached to the mail (smallest first, within
     ``MAIL_ATTACHMENTS_MAX_BYTES`` in all) and (name, link) for the others."""
     if comment is None:
         return [], []
     attached: list[dict[str, str]] = []
     linked: list[tuple[str, str]] = []
     total = 0
-    files = comment.attachments.filter(is_internal=False).order_by("size", "pk")
+    visible = attachment_queryset_for_user(viewer, comment.ticket).values("pk")
+    files = comment.attachments.filter(is_internal=False, pk__in=visible).order_by("size", "pk")
     for item in files.only("pk", "file", "file_name", "content_type", "size"):
         if total + item.size <= MAIL_ATTACHMENTS_MAX_BYTES:
             total += item.size
