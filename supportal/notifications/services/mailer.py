@@ -14,6 +14,7 @@ from django.utils import formats, timezone, translation
 
 from supportal.accounts.languages import recipient_time_zone
 from supportal.accounts.models import User
+from supportal.core.text import one_line
 from supportal.mail.inbound.tokens import personal_reply_address
 from supportal.mail.models import OutboundEmail, OutboundState
 from supportal.mail.outbox import email_queue
@@ -45,9 +46,13 @@ LAST_ERROR_MAX_LENGTH = 2000
 
 def _from_address(actor: User | None) -> str:
     """The sender of the reference story (docs/requirements.md#story): the acting agent's name on
-    our own address."""
+    our own address. A customer's name never stands there (mail about a customer's action, to
+    others or as her own receipt, comes from the desk), and a name is one clean line, so no
+    name can break the header (docs/security.md)."""
     default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = (actor.get_full_name() if actor is not None else "") or default_name
+    is_support = actor is not None and (actor.is_agent or actor.is_superuser)
+    name = one_line(actor.get_full_name() if actor is not None and is_support else "")
+    name = name or default_name
     if not name:
         return default_address
     return str(Address(display_name=name, addr_spec=default_address))

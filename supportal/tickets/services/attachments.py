@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.formats import file_size
+from supportal.core.text import file_name_clean
 from supportal.desks.models import (
     Desk,
 )
@@ -38,7 +39,7 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
     before ``ticket_create`` or ``ticket_comment_add`` so the customer learns why."""
     hint = desk.large_files_hint or _("Ask the support team how to send larger files.")
     for item in files:
-        name = (item.name or item.file.name or "").rsplit("/", 1)[-1]
+        name = file_name_clean(item.name or item.file.name or "")
         if len(name) > desk.attachment_name_max_length:
             raise InvalidInput(
                 _(
@@ -72,7 +73,9 @@ def _attachments_add(
 ) -> list[Attachment]:
     added = []
     for item in files:
-        name = (item.name or item.file.name or "attachment").rsplit("/", 1)[-1][:255]
+        # The same cleaning on every channel: a mailed "invoice\u202efdp.exe" must not show as
+        # "invoiceexe.pdf" (docs/security.md).
+        name = file_name_clean(item.name or item.file.name or "")[:255]
         attachment = Attachment(
             ticket=ticket,
             comment=comment,
