@@ -60,6 +60,7 @@ def _colleagues(ticket: Ticket):
             is_active=True,
             is_agent=False,
             is_superuser=False,
+            is_company_account=False,
         )
         .exclude(pk=ticket.requester_id)
         .exclude(participations__ticket=ticket)
