@@ -22,7 +22,7 @@ from supportal.tickets.models import (
 from supportal.tickets.selectors import (
     ticket_roles,
 )
-from supportal.tickets.services._common import _clean_text, _event, _lock, _now, _touch
+from supportal.tickets.services._common import _after_lock, _clean_text, _event, _lock, _now, _touch
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.workflow import Action, Role, Status, Transition
@@ -53,6 +53,7 @@ def ticket_comment_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         is_public, reply = _comment_check(ticket, ticket_roles(author, ticket), is_public=is_public)
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
@@ -130,6 +131,7 @@ def ticket_mail_note_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         comment = Comment.objects.create(
             ticket=ticket,
             author=author,
