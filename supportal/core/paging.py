@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
+# Deeper than any list is paged; a larger number asks for the last page.
+PAGE_MAX = 100_000
 
 
 class CappedPaginator(Paginator):
@@ -25,6 +27,8 @@ class CappedPaginator(Paginator):
             wanted = int(str(number))
         except (TypeError, ValueError):
             wanted = 1
+        # ?page=99999999999999999999 must not become a LIMIT the database cannot hold.
+        wanted = min(max(wanted, 1), PAGE_MAX)
         # Count just past the page asked for, so that "Next" knows whether more rows exist.
         self._limit = max(self.cap, wanted * self.per_page)
         return super().get_page(number)
