@@ -49,6 +49,8 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
                 % {"name": name, "count": len(name), "limit": desk.attachment_name_max_length},
                 field="attachments",
             )
+        if not item.file.size:
+            raise InvalidInput(_empty_message(name), field="attachments")
         if (item.file.size or 0) > desk.attachment_max_bytes:
             raise InvalidInput(
                 _("“%(name)s” is %(size)s; files are limited to %(limit)s. %(hint)s")
@@ -62,6 +64,12 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
             )
 
 
+def _empty_message(name: str) -> str:
+    return _(
+        "“%(name)s” is empty (0 bytes), so it was not attached. Please choose the file again."
+    ) % {"name": name}
+
+
 def _attachments_add(
     ticket: Ticket,
     files: Iterable[NewAttachment],
@@ -72,6 +80,15 @@ def _attachments_add(
     at: dt.datetime,
 ) -> list[Attachment]:
     added = []
+    files = list(files)
+    for item in files:
+        # Every channel: an empty file is refused before anything is stored (mail drops them
+        # with a note already, docs/security.md).
+        if not item.file.size:
+            raise InvalidInput(
+                _empty_message(file_name_clean(item.name or item.file.name or "")),
+                field="attachments",
+            )
     for item in files:
         # The same cleaning on every channel: a mailed "invoice\u202efdp.exe" must not show as
         # "invoiceexe.pdf" (docs/security.md).
