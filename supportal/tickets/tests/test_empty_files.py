@@ -29,7 +29,7 @@ def test_the_service_refuses_an_empty_file_and_stores_nothing(cast):
         services.NewAttachment(file=SimpleUploadedFile("ok.txt", b"x")),
         services.NewAttachment(file=SimpleUploadedFile("gol.pdf", b"")),
     ]
-    with pytest.raises(InvalidInput, match="“gol.pdf” is empty"):
+    with pytest.raises(InvalidInput, match=r"“gol\.pdf” is empty"):
         services.ticket_comment_add(
             ticket=ticket, author=cast.agent_help, body="x", attachments=files
         )
