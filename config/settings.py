@@ -129,6 +129,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files with far-future cache headers, before anything that reads the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # NUL bytes, lone surrogates, over-long values: a clear 400 before any view, session or query
+    # sees them (docs/security.md).
+    "supportal.core.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "supportal.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

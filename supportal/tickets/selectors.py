@@ -302,11 +302,16 @@ def priority_ids_allowed_by_product(
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:
-    """Active customers of the same company: the people a request can be shared with."""
+    """Active customers of the same company: the people a request can be shared with (not the
+    company's shared log-in account, which is nobody in particular)."""
     if user.organization_id is None:
         return User.objects.none()
     return User.objects.filter(
-        organization_id=user.organization_id, is_active=True, is_agent=False, is_superuser=False
+        organization_id=user.organization_id,
+        is_active=True,
+        is_agent=False,
+        is_superuser=False,
+        is_company_account=False,
     ).exclude(pk=user.pk)
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
-from supportal.core.http import refusals_as_messages
+from supportal.core.http import refusals_as_messages, row_id
 from supportal.desks.models import CustomField
 from supportal.portal import uploads
 from supportal.portal.forms import CommentForm, FeedbackForm
@@ -233,10 +233,13 @@ def request_mute(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
 @refusals_as_messages("portal:request")
 def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
+    chosen = request.POST.get("user", "")
     person = (
         selectors.colleague_queryset(ticket.requester)
-        .filter(organization_id=ticket.organization_id, pk=request.POST.get("user") or 0)
+        .filter(organization_id=ticket.organization_id, pk=int(chosen))
         .first()
+        if row_id(chosen) is not None
+        else None
     )
     if person is None:
         raise InvalidInput(_("Choose a colleague to share the request with."), field="user")

@@ -25,7 +25,7 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import Contract, Language, User
 from supportal.core.errors import DomainError, NotFound
-from supportal.core.http import refusals_as_messages
+from supportal.core.http import refusals_as_messages, row_id
 from supportal.desks.models import CustomField, Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
@@ -96,6 +96,7 @@ def _colleagues(ticket: Ticket):
             is_active=True,
             is_agent=False,
             is_superuser=False,
+            is_company_account=False,
         )
         .exclude(pk=ticket.requester_id)
         .exclude(participations__ticket=ticket)
@@ -373,7 +374,7 @@ def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     ticket = ticket_or_404(request, reference)
     body = ""
     canned_id = request.GET.get("canned", "")
-    if canned_id.isdigit():
+    if row_id(canned_id) is not None:
         # Without JavaScript, "Insert" reloads the page with the reply in the text box.
         reply = (
             reply_selectors.canned_replies_for_ticket(request.user, ticket)
@@ -387,7 +388,7 @@ def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 
 def _seen_event_id(request: AuthenticatedHttpRequest) -> int | None:
     value = request.POST.get("seen_event_id", "")
-    return int(value) if value.isdigit() else None
+    return row_id(value)
 
 
 def _unseen_changes(request: AuthenticatedHttpRequest, ticket: Ticket) -> list:
@@ -545,7 +546,7 @@ def ticket_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     elif value in ("", "none"):
         assignee = None
     else:
-        assignee = _desk_agents(ticket).filter(pk=value if value.isdigit() else 0).first()
+        assignee = _desk_agents(ticket).filter(pk=row_id(value) or 0).first()
         if assignee is None:
             raise Http404
     services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
@@ -572,7 +573,7 @@ def ticket_fields(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         if not value:
             changes[name] = None
             continue
-        chosen = choices.filter(pk=value).first() if value.isdigit() else None
+        chosen = choices.filter(pk=value).first() if row_id(value) is not None else None
         if chosen is None:
             messages.error(request, _("Choose one of the offered values."))
             return _back(request, ticket)
@@ -601,7 +602,7 @@ def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         messages.success(request, _("Shared with %(name)s.") % {"name": person})
         return _back(request, ticket)
     value = request.POST.get("user", "")
-    person = _colleagues(ticket).filter(pk=value if value.isdigit() else 0).first()
+    person = _colleagues(ticket).filter(pk=row_id(value) or 0).first()
     if person is None:
         messages.error(request, _("Choose a colleague of the requester."))
         return _back(request, ticket)
