@@ -281,11 +281,8 @@ def header_block_text(block: object) -> str:
     return str(block or "")
 
 
-def mail_parse(raw: bytes) -> ParsedMail:
-    """Everything processing needs from the raw bytes. Pure; never raises on bad input."""
-    message = email.message_from_bytes(raw or b"", policy=policy.compat32)
-    parsed = ParsedMail()
-    hint = _declared_charset(message)
+def _headers_read(message: Message, parsed: ParsedMail, hint: str | None) -> None:
+    """The headers processing reads: senders, recipients, subject, ids, the report type."""
     for name, value in message.items():
         key = name.lower()
         if key not in parsed.headers:
@@ -310,6 +307,14 @@ def mail_parse(raw: bytes) -> ParsedMail:
     if isinstance(parsed.report_type, tuple):
         parsed.report_type = str(parsed.report_type[-1])
     parsed.report_type = str(parsed.report_type).lower()
+
+
+def mail_parse(raw: bytes) -> ParsedMail:
+    """Everything processing needs from the raw bytes. Pure; never raises on bad input."""
+    message = email.message_from_bytes(raw or b"", policy=policy.compat32)
+    parsed = ParsedMail()
+    hint = _declared_charset(message)
+    _headers_read(message, parsed, hint)
 
     plain: list[str] = []
     html_parts: list[str] = []
