@@ -1,18 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from supportal.api.urls import api, not_found
+from supportal.api.urls import not_found
+from supportal.api.urls import urls as api_urls
 from supportal.core import views as core_views
 from supportal.core.admin import queues_view
 from supportal.portal.urls import auth_urlpatterns
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers and tools that ask for the classic name get our own icon (docs/portal.md).
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("admin/queues/", queues_view, name="admin_queues"),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls),
     re_path(r"^api/(?P<rest>.*)$", not_found),
     *auth_urlpatterns,
     path("agent/", include("supportal.workspace.urls")),

@@ -6,9 +6,14 @@ from django.utils.translation import gettext as _
 from supportal.api import directory, tickets
 from supportal.api.base import api
 from supportal.api.errors import problem
+from supportal.api.idempotency import wrap_patterns
 
 api.add_router("/", tickets.router)
 api.add_router("/", directory.router)
+
+_patterns, _app_name, _namespace = api.urls
+# include() form for config/urls.py: every view with the Idempotency-Key handling.
+urls = (wrap_patterns(list(_patterns)), _app_name, _namespace)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

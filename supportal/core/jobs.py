@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -31,7 +31,7 @@ from django.db import DatabaseError, IntegrityError, connections, models, transa
 from django.db.models import F
 from django.utils import timezone
 
-from supportal.core.models import Lease
+from supportal.core.models import DueWork, Lease
 
 logger = logging.getLogger("supportal.worker")
 
@@ -86,6 +86,22 @@ def claim_due(
             next_attempt_at=now + lease_duration,
         )
         return list(model._default_manager.filter(claim_token=token).order_by("pk"))
+
+
+def claim_renew(rows: Sequence[DueWork], *, lease_duration: timedelta) -> int:
+    """Extend the claim on ``rows`` — those of a batch this worker has not handled yet — to
+    ``lease_duration`` from now, if it still holds them (same ``claim_token``).
+
+    A worker renews while a long batch runs, so the lease can be short: a worker killed
+    mid-batch leaves its rows to others within one lease, not a quarter of an hour
+    (docs/security.md, "Workers"). Returns how many rows were renewed."""
+    if not rows:
+        return 0
+    model = type(rows[0])
+    tokens = {row.claim_token for row in rows}
+    return model._default_manager.filter(
+        pk__in=[row.pk for row in rows], claim_token__in=tokens
+    ).update(next_attempt_at=timezone.now() + lease_duration)
 
 
 def retry_delay(
@@ -223,9 +239,12 @@ def periodic_run_if_due(job: PeriodicJob, *, holder: str, now: datetime) -> int 
         if not _is_due(job, now):
             return None
         try:
-            return job.handler(now)
+            count = job.handler(now)
         finally:
             Lease.objects.filter(name=job.lease_name, holder=holder).update(last_run_at=now)
+        # One line per run (at most once per interval), saying which worker ran it.
+        logger.info("periodic job %s ran on worker %s: %s", job.name, holder, count)
+        return count
     finally:
         lease_release(job.lease_name, holder=holder, now=now)
 

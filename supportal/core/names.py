@@ -89,6 +89,31 @@ class SiteFallback(Mapping[str, tuple[str, ...]]):
 SITE_FALLBACK = SiteFallback()
 
 
+def reader_first_install() -> None:
+    """Read the reader's own language before anything else: modeltranslation's descriptor
+    computes the whole fallback order (and so asks for the site's language, a query when it
+    is not cached) on every read; ours does so only when the reader's value is empty. Run once
+    the registrations are done (accounts' ``ready()``, after modeltranslation's)."""
+    from modeltranslation.fields import TranslationFieldDescriptor
+    from modeltranslation.translator import translator
+    from modeltranslation.utils import build_localized_fieldname, get_language
+
+    class ReaderFirst(TranslationFieldDescriptor):
+        def __get__(self, instance: Any, owner: Any) -> Any:
+            if instance is None:
+                return self
+            own = instance.__dict__.get(build_localized_fieldname(self.field.name, get_language()))
+            if own not in (None, ""):
+                return own
+            return super().__get__(instance, owner)
+
+    for model in translator.get_registered_models():
+        for name in translator.get_options_for_model(model).local_fields:
+            descriptor = model.__dict__.get(name)
+            if type(descriptor) is TranslationFieldDescriptor:
+                descriptor.__class__ = ReaderFirst
+
+
 def name_columns(path: str) -> tuple[str, ...]:
     """For ``.only()`` on a related name ("desk__name"): that column in every language, so
     reading the name in the reader's language costs no query per row."""

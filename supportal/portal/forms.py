@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
-from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -83,18 +83,18 @@ class ListedChoiceField(forms.ModelChoiceField):
 
     listed: list | None = None
 
-    def offer(self, queryset: QuerySet) -> list:
-        """Offer ``queryset``'s rows, read once here, and return them."""
-        self.queryset = queryset
-        self.listed = list(queryset)
-        return self.listed
-
     def to_python(self, value: object) -> object:
-        if self.listed is None or value in self.empty_values or not isinstance(value, str):
+        queryset = self.queryset
+        if (
+            self.listed is None
+            or queryset is None
+            or value in self.empty_values
+            or not isinstance(value, str)
+        ):
             return super().to_python(value)
         self.validate_no_null_characters(value)
         try:
-            key = self.queryset.model._meta.pk.to_python(value)  # type: ignore[union-attr]
+            key = queryset.model._meta.pk.to_python(value)
         except ValidationError:
             key = None
         for choice in self.listed:
@@ -134,23 +134,20 @@ class NewRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def _listed(self, name: str) -> ListedChoiceField:
-        return cast(ListedChoiceField, self.fields[name])
-
     def __init__(self, *args: object, desk: Desk, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.desk = desk
         self.user = user
         # Each list of choices is read once: whether it is required, its only choice, and the
         # submitted value's check all use the list (docs/performance.md, "Write paths").
-        products = selectors.product_queryset_for_customer(user, desk=desk)
-        listed_products = self._listed("product").offer(products)
+        listed_products = self._choices_list(
+            "product", selectors.product_queryset_for_customer(user, desk=desk)
+        )
         self.fields["product"].required = bool(listed_products)
         if len(listed_products) == 1:
             self.fields["product"].initial = listed_products[0].pk
         self.fields["product"].empty_label = _("Choose…")
-        types = desk.request_types.filter(is_active=True)
-        listed_types = self._listed("request_type").offer(types)
+        listed_types = self._choices_list("request_type", desk.request_types.filter(is_active=True))
         self.fields["request_type"].required = bool(listed_types)
         self.fields["request_type"].empty_label = _("Choose…")
         self.fields["summary"] = forms.CharField(
@@ -166,10 +163,11 @@ class NewRequestForm(forms.Form):
         self.fields["details"].help_text = ngettext(
             "At most %(limit)s character.", "At most %(limit)s characters.", DETAILS_MAX_LENGTH
         ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
-        priorities = _priorities_offered(user, desk)
-        listed_priorities = self._listed("priority").offer(priorities)
+        offered, allowed = _priorities_offered(user, desk)
+        self.fields["priority"].widget.attrs["data-allowed-by-product"] = json.dumps(allowed)
+        priorities = self._choices_list("priority", offered)
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
-        default = next((p for p in listed_priorities if p.is_default), None)
+        default = next((p for p in priorities if p.is_default), None)
         if default is not None:
             self.fields["priority"].initial = default.pk
         self.fields["contact_phone"].initial = user.phone
@@ -192,6 +190,13 @@ class NewRequestForm(forms.Form):
             form_field = _custom_form_field(field)
             form_field.custom = field
             self.fields[f"cf_{field.name}"] = form_field
+
+    def _choices_list(self, name: str, queryset: QuerySet) -> list:
+        field = self.fields[name]
+        assert isinstance(field, ListedChoiceField)
+        field.queryset = queryset
+        field.listed = list(queryset)
+        return field.listed
 
     def custom_field_names(self) -> list[str]:
         return [f"cf_{field.name}" for field in self.custom_fields]
@@ -234,12 +239,17 @@ class NewRequestForm(forms.Form):
         self.add_error(field if field in self.fields else None, exc.message)
 
 
-def _priorities_offered(user: User, desk: Desk) -> QuerySet[Priority]:
-    # The contract may differ per product: offer what any of the desk's products allows; the
-    # service checks the pair that is submitted.
+def _priorities_offered(user: User, desk: Desk) -> tuple[QuerySet[Priority], dict[str, list[int]]]:
+    # The contract may differ per product: the list holds what any of the desk's products
+    # allows, and the map what each one does (forms.js narrows the list when a product is
+    # chosen); the service checks the pair that is submitted.
     products: list[Product | None] = [None, *desk.products.all()]
-    ids = selectors.priority_ids_allowed(user, products=products)
-    return Priority.objects.filter(pk__in=ids).order_by("-rank")
+    by_product = selectors.priority_ids_allowed_by_product(user, products=products)
+    ids = set().union(*by_product.values())
+    allowed = {
+        ("" if key is None else str(key)): sorted(value) for key, value in by_product.items()
+    }
+    return Priority.objects.filter(pk__in=ids).order_by("-rank"), allowed
 
 
 def _custom_form_field(field: CustomField) -> forms.Field:

@@ -13,6 +13,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from supportal.core.routers import reporting_database
 from supportal.tickets.models import Feedback
 
 GROUPINGS = ("agent", "company", "product", "desk", "week")
@@ -59,7 +60,9 @@ def _feedback(desk_ids: set[int] | None, filters: CsatFilters) -> QuerySet[Feedb
     zone = timezone.get_current_timezone()
     start_at = dt.datetime.combine(filters.start, dt.time(), tzinfo=zone)
     end_at = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    rows = Feedback.objects.filter(created_at__gte=start_at, created_at__lt=end_at)
+    rows = Feedback.objects.using(reporting_database()).filter(
+        created_at__gte=start_at, created_at__lt=end_at
+    )
     if desk_ids is not None:
         rows = rows.filter(ticket__desk_id__in=desk_ids)
     for field, value in (

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, Lookup, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts.models import Contract, OrganizationProduct, User
+from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
 from supportal.core.errors import NotFound
+from supportal.core.memo import remembered
 from supportal.desks.models import (
     Desk,
     DeskMembership,
@@ -40,7 +41,17 @@ def desk_ids_for_agent(user: User) -> set[int] | None:
         return None
     if not user.is_agent:
         return set()
-    return set(DeskMembership.objects.filter(user=user).values_list("desk_id", flat=True))
+    return set(desk_roles(user))
+
+
+def desk_roles(user: User) -> dict[int, str]:
+    """The desks ``user`` is a member of, with the role in each: one query per request
+    (remembered on the user object, ``core.memo``), however many checks a page makes."""
+    return remembered(
+        user,
+        "desk_roles",
+        lambda: dict(DeskMembership.objects.filter(user=user).values_list("desk_id", "role")),
+    )
 
 
 class InSubquery(Lookup):
@@ -71,6 +82,35 @@ def _shared_with(user: User) -> InSubquery:
     return InSubquery(F("pk"), Participant.objects.filter(user=user).values("ticket_id"))
 
 
+def company_sharing(user: User) -> tuple[bool, list[int]]:
+    """What ``user``'s company shares among colleagues: whether requests without a product are
+    shared (the company's setting), and the products whose requests are.
+
+    One query, remembered on the user object (``core.memo``): a page asks for it for its list
+    and again for its navigation's count.
+    """
+    organization_id = user.organization_id
+    if organization_id is None:
+        return False, []
+
+    def read() -> tuple[bool, list[int]]:
+        rows = list(
+            Organization.objects.filter(pk=organization_id)
+            .annotate(
+                shared=FilteredRelation(
+                    "product_links", condition=Q(product_links__shares_requests=True)
+                )
+            )
+            .values_list("shares_requests", "shared__product_id")
+        )
+        return (
+            bool(rows and rows[0][0]),
+            sorted(product_id for _, product_id in rows if product_id is not None),
+        )
+
+    return remembered(user, f"company_sharing_{organization_id}", read)
+
+
 def _customer_visibility(user: User) -> Q:
     own = Q(requester=user) | Q(_shared_with(user))
     if user.organization_id is None:
@@ -80,12 +120,16 @@ def _customer_visibility(user: User) -> Q:
         return own | company
     # Colleagues' requests: per product where the company has the product, else the company's
     # own setting for requests without a product (docs/requirements.md#visibility, V3).
-    shared_products = OrganizationProduct.objects.filter(
-        organization_id=user.organization_id, shares_requests=True
-    ).values("product_id")
-    shared = Q(InSubquery(F("product_id"), shared_products))
-    if user.organization.shares_requests:
-        shared |= Q(product__isnull=True)
+    # The shared products are read first and written into the statement as values: as a
+    # subquery, PostgreSQL cannot know the list is short (or empty) and guessed that a company
+    # shares hundreds of requests with everyone, so it walked every ticket by date to fill a
+    # customer's page of a few dozen (docs/performance.md).
+    company_shares, shared_products = company_sharing(user)
+    shared = Q(product_id__in=shared_products) if shared_products else Q()
+    if company_shares:
+        shared = (shared | Q(product__isnull=True)) if shared_products else Q(product__isnull=True)
+    elif not shared_products:
+        return own
     return own | (company & shared)
 
 
@@ -118,11 +162,7 @@ def ticket_roles(user: User | None, ticket: Ticket) -> frozenset[Role]:
         return frozenset({Role.SYSTEM})
     roles: set[Role] = set()
     if user.is_agent or user.is_superuser:
-        membership_role = (
-            DeskMembership.objects.filter(desk_id=ticket.desk_id, user=user)
-            .values_list("role", flat=True)
-            .first()
-        )
+        membership_role = desk_roles(user).get(ticket.desk_id)
         if user.is_superuser or membership_role == DeskRole.TEAM_LEAD:
             roles |= {Role.AGENT, Role.TEAM_LEAD}
         elif membership_role == DeskRole.AGENT:
@@ -224,15 +264,28 @@ def priority_queryset_allowed(user: User, *, product: Product | None) -> QuerySe
 def priority_ids_allowed(user: User, *, products: Sequence[Product | None]) -> set[int]:
     """The priorities :func:`priority_queryset_allowed` gives for any of ``products``, united,
     in one query for the contracts and at most one for every priority (not two per product)."""
+    ids: set[int] = set()
+    for allowed in priority_ids_allowed_by_product(user, products=products).values():
+        ids |= allowed
+    return ids
+
+
+def priority_ids_allowed_by_product(
+    user: User, *, products: Sequence[Product | None]
+) -> dict[int | None, set[int]]:
+    """For each of ``products`` (by id; None: no product), the priorities the customer's
+    contracts allow — what the new-request form offers once a product is chosen. Same queries
+    as :func:`priority_ids_allowed`."""
     if user.is_agent or user.is_superuser or user.organization_id is None:
-        return set(Priority.objects.values_list("pk", flat=True))
+        every = set(Priority.objects.values_list("pk", flat=True))
+        return {getattr(product, "pk", None): every for product in products}
     listed = list(
         Contract.objects.in_force(timezone.localdate())
         .filter(organization_id=user.organization_id, priorities__isnull=False)
         .values_list("product_id", "priorities")
     )
-    ids: set[int] = set()
-    unrestricted = False
+    by_product: dict[int | None, set[int]] = {}
+    every_ids: set[int] | None = None
     for product in products:
         product_id = getattr(product, "pk", None)
         allowed = {
@@ -240,19 +293,25 @@ def priority_ids_allowed(user: User, *, products: Sequence[Product | None]) -> s
             for contract_product_id, priority_id in listed
             if contract_product_id is None or contract_product_id == product_id
         }
-        ids |= allowed
-        unrestricted = unrestricted or not allowed
-    if unrestricted:
-        ids |= set(Priority.objects.values_list("pk", flat=True))
-    return ids
+        if not allowed:
+            if every_ids is None:
+                every_ids = set(Priority.objects.values_list("pk", flat=True))
+            allowed = every_ids
+        by_product[product_id] = allowed
+    return by_product
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:
-    """Active customers of the same company: the people a request can be shared with."""
+    """Active customers of the same company: the people a request can be shared with (not the
+    company's shared log-in account, which is nobody in particular)."""
     if user.organization_id is None:
         return User.objects.none()
     return User.objects.filter(
-        organization_id=user.organization_id, is_active=True, is_agent=False, is_superuser=False
+        organization_id=user.organization_id,
+        is_active=True,
+        is_agent=False,
+        is_superuser=False,
+        is_company_account=False,
     ).exclude(pk=user.pk)
 
 

@@ -13,11 +13,11 @@ import hashlib
 import hmac
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts.models import ApiToken, ApiTokenScope, User
+from supportal.accounts.models import ApiIdempotencyKey, ApiToken, ApiTokenScope, User
 from supportal.core.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "spt"  # noqa: S105 (the tokens' public marker, not a secret)
@@ -120,3 +120,51 @@ def api_token_authenticate(
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
         token.last_used_at, token.last_used_ip = now, ip
     return token
+
+
+IDEMPOTENCY_KEEP_DURATION = dt.timedelta(hours=24)
+
+
+def api_idempotency_keys_forget(now: dt.datetime) -> int:
+    """The periodic clean-up: forget the answers to idempotent POSTs older than a day."""
+    deleted, _rows = ApiIdempotencyKey.objects.filter(
+        created_at__lt=now - IDEMPOTENCY_KEEP_DURATION
+    ).delete()
+    return deleted
+
+
+def api_idempotency_claim(
+    *, token: ApiToken, key: str, fingerprint: str
+) -> ApiIdempotencyKey | None:
+    """In the caller's transaction: take ``key`` for this request (None: go on, then call
+    :func:`api_idempotency_record`), or return the earlier answer's row.
+
+    A request sent concurrently with the same key waits here (the unique index) until the
+    first one commits, then gets its answer. Raises InvalidInput when the key was used for a
+    different request, or is empty or too long.
+    """
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise InvalidInput(
+            _("An Idempotency-Key has 1 to 200 characters."), field="Idempotency-Key"
+        )
+    try:
+        with transaction.atomic():
+            ApiIdempotencyKey.objects.create(token=token, key=key, fingerprint=fingerprint)
+            return None
+    except IntegrityError:
+        earlier = ApiIdempotencyKey.objects.get(token=token, key=key)
+    if earlier.fingerprint != fingerprint:
+        raise InvalidInput(
+            _("This Idempotency-Key was used for another request: use a new key."),
+            field="Idempotency-Key",
+        )
+    return earlier
+
+
+def api_idempotency_record(
+    *, token: ApiToken, key: str, status_code: int, content_type: str, body: bytes
+) -> None:
+    ApiIdempotencyKey.objects.filter(token=token, key=key.strip()).update(
+        status_code=status_code, content_type=content_type[:100], body=body
+    )

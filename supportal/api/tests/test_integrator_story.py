@@ -54,7 +54,9 @@ def test_integrator_follows_a_request_through_every_status(cast, client, api_as,
         assert act("resolve", {"resolution": "The ISP replaced a router."}) == "resolved"
         assert act("close") == "closed"
 
-        webhooks_deliver_due(timezone.now())
+        # As the worker does: tick again while a tick found work.
+        while webhooks_deliver_due(timezone.now()):
+            pass
         assert receiver.received, "no webhook arrived"
         assert all(r["verified"] for r in receiver.received)
         statuses = [

@@ -316,8 +316,9 @@ def test_throttled_per_token_with_retry_after(cast, api_as, settings):
 
 def test_accept_language_translates_the_problem(cast, api_as):
     api = api_as(cast.other_customer)
-    response = api.get("/api/v1/tickets/HELP-999", HTTP_ACCEPT_LANGUAGE="ro")
+    response = api.get("/api/v1/tickets/HELP-999", **{"Accept-Language": "ro"})
     assert response.status_code == 404
+    assert response.json()["detail"] == "Nu există solicitarea HELP-999."
 
 
 def test_unknown_api_address_is_a_problem_404(cast, api_as):
@@ -355,3 +356,33 @@ def test_customer_answers_a_quote_gives_feedback_and_mutes(cast, api_as):
     rated = customer.post(f"{path}/feedback", {"rating": 5, "message": "Fast"})
     assert rated.status_code == 200, rated.content
     assert ticket.feedback.rating == 5
+
+
+def test_the_same_post_with_the_same_idempotency_key_creates_one_ticket(cast, api_as):
+    api = api_as(cast.cristina)
+    body = {"desk": "HELP", "summary": "Once only"}
+    first = api.post("/api/v1/tickets", body, **{"Idempotency-Key": "k-1"})
+    again = api.post("/api/v1/tickets", body, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["reference"] == first.json()["reference"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Ticket.objects.count() == 1
+    other = api.post("/api/v1/tickets", {**body, "summary": "Other"}, **{"Idempotency-Key": "k-1"})
+    assert other.status_code == 422
+    assert other.json()["field"] == "Idempotency-Key"
+    new_key = api.post("/api/v1/tickets", body, **{"Idempotency-Key": "k-2"})
+    assert new_key.json()["reference"] != first.json()["reference"]
+    # Another token's keys are its own.
+    assert api_as(cast.cristina).post("/api/v1/tickets", body, **{"Idempotency-Key": "k-1"}).json()[
+        "reference"
+    ] not in (first.json()["reference"], new_key.json()["reference"])
+    assert Ticket.objects.count() == 3
+
+
+def test_throttled_per_address_whatever_the_token(cast, api_as, settings):
+    settings.SUPPORTAL_API_REQUESTS_PER_MINUTE_PER_ADDRESS = 2
+    assert api_as(cast.cristina).get("/api/v1/tickets").status_code == 200
+    assert api_as(cast.colleague).get("/api/v1/tickets").status_code == 200
+    refused = api_as(cast.agent_help).get("/api/v1/tickets")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1

@@ -229,25 +229,26 @@ def test_two_web_processes_and_two_workers_share_everything_and_do_each_job_once
     }
     for name in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_REPLICA_URL"):
         env.pop(name, None)
-    setup = subprocess.run(  # noqa: S603
-        [*MANAGE, "shell", "-c", SETUP.replace("{tag}", tag)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert setup.returncode == 0, setup.stderr
-    ids = json.loads(setup.stdout.strip().splitlines()[-1])
-
     processes = Processes(env, tmp_path)
     webs = [free_port(), free_port()]
     try:
+        # The web processes and the listener start while the schema is made (they touch the
+        # database only when asked); the workers after it.
         for number, port in enumerate(webs):
             processes.start(
                 f"web{number}", "run_web", "--bind", f"127.0.0.1:{port}", "--workers", "1"
             )
-        worker_pids = [processes.start(f"worker{n}", "run_worker").pid for n in (0, 1)]
         processes.start("smtp", "run_smtp")
+        setup = subprocess.run(  # noqa: S603
+            [*MANAGE, "shell", "-c", SETUP.replace("{tag}", tag)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert setup.returncode == 0, setup.stderr
+        ids = json.loads(setup.stdout.strip().splitlines()[-1])
+        worker_pids = [processes.start(f"worker{n}", "run_worker").pid for n in (0, 1)]
         for number, port in enumerate(webs):
 
             def answers(port: int = port, number: int = number) -> bool:
@@ -451,6 +452,12 @@ def test_two_web_processes_and_two_workers_share_everything_and_do_each_job_once
         assert rows(db, "SELECT count(*), count(DISTINCT clock_id) FROM sla_slaevent") == [
             (total, total)
         ]
+        # The hourly periodic job ran once, on one of the two workers.
+        runs = [
+            processes.log(f"worker{n}").count("periodic job portal.pending_uploads_sweep ran")
+            for n in (0, 1)
+        ]
+        assert sorted(runs) == [0, 1]
         for name in ("web0", "web1", "smtp"):
             assert "Traceback" not in processes.log(name), processes.log(name)
     finally:

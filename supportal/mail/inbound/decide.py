@@ -40,6 +40,15 @@ def _our_sender() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
 
 
+def _first_copy_id(message: InboundMessage) -> int | None:
+    """The id of the first stored copy of this Message-ID (only the id: a row holds the whole
+    raw message)."""
+    if not message.message_id:
+        return None
+    copies = InboundMessage.objects.filter(message_id=message.message_id).order_by("pk")
+    return copies.values_list("pk", flat=True).first()
+
+
 def decide(
     message: InboundMessage, *, now: datetime, decision: Decision, verdict: Verdict
 ) -> Outcome:
@@ -48,13 +57,9 @@ def decide(
     sender = _sender(mail, message)
     base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
 
-    first = (
-        InboundMessage.objects.filter(message_id=message.message_id).order_by("pk").first()
-        if message.message_id
-        else None
-    )
-    if first is not None and first.pk != message.pk:
-        return ignored(f"a second copy of message #{first.pk}", duplicate_of=first.pk, **base)
+    first = _first_copy_id(message)
+    if first is not None and first != message.pk:
+        return ignored(f"a second copy of message #{first}", duplicate_of=first, **base)
 
     own_ids = (
         set(

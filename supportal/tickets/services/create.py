@@ -195,8 +195,10 @@ def _choices_check(
         return
     if product is not None and not desk.products.filter(pk=product.pk).exists():
         raise InvalidInput(_("This product is not supported by this desk."), field="product")
+    if priority is None:
+        return
     allowed = priority_queryset_allowed(requester, product=product)
-    if priority is not None and not allowed.filter(pk=priority.pk).exists():
+    if not allowed.filter(pk=priority.pk).exists():
         raise InvalidInput(
             _("Your company's contract does not include the priority %(name)s.")
             % {"name": priority.name},

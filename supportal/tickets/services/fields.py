@@ -23,6 +23,7 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.services._common import (
+    _after_lock,
     _clean_text,
     _event,
     _lock,
@@ -112,6 +113,7 @@ def ticket_fields_change(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         _require_support(actor, ticket)
         if ticket.status in workflow.FINAL_STATUSES:
             raise TransitionRefused(_("A closed or cancelled request cannot be changed."))

@@ -292,3 +292,24 @@ def test_no_endpoint_costs_no_query(cast, django_assert_num_queries):
     _active_endpoints()
     with django_assert_num_queries(0):
         assert _active_endpoints() == []
+
+
+def test_a_receiver_down_for_a_while_gets_every_event_once_in_order(cast, receiver):
+    _endpoint(cast, receiver)
+    ticket = cast.ticket(cast.cristina)
+    receiver.status = 503
+    now = timezone.now()
+    _deliver(now)  # the first event fails; the later ones wait behind it
+    services.ticket_transition(ticket=ticket, actor=cast.agent_help, action=Action.TAKE)
+    services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body="On it")
+    assert _deliver(now + dt.timedelta(seconds=1)) == 0
+    receiver.status = 200
+    moment = now
+    for _ in range(10):
+        moment += dt.timedelta(hours=2)
+        _deliver(moment)
+    delivered = [r for r in receiver.received if r["payload"]]
+    ok_ids = [r["id"] for r in delivered][1:]  # the first was the failed try
+    expected = list(WebhookDelivery.objects.order_by("pk").values_list("message_id", flat=True))
+    assert ok_ids == expected
+    assert WebhookDelivery.objects.filter(state=DeliveryState.DELIVERED).count() == len(expected)

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
+from supportal.core.http import row_id
 from supportal.core.names import name_columns
-from supportal.core.paging import CappedPaginator
+from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
@@ -32,7 +33,7 @@ from supportal.workspace.queues import (
     SORTS,
     queue_count_label,
     queue_counts,
-    queue_order,
+    queue_ordering,
 )
 from supportal.workspace.views.common import agent_required, safe_next
 
@@ -98,7 +99,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     query_dict = request.GET or _last_queue(request)
     form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
-    tickets = visible.filter(QUEUES[queue_key].condition(request.user, now))
+    tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
     tickets = (
         form.filtered(tickets)
         .select_related("requester", "assignee", "priority", "organization")
@@ -110,15 +111,28 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort_key = data.get("sort") or ""
     if query:
         tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    keyset = None
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
-        tickets = queue_order(tickets, queue_key=queue_key, sort_key=sort_key)
-    page = CappedPaginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
+        tickets = tickets.order_by(*ordering)
+        keyset = keyset_of(ordering)
+    shown = QUEUES[queue_key]
+    page = CappedPaginator(
+        tickets,
+        QUEUE_PAGE_SIZE,
+        cap=shown.count_cap,
+        count_in_order=shown.count_cap is not None,
+        keyset=keyset,
+    ).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     rows = list(page.object_list)
     for ticket in rows:
         ticket.sla = queue_sla(ticket, now=now)
     params = (query_dict or QueryDict()).copy()
-    params.pop("page", None)
+    for name in ("page", "after", "before"):
+        params.pop(name, None)
     counts = queue_counts(visible, user=request.user, now=now)
     context = {
         "form": form,
@@ -140,6 +154,11 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "filter_count": form.filter_count(),
     }
     response = render(request, "workspace/queue.html", context)
+    _remember_queue(request, response)
+    return response
+
+
+def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
     # Only what the agent chose is remembered: a search from the toolbar keeps the last queue.
     last = _last_queue(request) or QueryDict()
     view = request.GET["view"] if "view" in request.GET else last.get("view")
@@ -159,7 +178,6 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             samesite="Lax",
             secure=request.is_secure(),
         )
-    return response
 
 
 def _saved_views(user: User) -> list[dict[str, object]]:
@@ -185,7 +203,7 @@ def queue_counts_json(request: AuthenticatedHttpRequest) -> JsonResponse:
 
 
 def _ids(request: HttpRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("ticket") if v.isdigit()]
+    return [int(v) for v in request.POST.getlist("ticket") if row_id(v) is not None]
 
 
 @require_POST
@@ -205,9 +223,7 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
         elif value == "none":
             assignee = None
         else:
-            assignee = (
-                agents_of_desks(request.user).filter(pk=value if value.isdigit() else 0).first()
-            )
+            assignee = agents_of_desks(request.user).filter(pk=row_id(value) or 0).first()
             if assignee is None:
                 messages.error(request, _("Choose whom to assign the requests to."))
                 return redirect(back)
@@ -228,7 +244,7 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     elif operation == "priority":
         value = request.POST.get("priority", "")
-        priority = Priority.objects.filter(pk=value).first() if value.isdigit() else None
+        priority = Priority.objects.filter(pk=value).first() if row_id(value) is not None else None
         if priority is None:
             messages.error(request, _("Choose a priority."))
             return redirect(back)
@@ -271,7 +287,7 @@ def saved_view_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Save the current filters (the ``params`` query string) as a personal or desk view."""
     params = QueryDict(request.POST.get("params", ""))
     scope = request.POST.get("scope", "")
-    desk = desks_of(request.user).filter(pk=scope).first() if scope.isdigit() else None
+    desk = desks_of(request.user).filter(pk=scope).first() if row_id(scope) is not None else None
     if scope and desk is None:
         raise Http404
     try:
