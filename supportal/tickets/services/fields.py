@@ -27,7 +27,6 @@ from supportal.tickets.services._common import (
     _clean_text,
     _event,
     _lock,
-    _now,
     _require_support,
     _text_changed,
     _touch,
@@ -110,7 +109,6 @@ def ticket_fields_change(
     unknown = set(changes) - set(_CHANGEABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("These fields cannot be changed here."), field=",".join(unknown))
-    at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
         at = _after_lock(now)
