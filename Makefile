@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 # Commands that need no real key (compiling catalogues, checking migrations) get a throwaway one.
 TOOL := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(MANAGE)
 
-.PHONY: static run test test-fast install translations messages lint mypy-baseline format migrations-check clean
+.PHONY: static run test test-fast test-image install translations messages lint mypy-baseline format migrations-check clean
 
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Supportal needs Python 3.11 or newer")'
@@ -45,6 +45,13 @@ test: install translations
 test-fast: install translations
 	$(BIN)/pytest -n $(TEST_JOBS) -m "not slow" $(ARGS)
 
+# The container image: build it, then run compose.yaml's services from it against this machine's
+# PostgreSQL and Redis (supportal/core/tests/test_image.py; docs/deploy.md).
+IMAGE ?= supportal:test
+test-image: install
+	docker build -t $(IMAGE) .
+	SUPPORTAL_TEST_IMAGE=$(IMAGE) $(BIN)/pytest -n 0 supportal/core/tests/test_image.py $(ARGS)
+
 # mypy with django-stubs; mypy-baseline.txt lists the errors the code had when the check came in.
 # A new error fails; a fixed one is fine: `make mypy-baseline` then shrinks the list.
 MYPY := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(BIN)/mypy supportal config
@@ -54,6 +61,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/citations.py
+	$(BIN)/python scripts/long_functions.py
 	@mkdir -p var
 	$(MYPY) > var/mypy.txt || test $$? -eq 1 || { cat var/mypy.txt; exit 2; }
 	$(BIN)/mypy-baseline filter < var/mypy.txt

@@ -163,6 +163,8 @@ def mail_figures(count: int) -> dict[str, float]:
     Sender authentication asks a DNS server on 127.0.0.1 that knows no name (the tests' own),
     never the network: the figure is the intake's, not the internet's."""
     from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from supportal.accounts.models import User
     from supportal.desks.models import Desk
@@ -194,15 +196,25 @@ def mail_figures(count: int) -> dict[str, float]:
         messages.append(_mail(n, sender, desk.email_address, subject))
     began = time.perf_counter()
     states: dict[str, int] = {}
-    for raw in messages:
-        stored = inbound_store(raw, channel=InboundChannel.SMTP, recipients=[desk.email_address])
-        state = inbound_process_one(stored.message.pk).state
-        states[state] = states.get(state, 0) + 1
+    with CaptureQueriesContext(connection) as queries:
+        for raw in messages:
+            stored = inbound_store(
+                raw, channel=InboundChannel.SMTP, recipients=[desk.email_address]
+            )
+            state = inbound_process_one(stored.message.pk).state
+            states[state] = states.get(state, 0) + 1
     elapsed = time.perf_counter() - began
-    return {"mail_per_second": round(count / elapsed, 1), "mail_outcomes": states}
+    return {
+        "mail_per_second": round(count / elapsed, 1),
+        "mail_statements_per_message": round(len(queries) / count, 1),
+        "mail_outcomes": states,
+    }
 
 
 def create_figures(count: int) -> dict[str, float]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from supportal.accounts.models import User
     from supportal.desks.models import Desk
     from supportal.tickets.services import ticket_create
@@ -211,17 +223,21 @@ def create_figures(count: int) -> dict[str, float]:
     request_type = desk.request_types.order_by("position").first()
     customers = list(User.objects.filter(is_agent=False, is_superuser=False).order_by("pk")[:200])
     began = time.perf_counter()
-    for n in range(count):
-        requester = customers[n % len(customers)]
-        ticket_create(
-            desk=desk,
-            requester=requester,
-            actor=requester,
-            summary=f"Bench request {n}",
-            details="Comanda nu ajunge in depozit; va rog verificati.",
-            request_type=request_type,
-        )
-    return {"tickets_created_per_second": round(count / (time.perf_counter() - began), 1)}
+    with CaptureQueriesContext(connection) as queries:
+        for n in range(count):
+            requester = customers[n % len(customers)]
+            ticket_create(
+                desk=desk,
+                requester=requester,
+                actor=requester,
+                summary=f"Bench request {n}",
+                details="Comanda nu ajunge in depozit; va rog verificati.",
+                request_type=request_type,
+            )
+    return {
+        "tickets_created_per_second": round(count / (time.perf_counter() - began), 1),
+        "create_statements_per_ticket": round(len(queries) / count, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,9 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         result["sla"] = sweep_figures()
         print(f"  SLA sweep: {result['sla']}")
         result.update(mail_figures(args.mail))
-        print(f"  inbound e-mail: {result['mail_per_second']} per second {result['mail_outcomes']}")
+        print(
+            f"  inbound e-mail: {result['mail_per_second']} per second,"
+            f" {result['mail_statements_per_message']} statements each {result['mail_outcomes']}"
+        )
         result.update(create_figures(args.create))
-        print(f"  tickets created: {result['tickets_created_per_second']} per second")
+        print(
+            f"  tickets created: {result['tickets_created_per_second']} per second,"
+            f" {result['create_statements_per_ticket']} statements each"
+        )
     result["max_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"  this process's peak memory: {result['max_rss_mib']} MiB")
 

@@ -5,7 +5,8 @@ reason. With SUPPORTAL_REQUIRE_ALL=1 (what .ci/run sets) every such skip becomes
 CI cannot go green by skipping.
 
 Tests that drive a browser, need committed rows (threads, subprocesses, a live server) or start
-a server of their own are marked ``slow`` here; ``make test-fast`` leaves them out.
+a server of their own are marked ``slow`` here; ``make test-fast`` leaves them out. The test of
+the container image (marked ``image``) runs only with ``SUPPORTAL_TEST_IMAGE`` set.
 """
 
 from __future__ import annotations
@@ -51,7 +52,14 @@ def is_transactional(item: pytest.Item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The container image's test needs an image built beforehand (minutes): it runs when
+    # given one (`make test-image`), and is otherwise left out — deselected, not skipped.
+    if not os.environ.get("SUPPORTAL_TEST_IMAGE"):
+        image = [item for item in items if item.get_closest_marker("image")]
+        if image:
+            config.hook.pytest_deselected(items=image)
+            items[:] = [item for item in items if not item.get_closest_marker("image")]
     for item in items:
         if (
             item.get_closest_marker("browser")

@@ -74,12 +74,20 @@ SUPPORTAL_MAIL_DNS_TIMEOUT = env.int("SUPPORTAL_MAIL_DNS_TIMEOUT", 3, minimum=1)
 # authserv-ids of our own receiving mail servers: their Authentication-Results header is
 # trusted instead of our own checks; the header from anyone else is ignored.
 SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = env.list("SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS", [])
+# The REST API (docs/api.md): requests per minute per token; webhook targets allowed even when
+# private or loopback (networks, e.g. "127.0.0.1/32"); webhook timeout and failure streak.
+SUPPORTAL_API_REQUESTS_PER_MINUTE = env.int("SUPPORTAL_API_REQUESTS_PER_MINUTE", 600, minimum=1)
+SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
+SUPPORTAL_WEBHOOK_TIMEOUT = env.int("SUPPORTAL_WEBHOOK_TIMEOUT", 10, minimum=1)
+SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS = env.int("SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
 SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
     "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1
 )
 
 INSTALLED_APPS = [
+    # Before the admin: administrator-typed names in every language (docs/languages.md#names).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -91,6 +99,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    # The REST API's framework (docs/api.md); listed so its docs page loads our static files.
+    "ninja",
     "supportal.core",
     "supportal.accounts",
     "supportal.desks",
@@ -103,12 +113,16 @@ INSTALLED_APPS = [
     "supportal.workspace",
     "supportal.replies",
     "supportal.company",
+    "supportal.webhooks",
+    "supportal.api",
 ]
 
 MIDDLEWARE = [
     "supportal.core.observability.RequestIdMiddleware",
     # Counts requests when SUPPORTAL_METRICS is on; outermost but one, so latency covers the rest.
     "supportal.core.metrics.MetricsMiddleware",
+    # With a read replica: a browser that just wrote reads its reports from the primary.
+    "supportal.core.routers.ReadYourWritesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files with far-future cache headers, before anything that reads the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -170,6 +184,9 @@ if _replica_url:
     )
     # Tests: the replica is the same database as the primary (what a streaming replica shows).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# After a write, that browser's reports and searches read the primary this long (longer than
+# the replica's usual lag).
+SUPPORTAL_REPLICA_PIN_SECONDS = env.int("SUPPORTAL_REPLICA_PIN_SECONDS", 10, minimum=0)
 DATABASE_ROUTERS = ["supportal.core.routers.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so tests exercise WAL and real concurrent connections; one per
@@ -201,6 +218,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian")), ("cs", _("Czech"))]
+# Administrator-typed names: one column per language (supportal/core/names.py); the fallback
+# order is computed when a name is read (the site's language, then any filled one).
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = ("en", "ro", "cs")
 LOCALE_PATHS = [BASE_DIR / "supportal" / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", "Europe/Bucharest")
 try:
@@ -277,7 +298,12 @@ if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL: expected redis://host:port/db, got {REDIS_URL!r}")
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Installations sharing one Redis database keep apart by a prefix of their own.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", ""),
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif WEB_CONCURRENCY > 1 or env.bool("SUPPORTAL_SHARED_CACHE", False):

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from supportal.api.urls import not_found
+from supportal.api.urls import urls as api_urls
 from supportal.core import views as core_views
 from supportal.core.admin import queues_view
 from supportal.portal.urls import auth_urlpatterns
@@ -11,6 +13,8 @@ urlpatterns = [
     path("metrics", core_views.metrics, name="metrics"),
     path("admin/queues/", queues_view, name="admin_queues"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
     *auth_urlpatterns,
     path("agent/", include("supportal.workspace.urls")),
     path("", include("supportal.accounts.urls")),

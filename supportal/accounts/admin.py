@@ -10,6 +10,8 @@ from django.contrib.auth.forms import (
     SetUnusablePasswordMixin,
     UserChangeForm,
 )
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,7 @@ from supportal.accounts.forms import AdminLoginForm
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
-    Contact,
+    ApiToken,
     Contract,
     Organization,
     OrganizationDomain,
@@ -29,8 +31,8 @@ from supportal.accounts.models import (
     User,
     UserSession,
 )
-from supportal.company import services as company_services
 from supportal.core.errors import DomainError
+from supportal.core.names import name_columns
 
 
 class _EmailFormMixin:
@@ -277,7 +279,7 @@ class OrganizationProductAdmin(admin.ModelAdmin):
     list_display = ("organization", "product", "shares_requests")
     list_filter = ("product", "shares_requests")
     list_select_related = ("organization", "product")
-    search_fields = ("organization__name", "product__name")
+    search_fields = ("organization__name", *name_columns("product__name"))
     autocomplete_fields = ("organization", "product")
 
 
@@ -289,39 +291,6 @@ class ContractAdmin(admin.ModelAdmin):
     search_fields = ("name", "organization__name", "organization__registration_number")
     autocomplete_fields = ("organization", "product")
     filter_horizontal = ("priorities",)
-
-
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = (
-        "last_name",
-        "first_name",
-        "organization",
-        "function",
-        "email",
-        "mobile",
-        "user",
-        "is_active",
-    )
-    list_display_links = ("last_name", "first_name")
-    list_filter = ("is_active", "gender")
-    list_select_related = ("organization", "user")
-    search_fields = (
-        "last_name",
-        "first_name",
-        "email",
-        "mobile",
-        "function",
-        "organization__name",
-        "user__email",
-    )
-    autocomplete_fields = ("organization", "user")
-
-    def save_model(self, request, obj: Contact, form, change: bool) -> None:
-        # The portal's services are bypassed here, so record the change log entry the same way.
-        before = Contact.objects.filter(pk=obj.pk).first() if change else None
-        super().save_model(request, obj, form, change)
-        company_services.contact_admin_saved(contact=obj, actor=request.user, before=before)
 
 
 @admin.register(PortalSettings)
@@ -418,3 +387,48 @@ class UserSessionAdmin(admin.ModelAdmin):
 
 # A locked account reads "locked" on the administration site's log-in page too.
 admin.site.login_form = AdminLoginForm
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every user's API tokens (docs/api.md#tokens): administrators see and revoke them; the
+    secret is never stored, so it cannot be shown; tokens are created by their users."""
+
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    )
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "prefix", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "id"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        actor = request.user
+        assert isinstance(actor, User)
+        count = 0
+        for token in queryset:
+            if token.revoked_at is None:
+                services.api_token_revoke(actor=actor, token_id=token.pk)
+                count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -138,3 +138,28 @@ class ProfileForm(forms.ModelForm):
             "language": _("Language"),
             "has_email_notifications": _("E-mail notifications"),
         }
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token (docs/api.md#tokens)."""
+
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("", _("Never")),
+    ]
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What will use it, e.g. “monitoring” or “ERP import”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=[("read", _("Read only")), ("write", _("Read and write"))],
+        initial="read",
+    )
+    expires_in_days = forms.ChoiceField(
+        label=_("Expires after"), choices=EXPIRY_CHOICES, initial="90", required=False
+    )

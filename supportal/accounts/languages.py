@@ -59,7 +59,10 @@ def site_locale() -> SiteLocale:
 
 
 def site_locale_forget() -> None:
+    from supportal.core.names import site_language_changed
+
     cache.delete(SITE_LOCALE_CACHE_KEY)
+    site_language_changed()
 
 
 def site_language() -> str:

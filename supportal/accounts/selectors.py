@@ -12,6 +12,7 @@ from django.utils import timezone
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
+    ApiToken,
     Organization,
     OrganizationDomain,
     PortalSettings,
@@ -100,3 +101,8 @@ def session_list_for_user(user: User, *, now: datetime | None = None) -> list[Us
 
 def access_request_list_pending() -> QuerySet[AccessRequest]:
     return AccessRequest.objects.filter(state=AccessRequestState.PENDING).order_by("created_at")
+
+
+def api_token_list_for_user(user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (revoked ones too, marked)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

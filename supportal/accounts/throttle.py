@@ -331,3 +331,24 @@ def account_mail_budget_take(kind: str, *, ip: str | None, now: datetime | None 
             used = 1
         allowed = allowed and used <= limit
     return allowed
+
+
+def api_budget_take(
+    token_prefix: str, *, per_minute: int, now: datetime | None = None
+) -> tuple[bool, int, int]:
+    """Take one request from the token's budget of this minute (docs/api.md#limits).
+
+    Returns (allowed, remaining, seconds until the budget refills). Atomic like the mail budget
+    (``cache.add`` then ``cache.incr``), shared by every process when the cache is Redis.
+    """
+    moment = (now or _now()).timestamp()
+    minute = int(moment // 60)
+    key = _cache_key("api-budget", f"{token_prefix}:{minute}")
+    cache.add(key, 0, timeout=60 + 10)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr: a new minute
+        cache.add(key, 1, timeout=60 + 10)
+        used = 1
+    reset = max(1, 60 - int(moment % 60))
+    return used <= per_minute, max(per_minute - used, 0), reset

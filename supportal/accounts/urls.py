@@ -22,6 +22,8 @@ urlpatterns = [
     path("account/sessions/", views.sessions, name="sessions"),
     path("account/sessions/<int:session_id>/end/", views.session_end, name="session_end"),
     path("account/sessions/end-all/", views.sessions_end_all, name="sessions_end_all"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
 
 auth_urlpatterns = [

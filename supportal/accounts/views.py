@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -28,12 +28,14 @@ from django.views.decorators.http import require_POST
 
 from supportal.accounts import selectors, services, throttle
 from supportal.accounts.forms import (
+    ApiTokenForm,
     CompanyLoginForm,
     EmailForm,
     LoginForm,
     ProfileForm,
     SignupForm,
 )
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import SignupMode, User
 from supportal.accounts.tokens import (
@@ -370,6 +372,54 @@ def sessions_end_all(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("You are logged out everywhere, on every device."))
     return redirect("login")
+
+
+@login_required
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's API tokens: create one (its text shown once, on this answer only), see when
+    each was last used, revoke (docs/api.md#tokens)."""
+    form = ApiTokenForm(request.POST or None)
+    created_text = ""
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["expires_in_days"]
+        try:
+            _token, created_text = services.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                expires_in_days=int(days) if days else None,
+            )
+        except DomainError as exc:
+            form.add_error(getattr(exc, "field", None) or None, exc.message)
+        else:
+            form = ApiTokenForm()
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "created_text": created_text,
+            "tokens": selectors.api_token_list_for_user(request.user),
+            "now": timezone.now(),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    try:
+        # Here only one's own tokens, administrators included (they revoke others' in the admin).
+        token = selectors.api_token_list_for_user(request.user).filter(pk=token_id).first()
+        if token is None:
+            raise NotFound(_("There is no such token."))
+        services.api_token_revoke(actor=request.user, token_id=token.pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    messages.success(request, _("The token is revoked: it no longer works."))
+    return redirect("accounts:api_tokens")
 
 
 # Anonymous pages carry no CSRF token (the "forgot password" answer must be the same page for

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
+from supportal.accounts.models import Contact
+from supportal.company import services as company_services
 from supportal.company.models import (
     ContactChange,
     Download,
@@ -70,6 +73,42 @@ class ContactChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportLine)
-class SupportLineAdmin(admin.ModelAdmin):
+class SupportLineAdmin(TranslationAdmin):
     def has_add_permission(self, request) -> bool:
         return not SupportLine.objects.exists()
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """The company contacts (an accounts model): here, because every save is written to the
+    contact change log like the portal's and the workspace's."""
+
+    list_display = (
+        "last_name",
+        "first_name",
+        "organization",
+        "function",
+        "email",
+        "mobile",
+        "user",
+        "is_active",
+    )
+    list_display_links = ("last_name", "first_name")
+    list_filter = ("is_active", "gender")
+    list_select_related = ("organization", "user")
+    search_fields = (
+        "last_name",
+        "first_name",
+        "email",
+        "mobile",
+        "function",
+        "organization__name",
+        "user__email",
+    )
+    autocomplete_fields = ("organization", "user")
+
+    def save_model(self, request, obj: Contact, form, change: bool) -> None:
+        # The portal's services are bypassed here, so record the change log entry the same way.
+        before = Contact.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        company_services.contact_admin_saved(contact=obj, actor=request.user, before=before)

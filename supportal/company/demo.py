@@ -20,18 +20,46 @@ def support_line_fill() -> None:
     site.save()
     site_locale_forget()
     channels = NotificationSettings.load()
-    channels.team_name = channels.team_name or "Echipa Tecnet Helpdesk"
+    _fill(
+        channels,
+        "team_name",
+        en="Tecnet Helpdesk team",
+        ro="Echipa Tecnet Helpdesk",
+        cs="Tým Tecnet Helpdesk",
+    )
     channels.support_email = channels.support_email or "helpdesk@tecnet.example"
     channels.portal_url = channels.portal_url or ""
     channels.phone = channels.phone or "+40 21 231 4702"
-    channels.working_hours = channels.working_hours or "Luni–Vineri 08:00–17:00"
-    channels.footer_note = channels.footer_note or (
-        "Vă rugăm să folosiți doar aceste canale pentru solicitări."
+    _fill(
+        channels,
+        "working_hours",
+        en="Monday–Friday 08:00–17:00",
+        ro="Luni–Vineri 08:00–17:00",
+        cs="Pondělí–pátek 08:00–17:00",
+    )
+    _fill(
+        channels,
+        "footer_note",
+        en="Please send requests only through these channels.",
+        ro="Vă rugăm să folosiți doar aceste canale pentru solicitări.",
+        cs="Požadavky prosím posílejte pouze těmito kanály.",
     )
     channels.save()
     line = SupportLine.objects.filter(pk=1).first() or SupportLine(pk=1)
     line.emergency_phone = line.emergency_phone or "+40 721 000 911"
-    line.emergency_note = line.emergency_note or (
-        "Pentru situații „site căzut”: în programul de lucru; numerele cunoscute 24/7."
+    _fill(
+        line,
+        "emergency_note",
+        en='For "site down" situations: in working hours; the known mobile numbers 24/7.',
+        ro="Pentru situații „site căzut”: în programul de lucru; numerele cunoscute 24/7.",
+        cs="Při výpadku webu: v pracovní době; známá mobilní čísla nonstop.",
     )
     line.save()
+
+
+def _fill(row: object, field: str, **texts: str) -> None:
+    """Each language's text where the administrator has not typed one (docs/languages.md#names)."""
+    for language, text in texts.items():
+        column = f"{field}_{language}"
+        if not getattr(row, column):
+            setattr(row, column, text)

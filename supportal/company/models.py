@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from supportal.core.models import DueWork, TimeStampedModel
 
@@ -289,6 +290,9 @@ class SupportLine(models.Model):
         blank=True,
         help_text=_('e.g. For "site down" situations, in working hours; known mobiles 24/7.'),
     )
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("emergency line")

@@ -432,6 +432,9 @@ SUPPORT_LINE_FIELDS = (
 )
 
 
+_TYPED_IN_EACH_LANGUAGE = {"team_name", "working_hours", "emergency_note"}
+
+
 def support_line_is_set() -> bool:
     """Whether an administrator has told how customers reach support (the mail footer)."""
     from supportal.notifications.models import NotificationSettings
@@ -467,6 +470,10 @@ def support_line_setup(*, actor: User, **fields: str) -> None:
                 value = row._meta.get_field(name).clean((fields[name] or "").strip(), row)
             except ValidationError as exc:
                 raise InvalidInput(exc.messages[0], field=name) from None
+            if name in _TYPED_IN_EACH_LANGUAGE:
+                # Typed here in the site's language; the others are the admin's (their
+                # readers fall back to this one meanwhile: docs/languages.md#names).
+                name = f"{name}_{site.default_language or settings.LANGUAGE_CODE}"
             setattr(row, name, value)
         site.save()
         channels.save()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import formats, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # One form in every language: the international symbols (kB, MB, GB), which Romanian and Czech
 # software use too, with the language's decimal comma and thousands separator.
@@ -26,7 +26,8 @@ def file_size(value: object) -> str:
             number = formats.number_format(round(size / factor, 1), 1, use_l10n=True)
             return f"{number.removesuffix(',0').removesuffix('.0')}\u00a0{unit}"
     count = formats.number_format(size, 0, use_l10n=True, force_grouping=True)
-    return _("%(count)s bytes") % {"count": count} if size != 1 else _("1 byte")
+    # Czech and Romanian have more than two plural forms: ngettext picks the right one.
+    return ngettext("%(count)s byte", "%(count)s bytes", size) % {"count": count}
 
 
 def weekday_after_from(moment: dt.datetime | dt.date) -> str:

@@ -239,9 +239,12 @@ def periodic_run_if_due(job: PeriodicJob, *, holder: str, now: datetime) -> int 
         if not _is_due(job, now):
             return None
         try:
-            return job.handler(now)
+            count = job.handler(now)
         finally:
             Lease.objects.filter(name=job.lease_name, holder=holder).update(last_run_at=now)
+        # One line per run (at most once per interval), saying which worker ran it.
+        logger.info("periodic job %s ran on worker %s: %s", job.name, holder, count)
+        return count
     finally:
         lease_release(job.lease_name, holder=holder, now=now)
 

@@ -1,42 +1,166 @@
-"""Pagination whose cost follows the page asked for, not the size of the table.
+"""Pagination whose cost follows the page shown, not the size of the table nor the page's depth.
 
 A list of a million rows does not need its exact size to show its first page: the count stops
-at ``cap`` rows (or just past the page asked for, when that lies deeper), and the page shows
-"1,000+" (docs/performance.md).
+at ``cap`` rows (or just past the page asked for, when that lies deeper and no cursor is given),
+and the page shows "1,000+". Deeper pages are found by keyset: the links carry the sort values of
+the last (or first) row shown (``after=`` / ``before=``), and the next page is the rows past
+those values, read from the list's index, instead of reading and skipping every row above it
+(OFFSET). A link with only ``page=N`` still works, by OFFSET (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import operator
+from collections.abc import Sequence
+from functools import reduce
+
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
 # Deeper than any list is paged; a larger number asks for the last page.
 PAGE_MAX = 100_000
 
+# The columns a keyset may use: never null, and compared as the database sorts them.
+KEYSET_FIELDS = frozenset({"pk", "id", "updated_at", "created_at", "next_deadline_at"})
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def keyset_of(order: Sequence[object]) -> tuple[str, ...] | None:
+    """The ordering as a keyset (column names, "-" for descending), or None when a list so
+    ordered cannot be paged by keyset (an expression, a nullable or joined column)."""
+    if not order or not all(isinstance(o, str) for o in order):
+        return None
+    names = tuple(str(o) for o in order)
+    if not all(name.lstrip("-") in KEYSET_FIELDS for name in names):
+        return None
+    return names
+
+
+def _encode(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return "t" + str((value - _EPOCH) // dt.timedelta(microseconds=1))
+    if isinstance(value, int):
+        return "i" + str(value)
+    raise TypeError(value)
+
+
+def _decode(text: str) -> object:
+    kind, number = text[:1], int(text[1:])
+    if kind == "t":
+        return _EPOCH + dt.timedelta(microseconds=number)
+    if kind == "i":
+        return number
+    raise ValueError(text)
+
+
+def cursor_of(row: object, keyset: Sequence[str]) -> str:
+    return ".".join(_encode(getattr(row, name.lstrip("-"))) for name in keyset)
+
+
+def cursor_values(cursor: str | None, keyset: Sequence[str]) -> list[object] | None:
+    """The values a cursor names, or None when it is absent or not one of ours."""
+    if not cursor:
+        return None
+    try:
+        values = [_decode(part) for part in cursor.split(".")]
+    except (ValueError, OverflowError):
+        return None
+    return values if len(values) == len(keyset) else None
+
+
+def _past(keyset: Sequence[str], values: list[object], *, backwards: bool) -> Q:
+    """Rows strictly past ``values`` in the keyset's order (before them when ``backwards``).
+
+    ``a < x OR (a = x AND b < y) ...``, with ``a <= x`` added first: the database can start its
+    index walk there instead of testing the rows above.
+    """
+    branches: list[Q] = []
+    equal = Q()
+    for name, value in zip(keyset, values, strict=True):
+        field = name.lstrip("-")
+        descending = name.startswith("-") != backwards
+        branches.append(equal & Q(**{f"{field}__{'lt' if descending else 'gt'}": value}))
+        equal &= Q(**{field: value})
+    condition = reduce(operator.or_, branches)
+    first = keyset[0].lstrip("-")
+    first_descending = keyset[0].startswith("-") != backwards
+    return Q(**{f"{first}__{'lte' if first_descending else 'gte'}": values[0]}) & condition
+
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list: QuerySet, per_page: int, *, cap: int | None = None) -> None:
+    def __init__(
+        self,
+        object_list: QuerySet,
+        per_page: int,
+        *,
+        cap: int | None = None,
+        count_in_order: bool = False,
+        keyset: Sequence[str] | None = None,
+    ) -> None:
         super().__init__(object_list, per_page)
+        self.queryset = object_list
         self.cap = COUNT_CAP if cap is None else cap
         self._limit = self.cap
+        # Count in the list's order when that order is what lets the database stop early (an
+        # index walked from the start, as for "SLA at risk"); otherwise unordered.
+        self.count_in_order = count_in_order
+        # The list's ordering as column names (see keyset_of), when it may be paged by keyset.
+        self.keyset = tuple(keyset) if keyset else None
 
-    def get_page(self, number: object) -> Page:
+    def get_page(
+        self, number: object, *, after: str | None = None, before: str | None = None
+    ) -> Page:
         try:
             wanted = int(str(number))
         except (TypeError, ValueError):
             wanted = 1
         # ?page=99999999999999999999 must not become a LIMIT the database cannot hold.
         wanted = min(max(wanted, 1), PAGE_MAX)
+        if self.keyset:
+            for cursor, backwards in ((after, False), (before, True)):
+                values = cursor_values(cursor, self.keyset)
+                if values is not None:
+                    return self._keyset_page(max(wanted, 1), values, backwards=backwards)
         # Count just past the page asked for, so that "Next" knows whether more rows exist.
         self._limit = max(self.cap, wanted * self.per_page)
-        return super().get_page(number)
+        page = super().get_page(number)
+        if self.keyset:
+            rows = list(page.object_list)
+            page.object_list = rows
+            page.next_cursor = cursor_of(rows[-1], self.keyset) if rows else ""  # type: ignore[attr-defined]
+            page.previous_cursor = cursor_of(rows[0], self.keyset) if rows else ""  # type: ignore[attr-defined]
+        return page
+
+    def _keyset_page(self, number: int, values: list[object], *, backwards: bool) -> Page:
+        assert self.keyset is not None
+        rows_query = self.queryset.filter(_past(self.keyset, values, backwards=backwards))
+        if backwards:
+            rows_query = rows_query.reverse()
+        rows = list(rows_query[: self.per_page + 1])
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if backwards:
+            rows.reverse()
+        if backwards and not more:
+            number = 1  # nothing before these rows: this is the first page
+        return KeysetPage(
+            rows,
+            number,
+            self,
+            has_next=True if backwards else more,
+            has_previous=number > 1 if backwards else True,
+            next_cursor=cursor_of(rows[-1], self.keyset) if rows else "",
+            previous_cursor=cursor_of(rows[0], self.keyset) if rows else "",
+        )
 
     @cached_property
     def count(self) -> int:
         """The number of rows, up to one past the limit (then ``is_capped``)."""
-        return self.object_list.order_by().values("pk")[: self._limit + 1].count()
+        rows = self.queryset if self.count_in_order else self.queryset.order_by()
+        return rows.values("pk")[: self._limit + 1].count()
 
     @property
     def is_capped(self) -> bool:
@@ -46,3 +170,42 @@ class CappedPaginator(Paginator):
     def shown_count(self) -> int:
         """What the page says: the exact count, or the limit followed by "+"."""
         return self._limit if self.is_capped else self.count
+
+
+class KeysetPage(Page):
+    """A page found by keyset: it knows its neighbours from its own rows, not from the count."""
+
+    def __init__(
+        self,
+        object_list: list,
+        number: int,
+        paginator: CappedPaginator,
+        *,
+        has_next: bool,
+        has_previous: bool,
+        next_cursor: str,
+        previous_cursor: str,
+    ) -> None:
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next and bool(object_list)
+        self._has_previous = has_previous
+        self.next_cursor = next_cursor
+        self.previous_cursor = previous_cursor
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self._has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1

@@ -8,7 +8,13 @@ from django.contrib import admin
 from django.db.models import ForeignKey
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 
+from supportal.core.names import name_columns
 from supportal.desks.models import (
     CustomField,
     Desk,
@@ -25,12 +31,12 @@ class DeskMembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
-class RequestTypeInline(admin.TabularInline):
+class RequestTypeInline(TranslationTabularInline):
     model = RequestType
     extra = 0
 
 
-class CustomFieldInline(admin.StackedInline):
+class CustomFieldInline(TranslationStackedInline):
     model = CustomField
     extra = 0
 
@@ -45,7 +51,7 @@ class CustomFieldInline(admin.StackedInline):
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(TranslationAdmin):
     list_display = (
         "name",
         "key",
@@ -55,7 +61,7 @@ class DeskAdmin(admin.ModelAdmin):
         "is_active",
     )
     list_filter = ("is_active", "customer_reply_status", "notify_agents_of_new_tickets")
-    search_fields = ("name", "key", "email_address")
+    search_fields = (*name_columns("name"), "key", "email_address")
     filter_horizontal = ("products",)
     inlines = (DeskMembershipInline, RequestTypeInline, CustomFieldInline)
 
@@ -77,29 +83,34 @@ class DeskMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(TranslationAdmin):
     list_display = ("name", "is_active")
     list_filter = ("is_active", "desks")
-    search_fields = ("name", "description")
+    search_fields = (*name_columns("name"), *name_columns("description"))
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(TranslationAdmin):
     list_display = ("name", "rank", "is_default")
     list_filter = ("is_default",)
-    search_fields = ("name",)
+    search_fields = name_columns("name")
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(admin.ModelAdmin):
+class RequestTypeAdmin(TranslationAdmin):
     list_display = ("name", "desk", "position", "is_active")
     list_filter = ("desk", "is_active")
     list_select_related = ("desk",)
-    search_fields = ("name", "description", "desk__key", "desk__name")
+    search_fields = (
+        *name_columns("name"),
+        *name_columns("description"),
+        "desk__key",
+        *name_columns("desk__name"),
+    )
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(admin.ModelAdmin):
+class CustomFieldAdmin(TranslationAdmin):
     list_display = (
         "label",
         "name",
@@ -112,4 +123,9 @@ class CustomFieldAdmin(admin.ModelAdmin):
     )
     list_filter = ("desk", "kind", "is_required", "is_visible_to_customer")
     list_select_related = ("desk", "request_type")
-    search_fields = ("label", "name", "desk__key", "request_type__name")
+    search_fields = (
+        *name_columns("label"),
+        "name",
+        "desk__key",
+        *name_columns("request_type__name"),
+    )

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from supportal.core.models import TimeStampedModel
 
@@ -67,7 +68,9 @@ class Desk(TimeStampedModel):
     )
     invite_all_senders = models.BooleanField(
         _("invite every new sender"),
-        default=False,
+        # The reference story: the first request registers the customer and invites them
+        # (docs/requirements.md#inbound-mail, M5); a desk that gets much spam turns it off.
+        default=True,
         help_text=_(
             "Unknown senders of mail to this desk receive the portal invitation even when their "
             "domain belongs to no company. Off: only senders of mapped domains are invited."
@@ -125,6 +128,9 @@ class Desk(TimeStampedModel):
         help_text=_("For customers of this desk whose language is not known otherwise."),
     )
 
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
+
     class Meta:
         verbose_name = _("desk")
         verbose_name_plural = _("desks")
@@ -174,6 +180,9 @@ class Product(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
+
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -189,6 +198,9 @@ class RequestType(models.Model):
     description = models.CharField(_("description"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("request type")
@@ -208,6 +220,9 @@ class Priority(models.Model):
         _("rank"), default=0, help_text=_("Higher is more urgent.")
     )
     is_default = models.BooleanField(_("default"), default=False)
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("priority")
@@ -247,6 +262,9 @@ class CustomField(models.Model):
     is_required = models.BooleanField(_("required"), default=False)
     is_visible_to_customer = models.BooleanField(_("shown to customers"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("custom field")

@@ -12,10 +12,14 @@ class MailConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from supportal.core import mails
         from supportal.core.jobs import register_periodic, register_queue
         from supportal.mail.imap import mail_fetch_all
         from supportal.mail.inbound import inbound_process_due
-        from supportal.mail.outbox import outbox_send_due
+        from supportal.mail.outbox import mail_to_queue, outbox_send_due
+
+        # The mails of the layers below (accounts' invitations, resets, sign-up checks).
+        mails.outboxes.register("mail", mail_to_queue)
 
         register_queue("mail.outbox", outbox_send_due)
         register_queue("mail.inbound", inbound_process_due)

@@ -26,6 +26,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from supportal.core.jobs import claim_due, claim_renew, retry_delay
+from supportal.core.mails import MailToQueue
 from supportal.mail.models import OutboundEmail, OutboundState
 
 if TYPE_CHECKING:
@@ -265,3 +266,8 @@ def outbox_send_due(now: datetime) -> int:
         lease_duration=CLAIM_LEASE_DURATION,
     )
     return outbox_deliver(emails, now=now)
+
+
+def mail_to_queue(mail: MailToQueue) -> None:
+    """The listener of ``core.mails``: queue a mail described by a layer below this one."""
+    email_queue(to=mail.to, template=mail.template, language=mail.language, context=mail.context)

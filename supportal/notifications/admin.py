@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from supportal.core.admin import ReadOnlyAdmin
 from supportal.notifications.models import (
@@ -24,7 +25,7 @@ from supportal.notifications.models import (
 
 
 @admin.register(NotificationSettings)
-class NotificationSettingsAdmin(admin.ModelAdmin):
+class NotificationSettingsAdmin(TranslationAdmin):
     list_display = ("__str__", "support_email", "portal_url", "phone", "working_hours")
     fields = ("team_name", "support_email", "portal_url", "phone", "working_hours", "footer_note")
     # An address typed without a scheme means https (Django 6.0's default, adopted now).

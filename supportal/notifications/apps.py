@@ -9,12 +9,15 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from supportal.core.jobs import register_queue
+        from supportal.mail.inbound import listeners as inbound
         from supportal.notifications.services import (
+            bounce_record,
             notification_event_record,
             notification_sla_event_record,
             notification_sla_events_record,
             notifications_send_due,
             notifications_sla_send_due,
+            reply_address_lookup,
         )
         from supportal.sla import events as sla_events
         from supportal.tickets import events
@@ -25,6 +28,10 @@ class NotificationsConfig(AppConfig):
             notification_sla_event_record,
             many=notification_sla_events_record,
         )
+        # Inbound mail's hard bounces hold the address; its replies find the request by the
+        # reply address our mails carry.
+        inbound.bounce_listeners.register("notifications", bounce_record)
+        inbound.reply_address_listeners.register("notifications", reply_address_lookup)
 
         register_queue("notifications.pending", notifications_send_due)
         register_queue("notifications.sla", notifications_sla_send_due)

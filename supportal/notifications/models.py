@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from supportal.core.models import DueWork, SingletonModel
 
@@ -87,6 +88,9 @@ class NotificationSettings(SingletonModel):
         blank=True,
         help_text=_("Printed under the channels, as written (e.g. use only these channels)."),
     )
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("notification settings")

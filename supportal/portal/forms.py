@@ -6,8 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
@@ -73,9 +76,37 @@ class RequestFilterForm(forms.Form):
         return default if value in (None, "") else value
 
 
+class ListedChoiceField(forms.ModelChoiceField):
+    """A model choice whose choices the form has read (``listed``): a submitted value is looked
+    up among them, not asked of the database again."""
+
+    listed: list | None = None
+
+    def to_python(self, value: object) -> object:
+        queryset = self.queryset
+        if (
+            self.listed is None
+            or queryset is None
+            or value in self.empty_values
+            or not isinstance(value, str)
+        ):
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        try:
+            key = queryset.model._meta.pk.to_python(value)
+        except ValidationError:
+            key = None
+        for choice in self.listed:
+            if choice.pk == key:
+                return choice
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class NewRequestForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
-    request_type = forms.ModelChoiceField(label=_("Request type"), queryset=None)
+    product = ListedChoiceField(label=_("Product"), queryset=None, required=False)
+    request_type = ListedChoiceField(label=_("Request type"), queryset=None)
     summary = forms.CharField(label=_("Summary"))
     details = PlainTextField(
         label=_("Details"),
@@ -83,7 +114,7 @@ class NewRequestForm(forms.Form):
         max_length=DETAILS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
-    priority = forms.ModelChoiceField(label=_("Priority"), queryset=None, required=False)
+    priority = ListedChoiceField(label=_("Priority"), queryset=None, required=False)
     contact_phone = forms.CharField(
         label=_("Contact phone"),
         required=False,
@@ -106,27 +137,32 @@ class NewRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.desk = desk
         self.user = user
-        products = selectors.product_queryset_for_customer(user, desk=desk)
-        self.fields["product"].queryset = products
-        self.fields["product"].required = products.exists()
-        only_products = list(products[:2])
-        if len(only_products) == 1:
-            self.fields["product"].initial = only_products[0].pk
+        # Each list of choices is read once: whether it is required, its only choice, and the
+        # submitted value's check all use the list (docs/performance.md, "Write paths").
+        listed_products = self._choices_list(
+            "product", selectors.product_queryset_for_customer(user, desk=desk)
+        )
+        self.fields["product"].required = bool(listed_products)
+        if len(listed_products) == 1:
+            self.fields["product"].initial = listed_products[0].pk
         self.fields["product"].empty_label = _("Choose…")
-        types = desk.request_types.filter(is_active=True)
-        self.fields["request_type"].queryset = types
-        self.fields["request_type"].required = types.exists()
+        listed_types = self._choices_list("request_type", desk.request_types.filter(is_active=True))
+        self.fields["request_type"].required = bool(listed_types)
         self.fields["request_type"].empty_label = _("Choose…")
         self.fields["summary"] = forms.CharField(
             label=_("Summary"),
             max_length=desk.summary_max_length,
-            help_text=_("At most %(limit)d characters.") % {"limit": desk.summary_max_length},
+            help_text=ngettext(
+                "At most %(limit)d character.",
+                "At most %(limit)d characters.",
+                desk.summary_max_length,
+            )
+            % {"limit": desk.summary_max_length},
         )
-        self.fields["details"].help_text = _("At most %(limit)s characters.") % {
-            "limit": f"{DETAILS_MAX_LENGTH:,}"
-        }
-        priorities = _priorities_offered(user, desk)
-        self.fields["priority"].queryset = priorities
+        self.fields["details"].help_text = ngettext(
+            "At most %(limit)s character.", "At most %(limit)s characters.", DETAILS_MAX_LENGTH
+        ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
+        priorities = self._choices_list("priority", _priorities_offered(user, desk))
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
         default = next((p for p in priorities if p.is_default), None)
         if default is not None:
@@ -151,6 +187,13 @@ class NewRequestForm(forms.Form):
             form_field = _custom_form_field(field)
             form_field.custom = field
             self.fields[f"cf_{field.name}"] = form_field
+
+    def _choices_list(self, name: str, queryset: QuerySet) -> list:
+        field = self.fields[name]
+        assert isinstance(field, ListedChoiceField)
+        field.queryset = queryset
+        field.listed = list(queryset)
+        return field.listed
 
     def custom_field_names(self) -> list[str]:
         return [f"cf_{field.name}" for field in self.custom_fields]

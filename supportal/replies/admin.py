@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
+from supportal.core.names import name_columns
 from supportal.replies.models import CannedReply, SavedView
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(TranslationAdmin):
     list_display = ("title", "desk", "is_active", "updated_at")
     list_filter = ("desk", "is_active")
-    search_fields = ("title", "body")
+    search_fields = (*name_columns("title"), *name_columns("body"))
     readonly_fields = ("created_by", "created_at", "updated_at")
 
 

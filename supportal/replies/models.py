@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from supportal.core.models import TimeStampedModel
 
@@ -27,6 +28,9 @@ class CannedReply(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("canned reply")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import translation
 
+from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
 from supportal.desks.models import DeskMembership, DeskRole
@@ -49,13 +51,16 @@ def canned_replies_for_ticket(user: User, ticket: Ticket) -> QuerySet[CannedRepl
 
 
 def canned_reply_render(reply: CannedReply, *, ticket: Ticket, agent: User) -> str:
-    """The reply's text with its placeholders filled in; unknown braces are left as they are."""
+    """The reply's text with its placeholders filled in; unknown braces are left as they are.
+    The text is the one typed in the requester's language, the language the reply goes out in
+    (else the site's: docs/languages.md#names)."""
     values = {
         "{requester_name}": ticket.requester.get_full_name() or ticket.requester.email,
         "{reference}": ticket.reference,
         "{agent_name}": agent.get_full_name() or agent.email,
     }
-    text = reply.body
+    with translation.override(recipient_language(ticket.requester, desk=ticket.desk)):
+        text = reply.body
     for placeholder, value in values.items():
         text = text.replace(placeholder, value)
     return text

@@ -6,3 +6,10 @@ class SearchConfig(AppConfig):
     name = "supportal.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from supportal.search.index import ticket_text_index
+        from supportal.tickets import events
+
+        # The search documents follow the tickets' text, in the changing transaction.
+        events.text_listeners.register("search", ticket_text_index)

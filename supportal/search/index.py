@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from supportal.search.models import SearchDocument
 from supportal.search.text import search_words
+from supportal.tickets.events import TextChanged
 from supportal.tickets.models import Comment, Ticket
 
 # On PostgreSQL a tsvector must stay under 1 MB or the indexed write fails. 100,000
@@ -54,22 +55,32 @@ def _documents_build(ticket_ids: Sequence[int], *, using: str) -> list[SearchDoc
     ):
         comments[ticket_id].append((body, is_public))
     now = timezone.now()
-    documents = []
-    for ticket_id, *fields in tickets:
-        public, internal = _Words(), _Words()
-        for field in fields:
-            public.add(field)
-        for body, is_public in comments[ticket_id]:
-            (public if is_public else internal).add(body)
-        documents.append(
-            SearchDocument(
-                ticket_id=ticket_id,
-                public_text=public.text(),
-                internal_text=internal.text(),
-                updated_at=now,
-            )
-        )
-    return documents
+    return [
+        _document_of(ticket_id, fields, comments[ticket_id], now=now)
+        for ticket_id, *fields in tickets
+    ]
+
+
+def _document_of(
+    ticket_id: int,
+    fields: Sequence[str | None],
+    comments: Iterable[tuple[str, bool]],
+    *,
+    now,
+) -> SearchDocument:
+    """A ticket's document: its fields (reference, summary, requester's e-mail, details,
+    resolution), then its comments in order, public and internal apart."""
+    public, internal = _Words(), _Words()
+    for field in fields:
+        public.add(field)
+    for body, is_public in comments:
+        (public if is_public else internal).add(body)
+    return SearchDocument(
+        ticket_id=ticket_id,
+        public_text=public.text(),
+        internal_text=internal.text(),
+        updated_at=now,
+    )
 
 
 def _documents_save(documents: Iterable[SearchDocument], *, using: str) -> None:
@@ -95,6 +106,54 @@ def ticket_index_update(ticket_id: int) -> None:
         _documents_save(documents, using=using)
     else:
         SearchDocument.objects.using(using).filter(ticket_id=ticket_id).delete()
+
+
+def ticket_index_new(ticket: Ticket) -> None:
+    """Write the search document of a ticket just created, from the row in hand (one
+    statement): it has no comments yet, so it is the document ``ticket_index_update`` would
+    read back. Call it in the creating transaction, after the row is saved."""
+    using = router.db_for_write(SearchDocument)
+    fields = (
+        ticket.reference,
+        ticket.summary,
+        ticket.requester.email,
+        ticket.details,
+        ticket.resolution,
+    )
+    _documents_save([_document_of(ticket.pk, fields, (), now=timezone.now())], using=using)
+
+
+# A comment's words are appended in place while the document is under half its cap: one
+# stopped below that would have had to refuse a single word of 50,000+ characters, which no
+# service accepts in a comment or the details; the full rebuild is used otherwise.
+_APPEND_BELOW = MAX_DOCUMENT_LENGTH // 2
+
+
+def ticket_index_comment_add(comment: Comment) -> None:
+    """Add a new comment's words to its ticket's document (one UPDATE), as
+    ``ticket_index_update`` would read them back: a new comment is the ticket's latest, so its
+    words come last in the public or the internal text. Falls back to ``ticket_index_update``
+    (three queries) for a ticket with no document yet or a document near its cap. Call it in
+    the transaction that wrote the comment."""
+    using = router.db_for_write(SearchDocument)
+    words = _Words()
+    words.add(comment.body)
+    text = words.text()
+    column = "public_text" if comment.is_public else "internal_text"
+    connection = connections[using]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The column is one of two names above, never input.
+            f"UPDATE search_searchdocument SET {column} = CASE"  # noqa: S608
+            f" WHEN %s = '' THEN {column} WHEN {column} = '' THEN %s"
+            f" ELSE {column} || ' ' || %s END, updated_at = %s"
+            f" WHERE ticket_id = %s AND LENGTH({column}) < %s",
+            [text, text, text, now, comment.ticket_id, _APPEND_BELOW],
+        )
+        if cursor.rowcount == 1:
+            return
+    ticket_index_update(comment.ticket_id)
 
 
 def ticket_index_update_for_requester(user_id: int) -> int:
@@ -142,3 +201,15 @@ def search_index_rebuild(*, batch_size: int = 500) -> int:
                 " VALUES ('rebuild')"
             )
     return count
+
+
+def ticket_text_index(change: TextChanged) -> None:
+    """The listener of ``tickets.events.text_listeners``: keep the ticket's document in step
+    (from the row in hand for a new ticket, a new comment's words appended, read back
+    otherwise), in the same transaction."""
+    if change.is_new:
+        ticket_index_new(change.ticket)
+    elif change.comment is not None:
+        ticket_index_comment_add(change.comment)
+    else:
+        ticket_index_update(change.ticket.pk)

@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 
 from supportal.accounts.models import User
 from supportal.core import paging
+from supportal.core.routers import reporting_database
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.search.models import SearchDocument
 from supportal.search.text import SearchQuery, search_query_parse
@@ -35,11 +36,13 @@ def ticket_search(
     Customers match public text only; agents also match internal notes, but only on desks
     where they are agent or team lead. A blank query returns the queryset unchanged; a query
     with no words (only punctuation) returns nothing. Any text is safe: it is never passed to
-    the engine as syntax. Read-only.
+    the engine as syntax. Read-only: a search reads the read replica when there is one
+    (``core.routers``; the searcher's own recent writes keep it on the primary).
     """
     tickets = ticket_queryset_for_user(user) if queryset is None else queryset
     if not query or query.isspace():
         return tickets
+    tickets = tickets.using(reporting_database())
     parsed = search_query_parse(query)
     if not parsed:
         return tickets.none()

@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from supportal.core.names import name_columns
 from supportal.sla import clock as business
 from supportal.sla import services
 from supportal.sla.models import (
@@ -86,7 +88,7 @@ class CalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(TranslationAdmin):
     list_display = (
         "name",
         "desk",
@@ -100,7 +102,7 @@ class PolicyAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active", "desk", "priority", "calendar")
     list_select_related = ("desk", "priority", "request_type", "contract", "calendar")
-    search_fields = ("name", "contract__name", "contract__organization__name")
+    search_fields = (*name_columns("name"), "contract__name", "contract__organization__name")
 
     def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -125,7 +127,7 @@ class DeskSlaSettingsAdmin(admin.ModelAdmin):
     )
     list_filter = ("reply_overdue_action",)
     list_select_related = ("desk",)
-    search_fields = ("desk__name", "desk__key")
+    search_fields = (*name_columns("desk__name"), "desk__key")
     autocomplete_fields = ("resolve_as",)
 
     def save_model(

@@ -10,6 +10,7 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from supportal.core.jobs import register_queue
         from supportal.sla.services import sla_event_record
+        from supportal.sla.services.calendars import calendar_signals_connect
         from supportal.sla.sweeper import sla_sweep_due
         from supportal.tickets import events
 
@@ -20,3 +21,7 @@ class SlaConfig(AppConfig):
         # warning and breach is claimed under a row lock) and costs one indexed query when
         # nothing is due.
         register_queue("sla.sweep", sla_sweep_due)
+
+        # A calendar's built form is cached per process, keyed by its updated_at: every edit
+        # of its periods and dates moves it.
+        calendar_signals_connect()

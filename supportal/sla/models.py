@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from supportal.core.models import TimeStampedModel
 
@@ -215,6 +216,9 @@ class Policy(TimeStampedModel):
         help_text=_("Working time until the request is resolved (e.g. 02:00:00). Empty: none."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    # Its names in every language (supportal/core/names.py, docs/languages.md#names).
+    objects = MultilingualManager()
 
     class Meta:
         verbose_name = _("SLA policy")

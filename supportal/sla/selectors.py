@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,7 +87,7 @@ def sla_panel_for(
         Clock.objects.filter(ticket=ticket, target_duration__isnull=False)
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
         .select_related("calendar")
-        .prefetch_related("entries", "calendar__periods", "calendar__dates")
+        .prefetch_related("entries")
         .order_by("pk")
     )
     calendars = CalendarBook()
@@ -258,6 +258,101 @@ def at_risk_condition(now: dt.datetime) -> Q:
     return Q(Exists(risky))
 
 
+def tickets_at_risk_by_deadline(tickets: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
+    """The requests of ``tickets`` at risk at ``now``, each joined to its earliest running goal:
+    annotated ``next_deadline_at``, the same instant as :func:`next_deadline`.
+
+    Ordered by ``next_deadline_at`` with a LIMIT, PostgreSQL walks the running clocks' deadline
+    index (``sla_clock_running_deadline``) from the soonest and stops when the page is full, so
+    the page costs what it shows, not the number of open requests (docs/performance.md). Each
+    request appears once: the clock joined is the one no other running goal of the request
+    precedes (by deadline, then id).
+    """
+    goals = [goal.value for goal in POLICY_GOALS]
+    running = Q(
+        sla_clocks__goal__in=goals,
+        sla_clocks__state=ClockState.RUNNING,
+        sla_clocks__deadline_at__isnull=False,
+    )
+    # The join's columns are annotated first, so the subquery below refers to this join
+    # rather than to a second one.
+    joined = tickets.annotate(
+        next_clock=FilteredRelation("sla_clocks", condition=running)
+    ).annotate(
+        next_deadline_at=F("next_clock__deadline_at"),
+        next_warn_at=F("next_clock__warn_at"),
+        next_clock_id=F("next_clock__id"),
+    )
+    earlier = _running_goal_clocks().filter(
+        Q(deadline_at__lt=OuterRef("next_deadline_at"))
+        | Q(deadline_at=OuterRef("next_deadline_at"), pk__lt=OuterRef("next_clock_id"))
+    )
+    # At risk: the soonest goal is past its deadline or its warning, or (rarely, when goals warn
+    # at different leads) another goal is. Under the OR, the subquery runs for the rows walked
+    # only, instead of being hashed over every running clock first.
+    risky = Q(next_deadline_at__lte=now) | Q(next_warn_at__lte=now) | at_risk_condition(now)
+    return joined.filter(next_clock_id__isnull=False).filter(~Exists(earlier), risky)
+
+
 def tickets_at_risk(tickets: QuerySet[Ticket], *, now: dt.datetime | None = None):
     """The requests of ``tickets`` that are at risk (see :func:`at_risk_condition`)."""
     return tickets.filter(at_risk_condition(now or timezone.now()))
+
+
+def _nearest_running_clock() -> QuerySet[Clock]:
+    return _running_goal_clocks().order_by("deadline_at")
+
+
+def queue_sla_annotations() -> dict[str, Subquery | Exists]:
+    """What the queue's SLA column needs, as annotations over ``Ticket`` rows (so the column
+    costs no query of its own): the next deadline of a running goal, that clock's warning
+    time, and whether a goal's clock is paused."""
+    return {
+        "sla_deadline_at": Subquery(_nearest_running_clock().values("deadline_at")[:1]),
+        "sla_warn_at": Subquery(_nearest_running_clock().values("warn_at")[:1]),
+        "sla_is_paused": Exists(
+            Clock.objects.filter(
+                ticket=OuterRef("pk"),
+                goal__in=[goal.value for goal in POLICY_GOALS],
+                state=ClockState.PAUSED,
+                target_duration__isnull=False,
+            )
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class QueueSla:
+    """The SLA cell of a queue row: ``state`` is on_track, warning, breached or paused."""
+
+    state: str
+    text: str
+    deadline_at: dt.datetime | None
+
+
+def _wall_duration_text(duration: dt.timedelta) -> str:
+    days = duration.days
+    if days >= 1:
+        hours = duration.seconds // 3600
+        if hours:
+            return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+        return _("%(days)d d") % {"days": days}
+    return duration_text(max(duration, dt.timedelta(minutes=1)))
+
+
+def queue_sla(ticket: Ticket, *, now: dt.datetime) -> QueueSla | None:
+    """The SLA cell of a row annotated with :func:`queue_sla_annotations`: time left to the
+    next deadline (wall-clock time, as people count down), or how long it is overdue; None
+    when no goal's clock runs or is paused."""
+    deadline_at = getattr(ticket, "sla_deadline_at", None)
+    if deadline_at is not None:
+        warn_at = getattr(ticket, "sla_warn_at", None)
+        if deadline_at <= now:
+            text = _("%(duration)s overdue") % {"duration": _wall_duration_text(now - deadline_at)}
+            return QueueSla("breached", text, deadline_at)
+        text = _("%(duration)s left") % {"duration": _wall_duration_text(deadline_at - now)}
+        state = "warning" if warn_at is not None and warn_at <= now else "on_track"
+        return QueueSla(state, text, deadline_at)
+    if getattr(ticket, "sla_is_paused", False):
+        return QueueSla("paused", _("paused"), None)
+    return None

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from supportal.desks.models import RequestType
@@ -55,7 +56,12 @@ class TicketForm(forms.ModelForm):
         limit = self.instance.desk.summary_max_length
         if len(summary) > limit:
             raise forms.ValidationError(
-                _("At most %(limit)d characters, please."), params={"limit": limit}
+                ngettext(
+                    "At most %(limit)d character, please.",
+                    "At most %(limit)d characters, please.",
+                    limit,
+                ),
+                params={"limit": limit},
             )
         return summary
 

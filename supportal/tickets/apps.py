@@ -8,9 +8,18 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Requests")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from supportal.accounts.models import Organization, OrganizationProduct
         from supportal.core.jobs import register_queue
+        from supportal.core.memo import forget_all
+        from supportal.desks.models import DeskMembership
         from supportal.tickets.services import tickets_close_due
 
         # A queue, not a periodic job: the partial index makes an idle check nearly free, and
         # each due ticket is closed under its own row lock, so every worker may run it.
         register_queue("tickets.auto_close", lambda now: tickets_close_due(now=now))
+        # What the selectors remember per request (core.memo) is read again after a change.
+        for model in (DeskMembership, Organization, OrganizationProduct):
+            post_save.connect(forget_all, sender=model, dispatch_uid=f"memo-{model.__name__}")
+            post_delete.connect(forget_all, sender=model, dispatch_uid=f"memo-d-{model.__name__}")

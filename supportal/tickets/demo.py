@@ -55,7 +55,25 @@ DEMO_LOGINS = (
     DemoLogin("customer of a Czech company", "jana.novakova@novak.example"),
 )
 
-REQUEST_TYPES = ("Question", "Bug", "Configuration", "Development", "Modification", "None")
+# The demo's names in English, Romanian and Czech (docs/languages.md#names): the English one is
+# the key the story below uses.
+REQUEST_TYPES = {
+    "Question": ("Întrebare", "Dotaz"),
+    "Bug": ("Eroare", "Chyba"),
+    "Configuration": ("Configurare", "Konfigurace"),
+    "Development": ("Dezvoltare", "Vývoj"),
+    "Modification": ("Modificare", "Úprava"),
+    "None": ("Altele", "Jiné"),
+}
+PRIORITIES = {
+    "Urgent": ("Urgentă", "Naléhavá", 30, False),
+    "High": ("Ridicată", "Vysoká", 20, False),
+    "Normal": ("Normală", "Normální", 10, True),
+}
+CUSTOM_FIELD_LABELS = {
+    "retailer": ("Retailer", "Comerciant", "Obchodní řetězec"),
+    "tecnet_web_user": ("Tecnet web user name", "Utilizator Tecnet Web", "Uživatel Tecnet Web"),
+}
 
 
 def _person(email: str, first: str, last: str, **fields: object) -> User:
@@ -95,7 +113,12 @@ def demo_load(
     now = now or timezone.now()
     desk, _created = Desk.objects.get_or_create(
         key="HELP",
-        defaults={"name": "Helpdesk", "email_address": "support@localhost"},
+        defaults={
+            "name_en": "Helpdesk",
+            "name_ro": "Helpdesk",
+            "name_cs": "Helpdesk",
+            "email_address": "support@localhost",
+        },
     )
     if desk.tickets.exists():
         return False
@@ -112,27 +135,39 @@ def demo_load(
 def _catalogue_load(
     desk: Desk,
 ) -> tuple[Product, dict[str, RequestType], dict[str, Priority]]:
-    product, _created = Product.objects.get_or_create(name="Tecnet Web")
+    product, _created = Product.objects.get_or_create(
+        name_en="Tecnet Web", defaults={"name_ro": "Tecnet Web", "name_cs": "Tecnet Web"}
+    )
     desk.products.add(product)
     types = {
-        name: RequestType.objects.get_or_create(desk=desk, name=name, defaults={"position": i})[0]
-        for i, name in enumerate(REQUEST_TYPES)
+        en: RequestType.objects.get_or_create(
+            desk=desk, name_en=en, defaults={"name_ro": ro, "name_cs": cs, "position": i}
+        )[0]
+        for i, (en, (ro, cs)) in enumerate(REQUEST_TYPES.items())
     }
     priorities = {
-        name: Priority.objects.get_or_create(name=name, defaults={"rank": rank, "is_default": d})[0]
-        for name, rank, d in (("Urgent", 30, False), ("High", 20, False), ("Normal", 10, True))
+        en: Priority.objects.get_or_create(
+            name_en=en, defaults={"name_ro": ro, "name_cs": cs, "rank": rank, "is_default": d}
+        )[0]
+        for en, (ro, cs, rank, d) in PRIORITIES.items()
     }
+    en, ro, cs = CUSTOM_FIELD_LABELS["retailer"]
     CustomField.objects.get_or_create(
         desk=desk,
         name="retailer",
         defaults={
-            "label": "Retailer",
+            "label_en": en,
+            "label_ro": ro,
+            "label_cs": cs,
             "kind": CustomFieldKind.CHOICE,
             "choices": ["Profi", "Kaufland", "Carrefour", "Mega Image"],
         },
     )
+    en, ro, cs = CUSTOM_FIELD_LABELS["tecnet_web_user"]
     CustomField.objects.get_or_create(
-        desk=desk, name="tecnet_web_user", defaults={"label": "Tecnet web user name"}
+        desk=desk,
+        name="tecnet_web_user",
+        defaults={"label_en": en, "label_ro": ro, "label_cs": cs},
     )
     return product, types, priorities
 

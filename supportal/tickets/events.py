@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from supportal.core.listeners import ListenerList
 
 if TYPE_CHECKING:
-    from supportal.tickets.models import Event
+    from supportal.tickets.models import Comment, Event, Ticket
 
 
 class EventKind(models.TextChoices):
@@ -68,6 +68,12 @@ class StatusChanged(Payload):
 @dataclass(frozen=True)
 class Commented(Payload):
     kind = EventKind.COMMENTED  # the comment itself is the event's ``comment``
+    # On the note of an inbound mail: the addresses it was also sent to (To/Cc) that are not on
+    # the request, which agents can add as participants with one click.
+    copied: list[str] = dataclasses.field(default_factory=list)
+
+    def to_data(self) -> dict[str, object]:
+        return {"copied": self.copied} if self.copied else {}
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,16 @@ class FieldChanged(Payload):
     new: object
     old_label: str | None = None
     new_label: str = ""
+    # A priority, request type or product is named in every language (docs/languages.md#names):
+    # the new value's name in each, so every reader reads it in theirs.
+    new_labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def new_label_read(self) -> str:
+        """The new value's name in the active language (older events: as it was written)."""
+        from django.utils.translation import get_language
+
+        return self.new_labels.get(get_language() or "", "") or self.new_label
 
 
 @dataclass(frozen=True)
@@ -162,4 +178,21 @@ def payload_from(kind: str, data: dict[str, object] | None) -> Payload:
 
 # The in-transaction listeners of ticket events, in the order they run. Adding one (webhooks,
 # automation rules, the live-update feed) is a name here and a register() in its app's ready().
-listeners: ListenerList[Event] = ListenerList("ticket events", order=("sla", "notifications"))
+listeners: ListenerList[Event] = ListenerList(
+    "ticket events", order=("sla", "notifications", "webhooks")
+)
+
+
+@dataclass(frozen=True)
+class TextChanged:
+    """A ticket's searchable text changed in this transaction: it was created (``is_new``: the
+    row in hand is all its text), commented on, resolved or renamed."""
+
+    ticket: Ticket
+    is_new: bool = False
+    comment: Comment | None = None  # the one comment added, when that is the whole change
+
+
+# Who keeps an index of tickets' text, told once per action inside its transaction (not per
+# event: one action may add a comment, a resolution and files). Today the search documents.
+text_listeners: ListenerList[TextChanged] = ListenerList("ticket text", order=("search",))

@@ -112,6 +112,13 @@ class Ticket(models.Model):
                 name="ticket_open_updated",
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
             ),
+            # A company's open requests, newest first: the company list ("Anyone in my
+            # company") and its capped count read that company's rows only (docs/performance.md).
+            models.Index(
+                fields=["organization", "-updated_at", "-id"],
+                name="ticket_org_open_updated",
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
             models.Index(
                 fields=["resolved_at"],
                 name="ticket_resolved_at",
@@ -324,8 +331,15 @@ class Feedback(models.Model):
             )
         ]
 
+    # A rating at or below this is flagged to the agent and the team lead (docs/workspace.md).
+    LOW_RATING = 2
+
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.rating}/5"
+
+    @property
+    def is_low(self) -> bool:
+        return self.rating <= self.LOW_RATING
 
 
 class Event(models.Model):

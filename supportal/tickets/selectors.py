@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, Lookup, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts.models import Contract, OrganizationProduct, User
+from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
 from supportal.core.errors import NotFound
+from supportal.core.memo import remembered
 from supportal.desks.models import (
     Desk,
     DeskMembership,
@@ -40,7 +41,17 @@ def desk_ids_for_agent(user: User) -> set[int] | None:
         return None
     if not user.is_agent:
         return set()
-    return set(DeskMembership.objects.filter(user=user).values_list("desk_id", flat=True))
+    return set(desk_roles(user))
+
+
+def desk_roles(user: User) -> dict[int, str]:
+    """The desks ``user`` is a member of, with the role in each: one query per request
+    (remembered on the user object, ``core.memo``), however many checks a page makes."""
+    return remembered(
+        user,
+        "desk_roles",
+        lambda: dict(DeskMembership.objects.filter(user=user).values_list("desk_id", "role")),
+    )
 
 
 class InSubquery(Lookup):
@@ -71,6 +82,35 @@ def _shared_with(user: User) -> InSubquery:
     return InSubquery(F("pk"), Participant.objects.filter(user=user).values("ticket_id"))
 
 
+def company_sharing(user: User) -> tuple[bool, list[int]]:
+    """What ``user``'s company shares among colleagues: whether requests without a product are
+    shared (the company's setting), and the products whose requests are.
+
+    One query, remembered on the user object (``core.memo``): a page asks for it for its list
+    and again for its navigation's count.
+    """
+    organization_id = user.organization_id
+    if organization_id is None:
+        return False, []
+
+    def read() -> tuple[bool, list[int]]:
+        rows = list(
+            Organization.objects.filter(pk=organization_id)
+            .annotate(
+                shared=FilteredRelation(
+                    "product_links", condition=Q(product_links__shares_requests=True)
+                )
+            )
+            .values_list("shares_requests", "shared__product_id")
+        )
+        return (
+            bool(rows and rows[0][0]),
+            sorted(product_id for _, product_id in rows if product_id is not None),
+        )
+
+    return remembered(user, f"company_sharing_{organization_id}", read)
+
+
 def _customer_visibility(user: User) -> Q:
     own = Q(requester=user) | Q(_shared_with(user))
     if user.organization_id is None:
@@ -80,12 +120,16 @@ def _customer_visibility(user: User) -> Q:
         return own | company
     # Colleagues' requests: per product where the company has the product, else the company's
     # own setting for requests without a product (docs/requirements.md#visibility, V3).
-    shared_products = OrganizationProduct.objects.filter(
-        organization_id=user.organization_id, shares_requests=True
-    ).values("product_id")
-    shared = Q(InSubquery(F("product_id"), shared_products))
-    if user.organization.shares_requests:
-        shared |= Q(product__isnull=True)
+    # The shared products are read first and written into the statement as values: as a
+    # subquery, PostgreSQL cannot know the list is short (or empty) and guessed that a company
+    # shares hundreds of requests with everyone, so it walked every ticket by date to fill a
+    # customer's page of a few dozen (docs/performance.md).
+    company_shares, shared_products = company_sharing(user)
+    shared = Q(product_id__in=shared_products) if shared_products else Q()
+    if company_shares:
+        shared = (shared | Q(product__isnull=True)) if shared_products else Q(product__isnull=True)
+    elif not shared_products:
+        return own
     return own | (company & shared)
 
 
@@ -118,11 +162,7 @@ def ticket_roles(user: User | None, ticket: Ticket) -> frozenset[Role]:
         return frozenset({Role.SYSTEM})
     roles: set[Role] = set()
     if user.is_agent or user.is_superuser:
-        membership_role = (
-            DeskMembership.objects.filter(desk_id=ticket.desk_id, user=user)
-            .values_list("role", flat=True)
-            .first()
-        )
+        membership_role = desk_roles(user).get(ticket.desk_id)
         if user.is_superuser or membership_role == DeskRole.TEAM_LEAD:
             roles |= {Role.AGENT, Role.TEAM_LEAD}
         elif membership_role == DeskRole.AGENT:

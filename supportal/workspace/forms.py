@@ -155,6 +155,12 @@ class QueueFilterForm(forms.Form):
     def has_filters(self) -> bool:
         return self.is_bound and any(self.data.get(name) for name in self.FILTER_FIELDS)
 
+    def filter_count(self) -> int:
+        """How many filters other than the text are set (shown on the collapsed filters)."""
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.FILTER_FIELDS if name != "q" and self.data.get(name))
+
 
 def _day_start(day: dt.date) -> dt.datetime:
     # Days are the agent's days (the site's time zone), not UTC's.

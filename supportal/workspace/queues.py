@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connections
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import User
 from supportal.core import paging
-from supportal.sla.selectors import at_risk_condition, next_deadline
+from supportal.sla.selectors import next_deadline, tickets_at_risk_by_deadline
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import OPEN_STATUSES, Status
 
@@ -40,6 +41,16 @@ class Queue:
     condition: Callable[[User, dt.datetime], Q]
     first: tuple[BaseExpression | str, ...] = field(default=())
     is_counted: bool = True
+    # The list's own count stops here ("50+", then "Page 2"...): None is paging.COUNT_CAP.
+    count_cap: int | None = None
+    # A queue whose rows need more than a condition (a join to order by): tickets -> tickets.
+    shape: Callable[[QuerySet[Ticket], dt.datetime], QuerySet[Ticket]] | None = None
+
+    def tickets(
+        self, tickets: QuerySet[Ticket], *, user: User, now: dt.datetime
+    ) -> QuerySet[Ticket]:
+        tickets = tickets.filter(self.condition(user, now))
+        return self.shape(tickets, now) if self.shape else tickets
 
 
 QUEUES: dict[str, Queue] = {
@@ -62,14 +73,16 @@ QUEUES: dict[str, Queue] = {
             resolved_at__gte=now - RECENTLY_RESOLVED_DURATION,
         ),
     ),
+    # Driven by the clocks' deadline index: the page costs what it shows (docs/performance.md).
     "at_risk": Queue(
         _("SLA at risk"),
-        lambda user, now: _OPEN & at_risk_condition(now),
-        first=(next_deadline().asc(nulls_last=True),),
-        is_counted=False,
+        lambda user, now: _OPEN,
+        first=("next_deadline_at",),
+        count_cap=0,  # counted to the end of the page shown, as far as the index walk goes
+        shape=lambda tickets, now: tickets_at_risk_by_deadline(tickets, now=now),
     ),
     "open": Queue(_("All open"), lambda user, now: _OPEN),
-    "all": Queue(_("All requests"), lambda user, now: Q(), is_counted=False),
+    "all": Queue(_("All requests"), lambda user, now: Q()),
 }
 DEFAULT_QUEUE = "open"
 
@@ -102,7 +115,8 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
     params: list[object] = []
     for index, key in enumerate(counted):
         rows = (
-            tickets.filter(QUEUES[key].condition(user, now))
+            QUEUES[key]
+            .tickets(tickets, user=user, now=now)
             .order_by()
             .values("pk")[: paging.COUNT_CAP + 1]
         )
@@ -123,6 +137,9 @@ def queue_count_label(count: int | None) -> str | int | None:
     return count
 
 
-def queue_order(tickets: QuerySet[Ticket], *, queue_key: str, sort_key: str) -> QuerySet[Ticket]:
+def queue_ordering(*, queue_key: str, sort_key: str) -> tuple[Any, ...]:
     queue = QUEUES[queue_key]
-    return tickets.order_by(*queue.first, *SORTS[sort_key].order, "-pk")
+    order = SORTS[sort_key].order
+    if queue_key == "at_risk" and sort_key == "deadline":
+        order = ("created_at",)  # already by the next deadline, without a subquery per row
+    return (*queue.first, *order, "-pk")

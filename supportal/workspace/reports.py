@@ -1,4 +1,5 @@
-"""Reports for team leads: the SLA report as a page with a chart, and as CSV."""
+"""Reports for team leads: the SLA report as a page with a chart, and as CSV; customer
+satisfaction (CSAT) beside it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization, User
 from supportal.core.errors import PermissionRefused
-from supportal.desks.models import Desk
+from supportal.desks.models import Desk, Product
 from supportal.sla.reports import (
     GROUPINGS,
     ReportFilters,
@@ -24,6 +25,7 @@ from supportal.sla.reports import (
     report_desk_ids,
     sla_report,
 )
+from supportal.tickets.reports import CsatFilters, csat_report
 from supportal.workspace.views.common import agent_required
 
 DEFAULT_PERIOD_DAYS = 30
@@ -183,3 +185,44 @@ def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
             ]
         )
     return response
+
+
+class CsatReportForm(SlaReportForm):
+    product = forms.ModelChoiceField(
+        label=gettext_lazy("Product"), queryset=Product.objects.all(), required=False
+    )
+    group_by = forms.ChoiceField(
+        label=gettext_lazy("Per"),
+        required=False,
+        choices=[
+            ("agent", gettext_lazy("agent")),
+            ("company", gettext_lazy("company")),
+            ("product", gettext_lazy("product")),
+            ("desk", gettext_lazy("desk")),
+            ("week", gettext_lazy("week")),
+        ],
+    )
+
+    def csat_filters(self) -> CsatFilters:
+        period = self.filters()
+        data = self.cleaned_data if self.is_valid() else {}
+        return CsatFilters(
+            start=period.start,
+            end=period.end,
+            desk_id=period.desk_id,
+            organization_id=period.organization_id,
+            agent_id=period.agent_id,
+            product_id=getattr(data.get("product"), "pk", None),
+            group_by=data.get("group_by") or "agent",
+        )
+
+
+@agent_required
+def csat_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Customer satisfaction for team leads (their desks) and administrators (all desks)."""
+    desk_ids = report_desk_ids(request.user)
+    if desk_ids is not None and not desk_ids:
+        raise PermissionDenied(_("Only team leads see reports."))
+    form = CsatReportForm(request.GET or None, desk_ids=desk_ids)
+    report = csat_report(desk_ids=desk_ids, filters=form.csat_filters())
+    return render(request, "workspace/csat_report.html", {"form": form, "report": report})

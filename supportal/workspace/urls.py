@@ -14,6 +14,7 @@ urlpatterns = [
     path("setup/", setup.support_line_setup, name="setup"),
     path("new/requester/", register.requester_lookup, name="requester_lookup"),
     path("reports/sla/", reports.sla_report_page, name="sla_report"),
+    path("reports/csat/", reports.csat_report_page, name="csat_report"),
     path("canned/", canned.canned_list, name="canned"),
     path("canned/<int:reply_id>/", canned.canned_edit, name="canned_edit"),
     path("canned/<int:reply_id>/delete/", canned.canned_delete, name="canned_delete"),

@@ -1,7 +1,7 @@
 """Every change to accounts: invitations, passwords, sign-up, access requests, profiles,
 sessions and company accounts. Views, the admin, the agent workspace and inbound mail call
-these; each docstring states its side effects. Mail is only queued (``email_queue``) in the
-caller's transaction; the worker sends it after commit.
+these; each docstring states its side effects. Mail is only queued (``core.mails.mail_queue``,
+which hands it to the outbox) in the caller's transaction; the worker sends it after commit.
 
 One module per noun; this package re-exports the public names.
 """
@@ -27,6 +27,7 @@ from supportal.accounts.services.registration import (
     company_account_ensure,
     customer_invite,
     customer_register,
+    organization_find_or_create,
 )
 from supportal.accounts.services.signup import (
     access_request_approve,
@@ -34,6 +35,11 @@ from supportal.accounts.services.signup import (
     access_request_reject,
     signup_complete,
     signup_request,
+)
+from supportal.accounts.services.tokens import (
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
 )
 
 __all__ = [
@@ -43,10 +49,14 @@ __all__ = [
     "access_request_approve",
     "access_request_create",
     "access_request_reject",
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
     "company_account_ensure",
     "customer_invite",
     "customer_register",
     "link_renew",
+    "organization_find_or_create",
     "password_change",
     "password_reset_request",
     "password_set",

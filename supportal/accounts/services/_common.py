@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from supportal.accounts import throttle
 from supportal.accounts.languages import site_language
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
-from supportal.mail.outbox import email_queue
+from supportal.core.mails import mail_queue
 
 # At most one invitation, reset or sign-up mail per address in this time: a form posted in a
 # loop must not flood someone's mailbox. Beyond it the page answers exactly the same.
@@ -64,7 +65,9 @@ def _mail_allowed(kind: str, email: str, *, ip: str | None = None) -> bool:
     return throttle.account_mail_budget_take(kind, ip=ip)
 
 
-def _queue_or_discard(*, send: bool, **mail: object) -> None:
+def _queue_or_discard(
+    *, send: bool, to: str, template: str, language: str, context: Mapping[str, object]
+) -> None:
     """Queue the mail, or, when ``send`` is false, do the same work and throw it away.
 
     The answer to "forgot password" and "sign up" must not tell whether an address has an
@@ -73,7 +76,7 @@ def _queue_or_discard(*, send: bool, **mail: object) -> None:
     """
     try:
         with transaction.atomic():
-            email_queue(**mail)
+            mail_queue(to=to, template=template, language=language, context=context)
             if not send:
                 raise _Discard
     except _Discard:

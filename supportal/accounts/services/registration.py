@@ -26,8 +26,8 @@ from supportal.accounts.tokens import (
     invitation_tokens,
     uid_encode,
 )
-from supportal.core.errors import PermissionRefused
-from supportal.mail.outbox import email_queue
+from supportal.core.errors import InvalidInput, PermissionRefused
+from supportal.core.mails import mail_queue
 
 
 def _may_invite(invited_by: User | None, organization: Organization | None) -> Organization | None:
@@ -49,7 +49,7 @@ def _invitation_queue(*, user: User, invited_by: User | None, language: str, now
         # A customer admin inviting address after address: the hourly caps stop the mail.
         return
     portal = selectors.portal_settings_get()
-    email_queue(
+    mail_queue(
         to=user.email,
         template="invitation",
         language=_language(language, recipient_language(user)),
@@ -223,3 +223,29 @@ def customer_register(
         if changed:
             user.save(update_fields=changed)
     return user
+
+
+def organization_find_or_create(
+    *, actor: User, name: str, registration_number: str = ""
+) -> tuple[Organization, bool]:
+    """The company named ``name`` (found by name, as ``customer_register`` finds it), created
+    when there is none; the support team only. Returns (company, created).
+
+    Raises PermissionRefused for customers, InvalidInput for an empty or long name.
+    """
+    if not (actor.is_agent or actor.is_superuser):
+        raise PermissionRefused(_("Only the support team registers companies."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput(_("Name the company."), field="name")
+    if len(name) > 200:
+        raise InvalidInput(_("A company name is limited to 200 characters."), field="name")
+    registration_number = (registration_number or "").strip()[:40]
+    with transaction.atomic():
+        organization = Organization.objects.filter(name__iexact=name).first()
+        if organization is not None:
+            return organization, False
+        return (
+            Organization.objects.create(name=name, registration_number=registration_number),
+            True,
+        )

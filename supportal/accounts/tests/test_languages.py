@@ -212,6 +212,8 @@ def test_sizes_and_weekdays_as_each_language_writes_them():
         assert file_size(20 * 1024 * 1024) == "20\u00a0MB"
     with translation.override("en"):
         assert file_size(1536 * 1024) == "1.5\u00a0MB"
+        # Counted with ngettext: Czech and Romanian have three plural forms.
+        assert (file_size(1), file_size(2), file_size(812)) == ("1 byte", "2 bytes", "812 bytes")
     with translation.override("cs"):
         assert weekday_after_from(dt.date(2026, 1, 14)) == "středy"  # a Wednesday
         assert file_size(8000).endswith("kB")

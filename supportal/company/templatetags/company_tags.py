@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from supportal.company import selectors
 
@@ -14,15 +14,18 @@ register = template.Library()
 # each page. "Closed" may lag by up to a minute, which is harmless. One key that expires, not
 # one key per clock minute: a page's cost must not depend on which minute it is served in.
 FOOTER_CACHE_SECONDS = 60
-FOOTER_CACHE_KEY = "company:support_hours"
+# One per language: the working hours and the emergency note are typed in each
+# (docs/languages.md#names).
+FOOTER_CACHE_KEY = "company:support_hours:{language}"
 
 
 @register.inclusion_tag("company/_footer.html")
 def support_footer() -> dict:
-    hours = cache.get(FOOTER_CACHE_KEY)
+    key = FOOTER_CACHE_KEY.format(language=translation.get_language() or "")
+    hours = cache.get(key)
     if hours is None:
         hours = selectors.support_hours(now=timezone.now())
-        cache.set(FOOTER_CACHE_KEY, hours, FOOTER_CACHE_SECONDS)
+        cache.set(key, hours, FOOTER_CACHE_SECONDS)
     return {"hours": hours}
 
 

@@ -257,7 +257,7 @@ def test_desk_key_is_read_only_once_the_desk_has_tickets(admin_web, cast):
     response = admin_web.get(url)
     assert "key" not in response.context["adminform"].form.fields
     data = _form_data(response)
-    data.update(key="NEWKEY", name="Helpdesk 2")
+    data.update(key="NEWKEY", name_en="Helpdesk 2")  # the English of its names
     assert admin_web.post(url, data).status_code == 302
     cast.help_desk.refresh_from_db()
     assert (cast.help_desk.key, cast.help_desk.name) == ("HELP", "Helpdesk 2")

@@ -80,6 +80,7 @@ def details_note(
         author=None,
         body="\n".join(lines),
         attachments=[original_attachment(raw)],
+        copied=others,
         now=now,
     )
 

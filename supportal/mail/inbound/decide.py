@@ -13,6 +13,7 @@ from supportal.desks.models import Desk, UnverifiedSenderMail
 from supportal.mail.content import ParsedMail, mail_parse
 from supportal.mail.inbound.auth import Verdict
 from supportal.mail.inbound.content import original_attachment
+from supportal.mail.inbound.listeners import HardBounce, bounce_listeners
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
 from supportal.mail.inbound.people import customer_for, language_sample
 from supportal.mail.inbound.post import comment_add, request_create
@@ -47,13 +48,17 @@ def decide(
     sender = _sender(mail, message)
     base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
 
+    # The first copy's id only: the row holds the whole raw message.
     first = (
-        InboundMessage.objects.filter(message_id=message.message_id).order_by("pk").first()
+        InboundMessage.objects.filter(message_id=message.message_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
         if message.message_id
         else None
     )
-    if first is not None and first.pk != message.pk:
-        return ignored(f"a second copy of message #{first.pk}", duplicate_of=first.pk, **base)
+    if first is not None and first != message.pk:
+        return ignored(f"a second copy of message #{first}", duplicate_of=first, **base)
 
     own_ids = (
         set(
@@ -174,14 +179,15 @@ def decide(
 def noise_handle(
     noise: Noise, mail: ParsedMail, raw: bytes, *, now: datetime, base: dict
 ) -> Outcome:
-    from supportal.notifications.services import address_suppress
     from supportal.tickets.services import ticket_mail_note_add
 
     extra: dict[str, Any] = {**base, "kind": noise.kind}
     reference = ""
     if noise.kind == "bounce":
         for address in noise.hard_bounce_addresses:
-            address_suppress(email=address, detail=noise.diagnostic or mail.subject, now=now)
+            bounce_listeners.notify(
+                HardBounce(email=address, detail=noise.diagnostic or mail.subject, at=now)
+            )
         extra["suppressed"] = noise.hard_bounce_addresses
         outbound = (
             OutboundEmail.objects.filter(

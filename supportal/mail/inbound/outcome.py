@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from supportal.mail.models import InboundMessage, InboundState
 
@@ -60,8 +60,10 @@ QUARANTINE_REASONS = {
         "verified."
     ),
     "unverified_sender": gettext_lazy("The sender %(sender)s could not be verified."),
-    "rate_limited": gettext_lazy(
-        "%(sender)s opened %(count)s requests by e-mail in the last hour."
+    "rate_limited": ngettext_lazy(
+        "%(sender)s opened %(count)s request by e-mail in the last hour.",
+        "%(sender)s opened %(count)s requests by e-mail in the last hour.",
+        "count",
     ),
 }
 
@@ -71,7 +73,8 @@ def quarantine_reason(outcome: dict[str, Any]) -> str:
     label = QUARANTINE_REASONS.get(outcome.get("reason_code", ""))
     if label is None:
         return str(outcome.get("reason", ""))
-    return str(label) % outcome.get("reason_params", {})
+    # Formatted before str(): a plural label takes its number from the parameters.
+    return str(label % outcome.get("reason_params", {}))
 
 
 def outcome_describe(message: InboundMessage) -> str:

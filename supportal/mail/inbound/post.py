@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from supportal.accounts.languages import recipient_language
@@ -53,6 +54,7 @@ def request_create(
     )
     others = copied_people(ticket, mail, user.email, user, now)
     details_note(ticket, raw, notes=notes, others=others, now=now)
+    too_large_reply(ticket, user, mail)
     return Outcome(
         InboundState.PROCESSED, "created", "", ticket.reference, extra=base, ticket=ticket
     )
@@ -126,6 +128,7 @@ def comment_add(
     ticket.refresh_from_db()
     others = copied_people(ticket, mail, user.email, user, now)
     details_note(ticket, raw, notes=notes, others=others, now=now)
+    too_large_reply(ticket, user, mail)
     return Outcome(
         InboundState.PROCESSED,
         "commented",
@@ -135,6 +138,37 @@ def comment_add(
         ticket=ticket,
         comment=comment,
     )
+
+
+def too_large_reply(ticket: Ticket, user: User, mail: ParsedMail) -> bool:
+    """Tell the sender, in their language, which of their files were over the desk's limit and
+    where large files go (docs/languages.md#customers-who-only-use-e-mail). Agents read the note
+    instead; an automatic answer is never answered."""
+    desk = ticket.desk
+    files = [
+        (part.name, len(part.data))
+        for part in mail.attachments
+        if part.data and len(part.data) > desk.attachment_max_bytes
+    ]
+    if not files or user.is_agent or user.is_superuser:
+        return False
+    email_queue(
+        to=user.email,
+        template="inbound_too_large",
+        context={
+            "ticket": ticket,
+            "recipient": user,
+            "desk": desk,
+            "files": files,
+            "view_url": f"{settings.SUPPORTAL_BASE_URL}"
+            f"{reverse('portal:request', args=[ticket.reference])}",
+        },
+        language=recipient_language(user, desk=desk),
+        ticket=ticket,
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+        in_reply_to=mail.message_id or None,
+    )
+    return True
 
 
 def closed_reply(ticket: Ticket, user: User, mail: ParsedMail, *, now: datetime) -> bool:

@@ -17,6 +17,7 @@ from supportal.core.jobs import claim_due
 from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
+from supportal.mail.inbound.store import served_desks_once
 from supportal.mail.models import InboundMessage, InboundState
 
 logger = logging.getLogger("supportal.mail.inbound")
@@ -94,7 +95,11 @@ def inbound_process(
     try:
         # DNS lookups happen before the transaction, which holds no lock while they wait.
         verdict = _verdict(message)
-        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        with (
+            transaction.atomic(),
+            translation.override(settings.LANGUAGE_CODE),
+            served_desks_once(),
+        ):
             outcome = decide(message, now=now, decision=decision, verdict=verdict)
             updated = InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
                 state=outcome.state,

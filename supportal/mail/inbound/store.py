@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,6 +85,31 @@ def inbound_store(
     return Stored(message, is_new=True)
 
 
+# While one message is decided, the desks' addresses are read once (served_desks_once); the
+# recipients, the sender and every To/Cc address are then checked against the same list.
+_desks_in_hand: ContextVar[list[list[Desk]] | None] = ContextVar("served_desks", default=None)
+
+
+def _served_desks() -> Iterable[Desk]:
+    held = _desks_in_hand.get()
+    if held is None:
+        return Desk.objects.filter(is_active=True).exclude(email_address="")
+    if not held:
+        held.append(list(Desk.objects.filter(is_active=True).exclude(email_address="")))
+    return held[0]
+
+
+@contextmanager
+def served_desks_once() -> Iterator[None]:
+    """Within this block, ``served_address`` reads the desks at most once (one query for a
+    message's recipients, sender and copied addresses, instead of one each)."""
+    token = _desks_in_hand.set([])
+    try:
+        yield
+    finally:
+        _desks_in_hand.reset(token)
+
+
 def served_address(address: str) -> Desk | None:
     """The desk whose mailbox receives ``address``: its own address, or a plus-address on it
     (``support+token@host``, the reply addresses of our notifications). None: not ours."""
@@ -91,7 +118,7 @@ def served_address(address: str) -> Desk | None:
     if not at or not local:
         return None
     base_local = local.split("+", 1)[0]
-    for desk in Desk.objects.filter(is_active=True).exclude(email_address=""):
+    for desk in _served_desks():
         desk_local, _at, desk_domain = desk.email_address.lower().rpartition("@")
         if desk_domain == domain and desk_local == base_local:
             return desk

@@ -10,6 +10,7 @@ from django.conf import settings
 from supportal.accounts.models import User
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
+from supportal.mail.inbound.listeners import reply_address_ticket
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.tokens import personal_reply_resolve
 from supportal.mail.models import InboundMessage, OutboundEmail
@@ -57,14 +58,12 @@ class Thread:
 
 
 def thread_find(mail: ParsedMail, message: InboundMessage) -> Thread:
-    from supportal.notifications.services import reply_token_resolve
-
     for address in all_recipients(mail, message):
         if "+" in address.split("@", 1)[0] and served_address(address) is not None:
             personal = personal_reply_resolve(address)
             if personal is not None:
                 return Thread(personal.ticket, "its personal reply address", personal.user)
-            ticket = reply_token_resolve(address)
+            ticket = reply_address_ticket(address)
             if ticket is not None:
                 return Thread(ticket, "its reply address")
     ids = [*mail.in_reply_to, *reversed(mail.references)]

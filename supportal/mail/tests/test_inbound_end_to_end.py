@@ -74,3 +74,45 @@ def test_a_reply_to_a_notification_through_smtp_is_a_comment_and_goes_back_to_su
     comment = ticket.comments.filter(is_public=True, author=cast.cristina).get()
     assert comment.body == "Folosesc Firefox."
     assert comment.via == "email"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_someone_in_cc_from_outside_is_shared_with_in_one_click_and_gets_the_updates(cast, client):
+    """docs/languages.md#customers-who-only-use-e-mail: the customer's mail copies a person from
+    another firm; the agent sees the address on the request and adds it with one click; that
+    person then receives the public updates."""
+    ticket = cast.ticket()
+    mail = EmailMessage()
+    mail["From"] = "Cristina Tănăsescu <cristina.tanasescu@example.com>"
+    mail["To"] = "support@localhost"
+    mail["Cc"] = "Ion Retailer <ion@profi.example>, bogdan.moraru@support.test"
+    mail["Subject"] = f"Re: [{ticket.reference}] {ticket.summary}"
+    mail["Message-ID"] = "<cc-1@example.com>"
+    mail.set_content("Îl adaug pe Ion de la Profi, el are detaliile.")
+    port = _free_port()
+    controller = smtp_controller("127.0.0.1", port)
+    controller.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(mail, to_addrs=["support@localhost"])
+    finally:
+        controller.stop()
+    worker_tick(holder="test", now=timezone.now())
+    assert InboundMessage.objects.get().outcome["result"] == "commented"
+
+    client.force_login(cast.agent_help)
+    page = client.get(f"/agent/tickets/{ticket.reference}/").content.decode()
+    assert 'id="copied"' in page and "ion@profi.example" in page
+    assert "bogdan.moraru@support.test</li>" not in page  # the support team is not offered
+    answer = client.post(
+        f"/agent/tickets/{ticket.reference}/participants/", {"email": "ion@profi.example"}
+    )
+    assert answer.status_code == 302
+    assert ticket.participants.filter(user__email="ion@profi.example").exists()
+    page = client.get(f"/agent/tickets/{ticket.reference}/").content.decode()
+    assert 'id="copied"' not in page  # on the request now
+
+    OutboundEmail.objects.all().delete()
+    services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body="Am găsit cauza.")
+    worker_tick(holder="test")
+    assert OutboundEmail.objects.filter(to=["ion@profi.example"]).exists()

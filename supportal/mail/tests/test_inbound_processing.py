@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from supportal.accounts.models import OrganizationDomain, User
+from supportal.desks.models import Desk
 from supportal.mail.inbound import inbound_process_due, inbound_process_one, inbound_store
 from supportal.mail.inbound.decide import NEW_REQUESTS_PER_SENDER_PER_HOUR
 from supportal.mail.models import (
@@ -253,7 +254,15 @@ def test_an_unknown_sender_of_a_mapped_domain_joins_the_company_and_is_invited(c
     assert message.outcome["result"] == "created"
 
 
-def test_an_unknown_sender_of_another_domain_is_registered_but_receives_no_invitation(cast):
+def test_an_unknown_sender_of_another_domain_is_registered_and_invited(cast):
+    deliver(mail(sender="someone@gmail.test"))
+    user = User.objects.get(email="someone@gmail.test")
+    assert user.organization is None
+    assert OutboundEmail.objects.filter(template="invitation", to=[user.email]).exists()
+
+
+def test_a_desk_that_does_not_invite_registers_an_unknown_sender_without_a_mail(cast):
+    Desk.objects.filter(pk=cast.help_desk.pk).update(invite_all_senders=False)
     deliver(mail(sender="someone@gmail.test"))
     user = User.objects.get(email="someone@gmail.test")
     assert user.organization is None
@@ -477,3 +486,32 @@ def test_administrators_decide_quarantined_mail_in_the_admin(cast, client):
     assert response.status_code == 200
     message.refresh_from_db()
     assert message.outcome["result"] == "created"
+
+
+def test_a_file_over_the_limit_is_answered_to_its_sender_in_their_language(cast):
+    """docs/languages.md#customers-who-only-use-e-mail: the sender learns, in Czech, which file
+    was not kept and where large files go (typed by the administrator in Czech)."""
+    desk = Desk.objects.get(pk=cast.help_desk.pk)
+    desk.attachment_max_bytes = 1000
+    desk.large_files_hint_en = "For large files, please use ftp.example.com."
+    desk.large_files_hint_cs = "Velké soubory prosím pošlete přes ftp.example.com."
+    desk.save()
+    cast.cristina.language = "cs"
+    cast.cristina.save()
+    message = deliver(
+        mail(
+            attachments=[
+                ("faktura.pdf", b"%PDF-1.4 small", "application/pdf"),
+                ("video.mp4", b"x" * 5000, "video/mp4"),
+            ]
+        )
+    )
+    assert message.outcome["result"] == "created"
+    answer = OutboundEmail.objects.get(template="inbound_too_large")
+    assert answer.to == [cast.cristina.email] and answer.language == "cs"
+    assert "video.mp4" in answer.body_text and "faktura.pdf" not in answer.body_text
+    assert "Velké soubory prosím pošlete přes ftp.example.com." in answer.body_text
+    assert answer.headers["Auto-Submitted"] == "auto-replied"
+    # Nothing over the limit: no answer.
+    deliver(mail(attachments=[("mic.pdf", b"%PDF small", "application/pdf")]))
+    assert OutboundEmail.objects.filter(template="inbound_too_large").count() == 1

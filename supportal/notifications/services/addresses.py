@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportal.accounts.models import User
+from supportal.mail.inbound.listeners import HardBounce, ReplyAddressLookup
 from supportal.notifications.models import (
     SuppressedAddress,
     SuppressionReason,
@@ -116,6 +117,18 @@ def address_suppress(
         defaults={"reason": reason, "detail": detail[:2000], "created_at": now or timezone.now()},
     )
     return row
+
+
+def bounce_record(bounce: HardBounce) -> None:
+    """The listener of inbound mail's hard bounces: hold the address."""
+    address_suppress(email=bounce.email, detail=bounce.detail, now=bounce.at)
+
+
+def reply_address_lookup(lookup: ReplyAddressLookup) -> None:
+    """The listener of inbound mail's reply-address lookups: the request whose reply token
+    the address carries, when it is one of ours."""
+    if lookup.ticket is None:
+        lookup.ticket = reply_token_resolve(lookup.address)
 
 
 def address_release(*, email: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -37,9 +37,12 @@ from supportal.notifications.services.rules import (
     _customers_of,
     _update_kind,
 )
-from supportal.tickets.models import Comment, Event, NotificationMute, Ticket
+from supportal.tickets.models import Comment, Event, Feedback, NotificationMute, Ticket
 from supportal.tickets.selectors import attachment_queryset_for_user
 from supportal.tickets.workflow import Status
+
+if TYPE_CHECKING:
+    from supportal.sla.models import SlaEvent
 
 LAST_ERROR_MAX_LENGTH = 2000
 
@@ -152,6 +155,22 @@ def notification_mails_queue(row: PendingNotification) -> int:
     information and the resolution; agents get the four kinds they have not turned off. Side
     effects: outbox rows (held ones for held addresses), the ticket's reply address.
     """
+    action = _action_load(row)
+    mailer = _Mailer(action)
+    muted_ids = set(
+        NotificationMute.objects.filter(ticket=action.ticket).values_list("user_id", flat=True)
+    )
+    actor_id = action.actor.pk if action.actor is not None else None
+    customers = _customers_of(action.ticket)
+    _customers_tell(action, mailer, customers, muted_ids=muted_ids, actor_id=actor_id)
+    _participants_added_tell(action, mailer, customers, actor_id=actor_id)
+    _quotes_tell(action, mailer, customers)
+    _agents_tell(action, mailer, muted_ids=muted_ids, actor_id=actor_id)
+    return mailer.count
+
+
+def _action_load(row: PendingNotification) -> TicketAction:
+    """The action a pending notification stands for: its ticket and events, read again."""
     ticket = Ticket.objects.select_related(
         "desk", "requester", "requester__organization", "assignee"
     ).get(pk=row.ticket_id)
@@ -160,75 +179,87 @@ def notification_mails_queue(row: PendingNotification) -> int:
         .select_related("comment", "comment__author")
         .order_by("pk")
     )
-    action = TicketAction.from_events(ticket, row.actor, events)
-    mailer = _Mailer(action)
-    muted_ids = set(
-        NotificationMute.objects.filter(ticket=ticket).values_list("user_id", flat=True)
-    )
-    actor_id = action.actor.pk if action.actor is not None else None
+    return TicketAction.from_events(ticket, row.actor, events)
 
-    customers = _customers_of(ticket)
+
+def _customers_tell(
+    action: TicketAction,
+    mailer: _Mailer,
+    customers: list[Recipient],
+    *,
+    muted_ids: set[int],
+    actor_id: int | None,
+) -> None:
+    """The requester and participants: the confirmation, status changes, public comments."""
     template = _customer_template(action)
-    if template is not None:
-        comment = action.public_comment
-        base_context = {
-            "kind": _update_kind(action),
-            "status_labels": [Status(s.to_status).label for s in action.statuses],
-            "final_status_label": Status(action.final_status).label if action.statuses else "",
-            "resolution": action.resolution,
-            "comment": comment,
-            "comment_author": _name(comment.author) if comment else "",
-            "actor_name": _name(action.actor),
-            "view_url": f"{settings.SUPPORTAL_BASE_URL}"
-            + reverse("portal:request", args=[ticket.reference]),
-        }
-        for recipient in customers:
-            if not recipient.user.is_active:
-                continue
-            is_own_action = recipient.user.pk == actor_id
-            if is_own_action and not (action.created and recipient.user.pk == ticket.requester_id):
-                continue  # nobody is told what they did, except the requester's receipt
-            is_receipt = action.created is not None
-            if not (is_receipt or action.always_told) and (
-                recipient.user.pk in muted_ids or not recipient.user.has_email_notifications
-            ):
-                continue
-            others = [r.address for r in customers if r.address != recipient.address]
-            # Each recipient is mailed the files their portal page shows them, no others.
-            files_attached, files_linked = _comment_files(comment, recipient.user)
-            mailer.queue(
-                recipient,
-                template,
-                {
-                    **base_context,
-                    "attachment_names": [ref["name"] for ref in files_attached],
-                    "attachment_links": files_linked,
-                    "other_participants": list(dict.fromkeys(others)),
-                },
-                attachments=files_attached,
-            )
+    if template is None:
+        return
+    ticket = action.ticket
+    comment = action.public_comment
+    base_context = {
+        "kind": _update_kind(action),
+        "status_labels": [Status(s.to_status).label for s in action.statuses],
+        "final_status_label": Status(action.final_status).label if action.statuses else "",
+        "resolution": action.resolution,
+        "comment": comment,
+        "comment_author": _name(comment.author) if comment else "",
+        "actor_name": _name(action.actor),
+        "view_url": _portal_url(ticket),
+    }
+    for recipient in customers:
+        if not recipient.user.is_active:
+            continue
+        is_own_action = recipient.user.pk == actor_id
+        if is_own_action and not (action.created and recipient.user.pk == ticket.requester_id):
+            continue  # nobody is told what they did, except the requester's receipt
+        is_receipt = action.created is not None
+        if not (is_receipt or action.always_told) and (
+            recipient.user.pk in muted_ids or not recipient.user.has_email_notifications
+        ):
+            continue
+        others = [r.address for r in customers if r.address != recipient.address]
+        # Each recipient is mailed the files their portal page shows them, no others.
+        files_attached, files_linked = _comment_files(comment, recipient.user)
+        mailer.queue(
+            recipient,
+            template,
+            {
+                **base_context,
+                "attachment_names": [ref["name"] for ref in files_attached],
+                "attachment_links": files_linked,
+                "other_participants": list(dict.fromkeys(others)),
+            },
+            attachments=files_attached,
+        )
 
-    _participants_added_tell(action, mailer, customers, actor_id=actor_id)
-    _quotes_tell(action, mailer, customers)
 
+def _agents_tell(
+    action: TicketAction, mailer: _Mailer, *, muted_ids: set[int], actor_id: int | None
+) -> None:
+    """The agents concerned, of the kinds they have not turned off; they may read notes."""
+    feedback = (
+        Feedback.objects.filter(ticket=action.ticket).first()
+        if action.feedback is not None
+        else None
+    )
     for user, kind in _agent_kinds(action).values():
         if user.pk == actor_id or not _agent_wants(user, kind, muted_ids):
             continue
-        comments = action.comments  # agents may read internal notes
         mailer.queue(
             Recipient(user=user, address=user.email.lower()),
             AGENT_MAILS[kind][0],
             {
                 "actor_name": _name(action.actor),
-                "comments": [(c, _name(c.author)) for c in comments],
+                "comments": [(c, _name(c.author)) for c in action.comments],
                 "status_labels": [Status(s.to_status).label for s in action.statuses],
                 "view_url": f"{settings.SUPPORTAL_BASE_URL}"
-                + reverse("workspace:ticket", args=[ticket.reference]),
+                + reverse("workspace:ticket", args=[action.ticket.reference]),
                 "preferences_url": f"{settings.SUPPORTAL_BASE_URL}"
                 + reverse("notifications:preferences"),
+                "feedback": feedback,
+                "is_low_rating": feedback is not None and feedback.is_low,
             },
         )
-    return mailer.count
 
 
 def _portal_url(ticket: Ticket) -> str:
@@ -313,7 +344,11 @@ def _comment_files(
         if total + item.size <= MAIL_ATTACHMENTS_MAX_BYTES:
             total += item.size
             attached.append(
-                {"path": item.file.name, "name": item.file_name, "content_type": item.content_type}
+                {
+                    "path": item.file.name or "",
+                    "name": item.file_name,
+                    "content_type": item.content_type,
+                }
             )
         else:
             link = settings.SUPPORTAL_BASE_URL + reverse("portal:file", args=[item.pk])
@@ -363,7 +398,7 @@ def sla_mails_queue(row: PendingSlaNotification) -> int:
 
     Returns how many mails were queued. Side effects: outbox rows, as for ticket actions.
     """
-    from supportal.sla.models import Goal, SlaEvent, SlaEventKind
+    from supportal.sla.models import SlaEvent, SlaEventKind
 
     event = SlaEvent.objects.select_related("clock").get(pk=row.sla_event_id)
     ticket = Ticket.objects.select_related(
@@ -373,43 +408,48 @@ def sla_mails_queue(row: PendingSlaNotification) -> int:
     recipient_ids = [pk for pk in event.data.get("recipient_ids", []) if pk]
 
     if event.kind == SlaEventKind.REPLY_REMINDER:
-        if ticket.status != Status.WAITING_FOR_CUSTOMER:
-            return 0  # the answer came before the worker did
-        customers = _customers_of(ticket)
-        requester = customers[0]
-        if not requester.user.is_active:
-            return 0
-        deadline = event.clock.deadline_at or event.due_at
-        others = [r.address for r in customers if r.address != requester.address]
-        mailer.queue(
-            requester,
-            "customer_reply_reminder",
-            {
-                "deadline": _deadline_text(deadline, requester),
-                "actor_name": "",
-                "other_participants": list(dict.fromkeys(others)),
-                "view_url": f"{settings.SUPPORTAL_BASE_URL}"
-                + reverse("portal:request", args=[ticket.reference]),
-            },
-        )
-        return mailer.count
+        _reply_reminder_tell(event, mailer)
+    else:
+        _sla_agents_tell(event, mailer, recipient_ids)
+    return mailer.count
 
+
+def _reply_reminder_tell(event: SlaEvent, mailer: _Mailer) -> None:
+    """The requester is reminded, while the request still waits for them."""
+    ticket = mailer.ticket
+    if ticket.status != Status.WAITING_FOR_CUSTOMER:
+        return  # the answer came before the worker did
+    customers = _customers_of(ticket)
+    requester = customers[0]
+    if not requester.user.is_active:
+        return
+    deadline = event.clock.deadline_at or event.due_at
+    others = [r.address for r in customers if r.address != requester.address]
+    mailer.queue(
+        requester,
+        "customer_reply_reminder",
+        {
+            "deadline": _deadline_text(deadline, requester),
+            "actor_name": "",
+            "other_participants": list(dict.fromkeys(others)),
+            "view_url": _portal_url(ticket),
+        },
+    )
+
+
+def _sla_agents_tell(event: SlaEvent, mailer: _Mailer, recipient_ids: list[int]) -> None:
+    """The agents the sweeper chose for a warning, a breach or an overdue answer."""
+    from supportal.sla.models import Goal, SlaEventKind
+
+    ticket = mailer.ticket
     is_warning = event.kind == SlaEventKind.WARNING
     deadline = (event.clock.deadline_at or event.due_at) if is_warning else event.due_at
     muted_ids = set(
         NotificationMute.objects.filter(ticket=ticket).values_list("user_id", flat=True)
     )
     for user in User.objects.filter(pk__in=recipient_ids).order_by("pk"):
-        if not (user.is_active and (user.is_agent or user.is_superuser)):
+        if not _sla_mail_wanted(user, is_warning=is_warning, muted_ids=muted_ids):
             continue
-        if not user.has_email_notifications:
-            continue
-        if is_warning:
-            preference = AgentNotificationPreference.objects.filter(user=user).first()
-            if user.pk in muted_ids or (
-                preference is not None and not preference.has_sla_warning_mail
-            ):
-                continue
         recipient = Recipient(user=user, address=user.email.lower())
         with translation.override(recipient.language):
             goal_label = str(Goal(event.goal).label)
@@ -428,4 +468,16 @@ def sla_mails_queue(row: PendingSlaNotification) -> int:
                 + reverse("notifications:preferences"),
             },
         )
-    return mailer.count
+
+
+def _sla_mail_wanted(user: User, *, is_warning: bool, muted_ids: set[int]) -> bool:
+    """Agents only, with mail on; a warning also heeds the request's mute and the agent's SLA
+    warning switch."""
+    if not (user.is_active and (user.is_agent or user.is_superuser)):
+        return False
+    if not user.has_email_notifications:
+        return False
+    if not is_warning:
+        return True
+    preference = AgentNotificationPreference.objects.filter(user=user).first()
+    return user.pk not in muted_ids and (preference is None or preference.has_sla_warning_mail)

@@ -8,6 +8,7 @@ from typing import Any
 
 from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
+from supportal.desks.models import DeskRole
 from supportal.notifications.models import (
     AgentNotificationPreference,
 )
@@ -15,11 +16,12 @@ from supportal.tickets.events import (
     Assigned,
     Commented,
     Created,
+    FeedbackGiven,
     ParticipantAdded,
     QuoteProposed,
     StatusChanged,
 )
-from supportal.tickets.models import Comment, Event, Ticket
+from supportal.tickets.models import Comment, Event, EventKind, Ticket
 from supportal.tickets.workflow import Action, Status
 
 
@@ -36,6 +38,7 @@ class TicketAction:
     assignments: list[Assigned] = field(default_factory=list)
     participants_added: list[int] = field(default_factory=list)
     quotes: list[QuoteProposed] = field(default_factory=list)
+    feedback: FeedbackGiven | None = None
 
     @classmethod
     def from_events(cls, ticket: Ticket, actor: User | None, events: list[Event]) -> TicketAction:
@@ -54,6 +57,8 @@ class TicketAction:
                 action.participants_added.append(payload.user_id)
             elif isinstance(payload, QuoteProposed):
                 action.quotes.append(payload)
+            elif isinstance(payload, FeedbackGiven):
+                action.feedback = payload
         return action
 
     @property
@@ -125,6 +130,8 @@ AGENT_MAILS = {
     "customer_answer": ("agent_customer_answer", "has_customer_answer_mail"),
     "third_party_answer": ("agent_third_party_answer", "has_third_party_answer_mail"),
     "cancelled": ("agent_cancelled", "has_cancellation_mail"),
+    # The customer's rating reaches whoever resolved it and the desk's team leads, always.
+    "feedback": ("agent_feedback", None),
 }
 
 
@@ -151,7 +158,27 @@ def _agent_kinds(action: TicketAction) -> dict[int, tuple[User, str]]:
             add([ticket.assignee], "third_party_answer")
         if action.final_status == Status.CANCELLED:
             add([ticket.assignee], "cancelled")
+    if action.feedback is not None:
+        add(_resolver_and_team_leads(ticket), "feedback")
     return wanted
+
+
+def _resolver_and_team_leads(ticket: Ticket) -> list[User]:
+    """Who resolved the request last (else its assignee), then the desk's team leads."""
+    resolver_id = (
+        Event.objects.filter(
+            ticket=ticket, kind=EventKind.STATUS_CHANGED, data__to_status=Status.RESOLVED
+        )
+        .exclude(actor__isnull=True)
+        .order_by("-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    ) or ticket.assignee_id
+    people = list(User.objects.filter(pk=resolver_id)) if resolver_id else []
+    people += User.objects.filter(
+        desk_memberships__desk_id=ticket.desk_id, desk_memberships__role=DeskRole.TEAM_LEAD
+    ).order_by("pk")
+    return people
 
 
 def _agent_wants(user: User, kind: str, muted_ids: set[int]) -> bool:
@@ -161,8 +188,11 @@ def _agent_wants(user: User, kind: str, muted_ids: set[int]) -> bool:
         return False
     if kind != "assigned" and user.pk in muted_ids:
         return False  # a new responsibility is told even on a muted request
+    choice = AGENT_MAILS[kind][1]
+    if choice is None:
+        return True
     preference = AgentNotificationPreference.objects.filter(user=user).first()
-    return preference is None or getattr(preference, AGENT_MAILS[kind][1])
+    return preference is None or getattr(preference, choice)
 
 
 def _customer_template(action: TicketAction) -> str | None:

@@ -3,6 +3,9 @@ only the listed columns, and counts that stop at a cap."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -76,3 +79,30 @@ def test_a_long_list_says_more_than_the_cap_and_still_pages_on(client, cast, mon
     assert not third.context["page"].has_next()
     # A search ranks only the newest matches, one past the cap: the list says "more than".
     assert len(ticket_search(cast.cristina, "parola")) == 4
+
+
+def test_the_next_link_reads_the_rows_past_the_last_one_shown(client, cast, monkeypatch):
+    """Keyset pages (docs/performance.md): "Next" carries the last row's sort values, the next
+    page reads the rows past them without OFFSET, and "Previous" comes back to the same rows."""
+    monkeypatch.setattr("supportal.portal.views.lists.LIST_PAGE_SIZE", 2)
+    for _ in range(5):
+        cast.ticket()
+    client.force_login(cast.cristina)
+
+    def link(response, rel):
+        match = re.search(rf'href="(\?[^"]*)" rel="{rel}"', response.content.decode())
+        return html.unescape(match.group(1)) if match else None
+
+    first = client.get("/", {"sort": "created"})
+    refs = [[t.reference for t in first.context["tickets"]]]
+    url, response = link(first, "next"), first
+    while url:
+        assert "after=" in url
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/" + url)
+        assert not [q for q in queries.captured_queries if "OFFSET" in q["sql"]]
+        refs.append([t.reference for t in response.context["tickets"]])
+        url = link(response, "next")
+    assert refs == [["HELP-1", "HELP-2"], ["HELP-3", "HELP-4"], ["HELP-5"]]
+    back = client.get("/" + link(response, "prev"))
+    assert [t.reference for t in back.context["tickets"]] == ["HELP-3", "HELP-4"]

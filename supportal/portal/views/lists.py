@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from supportal.accounts.http import AuthenticatedHttpRequest
-from supportal.accounts.models import OrganizationProduct, User
-from supportal.core.paging import CappedPaginator
+from supportal.accounts.models import User
+from supportal.core.names import name_columns
+from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
 from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, workflow
@@ -25,36 +26,32 @@ LIST_COLUMNS = (
     "status",
     "updated_at",
     "number",
-    "desk__name",
+    *name_columns("desk__name"),
     "desk__key",
     "requester__email",
     "requester__first_name",
     "requester__last_name",
-    "request_type__name",
+    *name_columns("request_type__name"),
 )
 
 
 def _sees_colleagues(user: User) -> bool:
     """Whether "Anyone in my company" can show more than the user's own requests."""
-    organization = user.organization
-    if organization is None:
+    if user.organization_id is None:
         return False
-    return (
-        user.is_customer_admin
-        or organization.shares_requests
-        or OrganizationProduct.objects.filter(
-            organization=organization, shares_requests=True
-        ).exists()
-    )
+    if user.is_customer_admin:
+        return True
+    company_shares, shared_products = selectors.company_sharing(user)
+    return company_shares or bool(shared_products)
 
 
-def _ordered(tickets: QuerySet[Ticket], sort: str, *, has_query: bool) -> QuerySet[Ticket]:
+def _ordering(sort: str, *, has_query: bool) -> tuple[str, ...] | None:
     if not sort and has_query:
-        return tickets  # the search's own order: best match first
+        return None  # the search's own order: best match first
     sort = sort or "-updated"
     descending = sort.startswith("-")
     columns = SORT_FIELDS[sort.lstrip("-")]
-    return tickets.order_by(*[f"-{c}" if descending else c for c in columns])
+    return tuple(f"-{c}" if descending else c for c in columns)
 
 
 def _listing(
@@ -85,14 +82,18 @@ def _listing(
     if query:
         tickets = ticket_search(user, query, queryset=tickets)
     sort = str(filters.value("sort"))
-    tickets = (
-        _ordered(tickets, sort, has_query=bool(query))
-        .select_related("desk", "requester", "request_type")
-        .only(*LIST_COLUMNS)
+    ordering = _ordering(sort, has_query=bool(query))
+    if ordering:
+        tickets = tickets.order_by(*ordering)
+    tickets = tickets.select_related("desk", "requester", "request_type").only(*LIST_COLUMNS)
+    page = CappedPaginator(
+        tickets, LIST_PAGE_SIZE, keyset=keyset_of(ordering) if ordering else None
+    ).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
-    page = CappedPaginator(tickets, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
-    query_without_page.pop("page", None)
+    for name in ("page", "after", "before"):
+        query_without_page.pop(name, None)
     query_without_sort = query_without_page.copy()
     query_without_sort.pop("sort", None)
     context = {

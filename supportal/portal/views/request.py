@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import dataclasses
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from supportal.accounts.http import AuthenticatedHttpRequest
@@ -24,26 +24,19 @@ from supportal.portal import uploads
 from supportal.portal.forms import CommentForm, FeedbackForm
 from supportal.sla.selectors import sla_panel_for
 from supportal.tickets import selectors, services, workflow
-from supportal.tickets.events import Assigned, ParticipantAdded, ParticipantRemoved, Payload
 from supportal.tickets.models import (
     Attachment,
-    Event,
-    EventKind,
     Feedback,
     NotificationMute,
+    Participant,
+    Quote,
     QuoteState,
     Ticket,
 )
+from supportal.tickets.timeline import Audience, TimelineEntry, timeline_build
 from supportal.tickets.workflow import Action, Role, Status
 
 CUSTOMER_ACTIONS = {Action.CUSTOMER_RESOLVE, Action.CANCEL}
-FIELD_LABELS = {
-    "priority": gettext_lazy("Priority"),
-    "request_type": gettext_lazy("Request type"),
-    "product": gettext_lazy("Product"),
-    "summary": gettext_lazy("Summary"),
-    "contact_phone": gettext_lazy("Contact phone"),
-}
 
 
 def _ticket(request: AuthenticatedHttpRequest, reference: str) -> Ticket:
@@ -61,52 +54,6 @@ def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     return _detail_page(request, ticket)
 
 
-def _timeline(user: User, ticket: Ticket, attachments: list[Attachment]) -> list[Event]:
-    """Public events, newest first, each with what the template needs. A file the user may
-    not download is left out, name included (docs/requirements.md#visibility, V5)."""
-    visible = {attachment.pk: attachment for attachment in attachments}
-    files_by_comment: dict[int, list[Attachment]] = defaultdict(list)
-    for attachment in attachments:
-        if attachment.comment_id:
-            files_by_comment[attachment.comment_id].append(attachment)
-    events = list(selectors.event_list_for_user(user, ticket))
-    person_ids = {_person_id(event.payload) for event in events}
-    people = User.objects.in_bulk([pk for pk in person_ids if pk])
-    shown = []
-    for event in events:
-        if event.kind == EventKind.ATTACHMENT_ADDED:
-            if event.comment_id or event.payload.attachment_id not in visible:
-                continue  # a comment's files are shown with the comment
-            event.file = visible[event.payload.attachment_id]
-        elif event.kind == EventKind.COMMENTED:
-            if event.comment is None:
-                continue
-            event.files = files_by_comment.get(event.comment_id, [])
-        elif event.kind in (
-            EventKind.PARTICIPANT_ADDED,
-            EventKind.PARTICIPANT_REMOVED,
-            EventKind.ASSIGNED,
-        ):
-            event.person = people.get(_person_id(event.payload))
-        elif event.kind == EventKind.FIELD_CHANGED:
-            field = event.payload.field
-            event.field_label = FIELD_LABELS.get(field, field)
-        elif event.kind == EventKind.STATUS_CHANGED and event.payload.reason:
-            reason = event.payload.reason
-            event.reason_label = dict(workflow.WaitingReason.choices).get(reason, "")
-        shown.append(event)
-    return shown
-
-
-def _person_id(payload: Payload) -> int | None:
-    """The person a sharing or assignment event names; None for every other event."""
-    if isinstance(payload, ParticipantAdded | ParticipantRemoved):
-        return payload.user_id
-    if isinstance(payload, Assigned):
-        return payload.assignee_id
-    return None
-
-
 def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
     values = ticket.custom_fields or {}
     if not values:
@@ -115,40 +62,70 @@ def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
     return [(field.label, values[field.name]) for field in fields if field.name in values]
 
 
-def _detail_context(request: AuthenticatedHttpRequest, ticket: Ticket) -> dict[str, object]:
-    user = request.user
+@dataclass
+class RequestPage:
+    """What the request page and its printable record show (the templates' context)."""
+
+    ticket: Ticket
+    roles: frozenset[Role]
+    is_requester: bool
+    timeline: list[TimelineEntry]  # newest first
+    attachments: list[Attachment]
+    custom_field_rows: list[tuple[str, object]]
+    participants: list[Participant]
+    participant_candidates: list[User]
+    quotes: list[Quote]
+    proposed_quote: Quote | None
+    feedback: Feedback | None
+    can_give_feedback: bool
+    is_muted: bool
+    is_final: bool
+    can_comment: bool
+    can_resolve: bool
+    can_cancel: bool
+
+    def context(self) -> dict[str, object]:
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+def _request_page(user: User, ticket: Ticket) -> RequestPage:
     roles = selectors.ticket_roles(user, ticket)
     status = Status(ticket.status)
     attachments = list(selectors.attachment_queryset_for_user(user, ticket))
     participants = list(ticket.participants.select_related("user"))
     quotes = list(ticket.quotes.all())
     is_final = status in workflow.FINAL_STATUSES
-    candidates = []
-    if not is_final and ticket.organization_id:
-        candidates = list(
-            selectors.colleague_queryset(ticket.requester)
-            .filter(organization_id=ticket.organization_id)
-            .exclude(pk__in=[p.user_id for p in participants])
-        )
-    return {
-        "ticket": ticket,
-        "roles": roles,
-        "is_requester": Role.REQUESTER in roles,
-        "events": _timeline(user, ticket, attachments),
-        "attachments": attachments,
-        "custom_field_rows": _custom_field_rows(ticket),
-        "participants": participants,
-        "participant_candidates": candidates,
-        "quotes": quotes,
-        "proposed_quote": next((q for q in quotes if q.state == QuoteState.PROPOSED), None),
-        "feedback": Feedback.objects.filter(ticket=ticket).select_related("given_by").first(),
-        "can_give_feedback": Role.REQUESTER in roles and workflow.can_give_feedback(status),
-        "is_muted": NotificationMute.objects.filter(ticket=ticket, user=user).exists(),
-        "is_final": is_final,
-        "can_comment": workflow.can_customer_comment(status),
-        "can_resolve": workflow.is_allowed(Action.CUSTOMER_RESOLVE, status, roles),
-        "can_cancel": workflow.is_allowed(Action.CANCEL, status, roles),
-    }
+    events = selectors.event_list_for_user(user, ticket)
+    return RequestPage(
+        ticket=ticket,
+        roles=roles,
+        is_requester=Role.REQUESTER in roles,
+        timeline=timeline_build(events, audience=Audience.CUSTOMER, attachments=attachments),
+        attachments=attachments,
+        custom_field_rows=_custom_field_rows(ticket),
+        participants=participants,
+        participant_candidates=[] if is_final else _candidates(ticket, participants),
+        quotes=quotes,
+        proposed_quote=next((q for q in quotes if q.state == QuoteState.PROPOSED), None),
+        feedback=Feedback.objects.filter(ticket=ticket).select_related("given_by").first(),
+        can_give_feedback=Role.REQUESTER in roles and workflow.can_give_feedback(status),
+        is_muted=NotificationMute.objects.filter(ticket=ticket, user=user).exists(),
+        is_final=is_final,
+        can_comment=workflow.can_customer_comment(status),
+        can_resolve=workflow.is_allowed(Action.CUSTOMER_RESOLVE, status, roles),
+        can_cancel=workflow.is_allowed(Action.CANCEL, status, roles),
+    )
+
+
+def _candidates(ticket: Ticket, participants: list[Participant]) -> list[User]:
+    """The requester's colleagues the request could still be shared with."""
+    if not ticket.organization_id:
+        return []
+    return list(
+        selectors.colleague_queryset(ticket.requester)
+        .filter(organization_id=ticket.organization_id)
+        .exclude(pk__in=[p.user_id for p in participants])
+    )
 
 
 def _detail_page(
@@ -160,7 +137,7 @@ def _detail_page(
     feedback_form: FeedbackForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context = _detail_context(request, ticket)
+    context = _request_page(request.user, ticket).context()
     context["sla"] = sla_panel_for(ticket, request.user)
     context["comment_form"] = comment_form or CommentForm()
     context["chosen"] = chosen or uploads.ChosenFiles([], [], [])
@@ -319,8 +296,9 @@ def request_record(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     """The whole record as one printable page (docs/requirements.md#request-life, R12);
     ``?download=1`` gives it as a self-contained HTML file."""
     ticket = _ticket(request, reference)
-    context = _detail_context(request, ticket)
-    context["events"] = list(reversed(context["events"]))  # a record reads oldest first
+    page = _request_page(request.user, ticket)
+    page.timeline.reverse()  # a record reads oldest first
+    context = page.context()
     context["generated_at"] = timezone.now()
     is_download = request.GET.get("download") == "1"
     if is_download:

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from supportal.sla import clock as business
 from supportal.sla.models import (
     Calendar,
+    CalendarDate,
     DateKind,
+    WorkingPeriod,
 )
 
 _MAX_YEARS_AHEAD = 100
@@ -23,6 +27,13 @@ def _public_holidays(country_code: str, subdivision: str, years: tuple[int, ...]
     return business.public_holidays(country_code, years, subdivision or None)
 
 
+# Built calendars, kept for the life of the process. The key holds the row's identity and
+# its updated_at, which every change of its periods and dates moves (calendar_touch): an
+# edit is seen by the next request in every process, without a query to ask.
+_BUILT: dict[tuple, business.BusinessCalendar] = {}
+_BUILT_MAX = 512
+
+
 def calendar_business(
     calendar: Calendar | None, *, years: Iterable[int]
 ) -> business.BusinessCalendar:
@@ -30,12 +41,35 @@ def calendar_business(
 
     Holidays are the country's public holidays in those years, plus the dates the administrator
     added, minus those they made working days. No calendar at all counts every hour in the
-    site's time zone. Reads the calendar's periods and dates (prefetch them for many calls).
+    site's time zone. Built once per process for each version of the calendar (its
+    ``updated_at``, moved by every change of its periods and dates, see
+    docs/performance.md); reads the calendar's periods and dates only when building.
     """
     if calendar is None:
         return business.BusinessCalendar.always_open(settings.TIME_ZONE)
     if calendar.is_always_open:
         return business.BusinessCalendar.always_open(calendar.time_zone)
+    year_key = tuple(sorted(set(years)))
+    key = (
+        calendar.pk,
+        calendar.created_at,
+        calendar.updated_at,
+        calendar.time_zone,
+        calendar.country_code,
+        calendar.subdivision,
+        year_key,
+    )
+    built = _BUILT.get(key) if calendar.pk is not None else None
+    if built is None:
+        built = _calendar_build(calendar, year_key)
+        if calendar.pk is not None:
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.clear()
+            _BUILT[key] = built
+    return built
+
+
+def _calendar_build(calendar: Calendar, years: tuple[int, ...]) -> business.BusinessCalendar:
     week: dict[int, list[business.WorkingPeriod]] = {}
     for period in calendar.periods.all():
         week.setdefault(period.weekday, []).append(
@@ -43,9 +77,7 @@ def calendar_business(
         )
     holidays: set[dt.date] = set()
     if calendar.country_code:
-        holidays |= _public_holidays(
-            calendar.country_code, calendar.subdivision, tuple(sorted(set(years)))
-        )
+        holidays |= _public_holidays(calendar.country_code, calendar.subdivision, years)
     for day in calendar.dates.all():
         if day.kind == DateKind.HOLIDAY:
             holidays.add(day.date)
@@ -54,6 +86,26 @@ def calendar_business(
     return business.BusinessCalendar(
         time_zone=calendar.time_zone, week=week, holidays=frozenset(holidays)
     )
+
+
+def calendar_touch(calendar_id: int) -> None:
+    """Move the calendar's ``updated_at``: its built form, cached in every process, is built
+    again on next use. Called on every save and delete of a working period or a date (the
+    admin's inlines, ``calendar_date_set``) and by ``calendar_changed``; a change written
+    around the ORM (``QuerySet.update``, SQL) must call ``calendar_changed``, which it needs
+    anyway to recompute the open requests' deadlines."""
+    Calendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
+
+
+def _calendar_part_changed(sender, instance, **kwargs) -> None:
+    calendar_touch(instance.calendar_id)
+
+
+def calendar_signals_connect() -> None:
+    """Touch the calendar whenever one of its periods or dates is saved or deleted."""
+    for model in (WorkingPeriod, CalendarDate):
+        post_save.connect(_calendar_part_changed, sender=model, dispatch_uid=f"touch-{model}")
+        post_delete.connect(_calendar_part_changed, sender=model, dispatch_uid=f"touch-{model}")
 
 
 @dataclass
@@ -95,4 +147,4 @@ class CalendarBook:
 
 
 def default_calendar() -> Calendar | None:
-    return Calendar.objects.filter(is_default=True).prefetch_related("periods", "dates").first()
+    return Calendar.objects.filter(is_default=True).first()

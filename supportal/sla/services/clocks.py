@@ -35,7 +35,6 @@ def _desk_rules(desk_id: int) -> _DeskRules:
     row = (
         DeskSlaSettings.objects.filter(desk_id=desk_id)
         .select_related("customer_reply_calendar")
-        .prefetch_related("customer_reply_calendar__periods", "customer_reply_calendar__dates")
         .first()
     )
     if row is None:

@@ -40,15 +40,11 @@ def policy_for_ticket(ticket: Ticket) -> Policy | None:
     contract_match = Q(contract__isnull=True)
     if ticket.organization_id is not None:
         contract_match |= Q(contract__in=_contracts_for(ticket))
-    candidates = (
-        Policy.objects.filter(
-            Q(desk__isnull=True) | Q(desk_id=ticket.desk_id),
-            Q(priority__isnull=True) | Q(priority_id=ticket.priority_id),
-            Q(request_type__isnull=True) | Q(request_type_id=ticket.request_type_id),
-            contract_match,
-            is_active=True,
-        )
-        .select_related("calendar")
-        .prefetch_related("calendar__periods", "calendar__dates")
-    )
+    candidates = Policy.objects.filter(
+        Q(desk__isnull=True) | Q(desk_id=ticket.desk_id),
+        Q(priority__isnull=True) | Q(priority_id=ticket.priority_id),
+        Q(request_type__isnull=True) | Q(request_type_id=ticket.request_type_id),
+        contract_match,
+        is_active=True,
+    ).select_related("calendar")
     return max(candidates, key=_specificity, default=None)

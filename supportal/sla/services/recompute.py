@@ -16,6 +16,7 @@ from supportal.sla.models import (
     ClockState,
     DateKind,
 )
+from supportal.sla.services.calendars import calendar_touch
 from supportal.sla.services.clocks import _clocks_apply, _desk_rules, clock_next_due
 from supportal.sla.services.recording import _clocks_of, _clocks_retarget, sla_event_record
 from supportal.tickets.models import Ticket
@@ -31,6 +32,7 @@ def calendar_changed(*, calendar: Calendar, now: dt.datetime | None = None) -> i
     the number of requests looked at. Side effects: clock fields and, where a deadline moved, a
     RECOMPUTE entry on the clock.
     """
+    calendar_touch(calendar.pk)
     ticket_ids = (
         Clock.objects.filter(
             calendar=calendar,

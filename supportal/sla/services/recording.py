@@ -101,7 +101,7 @@ def _clocks_of(ticket: Ticket) -> list[Clock]:
         Clock.objects.filter(ticket=ticket)
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=STOPPED_STATES)
         .select_related("calendar", "policy")
-        .prefetch_related("entries", "calendar__periods", "calendar__dates")
+        .prefetch_related("entries")
         .order_by("pk")
     )
 

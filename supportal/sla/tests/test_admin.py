@@ -94,7 +94,7 @@ def test_a_policy_saved_in_the_admin_recomputes_open_requests(admin_web, cast, d
     response = admin_web.post(
         url,
         {
-            "name": "Default",
+            "name_en": "Default",  # typed in each language (docs/languages.md#names)
             "calendar": default_policy.calendar_id,
             "first_response_duration": "00:30:00",
             "resolution_duration": "08:00:00",
@@ -110,7 +110,7 @@ def test_a_policy_saved_in_the_admin_recomputes_open_requests(admin_web, cast, d
 def test_two_active_policies_for_the_same_requests_are_refused(admin_web, cast, default_policy):
     response = admin_web.post(
         reverse("admin:sla_policy_add"),
-        {"name": "Twin", "calendar": default_policy.calendar_id, "is_active": "on"},
+        {"name_en": "Twin", "calendar": default_policy.calendar_id, "is_active": "on"},
     )
     assert response.status_code == 200
     assert "An active policy already applies to exactly these requests" in response.content.decode()

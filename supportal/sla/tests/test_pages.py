@@ -11,6 +11,8 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,3 +183,29 @@ def test_the_at_risk_queue_costs_the_same_queries_for_one_request_or_twenty(
     with django_assert_max_num_queries(len(few.captured_queries)):
         references = queue_references(client, view="at_risk", sort="deadline")
     assert len(references) == 21
+
+
+def test_the_at_risk_queue_is_ordered_by_a_join_not_a_subquery_per_request(
+    client, cast, around_the_clock
+):
+    """The page follows the clocks' deadline index and stops when full (docs/performance.md):
+    its list statement orders by the joined clock, with no subquery in its ORDER BY, and a
+    request with both goals running is listed once, at its sooner deadline."""
+    now = timezone.now()
+    older = cast.ticket(now=now - 50 * MIN)  # first response and resolution both running
+    newer = cast.ticket(now=now - 25 * MIN)
+    client.force_login(cast.agent_help)
+
+    with CaptureQueriesContext(connection) as queries:
+        references = queue_references(client, view="at_risk")
+    assert references == [older.reference, newer.reference]
+    rows = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"tickets_ticket"."summary"' in q["sql"] and "ORDER BY" in q["sql"]
+    ]
+    assert rows
+    for sql in rows:
+        # The statement's own ORDER BY is its last (the SLA column's subqueries have their own).
+        order_by = sql.rsplit("ORDER BY", 1)[1]
+        assert "SELECT" not in order_by

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
@@ -85,7 +86,11 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
         raise InvalidInput(_("%(label)s is required.") % {"label": label}, field=field)
     if len(value) > max_length:
         raise InvalidInput(
-            _("%(label)s is limited to %(limit)d characters; it has %(count)d.")
+            ngettext(
+                "%(label)s is limited to %(limit)d character; it has %(count)d.",
+                "%(label)s is limited to %(limit)d characters; it has %(count)d.",
+                max_length,
+            )
             % {"label": label, "limit": max_length, "count": len(value)},
             field=field,
         )
@@ -97,3 +102,10 @@ def _require_support(actor: User, ticket: Ticket) -> frozenset[Role]:
     if not {Role.AGENT, Role.TEAM_LEAD} & roles:
         raise PermissionRefused(_("Only the desk's agents can do this."))
     return roles
+
+
+def _text_changed(ticket: Ticket, *, is_new: bool = False, comment: Comment | None = None) -> None:
+    """Tell the text listeners (the search index) that the ticket's text changed, in this
+    transaction, so the index commits or rolls back with the change: ``is_new`` for a ticket
+    just created, ``comment`` when one new comment is the whole change."""
+    events.text_listeners.notify(events.TextChanged(ticket=ticket, is_new=is_new, comment=comment))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
@@ -42,9 +43,12 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
         name = file_name_clean(item.name or item.file.name or "")
         if len(name) > desk.attachment_name_max_length:
             raise InvalidInput(
-                _(
+                ngettext(
+                    "The file name “%(name)s” has %(count)d character; file names are limited "
+                    "to %(limit)d. Please rename the file.",
                     "The file name “%(name)s” has %(count)d characters; file names are limited "
-                    "to %(limit)d. Please rename the file."
+                    "to %(limit)d. Please rename the file.",
+                    len(name),
                 )
                 % {"name": name, "count": len(name), "limit": desk.attachment_name_max_length},
                 field="attachments",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
-from supportal.search.index import ticket_index_update
 from supportal.tickets import workflow
 from supportal.tickets.events import Commented
 from supportal.tickets.models import (
@@ -22,7 +22,15 @@ from supportal.tickets.models import (
 from supportal.tickets.selectors import (
     ticket_roles,
 )
-from supportal.tickets.services._common import _after_lock, _clean_text, _event, _lock, _now, _touch
+from supportal.tickets.services._common import (
+    _after_lock,
+    _clean_text,
+    _event,
+    _lock,
+    _now,
+    _text_changed,
+    _touch,
+)
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.workflow import Action, Role, Status, Transition
@@ -36,9 +44,14 @@ def ticket_comment_add(
     is_public: bool = True,
     via: SubmissionMethod = SubmissionMethod.PORTAL,
     attachments: Sequence[NewAttachment] = (),
+    then: Action | None = None,
     now: dt.datetime | None = None,
 ) -> Comment:
     """Add a comment (agents: public reply or internal note; customers: always public).
+
+    ``then``: the status change an agent's public reply makes, through the workflow's gate in
+    the same transaction — ``REQUEST_INFO`` (the reply is what the customer is asked for; the
+    request waits for them) or ``RESOLVE`` (the reply is also the resolution).
 
     A customer's comment on a ticket waiting for them, or on a resolved one, sends it back to
     support (the workflow's customer reply). Customers cannot comment on closed or cancelled
@@ -54,7 +67,9 @@ def ticket_comment_add(
     with transaction.atomic():
         ticket = _lock(ticket)
         at = _after_lock(now)
-        is_public, reply = _comment_check(ticket, ticket_roles(author, ticket), is_public=is_public)
+        roles = ticket_roles(author, ticket)
+        is_public, reply = _comment_check(ticket, roles, is_public=is_public)
+        followed, data = _reply_status_check(ticket, roles, then, is_public=is_public, body=body)
         comment = Comment.objects.create(
             ticket=ticket, author=author, body=body, is_public=is_public, via=via, created_at=at
         )
@@ -69,10 +84,42 @@ def ticket_comment_add(
         )
         if reply is not None:
             transition_apply(ticket, reply, actor=author, at=at, comment=comment)
+        elif followed is not None:
+            transition_apply(ticket, followed, actor=author, at=at, comment=comment, **data)
         else:
             _touch(ticket, at)
-        ticket_index_update(ticket.pk)
+        _text_changed(ticket, comment=comment)
     return comment
+
+
+_REPLY_STATUS_ACTIONS = (Action.REQUEST_INFO, Action.RESOLVE)
+
+
+def _reply_status_check(
+    ticket: Ticket, roles: frozenset[Role], then: Action | None, *, is_public: bool, body: str
+) -> tuple[Transition | None, dict[str, Any]]:
+    """The workflow row an agent's reply applies after it (``then``), checked by the gate, and
+    what the status change records; sets the waiting reason or the resolution on the ticket."""
+    if then is None:
+        return None, {}
+    if (
+        then not in _REPLY_STATUS_ACTIONS
+        or not is_public
+        or not {Role.AGENT, Role.TEAM_LEAD} & roles
+    ):
+        raise InvalidInput(_("A reply can only ask the customer or resolve."), field="then")
+    transition = transition_check(ticket, then, roles)
+    if not body:
+        if then == Action.RESOLVE:
+            raise InvalidInput(_("Write the resolution: the customer reads it."), field="body")
+        raise InvalidInput(
+            _("Write what you need from the customer: the comment is sent to them."), field="body"
+        )
+    if then == Action.RESOLVE:
+        ticket.resolution = body
+        return transition, {"resolution": body}
+    ticket.waiting_reason = workflow.WaitingReason.INFORMATION_NEEDED
+    return transition, {"reason": ticket.waiting_reason}
 
 
 def _comment_check(
@@ -114,14 +161,16 @@ def ticket_mail_note_add(
     author: User | None,
     body: str,
     attachments: Sequence[NewAttachment] = (),
+    copied: Sequence[str] = (),
     now: dt.datetime | None = None,
 ) -> Comment:
     """Keep what inbound mail brought as an internal note, in any status (also closed or
     cancelled: such mail must not reopen the request, yet must not be lost).
 
     ``author`` is the sender when known (a customer may be the author of this note), or None
-    for the system (bounces, the original message). Changes no status. Side effects: an
-    internal COMMENTED event, internal attachments, the search index.
+    for the system (bounces, the original message); ``copied``: the addresses the mail was also
+    sent to that are not on the request (offered to agents as participants). Changes no status.
+    Side effects: an internal COMMENTED event, internal attachments, the search index.
     """
     at = _now(now)
     body = _clean_text(
@@ -140,10 +189,17 @@ def ticket_mail_note_add(
             via=SubmissionMethod.EMAIL,
             created_at=at,
         )
-        _event(ticket, Commented(), actor=author, at=at, comment=comment, is_public=False)
+        _event(
+            ticket,
+            Commented(copied=list(copied)),
+            actor=author,
+            at=at,
+            comment=comment,
+            is_public=False,
+        )
         _attachments_add(
             ticket, attachments, uploaded_by=author, comment=comment, is_internal=True, at=at
         )
         _touch(ticket, at)
-        ticket_index_update(ticket.pk)
+        _text_changed(ticket, comment=comment)
     return comment

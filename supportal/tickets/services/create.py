@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
@@ -18,7 +17,6 @@ from supportal.desks.models import (
     Product,
     RequestType,
 )
-from supportal.search.index import ticket_index_update
 from supportal.tickets.events import Created
 from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
@@ -28,18 +26,25 @@ from supportal.tickets.models import (
 from supportal.tickets.selectors import (
     priority_queryset_allowed,
 )
-from supportal.tickets.services._common import _clean_text, _event, _now
+from supportal.tickets.services._common import _clean_text, _event, _now, _text_changed
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.services.fields import custom_fields_clean
 from supportal.tickets.services.people import _participant_add
 
 
 def _next_number(desk: Desk) -> int:
-    # The UPDATE takes the desk row's write lock until commit (PostgreSQL) or the database's
-    # (SQLite, BEGIN IMMEDIATE), so concurrent creations queue here; a rolled-back creation
-    # rolls its number back too, which keeps the sequence gapless.
-    Desk.objects.filter(pk=desk.pk).update(last_ticket_number=F("last_ticket_number") + 1)
-    return Desk.objects.filter(pk=desk.pk).values_list("last_ticket_number", flat=True).get()
+    # One UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): it takes the desk row's write lock
+    # until commit (PostgreSQL) or the database's (SQLite, BEGIN IMMEDIATE), so concurrent
+    # creations queue here and each reads the number it wrote; a rolled-back creation rolls
+    # its number back too, which keeps the sequence gapless.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE desks_desk SET last_ticket_number = last_ticket_number + 1"
+            " WHERE id = %s RETURNING last_ticket_number",
+            [desk.pk],
+        )
+        (number,) = cursor.fetchone()
+    return number
 
 
 def ticket_create(
@@ -67,19 +72,13 @@ def ticket_create(
     at = _now(now)
     _creator_check(desk=desk, requester=requester, actor=actor, contact_email=contact_email)
     summary, details = _texts_clean(desk, summary=summary, details=details)
-    if request_type is not None and request_type.desk_id != desk.pk:
-        raise InvalidInput(_("This request type belongs to another desk."), field="request_type")
-    if not (actor.is_agent or actor.is_superuser):
-        _customer_choices_check(desk=desk, requester=requester, product=product, priority=priority)
+    _choices_check(desk, requester, actor, product, request_type, priority)
     cleaned_fields = custom_fields_clean(
         desk=desk, request_type=request_type, values=dict(custom_fields or {})
     )
     with transaction.atomic():
-        number = _next_number(desk)
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             desk=desk,
-            number=number,
-            reference=f"{desk.key}-{number}",
             summary=summary,
             details=details,
             product=product,
@@ -95,28 +94,52 @@ def ticket_create(
             created_at=at,
             updated_at=at,
         )
+        _numbered_insert(ticket)
         _event(
             ticket,
             Created(status=ticket.status, submission_method=submission_method),
             actor=actor,
             at=at,
         )
-        for person in participants:
-            if person.pk != requester.pk:
-                _participant_add(ticket, person, actor=actor, at=at)
-        _attachments_add(
-            ticket,
-            attachments,
-            uploaded_by=actor,
-            comment=None,
-            is_internal=False,
-            at=at,
+        _people_and_files_add(
+            ticket, actor=actor, participants=participants, attachments=attachments, at=at
         )
-        if requester.is_customer and not requester.is_company_account:
-            # What they wrote tells the language to write back in (docs/languages.md).
-            user_language_learn(user=requester, text=f"{summary}\n{details}")
-        ticket_index_update(ticket.pk)
+        _text_changed(ticket, is_new=True)
     return ticket
+
+
+def _numbered_insert(ticket: Ticket) -> None:
+    """Give the request the desk's next number and save it (in the caller's transaction)."""
+    number = _next_number(ticket.desk)
+    ticket.number = number
+    ticket.reference = f"{ticket.desk.key}-{number}"
+    ticket.save(force_insert=True)
+
+
+def _people_and_files_add(
+    ticket: Ticket,
+    *,
+    actor: User,
+    participants: Sequence[User],
+    attachments: Sequence[NewAttachment],
+    at: dt.datetime,
+) -> None:
+    """Who else follows the request, its files, and the requester's language from their text."""
+    requester = ticket.requester
+    for person in participants:
+        if person.pk != requester.pk:
+            _participant_add(ticket, person, actor=actor, at=at)
+    _attachments_add(
+        ticket,
+        attachments,
+        uploaded_by=actor,
+        comment=None,
+        is_internal=False,
+        at=at,
+    )
+    if requester.is_customer and not requester.is_company_account:
+        # What they wrote tells the language to write back in (docs/languages.md).
+        user_language_learn(user=requester, text=f"{ticket.summary}\n{ticket.details}")
 
 
 def _creator_check(*, desk: Desk, requester: User, actor: User, contact_email: str) -> None:
@@ -156,14 +179,26 @@ def _texts_clean(desk: Desk, *, summary: str, details: str) -> tuple[str, str]:
     return summary, details
 
 
-def _customer_choices_check(
-    *, desk: Desk, requester: User, product: Product | None, priority: Priority | None
+def _choices_check(
+    desk: Desk,
+    requester: User,
+    actor: User,
+    product: Product | None,
+    request_type: RequestType | None,
+    priority: Priority | None,
 ) -> None:
-    """A customer files under the desk's products and the priorities their contract allows."""
+    """The request type is the desk's; a customer files under the desk's products and the
+    priorities their contract allows."""
+    if request_type is not None and request_type.desk_id != desk.pk:
+        raise InvalidInput(_("This request type belongs to another desk."), field="request_type")
+    if actor.is_agent or actor.is_superuser:
+        return
     if product is not None and not desk.products.filter(pk=product.pk).exists():
         raise InvalidInput(_("This product is not supported by this desk."), field="product")
+    if priority is None:
+        return
     allowed = priority_queryset_allowed(requester, product=product)
-    if priority is not None and not allowed.filter(pk=priority.pk).exists():
+    if not allowed.filter(pk=priority.pk).exists():
         raise InvalidInput(
             _("Your company's contract does not include the priority %(name)s.")
             % {"name": priority.name},

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, TransitionRefused
+from supportal.core.names import names_in_every_language
 from supportal.desks.models import (
     CustomField,
     CustomFieldKind,
     Desk,
     RequestType,
 )
-from supportal.search.index import ticket_index_update
 from supportal.tickets import workflow
 from supportal.tickets.events import FieldChanged
 from supportal.tickets.models import (
@@ -27,8 +27,8 @@ from supportal.tickets.services._common import (
     _clean_text,
     _event,
     _lock,
-    _now,
     _require_support,
+    _text_changed,
     _touch,
 )
 
@@ -98,14 +98,17 @@ _CHANGEABLE_FIELDS = ("priority", "request_type", "product", "summary", "contact
 def ticket_fields_change(
     *, ticket: Ticket, actor: User, now: dt.datetime | None = None, **changes: object
 ) -> Ticket:
-    """Change priority, request type, product, summary or contact phone (agents only).
+    """Change priority, request type, product, summary, contact phone or the desk's custom
+    fields (``custom_fields``: the values by field name, checked like on creation; the fields
+    not given keep their values) — agents only.
 
-    Side effect: one FIELD_CHANGED event per field that really changed.
+    Side effect: one FIELD_CHANGED event per field that really changed (a custom field's event
+    names it by its label).
     """
+    custom = changes.pop("custom_fields", None)
     unknown = set(changes) - set(_CHANGEABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("These fields cannot be changed here."), field=",".join(unknown))
-    at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
         at = _after_lock(now)
@@ -140,18 +143,51 @@ def ticket_fields_change(
                     new=_display(new),
                     old_label=None,
                     new_label=str(value) if value is not None else "",
+                    new_labels=names_in_every_language(value),
                 ),
                 actor=actor,
                 at=at,
             )
+        if isinstance(custom, dict):
+            changed += _custom_fields_change(ticket, custom, actor=actor, at=at)
         if changed:
             _touch(ticket, at, *changed)
             if "summary" in changed:
-                ticket_index_update(ticket.pk)
+                _text_changed(ticket)
     return ticket
 
 
 _FK_FIELDS = {"priority", "request_type", "product"}
+
+
+def _custom_fields_change(
+    ticket: Ticket, values: dict[str, object], *, actor: User, at: dt.datetime
+) -> list[str]:
+    old = dict(ticket.custom_fields or {})
+    labels = dict(CustomField.objects.filter(desk=ticket.desk).values_list("name", "label"))
+    kept = {name: value for name, value in old.items() if name in labels}
+    cleaned = custom_fields_clean(
+        desk=ticket.desk, request_type=ticket.request_type, values={**kept, **values}
+    )
+    # Keys no field of the desk defines any longer are kept as they were.
+    new = {**{k: v for k, v in old.items() if k not in labels}, **cleaned}
+    if new == old:
+        return []
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            _event(
+                ticket,
+                FieldChanged(
+                    field=labels.get(name, name),
+                    old=_display(old.get(name)),
+                    new=_display(new.get(name)),
+                    new_label=str(new.get(name, "")),
+                ),
+                actor=actor,
+                at=at,
+            )
+    ticket.custom_fields = new
+    return ["custom_fields"]
 
 
 def _display(value: object) -> object:

@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput
-from supportal.search.index import ticket_index_update
 from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.selectors import ticket_roles
-from supportal.tickets.services._common import _after_lock, _lock, _now, _roles_of
+from supportal.tickets.services._common import _after_lock, _lock, _now, _roles_of, _text_changed
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.comments import ticket_comment_add
 from supportal.tickets.workflow import Action, Status, Transition, WaitingReason
@@ -69,7 +68,7 @@ def ticket_transition(
             **data,
         )
         if comment_text or data.get("resolution"):
-            ticket_index_update(ticket.pk)
+            _text_changed(ticket)
     return ticket
 
 

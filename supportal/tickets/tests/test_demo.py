@@ -1,4 +1,5 @@
 from django.core.management import call_command
+from django.utils import translation
 
 from supportal.accounts.models import User
 from supportal.tickets.models import Event, Ticket
@@ -20,6 +21,33 @@ def test_demo_tells_the_reference_story(db):
     assert ticket.assignee.get_full_name() == "Bogdan Moraru"
     statuses = set(Ticket.objects.values_list("status", flat=True))
     assert statuses == set(Status.values)
+
+
+def test_the_demos_names_are_in_three_languages(db):
+    """Every name an administrator would type reads in Czech, Romanian and English
+    (docs/languages.md#names)."""
+    call_command("load_demo", verbosity=0)
+    ticket = Ticket.objects.select_related("request_type", "priority").get(reference="HELP-161")
+    from supportal.company.selectors import support_hours
+    from supportal.desks.models import CustomField
+
+    seen = {}
+    for language in ("en", "ro", "cs"):
+        with translation.override(language):
+            retailer = CustomField.objects.get(name="retailer")
+            line = support_hours()
+            seen[language] = (
+                ticket.request_type.name,
+                ticket.priority.name,
+                retailer.label,
+                line.working_hours,
+                line.emergency_note,
+            )
+    assert seen["en"][:3] == ("Question", "High", "Retailer")
+    assert seen["ro"][:3] == ("Întrebare", "Ridicată", "Comerciant")
+    assert seen["cs"][:3] == ("Dotaz", "Vysoká", "Obchodní řetězec")
+    assert seen["ro"][3].startswith("Luni") and seen["cs"][3].startswith("Pondělí")
+    assert len({seen[language][4] for language in seen}) == 3
 
 
 def test_loading_the_demo_twice_changes_nothing(db, capsys):

@@ -128,12 +128,12 @@ def test_second_agent_is_warned_before_posting_over_a_new_reply(page, chromium, 
         lead.goto(f"/agent/tickets/{ticket.reference}/")
 
         expect(page.locator("#presence")).to_contain_text("Lena Lead has this request open")
-        lead.get_by_label("Text").fill("Lena's answer: the account is unlocked.")
+        lead.get_by_label("Reply or internal note").fill("Lena's answer: the account is unlocked.")
         expect(page.locator("#presence")).to_contain_text("Lena Lead is writing…")
         expect(lead.locator("#presence")).to_contain_text("Bogdan Moraru has this request open")
         _shot(page, "collision_1_writing")
 
-        page.get_by_label("Text").fill("Bogdan's answer: I reset your password.")
+        page.get_by_label("Reply or internal note").fill("Bogdan's answer: I reset your password.")
         _mark_page(page)
         lead.get_by_role("button", name="Send reply to customer").click()
         expect(lead.locator(".messages")).to_contain_text("Reply sent.")
@@ -144,11 +144,13 @@ def test_second_agent_is_warned_before_posting_over_a_new_reply(page, chromium, 
         expect(warning).to_contain_text("This request changed while you were writing")
         expect(warning).to_contain_text("Lena's answer: the account is unlocked.")
         expect(warning).to_be_focused()
-        expect(page.get_by_label("Text")).to_have_value("Bogdan's answer: I reset your password.")
+        expect(page.get_by_label("Reply or internal note")).to_have_value(
+            "Bogdan's answer: I reset your password."
+        )
         _shot(page, "collision_2_warned")
         assert not Comment.objects.filter(author=cast.agent_help).exists()
 
-        page.get_by_label("Text").fill("Bogdan: as Lena said, all done.")
+        page.get_by_label("Reply or internal note").fill("Bogdan: as Lena said, all done.")
         page.get_by_role("button", name="Send the reply anyway").dblclick()
         expect(page.locator(".messages")).to_contain_text("Reply sent.")
         expect(page.locator("#collision")).to_have_count(0)
@@ -185,12 +187,12 @@ def test_taking_and_replying_update_the_page_in_place(page, cast):
     expect(page.locator("#status-line")).to_be_focused()
     expect(page.locator("#announce")).to_have_text("The request was updated.")
 
-    page.get_by_label("Text").fill("I reset your password.")
+    page.get_by_label("Reply or internal note").fill("I reset your password.")
     page.get_by_role("button", name="Send reply to customer").click()
     expect(page.locator(".messages")).to_have_text("Reply sent.")
     expect(page.locator("#activity li").first).to_contain_text("I reset your password.")
-    expect(page.get_by_label("Text")).to_have_value("")
-    expect(page.get_by_label("Text")).to_be_focused()
+    expect(page.get_by_label("Reply or internal note")).to_have_value("")
+    expect(page.get_by_label("Reply or internal note")).to_be_focused()
     expect(page.locator("#announce")).to_have_text("Reply sent.")
 
     # A refusal keeps the text and says why, in place too.
@@ -226,7 +228,7 @@ def test_the_ticket_page_works_without_javascript(chromium, live_server, cast):
         _status(page, "In progress")
         expect(page.locator(".messages")).to_contain_text("The request was updated.")
 
-        page.get_by_label("Text").fill("I reset your password.")
+        page.get_by_label("Reply or internal note").fill("I reset your password.")
         page.get_by_role("button", name="Send reply to customer").click()
         expect(page).to_have_url(re.compile(r"#activity$"))
         expect(page.locator(".messages")).to_contain_text("Reply sent.")
@@ -234,7 +236,7 @@ def test_the_ticket_page_works_without_javascript(chromium, live_server, cast):
 
         # The collision warning works the same way without the script.
         services.ticket_comment_add(ticket=ticket, author=cast.cristina, body="Still locked")
-        page.get_by_label("Text").fill("Try again now.")
+        page.get_by_label("Reply or internal note").fill("Try again now.")
         page.get_by_role("button", name="Send reply to customer").click()
         expect(page.locator("#collision")).to_contain_text("Still locked")
         page.get_by_role("button", name="Send the reply anyway").click()

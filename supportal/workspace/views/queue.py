@@ -17,11 +17,13 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.http import row_id
-from supportal.core.paging import CappedPaginator
+from supportal.core.names import name_columns
+from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
+from supportal.sla.selectors import queue_sla, queue_sla_annotations
 from supportal.tickets import selectors, services
 from supportal.tickets.workflow import Action
 from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
@@ -31,7 +33,7 @@ from supportal.workspace.queues import (
     SORTS,
     queue_count_label,
     queue_counts,
-    queue_order,
+    queue_ordering,
 )
 from supportal.workspace.views.common import agent_required, safe_next
 
@@ -43,8 +45,10 @@ QUEUE_COLUMNS = (
     "status",
     "created_at",
     "updated_at",
-    "priority__name",
+    *name_columns("priority__name"),
     "requester__email",
+    "requester__first_name",
+    "requester__last_name",
     "organization__name",
     "assignee__email",
     "assignee__first_name",
@@ -71,34 +75,69 @@ def _bulk_action_label(action: Action) -> str:
     return labels[action]
 
 
+# The agent's last queue and sort, kept in a cookie (no query): /agent/ opens where they were.
+LAST_QUEUE_COOKIE = "supportal_queue"
+LAST_QUEUE_MAX_AGE = 60 * 60 * 24 * 90
+
+
+def _last_queue(request: HttpRequest) -> QueryDict | None:
+    """The query of the agent's last queue and sort, when the page is asked for bare."""
+    remembered = QueryDict(request.COOKIES.get(LAST_QUEUE_COOKIE, ""))
+    view, sort = remembered.get("view", ""), remembered.get("sort", "")
+    kept = QueryDict(mutable=True)
+    if view in QUEUES:
+        kept["view"] = view
+    if sort in SORTS:
+        kept["sort"] = sort
+    return kept or None
+
+
 @agent_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     visible = selectors.ticket_queryset_for_user(request.user)
-    form = QueueFilterForm(request.GET or None, user=request.user)
+    query_dict = request.GET or _last_queue(request)
+    form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
-    tickets = visible.filter(QUEUES[queue_key].condition(request.user, now))
+    tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
     tickets = (
         form.filtered(tickets)
         .select_related("requester", "assignee", "priority", "organization")
         .only(*QUEUE_COLUMNS)
+        .annotate(**queue_sla_annotations())
     )
     data = form.cleaned_data if form.is_bound else {}
     query = (data.get("q") or "").strip()
     sort_key = data.get("sort") or ""
     if query:
         tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    keyset = None
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
-        tickets = queue_order(tickets, queue_key=queue_key, sort_key=sort_key)
-    page = CappedPaginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+        ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
+        tickets = tickets.order_by(*ordering)
+        keyset = keyset_of(ordering)
+    shown = QUEUES[queue_key]
+    page = CappedPaginator(
+        tickets,
+        QUEUE_PAGE_SIZE,
+        cap=shown.count_cap,
+        count_in_order=shown.count_cap is not None,
+        keyset=keyset,
+    ).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
+    rows = list(page.object_list)
+    for ticket in rows:
+        ticket.sla = queue_sla(ticket, now=now)
+    params = (query_dict or QueryDict()).copy()
+    for name in ("page", "after", "before"):
+        params.pop(name, None)
     counts = queue_counts(visible, user=request.user, now=now)
     context = {
         "form": form,
         "page": page,
-        "tickets": page.object_list,
+        "tickets": rows,
         "view": queue_key,
         "queue_label": QUEUES[queue_key].label,
         "queues": [(key, q.label, queue_count_label(counts.get(key))) for key, q in QUEUES.items()],
@@ -111,8 +150,30 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "agents": agents_of_desks(request.user),
         "priorities": Priority.objects.all(),
         "desks": desks_of(request.user),
+        "sorts": [(key, sort.label) for key, sort in SORTS.items()],
+        "filter_count": form.filter_count(),
     }
-    return render(request, "workspace/queue.html", context)
+    response = render(request, "workspace/queue.html", context)
+    # Only what the agent chose is remembered: a search from the toolbar keeps the last queue.
+    last = _last_queue(request) or QueryDict()
+    view = request.GET["view"] if "view" in request.GET else last.get("view")
+    sort = request.GET["sort"] if "sort" in request.GET else last.get("sort")
+    remembered = urlencode(
+        {
+            **({"view": view} if view in QUEUES else {}),
+            **({"sort": sort} if sort in SORTS else {}),
+        }
+    )
+    if request.COOKIES.get(LAST_QUEUE_COOKIE) != remembered:
+        response.set_cookie(
+            LAST_QUEUE_COOKIE,
+            remembered,
+            max_age=LAST_QUEUE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 def _saved_views(user: User) -> list[dict[str, object]]:

@@ -58,7 +58,10 @@
       case "x":
         if (current < 0 || !all[current]) { return; }
         var box = all[current].querySelector("input[type=checkbox]");
-        if (box) { box.checked = !box.checked; }
+        if (box) {
+          box.checked = !box.checked;
+          document.dispatchEvent(new Event("selection"));
+        }
         break;
       case "r":
         var body = document.getElementById("id_body");

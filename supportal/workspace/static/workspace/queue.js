@@ -6,14 +6,25 @@
   var countsUrl = script && script.dataset.countsUrl;
 
   var all = document.getElementById("select_all");
+  var selected = document.getElementById("selected-count");
+  function countSelected() {
+    if (selected) {
+      selected.textContent = document.querySelectorAll("input[name=ticket]:checked").length;
+    }
+  }
   if (all) {
     all.hidden = false;
     all.addEventListener("change", function () {
       document.querySelectorAll("input[name=ticket]").forEach(function (box) {
         box.checked = all.checked;
       });
+      countSelected();
     });
   }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "ticket") { countSelected(); }
+  });
+  document.addEventListener("selection", countSelected);
 
   function refresh() {
     if (document.hidden || !countsUrl) { return; }

@@ -1,0 +1,105 @@
+"""The API object: token authentication, the per-token budget, scopes and the error shape.
+
+Every request is authenticated by a personal access token (``Authorization: Bearer``) and acts
+as the token's user: ``request.user`` is that user, so the selectors and services apply the
+same rules as in the web (docs/api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Swagger
+from ninja.security import HttpBearer
+
+from supportal.accounts.models import ApiToken, User
+from supportal.accounts.services import api_token_authenticate
+from supportal.accounts.throttle import api_budget_take, client_ip
+from supportal.api import errors
+from supportal.api.errors import ApiProblem
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "A personal access token from your profile (Profile → API tokens)."
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = api_token_authenticate(token, ip=client_ip(request))
+        if found is None:
+            return None
+        limit = settings.SUPPORTAL_API_REQUESTS_PER_MINUTE
+        allowed, remaining, reset = api_budget_take(found.prefix, per_minute=limit)
+        request.api_rate = (limit, remaining, reset)  # type: ignore[attr-defined]
+        if not allowed:
+            raise ApiProblem(
+                429,
+                _("Too many requests with this token: wait %(seconds)d seconds.")
+                % {"seconds": reset},
+                code="throttled",
+                headers={"Retry-After": str(reset), **_rate_headers(limit, remaining, reset)},
+            )
+        if request.method not in SAFE_METHODS and not found.can_write:
+            raise ApiProblem(
+                403,
+                _("This token may only read. Create one with the write scope to change things."),
+                code="scope",
+            )
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found
+
+
+def _rate_headers(limit: int, remaining: int, reset: int) -> dict[str, str]:
+    return {
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(reset),
+    }
+
+
+class SupportalApi(NinjaAPI):
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        rate = getattr(request, "api_rate", None)
+        if rate is not None:
+            for name, value in _rate_headers(*rate).items():
+                response[name] = value
+        return response
+
+
+def user_of(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+api = SupportalApi(
+    title="Supportal API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=TokenAuth(),
+    docs_url="/docs",
+    # The validator badge would load from outside: off (the page uses only our static files).
+    docs=Swagger(settings={"validatorUrl": None}),
+    openapi_url="/openapi.json",
+    description=(
+        "The REST API of Supportal. Authenticate with a personal access token: "
+        "`Authorization: Bearer spt_…`. Every call acts as the token's user and sees exactly "
+        "what that user sees in the web; what one may not see answers 404. Errors are problem "
+        "details (`application/problem+json`)."
+    ),
+)
+errors.install(api)

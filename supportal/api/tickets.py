@@ -1,0 +1,542 @@
+"""Tickets through the API: the same selectors and services as the portal and the workspace.
+
+No rule lives here: the list is ``ticket_queryset_for_user`` narrowed by filters, a ticket is
+``ticket_get_for_user`` (404 for what one may not see), and every change is a service call
+(status changes through the workflow gate), so events, notifications and SLA effects are the
+web's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from supportal.accounts.models import User
+from supportal.api.base import user_of
+from supportal.api.schemas import (
+    AssignIn,
+    CommentIn,
+    CommentOut,
+    ParticipantIn,
+    Problem,
+    TicketCreateIn,
+    TicketDetailOut,
+    TicketPage,
+    TransitionIn,
+)
+from supportal.core.errors import InvalidInput, NotFound
+from supportal.core.files import download_response
+from supportal.desks.models import Desk, Priority, Product, RequestType
+from supportal.search.selectors import ticket_search
+from supportal.sla.selectors import GoalLine, sla_panel_for
+from supportal.tickets import services, workflow
+from supportal.tickets.models import Participant, Quote, SubmissionMethod, Ticket
+from supportal.tickets.selectors import (
+    attachment_get_for_user,
+    attachment_queryset_for_user,
+    colleague_queryset,
+    comment_list_for_user,
+    event_list_for_user,
+    product_queryset_for_customer,
+    ticket_get_for_user,
+    ticket_queryset_for_user,
+    ticket_roles,
+)
+from supportal.webhooks.payloads import person_data, ticket_data
+
+router = Router(tags=["tickets"])
+M = TypeVar("M", bound=Model)
+
+PAGE_MAX = 100
+ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem}
+LIST_RELATED = (
+    "desk",
+    "requester",
+    "organization",
+    "assignee",
+    "priority",
+    "request_type",
+    "product",
+)
+
+
+def _goal(line: GoalLine | None) -> dict | None:
+    if line is None:
+        return None
+    return {
+        "goal": line.goal,
+        "name": line.name,
+        "state": line.state,
+        "is_overdue": line.is_overdue,
+        "status_text": line.status_text,
+        "deadline_at": line.deadline_at,
+        "target_seconds": int(line.target_duration.total_seconds()),
+        "used_seconds": int(line.used_duration.total_seconds()),
+        "remaining_seconds": int(line.remaining_duration.total_seconds()),
+        "overdue_seconds": int(line.overdue_duration.total_seconds()),
+    }
+
+
+def ticket_detail(user: User, ticket: Ticket) -> dict:
+    roles = ticket_roles(user, ticket)
+    is_support = bool({workflow.Role.AGENT, workflow.Role.TEAM_LEAD} & roles)
+    panel = sla_panel_for(ticket, user)
+    custom_fields = dict(ticket.custom_fields or {})
+    if not is_support:
+        hidden = set(
+            ticket.desk.custom_fields.filter(is_visible_to_customer=False).values_list(
+                "name", flat=True
+            )
+        )
+        custom_fields = {key: value for key, value in custom_fields.items() if key not in hidden}
+    data = ticket_data(ticket)
+    data.update(
+        details=ticket.details,
+        waiting_reason=ticket.waiting_reason,
+        waiting_on=ticket.waiting_on if is_support else "",
+        resolution=ticket.resolution,
+        custom_fields=custom_fields,
+        participants=[
+            person_data(p.user)
+            for p in Participant.objects.filter(ticket=ticket).select_related("user")
+        ],
+        comments=[
+            {
+                "id": c.pk,
+                "author": person_data(c.author),
+                "body": c.body,
+                "is_public": c.is_public,
+                "via": c.via,
+                "created_at": c.created_at,
+            }
+            for c in comment_list_for_user(user, ticket).order_by("created_at", "pk")
+        ],
+        attachments=[
+            {
+                "id": a.pk,
+                "file_name": a.file_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "is_internal": a.is_internal,
+                "comment_id": a.comment_id,
+                "uploaded_by": person_data(a.uploaded_by),
+                "created_at": a.created_at,
+                "download_url": reverse("api-v1:attachment_download", args=[a.pk]),
+            }
+            for a in attachment_queryset_for_user(user, ticket).order_by("created_at", "pk")
+        ],
+        events=[
+            {
+                "id": e.pk,
+                "kind": e.kind,
+                "actor": person_data(e.actor),
+                "is_public": e.is_public,
+                "comment_id": e.comment_id,
+                "data": e.data,
+                "created_at": e.created_at,
+            }
+            for e in event_list_for_user(user, ticket).order_by("created_at", "pk")
+        ],
+        quotes=[
+            {
+                "id": q.pk,
+                "price": str(q.price),
+                "currency": q.currency,
+                "deadline": q.deadline,
+                "note": q.note,
+                "state": q.state,
+                "created_at": q.created_at,
+                "answered_at": q.answered_at,
+            }
+            for q in Quote.objects.filter(ticket=ticket).order_by("created_at", "pk")
+        ],
+        sla=None
+        if panel is None
+        else {"goals": [_goal(g) for g in panel.goals], "reply": _goal(panel.reply)},
+        allowed_actions=[
+            str(a) for a in workflow.allowed_actions(workflow.Status(ticket.status), roles)
+        ],
+    )
+    return data
+
+
+# -- the list -------------------------------------------------------------------------------
+
+
+class TicketFilters(Schema):
+    status: list[str] = Field(default_factory=list, description="One or more statuses.")
+    desk: str | None = Field(None, description="A desk's key.")
+    assignee: str | None = Field(None, description="An agent's id, `me` or `none`.")
+    company: int | None = Field(None, description="A company's id.")
+    updated_since: dt.datetime | None = None
+    q: str | None = Field(None, description="Search words (as the search box).")
+    cursor: str | None = None
+    limit: int = Field(25, ge=1, le=PAGE_MAX)
+
+
+def _cursor_encode(ticket: Ticket) -> str:
+    raw = f"{ticket.updated_at.isoformat()}|{ticket.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, pk = raw.split("|", 1)
+        parsed = parse_datetime(moment)
+        if parsed is None:
+            raise ValueError(moment)
+        return parsed, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            _("The cursor is not one this list gave: start again without it."), field="cursor"
+        ) from exc
+
+
+def _filtered(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    tickets = ticket_queryset_for_user(user)
+    if filters.status:
+        unknown = [s for s in filters.status if s not in workflow.Status.values]
+        if unknown:
+            raise InvalidInput(
+                _("There is no status %(status)s.") % {"status": ", ".join(unknown)},
+                field="status",
+            )
+        tickets = tickets.filter(status__in=filters.status)
+    if filters.desk:
+        tickets = tickets.filter(desk__key=filters.desk.upper())
+    if filters.assignee:
+        if filters.assignee == "me":
+            tickets = tickets.filter(assignee=user)
+        elif filters.assignee == "none":
+            tickets = tickets.filter(assignee__isnull=True)
+        elif filters.assignee.isdigit():
+            tickets = tickets.filter(assignee_id=int(filters.assignee))
+        else:
+            raise InvalidInput(
+                _("The assignee is an agent's id, “me” or “none”."), field="assignee"
+            )
+    if filters.company is not None:
+        tickets = tickets.filter(organization_id=filters.company)
+    if filters.updated_since is not None:
+        tickets = tickets.filter(updated_at__gte=filters.updated_since)
+    if filters.q:
+        tickets = ticket_search(user, filters.q, tickets)
+    return tickets
+
+
+@router.get("/tickets", response={200: TicketPage, **ERRORS}, url_name="ticket_list")
+def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> dict:
+    """The requests you may see, most recently updated first, a page at a time.
+
+    Pages follow a cursor (`next_cursor`), so a list that changes while you read it neither
+    repeats nor skips a request. The number of database queries does not grow with the page.
+    """
+    user = user_of(request)
+    tickets = _filtered(user, filters).select_related(*LIST_RELATED)
+    if filters.cursor:
+        moment, pk = _cursor_decode(filters.cursor)
+        tickets = tickets.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=pk))
+    page = list(tickets.order_by("-updated_at", "-pk")[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {
+        "items": [ticket_data(ticket) for ticket in page],
+        "next_cursor": _cursor_encode(page[-1]) if more and page else None,
+    }
+
+
+# -- one ticket -----------------------------------------------------------------------------
+
+
+@router.get("/tickets/{reference}", response={200: TicketDetailOut, **ERRORS}, url_name="ticket")
+def ticket_get(request: HttpRequest, reference: str) -> dict:
+    """One request with its comments (internal notes only for the desk's agents), attachments,
+    events, SLA state and the workflow actions you may take now."""
+    user = user_of(request)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+def _optional(pk: int | None, field: str, queryset: QuerySet[M]) -> M | None:
+    """The chosen row among ``queryset`` (the choices this person has), or a clear refusal."""
+    if pk is None:
+        return None
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise InvalidInput(_("There is no such choice: %(id)s.") % {"id": pk}, field=field)
+    return found
+
+
+def _requester(actor: User, body: TicketCreateIn) -> User:
+    if not (actor.is_agent or actor.is_superuser):
+        if body.requester_id not in (None, actor.pk) or (
+            body.requester_email and body.requester_email.strip().lower() != actor.email
+        ):
+            raise InvalidInput(
+                _("Customers open requests only for themselves."), field="requester_id"
+            )
+        return actor
+    customers = User.objects.filter(is_agent=False, is_superuser=False, is_active=True)
+    if body.requester_id is not None:
+        found = customers.filter(pk=body.requester_id).first()
+    elif body.requester_email:
+        found = customers.filter(email__iexact=body.requester_email.strip()).first()
+    else:
+        raise InvalidInput(
+            _("Name the customer the request is for: requester_id or requester_email."),
+            field="requester_id",
+        )
+    if found is None:
+        raise InvalidInput(
+            _("There is no such customer. Register them first (POST /api/v1/customers)."),
+            field="requester_id",
+        )
+    return found
+
+
+@router.post("/tickets", response={201: TicketDetailOut, **ERRORS}, url_name="ticket_create")
+def ticket_create(request: HttpRequest, body: TicketCreateIn) -> Status:
+    """Open a request: customers for themselves, agents on a customer's behalf."""
+    user = user_of(request)
+    desk = Desk.objects.filter(key=body.desk.upper(), is_active=True).first()
+    if desk is None:
+        raise InvalidInput(_("There is no desk %(key)s.") % {"key": body.desk}, field="desk")
+    requester = _requester(user, body)
+    is_agent = user.is_agent or user.is_superuser
+    method = SubmissionMethod.API
+    if is_agent and body.submission_method:
+        if body.submission_method not in SubmissionMethod.values:
+            raise InvalidInput(_("There is no such submission method."), field="submission_method")
+        method = SubmissionMethod(body.submission_method)
+    products = (
+        Product.objects.filter(is_active=True, desks=desk)
+        if is_agent
+        else product_queryset_for_customer(user, desk=desk)
+    )
+    ticket = services.ticket_create(
+        desk=desk,
+        requester=requester,
+        actor=user,
+        summary=body.summary,
+        details=body.details,
+        submission_method=method,
+        product=_optional(body.product_id, "product_id", products),
+        request_type=_optional(
+            body.request_type_id,
+            "request_type_id",
+            RequestType.objects.filter(desk=desk, is_active=True),
+        ),
+        priority=_optional(body.priority_id, "priority_id", Priority.objects.all()),
+        contact_phone=body.contact_phone,
+        custom_fields=body.custom_fields,
+    )
+    return Status(201, ticket_detail(user, ticket_get_for_user(user, ticket.reference)))
+
+
+@router.post(
+    "/tickets/{reference}/actions/{action}",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="ticket_action",
+)
+def ticket_action(request: HttpRequest, reference: str, action: str, body: TransitionIn) -> dict:
+    """Take a workflow action (take, start, request_info, wait_for_third_party,
+    third_party_answered, resolve, customer_resolve, cancel, close, ...), through the same
+    workflow gate as the web. `allowed_actions` on the ticket lists the ones you may take."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    if action not in {a.value for a in workflow.Action}:
+        raise NotFound(_("There is no action %(action)s.") % {"action": action})
+    services.ticket_transition(
+        ticket=ticket,
+        actor=user,
+        action=workflow.Action(action),
+        comment=body.comment,
+        reason=body.reason,
+        third_party=body.third_party,
+        resolution=body.resolution,
+    )
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+@router.post(
+    "/tickets/{reference}/comments",
+    response={201: CommentOut, **ERRORS},
+    url_name="ticket_comment",
+)
+def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Status:
+    """Comment: agents publicly or as an internal note; customers always publicly (a reply to a
+    request waiting for them sends it back to support, as in the portal)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    is_agent = user.is_agent or user.is_superuser
+    if not body.is_public and not is_agent:
+        raise InvalidInput(_("Only the support team writes internal notes."), field="is_public")
+    comment = services.ticket_comment_add(
+        ticket=ticket,
+        author=user,
+        body=body.body,
+        is_public=body.is_public,
+        via=SubmissionMethod.API,
+    )
+    return Status(
+        201,
+        {
+            "id": comment.pk,
+            "author": person_data(user),
+            "body": comment.body,
+            "is_public": comment.is_public,
+            "via": comment.via,
+            "created_at": comment.created_at,
+        },
+    )
+
+
+@router.post(
+    "/tickets/{reference}/assign", response={200: TicketDetailOut, **ERRORS}, url_name="assign"
+)
+def ticket_assign(request: HttpRequest, reference: str, body: AssignIn) -> dict:
+    """Give the request to an agent of its desk (team leads: anyone; agents: themselves)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    assignee = None
+    if body.assignee_id is not None:
+        assignee = User.objects.filter(pk=body.assignee_id, is_active=True).first()
+        if assignee is None:
+            raise InvalidInput(_("There is no such agent."), field="assignee_id")
+    services.ticket_assign(ticket=ticket, actor=user, assignee=assignee)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+@router.post(
+    "/tickets/{reference}/participants",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="participant_add",
+)
+def ticket_participant_add(request: HttpRequest, reference: str, body: ParticipantIn) -> dict:
+    """Share the request: customers with a colleague, agents with anyone (by address)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    is_agent = user.is_agent or user.is_superuser
+    if is_agent and body.email:
+        services.participant_add_by_email(ticket=ticket, actor=user, email=body.email)
+    else:
+        people = (
+            User.objects.filter(is_active=True, is_agent=False, is_superuser=False)
+            if is_agent
+            else colleague_queryset(user)
+        )
+        if body.user_id is not None:
+            person = people.filter(pk=body.user_id).first()
+        elif body.email:
+            person = people.filter(email__iexact=body.email.strip()).first()
+        else:
+            raise InvalidInput(_("Name the person: user_id or email."), field="user_id")
+        if person is None:
+            raise InvalidInput(_("There is no such person to share with."), field="user_id")
+        services.participant_add(ticket=ticket, actor=user, person=person)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+@router.delete(
+    "/tickets/{reference}/participants/{user_id}",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="participant_remove",
+)
+def ticket_participant_remove(request: HttpRequest, reference: str, user_id: int) -> dict:
+    """Stop sharing: agents and the requester remove anyone, others themselves."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    participant = (
+        Participant.objects.filter(ticket=ticket, user_id=user_id).select_related("user").first()
+    )
+    if participant is None:
+        raise NotFound(_("This person is not a participant."))
+    services.participant_remove(ticket=ticket, actor=user, person=participant.user)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    url_name="attachment_download",
+)
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """Download a file, after the same permission check as the web's `/files/<id>/`."""
+    attachment = attachment_get_for_user(user_of(request), attachment_id)
+    return download_response(attachment.file, file_name=attachment.file_name)
+
+
+class FeedbackIn(Schema):
+    rating: int = Field(description="1 (poor) to 5 (excellent).")
+    message: str = ""
+
+
+@router.post(
+    "/tickets/{reference}/feedback", response={200: TicketDetailOut, **ERRORS}, url_name="feedback"
+)
+def ticket_feedback(request: HttpRequest, reference: str, body: FeedbackIn) -> dict:
+    """Rate the handling of a resolved or closed request (its requester), as in the portal."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    services.feedback_give(ticket=ticket, actor=user, rating=body.rating, message=body.message)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class MuteIn(Schema):
+    is_muted: bool = Field(description="True: no mail about this request's updates.")
+
+
+@router.post(
+    "/tickets/{reference}/notifications", response={200: TicketDetailOut, **ERRORS}, url_name="mute"
+)
+def ticket_mute(request: HttpRequest, reference: str, body: MuteIn) -> dict:
+    """Stop or resume mail about this request's updates for yourself (as the portal's switch)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    services.ticket_mute_set(ticket=ticket, user=user, is_muted=body.is_muted)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class QuoteAnswerIn(Schema):
+    is_accepted: bool
+
+
+@router.post(
+    "/tickets/{reference}/quotes/{quote_id}/answer",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="quote_answer",
+)
+def ticket_quote_answer(
+    request: HttpRequest, reference: str, quote_id: int, body: QuoteAnswerIn
+) -> dict:
+    """Accept or decline a proposed quote (the requester only)."""
+    user = user_of(request)
+    ticket = ticket_get_for_user(user, reference)
+    quote = Quote.objects.filter(ticket=ticket, pk=quote_id).first()
+    if quote is None:
+        raise NotFound(_("There is no such quote."))
+    services.quote_answer(quote=quote, actor=user, is_accepted=body.is_accepted)
+    return ticket_detail(user, ticket_get_for_user(user, reference))
+
+
+class SearchQuery(Schema):
+    q: str = Field(description="Search words, as in the search box.")
+    limit: int = Field(25, ge=1, le=PAGE_MAX)
+
+
+@router.get("/search", response={200: TicketPage, **ERRORS}, url_name="search")
+def search(request: HttpRequest, query: Query[SearchQuery]) -> dict:
+    """Requests matching the words, best match first (customers match public text only)."""
+    user = user_of(request)
+    found = ticket_search(user, query.q).select_related(*LIST_RELATED)[: query.limit]
+    return {"items": [ticket_data(ticket) for ticket in found], "next_cursor": None}

@@ -1,0 +1,51 @@
+"""Fixtures of the operations tests (docs/deploy.md)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.env import parse_database_url
+
+
+def postgres_server() -> dict[str, Any]:
+    """Connection parameters of the PostgreSQL server to make the test's database on."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@127.0.0.1:5432/postgres"
+    config = parse_database_url("DATABASE_URL", url, base_dir=Path("/"))
+    return {
+        "host": config["HOST"] or "127.0.0.1",
+        "port": int(config["PORT"] or 5432),
+        "user": config["USER"] or "postgres",
+        "password": config["PASSWORD"] or None,
+    }
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[tuple[str, Any]]:
+    """A fresh PostgreSQL database (its URL, and an autocommit connection to it)."""
+    psycopg = pytest.importorskip("psycopg")
+    server = postgres_server()
+    try:
+        admin = psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **server)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"needs PostgreSQL on {server['host']}:{server['port']} ({exc})")
+    name = f"supportal_scale_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    password = f":{server['password']}" if server["password"] else ""
+    url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
+    own = None
+    try:
+        own = psycopg.connect(dbname=name, autocommit=True, **server)
+        yield url, own
+    finally:
+        if own is not None:
+            own.close()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "supportal.webhooks"
+    label = "webhooks"
+    verbose_name = _("Webhooks")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from supportal.core.jobs import register_queue
+        from supportal.tickets import events
+        from supportal.webhooks.models import WebhookEndpoint
+        from supportal.webhooks.services import (
+            endpoints_cache_clear,
+            webhook_event_record,
+            webhooks_deliver_due,
+        )
+
+        events.listeners.register("webhooks", webhook_event_record)
+        register_queue("webhooks.deliver", webhooks_deliver_due)
+        for signal in (post_save, post_delete):
+            signal.connect(
+                endpoints_cache_clear,
+                sender=WebhookEndpoint,
+                dispatch_uid=f"supportal.webhooks.cache.{signal}",
+            )
