@@ -20,9 +20,6 @@ from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
-# Deeper than any list is paged; a larger number asks for the last page.
-PAGE_MAX = 100_000
-
 # The columns a keyset may use: never null, and compared as the database sorts them.
 KEYSET_FIELDS = frozenset({"pk", "id", "updated_at", "created_at", "next_deadline_at"})
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -88,6 +85,10 @@ def _past(keyset: Sequence[str], values: list[object], *, backwards: bool) -> Q:
     first = keyset[0].lstrip("-")
     first_descending = keyset[0].startswith("-") != backwards
     return Q(**{f"{first}__{'lte' if first_descending else 'gte'}": values[0]}) & condition
+
+
+# Deeper than any list is paged; a larger number asks for the last page.
+PAGE_MAX = 100_000
 
 
 class CappedPaginator(Paginator):

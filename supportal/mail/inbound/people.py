@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 from supportal.accounts.languages import language_detect
 from supportal.accounts.models import User
 from supportal.accounts.selectors import organization_for_email
@@ -35,9 +38,10 @@ def customer_for(
     if user is not None:
         return user
     first, _sep, last = " ".join(name.split()).partition(" ")
-    is_invited = organization_for_email(address) is not None or (
-        desk is not None and desk.invite_all_senders
-    )
+    is_invited = (
+        organization_for_email(address) is not None
+        or (desk is not None and desk.invite_all_senders)
+    ) and _can_be_written_to(address)
     # The invitation goes out in the language the mail was written in (docs/languages.md).
     return customer_register(
         email=address,
@@ -48,6 +52,16 @@ def customer_for(
         detected_language=language_detect(text),
         now=now,
     )
+
+
+def _can_be_written_to(address: str) -> bool:
+    """Real mail comes from addresses no invitation could go to ("user@localhost", bare
+    names): such a sender is registered without one."""
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def copied_people(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,6 +26,7 @@ from supportal.tickets.models import (
     Comment,
     Ticket,
 )
+from supportal.tickets.previews import preview_kind
 from supportal.tickets.services._common import _event
 
 
@@ -110,6 +114,9 @@ def _attachments_add(
         attachment.file.save(name, item.file, save=False)
         attachment.save()
         added.append(attachment)
+        if preview_kind(name, attachment.content_type):
+            # After commit, in the background: a rolled-back upload gets no preview job.
+            transaction.on_commit(partial(_preview_enqueue, attachment.pk))
         _event(
             ticket,
             AttachmentAdded(attachment_id=attachment.pk, file_name=name),
@@ -119,3 +126,15 @@ def _attachments_add(
             is_public=not is_internal,
         )
     return added
+
+
+def _preview_enqueue(attachment_id: int) -> None:
+    from supportal.tickets.tasks import attachment_preview_task
+
+    try:
+        attachment_preview_task.enqueue(attachment_id)
+    except Exception:
+        # The upload is done; a preview is a nicety and never fails it.
+        logging.getLogger(__name__).warning(
+            "preview of %s not queued", attachment_id, exc_info=True
+        )

@@ -154,6 +154,11 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "filter_count": form.filter_count(),
     }
     response = render(request, "workspace/queue.html", context)
+    _remember_queue(request, response)
+    return response
+
+
+def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
     # Only what the agent chose is remembered: a search from the toolbar keeps the last queue.
     last = _last_queue(request) or QueryDict()
     view = request.GET["view"] if "view" in request.GET else last.get("view")
@@ -173,7 +178,6 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             samesite="Lax",
             secure=request.is_secure(),
         )
-    return response
 
 
 def _saved_views(user: User) -> list[dict[str, object]]:

@@ -29,8 +29,9 @@ from supportal.core.http import refusals_as_messages, row_id
 from supportal.desks.models import CustomField, Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
+from supportal.replies.placeholders import PlaceholderValues
 from supportal.sla.selectors import SlaPanel, sla_panel_for
-from supportal.tickets import selectors, services, workflow
+from supportal.tickets import previews, selectors, services, workflow
 from supportal.tickets.events import Commented
 from supportal.tickets.models import (
     Attachment,
@@ -143,6 +144,17 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     return rows
 
 
+def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
+    """The attachments, each with ``preview_kind`` and whether its preview is made yet (a
+    look at the storage, no query)."""
+    rows = list(attachments)
+    for attachment in rows:
+        kind = previews.preview_kind(attachment.file_name, attachment.content_type)
+        attachment.preview_kind = kind  # type: ignore[attr-defined]
+        attachment.has_preview = bool(kind) and previews.preview_exists(attachment.pk)  # type: ignore[attr-defined]
+    return rows
+
+
 def _customer_locale(ticket: Ticket, now) -> dict[str, object]:
     """The requester's language and local time, for the customer panel."""
     zone_name = recipient_time_zone(ticket.requester)
@@ -189,7 +201,7 @@ class TicketPage:
     ticket: Ticket
     events: list[TimelineEntry]  # newest first
     last_event_id: int
-    attachments: QuerySet[Attachment]
+    attachments: list[Attachment]
     participants: list[Participant]
     copied: list[str]
     colleagues: QuerySet[User] | list[User]
@@ -264,7 +276,7 @@ def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         ticket=ticket,
         events=events,
         last_event_id=max((e.pk for e in events), default=0),
-        attachments=selectors.attachment_queryset_for_user(user, ticket),
+        attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
         colleagues=_colleagues(ticket) if ticket.is_open else [],
@@ -331,12 +343,16 @@ def _customer_card(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard
 
 
 def _canned(user: User, ticket: Ticket) -> list[dict[str, object]]:
-    """The desk's canned replies, filled in for this ticket, for the reply form's picker."""
+    """The desk's canned replies, filled in for this ticket, for the reply form's picker
+    (each placeholder's value read once for all of them)."""
+    values = PlaceholderValues(ticket=ticket, agent=user)
     return [
         {
             "id": r.pk,
             "title": r.title,
-            "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
+            "text": reply_selectors.canned_reply_render(
+                r, ticket=ticket, agent=user, values=values
+            ),
         }
         for r in reply_selectors.canned_replies_for_ticket(user, ticket)
     ]
