@@ -22,6 +22,9 @@ ROLES = ("anonymous", "other_company", "requester", "other_desk_agent", "desk_ag
 # Columns: anonymous, a customer of another company, the requester (Cristina), an agent of
 # another desk, an agent of the request's desk.
 TABLE = """
+favicon                                ok    ok    ok    ok    ok
+portal:file_preview                    login 404   404   404   404
+workspace:quarantine_discard_selected  login 403   403   ok    ok
 accounts:api_token_revoke              login 404   404   404   404
 accounts:api_tokens                    login ok    ok    ok    ok
 api-v1:api-root                        404   404   404   404   404
