@@ -22,6 +22,7 @@ from supportal.accounts.forms import AdminLoginForm
 from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
+    ApiIdempotencyKey,
     ApiToken,
     Contract,
     Organization,
@@ -432,3 +433,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(ApiIdempotencyKey)
+class ApiIdempotencyKeyAdmin(admin.ModelAdmin):
+    """The kept answers to API requests sent with an ``Idempotency-Key`` (docs/api.md): read
+    only, for tracing what a client's retry was answered; forgotten after a day."""
+
+    list_display = ("key", "token", "status_code", "created_at")
+    search_fields = ("key", "token__prefix", "token__user__email")
+    list_select_related = ("token",)
+    readonly_fields = [f.name for f in ApiIdempotencyKey._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -48,6 +48,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ("name", "url", "is_active", "failing_since", "disabled_at", "desk")
     list_filter = ("is_active",)
+    search_fields = ("name", "url", "owner__email")
     readonly_fields = ("secret", "failing_since", "disabled_at")
     actions = ["secret_rotate"]
 

@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from supportal.accounts.models import (
     AccessRequest,
+    ApiIdempotencyKey,
     Contact,
     Contract,
     OrganizationDomain,
     OrganizationProduct,
     User,
 )
+from supportal.accounts.services import api_token_create
 from supportal.core.models import Lease
 from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
@@ -41,8 +43,9 @@ from supportal.tickets.models import (
     Participant,
     Ticket,
 )
+from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-OUR_APPS = {"accounts", "core", "desks", "mail", "tickets"}
+OUR_APPS = {"accounts", "core", "desks", "mail", "tickets", "webhooks"}
 
 
 def _url(model, view: str, *args) -> str:
@@ -116,6 +119,19 @@ def every_row(cast):
     inbound_store(b"Subject: Parola\r\n\r\nAm parola blocata", channel=InboundChannel.STDIN)
     _outbound(OutboundState.SENT)
     PersonalReplyAddress.objects.create(ticket=ticket, user=cast.cristina, token="r3ply")
+    token, _text = api_token_create(user=cast.agent_help, name="Monitoring")
+    ApiIdempotencyKey.objects.create(token=token, key="k-1", fingerprint="0" * 64)
+    endpoint = WebhookEndpoint.objects.create(
+        name="ERP", url="https://erp.client.test/hooks", owner=cast.agent_help
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        message_id="msg_1",
+        event_type="ticket.commented",
+        ticket_reference=ticket.reference,
+        payload={},
+        next_attempt_at=now,
+    )
     return ticket
 
 

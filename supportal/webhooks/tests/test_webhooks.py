@@ -28,13 +28,10 @@ from supportal.webhooks.services import (
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-PORT = 18711
-
-
 class Receiver:
     """A local HTTP server that verifies signatures and answers with a chosen status."""
 
-    def __init__(self, port: int = PORT) -> None:
+    def __init__(self) -> None:
         self.received: list[dict] = []
         self.status = 200
         self.secret = ""
@@ -59,7 +56,9 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        # A free port of the system's choosing: parallel test processes never collide.
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{port}/hooks/supportal?x=1"
