@@ -36,7 +36,7 @@ def test_a_customer_reply_and_a_cancel_are_the_same_through_both(cast, client, a
     via_portal, via_api = _waiting(cast), _waiting(cast)
     client.force_login(cast.cristina)
     client.post(f"/requests/{via_portal.reference}/comment/", {"body": "Bucharest"})
-    client.post(f"/requests/{via_portal.reference}/do/cancel/", {})
+    client.post(f"/requests/{via_portal.reference}/do/cancel/", {"confirm": "1"})
     api = api_as(cast.cristina)
     path = f"/api/v1/tickets/{via_api.reference}"
     assert api.post(f"{path}/comments", {"body": "Bucharest"}).status_code == 201
