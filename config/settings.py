@@ -77,6 +77,9 @@ SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = env.list("SUPPORTAL_MAIL_TRUSTED_AUTHSERV_
 # The REST API (docs/api.md): requests per minute per token; webhook targets allowed even when
 # private or loopback (networks, e.g. "127.0.0.1/32"); webhook timeout and failure streak.
 SUPPORTAL_API_REQUESTS_PER_MINUTE = env.int("SUPPORTAL_API_REQUESTS_PER_MINUTE", 600, minimum=1)
+SUPPORTAL_API_REQUESTS_PER_MINUTE_PER_ADDRESS = env.int(
+    "SUPPORTAL_API_REQUESTS_PER_MINUTE_PER_ADDRESS", 1200, minimum=1
+)
 SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
 SUPPORTAL_WEBHOOK_TIMEOUT = env.int("SUPPORTAL_WEBHOOK_TIMEOUT", 10, minimum=1)
 SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS = env.int("SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
@@ -126,6 +129,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files with far-future cache headers, before anything that reads the session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # NUL bytes, lone surrogates, over-long values: a clear 400 before any view, session or query
+    # sees them (docs/security.md).
+    "supportal.core.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "supportal.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

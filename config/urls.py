@@ -9,6 +9,8 @@ from supportal.portal.urls import auth_urlpatterns
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers and tools that ask for the classic name get our own icon (docs/portal.md).
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("admin/queues/", queues_view, name="admin_queues"),

@@ -243,7 +243,8 @@ class OrganizationAdmin(admin.ModelAdmin):
         )
         if account is None:
             return _("Created when company log-in is switched on.")
-        url = reverse("admin:accounts_user_password_change", args=[account.pk])
+        # Django's UserAdmin names this URL after auth's user, whatever the user model.
+        url = reverse("admin:auth_user_password_change", args=[account.pk])
         if account.has_usable_password():
             return format_html('<a href="{}">{}</a>', url, _("Change its password"))
         return format_html(

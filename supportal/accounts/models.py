@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportal.core.models import SingletonModel, TimeStampedModel
+from supportal.core.text import one_line
 
 
 class UserManager(BaseUserManager["User"]):
@@ -174,6 +176,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Names go into mail headers and pages: one line, no bidirectional controls, whichever
+        # way they came in (forms, the admin, a mail's From:, the API) — docs/security.md.
+        self.first_name = one_line(self.first_name)
+        self.last_name = one_line(self.last_name)
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -28,7 +28,21 @@ class TokenAuth(HttpBearer):
     openapi_description = "A personal access token from your profile (Profile → API tokens)."
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        found = api_token_authenticate(token, ip=client_ip(request))
+        ip = client_ip(request)
+        if ip:
+            # Per address too, counted before the token is checked: many tokens (or guesses)
+            # from one address share one budget.
+            per_ip = settings.SUPPORTAL_API_REQUESTS_PER_MINUTE_PER_ADDRESS
+            allowed, _remaining, reset = api_budget_take(f"ip:{ip}", per_minute=per_ip)
+            if not allowed:
+                raise ApiProblem(
+                    429,
+                    _("Too many requests from your address: wait %(seconds)d seconds.")
+                    % {"seconds": reset},
+                    code="throttled",
+                    headers={"Retry-After": str(reset)},
+                )
+        found = api_token_authenticate(token, ip=ip)
         if found is None:
             return None
         limit = settings.SUPPORTAL_API_REQUESTS_PER_MINUTE

@@ -84,3 +84,32 @@ def queues_view(request: HttpRequest) -> HttpResponse:
             "heartbeat": ops.heartbeat_last(),
         },
     )
+
+
+def autocomplete_ignores_unreadable_choices() -> None:
+    """The administration site's autocomplete widget looks the selected values up as given:
+    ``?organization=abc`` (the add page takes initial values from the query string) or a posted
+    "abc" raised ValueError — HTTP 500. Values its field cannot read are left out, so the form
+    shows its usual "select a valid choice" instead (docs/security.md, "Bad input")."""
+    from django.contrib.admin.widgets import AutocompleteMixin
+    from django.core.exceptions import ValidationError
+
+    if getattr(AutocompleteMixin.optgroups, "ignores_unreadable", False):
+        return
+    original = AutocompleteMixin.optgroups
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        field_name = getattr(remote, "field_name", None) or remote.model._meta.pk.name
+        target = remote.model._meta.get_field(field_name)
+        readable = []
+        for item in value:
+            try:  # the type, and the range the database holds
+                target.clean(item, None)
+            except (TypeError, ValueError, OverflowError, ValidationError):
+                continue
+            readable.append(item)
+        return original(self, name, readable, attr)
+
+    optgroups.ignores_unreadable = True  # type: ignore[attr-defined]
+    AutocompleteMixin.optgroups = optgroups  # type: ignore[method-assign]

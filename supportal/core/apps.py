@@ -11,10 +11,12 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.core import checks
 
+        from supportal.core.admin import autocomplete_ignores_unreadable_choices
         from supportal.core.jobs import connect_wake_signals
         from supportal.core.metrics import login_failed
 
         connect_wake_signals()
+        autocomplete_ignores_unreadable_choices()
 
         user_login_failed.connect(login_failed, dispatch_uid="supportal.metrics.login")
         checks.register(shared_cache_check, checks.Tags.caches, deploy=False)

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -31,7 +31,7 @@ from django.db import DatabaseError, IntegrityError, connections, models, transa
 from django.db.models import F
 from django.utils import timezone
 
-from supportal.core.models import Lease
+from supportal.core.models import DueWork, Lease
 
 logger = logging.getLogger("supportal.worker")
 
@@ -86,6 +86,22 @@ def claim_due(
             next_attempt_at=now + lease_duration,
         )
         return list(model._default_manager.filter(claim_token=token).order_by("pk"))
+
+
+def claim_renew(rows: Sequence[DueWork], *, lease_duration: timedelta) -> int:
+    """Extend the claim on ``rows`` — those of a batch this worker has not handled yet — to
+    ``lease_duration`` from now, if it still holds them (same ``claim_token``).
+
+    A worker renews while a long batch runs, so the lease can be short: a worker killed
+    mid-batch leaves its rows to others within one lease, not a quarter of an hour
+    (docs/security.md, "Workers"). Returns how many rows were renewed."""
+    if not rows:
+        return 0
+    model = type(rows[0])
+    tokens = {row.claim_token for row in rows}
+    return model._default_manager.filter(
+        pk__in=[row.pk for row in rows], claim_token__in=tokens
+    ).update(next_attempt_at=timezone.now() + lease_duration)
 
 
 def retry_delay(

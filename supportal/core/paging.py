@@ -87,6 +87,10 @@ def _past(keyset: Sequence[str], values: list[object], *, backwards: bool) -> Q:
     return Q(**{f"{first}__{'lte' if first_descending else 'gte'}": values[0]}) & condition
 
 
+# Deeper than any list is paged; a larger number asks for the last page.
+PAGE_MAX = 100_000
+
+
 class CappedPaginator(Paginator):
     def __init__(
         self,
@@ -114,6 +118,8 @@ class CappedPaginator(Paginator):
             wanted = int(str(number))
         except (TypeError, ValueError):
             wanted = 1
+        # ?page=99999999999999999999 must not become a LIMIT the database cannot hold.
+        wanted = min(max(wanted, 1), PAGE_MAX)
         if self.keyset:
             for cursor, backwards in ((after, False), (before, True)):
                 values = cursor_values(cursor, self.keyset)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -26,6 +33,13 @@ def _has_ops_token(request: HttpRequest) -> bool:
 def may_see_details(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     return _has_ops_token(request) or bool(user and user.is_authenticated and user.is_staff)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and tools that ask for the classic name get our own icon (the pages link it);
+    resolved per request, so a stale static manifest never breaks the URL configuration."""
+    return HttpResponsePermanentRedirect(static("supportal/favicon.svg"))
 
 
 @require_GET

@@ -64,9 +64,20 @@ def bytes_decode(data: bytes, charset: str | None = None) -> str:
         return data.decode("cp1252", "replace")
 
 
-def header_decode(value: object) -> str:
-    """A header as one line of text: RFC 2047 words decoded, raw 8-bit bytes as UTF-8 or
-    Windows-1252, folding removed. Pure; never raises."""
+def raw_header_decode(data: bytes, hint: str | None = None) -> str:
+    """Raw 8-bit header bytes, which declare no charset: UTF-8 when they are valid UTF-8, else
+    the charset the message declares for its text (``hint``: an ISO-8859-2 mail's headers are
+    ISO-8859-2 too — read as Windows-1252 "Účetní" became "Úèetní"), else Windows-1252."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    return bytes_decode(data, hint)
+
+
+def header_decode(value: object, hint: str | None = None) -> str:
+    """A header as one line of text: RFC 2047 words decoded, raw 8-bit bytes as UTF-8, the
+    message's own charset (``hint``) or Windows-1252, folding removed. Pure; never raises."""
     if value is None:
         return ""
     if isinstance(value, Header):
@@ -76,14 +87,20 @@ def header_decode(value: object) -> str:
         except Exception:
             chunks = [(str(value), None)]
         text = "".join(
-            bytes_decode(chunk, charset) if isinstance(chunk, bytes) else chunk
+            (
+                raw_header_decode(chunk, hint)
+                if isinstance(chunk, bytes) and charset in (None, "unknown-8bit")
+                else bytes_decode(chunk, charset)
+                if isinstance(chunk, bytes)
+                else chunk
+            )
             for chunk, charset in chunks
         )
         return " ".join(text.replace("\x00", "").split())
-    text = bytes_decode(value) if isinstance(value, bytes) else str(value)
+    text = raw_header_decode(value, hint) if isinstance(value, bytes) else str(value)
     # compat32 hands raw 8-bit header bytes over as surrogate escapes.
     if any("\udc80" <= ch <= "\udcff" for ch in text):
-        text = bytes_decode(text.encode("utf-8", "surrogateescape"))
+        text = raw_header_decode(text.encode("utf-8", "surrogateescape"), hint)
     try:
         parts = decode_header(text)
     except Exception:
@@ -190,11 +207,11 @@ class ParsedMail:
         return self.headers.get(name.lower(), "")
 
 
-def _addresses(message: Message, *names: str) -> list[str]:
+def _addresses(message: Message, *names: str, hint: str | None = None) -> list[str]:
     values = []
     for name in names:
         for value in message.get_all(name) or []:
-            values.append(header_decode(value))
+            values.append(header_decode(value, hint))
     found = []
     try:
         pairs = getaddresses(values)
@@ -228,12 +245,25 @@ def _part_text(part: Message) -> str:
     return bytes_decode(_payload_bytes(part), part.get_content_charset())
 
 
-def _file_name(part: Message, index: int) -> str:
+def _declared_charset(message: Message) -> str | None:
+    """The first charset other than ASCII or UTF-8 that the message declares for a part: what
+    its raw 8-bit header bytes are most likely in."""
+    try:
+        for part in message.walk():
+            charset = _codec(part.get_content_charset())
+            if charset and charset not in ("ascii", "utf-8"):
+                return charset
+    except Exception:
+        return None
+    return None
+
+
+def _file_name(part: Message, index: int, hint: str | None = None) -> str:
     try:
         name = part.get_filename()
     except Exception:
         name = None
-    name = header_decode(name) if name else ""
+    name = header_decode(name, hint) if name else ""
     name = re.sub(r"[\x00-\x1f/\\]+", "_", name).strip(" .")
     if not name:
         subtype = (part.get_content_subtype() or "bin").lower()
@@ -251,22 +281,22 @@ def header_block_text(block: object) -> str:
     return str(block or "")
 
 
-def mail_parse(raw: bytes) -> ParsedMail:
-    """Everything processing needs from the raw bytes. Pure; never raises on bad input."""
-    message = email.message_from_bytes(raw or b"", policy=policy.compat32)
-    parsed = ParsedMail()
+def _headers_read(message: Message, parsed: ParsedMail, hint: str | None) -> None:
+    """The headers processing reads: senders, recipients, subject, ids, the report type."""
     for name, value in message.items():
         key = name.lower()
         if key not in parsed.headers:
-            parsed.headers[key] = header_decode(value)[:2000]
+            parsed.headers[key] = header_decode(value, hint)[:2000]
     from_name, from_address = parseaddr(parsed.header("from"))
     parsed.from_name = from_name.strip()
     parsed.from_address = from_address.strip().strip("<>").lower()
     if "@" not in parsed.from_address:
         parsed.from_address = ""
-    parsed.to = _addresses(message, "to")
-    parsed.cc = _addresses(message, "cc")
-    parsed.delivered_to = _addresses(message, "delivered-to", "x-original-to", "envelope-to")
+    parsed.to = _addresses(message, "to", hint=hint)
+    parsed.cc = _addresses(message, "cc", hint=hint)
+    parsed.delivered_to = _addresses(
+        message, "delivered-to", "x-original-to", "envelope-to", hint=hint
+    )
     parsed.subject = parsed.header("subject")[:998]
     ids = _message_ids(parsed.header("message-id"))
     parsed.message_id = ids[0] if ids else ""
@@ -277,6 +307,14 @@ def mail_parse(raw: bytes) -> ParsedMail:
     if isinstance(parsed.report_type, tuple):
         parsed.report_type = str(parsed.report_type[-1])
     parsed.report_type = str(parsed.report_type).lower()
+
+
+def mail_parse(raw: bytes) -> ParsedMail:
+    """Everything processing needs from the raw bytes. Pure; never raises on bad input."""
+    message = email.message_from_bytes(raw or b"", policy=policy.compat32)
+    parsed = ParsedMail()
+    hint = _declared_charset(message)
+    _headers_read(message, parsed, hint)
 
     plain: list[str] = []
     html_parts: list[str] = []
@@ -316,7 +354,7 @@ def mail_parse(raw: bytes) -> ParsedMail:
         else:
             parsed.attachments.append(
                 MailPart(
-                    name=_file_name(part, index),
+                    name=_file_name(part, index, hint),
                     content_type=content_type,
                     data=_payload_bytes(part),
                     is_inline=disposition == "inline"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due, retry_delay
+from supportal.core.jobs import claim_due, claim_renew, retry_delay
 from supportal.core.mails import MailToQueue
 from supportal.mail.models import OutboundEmail, OutboundState
 
@@ -35,9 +36,10 @@ logger = logging.getLogger("supportal.mail.outbox")
 
 MAX_ATTEMPTS = 8
 BATCH_SIZE = 20
-# Must exceed the time to send a whole batch (EMAIL_TIMEOUT is 30 s per message), or a second
-# worker may claim a row that is still being sent.
-CLAIM_LEASE_DURATION = timedelta(minutes=15)
+# Must exceed the time to send one message (EMAIL_TIMEOUT is 30 s): the claim on the rest of the
+# batch is renewed as each message goes (core.jobs.claim_renew), so a worker killed mid-batch
+# leaves its rows to another worker within this time, not a quarter of an hour.
+CLAIM_LEASE_DURATION = timedelta(seconds=90)
 LAST_ERROR_MAX_LENGTH = 2000
 
 
@@ -226,8 +228,14 @@ def outbox_deliver(emails: Sequence[OutboundEmail], *, now: datetime) -> int:
         for email in emails:
             _record_failure(email, exc, now=now)
         return len(emails)
+    renewed_at = time.monotonic()
     try:
-        for email in emails:
+        for index, email in enumerate(emails):
+            # The rest of the batch stays ours while it is sent: renewed once a third of the
+            # lease has gone (a fast batch costs no extra query).
+            if time.monotonic() - renewed_at > CLAIM_LEASE_DURATION.total_seconds() / 3:
+                claim_renew(emails[index:], lease_duration=CLAIM_LEASE_DURATION)
+                renewed_at = time.monotonic()
             if email.attempts > MAX_ATTEMPTS:
                 # Claimed again after crashes mid-send: stop before it crashes a worker again.
                 _record_failure(email, RuntimeError("too many attempts"), now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from supportal.accounts.languages import recipient_language
 from supportal.core.errors import InvalidInput, NotFound
-from supportal.core.http import refusals_as_messages
+from supportal.core.http import refusals_as_messages, signed_in_and
 from supportal.mail.models import OutboundState
 from supportal.notifications import rendering, selectors, services
 from supportal.notifications.models import EDITABLE_TEMPLATES
@@ -52,7 +52,7 @@ def _is_support(user) -> bool:
     return user.is_authenticated and (user.is_agent or user.is_superuser)
 
 
-@user_passes_test(_is_support)
+@signed_in_and(_is_support)
 @refusals_as_messages("notifications:preferences")
 def preferences(request: HttpRequest) -> HttpResponse:
     """Each agent turns each of their four notification mails on or off."""

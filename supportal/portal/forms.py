@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from django import forms
@@ -162,7 +163,9 @@ class NewRequestForm(forms.Form):
         self.fields["details"].help_text = ngettext(
             "At most %(limit)s character.", "At most %(limit)s characters.", DETAILS_MAX_LENGTH
         ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
-        priorities = self._choices_list("priority", _priorities_offered(user, desk))
+        offered, allowed = _priorities_offered(user, desk)
+        self.fields["priority"].widget.attrs["data-allowed-by-product"] = json.dumps(allowed)
+        priorities = self._choices_list("priority", offered)
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
         default = next((p for p in priorities if p.is_default), None)
         if default is not None:
@@ -236,12 +239,17 @@ class NewRequestForm(forms.Form):
         self.add_error(field if field in self.fields else None, exc.message)
 
 
-def _priorities_offered(user: User, desk: Desk) -> QuerySet[Priority]:
-    # The contract may differ per product: offer what any of the desk's products allows; the
-    # service checks the pair that is submitted.
+def _priorities_offered(user: User, desk: Desk) -> tuple[QuerySet[Priority], dict[str, list[int]]]:
+    # The contract may differ per product: the list holds what any of the desk's products
+    # allows, and the map what each one does (forms.js narrows the list when a product is
+    # chosen); the service checks the pair that is submitted.
     products: list[Product | None] = [None, *desk.products.all()]
-    ids = selectors.priority_ids_allowed(user, products=products)
-    return Priority.objects.filter(pk__in=ids).order_by("-rank")
+    by_product = selectors.priority_ids_allowed_by_product(user, products=products)
+    ids = set().union(*by_product.values())
+    allowed = {
+        ("" if key is None else str(key)): sorted(value) for key, value in by_product.items()
+    }
+    return Priority.objects.filter(pk__in=ids).order_by("-rank"), allowed
 
 
 def _custom_form_field(field: CustomField) -> forms.Field:

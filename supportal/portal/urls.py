@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("requests/<str:reference>/feedback/", views.feedback_give, name="feedback"),
     path("files/<int:attachment_id>/", views.file_download, name="file"),
+    path("files/<int:attachment_id>/preview/", views.file_preview, name="file_preview"),
     path("company/contacts/", company.contacts, name="contacts"),
     path("company/contacts/new/", company.contact_new, name="contact_new"),
     path("company/contacts/<int:contact_id>/", company.contact, name="contact"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import translation
 
-from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.replies.models import CannedReply, SavedView, SubmissionToken
+from supportal.replies.placeholders import PlaceholderValues, placeholders_fill
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import desk_ids_for_agent
 
@@ -50,20 +50,17 @@ def canned_replies_for_ticket(user: User, ticket: Ticket) -> QuerySet[CannedRepl
     return canned_reply_list_for_user(user).filter(desk_id=ticket.desk_id, is_active=True)
 
 
-def canned_reply_render(reply: CannedReply, *, ticket: Ticket, agent: User) -> str:
-    """The reply's text with its placeholders filled in; unknown braces are left as they are.
-    The text is the one typed in the requester's language, the language the reply goes out in
-    (else the site's: docs/languages.md#names)."""
-    values = {
-        "{requester_name}": ticket.requester.get_full_name() or ticket.requester.email,
-        "{reference}": ticket.reference,
-        "{agent_name}": agent.get_full_name() or agent.email,
-    }
-    with translation.override(recipient_language(ticket.requester, desk=ticket.desk)):
+def canned_reply_render(
+    reply: CannedReply, *, ticket: Ticket, agent: User, values: PlaceholderValues | None = None
+) -> str:
+    """The reply's text with its placeholders filled in (``replies.placeholders``); unknown
+    braces are left as they are. The text is the one typed in the requester's language, the
+    language the reply goes out in (else the site's: docs/languages.md#names). Pass one
+    ``values`` to every reply of a page so each value is read once."""
+    values = values or PlaceholderValues(ticket=ticket, agent=agent)
+    with translation.override(values.language):
         text = reply.body
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value)
-    return text
+    return placeholders_fill(text, values)
 
 
 def saved_view_list_for_user(user: User) -> QuerySet[SavedView]:

@@ -264,15 +264,28 @@ def priority_queryset_allowed(user: User, *, product: Product | None) -> QuerySe
 def priority_ids_allowed(user: User, *, products: Sequence[Product | None]) -> set[int]:
     """The priorities :func:`priority_queryset_allowed` gives for any of ``products``, united,
     in one query for the contracts and at most one for every priority (not two per product)."""
+    ids: set[int] = set()
+    for allowed in priority_ids_allowed_by_product(user, products=products).values():
+        ids |= allowed
+    return ids
+
+
+def priority_ids_allowed_by_product(
+    user: User, *, products: Sequence[Product | None]
+) -> dict[int | None, set[int]]:
+    """For each of ``products`` (by id; None: no product), the priorities the customer's
+    contracts allow — what the new-request form offers once a product is chosen. Same queries
+    as :func:`priority_ids_allowed`."""
     if user.is_agent or user.is_superuser or user.organization_id is None:
-        return set(Priority.objects.values_list("pk", flat=True))
+        every = set(Priority.objects.values_list("pk", flat=True))
+        return {getattr(product, "pk", None): every for product in products}
     listed = list(
         Contract.objects.in_force(timezone.localdate())
         .filter(organization_id=user.organization_id, priorities__isnull=False)
         .values_list("product_id", "priorities")
     )
-    ids: set[int] = set()
-    unrestricted = False
+    by_product: dict[int | None, set[int]] = {}
+    every_ids: set[int] | None = None
     for product in products:
         product_id = getattr(product, "pk", None)
         allowed = {
@@ -280,19 +293,25 @@ def priority_ids_allowed(user: User, *, products: Sequence[Product | None]) -> s
             for contract_product_id, priority_id in listed
             if contract_product_id is None or contract_product_id == product_id
         }
-        ids |= allowed
-        unrestricted = unrestricted or not allowed
-    if unrestricted:
-        ids |= set(Priority.objects.values_list("pk", flat=True))
-    return ids
+        if not allowed:
+            if every_ids is None:
+                every_ids = set(Priority.objects.values_list("pk", flat=True))
+            allowed = every_ids
+        by_product[product_id] = allowed
+    return by_product
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:
-    """Active customers of the same company: the people a request can be shared with."""
+    """Active customers of the same company: the people a request can be shared with (not the
+    company's shared log-in account, which is nobody in particular)."""
     if user.organization_id is None:
         return User.objects.none()
     return User.objects.filter(
-        organization_id=user.organization_id, is_active=True, is_agent=False, is_superuser=False
+        organization_id=user.organization_id,
+        is_active=True,
+        is_agent=False,
+        is_superuser=False,
+        is_company_account=False,
     ).exclude(pk=user.pk)
 
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Organization, User
+from supportal.core.widgets import QuickSelect
 from supportal.desks.models import Desk, DeskMembership, Priority, Product, RequestType
+from supportal.replies.placeholders import PLACEHOLDERS, placeholders_unknown
 from supportal.tickets.models import SubmissionMethod, Ticket
 from supportal.tickets.workflow import Status
 from supportal.workspace.queues import DEFAULT_QUEUE, QUEUES, SORTS
@@ -55,18 +57,25 @@ def agents_of_desks(user: User) -> QuerySet[User]:
 class QueueFilterForm(forms.Form):
     """The queue's filters (GET). Invalid values are ignored, never trusted."""
 
-    view = forms.ChoiceField(choices=(), required=False)
+    view = forms.ChoiceField(choices=(), required=False, widget=QuickSelect)
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
-    desk = forms.ModelChoiceField(Desk.objects.none(), label=_("Desk"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", "—"), *Status.choices], required=False
+    desk = forms.ModelChoiceField(
+        Desk.objects.none(), label=_("Desk"), required=False, widget=QuickSelect
     )
-    priority = forms.ModelChoiceField(Priority.objects.all(), label=_("Priority"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", "—"), *Status.choices], required=False, widget=QuickSelect
+    )
+    priority = forms.ModelChoiceField(
+        Priority.objects.all(), label=_("Priority"), required=False, widget=QuickSelect
+    )
     request_type = forms.ModelChoiceField(
-        RequestType.objects.none(), label=_("Type"), required=False
+        RequestType.objects.none(), label=_("Type"), required=False, widget=QuickSelect
     )
     product = forms.ModelChoiceField(
-        Product.objects.filter(is_active=True), label=_("Product"), required=False
+        Product.objects.filter(is_active=True),
+        label=_("Product"),
+        required=False,
+        widget=QuickSelect,
     )
     company = forms.CharField(
         label=_("Company"),
@@ -74,12 +83,14 @@ class QueueFilterForm(forms.Form):
         max_length=200,
         help_text=_("Name or registration number"),
     )
-    assignee = forms.ChoiceField(label=_("Assignee"), choices=(), required=False)
+    assignee = forms.ChoiceField(
+        label=_("Assignee"), choices=(), required=False, widget=QuickSelect
+    )
     created_from = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
     created_to = forms.DateField(label=_("Created to"), required=False, widget=DateInput())
     updated_from = forms.DateField(label=_("Updated from"), required=False, widget=DateInput())
     updated_to = forms.DateField(label=_("Updated to"), required=False, widget=DateInput())
-    sort = forms.ChoiceField(label=_("Sort by"), choices=(), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=(), required=False, widget=QuickSelect)
 
     FILTER_FIELDS = (
         "q",
@@ -255,9 +266,30 @@ class CannedReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Placeholders: {requester_name}, {reference}, {agent_name}"),
+        help_text=_(
+            "Placeholders: {requester_name}, {first_name}, {company}, {contract}, "
+            "{sla_deadline}, {reference}, {agent_name}"
+        ),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        # Every language's text of the reply is checked, whatever fields the form has.
+        for name, value in list(data.items()):
+            if not (name == "body" or name.startswith("body_")) or not isinstance(value, str):
+                continue
+            unknown = placeholders_unknown(value)
+            if unknown:
+                self.add_error(
+                    name,
+                    _("Unknown placeholder: %(names)s. Known ones: %(known)s.")
+                    % {
+                        "names": ", ".join("{" + n + "}" for n in unknown),
+                        "known": ", ".join("{" + n + "}" for n in PLACEHOLDERS),
+                    },
+                )
+        return data
 
     def __init__(self, *args: object, desks: QuerySet[Desk], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -35,6 +35,11 @@ urlpatterns = [
     path("tickets/<str:reference>/export/", ticket.ticket_export, name="export"),
     path("mail/quarantined/", quarantine.quarantine_list, name="quarantine"),
     path(
+        "mail/quarantined/discard/",
+        quarantine.quarantine_discard_selected,
+        name="quarantine_discard_selected",
+    ),
+    path(
         "mail/quarantined/<int:message_id>/",
         quarantine.quarantine_detail,
         name="quarantine_detail",

@@ -377,3 +377,12 @@ def test_the_same_post_with_the_same_idempotency_key_creates_one_ticket(cast, ap
         "reference"
     ] not in (first.json()["reference"], new_key.json()["reference"])
     assert Ticket.objects.count() == 3
+
+
+def test_throttled_per_address_whatever_the_token(cast, api_as, settings):
+    settings.SUPPORTAL_API_REQUESTS_PER_MINUTE_PER_ADDRESS = 2
+    assert api_as(cast.cristina).get("/api/v1/tickets").status_code == 200
+    assert api_as(cast.colleague).get("/api/v1/tickets").status_code == 200
+    refused = api_as(cast.agent_help).get("/api/v1/tickets")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1

@@ -40,6 +40,15 @@ def _our_sender() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
 
 
+def _first_copy_id(message: InboundMessage) -> int | None:
+    """The id of the first stored copy of this Message-ID (only the id: a row holds the whole
+    raw message)."""
+    if not message.message_id:
+        return None
+    copies = InboundMessage.objects.filter(message_id=message.message_id).order_by("pk")
+    return copies.values_list("pk", flat=True).first()
+
+
 def decide(
     message: InboundMessage, *, now: datetime, decision: Decision, verdict: Verdict
 ) -> Outcome:
@@ -48,15 +57,7 @@ def decide(
     sender = _sender(mail, message)
     base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
 
-    # The first copy's id only: the row holds the whole raw message.
-    first = (
-        InboundMessage.objects.filter(message_id=message.message_id)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-        if message.message_id
-        else None
-    )
+    first = _first_copy_id(message)
     if first is not None and first != message.pk:
         return ignored(f"a second copy of message #{first}", duplicate_of=first, **base)
 

@@ -33,10 +33,11 @@ pytestmark = pytest.mark.usefixtures("default_policy")
 MONDAY_9 = bucharest("Mon 2026-01-12 09:00")
 
 # Measured on PostgreSQL (SQLite runs the same or fewer: no NOTIFY). A change that adds a
-# statement to these paths should say why, here.
+# statement to these paths should say why, here. (The answer's 41st: the desk read again when
+# the outcome is recorded, since the merge of main on 2 December.)
 CREATE_AT_MOST = 14
 NEW_REQUEST_MAIL_AT_MOST = 42
-ANSWER_MAIL_AT_MOST = 40
+ANSWER_MAIL_AT_MOST = 41
 
 
 def _count(action) -> int:

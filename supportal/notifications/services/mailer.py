@@ -14,6 +14,7 @@ from django.utils import formats, timezone, translation
 
 from supportal.accounts.languages import recipient_time_zone
 from supportal.accounts.models import User
+from supportal.core.text import one_line
 from supportal.mail.inbound.tokens import personal_reply_address
 from supportal.mail.models import OutboundEmail, OutboundState
 from supportal.mail.outbox import email_queue
@@ -37,6 +38,7 @@ from supportal.notifications.services.rules import (
     _update_kind,
 )
 from supportal.tickets.models import Comment, Event, Feedback, NotificationMute, Ticket
+from supportal.tickets.selectors import attachment_queryset_for_user
 from supportal.tickets.workflow import Status
 
 if TYPE_CHECKING:
@@ -47,9 +49,13 @@ LAST_ERROR_MAX_LENGTH = 2000
 
 def _from_address(actor: User | None) -> str:
     """The sender of the reference story (docs/requirements.md#story): the acting agent's name on
-    our own address."""
+    our own address. A customer's name never stands there (mail about a customer's action, to
+    others or as her own receipt, comes from the desk), and a name is one clean line, so no
+    name can break the header (docs/security.md)."""
     default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    name = (actor.get_full_name() if actor is not None else "") or default_name
+    is_support = actor is not None and (actor.is_agent or actor.is_superuser)
+    name = one_line(actor.get_full_name() if actor is not None and is_support else "")
+    name = name or default_name
     if not name:
         return default_address
     return str(Address(display_name=name, addr_spec=default_address))
@@ -190,7 +196,6 @@ def _customers_tell(
         return
     ticket = action.ticket
     comment = action.public_comment
-    files_attached, files_linked = _comment_files(comment)
     base_context = {
         "kind": _update_kind(action),
         "status_labels": [Status(s.to_status).label for s in action.statuses],
@@ -198,8 +203,6 @@ def _customers_tell(
         "resolution": action.resolution,
         "comment": comment,
         "comment_author": _name(comment.author) if comment else "",
-        "attachment_names": [ref["name"] for ref in files_attached],
-        "attachment_links": files_linked,
         "actor_name": _name(action.actor),
         "view_url": _portal_url(ticket),
     }
@@ -215,10 +218,17 @@ def _customers_tell(
         ):
             continue
         others = [r.address for r in customers if r.address != recipient.address]
+        # Each recipient is mailed the files their portal page shows them, no others.
+        files_attached, files_linked = _comment_files(comment, recipient.user)
         mailer.queue(
             recipient,
             template,
-            {**base_context, "other_participants": list(dict.fromkeys(others))},
+            {
+                **base_context,
+                "attachment_names": [ref["name"] for ref in files_attached],
+                "attachment_links": files_linked,
+                "other_participants": list(dict.fromkeys(others)),
+            },
             attachments=files_attached,
         )
 
@@ -317,15 +327,19 @@ def _name(user: User | None) -> str:
 MAIL_ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024
 
 
-def _comment_files(comment: Comment | None) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
-    """The public files of ``comment``: those attached to the mail (smallest first, within
+def _comment_files(
+    comment: Comment | None, viewer: User
+) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
+    """The public files of ``comment`` that ``viewer`` may see on the portal (the same rule:
+    ``attachment_queryset_for_user``): those attached to the mail (smallest first, within
     ``MAIL_ATTACHMENTS_MAX_BYTES`` in all) and (name, link) for the others."""
     if comment is None:
         return [], []
     attached: list[dict[str, str]] = []
     linked: list[tuple[str, str]] = []
     total = 0
-    files = comment.attachments.filter(is_internal=False).order_by("size", "pk")
+    visible = attachment_queryset_for_user(viewer, comment.ticket).values("pk")
+    files = comment.attachments.filter(is_internal=False, pk__in=visible).order_by("size", "pk")
     for item in files.only("pk", "file", "file_name", "content_type", "size"):
         if total + item.size <= MAIL_ATTACHMENTS_MAX_BYTES:
             total += item.size

@@ -83,7 +83,8 @@ def test_agents_choose_their_mails_on_their_preferences_page(cast, client):
 
 def test_customers_have_no_agent_preferences_page(cast, client):
     client.force_login(cast.cristina)
-    assert client.get("/notifications/preferences/").status_code == 302  # to log in
+    # The 403 page, not the log-in page (which sent a signed-in customer back: a loop).
+    assert client.get("/notifications/preferences/").status_code == 403
 
 
 def _outbound(number: int) -> OutboundEmail:

@@ -147,7 +147,9 @@ def test_customer_cancels_one_request_and_rates_a_resolved_one(page, cast, live_
     _log_in(page, cast.cristina, live_server)
 
     page.goto(f"/requests/{to_cancel.reference}/")
-    page.get_by_role("button", name="Cancel request").click()
+    page.locator("summary", has_text="Cancel request").click()  # asks first
+    expect(page.get_by_text("Cancel this request?")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel the request").click()
     expect(page.get_by_text("The request was cancelled.")).to_be_visible()
     expect(page.get_by_text("can no longer be updated")).to_be_visible()
     expect(page.get_by_role("link", name="Open a new request")).to_be_visible()

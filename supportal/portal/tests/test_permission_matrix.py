@@ -208,7 +208,7 @@ def _through_the_portal(client, world: World, obj: str, action: str) -> bool:
         return Comment.objects.filter(ticket=ticket, body="hello there").exists()
 
     def cancel() -> bool:
-        client.post(reverse("portal:action", args=[ticket.reference, "cancel"]))
+        client.post(reverse("portal:action", args=[ticket.reference, "cancel"]), {"confirm": "1"})
         return Ticket.objects.get(pk=ticket.pk).status == Status.CANCELLED
 
     def accept() -> bool:

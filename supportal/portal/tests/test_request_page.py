@@ -186,7 +186,7 @@ def test_resolve_this_issue_with_a_note(client, cast):
 def test_cancelled_request_is_read_only_and_says_how_to_open_a_new_one(client, cast):
     ticket = cast.ticket()
     client.force_login(cast.cristina)
-    client.post(reverse("portal:action", args=[ticket.reference, "cancel"]))
+    client.post(reverse("portal:action", args=[ticket.reference, "cancel"]), {"confirm": "1"})
     ticket.refresh_from_db()
     assert ticket.status == Status.CANCELLED
     page = _page(client, ticket)

@@ -4,7 +4,7 @@ lists: the requests list and "Awaiting your reply"; new: a new request; request:
 page and its actions; files: permission-checked downloads.
 """
 
-from supportal.portal.views.files import file_download
+from supportal.portal.views.files import file_download, file_preview
 from supportal.portal.views.lists import awaiting_reply, request_list
 from supportal.portal.views.new import request_new
 from supportal.portal.views.request import (
@@ -23,6 +23,7 @@ __all__ = [
     "awaiting_reply",
     "feedback_give",
     "file_download",
+    "file_preview",
     "participant_add",
     "participant_remove",
     "quote_answer",

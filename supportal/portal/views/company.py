@@ -40,6 +40,7 @@ from supportal.company.pages import (
 from supportal.company.tokens import unsubscribe_token_read
 from supportal.core.errors import NotFound
 from supportal.core.files import download_response
+from supportal.core.http import row_id
 
 PORTAL = Side(
     base_template="base.html",
@@ -139,7 +140,7 @@ def my_newsletters(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         contact = Contact.objects.filter(user=request.user).first()
         newsletter_id = request.POST.get("newsletter", "")
-        if contact is None or not newsletter_id.isdigit():
+        if contact is None or row_id(newsletter_id) is None:
             raise Http404()
         if services.subscription_unsubscribe_by_link(
             contact_id=contact.pk, newsletter_id=int(newsletter_id), actor=request.user

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
-from supportal.core.http import refusals_as_messages
+from supportal.core.http import refusals_as_messages, row_id
 from supportal.desks.models import CustomField
 from supportal.portal import uploads
 from supportal.portal.forms import CommentForm, FeedbackForm
@@ -76,6 +77,7 @@ class RequestPage:
     participant_candidates: list[User]
     quotes: list[Quote]
     proposed_quote: Quote | None
+    last_quote: Quote | None  # shown with its state once answered
     feedback: Feedback | None
     can_give_feedback: bool
     is_muted: bool
@@ -107,6 +109,7 @@ def _request_page(user: User, ticket: Ticket) -> RequestPage:
         participant_candidates=[] if is_final else _candidates(ticket, participants),
         quotes=quotes,
         proposed_quote=next((q for q in quotes if q.state == QuoteState.PROPOSED), None),
+        last_quote=max(quotes, key=lambda q: (q.created_at, q.pk), default=None),
         feedback=Feedback.objects.filter(ticket=ticket).select_related("given_by").first(),
         can_give_feedback=Role.REQUESTER in roles and workflow.can_give_feedback(status),
         is_muted=NotificationMute.objects.filter(ticket=ticket, user=user).exists(),
@@ -142,6 +145,7 @@ def _detail_page(
     context["comment_form"] = comment_form or CommentForm()
     context["chosen"] = chosen or uploads.ChosenFiles([], [], [])
     context["feedback_form"] = feedback_form or FeedbackForm()
+    context["confirm_cancel"] = request.GET.get("cancel") == "1"
     return render(request, "portal/request_detail.html", context, status=status)
 
 
@@ -183,6 +187,12 @@ def request_action(request: AuthenticatedHttpRequest, reference: str, action: st
     ticket = selectors.ticket_get_for_user(request.user, reference)
     if action not in CUSTOMER_ACTIONS:
         raise Http404
+    if action == Action.CANCEL and request.POST.get("confirm") != "1":
+        # Cancelling cannot be undone: it is asked for twice (the page's form confirms).
+        messages.info(request, _("Confirm that you want to cancel the request."))
+        return redirect(
+            reverse("portal:request", kwargs={"reference": ticket.reference}) + "?cancel=1"
+        )
     services.ticket_transition(
         ticket=ticket,
         actor=request.user,
@@ -223,10 +233,13 @@ def request_mute(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
 @refusals_as_messages("portal:request")
 def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
+    chosen = request.POST.get("user", "")
     person = (
         selectors.colleague_queryset(ticket.requester)
-        .filter(organization_id=ticket.organization_id, pk=request.POST.get("user") or 0)
+        .filter(organization_id=ticket.organization_id, pk=int(chosen))
         .first()
+        if row_id(chosen) is not None
+        else None
     )
     if person is None:
         raise InvalidInput(_("Choose a colleague to share the request with."), field="user")

@@ -27,6 +27,13 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
+def _after_lock(now: dt.datetime | None) -> dt.datetime:
+    """The action's time, read again once the ticket's row lock is held: a change that waited
+    for another gets a later time, so the timeline's order (by time) is the order in which the
+    changes were committed (docs/security.md, "Concurrency"). A given ``now`` stays."""
+    return _now(now)
+
+
 def _event(
     ticket: Ticket,
     payload: Payload,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.formats import file_size
+from supportal.core.text import file_name_clean
 from supportal.desks.models import (
     Desk,
 )
@@ -22,6 +26,7 @@ from supportal.tickets.models import (
     Comment,
     Ticket,
 )
+from supportal.tickets.previews import preview_kind
 from supportal.tickets.services._common import _event
 
 
@@ -39,7 +44,7 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
     before ``ticket_create`` or ``ticket_comment_add`` so the customer learns why."""
     hint = desk.large_files_hint or _("Ask the support team how to send larger files.")
     for item in files:
-        name = (item.name or item.file.name or "").rsplit("/", 1)[-1]
+        name = file_name_clean(item.name or item.file.name or "")
         if len(name) > desk.attachment_name_max_length:
             raise InvalidInput(
                 ngettext(
@@ -52,6 +57,8 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
                 % {"name": name, "count": len(name), "limit": desk.attachment_name_max_length},
                 field="attachments",
             )
+        if not item.file.size:
+            raise InvalidInput(_empty_message(name), field="attachments")
         if (item.file.size or 0) > desk.attachment_max_bytes:
             raise InvalidInput(
                 _("“%(name)s” is %(size)s; files are limited to %(limit)s. %(hint)s")
@@ -65,6 +72,12 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
             )
 
 
+def _empty_message(name: str) -> str:
+    return _(
+        "“%(name)s” is empty (0 bytes), so it was not attached. Please choose the file again."
+    ) % {"name": name}
+
+
 def _attachments_add(
     ticket: Ticket,
     files: Iterable[NewAttachment],
@@ -75,8 +88,19 @@ def _attachments_add(
     at: dt.datetime,
 ) -> list[Attachment]:
     added = []
+    files = list(files)
     for item in files:
-        name = (item.name or item.file.name or "attachment").rsplit("/", 1)[-1][:255]
+        # Every channel: an empty file is refused before anything is stored (mail drops them
+        # with a note already, docs/security.md).
+        if not item.file.size:
+            raise InvalidInput(
+                _empty_message(file_name_clean(item.name or item.file.name or "")),
+                field="attachments",
+            )
+    for item in files:
+        # The same cleaning on every channel: a mailed "invoice\u202efdp.exe" must not show as
+        # "invoiceexe.pdf" (docs/security.md).
+        name = file_name_clean(item.name or item.file.name or "")[:255]
         attachment = Attachment(
             ticket=ticket,
             comment=comment,
@@ -90,6 +114,9 @@ def _attachments_add(
         attachment.file.save(name, item.file, save=False)
         attachment.save()
         added.append(attachment)
+        if preview_kind(name, attachment.content_type):
+            # After commit, in the background: a rolled-back upload gets no preview job.
+            transaction.on_commit(partial(_preview_enqueue, attachment.pk))
         _event(
             ticket,
             AttachmentAdded(attachment_id=attachment.pk, file_name=name),
@@ -99,3 +126,15 @@ def _attachments_add(
             is_public=not is_internal,
         )
     return added
+
+
+def _preview_enqueue(attachment_id: int) -> None:
+    from supportal.tickets.tasks import attachment_preview_task
+
+    try:
+        attachment_preview_task.enqueue(attachment_id)
+    except Exception:
+        # The upload is done; a preview is a nicety and never fails it.
+        logging.getLogger(__name__).warning(
+            "preview of %s not queued", attachment_id, exc_info=True
+        )

@@ -23,6 +23,7 @@ from supportal.tickets.selectors import (
     ticket_roles,
 )
 from supportal.tickets.services._common import (
+    _after_lock,
     _clean_text,
     _event,
     _lock,
@@ -65,6 +66,7 @@ def ticket_comment_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         roles = ticket_roles(author, ticket)
         is_public, reply = _comment_check(ticket, roles, is_public=is_public)
         followed, data = _reply_status_check(ticket, roles, then, is_public=is_public, body=body)
@@ -178,6 +180,7 @@ def ticket_mail_note_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         comment = Comment.objects.create(
             ticket=ticket,
             author=author,

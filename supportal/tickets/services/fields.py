@@ -23,10 +23,10 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.services._common import (
+    _after_lock,
     _clean_text,
     _event,
     _lock,
-    _now,
     _require_support,
     _text_changed,
     _touch,
@@ -109,9 +109,9 @@ def ticket_fields_change(
     unknown = set(changes) - set(_CHANGEABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("These fields cannot be changed here."), field=",".join(unknown))
-    at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         _require_support(actor, ticket)
         if ticket.status in workflow.FINAL_STATUSES:
             raise TransitionRefused(_("A closed or cancelled request cannot be changed."))

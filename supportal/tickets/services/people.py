@@ -27,7 +27,7 @@ from supportal.tickets.selectors import (
     ticket_queryset_for_user,
     ticket_roles,
 )
-from supportal.tickets.services._common import _event, _lock, _now, _roles_of, _touch
+from supportal.tickets.services._common import _after_lock, _event, _lock, _now, _roles_of, _touch
 from supportal.tickets.workflow import Role, Status
 
 
@@ -39,6 +39,7 @@ def ticket_assign(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         roles = _roles_of(actor, ticket)
         to_self = assignee is not None and assignee.pk == actor.pk
         if not workflow.can_assign(roles, to_self=to_self, status=Status(ticket.status)):
@@ -96,6 +97,7 @@ def participant_add(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         roles = ticket_roles(actor, ticket)
         if not roles - {Role.SYSTEM}:
             raise NotFound()
@@ -120,6 +122,7 @@ def participant_add_by_email(
         raise InvalidInput(_("Enter a valid e-mail address."), field="email") from None
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         roles = ticket_roles(actor, ticket)
         if not roles & {Role.AGENT, Role.TEAM_LEAD}:
             raise NotFound()
@@ -142,6 +145,7 @@ def participant_remove(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         roles = _roles_of(actor, ticket)
         allowed = {Role.AGENT, Role.TEAM_LEAD, Role.REQUESTER} & roles or person.pk == actor.pk
         if not allowed:

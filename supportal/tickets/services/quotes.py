@@ -19,6 +19,7 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.services._common import (
+    _after_lock,
     _event,
     _lock,
     _now,
@@ -46,6 +47,7 @@ def quote_propose(
         raise InvalidInput(_("The price cannot be negative."), field="price")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         _require_support(actor, ticket)
         if not ticket.is_open:
             raise TransitionRefused(_("Quotes can be proposed only on open requests."))
@@ -81,6 +83,7 @@ def quote_answer(
     at = _now(now)
     with transaction.atomic():
         ticket = _lock(quote.ticket)
+        at = _after_lock(now)
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         if Role.REQUESTER not in _roles_of(actor, ticket):
             raise PermissionRefused(_("Only the requester can answer a quote."))
@@ -108,6 +111,7 @@ def feedback_give(
         raise InvalidInput(_("Choose a rating from 1 to 5."), field="rating")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         if Role.REQUESTER not in _roles_of(actor, ticket):
             raise PermissionRefused(_("Only the requester can rate the resolution."))
         if not workflow.can_give_feedback(Status(ticket.status)):

@@ -14,7 +14,7 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.selectors import ticket_roles
-from supportal.tickets.services._common import _lock, _now, _roles_of, _text_changed
+from supportal.tickets.services._common import _after_lock, _lock, _now, _roles_of, _text_changed
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.comments import ticket_comment_add
 from supportal.tickets.workflow import Action, Status, Transition, WaitingReason
@@ -46,6 +46,7 @@ def ticket_transition(
         raise InvalidInput(_("A customer answers with a comment."), field="comment")
     with transaction.atomic():
         ticket = _lock(ticket)
+        at = _after_lock(now)
         # Before the table: a refusal must not tell a stranger the ticket's status.
         roles = _roles_of(actor, ticket)
         transition = transition_check(ticket, action, roles)

@@ -174,3 +174,38 @@ def test_ticket_page_has_the_work_above_the_fold(page, cast):
     assert _in_first_screen(page.get_by_label("Status after the reply"))
     assert _in_first_screen(page.get_by_role("button", name="Send reply to customer"))
     _shot(page, "ticket_phone")
+
+
+def test_uploaded_png_and_pdf_preview_on_the_ticket_page(page, cast, settings, tmp_path):
+    from supportal.tickets.tests.test_previews import pdf_bytes, png_bytes
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = str(tmp_path)
+    ticket = cast.ticket(summary="Printer error")
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, cast.agent_help)
+    page.goto(f"/agent/tickets/{ticket.reference}/")
+
+    page.get_by_label("Reply or internal note").fill("The error screen and the invoice.")
+    page.get_by_label("Attachments").set_input_files(
+        [
+            {"name": "error.png", "mimeType": "image/png", "buffer": png_bytes()},
+            {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()},
+        ]
+    )
+    page.get_by_role("button", name="Add internal note").click()
+    expect(page.locator("#activity")).to_contain_text("The error screen and the invoice.")
+    page.reload()
+
+    thumbnails = page.locator("#files img")
+    expect(thumbnails).to_have_count(2)
+    for index in range(2):
+        thumbnail = thumbnails.nth(index)
+        thumbnail.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+        )
+        assert thumbnail.evaluate("img => img.naturalWidth") <= 480
+    # Each preview links to the permission-checked download.
+    expect(page.locator("#files a").first).to_have_attribute("href", re.compile(r"^/files/\d+/$"))
+    _shot(page, "previews")

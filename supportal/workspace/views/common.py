@@ -55,7 +55,8 @@ def wants_fragment(request: HttpRequest) -> bool:
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The ``next`` URL of a form when it stays on this site, else ``fallback``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would take any other text for the name of a view.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from supportal.accounts.http import AuthenticatedHttpRequest
@@ -64,4 +65,41 @@ def quarantine_decide(
         return redirect("workspace:quarantine")
     level = messages.WARNING if message.state == InboundState.QUARANTINED else messages.SUCCESS
     messages.add_message(request, level, _decided(message))
+    return redirect("workspace:quarantine")
+
+
+@require_POST
+@agent_required
+def quarantine_discard_selected(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Discard the selected messages at once (each through ``inbound_decide``; one the agent
+    may not decide, or already decided, is left and counted)."""
+    ids = [int(v) for v in request.POST.getlist("message") if v.isdigit()]
+    if not ids:
+        messages.error(request, _("Select at least one message."))
+        return redirect("workspace:quarantine")
+    done = 0
+    for message in quarantine.quarantine_list_for_user(request.user).filter(pk__in=ids):
+        try:
+            quarantine.inbound_decide(
+                message=message, decision=quarantine.DISCARD, actor=request.user
+            )
+        except DomainError:
+            continue
+        done += 1
+    if done:
+        messages.success(
+            request,
+            ngettext("%(count)d message discarded.", "%(count)d messages discarded.", done)
+            % {"count": done},
+        )
+    if done < len(ids):
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d selected message was not discarded (decided meanwhile, or not yours).",
+                "%(count)d selected messages were not discarded (decided meanwhile, or not yours).",
+                len(ids) - done,
+            )
+            % {"count": len(ids) - done},
+        )
     return redirect("workspace:quarantine")

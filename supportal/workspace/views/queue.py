@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, NotFound
+from supportal.core.http import row_id
 from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.desks.models import Priority
@@ -153,6 +154,11 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "filter_count": form.filter_count(),
     }
     response = render(request, "workspace/queue.html", context)
+    _remember_queue(request, response)
+    return response
+
+
+def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
     # Only what the agent chose is remembered: a search from the toolbar keeps the last queue.
     last = _last_queue(request) or QueryDict()
     view = request.GET["view"] if "view" in request.GET else last.get("view")
@@ -172,7 +178,6 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             samesite="Lax",
             secure=request.is_secure(),
         )
-    return response
 
 
 def _saved_views(user: User) -> list[dict[str, object]]:
@@ -198,7 +203,7 @@ def queue_counts_json(request: AuthenticatedHttpRequest) -> JsonResponse:
 
 
 def _ids(request: HttpRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("ticket") if v.isdigit()]
+    return [int(v) for v in request.POST.getlist("ticket") if row_id(v) is not None]
 
 
 @require_POST
@@ -218,9 +223,7 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
         elif value == "none":
             assignee = None
         else:
-            assignee = (
-                agents_of_desks(request.user).filter(pk=value if value.isdigit() else 0).first()
-            )
+            assignee = agents_of_desks(request.user).filter(pk=row_id(value) or 0).first()
             if assignee is None:
                 messages.error(request, _("Choose whom to assign the requests to."))
                 return redirect(back)
@@ -241,7 +244,7 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     elif operation == "priority":
         value = request.POST.get("priority", "")
-        priority = Priority.objects.filter(pk=value).first() if value.isdigit() else None
+        priority = Priority.objects.filter(pk=value).first() if row_id(value) is not None else None
         if priority is None:
             messages.error(request, _("Choose a priority."))
             return redirect(back)
@@ -284,7 +287,7 @@ def saved_view_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Save the current filters (the ``params`` query string) as a personal or desk view."""
     params = QueryDict(request.POST.get("params", ""))
     scope = request.POST.get("scope", "")
-    desk = desks_of(request.user).filter(pk=scope).first() if scope.isdigit() else None
+    desk = desks_of(request.user).filter(pk=scope).first() if row_id(scope) is not None else None
     if scope and desk is None:
         raise Http404
     try:

@@ -7,7 +7,6 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from supportal.accounts.models import PortalSettings
 from supportal.company import services
 from supportal.company.models import SupportLine
 from supportal.core.errors import DomainError
+from supportal.core.http import signed_in_and
 from supportal.notifications.models import NotificationSettings
 
 
@@ -56,7 +56,7 @@ def _initial() -> dict[str, object]:
     return {name: getattr(rows.get(name, channels), name) for name in services.SUPPORT_LINE_FIELDS}
 
 
-@user_passes_test(lambda user: user.is_authenticated and user.is_superuser)
+@signed_in_and(lambda user: user.is_superuser)
 def support_line_setup(request: HttpRequest) -> HttpResponse:
     form = SupportLineForm(request.POST or None, initial=_initial())
     if request.method == "POST" and form.is_valid():

@@ -25,12 +25,13 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import Contract, Language, User
 from supportal.core.errors import DomainError, NotFound
-from supportal.core.http import refusals_as_messages
+from supportal.core.http import refusals_as_messages, row_id
 from supportal.desks.models import CustomField, Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
+from supportal.replies.placeholders import PlaceholderValues
 from supportal.sla.selectors import SlaPanel, sla_panel_for
-from supportal.tickets import selectors, services, workflow
+from supportal.tickets import previews, selectors, services, workflow
 from supportal.tickets.events import Commented
 from supportal.tickets.models import (
     Attachment,
@@ -95,6 +96,7 @@ def _colleagues(ticket: Ticket):
             is_active=True,
             is_agent=False,
             is_superuser=False,
+            is_company_account=False,
         )
         .exclude(pk=ticket.requester_id)
         .exclude(participations__ticket=ticket)
@@ -139,6 +141,17 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     rows += [
         {"name": name, "label": name, "value": value, "kind": ""} for name, value in values.items()
     ]
+    return rows
+
+
+def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
+    """The attachments, each with ``preview_kind`` and whether its preview is made yet (a
+    look at the storage, no query)."""
+    rows = list(attachments)
+    for attachment in rows:
+        kind = previews.preview_kind(attachment.file_name, attachment.content_type)
+        attachment.preview_kind = kind  # type: ignore[attr-defined]
+        attachment.has_preview = bool(kind) and previews.preview_exists(attachment.pk)  # type: ignore[attr-defined]
     return rows
 
 
@@ -188,7 +201,7 @@ class TicketPage:
     ticket: Ticket
     events: list[TimelineEntry]  # newest first
     last_event_id: int
-    attachments: QuerySet[Attachment]
+    attachments: list[Attachment]
     participants: list[Participant]
     copied: list[str]
     colleagues: QuerySet[User] | list[User]
@@ -263,7 +276,7 @@ def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         ticket=ticket,
         events=events,
         last_event_id=max((e.pk for e in events), default=0),
-        attachments=selectors.attachment_queryset_for_user(user, ticket),
+        attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
         colleagues=_colleagues(ticket) if ticket.is_open else [],
@@ -330,12 +343,16 @@ def _customer_card(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard
 
 
 def _canned(user: User, ticket: Ticket) -> list[dict[str, object]]:
-    """The desk's canned replies, filled in for this ticket, for the reply form's picker."""
+    """The desk's canned replies, filled in for this ticket, for the reply form's picker
+    (each placeholder's value read once for all of them)."""
+    values = PlaceholderValues(ticket=ticket, agent=user)
     return [
         {
             "id": r.pk,
             "title": r.title,
-            "text": reply_selectors.canned_reply_render(r, ticket=ticket, agent=user),
+            "text": reply_selectors.canned_reply_render(
+                r, ticket=ticket, agent=user, values=values
+            ),
         }
         for r in reply_selectors.canned_replies_for_ticket(user, ticket)
     ]
@@ -357,7 +374,7 @@ def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     ticket = ticket_or_404(request, reference)
     body = ""
     canned_id = request.GET.get("canned", "")
-    if canned_id.isdigit():
+    if row_id(canned_id) is not None:
         # Without JavaScript, "Insert" reloads the page with the reply in the text box.
         reply = (
             reply_selectors.canned_replies_for_ticket(request.user, ticket)
@@ -371,7 +388,7 @@ def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 
 def _seen_event_id(request: AuthenticatedHttpRequest) -> int | None:
     value = request.POST.get("seen_event_id", "")
-    return int(value) if value.isdigit() else None
+    return row_id(value)
 
 
 def _unseen_changes(request: AuthenticatedHttpRequest, ticket: Ticket) -> list:
@@ -529,7 +546,7 @@ def ticket_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     elif value in ("", "none"):
         assignee = None
     else:
-        assignee = _desk_agents(ticket).filter(pk=value if value.isdigit() else 0).first()
+        assignee = _desk_agents(ticket).filter(pk=row_id(value) or 0).first()
         if assignee is None:
             raise Http404
     services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
@@ -556,7 +573,7 @@ def ticket_fields(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         if not value:
             changes[name] = None
             continue
-        chosen = choices.filter(pk=value).first() if value.isdigit() else None
+        chosen = choices.filter(pk=value).first() if row_id(value) is not None else None
         if chosen is None:
             messages.error(request, _("Choose one of the offered values."))
             return _back(request, ticket)
@@ -585,7 +602,7 @@ def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         messages.success(request, _("Shared with %(name)s.") % {"name": person})
         return _back(request, ticket)
     value = request.POST.get("user", "")
-    person = _colleagues(ticket).filter(pk=value if value.isdigit() else 0).first()
+    person = _colleagues(ticket).filter(pk=row_id(value) or 0).first()
     if person is None:
         messages.error(request, _("Choose a colleague of the requester."))
         return _back(request, ticket)

@@ -37,8 +37,12 @@ class Command(BaseCommand):
             self.stderr.write(f"not stored, the mail server should retry: {exc}")
             sys.exit(EX_TEMPFAIL)
         message = stored.message
-        what = "stored" if stored.is_new else "already stored"
-        self.stdout.write(f"{what} as #{message.pk} {message.message_id or '(no Message-ID)'}")
+        message_id = message.message_id or "(no Message-ID)"
+        if not stored.is_new:
+            # Its outcome was told when it first came; telling it again reads like a duplicate.
+            self.stdout.write(f"already stored as #{message.pk} {message_id}; nothing new")
+            return
+        self.stdout.write(f"stored as #{message.pk} {message_id}")
         # Stored is what the mail server needs to hear; processing now tells the person piping
         # the mail what became of it. A processing failure is kept on the row (state failed)
         # for an administrator, and still exits 0: the message is safe.

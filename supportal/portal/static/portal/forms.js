@@ -43,7 +43,35 @@
     update();
   }
 
+  // Priorities: only those the customer's contract allows for the chosen product (the server
+  // refuses any other; this saves the customer the refusal).
+  function setUpPriorities(form) {
+    var product = form.querySelector("select[name=product]");
+    var priority = form.querySelector("select[data-allowed-by-product]");
+    if (!priority) { return; }
+    var allowed;
+    try { allowed = JSON.parse(priority.dataset.allowedByProduct); } catch (e) { return; }
+    function update() {
+      var key = product ? product.value : "";
+      var ids = (allowed[key] || allowed[""] || []).map(String);
+      var firstAllowed = null;
+      Array.prototype.forEach.call(priority.options, function (option) {
+        var ok = option.value === "" || ids.indexOf(option.value) >= 0;
+        option.hidden = !ok;
+        option.disabled = !ok;
+        if (ok && option.value && firstAllowed === null) { firstAllowed = option; }
+      });
+      var chosen = priority.options[priority.selectedIndex];
+      if (chosen && chosen.disabled) {
+        priority.value = firstAllowed ? firstAllowed.value : "";
+      }
+    }
+    if (product) { product.addEventListener("change", update); }
+    update();
+  }
+
   document.querySelectorAll("textarea[data-counter]").forEach(setUpCounter);
+  document.querySelectorAll("form[data-request-form]").forEach(setUpPriorities);
   document.querySelectorAll("form[data-request-form]").forEach(setUpTypeFields);
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;

@@ -1,0 +1,213 @@
+"""Every URL pattern of the site, opened by each kind of visitor, answers as this table says.
+
+The table has one row per URL name; a URL added without a row fails
+``test_every_url_has_a_row``, so the permission matrix grows with the site. The objects in the
+URLs are Cristina SRL's request on desk HELP and the rows around it (core/tests/urlworld.py).
+
+Answers: ``login`` — sent to log in; ``404`` — not found, as for a missing object; ``403`` —
+the page saying the workspace is for the support team; ``ok`` — the page or the action
+(anything else that is not a server error). A view that takes only POST is posted to, empty.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from supportal.core.tests.urlworld import UrlWorld, url_patterns, url_world_build
+
+ROLES = ("anonymous", "other_company", "requester", "other_desk_agent", "desk_agent")
+
+# Columns: anonymous, a customer of another company, the requester (Cristina), an agent of
+# another desk, an agent of the request's desk.
+TABLE = """
+accounts:company_login                 404   404   404   404   404
+accounts:invitation                    ok    ok    ok    ok    ok
+accounts:language                      ok    ok    ok    ok    ok
+accounts:link_renew                    ok    ok    ok    ok    ok
+accounts:link_sent                     ok    ok    ok    ok    ok
+accounts:password_change               login ok    ok    ok    ok
+accounts:password_forgot               ok    ok    ok    ok    ok
+accounts:password_forgot_sent          ok    ok    ok    ok    ok
+accounts:password_reset                ok    ok    ok    ok    ok
+accounts:profile                       login ok    ok    ok    ok
+accounts:session_end                   login 404   404   404   404
+accounts:sessions                      login ok    ok    ok    ok
+accounts:sessions_end_all              login login login login login
+accounts:signup                        ok    ok    ok    ok    ok
+accounts:signup_sent                   ok    ok    ok    ok    ok
+accounts:signup_verify                 ok    ok    ok    ok    ok
+admin:login                            ok    ok    ok    ok    ok
+admin:logout                           ok    ok    ok    ok    ok
+healthz                                ok    ok    ok    ok    ok
+login                                  ok    ok    ok    ok    ok
+logout                                 login login login login login
+metrics                                404   404   404   404   404
+notifications:mute                     404   404   404   404   404
+notifications:outbox                   login 404   404   404   404
+notifications:outbox_email             login 404   404   404   404
+notifications:outbox_html              login 404   404   404   404
+notifications:preferences              login 403   403   ok    ok
+notifications:template_edit            login 404   404   404   404
+notifications:templates                login 404   404   404   404
+portal:action                          login 404   ok    404   ok
+portal:awaiting                        login ok    ok    ok    ok
+portal:comment                         login 404   ok    404   ok
+portal:contact                         login 404   404   404   404
+portal:contact_active                  login 404   404   404   404
+portal:contact_invite                  login 404   404   404   404
+portal:contact_new                     login 404   404   404   404
+portal:contact_subscriptions           login 404   404   404   404
+portal:contacts                        login 404   404   404   404
+portal:download_file                   login 404   404   ok    ok
+portal:downloads                       login ok    ok    ok    ok
+portal:feedback                        login 404   ok    404   ok
+portal:file                            login 404   ok    404   ok
+portal:help                            ok    ok    ok    ok    ok
+portal:mute                            login 404   ok    404   ok
+portal:my_newsletters                  login ok    ok    ok    ok
+portal:new                             login ok    ok    ok    ok
+portal:newsletter_unsubscribe          404   404   404   404   404
+portal:participant_add                 login 404   ok    404   ok
+portal:participant_remove              login 404   ok    404   ok
+portal:quote_answer                    login 404   ok    404   ok
+portal:record                          login 404   ok    404   ok
+portal:request                         login 404   ok    404   ok
+portal:requests                        login ok    ok    ok    ok
+readyz                                 ok    ok    ok    ok    ok
+workspace:action                       login 403   403   404   ok
+workspace:assign                       login 403   403   404   ok
+workspace:bulk                         login 403   403   ok    ok
+workspace:canned                       login 403   403   ok    ok
+workspace:canned_delete                login 403   403   404   ok
+workspace:canned_edit                  login 403   403   404   404
+workspace:comment                      login 403   403   404   ok
+workspace:companies                    login 403   403   ok    ok
+workspace:company                      login 403   403   ok    ok
+workspace:contact                      login 403   403   ok    ok
+workspace:contact_active               login 403   403   ok    ok
+workspace:contact_invite               login 403   403   ok    ok
+workspace:contact_new                  login 403   403   ok    ok
+workspace:contact_subscriptions        login 403   403   ok    ok
+workspace:counts                       login 403   403   ok    ok
+workspace:download_publish             login 403   403   ok    ok
+workspace:downloads                    login 403   403   ok    ok
+workspace:export                       login 403   403   404   ok
+workspace:fields                       login 403   403   404   ok
+workspace:leave                        login 403   403   404   ok
+workspace:newsletter                   login 403   403   ok    ok
+workspace:newsletter_issue             login 403   403   ok    ok
+workspace:newsletters                  login 403   403   ok    ok
+workspace:participant_add              login 403   403   404   ok
+workspace:participant_remove           login 403   403   404   ok
+workspace:presence                     login 403   403   404   ok
+workspace:quarantine                   login 403   403   ok    ok
+workspace:quarantine_decide            login 403   403   404   ok
+workspace:quarantine_detail            login 403   403   404   ok
+workspace:queue                        login 403   403   ok    ok
+workspace:quote                        login 403   403   404   ok
+workspace:register                     login 403   403   ok    ok
+workspace:requester_lookup             login 403   403   ok    ok
+workspace:setup                        login 403   403   403   403
+workspace:sla_report                   login 403   403   403   403
+workspace:ticket                       login 403   403   404   ok
+workspace:view_delete                  login 403   403   404   ok
+workspace:view_save                    login 403   403   ok    ok
+"""
+
+# The administration site: staff only, everyone else is sent to its log-in page.
+ADMIN = ("login", "login", "login", "login", "login")
+
+
+def _rows() -> dict[str, tuple[str, ...]]:
+    rows: dict[str, tuple[str, ...]] = {}
+    for line in TABLE.strip().splitlines():
+        name, *answers = line.split()
+        assert len(answers) == len(ROLES), line
+        rows[name] = tuple(answers)
+    return rows
+
+
+ROWS = _rows()
+PATTERNS = url_patterns()
+
+
+def expected(name: str) -> tuple[str, ...] | None:
+    if name in ROWS:
+        return ROWS[name]
+    if name.startswith("admin:") or name == "admin_queues":
+        return ADMIN
+    return None
+
+
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def _module_url_world(module_rows, _module_cast, media_root) -> None:
+    from django.test import override_settings
+
+    def build(rows) -> UrlWorld:
+        with override_settings(MEDIA_ROOT=media_root):
+            return url_world_build(rows.get("cast"))
+
+    module_rows.register("url_world", build)
+
+
+@pytest.fixture
+def world(module_rows, _module_url_world, cast, settings, media_root) -> UrlWorld:
+    settings.MEDIA_ROOT = media_root
+    shared = module_rows.get("url_world")
+    return shared if shared is not None else url_world_build(cast)
+
+
+def answer(world: UrlWorld, name: str, role: str) -> str:
+    cast = world.cast
+    user = {
+        "anonymous": None,
+        "other_company": cast.other_customer,
+        "requester": cast.cristina,
+        "other_desk_agent": cast.agent_dev,
+        "desk_agent": cast.agent_help,
+    }[role]
+    pattern = next(p for p in PATTERNS if p.name == name)
+    url = world.url(pattern)
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+    status = response.status_code
+    assert status != 500, (name, role)
+    location = response.get("Location", "") if status in (301, 302) else ""
+    if location.startswith(("/login/", "/admin/login/")):
+        return "login"
+    if status in (403, 404):
+        return str(status)
+    return "ok"
+
+
+def test_every_url_has_a_row():
+    missing = [p.name for p in PATTERNS if expected(p.name) is None]
+    assert missing == [], f"URLs without a row in the permission table: {missing}"
+    gone = sorted(set(ROWS) - {p.name for p in PATTERNS})
+    assert gone == [], f"rows for URLs that no longer exist: {gone}"
+
+
+SITE = [p.name for p in PATTERNS if p.name in ROWS and not p.name.startswith("admin:")]
+ADMIN_SITE = [p.name for p in PATTERNS if p.name.startswith("admin:") or p.name == "admin_queues"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", SITE)
+def test_each_visitor_gets_the_expected_answer(world, name, role):
+    # One visitor per test: an action one of them takes is rolled back before the next.
+    assert answer(world, name, role) == expected(name)[ROLES.index(role)]
+
+
+@pytest.mark.parametrize("name", ADMIN_SITE)
+def test_the_administration_site_is_for_staff_only(world, name):
+    assert tuple(answer(world, name, role) for role in ROLES) == expected(name)

@@ -1,0 +1,55 @@
+"""A change that waited for another's row lock is timed after it: the timeline's order (by time)
+is the order the changes were committed in (docs/security.md, "Concurrency")."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from supportal.tickets import services
+from supportal.tickets.models import Event, Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="row locks: PostgreSQL")
+def test_a_comment_that_waited_for_the_lock_is_timed_after_the_one_that_held_it(cast):
+    ticket = cast.ticket()
+    holding = threading.Event()
+    errors = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=ticket.pk)
+                holding.set()
+                time.sleep(0.8)
+                services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body="first")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            holding.wait(10)
+            services.ticket_comment_add(ticket=ticket, author=cast.lead_help, body="second")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    events = list(Event.objects.filter(ticket=ticket, comment__isnull=False).order_by("pk"))
+    assert [e.comment.body for e in events] == ["first", "second"]
+    assert events[0].created_at <= events[1].created_at
+    timeline = Event.objects.filter(ticket=ticket, comment__isnull=False).order_by("created_at")
+    assert [e.comment.body for e in timeline] == ["first", "second"]
