@@ -245,6 +245,16 @@ def _part_text(part: Message) -> str:
     return bytes_decode(_payload_bytes(part), part.get_content_charset())
 
 
+def _headers_of(message: Message, hint: str | None) -> dict[str, str]:
+    """Each header's first value, decoded, by lower-case name."""
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        key = name.lower()
+        if key not in headers:
+            headers[key] = header_decode(value, hint)[:2000]
+    return headers
+
+
 def _declared_charset(message: Message) -> str | None:
     """The first charset other than ASCII or UTF-8 that the message declares for a part: what
     its raw 8-bit header bytes are most likely in."""
@@ -283,10 +293,7 @@ def header_block_text(block: object) -> str:
 
 def _headers_read(message: Message, parsed: ParsedMail, hint: str | None) -> None:
     """The headers processing reads: senders, recipients, subject, ids, the report type."""
-    for name, value in message.items():
-        key = name.lower()
-        if key not in parsed.headers:
-            parsed.headers[key] = header_decode(value, hint)[:2000]
+    parsed.headers = _headers_of(message, hint)
     from_name, from_address = parseaddr(parsed.header("from"))
     parsed.from_name = from_name.strip()
     parsed.from_address = from_address.strip().strip("<>").lower()

@@ -4,9 +4,10 @@ The table has one row per URL name; a URL added without a row fails
 ``test_every_url_has_a_row``, so the permission matrix grows with the site. The objects in the
 URLs are Cristina SRL's request on desk HELP and the rows around it (core/tests/urlworld.py).
 
-Answers: ``login`` — sent to log in; ``404`` — not found, as for a missing object; ``403`` —
-the page saying the workspace is for the support team; ``ok`` — the page or the action
-(anything else that is not a server error). A view that takes only POST is posted to, empty.
+Answers: ``login`` — sent to log in; ``401`` — the API asks for its token; ``404`` — not
+found, as for a missing object; ``403`` — the page saying the workspace is for the support team;
+``ok`` — the page or the action (anything else that is not a server error). A view that takes
+only POST is posted to, empty.
 """
 
 from __future__ import annotations
@@ -21,6 +22,36 @@ ROLES = ("anonymous", "other_company", "requester", "other_desk_agent", "desk_ag
 # Columns: anonymous, a customer of another company, the requester (Cristina), an agent of
 # another desk, an agent of the request's desk.
 TABLE = """
+favicon                                ok    ok    ok    ok    ok
+portal:file_preview                    login 404   404   404   404
+workspace:quarantine_discard_selected  login 403   403   ok    ok
+accounts:api_token_revoke              login 404   404   404   404
+accounts:api_tokens                    login ok    ok    ok    ok
+api-v1:api-root                        404   404   404   404   404
+api-v1:assign                          401   401   401   401   401
+api-v1:attachment_download             401   401   401   401   401
+api-v1:company_create                  401   401   401   401   401
+api-v1:company_find                    401   401   401   401   401
+api-v1:customer_create                 401   401   401   401   401
+api-v1:customer_find                   401   401   401   401   401
+api-v1:customer_get                    401   401   401   401   401
+api-v1:customer_invite_send            401   401   401   401   401
+api-v1:desk_list                       401   401   401   401   401
+api-v1:feedback                        401   401   401   401   401
+api-v1:mute                            401   401   401   401   401
+api-v1:openapi-json                    ok    ok    ok    ok    ok
+api-v1:openapi-view                    ok    ok    ok    ok    ok
+api-v1:participant_add                 401   401   401   401   401
+api-v1:participant_remove              ok    ok    ok    ok    ok
+api-v1:priority_list                   401   401   401   401   401
+api-v1:quote_answer                    401   401   401   401   401
+api-v1:search                          401   401   401   401   401
+api-v1:ticket                          401   401   401   401   401
+api-v1:ticket_action                   401   401   401   401   401
+api-v1:ticket_comment                  401   401   401   401   401
+api-v1:ticket_create                   401   401   401   401   401
+api-v1:ticket_list                     401   401   401   401   401
+workspace:csat_report                  login 403   403   403   403
 accounts:company_login                 404   404   404   404   404
 accounts:invitation                    ok    ok    ok    ok    ok
 accounts:language                      ok    ok    ok    ok    ok
@@ -185,7 +216,7 @@ def answer(world: UrlWorld, name: str, role: str) -> str:
     location = response.get("Location", "") if status in (301, 302) else ""
     if location.startswith(("/login/", "/admin/login/")):
         return "login"
-    if status in (403, 404):
+    if status in (401, 403, 404):
         return str(status)
     return "ok"
 

@@ -156,6 +156,8 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "token": "not-a-real-token",
         "uidb64": "MQ",
         "session_id": session.pk,
+        "customer_id": cast.cristina.pk,
+        "token_id": 1,
         # The administration site.
         "app_label": "accounts",
         "object_id": str(cast.cristina.pk),
