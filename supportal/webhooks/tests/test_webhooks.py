@@ -28,6 +28,7 @@ from supportal.webhooks.services import (
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
+
 class Receiver:
     """A local HTTP server that verifies signatures and answers with a chosen status."""
 
