@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from config.env import parse_database_url
+from supportal.core.tests.urlworld import UrlWorld, url_world_build
 
 
 def postgres_server() -> dict[str, Any]:
@@ -49,3 +50,28 @@ def fresh_postgres() -> Iterator[tuple[str, Any]]:
             own.close()
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+# The world of the tests that walk every URL (test_url_permissions, test_hostile_input): built
+# once per module, its files in a media folder of its own.
+@pytest.fixture(scope="module")
+def media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def _module_url_world(module_rows, _module_cast, media_root) -> None:
+    from django.test import override_settings
+
+    def build(rows) -> UrlWorld:
+        with override_settings(MEDIA_ROOT=media_root):
+            return url_world_build(rows.get("cast"))
+
+    module_rows.register("url_world", build)
+
+
+@pytest.fixture
+def world(module_rows, _module_url_world, cast, settings, media_root) -> UrlWorld:
+    settings.MEDIA_ROOT = media_root
+    shared = module_rows.get("url_world")
+    return shared if shared is not None else url_world_build(cast)

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch
 
-from supportal.core.tests.urlworld import Pattern, UrlWorld, url_patterns, url_world_build
+from supportal.core.tests.urlworld import Pattern, UrlWorld, url_patterns
 
 NUL = "a\x00b"
 LONG = "x" * 100_000
@@ -35,29 +35,6 @@ READ_BY_VIEWS = [
 HEADERS = ["HTTP_ACCEPT_LANGUAGE", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR", "HTTP_REFERER"]
 
 PATTERNS = url_patterns()
-
-
-@pytest.fixture(scope="module")
-def media_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("media")
-
-
-@pytest.fixture(scope="module")
-def _module_url_world(module_rows, _module_cast, media_root) -> None:
-    from django.test import override_settings
-
-    def build(rows) -> UrlWorld:
-        with override_settings(MEDIA_ROOT=media_root):
-            return url_world_build(rows.get("cast"))
-
-    module_rows.register("url_world", build)
-
-
-@pytest.fixture
-def world(module_rows, _module_url_world, cast, settings, media_root) -> UrlWorld:
-    settings.MEDIA_ROOT = media_root
-    shared = module_rows.get("url_world")
-    return shared if shared is not None else url_world_build(cast)
 
 
 def _reaching_client(world: UrlWorld, url: str) -> Client:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from supportal.core.tests.urlworld import UrlWorld, url_patterns, url_world_build
+from supportal.core.tests.urlworld import UrlWorld, url_patterns
 
 ROLES = ("anonymous", "other_company", "requester", "other_desk_agent", "desk_agent")
 
@@ -169,29 +169,6 @@ def expected(name: str) -> tuple[str, ...] | None:
     if name.startswith("admin:") or name == "admin_queues":
         return ADMIN
     return None
-
-
-@pytest.fixture(scope="module")
-def media_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("media")
-
-
-@pytest.fixture(scope="module")
-def _module_url_world(module_rows, _module_cast, media_root) -> None:
-    from django.test import override_settings
-
-    def build(rows) -> UrlWorld:
-        with override_settings(MEDIA_ROOT=media_root):
-            return url_world_build(rows.get("cast"))
-
-    module_rows.register("url_world", build)
-
-
-@pytest.fixture
-def world(module_rows, _module_url_world, cast, settings, media_root) -> UrlWorld:
-    settings.MEDIA_ROOT = media_root
-    shared = module_rows.get("url_world")
-    return shared if shared is not None else url_world_build(cast)
 
 
 def answer(world: UrlWorld, name: str, role: str) -> str:
