@@ -1,0 +1,355 @@
+"""The agent's ticket page as data: what it shows, built in named steps (docs/workspace.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from supportal.accounts.http import AuthenticatedHttpRequest
+from supportal.accounts.languages import recipient_language, recipient_time_zone
+from supportal.accounts.models import Contract, Language, User
+from supportal.desks.models import CustomField, Priority, Product, RequestType
+from supportal.replies import selectors as reply_selectors
+from supportal.replies.placeholders import PlaceholderValues
+from supportal.sla.selectors import SlaPanel, sla_panel_for
+from supportal.tickets import previews, selectors, workflow
+from supportal.tickets.events import Commented
+from supportal.tickets.models import (
+    Attachment,
+    EventKind,
+    Feedback,
+    Participant,
+    Quote,
+    Ticket,
+)
+from supportal.tickets.timeline import TimelineEntry
+from supportal.tickets.workflow import Action, Role, Status
+from supportal.workspace import presence
+from supportal.workspace.events import events_describe
+from supportal.workspace.forms import QuoteForm
+from supportal.workspace.views.common import (
+    FRAGMENT_HEADER,
+    wants_fragment,
+)
+
+RECENT_TICKETS = 5
+_CUSTOMER_ONLY_ACTIONS = {Action.CUSTOMER_REPLY, Action.CUSTOMER_RESOLVE}
+
+
+def _desk_agents(ticket: Ticket):
+    return User.objects.filter(desk_memberships__desk_id=ticket.desk_id, is_active=True).order_by(
+        "first_name", "last_name", "email"
+    )
+
+
+def _copied_not_participants(
+    ticket: Ticket, events: list[TimelineEntry], participants: list[Participant]
+) -> list[str]:
+    """The addresses the customers' mails were also sent to (To/Cc) that are not on the request
+    yet, for one-click sharing (docs/languages.md#customers-who-only-use-e-mail). No query: read
+    from the events and participants the page shows anyway."""
+    if not ticket.is_open:
+        return []
+    on_request = {p.user.email.lower() for p in participants}
+    on_request.add(ticket.requester.email.lower())
+    found: dict[str, str] = {}
+    for event in events:
+        if isinstance(event.payload, Commented):
+            for address in event.payload.copied:
+                if address.lower() not in on_request:
+                    found.setdefault(address.lower(), address)
+    return list(found.values())
+
+
+def _colleagues(ticket: Ticket):
+    """The requester's colleagues the request could still be shared with."""
+    if ticket.organization_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            organization_id=ticket.organization_id,
+            is_active=True,
+            is_agent=False,
+            is_superuser=False,
+            is_company_account=False,
+        )
+        .exclude(pk=ticket.requester_id)
+        .exclude(participations__ticket=ticket)
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Ticket], int]:
+    """The requester's latest other requests and how many of theirs are open, in one query
+    (the window counts over all their requests before the limit applies)."""
+    is_open = When(status__in=workflow.OPEN_STATUSES, then=Value(1))
+    rows: list[Ticket] = list(
+        visible.filter(requester_id=ticket.requester_id)
+        .annotate(
+            open_total=Window(Sum(Case(is_open, default=Value(0), output_field=IntegerField())))
+        )
+        .select_related("desk")
+        .order_by("-created_at", "-pk")[: RECENT_TICKETS + 1]
+    )
+    open_total = int(getattr(rows[0], "open_total", 0)) if rows else 0
+    return [t for t in rows if t.pk != ticket.pk][:RECENT_TICKETS], open_total
+
+
+def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
+    """The desk's custom fields for the ticket's type, with their labels and values; values
+    under keys no field defines (any more) follow under their keys."""
+    values = dict(ticket.custom_fields or {})
+    rows: list[dict[str, object]] = []
+    for field in CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk"):
+        if field.request_type_id not in (None, ticket.request_type_id) and field.name not in values:
+            continue
+        rows.append(
+            {
+                "name": field.name,
+                "label": field.label,
+                "kind": field.kind,
+                "choices": field.choices,
+                "is_required": field.is_required,
+                "value": values.pop(field.name, ""),
+            }
+        )
+    rows += [
+        {"name": name, "label": name, "value": value, "kind": ""} for name, value in values.items()
+    ]
+    return rows
+
+
+def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
+    """The attachments, each with ``preview_kind`` and whether its preview is made yet (a
+    look at the storage, no query)."""
+    rows = list(attachments)
+    for attachment in rows:
+        kind = previews.preview_kind(attachment.file_name, attachment.content_type)
+        attachment.preview_kind = kind  # type: ignore[attr-defined]
+        attachment.has_preview = bool(kind) and previews.preview_exists(attachment.pk)  # type: ignore[attr-defined]
+    return rows
+
+
+def _customer_locale(ticket: Ticket, now) -> dict[str, object]:
+    """The requester's language and local time, for the customer panel."""
+    zone_name = recipient_time_zone(ticket.requester)
+    language = recipient_language(ticket.requester, desk=ticket.desk)
+    return {
+        "language": dict(Language.choices).get(language, language),
+        "time_zone": zone_name,
+        "local_time": timezone.localtime(now, ZoneInfo(zone_name)),
+    }
+
+
+@dataclass
+class CustomerCard:
+    """The customer panel: the requester's language and local time, the custom fields,
+    contracts and latest requests. On the full page, and in a fragment only when asked for
+    (``customer_card``: it changes when the request opens or closes)."""
+
+    customer_card: bool = False
+    customer_locale: dict[str, object] = dataclasses.field(default_factory=dict)
+    custom_fields: list[dict[str, object]] = dataclasses.field(default_factory=list)
+    contracts: list[Contract] = dataclasses.field(default_factory=list)
+    recent_tickets: list[Ticket] = dataclasses.field(default_factory=list)
+    open_ticket_count: int = 0
+
+
+@dataclass
+class Draft:
+    """The agent's unsent input, shown again after a refusal or a collision warning."""
+
+    body: str = ""
+    visibility: str = "public"
+    then: str = ""
+    changes: list[TimelineEntry] = dataclasses.field(default_factory=list)
+    pending_action: str = ""
+    pending: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    had_files: bool = False
+
+
+@dataclass
+class TicketPage:
+    """What the agent's ticket page, and its fragment of changing parts, show (the templates'
+    context, spread out flat by ``context()``)."""
+
+    ticket: Ticket
+    events: list[TimelineEntry]  # newest first
+    last_event_id: int
+    attachments: list[Attachment]
+    participants: list[Participant]
+    copied: list[str]
+    colleagues: QuerySet[User] | list[User]
+    actions: list[Action]
+    feedback: Feedback | None
+    is_low_rating: bool
+    reply_then: list[tuple[str, str]]
+    is_final: bool
+    is_open: bool
+    reasons: Sequence[tuple[str, object]]  # (value, label)
+    is_team_lead: bool
+    can_take_self: bool
+    desk_agents: QuerySet[User] | list[User]
+    priorities: QuerySet[Priority]
+    request_types: QuerySet[RequestType]
+    products: QuerySet[Product]
+    quotes: QuerySet[Quote]
+    quote_form: QuoteForm
+    others: list[presence.Presence]
+    poll_seconds: int
+    now: datetime
+    sla: SlaPanel | None
+    customer: CustomerCard
+    draft: Draft
+    canned: list[dict[str, object]] = dataclasses.field(default_factory=list)
+    token: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
+
+    def context(self) -> dict[str, object]:
+        """The flat mapping the templates read (the card and the draft spread out)."""
+        context = {f.name: getattr(self, f.name) for f in fields(self)}
+        for part in (context.pop("customer"), context.pop("draft")):
+            context.update({f.name: getattr(part, f.name) for f in fields(part)})
+        return context
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    draft: Draft | None = None,
+    customer_card: bool = False,
+) -> HttpResponse:
+    """The ticket page, or only its changing parts when the page's script asks for them
+    (``workspace/_ticket_update.html``: the same partials, so both always agree). The
+    fragment holds the customer card only when ``customer_card`` is set."""
+    fragment = wants_fragment(request)
+    page = _ticket_page(request.user, ticket, draft=draft or Draft())
+    if customer_card or not fragment:
+        page.customer = _customer_card(request.user, ticket, now=page.now)
+    if not fragment:
+        page.canned = _canned(request.user, ticket)
+    template = "workspace/_ticket_update.html" if fragment else "workspace/ticket.html"
+    response = render(request, template, page.context(), status=status)
+    patch_vary_headers(response, [FRAGMENT_HEADER])
+    return response
+
+
+def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
+    now = timezone.now()
+    roles = selectors.ticket_roles(user, ticket)
+    ticket_status = Status(ticket.status)
+    events = events_describe(selectors.event_list_for_user(user, ticket))
+    presence.presence_touch(ticket_id=ticket.pk, user=user)
+    feedback = _feedback(ticket, events)
+    actions = [
+        a for a in workflow.allowed_actions(ticket_status, roles) if a not in _CUSTOMER_ONLY_ACTIONS
+    ]
+    participants = list(ticket.participants.select_related("user"))
+    is_team_lead = Role.TEAM_LEAD in roles
+    return TicketPage(
+        ticket=ticket,
+        events=events,
+        last_event_id=max((e.pk for e in events), default=0),
+        attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
+        participants=participants,
+        copied=_copied_not_participants(ticket, events, participants),
+        colleagues=_colleagues(ticket) if ticket.is_open else [],
+        actions=actions,
+        feedback=feedback,
+        is_low_rating=feedback is not None and feedback.is_low,
+        reply_then=_reply_then(actions),
+        is_final=ticket_status in workflow.FINAL_STATUSES,
+        is_open=ticket.is_open,
+        reasons=workflow.WaitingReason.choices,
+        is_team_lead=is_team_lead,
+        can_take_self=ticket.is_open
+        and ticket.assignee_id != user.pk
+        and workflow.can_assign(roles, to_self=True, status=ticket_status),
+        desk_agents=_desk_agents(ticket) if is_team_lead else [],
+        priorities=Priority.objects.all(),
+        request_types=RequestType.objects.filter(desk_id=ticket.desk_id, is_active=True),
+        products=ticket.desk.products.filter(is_active=True),
+        quotes=ticket.quotes.select_related("proposed_by"),
+        quote_form=QuoteForm(initial={"currency": "RON"}),
+        others=presence.presence_others(ticket_id=ticket.pk, user=user),
+        poll_seconds=presence.POLL_SECONDS,
+        now=now,
+        sla=sla_panel_for(ticket, user, now=now),
+        customer=CustomerCard(),
+        draft=draft,
+    )
+
+
+def _feedback(ticket: Ticket, events: list[TimelineEntry]) -> Feedback | None:
+    """Read only when the log says there is one, so a page without feedback costs no query."""
+    if any(e.kind == EventKind.FEEDBACK_GIVEN for e in events):
+        return Feedback.objects.filter(ticket=ticket).first()
+    return None
+
+
+def _reply_then(actions: list[Action]) -> list[tuple[str, str]]:
+    """The status changes offered next to "Send" that the workflow allows now."""
+    return [
+        (action.value, label)
+        for action, label in (
+            (Action.REQUEST_INFO, _("and wait for the customer")),
+            (Action.RESOLVE, _("and resolve")),
+        )
+        if action in actions
+    ]
+
+
+def _customer_card(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard:
+    locale = _customer_locale(ticket, now)
+    contracts = _contracts_in_force(ticket)
+    recent_tickets, open_ticket_count = _recent_tickets(
+        selectors.ticket_queryset_for_user(user), ticket
+    )
+    return CustomerCard(
+        customer_card=True,
+        customer_locale=locale,
+        # Swapped with the open-dependent parts only, i.e. with the customer card.
+        custom_fields=_custom_fields(ticket),
+        contracts=contracts,
+        recent_tickets=recent_tickets,
+        open_ticket_count=open_ticket_count,
+    )
+
+
+def _canned(user: User, ticket: Ticket) -> list[dict[str, object]]:
+    """The desk's canned replies, filled in for this ticket, for the reply form's picker
+    (each placeholder's value read once for all of them)."""
+    values = PlaceholderValues(ticket=ticket, agent=user)
+    return [
+        {
+            "id": r.pk,
+            "title": r.title,
+            "text": reply_selectors.canned_reply_render(
+                r, ticket=ticket, agent=user, values=values
+            ),
+        }
+        for r in reply_selectors.canned_replies_for_ticket(user, ticket)
+    ]
+
+
+def _contracts_in_force(ticket: Ticket) -> list[Contract]:
+    if not ticket.organization_id:
+        return []
+    return list(
+        Contract.objects.in_force(timezone.localdate())
+        .filter(organization_id=ticket.organization_id)
+        .select_related("product")
+        .prefetch_related("priorities")
+    )
