@@ -132,3 +132,18 @@ def test_every_hostile_mail_is_stored_and_processed_without_crashing_the_intake(
         InboundState.IGNORED,
         InboundState.QUARANTINED,
     }, processed.last_error
+
+
+@pytest.mark.django_db
+def test_a_file_whose_name_has_no_storable_character_is_kept_under_a_plain_name(help_desk):
+    """Found by the fuzz test above: a file named only with characters storage cannot use
+    (here, bytes that decode to replacement characters and a comma) is stored as "file"."""
+    raw = (
+        b"From:  <ana@firma.ro>\r\nTo: support@localhost\r\nSubject: \r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b'Content-Disposition: attachment; filename="\xc2\xb7\xc3\x8e,\xc2\x84"\r\n'
+        b"Content-Transfer-Encoding: 7bit\r\n\r\n\xc2\xb7\xc3\x8e,\xc2\x84"
+    )
+    stored = inbound_store(raw, channel=InboundChannel.STDIN)
+    processed = inbound_process_one(stored.message.pk)
+    assert processed.state != InboundState.FAILED, processed.last_error

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -72,6 +74,15 @@ def attachments_check(*, desk: Desk, files: Iterable[NewAttachment]) -> None:
             )
 
 
+def _storage_name(name: str) -> str:
+    """The name the file is stored under: the shown name made safe for storage, or "file" when
+    no character of it is (the shown name stays as sent; docs/security.md)."""
+    try:
+        return get_valid_filename(name)
+    except SuspiciousFileOperation:
+        return "file"
+
+
 def _empty_message(name: str) -> str:
     return _(
         "“%(name)s” is empty (0 bytes), so it was not attached. Please choose the file again."
@@ -111,7 +122,7 @@ def _attachments_add(
             is_internal=is_internal,
             created_at=at,
         )
-        attachment.file.save(name, item.file, save=False)
+        attachment.file.save(_storage_name(name), item.file, save=False)
         attachment.save()
         added.append(attachment)
         if preview_kind(name, attachment.content_type):
