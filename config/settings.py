@@ -58,6 +58,8 @@ SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
 SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()
+# Keys for the secrets Supportal stores itself (mailbox passwords): supportal/core/secrets.py.
+SUPPORTAL_SECRET_KEYS = env.list("SUPPORTAL_SECRET_KEYS")
 # Reverse proxies whose X-Forwarded-For is believed, as CIDRs (docs/security.md): the client's
 # address is read from that header's right end, through trusted hops only.
 SUPPORTAL_TRUSTED_PROXIES = env.list("SUPPORTAL_TRUSTED_PROXIES", [])
