@@ -91,6 +91,9 @@ class SupportalApi(NinjaAPI):
         if rate is not None:
             for name, value in _rate_headers(*rate).items():
                 response[name] = value
+        etag = getattr(request, "api_etag", None)
+        if etag is not None:
+            response["ETag"] = etag
         return response
 
 

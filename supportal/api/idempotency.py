@@ -24,12 +24,25 @@ from supportal.api.errors import problem
 from supportal.core.errors import InvalidInput
 
 HEADER = "Idempotency-Key"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.get_full_path()}\n".encode())
-    digest.update(request.body)
+    if request.content_type == "multipart/form-data":
+        # Uploads are parsed to files (the raw body is not kept): the fields and every file's
+        # name and content make the fingerprint.
+        for name, value in sorted(request.POST.lists()):
+            digest.update(f"{name}={value!r}\n".encode())
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
 
 
@@ -39,6 +52,13 @@ def idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         key = request.headers.get(HEADER)
         authorization = request.headers.get("Authorization", "")
         if request.method != "POST" or key is None or not authorization.startswith("Bearer "):
+            if request.method not in SAFE_METHODS and "If-Match" in request.headers:
+                # The version check and the change: one transaction (api/concurrency.py).
+                with transaction.atomic():
+                    response = view(request, *args, **kwargs)
+                    if response.status_code >= 400:
+                        transaction.set_rollback(True)
+                    return response
             return view(request, *args, **kwargs)
         token = api_token_authenticate(authorization.removeprefix("Bearer "), ip=client_ip(request))
         if token is None:

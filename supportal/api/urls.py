@@ -3,7 +3,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from supportal.api import directory, tickets
+from supportal.api import (
+    directory,
+    ticket_changes,  # noqa: F401  (its operations join tickets.router)
+    tickets,
+)
 from supportal.api.base import api
 from supportal.api.errors import problem
 from supportal.api.idempotency import wrap_patterns
