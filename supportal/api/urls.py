@@ -7,6 +7,7 @@ from supportal.api import (
     directory,
     ticket_changes,  # noqa: F401  (its operations join tickets.router)
     tickets,
+    work,
 )
 from supportal.api.base import api
 from supportal.api.errors import problem
@@ -14,6 +15,7 @@ from supportal.api.idempotency import wrap_patterns
 
 api.add_router("/", tickets.router)
 api.add_router("/", directory.router)
+api.add_router("/", work.router)
 
 _patterns, _app_name, _namespace = api.urls
 # include() form for config/urls.py: every view with the Idempotency-Key handling.
