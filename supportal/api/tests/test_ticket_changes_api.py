@@ -201,3 +201,22 @@ def test_customer_version_ignores_internal_notes(cast, api_as):
     assert response.json()["body"] == "Still there?"
     uploaded = customer.upload(f"{path}/attachments", {"files": [_file()]}, **{"If-Match": etag})
     assert uploaded.status_code == 412
+
+
+# -- validation messages ----------------------------------------------------------------------
+
+
+def test_validation_messages_are_ours_and_name_the_field(cast, api_as):
+    api = api_as(cast.agent_help)
+    bad_date = api.get("/api/v1/tickets", {"updated_since": "yesterday"})
+    assert bad_date.status_code == 422
+    body = bad_date.json()
+    assert body["field"] == "updated_since"
+    assert body["errors"][0]["message"].startswith("Enter a date and time (ISO 8601")
+    assert "Enter a date and time" in body["detail"]
+    too_many = api.get("/api/v1/tickets", {"limit": "1000"})
+    assert too_many.json()["errors"][0]["message"] == "Enter a value of at most 100."
+    missing = api.post("/api/v1/tickets", {"desk": "HELP"})
+    assert missing.json()["errors"][0] == {"field": "summary", "message": "This field is required."}
+    not_a_number = api.patch("/api/v1/tickets/HELP-1", {"priority_id": "high"})
+    assert not_a_number.json()["errors"][0]["message"] == "Enter a whole number."
