@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from supportal.accounts.models import User
 from supportal.api.base import user_of
-from supportal.api.concurrency import etag_of, if_match_check, version_of
+from supportal.api.concurrency import current_version, etag_of, if_match_check, version_of
 from supportal.sla.selectors import GoalLine, sla_panel_for
 from supportal.tickets import workflow
 from supportal.tickets.models import Attachment, Participant, Quote, Ticket
@@ -31,6 +31,12 @@ def fresh(request: HttpRequest, reference: str) -> dict:
     data = ticket_detail(user, ticket_get_for_user(user, reference))
     request.api_etag = etag_of(data["version"])  # type: ignore[attr-defined]
     return data
+
+
+def etag_set(request: HttpRequest, ticket: Ticket) -> None:
+    """Put the ticket's current version (for the caller) on the answer as its ETag: for the
+    changes that answer something else than the ticket (a comment, its files)."""
+    request.api_etag = etag_of(current_version(user_of(request), ticket))  # type: ignore[attr-defined]
 
 
 def ticket_for_change(request: HttpRequest, reference: str) -> Ticket:

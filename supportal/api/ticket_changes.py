@@ -15,7 +15,7 @@ from ninja import File, Form, Schema, Status, UploadedFile
 from pydantic import Field
 
 from supportal.api.base import user_of
-from supportal.api.detail import attachment_data, fresh, ticket_for_change
+from supportal.api.detail import attachment_data, etag_set, fresh, ticket_for_change
 from supportal.api.schemas import AttachmentOut, CommentOut, Problem, TicketDetailOut
 from supportal.api.tickets import router
 from supportal.core.errors import InvalidInput
@@ -120,7 +120,7 @@ def ticket_attach(
         via=SubmissionMethod.API,
         attachments=attachments,
     )
-    fresh(request, reference)  # the new version goes on the answer as its ETag
+    etag_set(request, ticket)
     return Status(
         201,
         {

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from supportal.accounts.models import User
 from supportal.api.base import user_of
-from supportal.api.detail import fresh, ticket_for_change
+from supportal.api.detail import etag_set, fresh, ticket_for_change
 from supportal.api.schemas import (
     AssignIn,
     CommentIn,
@@ -282,6 +282,7 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
         is_public=body.is_public,
         via=SubmissionMethod.API,
     )
+    etag_set(request, ticket)
     return Status(
         201,
         {

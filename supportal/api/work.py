@@ -17,7 +17,7 @@ from pydantic import Field
 
 from supportal.accounts.models import Contact
 from supportal.api.base import user_of
-from supportal.api.detail import ticket_for_change
+from supportal.api.detail import etag_set, ticket_for_change
 from supportal.api.schemas import CommentOut, Problem
 from supportal.company import selectors as company_selectors
 from supportal.company import services as company_services
@@ -132,6 +132,7 @@ def canned_reply_send(
         is_public=body.is_public,
         via=SubmissionMethod.API,
     )
+    etag_set(request, ticket)
     return Status(
         201,
         {

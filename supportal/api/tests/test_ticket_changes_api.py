@@ -183,8 +183,15 @@ def test_etag_and_if_match(cast, api_as):
     assert done["ETag"] not in (fresh, etag)
     assert done["ETag"] == agent.get(path)["ETag"]
     assert agent.post(f"{path}/actions/take", {}, **{"If-Match": "*"}).status_code == 200
-    # Without If-Match nothing is checked.
-    assert agent.post(f"{path}/comments", {"body": "Unchecked"}).status_code == 201
+    # Without If-Match nothing is checked; a comment's answer carries the new version too.
+    commented = agent.post(f"{path}/comments", {"body": "Unchecked"})
+    assert commented.status_code == 201
+    assert commented["ETag"] == agent.get(path)["ETag"]
+    uploaded = agent.upload(
+        f"{path}/attachments", {"files": [_file()]}, **{"If-Match": commented["ETag"]}
+    )
+    assert uploaded.status_code == 201
+    assert uploaded["ETag"] == agent.get(path)["ETag"] != commented["ETag"]
 
 
 def test_customer_version_ignores_internal_notes(cast, api_as):
