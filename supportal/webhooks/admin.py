@@ -38,7 +38,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["name", "url", "event_kinds", "desk", "owner", "is_active"]
+        fields = ["name", "url", "event_kinds", "desk", "organization", "owner", "is_active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,6 +60,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "url", "owner__email")
     readonly_fields = ("secret", "previous_secret_until", "failing_since", "disabled_at")
+    autocomplete_fields = ("organization",)
     actions = ["secret_rotate"]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:

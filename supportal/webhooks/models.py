@@ -56,6 +56,15 @@ class WebhookEndpoint(TimeStampedModel):
         verbose_name=_("desk"),
         help_text=_("Only this desk's tickets; empty: every desk."),
     )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
+        help_text=_("Only this company's requests; empty: every company's."),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -90,9 +99,11 @@ class WebhookEndpoint(TimeStampedModel):
         )
         return [self.secret, *previous]
 
-    def wants(self, kind: str, desk_id: int) -> bool:
-        return (not self.event_kinds or kind in self.event_kinds) and (
-            self.desk_id is None or self.desk_id == desk_id
+    def wants(self, kind: str, desk_id: int, organization_id: int | None = None) -> bool:
+        return (
+            (not self.event_kinds or kind in self.event_kinds)
+            and (self.desk_id is None or self.desk_id == desk_id)
+            and (self.organization_id is None or self.organization_id == organization_id)
         )
 
 

@@ -60,7 +60,7 @@ RETRY_CAP_DURATION = timedelta(hours=1)
 RESPONSE_MAX_BYTES = 64 * 1024
 RESPONSE_EXCERPT_CHARS = 1000
 USER_AGENT = "Supportal-Webhooks/1"
-ENDPOINTS_CACHE_KEY = "webhooks:endpoints:v1"
+ENDPOINTS_CACHE_KEY = "webhooks:endpoints:v2"  # v2: with organization_id
 
 
 # -- recording (the listener) ---------------------------------------------------------------
@@ -73,7 +73,7 @@ def _active_endpoints() -> list[dict]:
     if rows is None:
         rows = list(
             WebhookEndpoint.objects.filter(is_active=True).values(
-                "pk", "event_kinds", "desk_id", "owner_id"
+                "pk", "event_kinds", "desk_id", "organization_id", "owner_id"
             )
         )
         cache.set(ENDPOINTS_CACHE_KEY, rows, timeout=300)
@@ -81,8 +81,8 @@ def _active_endpoints() -> list[dict]:
 
 
 def endpoints_wanting(kind: str) -> list[dict]:
-    """The active endpoints' routing data (pk, event_kinds, desk_id, owner_id) of those that
-    want events of ``kind`` (none chosen: every kind), whatever their desk."""
+    """The active endpoints' routing data (pk, event_kinds, desk_id, organization_id, owner_id)
+    of those that want events of ``kind`` (none chosen: every kind), whatever their desk."""
     return [
         row for row in _active_endpoints() if not row["event_kinds"] or kind in row["event_kinds"]
     ]
@@ -114,6 +114,7 @@ def webhook_event_record(event: Event) -> list[WebhookDelivery]:
         for row in _active_endpoints()
         if (not row["event_kinds"] or event.kind in row["event_kinds"])
         and (row["desk_id"] is None or row["desk_id"] == event.ticket.desk_id)
+        and row["organization_id"] in (None, event.ticket.organization_id)
     ]
     if not routes:
         return []

@@ -62,7 +62,12 @@ def webhook_sla_event_record(event: SlaEvent) -> list[WebhookDelivery]:
     if not routes:
         return []
     ticket = Ticket.objects.select_related(*TICKET_RELATED).get(pk=event.ticket_id)
-    routes = [row for row in routes if row["desk_id"] in (None, ticket.desk_id)]
+    routes = [
+        row
+        for row in routes
+        if row["desk_id"] in (None, ticket.desk_id)
+        and row["organization_id"] in (None, ticket.organization_id)
+    ]
     owners = User.objects.in_bulk({row["owner_id"] for row in routes})
     event_type = f"ticket.{name}"
     body = {

@@ -1,5 +1,6 @@
 """A rotated secret keeps signing during the overlap (two signatures, either verifies with the
-Standard Webhooks library); SLA warnings and breaches reach the support team's endpoints."""
+Standard Webhooks library); SLA warnings and breaches reach the support team's endpoints; an
+endpoint filtered by company gets only that company's requests."""
 
 from __future__ import annotations
 
@@ -103,3 +104,33 @@ def test_sla_warning_and_breach_reach_agent_endpoints_only(cast, receiver, defau
     assert payload["data"]["ticket"]["reference"] == ticket.reference
     assert payload["data"]["sla"]["goal"] == "first_response"
     assert SlaEvent.objects.filter(ticket=ticket).count() == 2
+
+
+def test_an_endpoint_for_one_company_gets_only_its_requests(cast, receiver):
+    ours = _endpoint(cast, receiver, organization=cast.cristina_srl)
+    theirs = _endpoint(cast, receiver, organization=cast.other_sa)
+    everyone = _endpoint(cast, receiver)
+    cristinas = cast.ticket(cast.cristina)
+    petrs = cast.ticket(cast.other_customer)
+    by_endpoint = {
+        endpoint.pk: set(
+            WebhookDelivery.objects.filter(endpoint=endpoint).values_list(
+                "ticket_reference", flat=True
+            )
+        )
+        for endpoint in (ours, theirs, everyone)
+    }
+    assert by_endpoint == {
+        ours.pk: {cristinas.reference},
+        theirs.pk: {petrs.reference},
+        everyone.pk: {cristinas.reference, petrs.reference},
+    }
+
+
+def test_admin_endpoint_form_offers_the_company_and_sla_events(cast, client):
+    client.force_login(cast.admin)
+    page = client.get("/admin/webhooks/webhookendpoint/add/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="organization"' in html
+    assert 'value="sla_breach"' in html
