@@ -26,6 +26,7 @@ from django.conf import settings
 
 from supportal.mail.inbound import inbound_store
 from supportal.mail.models import InboundChannel
+from supportal.mail.oauth2 import xoauth2_string
 
 logger = logging.getLogger("supportal.mail.imap")
 
@@ -46,6 +47,7 @@ class Mailbox:
     tls: str = "ssl"  # ssl, starttls or none (none only for 127.0.0.1 tests and local relays)
     move_to: str = ""
     password: str = field(default="", repr=False)  # a stored mailbox's; else password_env's
+    access_token: str = field(default="", repr=False)  # OAuth2: signs in with XOAUTH2
 
     def __str__(self) -> str:  # never the password
         return f"{self.user}@{self.host}:{self.port}/{self.folder}"
@@ -88,7 +90,10 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
         client = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT_SECONDS)
         if mailbox.tls == "starttls":
             client.starttls(ssl.create_default_context())
-    client.login(mailbox.user, mailbox.password or os.environ.get(mailbox.password_env, ""))
+    if mailbox.access_token:
+        client.authenticate("XOAUTH2", lambda _: xoauth2_string(mailbox.user, mailbox.access_token))
+    else:
+        client.login(mailbox.user, mailbox.password or os.environ.get(mailbox.password_env, ""))
     return client
 
 

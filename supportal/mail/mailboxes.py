@@ -12,35 +12,42 @@ from django.utils.translation import gettext as _
 
 from supportal.core.errors import InvalidInput
 from supportal.core.secrets import secret_decrypt, secret_encrypt, secret_rotate
+from supportal.mail import oauth2
 from supportal.mail.imap import Mailbox as ImapMailbox
 from supportal.mail.imap import configured_mailboxes_fetch, mailbox_fetch
-from supportal.mail.models import Mailbox
+from supportal.mail.models import Mailbox, MailboxAuth
 
 logger = logging.getLogger("supportal.mail.imap")
 
 ERROR_MAX_LENGTH = 500
 
 
-def mailbox_save(*, mailbox: Mailbox, password: str = "") -> Mailbox:
-    """Save ``mailbox``; a non-empty ``password`` replaces the stored one (encrypted). A new
-    mailbox needs one. Side effect: the row."""
+def mailbox_save(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> Mailbox:
+    """Save ``mailbox``; a non-empty ``password`` (or OAuth2 ``client_secret``) replaces the
+    stored one (encrypted). A mailbox signing in with a password needs one. Side effect: the
+    row."""
     if password:
         mailbox.password_encrypted = secret_encrypt(password)
-    elif not mailbox.password_encrypted:
+    elif mailbox.auth == MailboxAuth.PASSWORD and not mailbox.password_encrypted:
         raise InvalidInput(_("Enter the mailbox's password."), field="password")
+    if client_secret:
+        oauth2.client_secret_set(mailbox, client_secret)
     mailbox.save()
     return mailbox
 
 
-def imap_mailbox(mailbox: Mailbox) -> ImapMailbox:
-    """What ``imap.mailbox_fetch`` needs, the password decrypted (SecretUnreadable if it cannot
-    be). Never logged: the dataclass leaves the password out of its text."""
+def imap_mailbox(mailbox: Mailbox, *, now: datetime) -> ImapMailbox:
+    """What ``imap.mailbox_fetch`` needs: the password decrypted (SecretUnreadable if it cannot
+    be), or an OAuth2 access token (refreshed when due; TokenRefused). Never logged: the
+    dataclass leaves the secrets out of its text."""
+    is_oauth2 = mailbox.auth != MailboxAuth.PASSWORD
     return ImapMailbox(
         host=mailbox.host,
         port=mailbox.port,
         user=mailbox.username,
         password_env="",
-        password=secret_decrypt(mailbox.password_encrypted),
+        password="" if is_oauth2 else secret_decrypt(mailbox.password_encrypted),
+        access_token=oauth2.access_token(mailbox, now=now) if is_oauth2 else "",
         folder=mailbox.folder or "INBOX",
         desk=mailbox.desk.key if mailbox.desk else "",
         tls=mailbox.security,
@@ -52,7 +59,7 @@ def mailbox_check(mailbox: Mailbox, *, now: datetime) -> int:
     """Fetch ``mailbox`` now and record the outcome on it. Returns how many messages were
     stored; an error is recorded (and logged), not raised."""
     try:
-        stored = len(mailbox_fetch(imap_mailbox(mailbox), now=now))
+        stored = len(mailbox_fetch(imap_mailbox(mailbox, now=now), now=now))
     except Exception as exc:  # any failure of the server or the secret is the mailbox's state
         logger.warning("fetching mailbox %s failed: %s", mailbox, exc)
         error = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"

@@ -172,6 +172,13 @@ class MailboxSecurity(models.TextChoices):
     NONE = "none", _("None (only for a server on this machine)")
 
 
+class MailboxAuth(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    MICROSOFT = "microsoft", _("Microsoft 365 (OAuth2)")
+    GOOGLE = "google", _("Google Workspace (OAuth2)")
+    OAUTH2 = "oauth2", _("Another OAuth2 provider")
+
+
 class Mailbox(models.Model):
     """An IMAP mailbox the worker polls, managed by administrators in the web (docs/email.md,
     "Mailboxes"). The password is stored encrypted (``core.secrets``) and never shown again;
@@ -184,7 +191,27 @@ class Mailbox(models.Model):
         _("security"), max_length=10, choices=MailboxSecurity, default=MailboxSecurity.SSL
     )
     username = models.CharField(_("user name"), max_length=255)
+    auth = models.CharField(
+        _("sign-in"), max_length=12, choices=MailboxAuth, default=MailboxAuth.PASSWORD
+    )
     password_encrypted = models.TextField(_("password (encrypted)"), blank=True, editable=False)
+    # OAuth2 (XOAUTH2): the application registered with the provider, and the tokens the
+    # administrator's "Connect" obtained; secrets encrypted like the password.
+    oauth_tenant = models.CharField(
+        _("Microsoft tenant"),
+        max_length=100,
+        blank=True,
+        help_text=_("The directory (tenant) id or domain; empty: “organizations”."),
+    )
+    oauth_authorize_url = models.URLField(_("authorization URL"), max_length=500, blank=True)
+    oauth_token_url = models.URLField(_("token URL"), max_length=500, blank=True)
+    oauth_scope = models.CharField(_("scope"), max_length=500, blank=True)
+    oauth_client_id = models.CharField(_("client id"), max_length=255, blank=True)
+    oauth_client_secret_encrypted = models.TextField(blank=True, editable=False)
+    oauth_refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    oauth_access_token_encrypted = models.TextField(blank=True, editable=False)
+    oauth_access_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    oauth_connected_at = models.DateTimeField(_("connected"), null=True, blank=True)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     move_to = models.CharField(
         _("move fetched mail to"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from supportal.accounts.models import (
     AccessRequest,
     ApiIdempotencyKey,
+    ApiTokenChange,
     Contact,
     Contract,
     OrganizationDomain,
@@ -123,6 +124,9 @@ def every_row(cast):
     PersonalReplyAddress.objects.create(ticket=ticket, user=cast.cristina, token="r3ply")
     token, _text = api_token_create(user=cast.agent_help, name="Monitoring")
     ApiIdempotencyKey.objects.create(token=token, key="k-1", fingerprint="0" * 64)
+    ApiTokenChange.objects.create(
+        token=token, method="POST", path="/api/v1/tickets", status_code=201, ip="127.0.0.1"
+    )
     endpoint = WebhookEndpoint.objects.create(
         name="ERP", url="https://erp.client.test/hooks", owner=cast.agent_help
     )

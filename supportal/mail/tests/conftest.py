@@ -27,6 +27,27 @@ def _free_port() -> int:
 @pytest.fixture
 def dovecot():
     """A Dovecot serving user ``alice`` (password ``secret``) over plain IMAP on 127.0.0.1."""
+    yield from _dovecot()
+
+
+@pytest.fixture
+def oauth_provider():
+    """A local OAuth2 provider (``mail.testing_oauth``): token and introspection endpoints."""
+    from supportal.mail.testing_oauth import OAuthProvider
+
+    with OAuthProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def dovecot_oauth2(oauth_provider):
+    """The same Dovecot, also accepting XOAUTH2: it asks the local provider's introspection
+    endpoint whether a bearer token is alive and whose it is (a real SASL exchange)."""
+    for server in _dovecot(introspection_url=oauth_provider.url + "/introspect"):
+        yield {**server, "provider": oauth_provider}
+
+
+def _dovecot(*, introspection_url: str = ""):
     # Not pytest's tmp_path: its parents are private (0700) and Dovecot's helpers run as
     # another user.
     root = Path(tempfile.mkdtemp(prefix="supportal-dovecot-"))
@@ -53,13 +74,13 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain
+auth_mechanisms = plain{" xoauth2 oauthbearer" if introspection_url else ""}
 default_internal_user = {internal}
 default_login_user = {login}
 first_valid_uid = {mail_user.pw_uid}
 last_valid_uid = 0
 mail_location = maildir:~/Maildir
-passdb {{
+{_oauth2_passdb(root, introspection_url)}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
 }}
@@ -122,3 +143,23 @@ service imap-login {{
         except subprocess.TimeoutExpired:
             process.kill()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _oauth2_passdb(root: Path, introspection_url: str) -> str:
+    if not introspection_url:
+        return ""
+    (root / "oauth2.conf.ext").write_text(
+        f"""introspection_mode = post
+introspection_url = {introspection_url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+    )
+    return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+"""
