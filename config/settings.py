@@ -54,6 +54,9 @@ if not SUPPORTAL_BASE_URL.startswith(("http://", "https://")):
 SUPPORTAL_MAIL_DOMAIN = env.str("SUPPORTAL_MAIL_DOMAIN", "localhost")
 SUPPORTAL_SMTP_LISTEN = env.host_port("SUPPORTAL_SMTP_LISTEN", "127.0.0.1:2525")
 SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
+# A stored file no row refers to (a failed or abandoned upload) is deleted once it is this old
+# (core/orphans.py; docs/security.md, "Files").
+SUPPORTAL_ORPHAN_FILE_GRACE_HOURS = env.int("SUPPORTAL_ORPHAN_FILE_GRACE_HOURS", 24, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
 SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()

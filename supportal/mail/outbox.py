@@ -271,3 +271,15 @@ def outbox_send_due(now: datetime) -> int:
 def mail_to_queue(mail: MailToQueue) -> None:
     """The listener of ``core.mails``: queue a mail described by a layer below this one."""
     email_queue(to=mail.to, template=mail.template, language=mail.language, context=mail.context)
+
+
+def outbox_attachment_paths() -> set[str]:
+    """The stored files that mail not yet sent will attach (failed mail may be retried), so the
+    orphan sweep keeps them (core/orphans.py)."""
+    rows = (
+        OutboundEmail.objects.exclude(state=OutboundState.SENT)
+        .exclude(attachments=[])
+        .values_list("attachments", flat=True)
+        .iterator()
+    )
+    return {ref["path"] for refs in rows for ref in refs or () if ref.get("path")}
