@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due, claim_renew, retry_delay
+from supportal.core.jobs import claim_due, claimed_in_turn, retry_delay
 from supportal.core.mails import MailToQueue
 from supportal.mail.models import OutboundEmail, OutboundState
 
@@ -228,14 +227,9 @@ def outbox_deliver(emails: Sequence[OutboundEmail], *, now: datetime) -> int:
         for email in emails:
             _record_failure(email, exc, now=now)
         return len(emails)
-    renewed_at = time.monotonic()
     try:
-        for index, email in enumerate(emails):
-            # The rest of the batch stays ours while it is sent: renewed once a third of the
-            # lease has gone (a fast batch costs no extra query).
-            if time.monotonic() - renewed_at > CLAIM_LEASE_DURATION.total_seconds() / 3:
-                claim_renew(emails[index:], lease_duration=CLAIM_LEASE_DURATION)
-                renewed_at = time.monotonic()
+        # The rest of the batch stays ours while it is sent (core.jobs.claimed_in_turn).
+        for email in claimed_in_turn(emails, lease_duration=CLAIM_LEASE_DURATION):
             if email.attempts > MAX_ATTEMPTS:
                 # Claimed again after crashes mid-send: stop before it crashes a worker again.
                 _record_failure(email, RuntimeError("too many attempts"), now=now)
