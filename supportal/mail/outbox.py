@@ -38,7 +38,7 @@ BATCH_SIZE = 20
 # Must exceed the time to send one message (EMAIL_TIMEOUT is 30 s): the claim on the rest of the
 # batch is renewed as each message goes (core.jobs.claim_renew), so a worker killed mid-batch
 # leaves its rows to another worker within this time, not a quarter of an hour.
-CLAIM_LEASE_DURATION = timedelta(seconds=90)
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 2000
 
 

@@ -25,7 +25,7 @@ logger = logging.getLogger("supportal.mail.inbound")
 BATCH_SIZE = 20
 # Short, and renewed while a batch runs (core.jobs.claimed_in_turn): a killed worker's messages
 # are processed by another within this (docs/security.md, "Workers").
-CLAIM_LEASE_DURATION = timedelta(seconds=90)
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 4000
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ BATCH_SIZE = 20
 
 # Short, and renewed while a batch runs (core.jobs.claimed_in_turn): a killed worker's rows are
 # handled by another within this (docs/security.md, "Workers").
-CLAIM_LEASE_DURATION = timedelta(seconds=90)
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 
 
 MAX_ATTEMPTS = 8
