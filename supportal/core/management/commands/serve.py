@@ -5,7 +5,7 @@ What ``make run`` starts (Django's development server), and with ``--production`
 machine without systemd can run (``run_web``: gunicorn with uvicorn workers, see docs/deploy.md).
 Ctrl-C or SIGTERM stops all of them. A child that dies is started again after a back-off
 (1 s, doubling to 30 s, reset once it has run for a minute): one crashing process never takes
-the others down.
+the others down. Each such exit is logged and recorded (``ProcessExit``) for /metrics.
 """
 
 from __future__ import annotations
