@@ -43,7 +43,9 @@ class FileFolder:
         return apps.get_model(self.model)
 
     def storage(self) -> Storage:
-        return self.model_class()._meta.get_field(self.field).storage
+        field = self.model_class()._meta.get_field(self.field)
+        assert isinstance(field, models.FileField)
+        return field.storage
 
     def referenced(self, paths: list[str]) -> set[str]:
         """Those of ``paths`` that some row's field holds."""

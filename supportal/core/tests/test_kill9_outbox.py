@@ -154,7 +154,7 @@ def test_a_worker_killed_mid_send_restarts_and_loses_no_mail(child_database, slo
         "SUPPORTAL_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
     }
     subprocess.run([*MANAGE, "shell", "-c", QUEUE], env=env, check=True, timeout=600)  # noqa: S603
-    seen: dict[str, Any] = {}
+    seen = {}
     watcher = threading.Thread(target=_kill_then_wait, args=(server, query, seen))
     watcher.start()
     code = supervise({"worker": [*MANAGE, "run_worker", "--interval", "1"]}, env=env)

@@ -37,7 +37,7 @@ def _failed_comment(ticket, author, name: str) -> None:
 
 
 def _stored_names(storage, folder: str) -> set[str]:
-    found = set()
+    found: set[str] = set()
     subfolders, names = storage.listdir(folder)
     found.update(f"{folder}/{name}" for name in names)
     for sub in subfolders:

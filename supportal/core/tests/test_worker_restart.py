@@ -51,7 +51,7 @@ def test_a_killed_worker_is_started_again_and_the_crash_shows_in_metrics(
     worker_env, client, settings, caplog
 ):
     database = Path(worker_env["DATABASE_URL"].removeprefix("sqlite:///"))
-    seen: dict[str, int] = {}
+    seen = {}
 
     def kill_then_stop() -> None:
         try:
