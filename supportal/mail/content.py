@@ -13,12 +13,12 @@ import codecs
 import email
 import html
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email import policy
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
-from contextvars import ContextVar
 from html.parser import HTMLParser
 
 from supportal.mail.repair import Repair, boundary_repair, defects_repairs, legacy_decode

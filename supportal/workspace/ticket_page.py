@@ -65,10 +65,13 @@ def _copied_not_participants(
     on_request.add(ticket.requester.email.lower())
     found: dict[str, str] = {}
     for event in events:
+        # Kept on the stored mail (entry.copied), or on the mail's note before that.
+        copied = [*event.copied]
         if isinstance(event.payload, Commented):
-            for address in event.payload.copied:
-                if address.lower() not in on_request:
-                    found.setdefault(address.lower(), address)
+            copied.extend(event.payload.copied)
+        for address in copied:
+            if address.lower() not in on_request:
+                found.setdefault(address.lower(), address)
     return list(found.values())
 
 
