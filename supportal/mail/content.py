@@ -360,7 +360,26 @@ def _mail_read(raw: bytes) -> ParsedMail:
     parsed = ParsedMail()
     hint = _declared_charset(message)
     _headers_read(message, parsed, hint)
+    plain, html_parts = _parts_read(message, parsed, hint)
+    # message/rfc822 parts are walked into (their text joins ours): a forward's text is part
+    # of what the sender sent.
+    if plain:
+        text = "\n\n".join(plain)
+    elif html_parts:
+        text = "\n\n".join(html_to_text(markup) for markup in html_parts)
+    else:
+        text = ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    parsed.text = text[:TEXT_MAX_CHARS]
+    for part in message.walk():  # after decoding, which records the encodings' defects too
+        for repair in defects_repairs(part.defects):
+            _repaired(repair)
+    return parsed
 
+
+def _parts_read(message: Message, parsed: ParsedMail, hint: str | None) -> tuple[list, list]:
+    """Each part where it belongs: report parts and attachments into ``parsed``; the plain and
+    the HTML texts returned."""
     plain: list[str] = []
     html_parts: list[str] = []
     index = 0
@@ -411,17 +430,4 @@ def _mail_read(raw: bytes) -> ParsedMail:
                     or bool(header_decode(part.get("content-id"))),
                 )
             )
-    # message/rfc822 parts are walked into above (their text joins ours): a forward's text is
-    # part of what the sender sent.
-    if plain:
-        text = "\n\n".join(plain)
-    elif html_parts:
-        text = "\n\n".join(html_to_text(markup) for markup in html_parts)
-    else:
-        text = ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    parsed.text = text[:TEXT_MAX_CHARS]
-    for part in message.walk():  # after decoding, which records the encodings' defects too
-        for repair in defects_repairs(part.defects):
-            _repaired(repair)
-    return parsed
+    return plain, html_parts

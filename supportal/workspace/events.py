@@ -94,4 +94,5 @@ def _mails_of(events: list[Event]) -> list[dict[str, Any]]:
         return []
     old = Q(comment_id__in=comment_ids) | Q(ticket_id__in=ticket_ids, comment__isnull=True)
     rows = InboundMessage.objects.filter(Q(pk__in=mail_ids) | (Q(marked_unverified=True) & old))
-    return list(rows.values("pk", "ticket_id", "comment_id", "marked_unverified", "outcome"))
+    fields = ("pk", "ticket_id", "comment_id", "marked_unverified", "outcome")
+    return [dict(row) for row in rows.values(*fields)]
