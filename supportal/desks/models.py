@@ -76,6 +76,18 @@ class Desk(TimeStampedModel):
             "domain belongs to no company. Off: only senders of mapped domains are invited."
         ),
     )
+    shares_with_copied_outsiders = models.BooleanField(
+        _("share with people the requester copies from outside their company"),
+        # Off by default: sharing is the requester's company's business (docs/requirements.md
+        # F4); agents add such people with one click (docs/languages.md).
+        default=False,
+        help_text=_(
+            "A requester's verified mail that copies (To/Cc) people from outside their company "
+            "shares the request with them: they receive the public updates by mail. Never "
+            "customers of another company, agents or unverified mail; at most ten per mail. "
+            "Off: agents add them with one click."
+        ),
+    )
     unverified_sender_mail = models.CharField(
         _("customer mail from an unverified sender"),
         max_length=12,

@@ -52,7 +52,9 @@ def request_create(
         attachments=files,
         now=now,
     )
-    others = copied_people(ticket, mail, user.email, user, now)
+    others = copied_people(
+        ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
+    )
     too_large_reply(ticket, user, mail)
     extra = details_record(base, mail, notes=notes, others=others)
     return Outcome(
@@ -124,7 +126,9 @@ def comment_add(
         now=now,
     )
     ticket.refresh_from_db()
-    others = copied_people(ticket, mail, user.email, user, now)
+    others = copied_people(
+        ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
+    )
     too_large_reply(ticket, user, mail)
     return Outcome(
         InboundState.PROCESSED,

@@ -24,6 +24,7 @@ from supportal.tickets.services.fields import custom_fields_clean, ticket_fields
 from supportal.tickets.services.people import (
     participant_add,
     participant_add_by_email,
+    participant_add_copied,
     participant_remove,
     ticket_assign,
     ticket_mute_set,
@@ -46,6 +47,7 @@ __all__ = [
     "feedback_give",
     "participant_add",
     "participant_add_by_email",
+    "participant_add_copied",
     "participant_remove",
     "quote_answer",
     "quote_propose",
