@@ -271,6 +271,14 @@ class CustomField(models.Model):
         _("kind"), max_length=10, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT
     )
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    choice_labels = models.TextField(
+        _("choice names"),
+        blank=True,
+        help_text=_(
+            "How each language shows the choices: one per line, in the order of the choices. "
+            "An empty line, or none: the choice as stored."
+        ),
+    )
     is_required = models.BooleanField(_("required"), default=False)
     is_visible_to_customer = models.BooleanField(_("shown to customers"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -288,3 +296,20 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def choice_pairs(self) -> list[tuple[str, str]]:
+        """Each choice as (stored value, name in the reader's language): the line of
+        ``choice_labels`` in the reader's language (else the site's; core/names.py), else the
+        value itself (docs/languages.md#names)."""
+        names = [line.strip() for line in (self.choice_labels or "").splitlines()]
+        pairs = []
+        for number, choice in enumerate(self.choices or []):
+            value = str(choice)
+            name = names[number] if number < len(names) else ""
+            pairs.append((value, name or value))
+        return pairs
+
+    def choice_label(self, value: object) -> str:
+        """The name of a stored choice in the reader's language (the value when unknown)."""
+        text = "" if value is None else str(value)
+        return dict(self.choice_pairs()).get(text, text)

@@ -109,14 +109,17 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     for field in CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk"):
         if field.request_type_id not in (None, ticket.request_type_id) and field.name not in values:
             continue
+        value = values.pop(field.name, "")
         rows.append(
             {
                 "name": field.name,
                 "label": field.label,
                 "kind": field.kind,
-                "choices": field.choices,
+                # (stored value, name in the reader's language) (docs/languages.md#names)
+                "choices": field.choice_pairs(),
                 "is_required": field.is_required,
-                "value": values.pop(field.name, ""),
+                "value": value,
+                "value_label": field.choice_label(value) if field.choices else value,
             }
         )
     rows += [

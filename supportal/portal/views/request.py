@@ -60,7 +60,14 @@ def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
     if not values:
         return []
     fields = CustomField.objects.filter(desk_id=ticket.desk_id, is_visible_to_customer=True)
-    return [(field.label, values[field.name]) for field in fields if field.name in values]
+    return [
+        (
+            field.label,
+            field.choice_label(values[field.name]) if field.choices else values[field.name],
+        )
+        for field in fields
+        if field.name in values
+    ]
 
 
 @dataclass
