@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -15,6 +17,11 @@ desk_key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}\Z",
     _("A key is 2 to 10 capital letters or digits, starting with a letter (e.g. HELP)."),
 )
+
+
+def time_zone_valid(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
 
 
 class CustomerReplyStatus(models.TextChoices):
@@ -138,6 +145,17 @@ class Desk(TimeStampedModel):
         blank=True,
         default="",
         help_text=_("For customers of this desk whose language is not known otherwise."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[time_zone_valid],
+        help_text=_(
+            "For customers of this desk whose time zone is not known otherwise (their own, "
+            "their company's): the dates and deadlines in their mail. Empty: the site's."
+        ),
     )
 
     # Its names in every language (supportal/core/names.py, docs/languages.md#names).

@@ -141,7 +141,7 @@ def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
 
 def _customer_locale(ticket: Ticket, now) -> dict[str, object]:
     """The requester's language and local time, for the customer panel."""
-    zone_name = recipient_time_zone(ticket.requester)
+    zone_name = recipient_time_zone(ticket.requester, desk=ticket.desk)
     language = recipient_language(ticket.requester, desk=ticket.desk)
     return {
         "language": dict(Language.choices).get(language, language),
