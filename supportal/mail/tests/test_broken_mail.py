@@ -265,3 +265,17 @@ def test_the_agent_ticket_page_reads_the_mails_in_one_query_whatever_their_numbe
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = client.get(url).content.decode()
     assert page.count("/original.eml") == 5
+
+
+def test_a_new_request_by_mail_with_a_file_is_one_entry_and_the_customer_can_download_it(
+    cast, client
+):
+    message = deliver(
+        mail(subject="Factura", attachments=[("factura.pdf", b"%PDF-1", "application/pdf")])
+    )
+    ticket = Ticket.objects.get(reference=message.outcome["reference"])
+    file = Attachment.objects.get(ticket=ticket)
+    client.force_login(cast.cristina)
+    timeline = _timeline(client.get(f"/requests/{ticket.reference}/").content.decode())
+    assert len(re.findall(r'<li class="event ', timeline)) == 1
+    assert f"/files/{file.pk}/" in timeline
