@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -104,7 +106,14 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         "last_error",
         "outcome",
         "processed_at",
+        "original",
     )
+
+    @admin.display(description=_("original e-mail"))
+    def original(self, message: InboundMessage) -> str:
+        # The stored bytes, once: downloaded through the workspace's permission check.
+        url = reverse("workspace:mail_original", args=[message.pk])
+        return format_html('<a href="{}" download>message-{}.eml</a>', url, message.pk)
 
     @admin.display(description=_("outcome"))
     def what_became_of_it(self, message: InboundMessage) -> str:

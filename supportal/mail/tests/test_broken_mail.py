@@ -279,3 +279,16 @@ def test_a_new_request_by_mail_with_a_file_is_one_entry_and_the_customer_can_dow
     timeline = _timeline(client.get(f"/requests/{ticket.reference}/").content.decode())
     assert len(re.findall(r'<li class="event ', timeline)) == 1
     assert f"/files/{file.pk}/" in timeline
+
+
+def test_the_admin_opens_any_stored_original_from_the_received_mail_page(cast, client):
+    raw = mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"})
+    message = deliver(raw)
+    assert message.state == InboundState.IGNORED
+    client.force_login(cast.admin)
+    page = client.get(f"/admin/mail/inboundmessage/{message.pk}/change/").content.decode()
+    url = f"/agent/mail/{message.pk}/original.eml"
+    assert url in page
+    assert client.get(url).content == raw
+    client.force_login(cast.agent_help)  # an ignored message belongs to no request
+    assert client.get(url).status_code == 404
