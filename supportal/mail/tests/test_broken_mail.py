@@ -106,6 +106,34 @@ def test_the_corpus_czech_text_labelled_utf_8_but_in_iso_8859_2_reads_as_czech()
     assert legacy_decode(data, "utf-8") == ("příliš žluoučký kůn", True)
 
 
+def test_the_corpus_undeclared_norwegian_keeps_its_letters():
+    """request-tracker/new-ticket-from-iso-8859-1-full.eml: Eudora, 8-bit Latin-1 with no
+    charset at all — the guess does not turn "ø æ å" into Czech letters."""
+    parsed = mail_parse(_corpus("request-tracker/new-ticket-from-iso-8859-1-full.eml"))
+    assert parsed.from_name == "Wilhelmsen Håvard"
+    assert "letters like: ø æ å" in parsed.text
+    assert parsed.repairs == [Repair.CHARSET]
+
+
+def test_the_corpus_czech_forward_reads_without_repair():
+    parsed = mail_parse(_corpus("django-helpdesk/utf-nondecodable.eml"))
+    assert parsed.subject == "Fwd: Cyklozaměstnavatel - změna vyhodnocení"
+    assert "poprosila o změnu vyhodnocení soutěže" in parsed.text
+    assert parsed.repairs == []
+
+
+def test_a_new_customer_learnt_from_undeclared_windows_1250_headers_keeps_the_letters(cast):
+    raw = (
+        "From: Štěpán Dvořák <stepan@novyfirma.cz>\r\nTo: support@localhost\r\n"
+        "Subject: Tiskárna\r\nMessage-ID: <tisk-1@novyfirma.cz>\r\n\r\n" + CZECH + "\r\n"
+    ).encode("cp1250")
+    message = deliver(raw)
+    ticket = Ticket.objects.get(reference=message.outcome["reference"])
+    assert (ticket.requester.first_name, ticket.requester.last_name) == ("Štěpán", "Dvořák")
+    assert ticket.details == CZECH
+    assert message.outcome["repairs"] == ["charset"]
+
+
 # --- Structure ------------------------------------------------------------------------------
 
 
