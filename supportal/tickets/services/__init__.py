@@ -8,6 +8,7 @@ be shown as it is.
 
 from __future__ import annotations
 
+from supportal.tickets.services._common import events_origin
 from supportal.tickets.services.attachments import NewAttachment, attachments_check
 from supportal.tickets.services.bulk import (
     BULK_MAX_TICKETS,
@@ -23,6 +24,7 @@ from supportal.tickets.services.fields import custom_fields_clean, ticket_fields
 from supportal.tickets.services.people import (
     participant_add,
     participant_add_by_email,
+    participant_add_copied,
     participant_remove,
     ticket_assign,
     ticket_mute_set,
@@ -41,9 +43,11 @@ __all__ = [
     "NewAttachment",
     "attachments_check",
     "custom_fields_clean",
+    "events_origin",
     "feedback_give",
     "participant_add",
     "participant_add_by_email",
+    "participant_add_copied",
     "participant_remove",
     "quote_answer",
     "quote_propose",
