@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "supportal.company",
     "supportal.webhooks",
     "supportal.api",
+    "supportal.imports",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from supportal.core.quiet import is_quiet
 from supportal.notifications.models import (
     PendingNotification,
     PendingSlaNotification,
@@ -37,9 +38,14 @@ def notification_event_record(event: Event) -> PendingNotification | None:
 
     Call it right after the Event row is written, in the same transaction. Side effects:
     creates or extends the action's PendingNotification (due now); on CREATED also gives the
-    ticket its reply address. Events that never lead to mail are ignored.
+    ticket its reply address. Events that never lead to mail are ignored, and so is
+    everything an import writes (``core.quiet``: its requests get their reply address only).
     """
     if event.kind not in RECORDED_KINDS:
+        return None
+    if is_quiet():
+        if event.kind == EventKind.CREATED:
+            TicketReplyAddress.objects.create(ticket_id=event.ticket_id, token=_reply_token_new())
         return None
     if event.kind == EventKind.CREATED:
         return _created_record(event)

@@ -20,6 +20,14 @@ from supportal.tickets.services.bulk import (
 from supportal.tickets.services.comments import ticket_comment_add, ticket_mail_note_add
 from supportal.tickets.services.create import ticket_create
 from supportal.tickets.services.fields import custom_fields_clean, ticket_fields_change
+from supportal.tickets.services.imports import (
+    ticket_import_assign,
+    ticket_import_comment,
+    ticket_import_create,
+    ticket_import_feedback,
+    ticket_import_files,
+    ticket_import_status,
+)
 from supportal.tickets.services.people import (
     participant_add,
     participant_add_by_email,
@@ -51,6 +59,12 @@ __all__ = [
     "ticket_comment_add",
     "ticket_create",
     "ticket_fields_change",
+    "ticket_import_assign",
+    "ticket_import_comment",
+    "ticket_import_create",
+    "ticket_import_feedback",
+    "ticket_import_files",
+    "ticket_import_status",
     "ticket_mail_note_add",
     "ticket_mute_set",
     "ticket_third_party_answer_record",

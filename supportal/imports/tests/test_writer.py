@@ -1,0 +1,88 @@
+"""The writer with a generated source: faithful, quiet, idempotent, resumable."""
+
+from __future__ import annotations
+
+import pytest
+
+from supportal.imports.models import ImportedObject
+from supportal.imports.run import import_run
+from supportal.imports.sources.generated import GeneratedSource
+from supportal.mail.models import OutboundEmail
+from supportal.notifications.models import PendingNotification
+from supportal.tickets.models import Attachment, Comment, Event, Ticket
+from supportal.tickets.workflow import Status
+
+
+def _run(cast, source, **kw):
+    return import_run(source, desk=cast.help_desk, statuses=source.statuses, **kw)
+
+
+def _counts():
+    return (
+        Ticket.objects.count(),
+        Comment.objects.count(),
+        Attachment.objects.count(),
+        Event.objects.count(),
+        ImportedObject.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_import_keeps_references_times_and_conversation_and_sends_nothing(cast):
+    source = GeneratedSource(requests=3, comments=4, attachments=2)
+    report = _run(cast, source)
+    assert report.counts[("request", "created")] == 3
+    ticket = Ticket.objects.get(reference="HELP-2")
+    assert ticket.created_at == source.request(2).created_at
+    assert ticket.status == Status.CLOSED
+    assert ticket.resolution == "Conexiunea EDI a fost repornită."
+    comments = list(ticket.comments.order_by("created_at"))
+    assert [c.created_at for c in comments] == [c.created_at for c in source.request(2).comments]
+    assert [c.is_public for c in comments] == [True, True, True, True]
+    files = list(ticket.attachments.order_by("file_name"))
+    assert [(f.file_name, f.size) for f in files] == [
+        ("jurnal-2-0.txt", 20_000),
+        ("jurnal-2-1.txt", 20_000),
+    ]
+    statuses = [
+        e.payload.to_status
+        for e in ticket.events.filter(kind="status_changed").order_by("created_at")
+    ]
+    assert statuses == [Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
+    cast.help_desk.refresh_from_db()
+    assert cast.help_desk.last_ticket_number == 3
+    assert OutboundEmail.objects.count() == 0
+    assert PendingNotification.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing_and_reports_what_it_would_create(cast):
+    before = _counts()
+    report = _run(cast, GeneratedSource(requests=3, comments=4, attachments=2), dry_run=True)
+    assert _counts() == before
+    assert report.counts[("request", "created")] == 3
+    assert report.counts[("comment", "created")] == 12
+    assert report.counts[("attachment", "created")] == 6
+    assert any("closed" in line for line in report.lines())
+
+
+@pytest.mark.django_db
+def test_importing_twice_changes_nothing(cast):
+    source = GeneratedSource(requests=3, comments=4, attachments=2)
+    _run(cast, source)
+    before = _counts()
+    report = _run(cast, source)
+    assert _counts() == before
+    assert report.counts[("request", "skipped")] == 3
+
+
+@pytest.mark.django_db
+def test_interrupted_import_continues_where_it_stopped(cast):
+    with pytest.raises(ConnectionError):
+        _run(cast, GeneratedSource(requests=5, comments=3, attachments=1, fail_after=2))
+    assert Ticket.objects.count() == 2
+    _run(cast, GeneratedSource(requests=5, comments=3, attachments=1))
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 2, 3, 4, 5]
+    assert Comment.objects.count() == 15
+    assert Attachment.objects.count() == 5
+    assert OutboundEmail.objects.count() == 0
