@@ -50,6 +50,8 @@ class Directory:
         self.dry_run = dry_run
         self.users: dict[str, int] = {}
         self.companies: dict[str, int] = {}
+        # A dry run's people-to-be, by address: the second record of one person is mapped.
+        self._planned: set[str] = set()
         self._user_type = ContentType.objects.get_for_model(User)
         self._company_type = ContentType.objects.get_for_model(Organization)
 
@@ -103,8 +105,10 @@ class Directory:
         if not email or "@" not in email:
             email = placeholder_email(self.source, record.source_id)
         user = User.objects.filter(email__iexact=email).first()
-        self.report.count("person", "mapped" if user else "created")
+        is_planned = email in self._planned
+        self.report.count("person", "mapped" if user or is_planned else "created")
         if self.dry_run:
+            self._planned.add(email)
             self.users[record.source_id] = user.pk if user else WOULD_CREATE
             return
         with transaction.atomic():

@@ -5,31 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportedObject',
+            name="ImportedObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(help_text='The system imported from, e.g. freshdesk:acme.', max_length=200, verbose_name='source')),
-                ('kind', models.CharField(choices=[('company', 'Company'), ('person', 'Person'), ('request', 'Request'), ('comment', 'Comment'), ('attachment', 'Attachment'), ('status_change', 'Status change'), ('feedback', 'Rating')], max_length=20, verbose_name='kind')),
-                ('source_id', models.CharField(max_length=200, verbose_name='id in the source')),
-                ('object_id', models.PositiveBigIntegerField(verbose_name='object id')),
-                ('source_version', models.CharField(blank=True, max_length=64, verbose_name='version in the source')),
-                ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='imported')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="The system imported from, e.g. freshdesk:acme.",
+                        max_length=200,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("company", "Company"),
+                            ("person", "Person"),
+                            ("request", "Request"),
+                            ("comment", "Comment"),
+                            ("attachment", "Attachment"),
+                            ("status_change", "Status change"),
+                            ("feedback", "Rating"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("source_id", models.CharField(max_length=200, verbose_name="id in the source")),
+                ("object_id", models.PositiveBigIntegerField(verbose_name="object id")),
+                (
+                    "source_version",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="version in the source"
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(auto_now_add=True, verbose_name="imported")),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'imported object',
-                'verbose_name_plural': 'imported objects',
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='imports_object_target')],
-                'constraints': [models.UniqueConstraint(fields=('source', 'kind', 'source_id'), name='imports_object_unique')],
+                "verbose_name": "imported object",
+                "verbose_name_plural": "imported objects",
+                "indexes": [
+                    models.Index(fields=["content_type", "object_id"], name="imports_object_target")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "kind", "source_id"), name="imports_object_unique"
+                    )
+                ],
             },
         ),
     ]
