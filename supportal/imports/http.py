@@ -40,6 +40,7 @@ class JsonClient:
     password: str = ""
     timeout: float = 60
     retries: int = 8
+    headers: dict[str, str] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
     requests_made: int = field(default=0, init=False)
     waits: list[float] = field(default_factory=list, init=False)
@@ -49,7 +50,7 @@ class JsonClient:
         return f"{url}?{urlencode(params)}" if params else url
 
     def _headers(self, url: str) -> dict[str, str]:
-        headers = {"Accept": "application/json", "User-Agent": "Supportal-import"}
+        headers = {"Accept": "application/json", "User-Agent": "Supportal-import", **self.headers}
         # Credentials only to the source itself, never to a file host it links to.
         if self.username and urlsplit(url).netloc == urlsplit(self.base_url).netloc:
             pair = f"{self.username}:{self.password}".encode()
@@ -58,11 +59,14 @@ class JsonClient:
 
     def fetch(self, url: str) -> tuple[bytes, Message]:
         """GET ``url``; rate limits and passing failures are waited out and retried."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise SourceError(f"{url}: only http and https addresses are read")
         for attempt in range(self.retries + 1):
-            request = urllib.request.Request(url, headers=self._headers(url))
+            # The scheme is checked above: no file: or custom schemes reach urlopen.
+            request = urllib.request.Request(url, headers=self._headers(url))  # noqa: S310
             self.requests_made += 1
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                     return response.read(), response.headers
             except urllib.error.HTTPError as exc:
                 if exc.code not in (429, 502, 503, 504) or attempt == self.retries:

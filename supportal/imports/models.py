@@ -16,6 +16,8 @@ class ImportedKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     STATUS_CHANGE = "status_change", _("Status change")
     FEEDBACK = "feedback", _("Rating")
+    # The request's reference in the old system (HELP-161): its old links redirect here.
+    REFERENCE = "reference", _("Old reference")
 
 
 class ImportedObject(models.Model):

@@ -190,6 +190,8 @@ class ImportWriter:
                 (record.reference or str(record.number), ticket.reference)
             )
         self._remember(ImportedKind.REQUEST, record.source_id, ticket)
+        for reference in record.old_links:
+            self._remember(ImportedKind.REFERENCE, reference.upper(), ticket)
         return ticket
 
     def _version_store(

@@ -98,7 +98,9 @@ def test_freshdesk_dry_run_writes_and_downloads_nothing(cast, freshdesk):
     assert not any(path.startswith("/files/") for path, _q, _h in freshdesk.server.asked)
     lines = "\n".join(report.lines())
     assert "request: created 4" in lines
-    assert "person: created 6, mapped 1" in lines  # Petr the contact is Petr the agent; 99 is a placeholder
+    assert (
+        "person: created 6, mapped 1" in lines
+    )  # Petr the contact is Petr the agent; 99 is a placeholder
     assert "Escaladat → In progress" in lines
     assert report.counts[("attachment", "created")] == 3
 
