@@ -143,7 +143,7 @@ class Directory:
             email=email,
             invited_by=None,
             is_invited=False,
-            organization=Organization.objects.filter(pk=company_pk).first(),
+            organization=Organization.objects.filter(pk=company_pk).first() if company_pk else None,
             first_name=first_name,
             last_name=last_name,
             phone=record.phone,

@@ -120,7 +120,10 @@ class ImportSource(Protocol):
     administrator's ``--status`` options override them). ``records`` yields companies, then
     people, then requests, streaming."""
 
-    name: str
-    statuses: Mapping[str, Status]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def statuses(self) -> Mapping[str, Status]: ...
 
     def records(self) -> Iterator[Record]: ...

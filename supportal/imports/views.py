@@ -31,7 +31,7 @@ def old_request_link(request: HttpRequest, portal: int, reference: str) -> HttpR
         .order_by("-pk")
         .first()
     )
-    visible = ticket_queryset_for_user(request.user)  # type: ignore[arg-type]
+    visible = ticket_queryset_for_user(request.user)
     new_reference = (
         visible.filter(pk=row.object_id).values_list("reference", flat=True).first()
         if row is not None
@@ -39,7 +39,7 @@ def old_request_link(request: HttpRequest, portal: int, reference: str) -> HttpR
     )
     if new_reference is None:
         raise Http404
-    if request.user.is_agent or request.user.is_superuser:  # type: ignore[union-attr]
+    if request.user.is_agent or request.user.is_superuser:
         return redirect("workspace:ticket", reference=new_reference)
     return redirect("portal:request", reference=new_reference)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping
+from functools import partial
 
 from supportal.imports.records import (
     Attachment,
@@ -27,8 +28,8 @@ STATUSES: Mapping[str, Status] = {
 _START = dt.datetime(2021, 3, 1, 8, 0, tzinfo=dt.UTC)
 
 
-def _file_content(size: int, seed: int) -> bytes:
-    line = f"Raport de eroare {seed}: conexiune EDI întreruptă.\n".encode()
+def _file_content(size: int, salt: int) -> bytes:
+    line = f"Raport de eroare {salt}: conexiune EDI întreruptă.\n".encode()
     return (line * (size // len(line) + 1))[:size]
 
 
@@ -84,7 +85,7 @@ class GeneratedSource:
                         name=f"jurnal-{n}-{i}.txt",
                         size=self.file_size,
                         content_type="text/plain",
-                        fetch=lambda seed=n * 100 + i: _file_content(self.file_size, seed),
+                        fetch=partial(_file_content, self.file_size, n * 100 + i),
                     ),
                 )
                 if i < self.attachments

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -60,7 +61,7 @@ class Command(BaseCommand):
             statuses=statuses,
             dry_run=options["dry_run"],
             keep_numbers=options["keep_numbers"],
-            progress_to=None if options["no_progress"] else self.stderr._out,
+            progress_to=None if options["no_progress"] else sys.stderr,
         )
         if options["dry_run"]:
             # Nothing is written in a dry run; the transaction makes sure of it.
