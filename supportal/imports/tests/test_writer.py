@@ -86,3 +86,35 @@ def test_interrupted_import_continues_where_it_stopped(cast):
     assert Comment.objects.count() == 15
     assert Attachment.objects.count() == 5
     assert OutboundEmail.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_import_command_reports_a_dry_run_then_imports(cast, capsys):
+    from django.core.management import call_command
+
+    call_command("import", "generated", "--desk", "help", "--requests", "2", "--dry-run")
+    out = capsys.readouterr().out
+    assert "Dry run: nothing was written." in out
+    assert "request: created 2" in out
+    assert "closed → Closed (closed)" in out
+    assert not Ticket.objects.exists()
+
+    call_command("import", "generated", "--desk", "HELP", "--requests", "2")
+    captured = capsys.readouterr()
+    assert "Import finished." in captured.out
+    assert "Requests" in captured.err  # the progress bar
+    assert sorted(Ticket.objects.values_list("reference", flat=True)) == ["HELP-1", "HELP-2"]
+
+
+@pytest.mark.django_db
+def test_the_import_command_refuses_a_bad_status_mapping_or_desk(cast):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="NAME=STATUS"):
+        call_command("import", "generated", "--desk", "HELP", "--status", "Escalated")
+    with pytest.raises(CommandError, match="no desk NOPE"):
+        call_command("import", "generated", "--desk", "NOPE")
+    with pytest.raises(CommandError, match="--api-key"):
+        call_command("import", "freshdesk", "--desk", "HELP", "--url", "http://127.0.0.1:9")
+    assert not Ticket.objects.exists()
