@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,17 +35,22 @@ from supportal.imports.records import (
 from supportal.imports.report import ImportReport
 from supportal.tickets.models import Ticket
 from supportal.tickets.services import (
+    ImportedAssignment,
+    ImportedComment,
+    ImportedFiles,
+    ImportedStatus,
+    ImportedStep,
     NewAttachment,
-    ticket_import_assign,
-    ticket_import_comment,
     ticket_import_create,
     ticket_import_feedback,
-    ticket_import_files,
-    ticket_import_status,
+    ticket_import_history,
 )
 from supportal.tickets.workflow import Status
 
 logger = logging.getLogger("supportal.imports")
+
+# Accounts kept in memory by the writer at most (authors repeat on every request).
+USERS_CACHED = 5000
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class ImportWriter:
         self.report = report or ImportReport(is_dry_run=dry_run)
         self.people = Directory(source=source, desk=desk, report=self.report, dry_run=dry_run)
         self._types: dict[type[models.Model], ContentType] = {}
+        self._users: dict[int, User] = {}
+        self._pending: list[ImportedObject] = []
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
         for record in records:
@@ -123,9 +130,11 @@ class ImportWriter:
             with transaction.atomic():
                 ticket = self._ticket_for(record, known)
                 is_complete = self._history_write(ticket, record, is_new=known is None)
-                self._version_store(record, ticket, known, version if is_complete else "")
+                self._version_store(record, known, version if is_complete else "")
+                self._pending_write()
         except Exception as exc:  # one bad request must not stop a whole history
             logger.warning("import of %s failed", record.source_id, exc_info=True)
+            self._pending = []
             self.report.count("request", "failed")
             self.report.problem(f"{record.reference or record.source_id}: {exc}")
             return
@@ -155,17 +164,30 @@ class ImportWriter:
         return self._types[model]
 
     def _remember(self, kind: ImportedKind, source_id: str, obj: models.Model) -> None:
-        ImportedObject.objects.create(
-            source=self.source,
-            kind=kind,
-            source_id=source_id,
-            content_type=self._type(type(obj)),
-            object_id=obj.pk,
+        """Remember the object, written with the request's other rows in one statement."""
+        self._pending.append(
+            ImportedObject(
+                source=self.source,
+                kind=kind,
+                source_id=source_id,
+                content_type=self._type(type(obj)),
+                object_id=obj.pk,
+            )
         )
+
+    def _pending_write(self) -> None:
+        ImportedObject.objects.bulk_create(self._pending)
+        self._pending = []
 
     def _user(self, source_id: str | None) -> User | None:
         pk = self.people.user_id(source_id)
-        return User.objects.get(pk=pk) if pk else None
+        if not pk:
+            return None
+        if pk not in self._users:
+            if len(self._users) > USERS_CACHED:
+                self._users.clear()  # people are few; this only bounds a huge directory
+            self._users[pk] = User.objects.get(pk=pk)
+        return self._users[pk]
 
     def _ticket_for(self, record: Request, known: ImportedObject | None) -> Ticket:
         """The request imported before, or a new one under its old number when it may keep it."""
@@ -194,14 +216,16 @@ class ImportWriter:
             self._remember(ImportedKind.REFERENCE, reference.upper(), ticket)
         return ticket
 
-    def _version_store(
-        self, record: Request, ticket: Ticket, known: ImportedObject | None, version: str
-    ) -> None:
-        row = known or ImportedObject.objects.get(
-            source=self.source, kind=ImportedKind.REQUEST, source_id=record.source_id
-        )
-        row.source_version = version
-        row.save(update_fields=["source_version"])
+    def _version_store(self, record: Request, known: ImportedObject | None, version: str) -> None:
+        """The source's version of the request, once all of it is here (a later run that
+        finds the same version skips it)."""
+        if known is not None:
+            known.source_version = version
+            known.save(update_fields=["source_version"])
+            return
+        for row in self._pending:
+            if row.kind == ImportedKind.REQUEST and row.source_id == record.source_id:
+                row.source_version = version
 
     def _done(self, record: Request) -> set[str]:
         """Source ids of the request's parts imported before (one query)."""
@@ -231,77 +255,102 @@ class ImportWriter:
         return sorted(steps, key=lambda step: (step.at, step.order))
 
     def _history_write(self, ticket: Ticket, record: Request, *, is_new: bool) -> bool:
-        """Replay what is new on the request in time order; True when nothing was left out."""
+        """Replay what is new on the request in time order, in one service call; True when
+        nothing was left out (a file the source could not give)."""
         done = set() if is_new else self._done(record)
-        is_complete = self._files_write(
-            ticket, [a for a in record.attachments if a.source_id not in done], record
-        )
-        assignee = self._user(record.assignee_id)
-        for step in self._steps(record, done):
-            if assignee is not None and self._assign_due(ticket, assignee, step):
-                ticket = ticket_import_assign(ticket=ticket, assignee=assignee, at=step.at)
-            if isinstance(step.record, Comment):
-                is_complete &= self._comment_write(ticket, step.record, done)
-            else:
-                ticket = self._status_write(
-                    ticket,
-                    step.record.status,
-                    step.at,
-                    step.record,
-                    resolution=record.resolution,
+        plan = _Plan()
+        loose = [a for a in record.attachments if a.source_id not in done]
+        if loose:
+            fetched = self._new_files(loose, plan)
+            if fetched:
+                uploader = ticket.requester
+                plan.add(
+                    ImportedFiles(
+                        uploaded_by=uploader,
+                        files=[new for _a, new in fetched],
+                        at=record.created_at,
+                    ),
+                    None,
+                    [a for a, _new in fetched],
                 )
-        if assignee is not None and ticket.assignee_id != assignee.pk:
-            ticket = ticket_import_assign(ticket=ticket, assignee=assignee, at=record.updated_at)
+        assignee = self._user(record.assignee_id)
+        is_assigned = ticket.assignee_id is not None
+        status = Status(ticket.status)
+        for step in self._steps(record, done):
+            if assignee is not None and not is_assigned and self._assign_due(assignee, step):
+                plan.add(ImportedAssignment(assignee=assignee, at=step.at), None, [])
+                is_assigned = True
+            if isinstance(step.record, Comment):
+                self._comment_plan(step.record, done, plan)
+            else:
+                status = self.status_for(step.record.status) or Status.WAITING_FOR_SUPPORT
+                plan.add(self._status_step(step.record, status, record), step.record, [])
+        if assignee is not None and not is_assigned:
+            plan.add(ImportedAssignment(assignee=assignee, at=record.updated_at), None, [])
         current = self.status_for(record.status) or Status.WAITING_FOR_SUPPORT
-        if Status(ticket.status) != current:
-            ticket = self._status_write(
-                ticket, record.status, record.updated_at, None, resolution=record.resolution
-            )
+        if status != current:
+            final = StatusChange("", record.status, record.updated_at)
+            plan.add(self._status_step(final, current, record), None, [])
+        self._plan_write(ticket, plan)
         self._rating_write(ticket, record, done)
-        return is_complete
+        return plan.is_complete
 
-    def _assign_due(self, ticket: Ticket, assignee: User, step: _Step) -> bool:
+    def _status_step(self, change: StatusChange, status: Status, record: Request) -> ImportedStatus:
+        return ImportedStatus(
+            actor=self._user(change.actor_id),
+            status=status,
+            at=change.at,
+            resolution=record.resolution,
+        )
+
+    def _comment_plan(self, record: Comment, done: set[str], plan: _Plan) -> None:
+        wanted = [a for a in record.attachments if a.source_id not in done]
+        fetched = self._new_files(wanted, plan)
+        if not record.body.strip() and not fetched:
+            self.report.count("comment", "skipped")
+            return
+        step = ImportedComment(
+            author=self._user(record.author_id),
+            body=record.body,
+            is_public=record.is_public,
+            at=record.created_at,
+            attachments=[new for _item, new in fetched],
+        )
+        plan.add(step, record, [item for item, _new in fetched])
+
+    def _plan_write(self, ticket: Ticket, plan: _Plan) -> None:
+        """One service call for the whole history; remember what each step wrote."""
+        written = ticket_import_history(ticket=ticket, steps=plan.steps)
+        for result, source, files in zip(written, plan.sources, plan.files, strict=True):
+            if isinstance(source, Comment) and result.comment is not None:
+                self._remember(ImportedKind.COMMENT, source.source_id, result.comment)
+                self.report.count("comment", "created")
+            elif isinstance(source, StatusChange):
+                self._remember(ImportedKind.STATUS_CHANGE, source.source_id, ticket)
+                self.report.count("status change", "created")
+            for item, attachment in zip(files, result.attachments, strict=True):
+                self._remember(ImportedKind.ATTACHMENT, item.source_id, attachment)
+            self.report.count("attachment", "created", len(result.attachments))
+
+    def _assign_due(self, assignee: User, step: _Step) -> bool:
         """The assignee took the request when support first acted: a status change away from
         waiting for support, or their first public answer (the first response, for the SLA)."""
-        if ticket.assignee_id is not None:
-            return False
         if isinstance(step.record, Comment):
             author = self.people.user_id(step.record.author_id)
             return step.record.is_public and author == assignee.pk
-        assert isinstance(step.record, StatusChange)
         status = self.status_for(step.record.status)
         return status is not None and status != Status.WAITING_FOR_SUPPORT
 
-    def _status_write(
-        self,
-        ticket: Ticket,
-        name: str,
-        at: dt.datetime,
-        change: StatusChange | None,
-        *,
-        resolution: str,
-    ) -> Ticket:
-        status = self.status_for(name) or Status.WAITING_FOR_SUPPORT
-        actor = self._user(change.actor_id if change else None)
-        ticket = ticket_import_status(
-            ticket=ticket,
-            actor=actor,
-            status=status,
-            at=at,
-            resolution=resolution if status == Status.RESOLVED else "",
-        )
-        if change is not None:
-            self._remember(ImportedKind.STATUS_CHANGE, change.source_id, ticket)
-            self.report.count("status change", "created")
-        return ticket
-
-    def _new_files(self, files: Iterable[Attachment]) -> list[tuple[Attachment, NewAttachment]]:
+    def _new_files(
+        self, files: Iterable[Attachment], plan: _Plan
+    ) -> list[tuple[Attachment, NewAttachment]]:
         """Fetch the files; an empty or unreadable one is reported and left out."""
         fetched = []
         for item in files:
             try:
                 content = item.fetch()
             except Exception as exc:  # a file the source cannot give: the rest still comes
+                plan.is_complete = False
                 self.report.count("attachment", "failed")
                 self.report.problem(f"{item.name}: {exc}")
                 continue
@@ -315,43 +364,6 @@ class ImportWriter:
             fetched.append((item, NewAttachment(file=upload, name=item.name)))
             self.report.attachment_bytes += len(content)
         return fetched
-
-    def _files_write(self, ticket: Ticket, files: list[Attachment], record: Request) -> bool:
-        fetched = self._new_files(files)
-        if fetched:
-            added = ticket_import_files(
-                ticket=ticket,
-                uploaded_by=ticket.requester,
-                files=[new for _item, new in fetched],
-                at=record.created_at,
-            )
-            for (item, _new), attachment in zip(fetched, added, strict=True):
-                self._remember(ImportedKind.ATTACHMENT, item.source_id, attachment)
-            self.report.count("attachment", "created", len(added))
-        return len(fetched) == len(files)
-
-    def _comment_write(self, ticket: Ticket, record: Comment, done: set[str]) -> bool:
-        wanted = [a for a in record.attachments if a.source_id not in done]
-        fetched = self._new_files(wanted)
-        if not record.body.strip() and not fetched:
-            self.report.count("comment", "skipped")
-            return len(fetched) == len(wanted)
-        comment = ticket_import_comment(
-            ticket=ticket,
-            author=self._user(record.author_id),
-            body=record.body,
-            is_public=record.is_public,
-            created_at=record.created_at,
-            attachments=[new for _item, new in fetched],
-        )
-        self._remember(ImportedKind.COMMENT, record.source_id, comment)
-        for (item, _new), attachment in zip(
-            fetched, comment.attachments.order_by("pk"), strict=True
-        ):
-            self._remember(ImportedKind.ATTACHMENT, item.source_id, attachment)
-        self.report.count("comment", "created")
-        self.report.count("attachment", "created", len(fetched))
-        return len(fetched) == len(wanted)
 
     def _rating_write(self, ticket: Ticket, record: Request, done: set[str]) -> None:
         rating = record.rating
@@ -368,3 +380,21 @@ class ImportWriter:
         if feedback is not None:
             self._remember(ImportedKind.FEEDBACK, rating.source_id, feedback)
             self.report.count("rating", "created")
+
+
+@dataclass
+class _Plan:
+    """The service steps of one request, with the source record each comes from and the
+    source files it carries (to remember what each became)."""
+
+    steps: list[ImportedStep] = field(default_factory=list)
+    sources: list[Comment | StatusChange | None] = field(default_factory=list)
+    files: list[list[Attachment]] = field(default_factory=list)
+    is_complete: bool = True
+
+    def add(
+        self, step: ImportedStep, source: Comment | StatusChange | None, files: list[Attachment]
+    ) -> None:
+        self.steps.append(step)
+        self.sources.append(source)
+        self.files.append(files)

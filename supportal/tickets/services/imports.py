@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
-from supportal.core.errors import InvalidInput
 from supportal.desks.models import Desk, Priority, RequestType
 from supportal.tickets.events import Assigned, Commented, Created, FeedbackGiven
 from supportal.tickets.models import (
@@ -101,87 +101,148 @@ def ticket_import_create(
     return ticket
 
 
-def ticket_import_comment(
-    *,
-    ticket: Ticket,
-    author: User | None,
-    body: str,
-    is_public: bool,
-    created_at: dt.datetime,
-    attachments: Sequence[NewAttachment] = (),
-) -> Comment:
-    """Add an imported comment (public or internal) with its files, at its original time.
+@dataclass(frozen=True)
+class ImportedComment:
+    """A comment (public or internal) with its files, as the old system recorded it."""
 
-    Changes no status (the imported status history does). Side effects: COMMENTED and
-    ATTACHMENT_ADDED events, stored files, the search document.
+    author: User | None
+    body: str
+    is_public: bool
+    at: dt.datetime
+    attachments: Sequence[NewAttachment] = ()
+
+
+@dataclass(frozen=True)
+class ImportedStatus:
+    """The request entered ``status`` at ``at`` (the resolution text when resolved)."""
+
+    actor: User | None
+    status: Status
+    at: dt.datetime
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class ImportedAssignment:
+    """The request was taken by ``assignee`` at ``at``."""
+
+    assignee: User
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ImportedFiles:
+    """Files kept on the request itself (not on a comment)."""
+
+    uploaded_by: User | None
+    files: Sequence[NewAttachment]
+    at: dt.datetime
+
+
+ImportedStep = ImportedComment | ImportedStatus | ImportedAssignment | ImportedFiles
+
+
+@dataclass(frozen=True)
+class StepWritten:
+    """What one step wrote: its comment (a comment step) and its files."""
+
+    comment: Comment | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+def ticket_import_history(*, ticket: Ticket, steps: Sequence[ImportedStep]) -> list[StepWritten]:
+    """Replay what happened to a request in another system, step by step in the given (time)
+    order, under one lock, with no workflow check: comments at their time (no status change
+    follows from them: the imported status history says what did), status changes through the
+    gate's import half, assignments, files. The search document is rebuilt once at the end.
+
+    Side effects: COMMENTED, ATTACHMENT_ADDED, STATUS_CHANGED and ASSIGNED events at their
+    original times (the SLA clocks hear them), stored files, the search document. Returns what
+    each step wrote, in order.
     """
-    body = _clean_text(
-        body, field="body", label=_("Comment"), max_length=DETAILS_MAX_LENGTH * 4, required=False
-    )
-    if not body and not attachments:
-        raise InvalidInput(_("Write a comment or attach a file."), field="body")
+    written: list[StepWritten] = []
     with transaction.atomic():
         ticket = _lock(ticket)
-        comment = Comment.objects.create(
-            ticket=ticket,
-            author=author,
-            body=body,
-            is_public=is_public,
-            via=SubmissionMethod.EMAIL,
-            created_at=created_at,
-        )
-        _event(
-            ticket, Commented(), actor=author, at=created_at, comment=comment, is_public=is_public
-        )
-        _attachments_add(
-            ticket,
-            attachments,
-            uploaded_by=author,
-            comment=comment,
-            is_internal=not is_public,
-            at=created_at,
-        )
-        if created_at > ticket.updated_at:
-            _touch(ticket, created_at)
-        _text_changed(ticket, comment=comment)
-    return comment
-
-
-def ticket_import_status(
-    *,
-    ticket: Ticket,
-    actor: User | None,
-    status: Status,
-    at: dt.datetime,
-    resolution: str = "",
-) -> Ticket:
-    """Record a status change of the old system at its time, through the gate's import
-    half. Side effects: a STATUS_CHANGED event (the SLA clocks pause, resume and stop)."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        transition_import_apply(ticket, status, actor=actor, at=at, resolution=resolution)
-        if resolution:
+        latest = ticket.updated_at
+        for step in steps:
+            if isinstance(step, ImportedComment):
+                written.append(_comment_write(ticket, step))
+            elif isinstance(step, ImportedFiles):
+                files = _attachments_add(
+                    ticket,
+                    step.files,
+                    uploaded_by=step.uploaded_by,
+                    comment=None,
+                    is_internal=False,
+                    at=step.at,
+                )
+                written.append(StepWritten(attachments=tuple(files)))
+            elif isinstance(step, ImportedStatus):
+                resolution = step.resolution if step.status == Status.RESOLVED else ""
+                transition_import_apply(
+                    ticket, step.status, actor=step.actor, at=step.at, resolution=resolution
+                )
+                written.append(StepWritten())
+            else:
+                _assignment_write(ticket, step)
+                written.append(StepWritten())
+            latest = max(latest, step.at)
+        if latest > ticket.updated_at:
+            _touch(ticket, latest)
+        if steps:
             _text_changed(ticket)
-    return ticket
+    return written
 
 
-def ticket_import_assign(*, ticket: Ticket, assignee: User, at: dt.datetime) -> Ticket:
-    """Record who worked the request (the old system's assignee). Side effects: an ASSIGNED
-    event (the first-response clock is met when the SLA says so)."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        if ticket.assignee_id == assignee.pk:
-            return ticket
-        previous = ticket.assignee_id
-        ticket.assignee = assignee
-        ticket.save(update_fields=["assignee"])
-        _event(
-            ticket,
-            Assigned(assignee_id=assignee.pk, previous_assignee_id=previous),
-            actor=assignee,
-            at=at,
-        )
-    return ticket
+def _comment_write(ticket: Ticket, step: ImportedComment) -> StepWritten:
+    body = _clean_text(
+        step.body,
+        field="body",
+        label=_("Comment"),
+        max_length=DETAILS_MAX_LENGTH * 4,
+        required=False,
+    )
+    if not body and not step.attachments:
+        return StepWritten()
+    comment = Comment.objects.create(
+        ticket=ticket,
+        author=step.author,
+        body=body,
+        is_public=step.is_public,
+        via=SubmissionMethod.EMAIL,
+        created_at=step.at,
+    )
+    _event(
+        ticket,
+        Commented(),
+        actor=step.author,
+        at=step.at,
+        comment=comment,
+        is_public=step.is_public,
+    )
+    files = _attachments_add(
+        ticket,
+        step.attachments,
+        uploaded_by=step.author,
+        comment=comment,
+        is_internal=not step.is_public,
+        at=step.at,
+    )
+    return StepWritten(comment=comment, attachments=tuple(files))
+
+
+def _assignment_write(ticket: Ticket, step: ImportedAssignment) -> None:
+    if ticket.assignee_id == step.assignee.pk:
+        return
+    previous = ticket.assignee_id
+    ticket.assignee = step.assignee
+    ticket.save(update_fields=["assignee"])
+    _event(
+        ticket,
+        Assigned(assignee_id=step.assignee.pk, previous_assignee_id=previous),
+        actor=step.assignee,
+        at=step.at,
+    )
 
 
 def ticket_import_feedback(
@@ -197,15 +258,3 @@ def ticket_import_feedback(
         )
         _event(ticket, FeedbackGiven(rating=rating), actor=given_by, at=at)
     return feedback
-
-
-def ticket_import_files(
-    *, ticket: Ticket, uploaded_by: User | None, files: Sequence[NewAttachment], at: dt.datetime
-) -> list[Attachment]:
-    """Attach files the old system kept on the request itself (not on a comment), at their
-    time. Side effects: ATTACHMENT_ADDED events and the stored files."""
-    with transaction.atomic():
-        ticket = _lock(ticket)
-        return _attachments_add(
-            ticket, files, uploaded_by=uploaded_by, comment=None, is_internal=False, at=at
-        )
