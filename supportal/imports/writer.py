@@ -49,6 +49,9 @@ from supportal.tickets.workflow import Status
 
 logger = logging.getLogger("supportal.imports")
 
+# Requests written per transaction: fewer commits (SQLite syncs the disk at each), while a
+# batch stays short enough not to hold the database long (docs/import.md).
+BATCH_SIZE = 20
 # Accounts kept in memory by the writer at most (authors repeat on every request).
 USERS_CACHED = 5000
 
@@ -80,12 +83,14 @@ class ImportWriter:
         dry_run: bool = False,
         keep_numbers: bool = False,
         report: ImportReport | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         self.source = source
         self.desk = desk
         self.statuses = {name.casefold(): status for name, status in statuses.items()}
         self.dry_run = dry_run
         self.keep_numbers = keep_numbers
+        self.batch_size = max(1, batch_size)
         self.report = report or ImportReport(is_dry_run=dry_run)
         self.people = Directory(source=source, desk=desk, report=self.report, dry_run=dry_run)
         self._types: dict[type[models.Model], ContentType] = {}
@@ -93,8 +98,28 @@ class ImportWriter:
         self._pending: list[ImportedObject] = []
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
-        for record in records:
-            self.write(record)
+        """Write every record, ``batch_size`` requests per transaction (each request in a
+        savepoint of its own, so one bad request does not take its batch with it). When the
+        source fails, what was read before is committed first: the next run continues there."""
+        source = iter(records)
+        failure: Exception | None = None
+        is_done = False
+        while not is_done and failure is None:
+            with transaction.atomic():
+                requests = 0
+                while requests < self.batch_size:
+                    try:
+                        record = next(source)
+                    except StopIteration:
+                        is_done = True
+                        break
+                    except Exception as exc:  # the source's: kept, raised after the commit
+                        failure = exc
+                        break
+                    self.write(record)
+                    requests += isinstance(record, Request)
+        if failure is not None:
+            raise failure
         return self.report
 
     def write(self, record: Record) -> None:
