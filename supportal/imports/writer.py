@@ -33,6 +33,7 @@ from supportal.imports.records import (
     StatusChange,
 )
 from supportal.imports.report import ImportReport
+from supportal.sla.sweeper import sla_sweep_tickets
 from supportal.tickets.models import Ticket
 from supportal.tickets.services import (
     ImportedAssignment,
@@ -155,6 +156,8 @@ class ImportWriter:
             with transaction.atomic():
                 ticket = self._ticket_for(record, known)
                 is_complete = self._history_write(ticket, record, is_new=known is None)
+                # Past warnings and breaches recorded now, quietly (see sla_sweep_tickets).
+                sla_sweep_tickets([ticket.pk])
                 self._version_store(record, known, version if is_complete else "")
                 self._pending_write()
         except Exception as exc:  # one bad request must not stop a whole history

@@ -118,3 +118,73 @@ def test_the_import_command_refuses_a_bad_status_mapping_or_desk(cast):
     with pytest.raises(CommandError, match="--api-key"):
         call_command("import", "freshdesk", "--desk", "HELP", "--url", "http://127.0.0.1:9")
     assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sla_clocks_follow_the_imported_history_and_old_breaches_tell_no_one(cast):
+    import datetime as dt
+
+    from supportal.imports.records import Person, Request, StatusChange
+    from supportal.imports.writer import ImportWriter
+    from supportal.notifications.models import PendingSlaNotification
+    from supportal.sla.models import Calendar, Clock, Goal, Policy, SlaEvent
+    from supportal.sla.sweeper import sla_sweep_due
+
+    calendar, _new = Calendar.objects.get_or_create(
+        name="24/7", defaults={"time_zone": "Europe/Bucharest", "is_always_open": True}
+    )
+    Policy.objects.create(
+        name="Help desk",
+        desk=cast.help_desk,
+        calendar=calendar,
+        first_response_duration=dt.timedelta(minutes=30),
+        resolution_duration=dt.timedelta(hours=2),
+    )
+    created = dt.datetime(2024, 3, 4, 9, 0, tzinfo=dt.UTC)
+    records = [
+        Person(source_id="c", email="mihai.popescu@transilvania.ro", name="Mihai Popescu"),
+        Person(source_id="a", email="ioana@suport-firma.ro", name="Ioana M", is_agent=True),
+        # Taken after 20 minutes, resolved after 90: both goals met.
+        Request(
+            source_id="1",
+            key="HELP",
+            number=161,
+            summary="Facturile nu ajung",
+            details="",
+            requester_id="c",
+            assignee_id="a",
+            created_at=created,
+            updated_at=created + dt.timedelta(minutes=90),
+            status="resolved",
+            status_changes=(
+                StatusChange("1a", "working", created + dt.timedelta(minutes=20), "a"),
+                StatusChange("1b", "resolved", created + dt.timedelta(minutes=90), "a"),
+            ),
+        ),
+        # Still open since 2024: both goals breached long ago.
+        Request(
+            source_id="2",
+            key="HELP",
+            number=162,
+            summary="Export blocat",
+            details="",
+            requester_id="c",
+            created_at=created,
+            updated_at=created,
+            status="open",
+        ),
+    ]
+    writer = ImportWriter(source="test", desk=cast.help_desk, statuses=GeneratedSource().statuses)
+    writer.write_all(records)
+
+    met = Clock.objects.filter(ticket__reference="HELP-161")
+    assert {c.goal: c.state for c in met} == {
+        Goal.FIRST_RESPONSE: "met",
+        Goal.RESOLUTION: "met",
+    }
+    breached = Clock.objects.filter(ticket__reference="HELP-162")
+    assert all(c.next_due_at is None or c.next_due_at > dt.datetime.now(dt.UTC) for c in breached)
+    assert SlaEvent.objects.filter(ticket__reference="HELP-162", kind="breach").count() == 2
+    assert PendingSlaNotification.objects.count() == 0
+    assert sla_sweep_due() == 0  # nothing left for the worker to tell anyone
+    assert OutboundEmail.objects.count() == 0

@@ -97,10 +97,13 @@ def _created_record(event: Event) -> PendingNotification:
         )
 
 
-def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
+def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification | None:
     """Remember that an SLA event must be mailed. Call it where the SlaEvent row is written,
     in the same transaction (the sweeper does). Side effect: one PendingSlaNotification, due
-    now; its one-to-one with the event makes each SlaEvent mailed once."""
+    now; its one-to-one with the event makes each SlaEvent mailed once. None inside an
+    import (``core.quiet``): its breaches are history."""
+    if is_quiet():
+        return None
     return PendingSlaNotification.objects.create(
         sla_event=sla_event, next_attempt_at=timezone.now()
     )
@@ -109,6 +112,8 @@ def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
 def notification_sla_events_record(sla_events: Sequence[Any]) -> list[PendingSlaNotification]:
     """:func:`notification_sla_event_record` for many SLA events, in one statement (the
     sweeper records its due batch this way)."""
+    if is_quiet():
+        return []
     now = timezone.now()
     return PendingSlaNotification.objects.bulk_create(
         [PendingSlaNotification(sla_event=event, next_attempt_at=now) for event in sla_events]
