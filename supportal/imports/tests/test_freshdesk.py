@@ -163,3 +163,21 @@ def test_freshdesk_import_broken_half_way_ends_complete_when_run_again(cast, fre
     assert Attachment.objects.count() == 3
     assert ImportedObject.objects.filter(kind="request").count() == 4
     assert OutboundEmail.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_imported_customers_are_invited_only_when_the_firm_asks(cast, freshdesk, capsys):
+    from django.core.management import call_command
+
+    source, _report = _import(cast, freshdesk)
+    assert OutboundEmail.objects.count() == 0
+    call_command("invite_imported", source.name)
+    assert "Invited 2 customer(s)." in capsys.readouterr().out  # Mihai and Jana
+    assert sorted(
+        address for row in OutboundEmail.objects.values_list("to", flat=True) for address in row
+    ) == [
+        "jana.svobodova@plzenske.cz",
+        "mihai.popescu@transilvania.ro",
+    ]
+    call_command("invite_imported", source.name)
+    assert "Invited 0 customer(s)." in capsys.readouterr().out
