@@ -213,9 +213,24 @@ class JiraSource:
             )
         return tuple(comments), left
 
+    def _histories(self, issue: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The issue's whole changelog: Cloud's search gives at most 100 histories, the rest
+        come from the issue's own changelog pages (``values``, ``isLast``)."""
+        changelog = issue.get("changelog") or {}
+        histories = list(changelog.get("histories") or ())
+        total = int(changelog.get("total") or 0)
+        path = f"/rest/api/2/issue/{issue['key']}/changelog"
+        while len(histories) < total:
+            page = self.client.get(path, {"startAt": len(histories), "maxResults": 100})
+            values = page.get("values") or []
+            histories.extend(values)
+            if page.get("isLast", True) or not values:
+                break
+        return histories
+
     def _history(self, issue: Mapping[str, Any]) -> tuple[StatusChange, ...]:
         changes = []
-        for history in (issue.get("changelog") or {}).get("histories") or ():
+        for history in self._histories(issue):
             at = _instant(history.get("created"))
             for n, item in enumerate(history.get("items") or ()):
                 if item.get("field") == "status" and at is not None:

@@ -261,11 +261,21 @@ def comments():
     }
 
 
+def _truncate_changelog(issue):
+    """As Cloud's search does past its limit: the first histories, and the true total."""
+    changelog = issue["changelog"]
+    rest = changelog["histories"][2:]
+    changelog["histories"] = changelog["histories"][:2]
+    changelog["maxResults"] = 2
+    return rest
+
+
 class Jira:
     def __init__(self) -> None:
         self.server = FixtureServer(self.answer)
         self.url = self.server.url
         self.issues = issues(self.url)
+        self.changelog_rest = {"HELP-161": _truncate_changelog(self.issues[0][1])}
         self.comments = comments()
         self.participants = {"HELP-161": [ELENA]}
         self.throttled = False
@@ -327,6 +337,19 @@ class Jira:
                 }
             )
         parts = path.split("/")
+        if path.startswith("/rest/api/2/issue/") and parts[-1] == "changelog":
+            rest = self.changelog_rest.get(parts[5], [])
+            at = int(query.get("startAt", 0)) - 2
+            return Answer(
+                {
+                    "self": f"{self.url}{path}",
+                    "maxResults": 100,
+                    "startAt": at + 2,
+                    "total": 2 + len(rest),
+                    "isLast": True,
+                    "values": rest[at:],
+                }
+            )
         if path.startswith("/rest/servicedeskapi/request/") and parts[-1] == "comment":
             return Answer(paged(copy.deepcopy(self.comments.get(parts[4], []))))
         if path.startswith("/rest/servicedeskapi/request/") and parts[-1] == "participant":

@@ -54,6 +54,8 @@ def test_jira_import_reproduces_conversation_files_history_and_participants(
     source, report = _import(cast, jira)
     assert report.counts[("request", "created")] == 4, report.lines()
     assert source.client.waits == [2.0]
+    # The search gave two of HELP-161's four histories; the rest came from its changelog.
+    assert jira.server.count("/rest/api/2/issue/HELP-161/changelog") == 1
     assert ("HELP-1", "HELP-2") in report.renumbered
 
     ticket = Ticket.objects.get(reference="HELP-161")
