@@ -188,3 +188,17 @@ def test_sla_clocks_follow_the_imported_history_and_old_breaches_tell_no_one(cas
     assert PendingSlaNotification.objects.count() == 0
     assert sla_sweep_due() == 0  # nothing left for the worker to tell anyone
     assert OutboundEmail.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_administrators_see_what_was_imported_and_cannot_change_it(cast, client):
+    _run(cast, GeneratedSource(requests=2, comments=1, attachments=0))
+    client.force_login(cast.admin)
+    page = client.get("/admin/imports/importedobject/?kind=request")
+    assert page.status_code == 200
+    assert "generated:local" in page.content.decode()
+    row = ImportedObject.objects.filter(kind="request").first()
+    change = client.post(f"/admin/imports/importedobject/{row.pk}/change/", {"source_id": "x"})
+    assert change.status_code in (200, 403)
+    row.refresh_from_db()
+    assert row.source_id != "x"
