@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,9 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin
+from supportal.mail.mailboxes import mailbox_check, mailbox_save
 from supportal.mail.models import (
     InboundMessage,
     InboundState,
+    Mailbox,
     OutboundEmail,
     OutboundState,
     PersonalReplyAddress,
@@ -164,3 +169,87 @@ class PersonalReplyAddressAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket", "user")
     search_fields = ("token", "ticket__reference", "user__email")
     date_hierarchy = "created_at"
+
+
+class MailboxForm(forms.ModelForm):
+    """The mailbox's settings; the password is only ever replaced, never shown."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current one."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "folder",
+            "move_to",
+            "desk",
+            "poll_minutes",
+            "is_active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if not self.instance.password_encrypted and not self.cleaned_data.get("password"):
+            self.add_error("password", _("Enter the mailbox's password."))
+        if self.cleaned_data.get("poll_minutes") == 0:
+            self.add_error("poll_minutes", _("Check at least every minute: enter 1 or more."))
+        return self.cleaned_data
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
+    list_filter = ("is_active", "desk")
+    search_fields = ("name", "username", "host")
+    readonly_fields = ("last_checked_at", "last_success_at", "last_error", "last_error_at")
+    actions = ("check_now",)
+
+    @admin.display(description=_("state"))
+    def status(self, mailbox: Mailbox) -> str:
+        if not mailbox.is_active:
+            return str(_("Off"))
+        if mailbox.last_checked_at is None:
+            return str(_("Not checked yet"))
+        if mailbox.last_error:
+            return str(_("Failing: %(error)s") % {"error": mailbox.last_error})
+        return str(_("Working"))
+
+    def save_model(
+        self, request: HttpRequest, obj: Mailbox, form: MailboxForm, change: bool
+    ) -> None:
+        mailbox_save(mailbox=obj, password=form.cleaned_data.get("password") or "")
+
+    @admin.action(description=_("Check the selected mailboxes now"))
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        now = timezone.now()
+        for mailbox in queryset.select_related("desk"):
+            stored = mailbox_check(mailbox, now=now)
+            mailbox.refresh_from_db()
+            if mailbox.last_error:
+                self.message_user(
+                    request,
+                    _("%(mailbox)s: %(error)s") % {"mailbox": mailbox, "error": mailbox.last_error},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(mailbox)s: %(count)d message stored.",
+                        "%(mailbox)s: %(count)d messages stored.",
+                        stored,
+                    )
+                    % {"mailbox": mailbox, "count": stored},
+                )

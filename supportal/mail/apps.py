@@ -10,12 +10,10 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from supportal.core import mails
         from supportal.core.jobs import register_periodic, register_queue
-        from supportal.mail.imap import mail_fetch_all
         from supportal.mail.inbound import inbound_process_due
+        from supportal.mail.mailboxes import mail_fetch_all
         from supportal.mail.outbox import mail_to_queue, outbox_send_due
 
         # The mails of the layers below (accounts' invitations, resets, sign-up checks).
@@ -23,5 +21,5 @@ class MailConfig(AppConfig):
 
         register_queue("mail.outbox", outbox_send_due)
         register_queue("mail.inbound", inbound_process_due)
-        if settings.SUPPORTAL_IMAP_MAILBOXES:
-            register_periodic("mail.fetch", mail_fetch_all, every=timedelta(minutes=1))
+        # Stored mailboxes (docs/email.md, "Mailboxes") and those of SUPPORTAL_IMAP_MAILBOXES.
+        register_periodic("mail.fetch", mail_fetch_all, every=timedelta(minutes=1))

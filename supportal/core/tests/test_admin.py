@@ -27,8 +27,10 @@ from supportal.accounts.services import api_token_create
 from supportal.core.models import Lease
 from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
+from supportal.mail.mailboxes import mailbox_save
 from supportal.mail.models import (
     InboundChannel,
+    Mailbox,
     OutboundEmail,
     OutboundState,
     PersonalReplyAddress,
@@ -131,6 +133,10 @@ def every_row(cast):
         ticket_reference=ticket.reference,
         payload={},
         next_attempt_at=now,
+    )
+    mailbox_save(
+        mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
+        password="parola",
     )
     return ticket
 
