@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -45,7 +46,8 @@ def main() -> None:
     if "DATABASE_URL" not in os.environ:
         sqlite.unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{sqlite}"
-    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-import-")
+    media = tempfile.mkdtemp(prefix="bench-import-")
+    os.environ["MEDIA_ROOT"] = media
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -53,10 +55,9 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("flush", interactive=False, verbosity=0) if "postgres" in os.environ[
-        "DATABASE_URL"
-    ] else None
     call_command("migrate", verbosity=0)
+    if not os.environ["DATABASE_URL"].startswith("sqlite"):
+        call_command("flush", interactive=False, verbosity=0)  # a database used before
     from supportal.desks.models import Desk
     from supportal.imports.records import Request
     from supportal.imports.sources.generated import GeneratedSource
@@ -91,6 +92,7 @@ def main() -> None:
         f"100,000 requests would take {100_000 / (done / elapsed) / 60:.0f} min; "
         f"this process's CPU: {cpu / done * 1000:.0f} ms per request"
     )
+    shutil.rmtree(media, ignore_errors=True)
 
 
 if __name__ == "__main__":
