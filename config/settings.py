@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "supportal.company",
     "supportal.webhooks",
     "supportal.api",
+    "supportal.imports",
 ]
 
 MIDDLEWARE = [

@@ -30,5 +30,7 @@ urlpatterns = [
     path("agent/", include("supportal.workspace.urls")),
     path("", include("supportal.accounts.urls")),
     path("notifications/", include("supportal.notifications.urls")),
+    # Old links of the system a firm imported from (docs/import.md#old-links).
+    path("", include("supportal.imports.urls")),
     path("", include("supportal.portal.urls")),
 ]

@@ -21,6 +21,17 @@ from supportal.tickets.services.bulk import (
 from supportal.tickets.services.comments import ticket_comment_add, ticket_mail_note_add
 from supportal.tickets.services.create import ticket_create
 from supportal.tickets.services.fields import custom_fields_clean, ticket_fields_change
+from supportal.tickets.services.imports import (
+    ImportedAssignment,
+    ImportedComment,
+    ImportedFiles,
+    ImportedStatus,
+    ImportedStep,
+    StepWritten,
+    ticket_import_create,
+    ticket_import_feedback,
+    ticket_import_history,
+)
 from supportal.tickets.services.people import (
     participant_add,
     participant_add_by_email,
@@ -40,7 +51,13 @@ __all__ = [
     "BULK_MAX_TICKETS",
     "BulkOutcome",
     "BulkReport",
+    "ImportedAssignment",
+    "ImportedComment",
+    "ImportedFiles",
+    "ImportedStatus",
+    "ImportedStep",
     "NewAttachment",
+    "StepWritten",
     "attachments_check",
     "custom_fields_clean",
     "events_origin",
@@ -55,6 +72,9 @@ __all__ = [
     "ticket_comment_add",
     "ticket_create",
     "ticket_fields_change",
+    "ticket_import_create",
+    "ticket_import_feedback",
+    "ticket_import_history",
     "ticket_mail_note_add",
     "ticket_mute_set",
     "ticket_third_party_answer_record",
