@@ -162,7 +162,7 @@ def ticket_import_history(*, ticket: Ticket, steps: Sequence[ImportedStep]) -> l
     """
     written: list[StepWritten] = []
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket, _locked_at = _lock(ticket, None)  # imported steps keep their original times
         latest = ticket.updated_at
         for step in steps:
             if isinstance(step, ImportedComment):
