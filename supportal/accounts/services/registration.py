@@ -227,8 +227,10 @@ def customer_register(
         else:
             # As the mail arrived: an address our mail parser accepted is kept as it is.
             email = email.strip().lower()
-            user = User.objects.filter(email__iexact=email).first()
-            if user is None:
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is not None:
+                user = existing
+            else:
                 user = User.objects.create_user(
                     email,
                     password=None,
