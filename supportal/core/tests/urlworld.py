@@ -20,7 +20,8 @@ from supportal.accounts.models import Contact, User, UserSession
 from supportal.company.models import Download, NewsletterIssue, NewsletterList, Topic
 from supportal.conftest import Cast
 from supportal.imports.models import ImportedKind, ImportedObject
-from supportal.mail.models import InboundMessage, InboundState, OutboundEmail
+from supportal.mail.mailboxes import mailbox_save
+from supportal.mail.models import InboundMessage, InboundState, Mailbox, OutboundEmail
 from supportal.replies.models import CannedReply, SavedView
 from supportal.tickets import services
 from supportal.tickets.models import Ticket
@@ -142,6 +143,10 @@ def url_world_build(cast: Cast) -> UrlWorld:
         content_type=ContentType.objects.get_for_model(Ticket),
         object_id=ticket.pk,
     )
+    mailbox = mailbox_save(
+        mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
+        password="parola",
+    )
     users = User.objects.all()
     values: dict[str, object] = {
         "reference": ticket.reference,
@@ -152,6 +157,8 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "reply_id": canned.pk,
         "user_id": cast.colleague.pk,
         "organization_id": cast.cristina_srl.pk,
+        "company_id": cast.cristina_srl.pk,
+        "mailbox_id": mailbox.pk,
         "contact_id": contact.pk,
         "newsletter_id": newsletter.pk,
         "issue_id": issue.pk,
