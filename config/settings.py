@@ -53,6 +53,9 @@ if not SUPPORTAL_BASE_URL.startswith(("http://", "https://")):
     )
 SUPPORTAL_MAIL_DOMAIN = env.str("SUPPORTAL_MAIL_DOMAIN", "localhost")
 SUPPORTAL_SMTP_LISTEN = env.host_port("SUPPORTAL_SMTP_LISTEN", "127.0.0.1:2525")
+# Suggestions use the local embedding model when its package is installed (docs/knowledge.md);
+# off: full-text search alone.
+SUPPORTAL_EMBEDDINGS = env.bool("SUPPORTAL_EMBEDDINGS", True)
 SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
@@ -116,6 +119,7 @@ INSTALLED_APPS = [
     "supportal.workspace",
     "supportal.replies",
     "supportal.company",
+    "supportal.knowledge",
     "supportal.webhooks",
     "supportal.api",
 ]
