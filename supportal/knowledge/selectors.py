@@ -149,3 +149,16 @@ def may_lead(user: User) -> bool:
         user.is_agent
         and DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).exists()
     )
+
+
+def deflection_counts() -> dict[str, int]:
+    """New-request forms where a suggestion was opened, and how many of them were then not
+    submitted (deflected), over the opens recorded."""
+    from supportal.knowledge.models import SuggestionOpen
+
+    forms = SuggestionOpen.objects.values("form_token").annotate(
+        sent=Count("pk", filter=Q(submitted=True))
+    )
+    total = forms.count()
+    deflected = forms.filter(sent=0).count()
+    return {"forms": total, "deflected": deflected}
