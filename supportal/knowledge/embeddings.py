@@ -191,9 +191,11 @@ def _matrix(kind: str, model: str) -> _Matrix:
     return loaded
 
 
-def nearest(kind: str, vector: np.ndarray | None, *, limit: int, threshold: float) -> list[int]:
-    """Ids of the sources most similar to ``vector`` (at least ``threshold`` cosine), best
-    first, over-fetched by the caller and filtered through the permission selectors after."""
+def nearest(
+    kind: str, vector: np.ndarray | None, *, limit: int, threshold: float
+) -> list[tuple[int, float]]:
+    """(id, cosine) of the sources most similar to ``vector`` (at least ``threshold``), best
+    first; the caller over-fetches and filters through the permission selectors after."""
     model = model_name()
     if vector is None or not model:
         return []
@@ -204,7 +206,7 @@ def nearest(kind: str, vector: np.ndarray | None, *, limit: int, threshold: floa
     count = min(limit, len(scores))
     best = np.argpartition(-scores, count - 1)[:count]
     best = best[np.argsort(-scores[best])]
-    return [int(loaded.ids[i]) for i in best if scores[i] >= threshold]
+    return [(int(loaded.ids[i]), float(scores[i])) for i in best if scores[i] >= threshold]
 
 
 def embedding_counts() -> dict[str, int]:

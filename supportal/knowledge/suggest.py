@@ -35,9 +35,11 @@ RRF_K = 60
 MAX_STEMS = 5
 LIST_LENGTH = 20
 OVERFETCH = 50
-# Cosine similarity of multilingual-e5-small below which a neighbour is left out; its cosines
-# crowd between 0.75 and 0.95 (measured with the evaluation set, docs/knowledge.md).
-VECTOR_THRESHOLD = 0.86
+# Cosine similarities of multilingual-e5-small crowd between 0.75 and 0.95 (docs/knowledge.md):
+# a neighbour below VECTOR_THRESHOLD is left out of the fusion; one at STRONG_SIMILARITY or
+# above is suggested even when it shares too few words with the text.
+VECTOR_THRESHOLD = 0.82
+STRONG_SIMILARITY = 0.88
 
 # Words too common to say what a request is about (after search_words: no accents).
 _STOPWORDS = frozenset(
@@ -59,8 +61,9 @@ def stems_of(text: str) -> list[str]:
     for word in search_words(text):
         if len(word) < 4 or word in _STOPWORDS or word.isdigit():
             continue
-        stem = word[: max(4, len(word) - 2)] if len(word) > 5 else word
-        stem = stem[:8]
+        # Czech and Romanian inflect: "tisknout" -> "tisk", "facturile" -> "factu".
+        stem = word[: max(4, len(word) - 4)] if len(word) > 5 else word
+        stem = stem[:7]
         if stem not in stems:
             stems.append(stem)
     return sorted(stems, key=len, reverse=True)[:MAX_STEMS]
@@ -76,18 +79,17 @@ def fuse(lists: Sequence[Sequence[int]], *, k: int = RRF_K) -> dict[int, float]:
 
 
 def _choose(
-    text_lists: list[list[int]], vector_list: list[int], *, limit: int
+    text_lists: list[list[int]], vector_list: list[int], strong: set[int], *, limit: int
 ) -> list[int]:
-    """The fused order, keeping only ids with enough evidence: a near vector, or a match of at
-    least half of the text's significant words."""
+    """The fused order, keeping only ids with enough evidence: a strongly similar vector, or a
+    match of at least half of the text's significant words."""
     needed = max(1, math.ceil(len(text_lists) / 2))
     matched: dict[int, int] = defaultdict(int)
     for ranked in text_lists:
         for item in set(ranked):
             matched[item] += 1
-    near = set(vector_list)
     scores = fuse([*text_lists, vector_list])
-    kept = [item for item in scores if item in near or matched[item] >= needed]
+    kept = [item for item in scores if item in strong or matched[item] >= needed]
     return sorted(kept, key=lambda item: (-scores[item], -item))[:limit]
 
 
@@ -105,6 +107,17 @@ def solved_requests_for_user(user: User) -> QuerySet[Ticket]:
     return ticket_queryset_for_user(user).filter(status__in=embeddings.SOLVED).exclude(resolution="")
 
 
+def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int], set[int]]:  # type: ignore[no-untyped-def,type-arg]
+    """The nearest sources, over-fetched, then filtered through ``allowed`` (the reader's
+    permission queryset); and those of them similar enough to be suggested on their own."""
+    near = embeddings.nearest(kind, vector, limit=OVERFETCH, threshold=VECTOR_THRESHOLD)
+    if not near:
+        return [], set()
+    permitted = set(allowed.filter(pk__in=[pk for pk, _s in near]).values_list("pk", flat=True))
+    kept = [(pk, score) for pk, score in near if pk in permitted]
+    return [pk for pk, _s in kept], {pk for pk, score in kept if score >= STRONG_SIMILARITY}
+
+
 def _requests(
     user: User, stems: list[str], vector, *, limit: int, exclude: int | None
 ) -> list[Ticket]:  # type: ignore[no-untyped-def]
@@ -115,14 +128,8 @@ def _requests(
         list(ticket_search(user, stem, queryset=solved).values_list("pk", flat=True)[:LIST_LENGTH])
         for stem in stems
     ]
-    vector_list: list[int] = []
-    near = embeddings.nearest(
-        Kind.REQUEST, vector, limit=OVERFETCH, threshold=VECTOR_THRESHOLD
-    )
-    if near:
-        allowed = set(solved.filter(pk__in=near).values_list("pk", flat=True))
-        vector_list = [pk for pk in near if pk in allowed]
-    chosen = _choose(text_lists, vector_list, limit=limit)
+    vector_list, strong = _allowed_neighbours(Kind.REQUEST, vector, solved)
+    chosen = _choose(text_lists, vector_list, strong, limit=limit)
     if not chosen:
         return []
     # Every id above came through ``solved``; the rows are read through it once more.
@@ -136,12 +143,8 @@ def _articles(
 ) -> list[Shown]:  # type: ignore[no-untyped-def]
     visible = article_queryset_for_user(user).filter(is_published=True)
     text_lists = article_ranked_ids(user, stems, limit=LIST_LENGTH, published_only=True)
-    vector_list: list[int] = []
-    near = embeddings.nearest(Kind.ARTICLE, vector, limit=OVERFETCH, threshold=VECTOR_THRESHOLD)
-    if near:
-        allowed = set(visible.filter(pk__in=near).values_list("pk", flat=True))
-        vector_list = [pk for pk in near if pk in allowed]
-    chosen = _choose(text_lists, vector_list, limit=limit)
+    vector_list, strong = _allowed_neighbours(Kind.ARTICLE, vector, visible)
+    chosen = _choose(text_lists, vector_list, strong, limit=limit)
     if not chosen:
         return []
     rows = visible.filter(pk__in=chosen).prefetch_related("texts")
