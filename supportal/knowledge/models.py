@@ -100,9 +100,7 @@ class ArticleVersion(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    editor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("saved"), auto_now_add=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)

@@ -9,6 +9,7 @@ articles for everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -121,14 +122,12 @@ def article_ranked_ids(
     return [[pk for pk, text in rows if " " + stem in text][:limit] for stem in stems]
 
 
-def article_report(*, limit: int = 10) -> tuple[list[Article], list[Article]]:
+def article_report(*, limit: int = 10) -> tuple[list[Any], list[Any]]:
     """The least helpful (most "no" answers, then the share of them) and the most viewed
     published articles, for team leads."""
-    counted = _with_texts(
-        Article.objects.filter(is_published=True).annotate(
-            helpful=Count("feedback", filter=Q(feedback__is_helpful=True)),
-            unhelpful=Count("feedback", filter=Q(feedback__is_helpful=False)),
-        )
+    counted = _with_texts(Article.objects.filter(is_published=True)).annotate(
+        helpful=Count("feedback", filter=Q(feedback__is_helpful=True)),
+        unhelpful=Count("feedback", filter=Q(feedback__is_helpful=False)),
     )
     least = list(counted.filter(unhelpful__gt=0).order_by("-unhelpful", "helpful", "pk")[:limit])
     most = list(counted.order_by("-view_count", "pk")[:limit])
@@ -146,8 +145,7 @@ def may_lead(user: User) -> bool:
     if user.is_superuser:
         return True
     return bool(
-        user.is_agent
-        and DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).exists()
+        user.is_agent and DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).exists()
     )
 
 

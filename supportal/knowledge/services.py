@@ -120,7 +120,9 @@ def article_save(
         article.product, article.topic, article.visibility = product, topic, visibility
     text = ArticleText.objects.filter(article=article, language=language).first()
     if text is None:
-        text = ArticleText.objects.create(article=article, language=language, title=title, body=body)
+        text = ArticleText.objects.create(
+            article=article, language=language, title=title, body=body
+        )
         changes.append(_("text in %(language)s added") % {"language": language})
     elif (text.title, text.body) != (title, body):
         text.title, text.body = title, body

@@ -43,13 +43,107 @@ STRONG_SIMILARITY = 0.88
 
 # Words too common to say what a request is about (after search_words: no accents).
 _STOPWORDS = frozenset(
-    """the and for with from this that have has not can cannot does dont when what where which
-    your our are was were will would there their they them then than into also just only
-    some more please thanks thank hello help need want doesnt isnt after before
-    pentru care este sunt din nici cand unde cum imi mai acest aceasta aveti avem poate
-    multumesc buna ziua va rog dupa inainte fara foarte
-    nebo jako jsem jste jsme neni ktery ktera ktere pro pri kdyz tento tato toto uz jeste
-    dekuji prosim dobry den muze mame mate bez jak""".split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "have",
+        "has",
+        "not",
+        "can",
+        "cannot",
+        "does",
+        "dont",
+        "when",
+        "what",
+        "where",
+        "which",
+        "your",
+        "our",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "there",
+        "their",
+        "they",
+        "them",
+        "then",
+        "than",
+        "into",
+        "also",
+        "just",
+        "only",
+        "some",
+        "more",
+        "please",
+        "thanks",
+        "thank",
+        "hello",
+        "help",
+        "need",
+        "want",
+        "doesnt",
+        "isnt",
+        "after",
+        "before",
+        "pentru",
+        "care",
+        "este",
+        "sunt",
+        "din",
+        "nici",
+        "cand",
+        "unde",
+        "cum",
+        "imi",
+        "mai",
+        "acest",
+        "aceasta",
+        "aveti",
+        "avem",
+        "poate",
+        "multumesc",
+        "buna",
+        "ziua",
+        "va",
+        "rog",
+        "dupa",
+        "inainte",
+        "fara",
+        "foarte",
+        "nebo",
+        "jako",
+        "jsem",
+        "jste",
+        "jsme",
+        "neni",
+        "ktery",
+        "ktera",
+        "ktere",
+        "pro",
+        "pri",
+        "kdyz",
+        "tento",
+        "tato",
+        "toto",
+        "uz",
+        "jeste",
+        "dekuji",
+        "prosim",
+        "dobry",
+        "den",
+        "muze",
+        "mame",
+        "mate",
+        "bez",
+        "jak",
+    ]
 )
 
 
@@ -104,10 +198,12 @@ class Suggestions:
 
 
 def solved_requests_for_user(user: User) -> QuerySet[Ticket]:
-    return ticket_queryset_for_user(user).filter(status__in=embeddings.SOLVED).exclude(resolution="")
+    return (
+        ticket_queryset_for_user(user).filter(status__in=embeddings.SOLVED).exclude(resolution="")
+    )
 
 
-def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int], set[int]]:  # type: ignore[no-untyped-def,type-arg]
+def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int], set[int]]:
     """The nearest sources, over-fetched, then filtered through ``allowed`` (the reader's
     permission queryset); and those of them similar enough to be suggested on their own."""
     near = embeddings.nearest(kind, vector, limit=OVERFETCH, threshold=VECTOR_THRESHOLD)
@@ -120,7 +216,7 @@ def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int]
 
 def _requests(
     user: User, stems: list[str], vector, *, limit: int, exclude: int | None
-) -> list[Ticket]:  # type: ignore[no-untyped-def]
+) -> list[Ticket]:
     solved = solved_requests_for_user(user)
     if exclude is not None:
         solved = solved.exclude(pk=exclude)
@@ -138,9 +234,7 @@ def _requests(
     return [by_id[pk] for pk in chosen if pk in by_id]
 
 
-def _articles(
-    user: User, stems: list[str], vector, *, limit: int, language: str
-) -> list[Shown]:  # type: ignore[no-untyped-def]
+def _articles(user: User, stems: list[str], vector, *, limit: int, language: str) -> list[Shown]:
     visible = article_queryset_for_user(user).filter(is_published=True)
     text_lists = article_ranked_ids(user, stems, limit=LIST_LENGTH, published_only=True)
     vector_list, strong = _allowed_neighbours(Kind.ARTICLE, vector, visible)

@@ -6,137 +6,312 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('company', '0003_names_in_every_language'),
-        ('desks', '0008_invite_new_senders_large_files_hint_in_every_language'),
-        ('tickets', '0003_company_open_index'),
+        ("company", "0003_names_in_every_language"),
+        ("desks", "0008_invite_new_senders_large_files_hint_in_every_language"),
+        ("tickets", "0003_company_open_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('visibility', models.CharField(choices=[('internal', 'Internal (support team only)'), ('customers', 'Customers whose company has the product'), ('everyone', 'Everyone')], default='internal', max_length=20, verbose_name='visibility')),
-                ('is_published', models.BooleanField(default=False, verbose_name='published')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('search_text', models.TextField(blank=True, editable=False)),
-                ('view_count', models.PositiveIntegerField(default=0, verbose_name='views')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='desks.product', verbose_name='product')),
-                ('source_ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticket', verbose_name='made from request')),
-                ('topic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='company.topic', verbose_name='topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Internal (support team only)"),
+                            ("customers", "Customers whose company has the product"),
+                            ("everyone", "Everyone"),
+                        ],
+                        default="internal",
+                        max_length=20,
+                        verbose_name="visibility",
+                    ),
+                ),
+                ("is_published", models.BooleanField(default=False, verbose_name="published")),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                ("search_text", models.TextField(blank=True, editable=False)),
+                ("view_count", models.PositiveIntegerField(default=0, verbose_name="views")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="desks.product",
+                        verbose_name="product",
+                    ),
+                ),
+                (
+                    "source_ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="made from request",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="articles",
+                        to="company.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article',
-                'verbose_name_plural': 'articles',
+                "verbose_name": "article",
+                "verbose_name_plural": "articles",
             },
         ),
         migrations.CreateModel(
-            name='ArticleFeedback',
+            name="ArticleFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_helpful', models.BooleanField(verbose_name='helpful')),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='given')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='knowledge.article')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_helpful", models.BooleanField(verbose_name="helpful")),
+                ("comment", models.TextField(blank=True, max_length=2000, verbose_name="comment")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="given")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="knowledge.article",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article feedback',
-                'verbose_name_plural': 'article feedback',
+                "verbose_name": "article feedback",
+                "verbose_name_plural": "article feedback",
             },
         ),
         migrations.CreateModel(
-            name='ArticleText',
+            name="ArticleText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ro', 'Romanian'), ('cs', 'Czech')], max_length=8, verbose_name='language')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(max_length=50000, verbose_name='text (Markdown)')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='texts', to='knowledge.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ro", "Romanian"), ("cs", "Czech")],
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(max_length=50000, verbose_name="text (Markdown)")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="texts",
+                        to="knowledge.article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article text',
-                'verbose_name_plural': 'article texts',
+                "verbose_name": "article text",
+                "verbose_name_plural": "article texts",
             },
         ),
         migrations.CreateModel(
-            name='ArticleVersion',
+            name="ArticleVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='saved')),
-                ('language', models.CharField(blank=True, max_length=8, verbose_name='language')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text (Markdown)')),
-                ('visibility', models.CharField(choices=[('internal', 'Internal (support team only)'), ('customers', 'Customers whose company has the product'), ('everyone', 'Everyone')], max_length=20, verbose_name='visibility')),
-                ('is_published', models.BooleanField(verbose_name='published')),
-                ('changes', models.CharField(max_length=300, verbose_name='what changed')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='knowledge.article')),
-                ('editor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="saved")),
+                ("language", models.CharField(blank=True, max_length=8, verbose_name="language")),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text (Markdown)")),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Internal (support team only)"),
+                            ("customers", "Customers whose company has the product"),
+                            ("everyone", "Everyone"),
+                        ],
+                        max_length=20,
+                        verbose_name="visibility",
+                    ),
+                ),
+                ("is_published", models.BooleanField(verbose_name="published")),
+                ("changes", models.CharField(max_length=300, verbose_name="what changed")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="knowledge.article",
+                    ),
+                ),
+                (
+                    "editor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article version',
-                'verbose_name_plural': 'article versions',
-                'ordering': ['-number'],
+                "verbose_name": "article version",
+                "verbose_name_plural": "article versions",
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='Embedding',
+            name="Embedding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('article', 'Article'), ('request', 'Request')], max_length=20)),
-                ('object_id', models.PositiveIntegerField()),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done')], max_length=20)),
-                ('model', models.CharField(blank=True, max_length=100)),
-                ('source_updated_at', models.DateTimeField()),
-                ('vector', models.BinaryField(null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("article", "Article"), ("request", "Request")], max_length=20
+                    ),
+                ),
+                ("object_id", models.PositiveIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("done", "Done")], max_length=20
+                    ),
+                ),
+                ("model", models.CharField(blank=True, max_length=100)),
+                ("source_updated_at", models.DateTimeField()),
+                ("vector", models.BinaryField(null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'embedding',
-                'verbose_name_plural': 'embeddings',
-                'indexes': [models.Index(condition=models.Q(('state', 'pending')), fields=['kind', 'object_id'], name='embedding_pending')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='embedding_source')],
+                "verbose_name": "embedding",
+                "verbose_name_plural": "embeddings",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("state", "pending")),
+                        fields=["kind", "object_id"],
+                        name="embedding_pending",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "object_id"), name="embedding_source")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SuggestionOpen',
+            name="SuggestionOpen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form_token', models.CharField(db_index=True, max_length=64)),
-                ('kind', models.CharField(choices=[('article', 'Article'), ('request', 'Request')], max_length=20)),
-                ('object_id', models.PositiveIntegerField()),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted', models.BooleanField(default=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("form_token", models.CharField(db_index=True, max_length=64)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("article", "Article"), ("request", "Request")], max_length=20
+                    ),
+                ),
+                ("object_id", models.PositiveIntegerField()),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted", models.BooleanField(default=False)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suggestion opened',
-                'verbose_name_plural': 'suggestions opened',
+                "verbose_name": "suggestion opened",
+                "verbose_name_plural": "suggestions opened",
             },
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['is_published', 'visibility'], name='article_visible'),
+            model_name="article",
+            index=models.Index(fields=["is_published", "visibility"], name="article_visible"),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('visibility__in', ['internal', 'customers', 'everyone'])), name='knowledge_article_visibility_valid'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visibility__in", ["internal", "customers", "everyone"])),
+                name="knowledge_article_visibility_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articletext',
-            constraint=models.UniqueConstraint(fields=('article', 'language'), name='article_text_language'),
+            model_name="articletext",
+            constraint=models.UniqueConstraint(
+                fields=("article", "language"), name="article_text_language"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articleversion',
-            constraint=models.UniqueConstraint(fields=('article', 'number'), name='article_version_number'),
+            model_name="articleversion",
+            constraint=models.UniqueConstraint(
+                fields=("article", "number"), name="article_version_number"
+            ),
         ),
     ]

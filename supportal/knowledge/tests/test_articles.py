@@ -17,8 +17,19 @@ from supportal.tickets.workflow import Action
 pytestmark = pytest.mark.django_db
 
 
-def article(cast, title="Tipărirea facturilor", *, visibility=Visibility.CUSTOMERS, product=None,
-            publish=True, language="ro", body="Deschideți **Facturi** și apăsați Tipărește."):  # fmt: skip
+BODY = "Deschideți **Facturi** și apăsați Tipărește."
+
+
+def article(
+    cast,
+    title="Tipărirea facturilor",
+    *,
+    visibility=Visibility.CUSTOMERS,
+    product=None,
+    publish=True,
+    language="ro",
+    body=BODY,
+):
     made = services.article_save(
         actor=cast.agent_help,
         language=language,
@@ -35,8 +46,7 @@ def article(cast, title="Tipărirea facturilor", *, visibility=Visibility.CUSTOM
 
 def visible_titles(user) -> set[str]:
     return {
-        selectors.article_text_for(a, "ro").title
-        for a in selectors.article_list_for_user(user)
+        selectors.article_text_for(a, "ro").title for a in selectors.article_list_for_user(user)
     }
 
 
@@ -114,9 +124,12 @@ def test_portal_browse_search_read_and_answer(client, cast):
     )
     assert answer.status_code == 302
     assert ArticleFeedback.objects.get().comment == "Nu găsesc butonul"
-    assert client.post(
-        reverse("portal:article_feedback", args=[hidden.pk]), {"helpful": "yes"}
-    ).status_code == 404
+    assert (
+        client.post(
+            reverse("portal:article_feedback", args=[hidden.pk]), {"helpful": "yes"}
+        ).status_code
+        == 404
+    )
     shown.refresh_from_db()
     assert shown.view_count == 1
 
@@ -173,7 +186,10 @@ def test_one_click_turns_a_resolution_into_a_draft(client, cast):
         resolution="Reinstalați driverul imprimantei.",
     )  # fmt: skip
     client.force_login(cast.agent_help)
-    assert "Make a draft article" in client.get(reverse("workspace:ticket", args=[ticket.reference])).text
+    assert (
+        "Make a draft article"
+        in client.get(reverse("workspace:ticket", args=[ticket.reference])).text
+    )
     answer = client.post(reverse("workspace:article_from", args=[ticket.reference]))
     made = Article.objects.get()
     assert answer.url == reverse("workspace:article_edit", args=[made.pk])
@@ -182,4 +198,6 @@ def test_one_click_turns_a_resolution_into_a_draft(client, cast):
     assert "Reinstalați driverul" in made.texts.get().body
     # Another desk's agent may not see the request, so may not make an article of it.
     client.force_login(cast.agent_dev)
-    assert client.post(reverse("workspace:article_from", args=[ticket.reference])).status_code == 404
+    assert (
+        client.post(reverse("workspace:article_from", args=[ticket.reference])).status_code == 404
+    )

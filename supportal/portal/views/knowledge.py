@@ -60,7 +60,7 @@ def articles(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _article_or_404(request: AuthenticatedHttpRequest, article_id: int):  # type: ignore[no-untyped-def]
+def _article_or_404(request: AuthenticatedHttpRequest, article_id: int):
     try:
         return selectors.article_get_for_user(request.user, article_id)
     except NotFound as exc:

@@ -156,7 +156,10 @@ def article_from_ticket(request: AuthenticatedHttpRequest, reference: str) -> Ht
         return redirect("workspace:ticket", reference=ticket.reference)
     messages.success(
         request,
-        _("A draft article was made from the resolution: remove the customer's details before publishing."),
+        _(
+            "A draft article was made from the resolution: remove the customer's details "
+            "before publishing."
+        ),
     )
     return redirect("workspace:article_edit", article_id=found.pk)
 
@@ -176,9 +179,7 @@ def ticket_suggestions(request: AuthenticatedHttpRequest, reference: str) -> Htt
         {
             "found": found,
             "ticket": ticket,
-            "articles": [
-                (shown, _article_link(request, shown)) for shown in found.articles
-            ],
+            "articles": [(shown, _article_link(request, shown)) for shown in found.articles],
         },
     )
 
