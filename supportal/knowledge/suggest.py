@@ -36,10 +36,15 @@ MAX_STEMS = 5
 LIST_LENGTH = 20
 OVERFETCH = 50
 # Cosine similarities of multilingual-e5-small crowd between 0.75 and 0.95 (docs/knowledge.md):
-# a neighbour below VECTOR_THRESHOLD is left out of the fusion; one at STRONG_SIMILARITY or
-# above is suggested even when it shares too few words with the text.
+# a neighbour below VECTOR_THRESHOLD is left out. A neighbour above it is evidence enough on its
+# own (NEAR_IS_EVIDENCE; off: only one at STRONG_SIMILARITY is); VECTOR_WEIGHT counts the
+# vector list that many times in the fusion. The values are the best of those tried with
+# bench/knowledge_eval.py (docs/knowledge.md has the table).
 VECTOR_THRESHOLD = 0.82
 STRONG_SIMILARITY = 0.88
+NEAR_IS_EVIDENCE = True
+VECTOR_WEIGHT = 1
+RELATIVE_MARGIN = 0.03
 
 # Words too common to say what a request is about (after search_words: no accents).
 _STOPWORDS = frozenset(
@@ -182,8 +187,9 @@ def _choose(
     for ranked in text_lists:
         for item in set(ranked):
             matched[item] += 1
-    scores = fuse([*text_lists, vector_list])
-    kept = [item for item in scores if item in strong or matched[item] >= needed]
+    near = set(vector_list) if NEAR_IS_EVIDENCE else strong
+    scores = fuse([*text_lists, *[vector_list] * VECTOR_WEIGHT])
+    kept = [item for item in scores if item in near or matched[item] >= needed]
     return sorted(kept, key=lambda item: (-scores[item], -item))[:limit]
 
 
@@ -211,6 +217,10 @@ def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int]
         return [], set()
     permitted = set(allowed.filter(pk__in=[pk for pk, _s in near]).values_list("pk", flat=True))
     kept = [(pk, score) for pk, score in near if pk in permitted]
+    if kept:
+        # Weak neighbours of a strong best one are noise: only those near the best stay.
+        best = kept[0][1]
+        kept = [(pk, score) for pk, score in kept if score >= best - RELATIVE_MARGIN]
     return [pk for pk, _s in kept], {pk for pk, score in kept if score >= STRONG_SIMILARITY}
 
 
