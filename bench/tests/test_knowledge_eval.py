@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +24,10 @@ def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path):
         "KNOWLEDGE_EVAL_OUT": str(tmp_path),
         "REDIS_URL": "",
     }
+    unshare = shutil.which("unshare")
+    assert unshare, "util-linux's unshare is needed (it is on every Debian machine)"
     subprocess.run(
-        ["unshare", "-n", sys.executable, "-m", "bench.knowledge_eval"],
+        [unshare, "-n", sys.executable, "-m", "bench.knowledge_eval"],
         cwd=ROOT,
         env=env,
         check=True,
