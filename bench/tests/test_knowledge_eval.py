@@ -26,7 +26,7 @@ def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path):
     }
     unshare = shutil.which("unshare")
     assert unshare, "util-linux's unshare is needed (it is on every Debian machine)"
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - our own interpreter and module
         [unshare, "-n", sys.executable, "-m", "bench.knowledge_eval"],
         cwd=ROOT,
         env=env,
