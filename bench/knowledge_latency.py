@@ -62,7 +62,7 @@ def main() -> None:
                     model=embeddings.model_name(),
                     source_updated_at=timezone.now(),
                     vector=vector.astype("<f2").tobytes(),
-                )  # fmt: skip
+                )
                 for pk, vector in zip(chunk, vectors, strict=True)
             )
         print(f"stored {len(ids)} vectors in {time.perf_counter() - started:.1f} s")
