@@ -1,7 +1,6 @@
-"""Suggestions in a real browser (Chromium via Playwright): the "done when" of issue #21 — a
-Czech customer typing "nejde mi tisknout faktury" sees the article and the colleague's solved
-request before sending; an agent inserts a similar request's solution into the reply in one
-click (docs/knowledge.md)."""
+"""Suggestions in a real browser (Chromium via Playwright): a Czech customer typing "nejde mi
+tisknout faktury" sees the article and the colleague's solved request before sending; an agent
+inserts a similar request's solution into the reply in one click (docs/knowledge.md)."""
 
 from __future__ import annotations
 
