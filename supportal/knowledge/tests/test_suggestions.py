@@ -179,6 +179,10 @@ def test_the_agents_panel_offers_solutions_to_insert(client, cast, world, engine
     assert 'data-insert="Ve Faktury &gt; Nastavení tisku' in panel
     assert world["other_desk"].reference not in panel
     assert "Insert the link" in panel
+    searched = client.get(
+        reverse("workspace:suggestions", args=[ticket.reference]), {"q": "heslo zablokovano"}
+    ).text
+    assert world["unrelated"].reference in searched
     client.force_login(cast.agent_dev)
     assert client.get(reverse("workspace:suggestions", args=[ticket.reference])).status_code == 404
 

@@ -169,7 +169,8 @@ def ticket_suggestions(request: AuthenticatedHttpRequest, reference: str) -> Htt
     """The ticket page's panel (an HTML fragment): solved requests of the agent's desks like
     this one, and matching articles, each insertable into the reply."""
     ticket = ticket_or_404(request, reference)
-    text = request.GET.get("q", "")[:2000] or f"{ticket.summary}\n{ticket.details}"
+    query = request.GET.get("q", "")[:2000].strip()
+    text = query or f"{ticket.summary}\n{ticket.details}"
     found = suggest(
         request.user, text, language=_language(request), exclude_ticket=ticket.pk, articles=5
     )
@@ -179,6 +180,7 @@ def ticket_suggestions(request: AuthenticatedHttpRequest, reference: str) -> Htt
         {
             "found": found,
             "ticket": ticket,
+            "query": query,
             "articles": [(shown, _article_link(request, shown)) for shown in found.articles],
         },
     )

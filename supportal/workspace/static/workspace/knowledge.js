@@ -6,14 +6,25 @@
   var panel = document.getElementById("kb-suggestions");
   if (!panel || !window.fetch || !window.DOMParser) { return; }
 
-  fetch(panel.dataset.url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-    .then(function (response) { return response.ok ? response.text() : ""; })
-    .then(function (html) {
-      if (!html) { return; }
-      var parsed = new DOMParser().parseFromString(html, "text/html");
-      panel.replaceChildren.apply(panel, Array.prototype.slice.call(parsed.body.childNodes));
-    })
-    .catch(function () { /* the link to the panel stays */ });
+  function load(url) {
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) { return; }
+        var parsed = new DOMParser().parseFromString(html, "text/html");
+        panel.replaceChildren.apply(panel, Array.prototype.slice.call(parsed.body.childNodes));
+      })
+      .catch(function () { /* the link to the panel stays */ });
+  }
+  load(panel.dataset.url);
+
+  // The panel's own search (another wording, an article's name) replaces the panel in place.
+  panel.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-kb-search]");
+    if (!form) { return; }
+    event.preventDefault();
+    load(form.action + "?q=" + encodeURIComponent(form.querySelector("[name=q]").value));
+  });
 
   panel.addEventListener("click", function (event) {
     var button = event.target.closest("[data-insert]");
