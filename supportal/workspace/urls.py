@@ -51,6 +51,7 @@ urlpatterns = [
     path("articles/<int:article_id>/edit/", knowledge.article_edit, name="article_edit"),
     path("articles/<int:article_id>/publish/", knowledge.article_publish, name="article_publish"),
     path("mail/quarantined/", quarantine.quarantine_list, name="quarantine"),
+    path("mail/<int:message_id>/original.eml", quarantine.mail_original, name="mail_original"),
     path(
         "mail/quarantined/discard/",
         quarantine.quarantine_discard_selected,
