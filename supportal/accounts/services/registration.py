@@ -225,26 +225,31 @@ def customer_register(
                 announce=False,
             )
         else:
-            # As the mail arrived: an address our mail parser accepted is kept as it is.
-            email = email.strip().lower()
-            existing = User.objects.filter(email__iexact=email).first()
-            if existing is not None:
-                user = existing
-            else:
-                user = User.objects.create_user(
-                    email,
-                    password=None,
-                    organization=organization,
-                    language=language if language in dict(settings.LANGUAGES) else "",
-                    detected_language=(
-                        detected_language if detected_language in dict(settings.LANGUAGES) else ""
-                    ),
-                )
-                created_here = True
+            user, created_here = _uninvited(email, organization, language, detected_language)
         _names_fill(user, first_name=first_name, last_name=last_name, phone=phone)
         if created_here:
             customer_listeners.notify(user)
     return user
+
+
+def _uninvited(
+    email: str, organization: Organization | None, language: str, detected_language: str
+) -> tuple[User, bool]:
+    """The account of ``email`` as the mail arrived (an address our mail parser accepted is
+    kept as it is), created without an invitation if missing; and whether it was created."""
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    languages = dict(settings.LANGUAGES)
+    user = User.objects.create_user(
+        email,
+        password=None,
+        organization=organization,
+        language=language if language in languages else "",
+        detected_language=detected_language if detected_language in languages else "",
+    )
+    return user, True
 
 
 def _names_fill(user: User, *, first_name: str, last_name: str, phone: str) -> None:

@@ -94,6 +94,9 @@ notifications:preferences              login 403   403   ok    ok
 notifications:template_edit            login 404   404   404   404
 notifications:templates                login 404   404   404   404
 portal:action                          login 404   ok    404   ok
+portal:article                         login 404   404   ok    ok
+portal:article_feedback                login 404   404   ok    ok
+portal:articles                        login ok    ok    ok    ok
 portal:awaiting                        login ok    ok    ok    ok
 portal:comment                         login 404   ok    404   ok
 portal:company_join                    login 404   404   404   404
@@ -120,6 +123,16 @@ portal:quote_answer                    login 404   ok    404   ok
 portal:record                          login 404   ok    404   ok
 portal:request                         login 404   ok    404   ok
 portal:requests                        login ok    ok    ok    ok
+portal:suggestion_open                 login 404   404   ok    ok
+portal:suggestions                     login ok    ok    ok    ok
+workspace:article                      login 403   403   ok    ok
+workspace:article_edit                 login 403   403   ok    ok
+workspace:article_from                 login 403   403   404   ok
+workspace:article_new                  login 403   403   ok    ok
+workspace:article_publish              login 403   403   ok    ok
+workspace:article_report               login 403   403   404   404
+workspace:articles                     login 403   403   ok    ok
+workspace:suggestions                  login 403   403   404   ok
 readyz                                 ok    ok    ok    ok    ok
 workspace:action                       login 403   403   404   ok
 workspace:assign                       login 403   403   404   ok

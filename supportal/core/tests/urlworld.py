@@ -125,6 +125,14 @@ def url_world_build(cast: Cast) -> UrlWorld:
         file_name="driver.zip",
     )
     download.file.save("driver.zip", ContentFile(b"zip"), save=True)
+    from supportal.knowledge import services as knowledge
+    from supportal.knowledge.models import Visibility
+
+    article = knowledge.article_save(
+        actor=cast.agent_help, language="en", title="Drivers", body="Install the driver.",
+        product=cast.product, topic=topic, visibility=Visibility.CUSTOMERS,
+    )  # fmt: skip
+    knowledge.article_publish(actor=cast.agent_help, article=article, publish=True)
     newsletter = NewsletterList.objects.create(name="News", code="NEWS")
     issue = NewsletterIssue.objects.create(newsletter=newsletter, subject="Hello", body="Hi")
     view = SavedView.objects.create(owner=cast.agent_help, name="Mine")
@@ -170,6 +178,10 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "quote_id": quote.pk,
         "attachment_id": ticket.attachments.get().pk,
         "download_id": download.pk,
+        # An article for the customers of a product Cristina SRL does not have.
+        "article_id": article.pk,
+        "kind": "article",
+        "portal:suggestion_open.object_id": article.pk,
         "token": "not-a-real-token",
         "uidb64": "MQ",
         "session_id": session.pk,
