@@ -203,6 +203,7 @@ COLUMNS = {
         "is_public",
         "data",
         "created_at",
+        "origin",
     ],
     "tickets_participant": ["id", "ticket_id", "user_id", "added_by_id", "created_at"],
     "tickets_attachment": [
@@ -419,6 +420,7 @@ class TicketWriter:
                     T if is_public else F,
                     json.dumps(data, separators=(",", ":")) if data else "{}",
                     fmt.ts(at),
+                    "",  # origin: generated events stand alone (no inbound mail)
                 )
             )
             return event_id

@@ -46,7 +46,8 @@ def page_figures(pages, *, repeat: int) -> dict[str, dict]:
     from django.test.utils import CaptureQueriesContext
 
     from bench.generate import LOGIN_AGENT, LOGIN_COMPANY_ADMIN, LOGIN_CUSTOMER
-    from supportal.accounts.models import User
+    from supportal.accounts.models import ApiTokenScope, User
+    from supportal.accounts.services import api_token_create
 
     clients = {None: Client(HTTP_HOST="127.0.0.1")}
     for role, email in (
@@ -56,6 +57,13 @@ def page_figures(pages, *, repeat: int) -> dict[str, dict]:
     ):
         clients[role] = Client(HTTP_HOST="127.0.0.1")
         clients[role].force_login(User.objects.get(email=email))
+    for role, email in (("api_agent", LOGIN_AGENT), ("api_customer", LOGIN_CUSTOMER)):
+        _token, secret = api_token_create(
+            user=User.objects.get(email=email),
+            name=f"bench {time.time_ns()}",
+            scope=ApiTokenScope.WRITE,
+        )
+        clients[role] = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
     # One cheap page per session first: what every first request loads once (translations,
     # URL resolvers, templates) is then loaded, so even a page's first request counts alike.
     for role, client in clients.items():
@@ -64,6 +72,8 @@ def page_figures(pages, *, repeat: int) -> dict[str, dict]:
             if role is None
             else "/agent/counts/"
             if role == "agent"
+            else "/api/v1/desks"
+            if role and role.startswith("api_")
             else "/awaiting/"
         )
     figures = {}
@@ -72,13 +82,18 @@ def page_figures(pages, *, repeat: int) -> dict[str, dict]:
         counts, timings = [], []
         for n in range(repeat):
             path = page.paths[n % len(page.paths)]
-            data = None
-            if page.body:
+            data: dict | str | None = None
+            if page.body and page.content_type:
+                data = page.body.replace("{n}", str(time.time_ns()))
+            elif page.body:
                 data = dict(parse_qsl(page.body.replace("{n}", str(time.time_ns()))))
             began = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
                 post = page.method == "POST"
-                response = client.post(path, data) if post else client.get(path)
+                if post and page.content_type:
+                    response = client.post(path, data, content_type=page.content_type)
+                else:
+                    response = client.post(path, data) if post else client.get(path)
             elapsed = time.perf_counter() - began
             if str(response.status_code)[0] != page.expect:
                 raise SystemExit(f"{page.name}: {path} answered {response.status_code}")
@@ -261,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.db import connection
 
-    from bench.run import pages_plan
+    from bench.run import api_pages_plan, pages_plan
     from supportal.tickets.models import Ticket
 
     tickets = Ticket.objects.count()
@@ -270,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"label": label, "vendor": connection.vendor, "tickets": tickets}
     pages = [
         page
-        for page in pages_plan()
+        for page in [*pages_plan(), *api_pages_plan()]
         if not any(skip.lower() in page.name.lower() for skip in args.skip or ())
     ]
     result["pages"] = page_figures(pages, repeat=2 if args.quick else args.repeat)

@@ -44,6 +44,7 @@ class Page:
     method: str = "GET"
     body: str | None = None  # form body; "{n}" unique per request
     expect: str = "2"  # status class counted as success
+    content_type: str = ""  # a JSON body (the API): its content type; else a form
     single_ms: float = 0.0  # the pre-flight request's time
     runs: dict[int, list[dict]] = field(default_factory=dict)  # connections -> wrk results
 
@@ -176,6 +177,52 @@ def pages_plan(sample_seed: int = 7) -> list[Page]:
         Page("customer search", "customer", [f"/?status=any&q={COMMON_WORD}"]),
         Page("agent search: common", "agent", [f"/agent/?view=all&q={COMMON_WORD}"]),
     ]
+
+
+def api_pages_plan() -> list[Page]:
+    """The REST API's list, detail and create beside the pages (docs/api.md): requested with an
+    API token of the generator's agent and customer (roles ``api_agent``, ``api_customer``).
+    Measured in process (bench/inprocess.py); the HTTP runner drives browser sessions only."""
+    from bench.generate import LOGIN_AGENT, LOGIN_CUSTOMER
+    from supportal.desks.models import Desk
+    from supportal.tickets.models import Ticket
+
+    desk = Desk.objects.get(key="HELP")
+    agent_desks = Desk.objects.filter(memberships__user__email=LOGIN_AGENT)
+    anywhere = list(
+        Ticket.objects.filter(desk__in=agent_desks)
+        .order_by("-pk")
+        .values_list("reference", flat=True)[:50]
+    )
+    own = list(
+        Ticket.objects.filter(requester__email=LOGIN_CUSTOMER)
+        .order_by("-pk")
+        .values_list("reference", flat=True)[:50]
+    )
+    create = json.dumps(
+        {"desk": desk.key, "summary": "Bench API request {n}", "details": "Comanda lipsește."}
+    )
+    return (
+        [
+            Page("API: ticket list (agent)", "api_agent", ["/api/v1/tickets?limit=50"]),
+            Page("API: ticket list (customer)", "api_customer", ["/api/v1/tickets?limit=50"]),
+            Page(
+                "API: ticket detail (agent)",
+                "api_agent",
+                [f"/api/v1/tickets/{r}" for r in anywhere],
+            ),
+            Page(
+                "API: create a request",
+                "api_customer",
+                ["/api/v1/tickets"],
+                method="POST",
+                body=create,
+                content_type="application/json",
+            ),
+        ]
+        if own
+        else []
+    )
 
 
 # The server -----------------------------------------------------------------------------------
