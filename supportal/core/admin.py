@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core import ops
-from supportal.core.models import Lease
+from supportal.core.models import Lease, ProcessExit
 
 admin.site.site_header = _("Supportal administration")
 admin.site.site_title = _("Supportal")
@@ -55,6 +55,15 @@ class LeaseAdmin(ReadOnlyAdmin):
     list_display = ("name", "holder", "expires_at", "last_run_at")
     list_filter = ("expires_at", "last_run_at")
     search_fields = ("name", "holder")
+
+
+@admin.register(ProcessExit)
+class ProcessExitAdmin(ReadOnlyAdmin):
+    """Worker and web processes that died under ``serve`` (docs/deploy.md)."""
+
+    list_display = ("process", "host", "status", "ran_seconds", "exited_at")
+    list_filter = ("process", "exited_at")
+    search_fields = ("process", "host")
 
 
 @staff_member_required

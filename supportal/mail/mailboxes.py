@@ -8,14 +8,20 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from supportal.accounts.languages import recipient_language
+from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.secrets import secret_decrypt, secret_encrypt, secret_rotate
 from supportal.mail import oauth2
 from supportal.mail.imap import Mailbox as ImapMailbox
 from supportal.mail.imap import configured_mailboxes_fetch, mailbox_fetch
 from supportal.mail.models import Mailbox, MailboxAuth
+from supportal.mail.outbox import email_queue
 
 logger = logging.getLogger("supportal.mail.imap")
 
@@ -62,15 +68,38 @@ def mailbox_check(mailbox: Mailbox, *, now: datetime) -> int:
         stored = len(mailbox_fetch(imap_mailbox(mailbox, now=now), now=now))
     except Exception as exc:  # any failure of the server or the secret is the mailbox's state
         logger.warning("fetching mailbox %s failed: %s", mailbox, exc)
-        error = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            last_checked_at=now, last_error=error[:ERROR_MAX_LENGTH], last_error_at=now
-        )
+        error = (getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}")[:ERROR_MAX_LENGTH]
+        with transaction.atomic():
+            Mailbox.objects.filter(pk=mailbox.pk).update(
+                last_checked_at=now, last_error=error, last_error_at=now
+            )
+            if not mailbox.last_error:  # it was working (or never checked): tell once
+                _administrators_tell(mailbox, error)
         return 0
     Mailbox.objects.filter(pk=mailbox.pk).update(
         last_checked_at=now, last_success_at=now, last_error=""
     )
     return stored
+
+
+def _administrators_tell(mailbox: Mailbox, error: str) -> None:
+    """Mail every active administrator that ``mailbox`` started failing, in their language.
+    Side effect: OutboundEmail rows (in the caller's transaction)."""
+    link = settings.SUPPORTAL_BASE_URL + reverse("admin:mail_mailbox_change", args=[mailbox.pk])
+    for admin in User.objects.filter(is_superuser=True, is_active=True).order_by("pk"):
+        email_queue(
+            to=admin.email,
+            template="mailbox_failing",
+            language=recipient_language(admin),
+            context={
+                "mailbox": mailbox.name,
+                "username": mailbox.username,
+                "host": mailbox.host,
+                "error": error,
+                "is_oauth2": mailbox.auth != MailboxAuth.PASSWORD,
+                "link": link,
+            },
+        )
 
 
 def mailboxes_check_due(now: datetime) -> int:

@@ -25,7 +25,7 @@ from supportal.accounts.models import (
     User,
 )
 from supportal.accounts.services import api_token_create
-from supportal.core.models import Lease
+from supportal.core.models import Lease, ProcessExit
 from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
 from supportal.mail.mailboxes import mailbox_save
@@ -137,6 +137,9 @@ def every_row(cast):
         ticket_reference=ticket.reference,
         payload={},
         next_attempt_at=now,
+    )
+    ProcessExit.objects.create(
+        process="worker", host="web-1", status=-9, ran_seconds=12.5, exited_at=now
     )
     mailbox_save(
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),

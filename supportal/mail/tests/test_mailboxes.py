@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from supportal.core.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 from supportal.mail.mailboxes import mail_fetch_all, mailbox_save
-from supportal.mail.models import InboundChannel, InboundMessage, Mailbox, MailboxSecurity
+from supportal.mail.models import (
+    InboundChannel,
+    InboundMessage,
+    Mailbox,
+    MailboxSecurity,
+    OutboundEmail,
+)
 from supportal.mail.tests.conftest import DOVECOT, DOVECOT_MISSING
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +90,7 @@ def test_administrators_add_a_mailbox_whose_password_is_never_shown_again(client
         "port": "993",
         "security": "ssl",
         "username": "suport@firma.ro",
+        "auth": "password",
         "folder": "INBOX",
         "move_to": "",
         "desk": str(cast.help_desk.pk),
@@ -141,6 +148,12 @@ def test_a_failing_mailbox_records_its_error_and_does_not_stop_the_others(client
     assert "not-the-password" not in wrong.last_error
     assert wrong.last_error and wrong.last_error_at and wrong.last_success_at is None
     assert right.last_success_at is not None and right.last_error == ""
+    # The administrators are told once, when it starts failing, not at every check.
+    told = OutboundEmail.objects.filter(template="mailbox_failing")
+    assert [m.to for m in told] == [[cast.admin.email]]
+    assert "Greșit" in told.get().subject and "not-the-password" not in told.get().body_text
+    mail_fetch_all(timezone.now() + dt.timedelta(minutes=5))
+    assert told.count() == 1
     client.force_login(cast.admin)
     page = client.get(reverse("admin:mail_mailbox_changelist")).content.decode()
     assert "Failing:" in page and "Working" in page
