@@ -32,6 +32,8 @@ from supportal.accounts.models import (
     User,
     UserSession,
 )
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.errors import DomainError
 from supportal.core.names import name_columns
 
@@ -71,7 +73,8 @@ class UserEditForm(_EmailFormMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    audit_action = Action.ROLE_CHANGED
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -206,7 +209,8 @@ class ContractInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = (
         "name",
         "registration_number",
@@ -268,7 +272,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationDomain)
-class OrganizationDomainAdmin(admin.ModelAdmin):
+class OrganizationDomainAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = ("domain", "organization")
     list_select_related = ("organization",)
     search_fields = ("domain", "organization__name")
@@ -276,7 +281,8 @@ class OrganizationDomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationProduct)
-class OrganizationProductAdmin(admin.ModelAdmin):
+class OrganizationProductAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = ("organization", "product", "shares_requests")
     list_filter = ("product", "shares_requests")
     list_select_related = ("organization", "product")
@@ -285,7 +291,8 @@ class OrganizationProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = ("name", "organization", "product", "starts_on", "ends_on", "is_active")
     list_filter = ("is_active", "product", "priorities", "starts_on", "ends_on")
     list_select_related = ("organization", "product")
@@ -295,7 +302,8 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortalSettings)
-class PortalSettingsAdmin(admin.ModelAdmin):
+class PortalSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     """One row: the list shows it, there is nothing to add or delete."""
 
     list_display = ("__str__", "portal_name", "signup_mode", "invitation_lifetime_days")

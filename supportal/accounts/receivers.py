@@ -34,10 +34,12 @@ def _session_record(sender: object, request: HttpRequest | None, user, **kwargs:
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.session_forget")
-def _session_forget(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+def _session_forget(
+    sender: object, request: HttpRequest | None, user=None, **kwargs: object
+) -> None:
     session = getattr(request, "session", None)
     if session is not None and session.session_key:
-        services.session_forget(session_key=session.session_key)
+        services.session_forget(session_key=session.session_key, user=user)
 
 
 @receiver(post_save, sender=PortalSettings, dispatch_uid="accounts.site_locale_forget")

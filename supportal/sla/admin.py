@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from supportal.core.names import name_columns
 from supportal.sla import clock as business
@@ -65,7 +67,8 @@ class CalendarDateInline(admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "time_zone", "is_always_open", "country_code", "is_default")
     list_filter = ("is_always_open", "country_code", "is_default")
     search_fields = ("name", "time_zone", "country_code")
@@ -88,7 +91,8 @@ class CalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(TranslationAdmin):
+class PolicyAdmin(AuditedAdmin, TranslationAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = (
         "name",
         "desk",
@@ -118,7 +122,8 @@ class PolicyAdmin(TranslationAdmin):
 
 
 @admin.register(DeskSlaSettings)
-class DeskSlaSettingsAdmin(admin.ModelAdmin):
+class DeskSlaSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = (
         "desk",
         "warning_lead_duration",

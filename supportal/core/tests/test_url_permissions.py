@@ -52,6 +52,8 @@ api-v1:ticket_comment                  401   401   401   401   401
 api-v1:ticket_create                   401   401   401   401   401
 api-v1:ticket_list                     401   401   401   401   401
 workspace:csat_report                  login 403   403   403   403
+workspace:audit                        login 403   403   404   404
+workspace:audit_csv                    login 403   403   404   404
 accounts:company_login                 404   404   404   404   404
 accounts:invitation                    ok    ok    ok    ok    ok
 accounts:language                      ok    ok    ok    ok    ok
