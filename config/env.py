@@ -7,11 +7,12 @@ systemd credentials work that way). Every variable is documented in docs/configu
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -40,7 +41,7 @@ class Env:
         value = self.raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -51,7 +52,9 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name}: expected a boolean (true/false, 1/0), got {value!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(
+        self, name: builtins.str, default: builtins.int, *, minimum: builtins.int | None = None
+    ) -> builtins.int:
         value = self.raw(name)
         if value is None or value.strip() == "":
             return default
@@ -63,13 +66,17 @@ class Env:
             raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {number}")
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str] | None = None
+    ) -> builtins.list[builtins.str]:
         value = self.raw(name)
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def host_port(self, name: str, default: str) -> tuple[str, int]:
+    def host_port(
+        self, name: builtins.str, default: builtins.str
+    ) -> tuple[builtins.str, builtins.int]:
         value = self.str(name, default)
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -95,69 +102,80 @@ def parse_database_url(
     """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        if parts.netloc or not path or path == "/":
-            raise ImproperlyConfigured(
-                f"{name}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db,"
-                f" got {url!r}"
-            )
-        # sqlite:///var/db.sqlite3 is relative to the project; sqlite:////srv/db.sqlite3 absolute.
-        file_path = Path(path[1:])
-        if not file_path.is_absolute():
-            file_path = base_dir / file_path
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(file_path),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
-                # timeout instead of one failing with "database is locked" on lock upgrade.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA mmap_size=134217728;"
-                    "PRAGMA cache_size=-20000;"
-                ),
-            },
-        }
+        return _sqlite_database(name, url, parts, base_dir=base_dir)
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
-        database = unquote(parts.path.lstrip("/"))
-        try:
-            port = parts.port
-        except ValueError:
-            raise ImproperlyConfigured(f"{name}: the port in {url!r} is not a number") from None
-        if not database or "/" in database:
-            raise ImproperlyConfigured(
-                f"{name}: a PostgreSQL URL is postgres://user:password@host:port/database,"
-                f" got {url!r}"
-            )
-        options: dict[str, Any] = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        # urlsplit lower-cases hostname; a socket path keeps its case from the raw netloc.
-        raw_host = parts.netloc.rpartition("@")[2]
-        if raw_host.startswith("["):
-            host = raw_host[1:].partition("]")[0]
-        else:
-            host = unquote(raw_host.rpartition(":")[0] if parts.port else raw_host)
-        host = options.pop("host", host)
-        if pool_max_size:
-            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": database,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": host,
-            "PORT": str(port or ""),
-            "CONN_MAX_AGE": 0 if pool_max_size else conn_max_age,
-            "CONN_HEALTH_CHECKS": not pool_max_size and conn_max_age > 0,
-            "OPTIONS": options,
-        }
+        return _postgres_database(
+            name, url, parts, conn_max_age=conn_max_age, pool_max_size=pool_max_size
+        )
     raise ImproperlyConfigured(
         f"{name}: unsupported database URL {url!r}; use sqlite:///path.db or"
         " postgres://user:password@host:port/database"
     )
+
+
+def _sqlite_database(name: str, url: str, parts: SplitResult, *, base_dir: Path) -> dict[str, Any]:
+    path = unquote(parts.path)
+    if parts.netloc or not path or path == "/":
+        raise ImproperlyConfigured(
+            f"{name}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db,"
+            f" got {url!r}"
+        )
+    # sqlite:///var/db.sqlite3 is relative to the project; sqlite:////srv/db.sqlite3 absolute.
+    file_path = Path(path[1:])
+    if not file_path.is_absolute():
+        file_path = base_dir / file_path
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(file_path),
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
+            # timeout instead of one failing with "database is locked" on lock upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA mmap_size=134217728;"
+                "PRAGMA cache_size=-20000;"
+            ),
+        },
+    }
+
+
+def _postgres_database(
+    name: str, url: str, parts: SplitResult, *, conn_max_age: int, pool_max_size: int
+) -> dict[str, Any]:
+    database = unquote(parts.path.lstrip("/"))
+    try:
+        port = parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: the port in {url!r} is not a number") from None
+    if not database or "/" in database:
+        raise ImproperlyConfigured(
+            f"{name}: a PostgreSQL URL is postgres://user:password@host:port/database, got {url!r}"
+        )
+    options: dict[str, Any] = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    # urlsplit lower-cases hostname; a socket path keeps its case from the raw netloc.
+    raw_host = parts.netloc.rpartition("@")[2]
+    if raw_host.startswith("["):
+        host = raw_host[1:].partition("]")[0]
+    else:
+        host = unquote(raw_host.rpartition(":")[0] if parts.port else raw_host)
+    host = options.pop("host", host)
+    if pool_max_size:
+        options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": database,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(port or ""),
+        "CONN_MAX_AGE": 0 if pool_max_size else conn_max_age,
+        "CONN_HEALTH_CHECKS": not pool_max_size and conn_max_age > 0,
+        "OPTIONS": options,
+    }
 
 
 def parse_email_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -262,7 +263,7 @@ SUPPORTAL_SENDFILE_PREFIX = (
 SUPPORTAL_SENDFILE_MIN_BYTES = env.int("SUPPORTAL_SENDFILE_MIN_BYTES", 256 * 1024, minimum=0)
 SUPPORTAL_PRESIGNED_URL_SECONDS = env.int("SUPPORTAL_PRESIGNED_URL_SECONDS", 60, minimum=1)
 
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": env.str(
             "SUPPORTAL_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
@@ -280,11 +281,12 @@ if _storage_options:
     import json
 
     try:
-        STORAGES["default"]["OPTIONS"] = json.loads(_storage_options)
+        _options = json.loads(_storage_options)
     except ValueError as exc:
         raise ImproperlyConfigured(f"SUPPORTAL_STORAGE_OPTIONS: not valid JSON: {exc}") from None
-    if not isinstance(STORAGES["default"]["OPTIONS"], dict):
+    if not isinstance(_options, dict):
         raise ImproperlyConfigured("SUPPORTAL_STORAGE_OPTIONS: expected a JSON object")
+    STORAGES["default"]["OPTIONS"] = _options
 
 _email = parse_email_url(
     "EMAIL_URL", env.str("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"), base_dir=BASE_DIR

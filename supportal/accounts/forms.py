@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -53,7 +54,7 @@ class CompanyLoginForm(forms.Form):
     )
     remember_me = forms.BooleanField(label=_("Keep me logged in"), required=False)
 
-    def __init__(self, request: HttpRequest | None = None, *args: object, **kwargs: object):
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         self.request = request
         self.user_cache: User | None = None
         super().__init__(*args, **kwargs)
@@ -106,7 +107,7 @@ class SignupForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args: object, mode: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, mode: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if mode != SignupMode.REQUEST:
             for name in ("company_name", "registration_number", "message"):

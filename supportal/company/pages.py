@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Contact, Organization
 from supportal.company import selectors, services
 from supportal.company.forms import (
@@ -49,14 +50,16 @@ def not_found_404(exc: NotFound) -> Http404:
     return Http404(exc.message)
 
 
-def _contact(request: HttpRequest, contact_id: int) -> Contact:
+def _contact(request: AuthenticatedHttpRequest, contact_id: int) -> Contact:
     try:
         return selectors.contact_get_for_user(request.user, contact_id)
     except NotFound as exc:
         raise not_found_404(exc) from exc
 
 
-def contacts_page(request: HttpRequest, organization: Organization, side: Side) -> HttpResponse:
+def contacts_page(
+    request: AuthenticatedHttpRequest, organization: Organization, side: Side
+) -> HttpResponse:
     search = ContactSearchForm(request.GET)
     contacts = selectors.contact_list_for_user(
         request.user,
@@ -83,7 +86,9 @@ def contacts_page(request: HttpRequest, organization: Organization, side: Side) 
     )
 
 
-def contact_new_page(request: HttpRequest, organization: Organization, side: Side) -> HttpResponse:
+def contact_new_page(
+    request: AuthenticatedHttpRequest, organization: Organization, side: Side
+) -> HttpResponse:
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,7 +107,7 @@ def contact_new_page(request: HttpRequest, organization: Organization, side: Sid
     )
 
 
-def contact_page(request: HttpRequest, contact_id: int, side: Side) -> HttpResponse:
+def contact_page(request: AuthenticatedHttpRequest, contact_id: int, side: Side) -> HttpResponse:
     contact = _contact(request, contact_id)
     form = ContactForm(request.POST or None, instance=Contact(**_values(contact)))
     if request.method == "POST" and form.is_valid():
@@ -138,7 +143,9 @@ def _values(contact: Contact) -> dict:
     return {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
 
 
-def contact_subscriptions_save(request: HttpRequest, contact_id: int, side: Side) -> HttpResponse:
+def contact_subscriptions_save(
+    request: AuthenticatedHttpRequest, contact_id: int, side: Side
+) -> HttpResponse:
     contact = _contact(request, contact_id)
     offered = selectors.newsletter_lists_for_organization(contact.organization)
     form = SubscriptionsForm(request.POST, offered=offered)
@@ -157,7 +164,9 @@ def contact_subscriptions_save(request: HttpRequest, contact_id: int, side: Side
     return redirect(side.contact_url, contact.pk)
 
 
-def contact_invite_do(request: HttpRequest, contact_id: int, side: Side) -> HttpResponse:
+def contact_invite_do(
+    request: AuthenticatedHttpRequest, contact_id: int, side: Side
+) -> HttpResponse:
     contact = _contact(request, contact_id)
     try:
         services.contact_invite(contact=contact, actor=request.user)
@@ -168,7 +177,9 @@ def contact_invite_do(request: HttpRequest, contact_id: int, side: Side) -> Http
     return redirect(side.contact_url, contact.pk)
 
 
-def contact_active_do(request: HttpRequest, contact_id: int, side: Side) -> HttpResponse:
+def contact_active_do(
+    request: AuthenticatedHttpRequest, contact_id: int, side: Side
+) -> HttpResponse:
     contact = _contact(request, contact_id)
     is_active = request.POST.get("is_active") == "1"
     try:

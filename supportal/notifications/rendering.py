@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context, TemplateSyntaxError, engines
+from django.template import Context, Engine, TemplateSyntaxError, engines
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -82,6 +82,7 @@ REMINDER_VARIABLES = (
 
 def documented_variables(template: str) -> list[tuple[str, str]]:
     """The variables a mail's templates receive, with what each is (shown on the edit page)."""
+    extra: tuple[tuple[str, object], ...]
     if template == "agent_sla":
         extra = SLA_VARIABLES
     elif template == "customer_reply_reminder":
@@ -128,11 +129,9 @@ def template_check(parts: Mapping[str, str]) -> None:
 
 
 def _render_source(source: str, context: Mapping[str, Any], *, is_html: bool) -> str:
-    template = engines["django"].from_string(source)
-    if is_html:
-        return template.render(dict(context))
+    template = Engine.get_default().from_string(source)
     # Plain text and subject are not HTML: no escaping, as the outbox renders its files.
-    return template.template.render(Context(dict(context), autoescape=False))
+    return template.render(Context(dict(context), autoescape=is_html))
 
 
 @dataclass(frozen=True)
@@ -172,11 +171,12 @@ def files_render(template: str, context: Mapping[str, Any], *, language: str) ->
 
     full_context = {"base_url": settings.SUPPORTAL_BASE_URL, **context}
     base = f"mail/{template}"
+    engine = Engine.get_default()
     with translation.override(language):
-        subject = get_template(f"{base}/subject.txt").template.render(
+        subject = engine.get_template(f"{base}/subject.txt").render(
             Context(full_context, autoescape=False)
         )
-        body_text = get_template(f"{base}/body.txt").template.render(
+        body_text = engine.get_template(f"{base}/body.txt").render(
             Context(full_context, autoescape=False)
         )
         body_html = get_template(f"{base}/body.html").render(full_context)
@@ -234,12 +234,10 @@ def sample_ticket() -> Any:
 
 def file_sources(template: str) -> dict[str, str]:
     """The default wording: the source of the files under ``mail/<template>/``."""
-    from django.template.loader import get_template
-
     names = {"subject": "subject.txt", "body_text": "body.txt", "body_html": "body.html"}
+    engine = Engine.get_default()
     return {
-        part: get_template(f"mail/{template}/{name}").template.source
-        for part, name in names.items()
+        part: engine.get_template(f"mail/{template}/{name}").source for part, name in names.items()
     }
 
 

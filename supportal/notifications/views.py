@@ -14,6 +14,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import recipient_language
 from supportal.core.errors import InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages, signed_in_and
@@ -54,7 +55,7 @@ def _is_support(user) -> bool:
 
 @signed_in_and(_is_support)
 @refusals_as_messages("notifications:preferences")
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each agent turns each of their four notification mails on or off."""
     if request.method == "POST":
         services.agent_preference_set(
@@ -72,7 +73,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def outbox_list(request: HttpRequest) -> HttpResponse:
+def outbox_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The local mail catcher: every mail Supportal queued, for administrators."""
     state = request.GET.get("state", "")
     try:
@@ -84,7 +85,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def outbox_detail(request: HttpRequest, email_id: int) -> HttpResponse:
+def outbox_detail(request: AuthenticatedHttpRequest, email_id: int) -> HttpResponse:
     try:
         email = selectors.outbox_get_for_user(request.user, email_id)
     except NotFound as exc:
@@ -94,7 +95,7 @@ def outbox_detail(request: HttpRequest, email_id: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin
-def outbox_html(request: HttpRequest, email_id: int) -> HttpResponse:
+def outbox_html(request: AuthenticatedHttpRequest, email_id: int) -> HttpResponse:
     """The mail's HTML part as a mail client would show it: inline styles, nothing remote,
     no scripts (the sandbox), framed only by the detail page."""
     try:
@@ -110,7 +111,7 @@ def outbox_html(request: HttpRequest, email_id: int) -> HttpResponse:
 
 
 @login_required
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Administrators: the notification mails whose wording they may change."""
     try:
         rows = selectors.notification_template_list_for_user(request.user)
@@ -120,7 +121,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def template_edit(request: HttpRequest, template: str, language: str) -> HttpResponse:
+def template_edit(request: AuthenticatedHttpRequest, template: str, language: str) -> HttpResponse:
     """Edit one mail in one language: preview on the sample request, save, or go back to the
     files. A template that does not compile is refused with the message, nothing saved."""
     try:

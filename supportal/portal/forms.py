@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
+from supportal.core.forms import LabelledModelChoiceField, choice_field, model_choice_field
 from supportal.desks.models import CustomField, CustomFieldKind, Desk, Priority, Product
 from supportal.tickets import selectors, services
 from supportal.tickets.models import DETAILS_MAX_LENGTH
@@ -37,35 +40,40 @@ class PlainTextField(forms.CharField):
     """Text whose line breaks count once, as the browser's counter counts them."""
 
     def to_python(self, value: object) -> str:
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class RequestFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     who = forms.ChoiceField(label=_("Requester"), required=False)
-    request_type = forms.ModelChoiceField(
-        label=_("Type"), queryset=None, required=False, empty_label=_("Any type")
+    request_type = LabelledModelChoiceField(
+        label=_("Type"),
+        queryset=None,
+        required=False,
+        empty_label=_("Any type"),
+        label_of=lambda t: f"{t.desk.name} · {t.name}",
     )
-    product = forms.ModelChoiceField(
+    product: forms.ModelChoiceField[Product] = forms.ModelChoiceField(
         label=_("Product"), queryset=None, required=False, empty_label=_("Any product")
     )
     q = forms.CharField(label=_("Search requests"), required=False, max_length=200)
     sort = forms.ChoiceField(required=False)
 
-    def __init__(self, data: object, *, user: User, sees_colleagues: bool) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | None, *, user: User, sees_colleagues: bool
+    ) -> None:
         super().__init__(data)
         who = [("", _("All I can see")), ("mine", _("Created by me"))]
         who.append(("shared", _("Shared with me")))
         if sees_colleagues:
             who.append(("company", _("Anyone in my company")))
-        self.fields["who"].choices = who
-        self.fields[
-            "request_type"
-        ].queryset = selectors.request_type_queryset_for_customer().select_related("desk")
-        self.fields["request_type"].label_from_instance = lambda t: f"{t.desk.name} · {t.name}"
-        self.fields["product"].queryset = selectors.product_queryset_for_customer(user)
-        self.fields["sort"].choices = [
+        choice_field(self, "who").choices = who
+        model_choice_field(
+            self, "request_type"
+        ).queryset = selectors.request_type_queryset_for_customer().select_related("desk")
+        model_choice_field(self, "product").queryset = selectors.product_queryset_for_customer(user)
+        choice_field(self, "sort").choices = [
             (prefix + key, key) for key in SORT_FIELDS for prefix in ("", "-")
         ]
 
@@ -127,14 +135,14 @@ class NewRequestForm(forms.Form):
         required=False,
         help_text=_("Every e-mail about this request goes here. Empty: your own address."),
     )
-    participants = forms.ModelMultipleChoiceField(
+    participants: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label=_("Share with colleagues"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: object, desk: Desk, user: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, desk: Desk, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.desk = desk
         self.user = user
@@ -146,10 +154,10 @@ class NewRequestForm(forms.Form):
         self.fields["product"].required = bool(listed_products)
         if len(listed_products) == 1:
             self.fields["product"].initial = listed_products[0].pk
-        self.fields["product"].empty_label = _("Choose…")
+        model_choice_field(self, "product").empty_label = _("Choose…")
         listed_types = self._choices_list("request_type", desk.request_types.filter(is_active=True))
         self.fields["request_type"].required = bool(listed_types)
-        self.fields["request_type"].empty_label = _("Choose…")
+        model_choice_field(self, "request_type").empty_label = _("Choose…")
         self.fields["summary"] = forms.CharField(
             label=_("Summary"),
             max_length=desk.summary_max_length,
@@ -180,7 +188,7 @@ class NewRequestForm(forms.Form):
             )
         else:
             self.fields["contact_email"].initial = user.email
-        self.fields["participants"].queryset = selectors.colleague_queryset(user)
+        model_choice_field(self, "participants").queryset = selectors.colleague_queryset(user)
         self.custom_fields = list(
             CustomField.objects.filter(desk=desk, is_visible_to_customer=True).select_related(
                 "request_type"
@@ -205,7 +213,8 @@ class NewRequestForm(forms.Form):
         return [self[name] for name in self.custom_field_names()]
 
     def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         request_type = cleaned.get("request_type")
         values: dict[str, object] = {}
         for field in self.custom_fields:
@@ -253,7 +262,7 @@ def _priorities_offered(user: User, desk: Desk) -> tuple[QuerySet[Priority], dic
 
 
 def _custom_form_field(field: CustomField) -> forms.Field:
-    common = {"label": field.label, "required": False}
+    common: dict[str, Any] = {"label": field.label, "required": False}
     if field.kind == CustomFieldKind.CHOICE:
         choices = [("", "—"), *[(str(c), str(c)) for c in field.choices]]
         return forms.ChoiceField(choices=choices, **common)

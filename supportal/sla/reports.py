@@ -173,6 +173,8 @@ def sla_report(user: User, filters: ReportFilters) -> SlaReport:
     total = ReportRow(label=_("All"))
     for clock in clocks:
         outcome_at = clock.deadline_at if clock.is_breached else clock.stopped_at
+        if outcome_at is None:
+            continue  # the filter admits none: a breached clock has a deadline, a met one a stop
         label = _label(clock, filters.group_by, outcome_at)
         row = rows.setdefault(label, ReportRow(label=label))
         for target in (row, total):
@@ -182,7 +184,8 @@ def sla_report(user: User, filters: ReportFilters) -> SlaReport:
                     target.breached += 1
                 else:
                     target.met += 1
-            if clock.state == ClockState.MET and start_at <= clock.stopped_at < end_at:
+            stopped_at = clock.stopped_at
+            if clock.state == ClockState.MET and stopped_at and start_at <= stopped_at < end_at:
                 times = (
                     target.first_response
                     if clock.goal == Goal.FIRST_RESPONSE

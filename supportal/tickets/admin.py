@@ -8,7 +8,7 @@ attachments, participants, mutes, quotes, feedback and events are shown, never e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
+from supportal.core.forms import model_choice_field
 from supportal.desks.models import RequestType
 from supportal.tickets import services
 from supportal.tickets.models import (
@@ -46,9 +47,10 @@ class TicketForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        request_type = self.fields.get("request_type")
-        if request_type is not None:
-            request_type.queryset = RequestType.objects.filter(desk_id=self.instance.desk_id)
+        if "request_type" in self.fields:
+            model_choice_field(self, "request_type").queryset = RequestType.objects.filter(
+                desk_id=self.instance.desk_id
+            )
 
     def clean_summary(self) -> str:
         # The same rule the service applies, said here so the admin shows it as a field error.
@@ -176,7 +178,7 @@ class TicketAdmin(admin.ModelAdmin):
 class TicketPartAdmin(ReadOnlyAdmin):
     """A row of a ticket's history: found by the ticket's reference, filtered by its desk."""
 
-    list_select_related = ("ticket",)
+    list_select_related: ClassVar[tuple[str, ...]] = ("ticket",)
 
 
 @admin.register(Comment)
@@ -218,7 +220,7 @@ class AttachmentAdmin(TicketPartAdmin):
 
     @admin.display(description=_("stored as"))
     def stored_as(self, attachment: Attachment) -> str:
-        return attachment.file.name
+        return attachment.file.name or ""
 
 
 @admin.register(Participant)

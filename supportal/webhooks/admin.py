@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -13,6 +15,7 @@ from supportal.accounts.models import User
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput
+from supportal.core.forms import model_choice_field
 from supportal.tickets.events import EventKind
 from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint, secret_new
 from supportal.webhooks.services import target_resolve, webhook_redeliver
@@ -32,9 +35,9 @@ class WebhookEndpointForm(forms.ModelForm):
         model = WebhookEndpoint
         fields = ["name", "url", "event_kinds", "desk", "owner", "is_active"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["owner"].queryset = User.objects.filter(is_active=True)  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "owner").queryset = User.objects.filter(is_active=True)
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]

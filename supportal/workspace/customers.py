@@ -53,30 +53,18 @@ def customer_request_register(
     (docs/languages.md). All or nothing: a refused request creates no customer. Side effects:
     those of ``customer_register`` (the invitation mail) and ``ticket_create``.
     """
-    email = email.strip().lower()
     with transaction.atomic():
-        requester = User.objects.filter(email__iexact=email).first()
-        is_new = requester is None
-        if requester is not None and (requester.is_agent or requester.is_superuser):
-            raise InvalidInput(
-                _("%(email)s belongs to the support team, not to a customer.") % {"email": email},
-                field="email",
-            )
-        if is_new:
-            requester = customer_register(
-                email=email,
-                invited_by=actor,
-                organization=organization,
-                new_company=new_company,
-                first_name=first_name,
-                last_name=last_name,
-                phone=contact_phone,
-                language=language,
-                detected_language="" if language else language_detect(f"{summary}\n{details}"),
-            )
-        if not is_new and language and not requester.language:
-            requester.language = language
-            requester.save(update_fields=["language"])
+        requester, is_new = _requester(
+            email=email.strip().lower(),
+            actor=actor,
+            organization=organization,
+            new_company=new_company,
+            first_name=first_name,
+            last_name=last_name,
+            phone=contact_phone,
+            language=language,
+            text=f"{summary}\n{details}",
+        )
         ticket = services.ticket_create(
             desk=desk,
             requester=requester,
@@ -92,3 +80,42 @@ def customer_request_register(
             now=now,
         )
     return Registered(ticket=ticket, requester=requester, is_new_customer=is_new)
+
+
+def _requester(
+    *,
+    email: str,
+    actor: User,
+    organization: Organization | None,
+    new_company: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    language: str,
+    text: str,
+) -> tuple[User, bool]:
+    """The customer with this address and whether they are new: registered (and invited)
+    when unknown; an existing one who chose no language gets the one the agent chose."""
+    requester = User.objects.filter(email__iexact=email).first()
+    if requester is None:
+        registered = customer_register(
+            email=email,
+            invited_by=actor,
+            organization=organization,
+            new_company=new_company,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            language=language,
+            detected_language="" if language else language_detect(text),
+        )
+        return registered, True
+    if requester.is_agent or requester.is_superuser:
+        raise InvalidInput(
+            _("%(email)s belongs to the support team, not to a customer.") % {"email": email},
+            field="email",
+        )
+    if language and not requester.language:
+        requester.language = language
+        requester.save(update_fields=["language"])
+    return requester, False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Organization, User
+from supportal.core.forms import LabelledModelChoiceField, choice_field, model_choice_field
 from supportal.core.widgets import QuickSelect
 from supportal.desks.models import Desk, DeskMembership, Priority, Product, RequestType
 from supportal.replies.placeholders import PLACEHOLDERS, placeholders_unknown
@@ -27,7 +29,11 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-def _my_desk_ids(user: User) -> QuerySet[DeskMembership] | None:
+def _type_with_desk(request_type: RequestType) -> str:
+    return f"{request_type.name} ({request_type.desk.key})"
+
+
+def _my_desk_ids(user: User) -> QuerySet[DeskMembership, Any] | None:
     """A subquery of the desks ``user`` works (None: all, for administrators), so that lists
     built on it cost no query of their own."""
     if user.is_superuser:
@@ -68,8 +74,12 @@ class QueueFilterForm(forms.Form):
     priority = forms.ModelChoiceField(
         Priority.objects.all(), label=_("Priority"), required=False, widget=QuickSelect
     )
-    request_type = forms.ModelChoiceField(
-        RequestType.objects.none(), label=_("Type"), required=False, widget=QuickSelect
+    request_type = LabelledModelChoiceField(
+        RequestType.objects.none(),
+        label=_("Type"),
+        required=False,
+        widget=QuickSelect,
+        label_of=_type_with_desk,
     )
     product = forms.ModelChoiceField(
         Product.objects.filter(is_active=True),
@@ -107,20 +117,19 @@ class QueueFilterForm(forms.Form):
         "updated_to",
     )
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         desks = desks_of(user)
-        self.fields["view"].choices = [(key, q.label) for key, q in QUEUES.items()]
-        self.fields["desk"].queryset = desks
-        self.fields["request_type"].queryset = RequestType.objects.filter(
+        choice_field(self, "view").choices = [(key, q.label) for key, q in QUEUES.items()]
+        model_choice_field(self, "desk").queryset = desks
+        model_choice_field(self, "request_type").queryset = RequestType.objects.filter(
             desk__in=desks
         ).select_related("desk")
-        self.fields["request_type"].label_from_instance = lambda t: f"{t.name} ({t.desk.key})"
-        self.fields["sort"].choices = [("", _("Best match / last update"))] + [
+        choice_field(self, "sort").choices = [("", _("Best match / last update"))] + [
             (key, sort.label) for key, sort in SORTS.items()
         ]
-        self.fields["assignee"].choices = [
+        choice_field(self, "assignee").choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
             ("none", _("Nobody")),
@@ -205,13 +214,16 @@ class RegisterRequestForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language the customer is written to"),
         required=False,
-        choices=[("", _("As they write (detected), else their company's or the site's"))],
+        choices=lambda: [
+            ("", _("As they write (detected), else their company's or the site's")),
+            *settings.LANGUAGES,
+        ],
         help_text=_("For a new customer, or one who has not chosen a language."),
     )
     summary = forms.CharField(label=_("Summary"), max_length=255)
     details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea)
-    request_type = forms.ModelChoiceField(
-        RequestType.objects.none(), label=_("Type"), required=False
+    request_type = LabelledModelChoiceField(
+        RequestType.objects.none(), label=_("Type"), required=False, label_of=_type_with_desk
     )
     priority = forms.ModelChoiceField(Priority.objects.all(), label=_("Priority"), required=False)
     product = forms.ModelChoiceField(
@@ -223,27 +235,23 @@ class RegisterRequestForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         desks = desks_of(user)
-        self.fields["desk"].queryset = desks
-        self.fields["request_type"].queryset = RequestType.objects.filter(
+        model_choice_field(self, "desk").queryset = desks
+        model_choice_field(self, "request_type").queryset = RequestType.objects.filter(
             desk__in=desks, is_active=True
         ).select_related("desk")
-        self.fields["request_type"].label_from_instance = lambda t: f"{t.name} ({t.desk.key})"
         default = Priority.objects.filter(is_default=True).first()
         if default:
             self.fields["priority"].initial = default.pk
-        self.fields["language"].choices = [
-            *self.fields["language"].choices[:1],
-            *settings.LANGUAGES,
-        ]
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("organization") and (data.get("new_company") or "").strip():
             self.add_error("new_company", _("Choose a company or name a new one, not both."))
         return data
@@ -291,6 +299,6 @@ class CannedReplyForm(forms.Form):
                 )
         return data
 
-    def __init__(self, *args: object, desks: QuerySet[Desk], **kwargs: object) -> None:
+    def __init__(self, *args: Any, desks: QuerySet[Desk], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["desk"].queryset = desks
+        model_choice_field(self, "desk").queryset = desks

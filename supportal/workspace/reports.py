@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization, User
 from supportal.core.errors import PermissionRefused
+from supportal.core.forms import model_choice_field
 from supportal.desks.models import Desk, Product
 from supportal.sla.reports import (
     GROUPINGS,
@@ -60,14 +63,16 @@ class SlaReportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: object, desk_ids: set[int] | None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, desk_ids: set[int] | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         desks = Desk.objects.all() if desk_ids is None else Desk.objects.filter(pk__in=desk_ids)
-        self.fields["desk"].queryset = desks
+        model_choice_field(self, "desk").queryset = desks
         agents = User.objects.filter(is_agent=True, is_active=True)
         if desk_ids is not None:
             agents = agents.filter(desk_memberships__desk_id__in=desk_ids).distinct()
-        self.fields["agent"].queryset = agents.order_by("first_name", "last_name", "email")
+        model_choice_field(self, "agent").queryset = agents.order_by(
+            "first_name", "last_name", "email"
+        )
 
     def filters(self) -> ReportFilters:
         today = timezone.localdate()
@@ -123,68 +128,62 @@ def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
     response.write("\ufeff")
     delimiter = ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
     out = csv.writer(response, delimiter=delimiter)
-    if breaches:
-        out.writerow(
-            [
-                _("Reference"),
-                _("Goal"),
-                _("Deadline"),
-                _("Desk"),
-                _("Company"),
-                _("Assignee"),
-                _("Cause"),
-                _("Target (minutes)"),
-            ]
-        )
-        for line in report.breaches:
-            out.writerow(
-                [
-                    _cell(line.reference),
-                    _cell(line.goal),
-                    timezone.localtime(line.due_at).isoformat(timespec="minutes"),
-                    _cell(line.desk),
-                    _cell(line.company),
-                    _cell(line.assignee),
-                    _cell(line.cause),
-                    line.target_minutes,
-                ]
-            )
-        return response
-    out.writerow(
-        [
-            _("Group"),
-            _("Goals"),
-            _("Met"),
-            _("Breached"),
-            _("Met (%)"),
-            _("First response, median (minutes)"),
-            _("First response, 90th percentile (minutes)"),
-            _("Resolution, median (minutes)"),
-            _("Resolution, 90th percentile (minutes)"),
-        ]
-    )
-    for row in [*report.rows, report.total]:
-        out.writerow(
-            [
-                _cell(row.label),
-                row.goals,
-                row.met,
-                row.breached,
-                ""
-                if row.met_percent is None
-                else formats.number_format(row.met_percent, use_l10n=True),
-                *(
-                    "" if value is None else int(value.total_seconds() // 60)
-                    for value in (
-                        row.first_response_median,
-                        row.first_response_p90,
-                        row.resolution_median,
-                        row.resolution_p90,
-                    )
-                ),
-            ]
-        )
+    out.writerows(_breach_lines(report) if breaches else _summary_lines(report))
     return response
+
+
+def _breach_lines(report: SlaReport) -> Iterator[list[object]]:
+    yield [
+        _("Reference"),
+        _("Goal"),
+        _("Deadline"),
+        _("Desk"),
+        _("Company"),
+        _("Assignee"),
+        _("Cause"),
+        _("Target (minutes)"),
+    ]
+    for line in report.breaches:
+        yield [
+            _cell(line.reference),
+            _cell(line.goal),
+            timezone.localtime(line.due_at).isoformat(timespec="minutes"),
+            _cell(line.desk),
+            _cell(line.company),
+            _cell(line.assignee),
+            _cell(line.cause),
+            line.target_minutes,
+        ]
+
+
+def _summary_lines(report: SlaReport) -> Iterator[list[object]]:
+    yield [
+        _("Group"),
+        _("Goals"),
+        _("Met"),
+        _("Breached"),
+        _("Met (%)"),
+        _("First response, median (minutes)"),
+        _("First response, 90th percentile (minutes)"),
+        _("Resolution, median (minutes)"),
+        _("Resolution, 90th percentile (minutes)"),
+    ]
+    for row in [*report.rows, report.total]:
+        durations = (
+            row.first_response_median,
+            row.first_response_p90,
+            row.resolution_median,
+            row.resolution_p90,
+        )
+        met = row.met_percent
+        yield [
+            _cell(row.label),
+            row.goals,
+            row.met,
+            row.breached,
+            "" if met is None else formats.number_format(met, use_l10n=True),
+            *("" if value is None else int(value.total_seconds() // 60) for value in durations),
+        ]
 
 
 class CsatReportForm(SlaReportForm):

@@ -10,13 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import Contract, Language, User
 from supportal.desks.models import CustomField, Priority, Product, RequestType
@@ -38,16 +34,12 @@ from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
 from supportal.workspace.forms import QuoteForm
-from supportal.workspace.views.common import (
-    FRAGMENT_HEADER,
-    wants_fragment,
-)
 
 RECENT_TICKETS = 5
-_CUSTOMER_ONLY_ACTIONS = {Action.CUSTOMER_REPLY, Action.CUSTOMER_RESOLVE}
+CUSTOMER_ONLY_ACTIONS = {Action.CUSTOMER_REPLY, Action.CUSTOMER_RESOLVE}
 
 
-def _desk_agents(ticket: Ticket):
+def desk_agents_for(ticket: Ticket):
     return User.objects.filter(desk_memberships__desk_id=ticket.desk_id, is_active=True).order_by(
         "first_name", "last_name", "email"
     )
@@ -72,7 +64,7 @@ def _copied_not_participants(
     return list(found.values())
 
 
-def _colleagues(ticket: Ticket):
+def colleagues_for(ticket: Ticket):
     """The requester's colleagues the request could still be shared with."""
     if ticket.organization_id is None:
         return User.objects.none()
@@ -223,30 +215,7 @@ class TicketPage:
         return context
 
 
-def _page(
-    request: AuthenticatedHttpRequest,
-    ticket: Ticket,
-    *,
-    status: int = 200,
-    draft: Draft | None = None,
-    customer_card: bool = False,
-) -> HttpResponse:
-    """The ticket page, or only its changing parts when the page's script asks for them
-    (``workspace/_ticket_update.html``: the same partials, so both always agree). The
-    fragment holds the customer card only when ``customer_card`` is set."""
-    fragment = wants_fragment(request)
-    page = _ticket_page(request.user, ticket, draft=draft or Draft())
-    if customer_card or not fragment:
-        page.customer = _customer_card(request.user, ticket, now=page.now)
-    if not fragment:
-        page.canned = _canned(request.user, ticket)
-    template = "workspace/_ticket_update.html" if fragment else "workspace/ticket.html"
-    response = render(request, template, page.context(), status=status)
-    patch_vary_headers(response, [FRAGMENT_HEADER])
-    return response
-
-
-def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
+def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     now = timezone.now()
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
@@ -254,7 +223,7 @@ def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     presence.presence_touch(ticket_id=ticket.pk, user=user)
     feedback = _feedback(ticket, events)
     actions = [
-        a for a in workflow.allowed_actions(ticket_status, roles) if a not in _CUSTOMER_ONLY_ACTIONS
+        a for a in workflow.allowed_actions(ticket_status, roles) if a not in CUSTOMER_ONLY_ACTIONS
     ]
     participants = list(ticket.participants.select_related("user"))
     is_team_lead = Role.TEAM_LEAD in roles
@@ -265,7 +234,7 @@ def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
-        colleagues=_colleagues(ticket) if ticket.is_open else [],
+        colleagues=colleagues_for(ticket) if ticket.is_open else [],
         actions=actions,
         feedback=feedback,
         is_low_rating=feedback is not None and feedback.is_low,
@@ -277,7 +246,7 @@ def _ticket_page(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         can_take_self=ticket.is_open
         and ticket.assignee_id != user.pk
         and workflow.can_assign(roles, to_self=True, status=ticket_status),
-        desk_agents=_desk_agents(ticket) if is_team_lead else [],
+        desk_agents=desk_agents_for(ticket) if is_team_lead else [],
         priorities=Priority.objects.all(),
         request_types=RequestType.objects.filter(desk_id=ticket.desk_id, is_active=True),
         products=ticket.desk.products.filter(is_active=True),
@@ -311,7 +280,7 @@ def _reply_then(actions: list[Action]) -> list[tuple[str, str]]:
     ]
 
 
-def _customer_card(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard:
+def customer_card_for(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard:
     locale = _customer_locale(ticket, now)
     contracts = _contracts_in_force(ticket)
     recent_tickets, open_ticket_count = _recent_tickets(
@@ -328,7 +297,7 @@ def _customer_card(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard
     )
 
 
-def _canned(user: User, ticket: Ticket) -> list[dict[str, object]]:
+def canned_for(user: User, ticket: Ticket) -> list[dict[str, object]]:
     """The desk's canned replies, filled in for this ticket, for the reply form's picker
     (each placeholder's value read once for all of them)."""
     values = PlaceholderValues(ticket=ticket, agent=user)

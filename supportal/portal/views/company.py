@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import contact_language
 from supportal.accounts.models import Contact, Organization
 from supportal.company import selectors, services
@@ -50,54 +51,56 @@ PORTAL = Side(
 )
 
 
-def _own_organization(request: HttpRequest) -> Organization:
+def _own_organization(request: AuthenticatedHttpRequest) -> Organization:
     organization = request.user.organization
-    if not selectors.may_manage_contacts(request.user, organization) or selectors.is_support(
-        request.user
+    if (
+        organization is None
+        or not selectors.may_manage_contacts(request.user, organization)
+        or selectors.is_support(request.user)
     ):
         raise Http404()
     return organization
 
 
 @login_required
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: AuthenticatedHttpRequest) -> HttpResponse:
     return contacts_page(request, _own_organization(request), PORTAL)
 
 
 @login_required
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return contact_new_page(request, _own_organization(request), PORTAL)
 
 
 @login_required
-def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     _own_organization(request)
     return contact_page(request, contact_id, PORTAL)
 
 
 @login_required
 @require_POST
-def contact_subscriptions(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_subscriptions(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     _own_organization(request)
     return contact_subscriptions_save(request, contact_id, PORTAL)
 
 
 @login_required
 @require_POST
-def contact_invite(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_invite(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     _own_organization(request)
     return contact_invite_do(request, contact_id, PORTAL)
 
 
 @login_required
 @require_POST
-def contact_active(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_active(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     _own_organization(request)
     return contact_active_do(request, contact_id, PORTAL)
 
 
 @login_required
-def downloads(request: HttpRequest) -> HttpResponse:
+def downloads(request: AuthenticatedHttpRequest) -> HttpResponse:
     products, topics = selectors.download_filter_choices(request.user)
     filters = DownloadFilterForm(request.GET, products=products, topics=topics)
     items = selectors.download_list_for_user(
@@ -121,7 +124,7 @@ def downloads(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def download_file(request: HttpRequest, download_id: int) -> HttpResponse:
+def download_file(request: AuthenticatedHttpRequest, download_id: int) -> HttpResponse:
     """Always a download, never rendered by the browser (as attachments are)."""
     try:
         download = selectors.download_get_for_user(request.user, download_id)
@@ -135,7 +138,7 @@ def support_help(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_newsletters(request: HttpRequest) -> HttpResponse:
+def my_newsletters(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The newsletters the logged-in person receives, each with an unsubscribe button."""
     if request.method == "POST":
         contact = Contact.objects.filter(user=request.user).first()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Page
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
-from supportal.core.errors import DomainError, NotFound
+from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import row_id
 from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator, keyset_of
@@ -25,6 +27,7 @@ from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
 from supportal.sla.selectors import queue_sla, queue_sla_annotations
 from supportal.tickets import selectors, services
+from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import Action
 from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
 from supportal.workspace.queues import (
@@ -106,27 +109,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         .only(*QUEUE_COLUMNS)
         .annotate(**queue_sla_annotations())
     )
-    data = form.cleaned_data if form.is_bound else {}
-    query = (data.get("q") or "").strip()
-    sort_key = data.get("sort") or ""
-    if query:
-        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
-    keyset = None
-    if sort_key in SORTS or not query:
-        sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
-        ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
-        tickets = tickets.order_by(*ordering)
-        keyset = keyset_of(ordering)
-    shown = QUEUES[queue_key]
-    page = CappedPaginator(
-        tickets,
-        QUEUE_PAGE_SIZE,
-        cap=shown.count_cap,
-        count_in_order=shown.count_cap is not None,
-        keyset=keyset,
-    ).get_page(
-        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
-    )
+    page, query, sort_key = _queue_page(request, form, queue_key, tickets)
     rows = list(page.object_list)
     for ticket in rows:
         ticket.sla = queue_sla(ticket, now=now)
@@ -156,6 +139,38 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = render(request, "workspace/queue.html", context)
     _remember_queue(request, response)
     return response
+
+
+def _queue_page(
+    request: AuthenticatedHttpRequest,
+    form: QueueFilterForm,
+    queue_key: str,
+    tickets: QuerySet[Ticket],
+) -> tuple[Page, str, str]:
+    """The page of ``tickets`` the request asks for, with the search text and the sort used:
+    a search ranks by best match unless a sort is chosen; sorted lists page by keyset."""
+    data = form.cleaned_data if form.is_bound else {}
+    query = (data.get("q") or "").strip()
+    sort_key = data.get("sort") or ""
+    if query:
+        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+    keyset = None
+    if sort_key in SORTS or not query:
+        sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
+        ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
+        tickets = tickets.order_by(*ordering)
+        keyset = keyset_of(ordering)
+    shown = QUEUES[queue_key]
+    page = CappedPaginator(
+        tickets,
+        QUEUE_PAGE_SIZE,
+        cap=shown.count_cap,
+        count_in_order=shown.count_cap is not None,
+        keyset=keyset,
+    ).get_page(
+        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
+    return page, query, sort_key
 
 
 def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
@@ -215,44 +230,51 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select at least one request."))
         return redirect(back)
+    try:
+        report = _bulk_apply(request, ids)
+    except InvalidInput as unchosen:
+        messages.error(request, unchosen.message)
+        return redirect(back)
+    _bulk_report(request, report)
+    return redirect(back)
+
+
+def _bulk_apply(request: AuthenticatedHttpRequest, ids: list[int]) -> services.BulkReport:
+    """The chosen operation on the selected tickets; InvalidInput when its value is missing."""
     operation = request.POST.get("operation")
     if operation == "assign":
         value = request.POST.get("assignee", "")
+        assignee: User | None = None
         if value == "me":
-            assignee: User | None = request.user
-        elif value == "none":
-            assignee = None
-        else:
+            assignee = request.user
+        elif value != "none":
             assignee = agents_of_desks(request.user).filter(pk=row_id(value) or 0).first()
             if assignee is None:
-                messages.error(request, _("Choose whom to assign the requests to."))
-                return redirect(back)
-        report = services.tickets_bulk_assign(actor=request.user, ticket_ids=ids, assignee=assignee)
-    elif operation == "transition":
+                raise InvalidInput(_("Choose whom to assign the requests to."))
+        return services.tickets_bulk_assign(actor=request.user, ticket_ids=ids, assignee=assignee)
+    if operation == "transition":
         try:
             action = Action(request.POST.get("action", ""))
         except ValueError:
-            action = None
+            raise InvalidInput(_("Choose a status change.")) from None
         if action not in BULK_ACTIONS:
-            messages.error(request, _("Choose a status change."))
-            return redirect(back)
-        report = services.tickets_bulk_transition(
+            raise InvalidInput(_("Choose a status change."))
+        return services.tickets_bulk_transition(
             actor=request.user,
             ticket_ids=ids,
             action=action,
             resolution=request.POST.get("resolution", ""),
         )
-    elif operation == "priority":
+    if operation == "priority":
         value = request.POST.get("priority", "")
         priority = Priority.objects.filter(pk=value).first() if row_id(value) is not None else None
         if priority is None:
-            messages.error(request, _("Choose a priority."))
-            return redirect(back)
-        report = services.tickets_bulk_priority(
-            actor=request.user, ticket_ids=ids, priority=priority
-        )
-    else:
-        raise Http404
+            raise InvalidInput(_("Choose a priority."))
+        return services.tickets_bulk_priority(actor=request.user, ticket_ids=ids, priority=priority)
+    raise Http404
+
+
+def _bulk_report(request: AuthenticatedHttpRequest, report: services.BulkReport) -> None:
     if report.done:
         messages.success(
             request,
@@ -278,7 +300,6 @@ def bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             % {"count": report.missing},
         )
-    return redirect(back)
 
 
 @require_POST

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import PortalSettings
 from supportal.company import services
 from supportal.company.models import SupportLine
 from supportal.core.errors import DomainError
+from supportal.core.forms import choice_field
 from supportal.core.http import signed_in_and
 from supportal.notifications.models import NotificationSettings
 
@@ -39,10 +43,10 @@ class SupportLineForm(forms.Form):
         label=gettext_lazy("Emergency note"), required=False, max_length=300
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["default_language"].choices = settings.LANGUAGES
-        self.fields["default_time_zone"].choices = [
+        choice_field(self, "default_language").choices = settings.LANGUAGES
+        choice_field(self, "default_time_zone").choices = [
             (zone, zone) for zone in sorted(zoneinfo.available_timezones())
         ]
 
@@ -51,13 +55,13 @@ def _initial() -> dict[str, object]:
     site = PortalSettings.load()
     channels = NotificationSettings.load()
     line = SupportLine.objects.filter(pk=1).first() or SupportLine()
-    rows = {"default_language": site, "default_time_zone": site}
+    rows: dict[str, Model] = {"default_language": site, "default_time_zone": site}
     rows |= {"emergency_phone": line, "emergency_note": line}
     return {name: getattr(rows.get(name, channels), name) for name in services.SUPPORT_LINE_FIELDS}
 
 
 @signed_in_and(lambda user: user.is_superuser)
-def support_line_setup(request: HttpRequest) -> HttpResponse:
+def support_line_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SupportLineForm(request.POST or None, initial=_initial())
     if request.method == "POST" and form.is_valid():
         try:

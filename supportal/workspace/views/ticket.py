@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,13 +29,16 @@ from supportal.workspace import presence
 from supportal.workspace.events import events_describe
 from supportal.workspace.forms import QuoteForm
 from supportal.workspace.ticket_page import (
-    _CUSTOMER_ONLY_ACTIONS,
+    CUSTOMER_ONLY_ACTIONS,
     Draft,
-    _colleagues,
-    _desk_agents,
-    _page,
+    canned_for,
+    colleagues_for,
+    customer_card_for,
+    desk_agents_for,
+    ticket_page_for,
 )
 from supportal.workspace.views.common import (
+    FRAGMENT_HEADER,
     agent_required,
     ticket_or_404,
     wants_fragment,
@@ -44,6 +48,29 @@ from supportal.workspace.views.common import (
 _ACTIONS_CHECKED_FOR_CHANGES = {Action.REQUEST_INFO, Action.RESOLVE}
 # The status changes offered next to "Send" (the reply is the question, or the resolution).
 _REPLY_THEN = {Action.REQUEST_INFO.value, Action.RESOLVE.value}
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    draft: Draft | None = None,
+    customer_card: bool = False,
+) -> HttpResponse:
+    """The ticket page, or only its changing parts when the page's script asks for them
+    (``workspace/_ticket_update.html``: the same partials, so both always agree). The
+    fragment holds the customer card only when ``customer_card`` is set."""
+    fragment = wants_fragment(request)
+    page = ticket_page_for(request.user, ticket, draft=draft or Draft())
+    if customer_card or not fragment:
+        page.customer = customer_card_for(request.user, ticket, now=page.now)
+    if not fragment:
+        page.canned = canned_for(request.user, ticket)
+    template = "workspace/_ticket_update.html" if fragment else "workspace/ticket.html"
+    response = render(request, template, page.context(), status=status)
+    patch_vary_headers(response, [FRAGMENT_HEADER])
+    return response
 
 
 @agent_required
@@ -164,7 +191,7 @@ def ticket_action(request: AuthenticatedHttpRequest, reference: str, action: str
         action = Action(action)
     except ValueError:
         raise Http404 from None
-    if action in _CUSTOMER_ONLY_ACTIONS:
+    if action in CUSTOMER_ONLY_ACTIONS:
         raise Http404
     pending = {name: request.POST.get(name, "") for name in _ACTION_FIELDS}
     token = request.POST.get("token", "")
@@ -223,7 +250,7 @@ def ticket_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     elif value in ("", "none"):
         assignee = None
     else:
-        assignee = _desk_agents(ticket).filter(pk=row_id(value) or 0).first()
+        assignee = desk_agents_for(ticket).filter(pk=row_id(value) or 0).first()
         if assignee is None:
             raise Http404
     services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
@@ -279,7 +306,7 @@ def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         messages.success(request, _("Shared with %(name)s.") % {"name": person})
         return _back(request, ticket)
     value = request.POST.get("user", "")
-    person = _colleagues(ticket).filter(pk=row_id(value) or 0).first()
+    person = colleagues_for(ticket).filter(pk=row_id(value) or 0).first()
     if person is None:
         messages.error(request, _("Choose a colleague of the requester."))
         return _back(request, ticket)
