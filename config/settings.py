@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Where each audited action comes from (address, browser, request id): docs/audit.md.
     "supportal.audit.context.AuditContextMiddleware",
+    # A session that owes its second step (or must enrol) reaches only those pages.
+    "supportal.accounts.middleware.TwoFactorMiddleware",
     "supportal.accounts.middleware.ActivateUserLanguageMiddleware",
     "supportal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

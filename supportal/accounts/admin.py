@@ -29,9 +29,11 @@ from supportal.accounts.models import (
     OrganizationDomain,
     OrganizationProduct,
     PortalSettings,
+    TwoFactorPolicy,
     User,
     UserSession,
 )
+from supportal.accounts.services import twofactor
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
 from supportal.core.errors import DomainError
@@ -141,7 +143,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         "is_company_account",
     )
     autocomplete_fields = ("organization",)
-    actions = ("send_invitation",)
+    actions = ("send_invitation", "twofactor_reset")
     list_display = (
         "email",
         "first_name",
@@ -188,6 +190,43 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             )
             % {"count": invited},
         )
+
+    @admin.action(description=_("Reset two-factor sign-in (a lost phone); the person is told"))
+    def twofactor_reset(self, request, queryset) -> None:
+        for user in queryset:
+            twofactor.twofactor_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in of %(count)d person reset; they were logged out and told.",
+                "Two-factor sign-in of %(count)d people reset; they were logged out and told.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
+        )
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Which roles must use two-factor sign-in; enforced at each person's next log-in."""
+
+    audit_action = Action.SETTINGS_CHANGED
+    list_display = (
+        "__str__",
+        "is_required_for_agents",
+        "is_required_for_team_leads",
+        "is_required_for_administrators",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return not TwoFactorPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        TwoFactorPolicy.load()
+        return super().changelist_view(request, extra_context)
 
 
 class OrganizationDomainInline(admin.TabularInline):
@@ -303,8 +342,9 @@ class ContractAdmin(AuditedAdmin, admin.ModelAdmin):
 
 @admin.register(PortalSettings)
 class PortalSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
-    audit_action = Action.SETTINGS_CHANGED
     """One row: the list shows it, there is nothing to add or delete."""
+
+    audit_action = Action.SETTINGS_CHANGED
 
     list_display = ("__str__", "portal_name", "signup_mode", "invitation_lifetime_days")
     search_fields = ("portal_name",)

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from supportal.accounts import services
 from supportal.accounts.languages import organization_locale_forget, site_locale_forget
 from supportal.accounts.models import Organization, PortalSettings
+from supportal.accounts.services import twofactor
 from supportal.accounts.throttle import client_ip
 
 
@@ -30,6 +31,11 @@ def _session_record(sender: object, request: HttpRequest | None, user, **kwargs:
         session_key=session.session_key,
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    # Whether this new session still owes the second step or must enrol (docs/security.md).
+    session[twofactor.SESSION_KEY] = twofactor.twofactor_state_at_login(
+        user=user,
+        trusted_token=request.COOKIES.get(twofactor.TRUSTED_COOKIE, "") if request else "",
     )
 
 

@@ -84,9 +84,10 @@ class SupportLineAdmin(AuditedAdmin, TranslationAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AuditedAdmin, admin.ModelAdmin):
-    audit_action = Action.CONTACT_CHANGED
     """The company contacts (an accounts model): here, because every save is written to the
     contact change log like the portal's and the workspace's."""
+
+    audit_action = Action.CONTACT_CHANGED
 
     list_display = (
         "last_name",

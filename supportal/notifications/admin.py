@@ -97,9 +97,10 @@ class PendingSlaNotificationAdmin(TicketPartAdmin):
 
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(AuditedAdmin, admin.ModelAdmin):
-    audit_action = Action.TEMPLATE_CHANGED
     """Editing works here too (the model's clean refuses a template that does not compile);
     the page with the preview and the variables is linked from each row."""
+
+    audit_action = Action.TEMPLATE_CHANGED
 
     list_display = ("template", "language", "updated_at", "updated_by", "edit_page")
     list_filter = ("template", "language")

@@ -12,6 +12,7 @@ from supportal import audit
 from supportal.accounts import selectors
 from supportal.accounts.languages import language_detect
 from supportal.accounts.models import (
+    TrustedDevice,
     User,
     UserSession,
 )
@@ -110,6 +111,8 @@ def sessions_end(
     for key in keys:
         store(session_key=key).delete()
     rows.delete()
+    # Trusted devices go with the sessions: the next log-in asks for the second step again.
+    TrustedDevice.objects.filter(user=user).delete()
     if keys:
         audit.record(
             actor=actor or user, action=Action.SESSION_REVOKED, obj=user, after={"ended": len(keys)}

@@ -27,6 +27,14 @@ portal:file_preview                    login 404   404   404   404
 workspace:quarantine_discard_selected  login 403   403   ok    ok
 accounts:api_token_revoke              login 404   404   404   404
 accounts:api_tokens                    login ok    ok    ok    ok
+accounts:twofactor                     login ok    ok    ok    ok
+accounts:twofactor_codes               login ok    ok    ok    ok
+accounts:twofactor_disable             login ok    ok    ok    ok
+accounts:twofactor_passkey_login       403   ok    ok    ok    ok
+accounts:twofactor_passkey_login_options 403 ok    ok    ok    ok
+accounts:twofactor_passkey_options     login ok    ok    ok    ok
+accounts:twofactor_passkey_register    login ok    ok    ok    ok
+accounts:twofactor_verify              login ok    ok    ok    ok
 api-v1:api-root                        404   404   404   404   404
 api-v1:assign                          401   401   401   401   401
 api-v1:attachment_download             401   401   401   401   401
