@@ -43,7 +43,7 @@
       (options.excludeCredentials || []).forEach((c) => { c.id = b64.decode(c.id); });
       const credential = await navigator.credentials.create({publicKey: options});
       const r = credential.response;
-      await post(section.dataset.register, {
+      const answer = await post(section.dataset.register, {
         name: document.getElementById("passkey-name").value,
         credential: {
           id: credential.id, rawId: b64.encode(credential.rawId), type: credential.type,
@@ -55,7 +55,19 @@
           clientExtensionResults: credential.getClientExtensionResults(),
         },
       });
-      window.location.reload();
+      if (!answer.codes || !answer.codes.length) { window.location.reload(); return; }
+      // A first second factor: its recovery codes, shown once, before going on.
+      const box = document.getElementById("passkey-codes");
+      const list = box.querySelector("ul");
+      answer.codes.forEach((code) => {
+        const item = document.createElement("li");
+        const text = document.createElement("code");
+        text.textContent = code;
+        item.appendChild(text);
+        list.appendChild(item);
+      });
+      box.hidden = false;
+      box.querySelector("a").focus();
     } catch (error) { fail(error); }
   });
   const use = document.getElementById("passkey-login-button");
