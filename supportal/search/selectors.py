@@ -118,16 +118,20 @@ class _SQLite(_Engine):
         )
 
     def rank(self, *, include_internal: bool) -> Func:
-        # bm25() is only available inside a full-text query, hence a correlated one; it is
-        # evaluated for matching rows only. Lower bm25 is better, so negate it.
+        # bm25() is only available inside a full-text query. Scored once for all matches, in a
+        # derived table that "LIMIT -1" keeps SQLite from flattening into the correlated
+        # subquery: it is materialised once and read through an automatic index. Flattened, the
+        # match ran once per candidate: 3.4 s instead of 0.1 s for a word in 95% of 10,000
+        # requests (docs/performance.md). Lower bm25 is better, so negate it.
         return Func(
             Value(self._match(include_internal=include_internal)),
             F("pk"),
             template=(
-                "(SELECT -bm25(search_searchdocument_fts) FROM search_searchdocument_fts"
+                "(SELECT ranked.score FROM (SELECT rowid AS id,"
+                " -bm25(search_searchdocument_fts) AS score FROM search_searchdocument_fts"
                 " WHERE search_searchdocument_fts MATCH %(expressions)s)"
             ),
-            arg_joiner=" AND rowid = ",
+            arg_joiner=" LIMIT -1) ranked WHERE ranked.id = ",
             output_field=FloatField(),
         )
 

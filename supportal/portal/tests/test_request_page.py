@@ -276,7 +276,7 @@ def test_the_record_is_a_printable_page_and_a_download(client, cast):
     response = client.get(reverse("portal:record", args=[ticket.reference]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "portal/record.css" in page and "Print or save as PDF" in page
+    assert "supportal/record.css" in page and "Print or save as PDF" in page
     assert "Am parola blocata" in page and "Unblocked now" in page
     assert "internal only" not in page
     assert page.index("Request created") < page.index("Unblocked now")  # oldest first

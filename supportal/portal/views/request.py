@@ -7,12 +7,9 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +17,6 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages, row_id
-from supportal.desks.models import CustomField
 from supportal.portal import uploads
 from supportal.portal.forms import CommentForm, FeedbackForm
 from supportal.sla.selectors import sla_panel_for
@@ -34,6 +30,7 @@ from supportal.tickets.models import (
     QuoteState,
     Ticket,
 )
+from supportal.tickets.record import custom_field_rows, record_build, record_response
 from supportal.tickets.timeline import Audience, TimelineEntry, timeline_build
 from supportal.tickets.workflow import Action, Role, Status
 
@@ -55,17 +52,9 @@ def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     return _detail_page(request, ticket)
 
 
-def _custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
-    values = ticket.custom_fields or {}
-    if not values:
-        return []
-    fields = CustomField.objects.filter(desk_id=ticket.desk_id, is_visible_to_customer=True)
-    return [(field.label, values[field.name]) for field in fields if field.name in values]
-
-
 @dataclass
 class RequestPage:
-    """What the request page and its printable record show (the templates' context)."""
+    """What the request page shows (the template's context)."""
 
     ticket: Ticket
     roles: frozenset[Role]
@@ -104,7 +93,7 @@ def _request_page(user: User, ticket: Ticket) -> RequestPage:
         is_requester=Role.REQUESTER in roles,
         timeline=timeline_build(events, audience=Audience.CUSTOMER, attachments=attachments),
         attachments=attachments,
-        custom_field_rows=_custom_field_rows(ticket),
+        custom_field_rows=custom_field_rows(ticket, audience=Audience.CUSTOMER),
         participants=participants,
         participant_candidates=[] if is_final else _candidates(ticket, participants),
         quotes=quotes,
@@ -306,20 +295,6 @@ def request_record(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     """The whole record as one printable page (docs/requirements.md#request-life, R12);
     ``?download=1`` gives it as a self-contained HTML file."""
     ticket = _ticket(request, reference)
-    page = _request_page(request.user, ticket)
-    page.timeline.reverse()  # a record reads oldest first
-    context = page.context()
-    context["generated_at"] = timezone.now()
-    is_download = request.GET.get("download") == "1"
-    if is_download:
-        path = finders.find("portal/record.css")
-        with open(path, encoding="utf-8") as stylesheet:
-            context["inline_css"] = mark_safe(stylesheet.read())  # noqa: S308 - our own file
-    response = render(request, "portal/request_record.html", context)
-    if is_download:
-        response["Content-Disposition"] = f'attachment; filename="{ticket.reference}.html"'
-        # Opened from disk it is a document, not our site: its own style only, nothing runs.
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        )
-    return response
+    back_url = reverse("portal:request", args=[ticket.reference])
+    page = record_build(request.user, ticket, audience=Audience.CUSTOMER, back_url=back_url)
+    return record_response(request, page, download=request.GET.get("download") == "1")

@@ -6,9 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +22,8 @@ from supportal.tickets import selectors, services
 from supportal.tickets.models import (
     Ticket,
 )
+from supportal.tickets.record import record_build, record_response
+from supportal.tickets.timeline import Audience
 from supportal.tickets.workflow import Action
 from supportal.workspace import presence
 from supportal.workspace.events import events_describe
@@ -383,20 +383,6 @@ def ticket_leave(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
 def ticket_export(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The whole record as a printable document, internal notes included (agents only)."""
     ticket = ticket_or_404(request, reference)
-    user = request.user
-    context = {
-        "ticket": ticket,
-        "comments": selectors.comment_list_for_user(user, ticket),
-        "events": events_describe(
-            selectors.event_list_for_user(user, ticket).order_by("created_at", "pk")
-        ),
-        "attachments": selectors.attachment_queryset_for_user(user, ticket),
-        "participants": ticket.participants.select_related("user"),
-        "quotes": ticket.quotes.select_related("proposed_by", "answered_by"),
-        "exported_at": timezone.now(),
-        "exported_by": user,
-    }
-    response = HttpResponse(render_to_string("workspace/export.html", context, request=request))
-    if request.GET.get("download"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{ticket.reference}.html"'
-    return response
+    back_url = reverse("workspace:ticket", args=[ticket.reference])
+    page = record_build(request.user, ticket, audience=Audience.AGENT, back_url=back_url)
+    return record_response(request, page, download=request.GET.get("download") == "1")

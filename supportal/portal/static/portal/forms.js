@@ -73,10 +73,6 @@
   document.querySelectorAll("textarea[data-counter]").forEach(setUpCounter);
   document.querySelectorAll("form[data-request-form]").forEach(setUpPriorities);
   document.querySelectorAll("form[data-request-form]").forEach(setUpTypeFields);
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.hidden = false;
-    button.addEventListener("click", function () { window.print(); });
-  });
   var errors = document.querySelector("[data-focus-on-load]");
   if (errors) { errors.focus(); }
 })();
