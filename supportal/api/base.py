@@ -17,6 +17,7 @@ from ninja.security import HttpBearer
 
 from supportal.accounts.models import ApiToken, User
 from supportal.accounts.services import api_token_authenticate
+from supportal.audit.context import token_note
 from supportal.accounts.throttle import api_budget_take, client_ip
 from supportal.api import errors
 from supportal.api.errors import ApiProblem
@@ -64,6 +65,8 @@ class TokenAuth(HttpBearer):
             )
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
+        # The audit log names the token behind each change made through it (docs/audit.md).
+        token_note(f"{found.name} ({found.prefix})")
         return found
 
 

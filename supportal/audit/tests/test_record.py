@@ -177,3 +177,24 @@ def test_a_deleted_account_leaves_its_entries_with_the_address(cast):
     [entry] = _entries(Action.LOGIN)
     assert entry.actor is None
     assert entry.actor_label == "outsider@nowhere.test"
+
+
+def test_an_entry_written_through_the_api_names_the_token(client, cast):
+    from supportal.accounts.models import User
+
+    token, text = account_services.api_token_create(
+        user=cast.agent_help, name="Integration", scope="write"
+    )
+    customer = User.objects.create_user("nou@example.com", organization=cast.cristina_srl)
+
+    response = client.post(
+        f"/api/v1/customers/{customer.pk}/invite",
+        HTTP_AUTHORIZATION=f"Bearer {text}",
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    assert response.status_code == 200
+    [entry] = _entries(Action.INVITATION_SENT)
+    assert entry.actor == cast.agent_help
+    assert entry.token_label == f"Integration ({token.prefix})"
+    assert entry.ip == "203.0.113.9"
