@@ -17,10 +17,10 @@ from ninja.security import HttpBearer
 
 from supportal.accounts.models import ApiToken, User
 from supportal.accounts.services import api_token_authenticate
-from supportal.audit.context import token_note
 from supportal.accounts.throttle import api_budget_take, client_ip
 from supportal.api import errors
 from supportal.api.errors import ApiProblem
+from supportal.audit.context import token_note
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
