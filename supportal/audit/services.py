@@ -168,6 +168,12 @@ def audit_purge(now: dt.datetime | None = None) -> int:
     return deleted
 
 
+def audit_exported(*, actor: Any, what: str, filters: Mapping[str, Any]) -> AuditEntry:
+    """Someone exported data (``what``: the export's name) with these filters.
+    Side effects: an EXPORTED entry."""
+    return audit_record(actor=actor, action=Action.EXPORTED, after={"export": what, **filters})
+
+
 def json_safe(value: Any) -> str:
     """An entry's before/after as one line of JSON (the CSV export)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else ""

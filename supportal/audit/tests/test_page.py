@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportal import audit
-from supportal.audit.models import Action
+from supportal.audit.models import Action, AuditEntry
 from supportal.replies import services as reply_services
 
 
@@ -111,3 +111,6 @@ def test_the_csv_export_has_the_filtered_entries_and_defuses_formulas(client, ca
     assert rows[1][1] == cast.admin.email
     assert rows[1][3] == Action.SETTINGS_CHANGED
     assert '"=HYPERLINK(1)"' in rows[1][8]
+    # The export itself is recorded, with what was asked.
+    [export] = AuditEntry.objects.filter(action=Action.EXPORTED)
+    assert export.after == {"export": "audit_log", "action": Action.SETTINGS_CHANGED}

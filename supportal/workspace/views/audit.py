@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.audit import selectors
 from supportal.audit.models import Action, AuditEntry
-from supportal.audit.services import json_safe
+from supportal.audit.services import audit_exported, json_safe
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.workspace.views.common import agent_required
 
@@ -99,8 +99,12 @@ class _Echo:
 
 @agent_required
 def audit_log_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
-    entries = selectors.audit_entries_filter(
-        _visible(request), AuditFilterForm(request.GET or None).audit_filter()
+    form = AuditFilterForm(request.GET or None)
+    entries = selectors.audit_entries_filter(_visible(request), form.audit_filter())
+    audit_exported(
+        actor=request.user,
+        what="audit_log",
+        filters={key: value for key, value in request.GET.items() if key in form.fields},
     )
     writer = csv.writer(_Echo())
     header = [
