@@ -479,6 +479,12 @@ def support_line_setup(*, actor: User, **fields: str) -> None:
         "emergency_note": line,
     }
     with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=Action.SETTINGS_CHANGED,
+            obj=line,
+            after={name: fields[name] for name in SUPPORT_LINE_FIELDS if name in fields},
+        )
         for name in SUPPORT_LINE_FIELDS:
             if name not in fields:
                 continue

@@ -198,3 +198,36 @@ def test_an_entry_written_through_the_api_names_the_token(client, cast):
     assert entry.actor == cast.agent_help
     assert entry.token_label == f"Integration ({token.prefix})"
     assert entry.ip == "203.0.113.9"
+
+
+def test_a_notification_wording_changed_and_removed_is_recorded(cast):
+    from supportal.notifications.services import notification_template_save
+
+    wording = {"subject": "Primit {{ reference }}", "body_text": "Salut", "body_html": ""}
+    notification_template_save(
+        actor=cast.admin, template="ticket_created", language="ro", **wording
+    )
+    notification_template_save(
+        actor=cast.admin,
+        template="ticket_created",
+        language="ro",
+        subject="",
+        body_text="",
+        body_html="",
+    )
+
+    changed, removed = _entries(Action.TEMPLATE_CHANGED)
+    assert changed.before is None
+    assert changed.after["body_text"] == "Salut"
+    assert removed.before["subject"] == "Primit {{ reference }}"
+    assert removed.after is None
+
+
+def test_the_support_line_set_up_is_recorded(cast):
+    from supportal.company.services import support_line_setup
+
+    support_line_setup(actor=cast.admin, phone="+40 21 000 0000")
+
+    [entry] = _entries(Action.SETTINGS_CHANGED)
+    assert entry.after == {"phone": "+40 21 000 0000"}
+    assert entry.actor == cast.admin
