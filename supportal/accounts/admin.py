@@ -28,7 +28,11 @@ from supportal.accounts.models import (
     Organization,
     OrganizationDomain,
     OrganizationProduct,
+    Passkey,
     PortalSettings,
+    RecoveryCode,
+    TotpDevice,
+    TrustedDevice,
     TwoFactorPolicy,
     User,
     UserSession,
@@ -36,6 +40,7 @@ from supportal.accounts.models import (
 from supportal.accounts.services import twofactor
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
+from supportal.core.admin import ReadOnlyAdmin
 from supportal.core.errors import DomainError
 from supportal.core.names import name_columns
 
@@ -211,6 +216,7 @@ class TwoFactorPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     """Which roles must use two-factor sign-in; enforced at each person's next log-in."""
 
     audit_action = Action.SETTINGS_CHANGED
+    search_fields = ("id",)
     list_display = (
         "__str__",
         "is_required_for_agents",
@@ -227,6 +233,38 @@ class TwoFactorPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         TwoFactorPolicy.load()
         return super().changelist_view(request, extra_context)
+
+
+class _SecondFactorAdmin(ReadOnlyAdmin):
+    """A person's second factors, shown without their secrets; reset them with the users'
+    "Reset two-factor sign-in" action."""
+
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(_SecondFactorAdmin):
+    list_display = ("user", "confirmed_at", "created_at")
+    fields = ("user", "confirmed_at", "created_at")
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(_SecondFactorAdmin):
+    list_display = ("user", "used_at")
+    fields = ("user", "used_at")
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(_SecondFactorAdmin):
+    list_display = ("user", "name", "created_at", "last_used_at")
+    fields = ("user", "name", "created_at", "last_used_at", "sign_count")
+
+
+@admin.register(TrustedDevice)
+class TrustedDeviceAdmin(_SecondFactorAdmin):
+    list_display = ("user", "user_agent", "created_at", "expires_at")
+    fields = ("user", "user_agent", "created_at", "expires_at")
 
 
 class OrganizationDomainInline(admin.TabularInline):

@@ -103,6 +103,7 @@ class AuditedAdmin(admin.ModelAdmin):
 @admin.register(AuditSettings)
 class AuditSettingsAdmin(AuditedAdmin):
     list_display = ("__str__", "retention_days")
+    search_fields = ("id",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not AuditSettings.objects.exists()
