@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due, claim_renew, retry_delay
+from supportal.core.jobs import claim_due, claimed_in_turn, retry_delay
 from supportal.core.mails import MailToQueue
 from supportal.mail.models import OutboundEmail, OutboundState
 
@@ -39,7 +38,7 @@ BATCH_SIZE = 20
 # Must exceed the time to send one message (EMAIL_TIMEOUT is 30 s): the claim on the rest of the
 # batch is renewed as each message goes (core.jobs.claim_renew), so a worker killed mid-batch
 # leaves its rows to another worker within this time, not a quarter of an hour.
-CLAIM_LEASE_DURATION = timedelta(seconds=90)
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 2000
 
 
@@ -228,14 +227,9 @@ def outbox_deliver(emails: Sequence[OutboundEmail], *, now: datetime) -> int:
         for email in emails:
             _record_failure(email, exc, now=now)
         return len(emails)
-    renewed_at = time.monotonic()
     try:
-        for index, email in enumerate(emails):
-            # The rest of the batch stays ours while it is sent: renewed once a third of the
-            # lease has gone (a fast batch costs no extra query).
-            if time.monotonic() - renewed_at > CLAIM_LEASE_DURATION.total_seconds() / 3:
-                claim_renew(emails[index:], lease_duration=CLAIM_LEASE_DURATION)
-                renewed_at = time.monotonic()
+        # The rest of the batch stays ours while it is sent (core.jobs.claimed_in_turn).
+        for email in claimed_in_turn(emails, lease_duration=CLAIM_LEASE_DURATION):
             if email.attempts > MAX_ATTEMPTS:
                 # Claimed again after crashes mid-send: stop before it crashes a worker again.
                 _record_failure(email, RuntimeError("too many attempts"), now=now)
@@ -271,3 +265,15 @@ def outbox_send_due(now: datetime) -> int:
 def mail_to_queue(mail: MailToQueue) -> None:
     """The listener of ``core.mails``: queue a mail described by a layer below this one."""
     email_queue(to=mail.to, template=mail.template, language=mail.language, context=mail.context)
+
+
+def outbox_attachment_paths() -> set[str]:
+    """The stored files that mail not yet sent will attach (failed mail may be retried), so the
+    orphan sweep keeps them (core/orphans.py)."""
+    rows = (
+        OutboundEmail.objects.exclude(state=OutboundState.SENT)
+        .exclude(attachments=[])
+        .values_list("attachments", flat=True)
+        .iterator()
+    )
+    return {ref["path"] for refs in rows for ref in refs or () if ref.get("path")}

@@ -94,6 +94,7 @@ notifications:templates                login 404   404   404   404
 portal:action                          login 404   ok    404   ok
 portal:awaiting                        login ok    ok    ok    ok
 portal:comment                         login 404   ok    404   ok
+portal:company_join                    login 404   404   404   404
 portal:contact                         login 404   404   404   404
 portal:contact_active                  login 404   404   404   404
 portal:contact_invite                  login 404   404   404   404

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due
+from supportal.core.jobs import claim_due, claimed_in_turn
 from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
@@ -23,7 +23,9 @@ from supportal.mail.models import InboundMessage, InboundState
 logger = logging.getLogger("supportal.mail.inbound")
 
 BATCH_SIZE = 20
-CLAIM_LEASE_DURATION = timedelta(minutes=10)
+# Short, and renewed while a batch runs (core.jobs.claimed_in_turn): a killed worker's messages
+# are processed by another within this (docs/security.md, "Workers").
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 4000
 
 
@@ -76,7 +78,7 @@ def inbound_process_due(now: datetime) -> int:
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
     )
-    for message in messages:
+    for message in claimed_in_turn(messages, lease_duration=CLAIM_LEASE_DURATION):
         inbound_process(message, now=now)
     return len(messages)
 

@@ -27,13 +27,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _after_lock(now: dt.datetime | None) -> dt.datetime:
-    """The action's time, read again once the ticket's row lock is held: a change that waited
-    for another gets a later time, so the timeline's order (by time) is the order in which the
-    changes were committed (docs/security.md, "Concurrency"). A given ``now`` stays."""
-    return _now(now)
-
-
 def _event(
     ticket: Ticket,
     payload: Payload,
@@ -58,13 +51,18 @@ def _event(
     return event
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock: two agents acting at once are applied in turn."""
-    return (
+def _lock(ticket: Ticket, now: dt.datetime | None) -> tuple[Ticket, dt.datetime]:
+    """Re-read the ticket under a row lock — two agents acting at once are applied in turn — and
+    take the action's time once the lock is held: a change that waited for another gets a later
+    time, so the timeline's order (by time) is the order in which the changes were committed
+    (docs/security.md, "Concurrency"). A given ``now`` stays. The one way a service gets both,
+    so none can take its time before the lock."""
+    locked = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("desk", "requester", "organization")
         .get(pk=ticket.pk)
     )
+    return locked, _now(now)
 
 
 def _roles_of(actor: User | None, ticket: Ticket) -> frozenset[Role]:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_api_idempotency_keys"),
+        ("accounts", "0007_api_token_changes"),
     ]
 
     operations = [
