@@ -9,7 +9,6 @@ from django.db.models import ForeignKey
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from modeltranslation.admin import (
-    TranslationAdmin,
     TranslationStackedInline,
     TranslationTabularInline,
 )
@@ -17,6 +16,7 @@ from modeltranslation.admin import (
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
 from supportal.core.names import name_columns
+from supportal.core.names_admin import NameSortedAdmin
 from supportal.desks.models import (
     CustomField,
     Desk,
@@ -53,7 +53,7 @@ class CustomFieldInline(TranslationStackedInline):
 
 
 @admin.register(Desk)
-class DeskAdmin(AuditedAdmin, TranslationAdmin):
+class DeskAdmin(AuditedAdmin, NameSortedAdmin):
     audit_action = Action.SETTINGS_CHANGED
     audit_inline_actions = {"desks.deskmembership": Action.MEMBERSHIP_CHANGED}
     list_display = (
@@ -88,7 +88,7 @@ class DeskMembershipAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(AuditedAdmin, TranslationAdmin):
+class ProductAdmin(AuditedAdmin, NameSortedAdmin):
     audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "is_active")
     list_filter = ("is_active", "desks")
@@ -96,7 +96,7 @@ class ProductAdmin(AuditedAdmin, TranslationAdmin):
 
 
 @admin.register(Priority)
-class PriorityAdmin(AuditedAdmin, TranslationAdmin):
+class PriorityAdmin(AuditedAdmin, NameSortedAdmin):
     audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "rank", "is_default")
     list_filter = ("is_default",)
@@ -104,7 +104,7 @@ class PriorityAdmin(AuditedAdmin, TranslationAdmin):
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(AuditedAdmin, TranslationAdmin):
+class RequestTypeAdmin(AuditedAdmin, NameSortedAdmin):
     audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "desk", "position", "is_active")
     list_filter = ("desk", "is_active")
@@ -118,8 +118,9 @@ class RequestTypeAdmin(AuditedAdmin, TranslationAdmin):
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(AuditedAdmin, TranslationAdmin):
+class CustomFieldAdmin(AuditedAdmin, NameSortedAdmin):
     audit_action = Action.SETTINGS_CHANGED
+    sorted_names = ("label",)
     list_display = (
         "label",
         "name",

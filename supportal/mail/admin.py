@@ -120,7 +120,14 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         "last_error",
         "outcome",
         "processed_at",
+        "original",
     )
+
+    @admin.display(description=_("original e-mail"))
+    def original(self, message: InboundMessage) -> str:
+        # The stored bytes, once: downloaded through the workspace's permission check.
+        url = reverse("workspace:mail_original", args=[message.pk])
+        return format_html('<a href="{}" download>message-{}.eml</a>', url, message.pk)
 
     @admin.display(description=_("outcome"))
     def what_became_of_it(self, message: InboundMessage) -> str:

@@ -13,8 +13,9 @@ import logging
 import smtplib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -73,12 +74,37 @@ def _attachment_ref(item: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _headers_checked(
+    headers: Mapping[str, str] | None, *, in_reply_to: str | None, references: Iterable[str]
+) -> dict[str, str]:
+    """The extra headers, each checked, with In-Reply-To and References (RFC 5322 threading:
+    the message answered is also among the references)."""
+    extra_headers = {name: _check_header(name, value) for name, value in (headers or {}).items()}
+    reference_ids = [_check_header("References", ref) for ref in references]
+    if in_reply_to:
+        extra_headers["In-Reply-To"] = _check_header("In-Reply-To", in_reply_to)
+        if in_reply_to not in reference_ids:
+            reference_ids.append(in_reply_to)
+    if reference_ids:
+        extra_headers["References"] = " ".join(reference_ids)
+    return extra_headers
+
+
+def zone_or_default(name: str) -> tzinfo:
+    """The time zone ``name``, or the active one when it is empty or unknown."""
+    try:
+        return ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
 def email_queue(
     *,
     to: str | Sequence[str],
     template: str,
     context: Mapping[str, Any],
     language: str,
+    time_zone: str = "",
     ticket: Ticket | None = None,
     reply_to: str = "",
     headers: Mapping[str, str] | None = None,
@@ -89,7 +115,7 @@ def email_queue(
     attachments: Iterable[Mapping[str, str]] = (),
 ) -> OutboundEmail:
     """Render the template set ``mail/<template>/`` (``subject.txt``, ``body.txt``,
-    ``body.html``) in ``language`` and queue the message to be sent by the worker.
+    ``body.html``) in ``language``, dates in ``time_zone``, and queue it for the worker.
 
     The context also carries ``base_url`` (SUPPORTAL_BASE_URL) for links. ``in_reply_to`` is a
     Message-ID this message answers; it is also appended to ``references`` if missing, as RFC
@@ -104,20 +130,13 @@ def email_queue(
         raise ValueError("an e-mail needs at least one recipient")
     full_context = {"base_url": settings.SUPPORTAL_BASE_URL, **context}
     base = f"mail/{template}"
-    with translation.override(language):
+    with translation.override(language), timezone.override(zone_or_default(time_zone)):
         # Templates end with a newline and may wrap; a subject is one line.
         subject = " ".join(_render(f"{base}/subject.txt", full_context, is_html=False).split())
         body_text = _render(f"{base}/body.txt", full_context, is_html=False)
         body_html = _render(f"{base}/body.html", full_context, is_html=True)
 
-    extra_headers = {name: _check_header(name, value) for name, value in (headers or {}).items()}
-    reference_ids = [_check_header("References", ref) for ref in references]
-    if in_reply_to:
-        extra_headers["In-Reply-To"] = _check_header("In-Reply-To", in_reply_to)
-        if in_reply_to not in reference_ids:
-            reference_ids.append(in_reply_to)
-    if reference_ids:
-        extra_headers["References"] = " ".join(reference_ids)
+    extra_headers = _headers_checked(headers, in_reply_to=in_reply_to, references=references)
     attachment_refs = [_attachment_ref(item) for item in attachments]
 
     return OutboundEmail.objects.create(

@@ -264,7 +264,8 @@ def _priorities_offered(user: User, desk: Desk) -> tuple[QuerySet[Priority], dic
 def _custom_form_field(field: CustomField) -> forms.Field:
     common: dict[str, Any] = {"label": field.label, "required": False}
     if field.kind == CustomFieldKind.CHOICE:
-        choices = [("", "—"), *[(str(c), str(c)) for c in field.choices]]
+        # Stored as typed, shown in the reader's language (docs/languages.md#names).
+        choices = [("", "—"), *field.choice_pairs()]
         return forms.ChoiceField(choices=choices, **common)
     if field.kind == CustomFieldKind.NUMBER:
         return forms.DecimalField(**common)

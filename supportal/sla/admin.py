@@ -14,12 +14,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin
 
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from supportal.core.names import name_columns
+from supportal.core.names_admin import NameSortedAdmin
 from supportal.sla import clock as business
 from supportal.sla import services
 from supportal.sla.models import (
@@ -93,7 +93,7 @@ class CalendarAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(AuditedAdmin, TranslationAdmin):
+class PolicyAdmin(AuditedAdmin, NameSortedAdmin):
     audit_action = Action.SETTINGS_CHANGED
     list_display = (
         "name",

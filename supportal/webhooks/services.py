@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.jobs import claim_due, retry_delay
+from supportal.core.quiet import is_quiet
 from supportal.mail.outbox import email_queue
 from supportal.tickets.models import Event, Ticket
 from supportal.tickets.selectors import ticket_roles
@@ -108,7 +109,11 @@ def _may_see(owner: User, ticket: Ticket, event: Event) -> bool:
 
 def webhook_event_record(event: Event) -> list[WebhookDelivery]:
     """Write a delivery of ``event`` for each active endpoint that wants its kind and desk and
-    whose person may see it. In the caller's transaction; side effect: the delivery rows."""
+    whose person may see it. In the caller's transaction; side effect: the delivery rows.
+    None for what an import writes (``core.quiet``): integrations hear of new work, not of
+    years of history."""
+    if is_quiet():
+        return []
     routes = [
         row
         for row in _active_endpoints()

@@ -19,6 +19,7 @@ from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
 from supportal.mail.inbound.store import served_desks_once
 from supportal.mail.models import InboundMessage, InboundState
+from supportal.tickets.services import events_origin
 
 logger = logging.getLogger("supportal.mail.inbound")
 
@@ -101,6 +102,8 @@ def inbound_process(
             transaction.atomic(),
             translation.override(settings.LANGUAGE_CODE),
             served_desks_once(),
+            # Everything this mail changes is one entry on the request's timeline.
+            events_origin(f"mail:{message.pk}"),
         ):
             outcome = decide(message, now=now, decision=decision, verdict=verdict)
             updated = InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +30,20 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
+_origin: ContextVar[str] = ContextVar("event_origin", default="")
+
+
+@contextmanager
+def events_origin(origin: str) -> Iterator[None]:
+    """Within this block every event written carries ``origin`` (e.g. ``mail:12``, one inbound
+    e-mail): the timeline shows events of one origin as one entry. No side effects."""
+    token = _origin.set(origin[:40])
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
 def _event(
     ticket: Ticket,
     payload: Payload,
@@ -45,6 +62,7 @@ def _event(
         is_public=is_public,
         data=payload.to_data(),
         created_at=at,
+        origin=_origin.get(),
     )
     event.payload = payload
     events.listeners.notify(event)

@@ -132,6 +132,42 @@ def participant_add_by_email(
     return person
 
 
+def participant_add_copied(
+    *, ticket: Ticket, actor: User, email: str, now: dt.datetime | None = None
+) -> User | None:
+    """The requester's mail copied ``email``, someone outside their company, and the desk
+    shares with such people (``Desk.shares_with_copied_outsiders``; the caller checked that the
+    mail's sender was verified). Refused quietly (None) for anyone the requester could not
+    share with by themself: another company's customer, an agent, a deactivated account, an
+    address no mail could reach, a closed request. An unknown address becomes a customer
+    without a company, not invited, who receives the public updates by mail.
+    Side effects: may create the user; the Participant row and its event."""
+    address = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        return None
+    with transaction.atomic():
+        ticket, at = _lock(ticket, now)
+        if actor.pk != ticket.requester_id or ticket.status in workflow.FINAL_STATUSES:
+            return None
+        if not ticket.desk.shares_with_copied_outsiders:
+            return None
+        person = User.objects.filter(email__iexact=address).first()
+        if person is not None and (
+            person.is_agent
+            or person.is_superuser
+            or not person.is_active
+            or person.organization_id not in (None, ticket.organization_id)
+        ):
+            return None
+        if person is None:
+            person = User.objects.create_user(address, password=None)
+        _participant_add(ticket, person, actor=actor, at=at, outsider_allowed=True)
+        _touch(ticket, at)
+    return person
+
+
 def participant_remove(
     *, ticket: Ticket, actor: User, person: User, now: dt.datetime | None = None
 ) -> None:
