@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     # The REST API's framework (docs/api.md); listed so its docs page loads our static files.
     "ninja",
     "supportal.core",
+    "supportal.audit",
     "supportal.accounts",
     "supportal.desks",
     "supportal.tickets",
@@ -155,6 +156,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Where each audited action comes from (address, browser, request id): docs/audit.md.
+    "supportal.audit.context.AuditContextMiddleware",
+    # A session that owes its second step (or must enrol) reaches only those pages.
+    "supportal.accounts.middleware.TwoFactorMiddleware",
     "supportal.accounts.middleware.ActivateUserLanguageMiddleware",
     "supportal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -29,10 +29,19 @@ from supportal.accounts.models import (
     Organization,
     OrganizationDomain,
     OrganizationProduct,
+    Passkey,
     PortalSettings,
+    RecoveryCode,
+    TotpDevice,
+    TrustedDevice,
+    TwoFactorPolicy,
     User,
     UserSession,
 )
+from supportal.accounts.services import twofactor
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
+from supportal.core.admin import ReadOnlyAdmin
 from supportal.core.errors import DomainError
 from supportal.core.names import name_columns
 
@@ -72,7 +81,8 @@ class UserEditForm(_EmailFormMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    audit_action = Action.ROLE_CHANGED
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -139,7 +149,7 @@ class UserAdmin(DjangoUserAdmin):
         "is_company_account",
     )
     autocomplete_fields = ("organization",)
-    actions = ("send_invitation",)
+    actions = ("send_invitation", "twofactor_reset")
     list_display = (
         "email",
         "first_name",
@@ -187,6 +197,76 @@ class UserAdmin(DjangoUserAdmin):
             % {"count": invited},
         )
 
+    @admin.action(description=_("Reset two-factor sign-in (a lost phone); the person is told"))
+    def twofactor_reset(self, request, queryset) -> None:
+        for user in queryset:
+            twofactor.twofactor_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in of %(count)d person reset; they were logged out and told.",
+                "Two-factor sign-in of %(count)d people reset; they were logged out and told.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
+        )
+
+
+@admin.register(TwoFactorPolicy)
+class TwoFactorPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Which roles must use two-factor sign-in; enforced at each person's next log-in."""
+
+    audit_action = Action.SETTINGS_CHANGED
+    search_fields = ("id",)
+    list_display = (
+        "__str__",
+        "is_required_for_agents",
+        "is_required_for_team_leads",
+        "is_required_for_administrators",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return not TwoFactorPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        TwoFactorPolicy.load()
+        return super().changelist_view(request, extra_context)
+
+
+class _SecondFactorAdmin(ReadOnlyAdmin):
+    """A person's second factors, shown without their secrets; reset them with the users'
+    "Reset two-factor sign-in" action."""
+
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(_SecondFactorAdmin):
+    list_display = ("user", "confirmed_at", "created_at")
+    fields = ("user", "confirmed_at", "created_at")
+
+
+@admin.register(RecoveryCode)
+class RecoveryCodeAdmin(_SecondFactorAdmin):
+    list_display = ("user", "used_at")
+    fields = ("user", "used_at")
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(_SecondFactorAdmin):
+    list_display = ("user", "name", "created_at", "last_used_at")
+    fields = ("user", "name", "created_at", "last_used_at", "sign_count")
+
+
+@admin.register(TrustedDevice)
+class TrustedDeviceAdmin(_SecondFactorAdmin):
+    list_display = ("user", "user_agent", "created_at", "expires_at")
+    fields = ("user", "user_agent", "created_at", "expires_at")
+
 
 class OrganizationDomainInline(admin.TabularInline):
     model = OrganizationDomain
@@ -207,7 +287,8 @@ class ContractInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = (
         "name",
         "registration_number",
@@ -269,7 +350,8 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationDomain)
-class OrganizationDomainAdmin(admin.ModelAdmin):
+class OrganizationDomainAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = ("domain", "organization")
     list_select_related = ("organization",)
     search_fields = ("domain", "organization__name")
@@ -277,7 +359,8 @@ class OrganizationDomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationProduct)
-class OrganizationProductAdmin(admin.ModelAdmin):
+class OrganizationProductAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = ("organization", "product", "shares_requests")
     list_filter = ("product", "shares_requests")
     list_select_related = ("organization", "product")
@@ -286,7 +369,8 @@ class OrganizationProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.COMPANY_CHANGED
     list_display = ("name", "organization", "product", "starts_on", "ends_on", "is_active")
     list_filter = ("is_active", "product", "priorities", "starts_on", "ends_on")
     list_select_related = ("organization", "product")
@@ -296,8 +380,10 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortalSettings)
-class PortalSettingsAdmin(admin.ModelAdmin):
+class PortalSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
     """One row: the list shows it, there is nothing to add or delete."""
+
+    audit_action = Action.SETTINGS_CHANGED
 
     list_display = ("__str__", "portal_name", "signup_mode", "invitation_lifetime_days")
     search_fields = ("portal_name",)

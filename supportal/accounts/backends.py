@@ -15,7 +15,7 @@ from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from supportal.accounts import selectors, throttle
+from supportal.accounts import selectors, services, throttle
 from supportal.accounts.models import User
 
 
@@ -32,6 +32,14 @@ def _throttled(
     user = check()
     if user is not None:
         throttle.login_success_record(identity=identity, reservation=reservation)
+    else:
+        services.login_failure_audit(
+            identity=identity,
+            is_locked=bool(
+                (refusal := throttle.login_refusal(identity=identity, ip=ip)) and refusal.is_locked
+            ),
+            request=request,
+        )
     return user
 
 

@@ -91,3 +91,42 @@ class ActivateUserLanguageMiddleware:
                 translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class TwoFactorMiddleware:
+    """After authentication: a session that still owes its second step, or must enrol first
+    (``accounts.services.twofactor``), reaches only those pages and log-out; everything else
+    redirects there, with ``next`` kept (docs/security.md#two-factor-sign-in). One session read
+    per request: the state was decided when the session was created."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        from supportal.accounts.services import twofactor
+
+        user = getattr(request, "user", None)
+        if _is_probe(request) or user is None or not user.is_authenticated:
+            return self.get_response(request)
+        state = request.session.get(twofactor.SESSION_KEY, twofactor.OK)
+        if state == twofactor.OK:
+            return self.get_response(request)
+        target = "accounts:twofactor_verify" if state == twofactor.VERIFY else "accounts:twofactor"
+        allowed = {
+            reverse(target),
+            reverse("logout"),
+            reverse("accounts:language"),
+            reverse("accounts:twofactor_passkey_login_options"),
+            reverse("accounts:twofactor_passkey_login"),
+        }
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        if request.path_info in allowed or request.path_info.startswith(static):
+            return self.get_response(request)
+        query = ""
+        if request.method == "GET" and request.path_info != "/":
+            query = "?" + urlencode({"next": request.get_full_path()})
+        return redirect(reverse(target) + query)

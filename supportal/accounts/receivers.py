@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from supportal.accounts import services
 from supportal.accounts.languages import organization_locale_forget, site_locale_forget
 from supportal.accounts.models import Organization, PortalSettings
+from supportal.accounts.services import twofactor
 from supportal.accounts.throttle import client_ip
 
 
@@ -31,13 +32,20 @@ def _session_record(sender: object, request: HttpRequest | None, user, **kwargs:
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
+    # Whether this new session still owes the second step or must enrol (docs/security.md).
+    session[twofactor.SESSION_KEY] = twofactor.twofactor_state_at_login(
+        user=user,
+        trusted_token=request.COOKIES.get(twofactor.TRUSTED_COOKIE, "") if request else "",
+    )
 
 
 @receiver(user_logged_out, dispatch_uid="accounts.session_forget")
-def _session_forget(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+def _session_forget(
+    sender: object, request: HttpRequest | None, user=None, **kwargs: object
+) -> None:
     session = getattr(request, "session", None)
     if session is not None and session.session_key:
-        services.session_forget(session_key=session.session_key)
+        services.session_forget(session_key=session.session_key, user=user)
 
 
 @receiver(post_save, sender=PortalSettings, dispatch_uid="accounts.site_locale_forget")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import math
 import time
 import uuid
@@ -28,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import ngettext
+
+from supportal.core.network import client_ip as client_ip  # re-exported
 
 MUTEX_TIMEOUT_SECONDS = 10  # a crashed holder's mutex expires by itself
 MUTEX_WAIT_SECONDS = 5
@@ -106,39 +105,6 @@ def email_identity(email: str) -> str:
 
 def company_identity(registration_number: str) -> str:
     return "company:" + "".join(registration_number.split()).upper()
-
-
-def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(cidr, strict=False) for cidr in settings.SUPPORTAL_TRUSTED_PROXIES]
-
-
-def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: list) -> bool:
-    return any(address in network for network in networks)
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address: REMOTE_ADDR, or, when that is a trusted proxy
-    (``SUPPORTAL_TRUSTED_PROXIES``), the first address of ``X-Forwarded-For`` read from the
-    right that is not itself a trusted proxy. Entries left of it were written by the client and
-    are ignored (docs/security.md)."""
-    if request is None:
-        return None
-    remote = request.META.get("REMOTE_ADDR") or None
-    networks = _trusted_networks()
-    if remote is None or not networks:
-        return remote
-    try:
-        hop = ipaddress.ip_address(remote)
-    except ValueError:
-        return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    chain = [item.strip() for item in forwarded.split(",") if item.strip()]
-    while _is_trusted(hop, networks) and chain:
-        try:
-            hop = ipaddress.ip_address(chain.pop())
-        except ValueError:
-            break  # a garbled entry: the last trusted hop is the best we know
-    return str(hop)
 
 
 def _cache_key(kind: str, value: str) -> str:

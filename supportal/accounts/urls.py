@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from supportal.accounts import views
+from supportal.accounts import passkey_views, twofactor_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -22,6 +22,22 @@ urlpatterns = [
     path("account/sessions/", views.sessions, name="sessions"),
     path("account/sessions/<int:session_id>/end/", views.session_end, name="session_end"),
     path("account/sessions/end-all/", views.sessions_end_all, name="sessions_end_all"),
+    path("account/two-factor/", twofactor_views.twofactor_settings, name="twofactor"),
+    path("account/two-factor/codes/", twofactor_views.twofactor_codes_new, name="twofactor_codes"),
+    path("account/two-factor/off/", twofactor_views.twofactor_disable, name="twofactor_disable"),
+    path(
+        "account/two-factor/passkeys/options/",
+        passkey_views.register_options,
+        name="twofactor_passkey_options",
+    ),
+    path("account/two-factor/passkeys/", passkey_views.register, name="twofactor_passkey_register"),
+    path("login/two-factor/", twofactor_views.twofactor_verify, name="twofactor_verify"),
+    path(
+        "login/two-factor/passkey/options/",
+        passkey_views.login_options,
+        name="twofactor_passkey_login_options",
+    ),
+    path("login/two-factor/passkey/", passkey_views.login, name="twofactor_passkey_login"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -20,6 +20,7 @@ from supportal.accounts.services import api_token_authenticate
 from supportal.accounts.throttle import api_budget_take, client_ip
 from supportal.api import errors
 from supportal.api.errors import ApiProblem
+from supportal.audit.context import token_note
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -64,6 +65,8 @@ class TokenAuth(HttpBearer):
             )
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
+        # The audit log names the token behind each change made through it (docs/audit.md).
+        token_note(f"{found.name} ({found.prefix})")
         return found
 
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from supportal.accounts.models import Contact
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.company import services as company_services
 from supportal.company.models import (
     ContactChange,
@@ -73,15 +75,19 @@ class ContactChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportLine)
-class SupportLineAdmin(TranslationAdmin):
+class SupportLineAdmin(AuditedAdmin, TranslationAdmin):
+    audit_action = Action.SETTINGS_CHANGED
+
     def has_add_permission(self, request) -> bool:
         return not SupportLine.objects.exists()
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AuditedAdmin, admin.ModelAdmin):
     """The company contacts (an accounts model): here, because every save is written to the
     contact change log like the portal's and the workspace's."""
+
+    audit_action = Action.CONTACT_CHANGED
 
     list_display = (
         "last_name",

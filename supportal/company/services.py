@@ -18,8 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts import services as account_services
 from supportal.accounts.models import Contact, Organization, User
+from supportal.audit.models import Action
 from supportal.company import joining, selectors
 from supportal.company.models import (
     ContactChange,
@@ -78,6 +80,7 @@ def contact_create(
             kind=ContactChangeKind.CREATED,
             changes={name: [None, value] for name, value in cleaned.items() if value},
         )
+        audit.record(actor=actor, action=Action.CONTACT_CHANGED, obj=contact, after=cleaned)
     return contact
 
 
@@ -107,6 +110,13 @@ def contact_update(*, contact: Contact, actor: User, values: Mapping[str, Any]) 
         ContactChange.objects.create(
             contact=contact, actor=actor, kind=ContactChangeKind.UPDATED, changes=changes
         )
+        audit.record(
+            actor=actor,
+            action=Action.CONTACT_CHANGED,
+            obj=contact,
+            before={name: old for name, (old, _new) in changes.items()},
+            after={name: new for name, (_old, new) in changes.items()},
+        )
     return contact
 
 
@@ -132,6 +142,13 @@ def contact_set_active(*, contact: Contact, actor: User, is_active: bool) -> Con
             actor=actor,
             kind=ContactChangeKind.REACTIVATED if is_active else ContactChangeKind.DEACTIVATED,
             changes={"is_active": [not is_active, is_active]},
+        )
+        audit.record(
+            actor=actor,
+            action=Action.CONTACT_CHANGED,
+            obj=contact,
+            before={"is_active": not is_active},
+            after={"is_active": is_active},
         )
     return contact
 
@@ -468,6 +485,12 @@ def support_line_setup(*, actor: User, **fields: str) -> None:
         "emergency_note": line,
     }
     with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action=Action.SETTINGS_CHANGED,
+            obj=line,
+            after={name: fields[name] for name in SUPPORT_LINE_FIELDS if name in fields},
+        )
         for name in SUPPORT_LINE_FIELDS:
             if name not in fields:
                 continue

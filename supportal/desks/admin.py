@@ -13,6 +13,8 @@ from modeltranslation.admin import (
     TranslationTabularInline,
 )
 
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.names import name_columns
 from supportal.core.names_admin import NameSortedAdmin
 from supportal.desks.models import (
@@ -51,7 +53,9 @@ class CustomFieldInline(TranslationStackedInline):
 
 
 @admin.register(Desk)
-class DeskAdmin(NameSortedAdmin):
+class DeskAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.SETTINGS_CHANGED
+    audit_inline_actions = {"desks.deskmembership": Action.MEMBERSHIP_CHANGED}
     list_display = (
         "name",
         "key",
@@ -74,7 +78,8 @@ class DeskAdmin(NameSortedAdmin):
 
 
 @admin.register(DeskMembership)
-class DeskMembershipAdmin(admin.ModelAdmin):
+class DeskMembershipAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.MEMBERSHIP_CHANGED
     list_display = ("user", "desk", "role")
     list_filter = ("desk", "role")
     list_select_related = ("user", "desk")
@@ -83,21 +88,24 @@ class DeskMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(NameSortedAdmin):
+class ProductAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "is_active")
     list_filter = ("is_active", "desks")
     search_fields = (*name_columns("name"), *name_columns("description"))
 
 
 @admin.register(Priority)
-class PriorityAdmin(NameSortedAdmin):
+class PriorityAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "rank", "is_default")
     list_filter = ("is_default",)
     search_fields = name_columns("name")
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(NameSortedAdmin):
+class RequestTypeAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "desk", "position", "is_active")
     list_filter = ("desk", "is_active")
     list_select_related = ("desk",)
@@ -110,7 +118,8 @@ class RequestTypeAdmin(NameSortedAdmin):
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(NameSortedAdmin):
+class CustomFieldAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     sorted_names = ("label",)
     list_display = (
         "label",

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts.models import User
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, NotFound
 from supportal.desks.models import DeskMembership
 from supportal.mail.content import mail_parse
@@ -79,7 +82,9 @@ def inbound_decide(
     if message.state not in allowed_states:
         raise InvalidInput(_("This message is no longer waiting for a decision."))
     if decision == DISCARD:
-        inbound_discard(message, reason=f"discarded by {actor}")
+        with transaction.atomic():
+            inbound_discard(message, reason=f"discarded by {actor}")
+            _decision_audit(actor, message, decision)
         return InboundMessage.objects.get(pk=message.pk)
     reference = (message.outcome or {}).get("reference", "")
     if (
@@ -89,4 +94,21 @@ def inbound_decide(
         and not ticket_queryset_for_user(actor).filter(reference=reference).exists()
     ):
         raise NotFound(_("There is no such request."))
-    return inbound_process_one(message.pk, decision=decision, now=now)
+    result = inbound_process_one(message.pk, decision=decision, now=now)
+    _decision_audit(actor, result, decision)
+    return result
+
+
+def _decision_audit(actor: User, message: InboundMessage, decision: str) -> None:
+    outcome = message.outcome or {}
+    audit.record(
+        actor=actor,
+        action=Action.QUARANTINE_DECIDED,
+        obj=message,
+        after={
+            "decision": decision,
+            "sender": outcome.get("sender", ""),
+            "subject": outcome.get("subject", ""),
+            "state": message.state,
+        },
+    )

@@ -12,6 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.admin import ReadOnlyAdmin
 from supportal.notifications.models import (
     AgentNotificationPreference,
@@ -25,7 +27,8 @@ from supportal.notifications.models import (
 
 
 @admin.register(NotificationSettings)
-class NotificationSettingsAdmin(TranslationAdmin):
+class NotificationSettingsAdmin(AuditedAdmin, TranslationAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = ("__str__", "support_email", "portal_url", "phone", "working_hours")
     fields = ("team_name", "support_email", "portal_url", "phone", "working_hours", "footer_note")
     # An address typed without a scheme means https (Django 6.0's default, adopted now).
@@ -93,9 +96,11 @@ class PendingSlaNotificationAdmin(TicketPartAdmin):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(AuditedAdmin, admin.ModelAdmin):
     """Editing works here too (the model's clean refuses a template that does not compile);
     the page with the preview and the variables is linked from each row."""
+
+    audit_action = Action.TEMPLATE_CHANGED
 
     list_display = ("template", "language", "updated_at", "updated_by", "edit_page")
     list_filter = ("template", "language")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.names import name_columns
 from supportal.core.names_admin import NameSortedAdmin
 from supportal.replies.models import CannedReply, SavedView
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(NameSortedAdmin):
+class CannedReplyAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.CANNED_REPLY_CHANGED
     sorted_names = ("title",)
     list_display = ("title", "desk", "is_active", "updated_at")
     list_filter = ("desk", "is_active")

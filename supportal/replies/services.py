@@ -10,7 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts.models import User
+from supportal.audit.models import Action
+from supportal.audit.services import snapshot
 from supportal.core.errors import InvalidInput, NotFound, PermissionRefused
 from supportal.desks.models import Desk
 from supportal.replies.models import CannedReply, SavedView, SubmissionToken
@@ -51,7 +54,7 @@ def canned_reply_save(
 ) -> CannedReply:
     """Create a canned reply on ``desk``, or change ``reply`` (team leads and administrators).
 
-    Side effects: none besides the row.
+    Side effects: the row; an audit entry with the values before and after.
     """
     _require_lead(actor, desk)
     if reply is not None:
@@ -63,16 +66,29 @@ def canned_reply_save(
         .exists()
     ):
         raise InvalidInput(_("This desk already has a reply with this title."), field="title")
+    fields = ("desk", "title", "body", "is_active")
+    before = snapshot(reply, fields) if reply is not None else None
     reply = reply or CannedReply(created_by=actor)
     reply.desk, reply.title, reply.body, reply.is_active = desk, title, body, is_active
-    reply.save()
+    with transaction.atomic():
+        reply.save()
+        audit.record(
+            actor=actor,
+            action=Action.CANNED_REPLY_CHANGED,
+            obj=reply,
+            before=before,
+            after=snapshot(reply, fields),
+        )
     return reply
 
 
 def canned_reply_delete(*, actor: User, reply: CannedReply) -> None:
-    """Delete a canned reply (team leads of its desk and administrators)."""
+    """Delete a canned reply (team leads of its desk and administrators).
+    Side effects: an audit entry keeps what it said."""
     _require_lead(actor, reply.desk)
-    reply.delete()
+    with transaction.atomic():
+        audit.record(actor=actor, action=Action.DATA_DELETED, obj=reply, before=snapshot(reply))
+        reply.delete()
 
 
 def _clean_params(params: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

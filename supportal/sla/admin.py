@@ -15,6 +15,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from supportal.core.names import name_columns
 from supportal.core.names_admin import NameSortedAdmin
@@ -67,7 +69,8 @@ class CalendarDateInline(admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = ("name", "time_zone", "is_always_open", "country_code", "is_default")
     list_filter = ("is_always_open", "country_code", "is_default")
     search_fields = ("name", "time_zone", "country_code")
@@ -90,7 +93,8 @@ class CalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(NameSortedAdmin):
+class PolicyAdmin(AuditedAdmin, NameSortedAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = (
         "name",
         "desk",
@@ -120,7 +124,8 @@ class PolicyAdmin(NameSortedAdmin):
 
 
 @admin.register(DeskSlaSettings)
-class DeskSlaSettingsAdmin(admin.ModelAdmin):
+class DeskSlaSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.SETTINGS_CHANGED
     list_display = (
         "desk",
         "warning_lead_duration",

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
+from supportal.audit.admin import AuditedAdmin
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput
 from supportal.core.forms import model_choice_field
 from supportal.tickets.events import EventKind
@@ -55,7 +57,8 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_action = Action.WEBHOOK_CHANGED
     form = WebhookEndpointForm
     list_display = ("name", "url", "is_active", "failing_since", "disabled_at", "desk")
     list_filter = ("is_active",)

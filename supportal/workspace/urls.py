@@ -2,6 +2,7 @@ from django.urls import path
 
 from supportal.workspace import reports
 from supportal.workspace.views import (
+    audit,
     canned,
     company,
     knowledge,
@@ -24,6 +25,8 @@ urlpatterns = [
     path("new/requester/", register.requester_lookup, name="requester_lookup"),
     path("reports/sla/", reports.sla_report_page, name="sla_report"),
     path("reports/csat/", reports.csat_report_page, name="csat_report"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export.csv", audit.audit_log_csv, name="audit_csv"),
     path("canned/", canned.canned_list, name="canned"),
     path("canned/<int:reply_id>/", canned.canned_edit, name="canned_edit"),
     path("canned/<int:reply_id>/delete/", canned.canned_delete, name="canned_delete"),

@@ -575,3 +575,10 @@ from supportal.accounts.models.api_tokens import (  # noqa: E402
 from supportal.accounts.models.api_tokens import ApiToken as ApiToken  # noqa: E402
 from supportal.accounts.models.api_tokens import ApiTokenChange as ApiTokenChange  # noqa: E402
 from supportal.accounts.models.api_tokens import ApiTokenScope as ApiTokenScope  # noqa: E402
+from supportal.accounts.models.twofactor import Passkey as Passkey  # noqa: E402
+from supportal.accounts.models.twofactor import RecoveryCode as RecoveryCode  # noqa: E402
+from supportal.accounts.models.twofactor import TotpDevice as TotpDevice  # noqa: E402
+from supportal.accounts.models.twofactor import TrustedDevice as TrustedDevice  # noqa: E402
+from supportal.accounts.models.twofactor import (  # noqa: E402
+    TwoFactorPolicy as TwoFactorPolicy,
+)

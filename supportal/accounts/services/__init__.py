@@ -15,6 +15,7 @@ from supportal.accounts.services.passwords import (
 )
 from supportal.accounts.services.profiles import (
     PROFILE_FIELDS,
+    login_failure_audit,
     profile_update,
     session_end,
     session_forget,
@@ -56,6 +57,7 @@ __all__ = [
     "customer_invite",
     "customer_register",
     "link_renew",
+    "login_failure_audit",
     "organization_find_or_create",
     "password_change",
     "password_reset_request",

@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.db import transaction
 from django.utils import timezone
 
+from supportal import audit
 from supportal.accounts import selectors
 from supportal.accounts.models import User
 from supportal.accounts.services._common import (
@@ -23,6 +24,7 @@ from supportal.accounts.tokens import (
     password_reset_tokens,
     uid_encode,
 )
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput
 
 
@@ -82,6 +84,9 @@ def password_reset_request(
         _password_reset_mail(
             user=user, email=email, language=language, reason="forgot", now=now, ip=ip
         )
+        # Recorded for unknown addresses too: someone probing shows, and both paths do the same
+        # work (the time taken tells nothing).
+        audit.record(action=Action.PASSWORD_RESET, obj=user, actor_label=email)
 
 
 def link_renew(
@@ -105,21 +110,24 @@ def link_renew(
 def password_set(*, user: User, password: str) -> User:
     """Set a password from an invitation or reset link (the link's token is then spent) and
     end every session of the user. Raises ``ValidationError`` naming each broken rule.
-    Side effects: saves the password; deletes the user's sessions."""
+    Side effects: saves the password; deletes the user's sessions; an audit entry."""
     password_validation.validate_password(password, user)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         sessions_end(user=user)
+        audit.record(action=Action.PASSWORD_SET, obj=user, actor_label=user.email)
     return user
 
 
 def password_change(*, user: User, password: str, keep_session_key: str | None) -> User:
     """Change one's own password; every other session ends (``keep_session_key`` stays; the
-    caller refreshes its session hash). Raises ``ValidationError`` naming each broken rule."""
+    caller refreshes its session hash). Raises ``ValidationError`` naming each broken rule.
+    Side effects: an audit entry."""
     password_validation.validate_password(password, user)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         sessions_end(user=user, keep_session_key=keep_session_key)
+        audit.record(actor=user, action=Action.PASSWORD_CHANGED, obj=user)
     return user

@@ -8,13 +8,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts import selectors
 from supportal.accounts.languages import language_detect
 from supportal.accounts.models import (
+    TrustedDevice,
     User,
     UserSession,
 )
+from supportal.audit.context import RequestMeta
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, NotFound
+from supportal.core.observability import request_id_var
 
 
 def user_language_learn(*, user: User, text: str = "", browser: str = "") -> None:
@@ -66,24 +71,38 @@ def _session_store():
 
 def session_record(*, user: User, session_key: str, ip: str | None, user_agent: str) -> None:
     """Remember a log-in so the user can see and end it. Side effects: one UserSession row;
-    the user's rows whose sessions are gone are deleted."""
+    the user's rows whose sessions are gone are deleted; a LOGIN audit entry."""
     UserSession.objects.update_or_create(
         session_key=session_key,
         defaults={"user": user, "ip_address": ip, "user_agent": user_agent[:300]},
     )
     alive = {row.session_key for row in selectors.session_list_for_user(user)}
     UserSession.objects.filter(user=user).exclude(session_key__in=alive).delete()
+    audit.record(
+        actor=user,
+        action=Action.LOGIN,
+        obj=user,
+        request_meta=RequestMeta(
+            ip=ip, user_agent=user_agent[:300], request_id=request_id_var.get()
+        ),
+    )
 
 
-def session_forget(*, session_key: str) -> None:
-    """The session ended by log-out. Side effects: deletes its UserSession row."""
+def session_forget(*, session_key: str, user: User | None = None) -> None:
+    """The session ended by log-out. Side effects: deletes its UserSession row; a LOGOUT audit
+    entry for ``user``."""
     UserSession.objects.filter(session_key=session_key).delete()
+    if user is not None and user.is_authenticated:
+        audit.record(actor=user, action=Action.LOGOUT, obj=user)
 
 
-def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+def sessions_end(
+    *, user: User, keep_session_key: str | None = None, actor: User | None = None
+) -> int:
     """ "Log out everywhere": end every session of ``user`` but ``keep_session_key``.
     Returns how many. Side effects: deletes those sessions from the session store (database
-    and cache) and their UserSession rows."""
+    and cache) and their UserSession rows; forgets the user's trusted devices (docs/security.md);
+    a SESSION_REVOKED audit entry when any ended (``actor``: who did it, default the user)."""
     rows = UserSession.objects.filter(user=user)
     if keep_session_key:
         rows = rows.exclude(session_key=keep_session_key)
@@ -92,6 +111,12 @@ def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
     for key in keys:
         store(session_key=key).delete()
     rows.delete()
+    # Trusted devices go with the sessions: the next log-in asks for the second step again.
+    TrustedDevice.objects.filter(user=user).delete()
+    if keys:
+        audit.record(
+            actor=actor or user, action=Action.SESSION_REVOKED, obj=user, after={"ended": len(keys)}
+        )
     return len(keys)
 
 
@@ -103,6 +128,12 @@ def session_end(*, user: User, session_id: int, keep_session_key: str | None = N
     if row is None or row.session_key == keep_session_key:
         raise NotFound(_("This session does not exist."))
     _session_store()(session_key=row.session_key).delete()
+    audit.record(
+        actor=user,
+        action=Action.SESSION_REVOKED,
+        obj=user,
+        before={"ip": row.ip_address, "user_agent": row.user_agent},
+    )
     row.delete()
 
 
@@ -111,3 +142,19 @@ def session_rekey(*, old_key: str | None, new_key: str | None) -> None:
     Side effects: updates that UserSession row."""
     if old_key and new_key and old_key != new_key:
         UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
+def login_failure_audit(*, identity: str, is_locked: bool, request: object = None) -> None:
+    """A log-in failed (wrong password or unknown account) — and, when ``is_locked``, that
+    failure locked the account or the address (the throttle refuses the next attempts unchecked,
+    so a lock is recorded once). ``identity``: what was typed (``email:…`` or ``company:…``).
+    Side effects: one or two audit entries, with the address and browser."""
+    label = identity.partition(":")[2] or identity
+    kind, _sep, value = identity.partition(":")
+    account = None
+    if kind == "email":
+        account = User.objects.filter(email__iexact=value).first()
+    meta = request if request is not None else None
+    audit.record(action=Action.LOGIN_FAILED, obj=account, actor_label=label, request_meta=meta)
+    if is_locked:
+        audit.record(action=Action.LOCKOUT, obj=account, actor_label=label, request_meta=meta)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts import selectors, throttle
 from supportal.accounts.events import customer_listeners
 from supportal.accounts.languages import recipient_language
@@ -27,6 +28,7 @@ from supportal.accounts.tokens import (
     invitation_tokens,
     uid_encode,
 )
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.core.mails import mail_queue
 
@@ -69,6 +71,12 @@ def _invitation_queue(*, user: User, invited_by: User | None, language: str, now
     user.invited_at = now
     user.invited_by = invited_by
     user.save(update_fields=["invited_at", "invited_by"])
+    audit.record(
+        actor=invited_by,
+        action=Action.INVITATION_SENT,
+        obj=user,
+        after={"email": user.email, "organization": user.organization_id},
+    )
 
 
 def customer_invite(

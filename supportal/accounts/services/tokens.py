@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts.models import (
     ApiIdempotencyKey,
     ApiToken,
@@ -24,6 +25,7 @@ from supportal.accounts.models import (
     ApiTokenScope,
     User,
 )
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "spt"  # noqa: S105 (the tokens' public marker, not a secret)
@@ -67,15 +69,22 @@ def api_token_create(
         )
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name,
-        prefix=prefix,
-        secret_hash=_hash(secret),
-        scope=scope,
-        created_at=now,
-        expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=prefix,
+            secret_hash=_hash(secret),
+            scope=scope,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        audit.record(
+            actor=user,
+            action=Action.API_TOKEN_CREATED,
+            obj=token,
+            after={"name": name, "prefix": prefix, "scope": scope, "expires": token.expires_at},
+        )
     return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
@@ -95,6 +104,12 @@ def api_token_revoke(*, actor: User, token_id: int, now: dt.datetime | None = No
             token.revoked_at = now or timezone.now()
             token.revoked_by = actor
             token.save(update_fields=["revoked_at", "revoked_by"])
+            audit.record(
+                actor=actor,
+                action=Action.API_TOKEN_REVOKED,
+                obj=token,
+                before={"owner": token.user_id, "name": token.name, "prefix": token.prefix},
+            )
     return token
 
 

@@ -22,9 +22,15 @@ from supportal.accounts.models import (
     Contract,
     OrganizationDomain,
     OrganizationProduct,
+    Passkey,
+    RecoveryCode,
+    TotpDevice,
+    TrustedDevice,
+    TwoFactorPolicy,
     User,
 )
 from supportal.accounts.services import api_token_create
+from supportal.audit.models import AuditSettings
 from supportal.core.models import Lease, ProcessExit
 from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
@@ -48,7 +54,7 @@ from supportal.tickets.models import (
 )
 from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-OUR_APPS = {"accounts", "core", "desks", "mail", "tickets", "webhooks"}
+OUR_APPS = {"accounts", "audit", "core", "desks", "mail", "tickets", "webhooks"}
 
 
 def _url(model, view: str, *args) -> str:
@@ -140,6 +146,17 @@ def every_row(cast):
     )
     ProcessExit.objects.create(
         process="worker", host="web-1", status=-9, ran_seconds=12.5, exited_at=now
+    )
+    # Audit log and two-factor sign-in (docs/audit.md, docs/security.md).
+    AuditSettings.load()
+    TwoFactorPolicy.load()
+    TotpDevice.objects.create(user=cast.agent_help, secret="JBSWY3DPEHPK3PXP", confirmed_at=now)
+    RecoveryCode.objects.create(user=cast.agent_help, code_hash="0" * 64)
+    Passkey.objects.create(
+        user=cast.agent_help, name="Laptop", credential_id="abc", public_key=b"k"
+    )
+    TrustedDevice.objects.create(
+        user=cast.agent_help, token_hash="1" * 64, expires_at=now + dt.timedelta(days=30)
     )
     mailbox_save(
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),

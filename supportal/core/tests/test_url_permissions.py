@@ -27,6 +27,14 @@ portal:file_preview                    login 404   404   404   404
 workspace:quarantine_discard_selected  login 403   403   ok    ok
 accounts:api_token_revoke              login 404   404   404   404
 accounts:api_tokens                    login ok    ok    ok    ok
+accounts:twofactor                     login ok    ok    ok    ok
+accounts:twofactor_codes               login ok    ok    ok    ok
+accounts:twofactor_disable             login ok    ok    ok    ok
+accounts:twofactor_passkey_login       403   ok    ok    ok    ok
+accounts:twofactor_passkey_login_options 403 ok    ok    ok    ok
+accounts:twofactor_passkey_options     login ok    ok    ok    ok
+accounts:twofactor_passkey_register    login ok    ok    ok    ok
+accounts:twofactor_verify              login ok    ok    ok    ok
 api-v1:attachment_upload               401   401   401   401   401
 api-v1:canned_reply_for_ticket         401   401   401   401   401
 api-v1:canned_reply_list               401   401   401   401   401
@@ -64,6 +72,8 @@ api-v1:ticket_comment                  401   401   401   401   401
 api-v1:ticket_create                   401   401   401   401   401
 api-v1:ticket_list                     401   401   401   401   401
 workspace:csat_report                  login 403   403   403   403
+workspace:audit                        login 403   403   404   404
+workspace:audit_csv                    login 403   403   404   404
 accounts:company_login                 404   404   404   404   404
 accounts:invitation                    ok    ok    ok    ok    ok
 accounts:language                      ok    ok    ok    ok    ok

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts.models import User
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.notifications.models import (
     AgentNotificationPreference,
@@ -44,7 +47,8 @@ def notification_template_save(
 
     Raises InvalidInput, with the compiler's message, when a part does not compile or the HTML
     turns autoescaping off; nothing is saved then. All parts empty: the override is removed and
-    the files apply again (returns None). Side effect: creates, updates or deletes the row.
+    the files apply again (returns None). Side effects: creates, updates or deletes the row;
+    an audit entry with the wording before and after.
     """
     from django.core.exceptions import ValidationError
 
@@ -61,10 +65,18 @@ def notification_template_save(
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
         raise InvalidInput(" ".join(messages), field=field_name) from exc
-    if not any(value.strip() for value in parts.values()):
-        NotificationTemplate.objects.filter(template=template, language=language).delete()
-        return None
-    row, _created = NotificationTemplate.objects.update_or_create(
-        template=template, language=language, defaults={**parts, "updated_by": actor}
-    )
+    with transaction.atomic():
+        old = NotificationTemplate.objects.filter(template=template, language=language).first()
+        before = {name: getattr(old, name) for name in parts} if old is not None else None
+        if not any(value.strip() for value in parts.values()):
+            if old is not None:
+                audit.record(actor=actor, action=Action.TEMPLATE_CHANGED, obj=old, before=before)
+                old.delete()
+            return None
+        row, _created = NotificationTemplate.objects.update_or_create(
+            template=template, language=language, defaults={**parts, "updated_by": actor}
+        )
+        audit.record(
+            actor=actor, action=Action.TEMPLATE_CHANGED, obj=row, before=before, after=parts
+        )
     return row
