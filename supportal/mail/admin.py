@@ -19,10 +19,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from supportal.audit.admin import AuditedAdmin
 from supportal.core.admin import ReadOnlyAdmin
 from supportal.core.errors import DomainError
 from supportal.mail import oauth2
-from supportal.mail.mailboxes import mailbox_check, mailbox_save
+from supportal.mail.mailboxes import mailbox_check, mailbox_secrets_set
 from supportal.mail.models import (
     InboundMessage,
     InboundState,
@@ -258,7 +259,7 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedAdmin):
     form = MailboxForm
     list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
     list_filter = ("is_active", "desk")
@@ -285,11 +286,12 @@ class MailboxAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Mailbox, form: MailboxForm, change: bool
     ) -> None:
-        mailbox_save(
+        mailbox_secrets_set(
             mailbox=obj,
             password=form.cleaned_data.get("password") or "",
             client_secret=form.cleaned_data.get("client_secret") or "",
         )
+        super().save_model(request, obj, form, change)  # audited: changed fields, no secret
 
     @admin.display(description=_("OAuth2 connection"))
     def connection(self, mailbox: Mailbox) -> str:
@@ -365,6 +367,7 @@ class MailboxAdmin(admin.ModelAdmin):
         try:
             oauth2.connect_finish(
                 mailbox,
+                actor=request.user,
                 code=request.GET["code"],
                 connecting=connecting,
                 redirect_uri=self._redirect_uri(request),

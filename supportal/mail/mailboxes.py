@@ -28,16 +28,21 @@ logger = logging.getLogger("supportal.mail.imap")
 ERROR_MAX_LENGTH = 500
 
 
-def mailbox_save(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> Mailbox:
-    """Save ``mailbox``; a non-empty ``password`` (or OAuth2 ``client_secret``) replaces the
-    stored one (encrypted). A mailbox signing in with a password needs one. Side effect: the
-    row."""
+def mailbox_secrets_set(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> None:
+    """A non-empty ``password`` (or OAuth2 ``client_secret``) replaces the stored one,
+    encrypted; a mailbox signing in with a password needs one (InvalidInput). The caller saves
+    (the admin, through its audited save)."""
     if password:
         mailbox.password_encrypted = secret_encrypt(password)
     elif mailbox.auth == MailboxAuth.PASSWORD and not mailbox.password_encrypted:
         raise InvalidInput(_("Enter the mailbox's password."), field="password")
     if client_secret:
         oauth2.client_secret_set(mailbox, client_secret)
+
+
+def mailbox_save(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> Mailbox:
+    """Save ``mailbox`` with its secrets (``mailbox_secrets_set``). Side effect: the row."""
+    mailbox_secrets_set(mailbox=mailbox, password=password, client_secret=client_secret)
     mailbox.save()
     return mailbox
 

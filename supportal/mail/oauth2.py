@@ -24,9 +24,13 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from supportal import audit
+from supportal.audit.models import Action
 from supportal.core.errors import DomainError, InvalidInput
 from supportal.core.secrets import secret_decrypt, secret_encrypt
 from supportal.mail.models import Mailbox, MailboxAuth
@@ -114,9 +118,16 @@ def connect_start(mailbox: Mailbox, *, redirect_uri: str) -> tuple[str, Connecti
 
 
 def connect_finish(
-    mailbox: Mailbox, *, code: str, connecting: Connecting, redirect_uri: str, now: datetime
+    mailbox: Mailbox,
+    *,
+    actor: Any,
+    code: str,
+    connecting: Connecting,
+    redirect_uri: str,
+    now: datetime,
 ) -> None:
-    """Exchange the authorization code for tokens and keep them. Side effect: the row."""
+    """Exchange the authorization code for tokens and keep them. Side effects: the row, and an
+    audit entry naming ``actor`` (the tokens themselves are never recorded)."""
     answer = _token_request(
         mailbox,
         {
@@ -131,7 +142,14 @@ def connect_finish(
     _keep(mailbox, answer, now=now)
     mailbox.oauth_connected_at = now
     mailbox.last_error = ""
-    mailbox.save()
+    with transaction.atomic():
+        mailbox.save()
+        audit.record(
+            actor=actor,
+            action=Action.SETTINGS_CHANGED,
+            obj=mailbox,
+            after={"oauth_connected_at": now, "oauth_refresh_token": "(new)"},
+        )
 
 
 def access_token(mailbox: Mailbox, *, now: datetime) -> str:

@@ -6,6 +6,7 @@ whole SASL exchange real."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from email.message import EmailMessage
 
@@ -13,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from supportal.audit.models import AuditEntry
 from supportal.mail.mailboxes import mail_fetch_all, mailbox_save
 from supportal.mail.models import InboundMessage, Mailbox, MailboxAuth, MailboxSecurity
 from supportal.mail.testing_oauth import CLIENT_ID, CLIENT_SECRET
@@ -76,6 +78,10 @@ def test_an_administrator_connects_a_mailbox_and_the_worker_fetches_with_xoauth2
     assert not any(token in stored_tokens for token in provider.state.access_tokens)
     page = client.get(reverse("admin:mail_mailbox_change", args=[mailbox.pk])).content.decode()
     assert "Connected" in page and CLIENT_SECRET not in page
+    # The connection is in the audit log, its tokens are not.
+    entry = AuditEntry.objects.filter(object_label__contains="Podpora").latest("pk")
+    assert entry.actor == cast.admin and "oauth_connected_at" in entry.after
+    assert not any(token in json.dumps(entry.after) for token in provider.state.access_tokens)
 
     dovecot_oauth2["deliver"](_mail("Nejde mi tisknout faktury"))
     now = timezone.now()

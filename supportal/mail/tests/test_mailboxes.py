@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import uuid
 from email.message import EmailMessage
 
@@ -16,6 +17,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from supportal.audit.models import AuditEntry
 from supportal.core.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
 from supportal.mail.mailboxes import mail_fetch_all, mailbox_save
 from supportal.mail.models import (
@@ -104,6 +106,8 @@ def test_administrators_add_a_mailbox_whose_password_is_never_shown_again(client
     assert response.status_code == 302
     mailbox = Mailbox.objects.get()
     assert "Parola-Secreta-42" not in mailbox.password_encrypted
+    created = AuditEntry.objects.filter(object_type="mail.mailbox").get()
+    assert created.actor == cast.admin and "Parola-Secreta-42" not in json.dumps(created.after)
     change = reverse("admin:mail_mailbox_change", args=[mailbox.pk])
     page = client.get(change).content.decode()
     assert "Parola-Secreta-42" not in page and mailbox.password_encrypted not in page
