@@ -1,7 +1,7 @@
 """More of the labelled evaluation set (bench/knowledge_eval_data.py has the format): the
 office's machines and accounts — e-mail, printers, passwords, VPN, licences, warehouse scanners.
 Topics of one product are one another's hard negatives (a scanner that does not charge and one
-that does not read barcodes; a locked account and a forgotten password)."""
+that does not read barcodes; an expired password and a locked one)."""
 
 from __future__ import annotations
 
@@ -63,29 +63,29 @@ TOPICS = [
         ],
     ),
     (
-        "account-locked",
+        "password-expired",
         [
             (
                 "cs",
-                "Zablokovaný účet",
-                "Po několika špatných heslech se nemohu přihlásit, účet je zamčený.",
-                "Účet jsme odemkli; po pěti chybných pokusech se zamyká na 30 minut.",
+                "Vypršelo heslo",
+                "Při přihlášení program hlásí, že platnost hesla vypršela, a nové nepřijme.",
+                "Nové heslo musí mít 12 znaků a nesmí být mezi posledními pěti; pak projde.",
             ),
             (
                 "en",
-                "Account locked out",
-                "After a few wrong passwords my account is locked.",
-                "Unlocked the account; it locks for 30 minutes after five failed attempts.",
+                "Password expired and the new one is refused",
+                "At sign-in the program says my password expired and refuses every new one.",
+                "A new password needs 12 characters and must differ from the last five.",
             ),
         ],
         None,
         [
-            ("cs", "ucet je zamceny po spatnem hesle"),
-            ("cs", "zablokovaný účet nemohu se přihlásit"),
-            ("en", "account locked after wrong password"),
-            ("ro", "contul meu este blocat după parole greșite"),
-            ("ro", "cont blocat nu ma pot loga"),
-            ("en", "too many failed login attempts locked"),
+            ("cs", "vyprselo heslo nove neprijme"),
+            ("cs", "platnost hesla vypršela"),
+            ("en", "password expired new password rejected"),
+            ("ro", "parola a expirat și nu acceptă una nouă"),
+            ("ro", "parola expirata parola noua respinsa"),
+            ("en", "new password does not meet the rules"),
         ],
     ),
     (
