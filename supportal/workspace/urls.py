@@ -1,12 +1,23 @@
 from django.urls import path
 
 from supportal.workspace import reports
-from supportal.workspace.views import canned, company, quarantine, queue, register, setup, ticket
+from supportal.workspace.views import (
+    canned,
+    company,
+    live,
+    quarantine,
+    queue,
+    register,
+    setup,
+    ticket,
+)
 
 app_name = "workspace"
 urlpatterns = [
     path("", queue.queue, name="queue"),
     path("counts/", queue.queue_counts_json, name="counts"),
+    path("live/", live.live_stream, name="live"),
+    path("live/last/", live.live_last, name="live_last"),
     path("bulk/", queue.bulk, name="bulk"),
     path("views/save/", queue.saved_view_save, name="view_save"),
     path("views/<int:view_id>/delete/", queue.saved_view_delete, name="view_delete"),

@@ -1,0 +1,244 @@
+"""Live updates for the workspace: "ticket X changed" notices, announced after the commit.
+
+Every ticket event (tickets/events.py) is told to :func:`live_event_record` inside the service's
+transaction; it only asks for a notice once the transaction commits (``on_commit``), so nothing
+that rolls back is ever announced. A notice carries no content — the desk, the ticket's
+reference and the event's id — and the page that hears it fetches what changed through its
+ordinary, permission-checked fragment request (docs/workspace.md, Live updates).
+
+Two ways to hear notices, chosen by :func:`live_mode`:
+
+- ``stream``: with ``REDIS_URL``, notices are published on a Redis channel; every web process
+  holds one subscription (:class:`Hub`) and hands each notice to its open server-sent event
+  streams (workspace/views/live.py), each filtered by the desks its agent works.
+- ``poll``: without Redis, the page asks a cheap endpoint for the last event id of its desks
+  (or its ticket) every ``POLL_SECONDS`` and fetches the fragment when it moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from supportal.tickets.models import Event
+
+logger = logging.getLogger("supportal.live")
+
+# The fallback's polling interval, and the stream's keep-alive comment (proxies close a
+# connection that stays silent for a minute; a dead client is noticed at the next write).
+POLL_SECONDS = 1.5
+HEARTBEAT_SECONDS = 15.0
+# How long a stream trusts the desks read when it opened before reading them again.
+DESKS_RECHECK_SECONDS = 60.0
+# Notices waiting for one slow stream; beyond that it is told to fetch everything once.
+QUEUE_SIZE = 64
+
+Mode = Literal["stream", "poll"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What changed, without what it is: the page fetches that itself."""
+
+    desk: int
+    ticket: str  # the reference, as the page knows it
+    id: int  # the event's id: the page ignores what it has already shown
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Notice | None:
+        try:
+            data = json.loads(text)
+            return cls(desk=int(data["desk"]), ticket=str(data["ticket"]), id=int(data["id"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def live_mode() -> Mode:
+    return "stream" if settings.REDIS_URL else "poll"
+
+
+def channel_name() -> str:
+    """Redis channels are shared by every database of a server: the name says whose they are."""
+    configured: str = getattr(settings, "SUPPORTAL_LIVE_CHANNEL", "")
+    if configured:
+        return configured
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"supportal:live:{settings.REDIS_URL.rsplit('/', 1)[-1]}:{prefix}"
+
+
+def may_hear(desks: set[int] | None, notice: Notice) -> bool:
+    """An agent hears of the desks they work only (``None``: every desk, administrators)."""
+    return desks is None or notice.desk in desks
+
+
+# --- Publishing (any process: web, worker, SMTP listener) ----------------------------------
+
+_publisher: Any = None
+
+
+def _redis() -> Any:
+    global _publisher
+    if _publisher is None:
+        import redis
+
+        _publisher = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+    return _publisher
+
+
+def notices_publish(notices: Sequence[Notice]) -> None:
+    """Publish after the commit. A failure is logged, never raised: the change is made, and
+    the pages catch up at their next notice or reload."""
+    if live_mode() != "stream" or not notices:
+        return
+    try:
+        client = _redis()
+        channel = channel_name()
+        for notice in _latest_per_ticket(notices):
+            client.publish(channel, notice.to_json())
+    except Exception:
+        logger.warning("live: could not publish %d notice(s)", len(notices), exc_info=True)
+
+
+def _latest_per_ticket(notices: Sequence[Notice]) -> list[Notice]:
+    latest: dict[str, Notice] = {}
+    for notice in notices:
+        if notice.ticket not in latest or latest[notice.ticket].id < notice.id:
+            latest[notice.ticket] = notice
+    return list(latest.values())
+
+
+def _notice_of(event: Event) -> Notice:
+    ticket = event.ticket
+    return Notice(desk=ticket.desk_id, ticket=ticket.reference, id=event.pk)
+
+
+def live_event_record(event: Event) -> None:
+    """The ticket events' listener: one notice, announced when the transaction commits."""
+    if live_mode() == "stream":
+        notice = _notice_of(event)
+        transaction.on_commit(lambda: notices_publish([notice]))
+
+
+def live_events_record(events: Sequence[Event]) -> None:
+    """The same for a batch (bulk actions): one publication per ticket after the commit."""
+    if live_mode() == "stream" and events:
+        notices = [_notice_of(event) for event in events]
+        transaction.on_commit(lambda: notices_publish(notices))
+
+
+# --- Hearing (each web process's event loop) -----------------------------------------------
+
+
+class Hub:
+    """One Redis subscription per event loop, shared by every open stream of the process.
+
+    Each stream gets a bounded queue; the reader puts every notice into every queue (the
+    permission filter is the stream's, which knows its agent). After a lost connection to
+    Redis the reader connects again and tells every stream to fetch everything once
+    (``None``), since notices may have been missed meanwhile.
+    """
+
+    _hubs: dict[tuple[int, str], Hub] = {}
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.queues: set[asyncio.Queue[Notice | None]] = set()
+        self.task: asyncio.Task[None] | None = None
+        self.ready = asyncio.Event()
+
+    @classmethod
+    def get(cls) -> Hub:
+        key = (id(asyncio.get_running_loop()), channel_name())
+        hub = cls._hubs.get(key)
+        if hub is None:
+            hub = cls._hubs[key] = cls(key[1])
+        return hub
+
+    async def subscribe(self) -> asyncio.Queue[Notice | None]:
+        queue: asyncio.Queue[Notice | None] = asyncio.Queue(QUEUE_SIZE)
+        self.queues.add(queue)
+        if self.task is None or self.task.done():
+            self.ready.clear()
+            self.task = asyncio.get_running_loop().create_task(self._read())
+        # A notice published after this returns reaches the queue.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.ready.wait(), timeout=5)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Notice | None]) -> None:
+        self.queues.discard(queue)
+
+    def _tell(self, notice: Notice | None) -> None:
+        for queue in list(self.queues):
+            try:
+                queue.put_nowait(notice)
+            except asyncio.QueueFull:
+                # A stream that fell behind: empty it and let the page fetch everything once.
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(None)
+
+    async def _read(self) -> None:
+        import redis.asyncio as aioredis
+
+        missed = False
+        while self.queues:
+            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.ready.set()
+                if missed:
+                    self._tell(None)
+                async for message in pubsub.listen():
+                    notice = Notice.from_json(message.get("data") or b"")
+                    if notice is not None:
+                        self._tell(notice)
+                    if not self.queues:
+                        break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("live: the Redis subscription failed; again in 1 s", exc_info=True)
+                missed = True
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+
+# --- The fallback: the last event id, polled ------------------------------------------------
+
+
+def last_event_id(user: Any, reference: str = "") -> int:
+    """The newest event of ``reference`` (a ticket the agent may see), or else of every desk
+    the agent works: one indexed query. A ticket they may not see raises ``NotFound``."""
+    from django.db.models import Max
+
+    from supportal.tickets import selectors
+    from supportal.tickets.models import Event
+
+    if reference:
+        ticket = selectors.ticket_get_for_user(user, reference)
+        events = Event.objects.filter(ticket=ticket)
+    else:
+        desks = selectors.desk_ids_for_agent(user)
+        events = (
+            Event.objects.all()
+            if desks is None
+            else Event.objects.filter(ticket__desk_id__in=desks)
+        )
+    return int(events.aggregate(last=Max("id"))["last"] or 0)

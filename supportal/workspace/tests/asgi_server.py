@@ -1,0 +1,114 @@
+"""The production kind of server for tests of the live channel: uvicorn serving the project's
+ASGI application in a thread, on a port the system chooses (never a fixed one). Django's own
+live server speaks WSGI, which cannot hold a server-sent event stream open."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+
+@dataclass
+class AsgiServer:
+    url: str
+    port: int
+
+
+@contextlib.contextmanager
+def asgi_server_running() -> Iterator[AsgiServer]:
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+
+    app = ASGIStaticFilesHandler(get_asgi_application())
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield AsgiServer(url=f"http://127.0.0.1:{port}", port=port)
+    finally:
+        server.should_exit = True
+        # Open streams end when the server stops; give them a moment, then leave the thread.
+        server.force_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class Stream:
+    """A server-sent event stream read line by line, as a browser's EventSource would."""
+
+    response: http.client.HTTPResponse
+    status: int
+    events: list[dict[str, str]] = field(default_factory=list)
+
+    def next_event(self, timeout: float) -> dict[str, str] | None:
+        """The next event with data (comments and keep-alives skipped), or None on time-out."""
+        sock = self.response.fp.raw._sock  # type: ignore[union-attr]
+        sock.settimeout(timeout)
+        event: dict[str, str] = {}
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                line = self.response.readline().decode().rstrip("\r\n")
+                if not line:
+                    if "data" in event:
+                        self.events.append(event)
+                        return event
+                    event = {}
+                    continue
+                if line.startswith(":"):
+                    continue
+                name, _, value = line.partition(":")
+                event[name] = value.lstrip(" ")
+        except TimeoutError:
+            return None
+        return None
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def stream_open(server: AsgiServer, session_cookie: str, path: str = "/agent/live/") -> Stream:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request(
+        "GET",
+        path,
+        headers={"Cookie": f"sessionid={session_cookie}", "Accept": "text/event-stream"},
+    )
+    response = connection.getresponse()
+    return Stream(response=response, status=response.status)
+
+
+def session_cookie_for(user) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def redis_url_or_skip() -> str:
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/7"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"needs Redis at {url} ({exc})")
+    return url
