@@ -35,7 +35,7 @@ logger = logging.getLogger("supportal.live")
 
 # The fallback's polling interval, and the stream's keep-alive comment (proxies close a
 # connection that stays silent for a minute; a dead client is noticed at the next write).
-POLL_SECONDS = 1.5
+POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 # How long a stream trusts the desks read when it opened before reading them again.
 DESKS_RECHECK_SECONDS = 60.0
