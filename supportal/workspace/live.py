@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -71,7 +73,7 @@ def live_mode() -> Mode:
 
 def channel_name() -> str:
     """Redis channels are shared by every database of a server: the name says whose they are."""
-    configured: str = getattr(settings, "SUPPORTAL_LIVE_CHANNEL", "")
+    configured: str = settings.SUPPORTAL_LIVE_CHANNEL
     if configured:
         return configured
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
@@ -140,6 +142,11 @@ def live_events_record(events: Sequence[Event]) -> None:
 
 # --- Hearing (each web process's event loop) -----------------------------------------------
 
+# Put in every stream's queue when the process is asked to stop: the stream ends, the browser
+# connects again (to another process) within seconds, and the server need not wait its
+# graceful time-out for streams that never end by themselves (docs/deploy.md).
+CLOSING = Notice(desk=-1, ticket="", id=-1)
+
 
 class Hub:
     """One Redis subscription per event loop, shared by every open stream of the process.
@@ -169,6 +176,7 @@ class Hub:
     async def subscribe(self) -> asyncio.Queue[Notice | None]:
         queue: asyncio.Queue[Notice | None] = asyncio.Queue(QUEUE_SIZE)
         self.queues.add(queue)
+        _end_streams_on_stop(asyncio.get_running_loop())
         if self.task is None or self.task.done():
             self.ready.clear()
             self.task = asyncio.get_running_loop().create_task(self._read())
@@ -179,6 +187,14 @@ class Hub:
 
     def unsubscribe(self, queue: asyncio.Queue[Notice | None]) -> None:
         self.queues.discard(queue)
+
+    @classmethod
+    def close_all(cls) -> None:
+        for hub in list(cls._hubs.values()):
+            for queue in list(hub.queues):
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(CLOSING)
 
     def _tell(self, notice: Notice | None) -> None:
         for queue in list(self.queues):
@@ -218,6 +234,28 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                     await client.aclose()
+
+
+_watched_loops: set[int] = set()
+
+
+def _end_streams_on_stop(loop: asyncio.AbstractEventLoop) -> None:
+    """Chain a handler before the server's own for SIGTERM and SIGINT that ends every open
+    stream of this process. Only the main thread may set signal handlers: a server run in
+    another thread (the tests') keeps the streams until it closes them itself."""
+    if id(loop) in _watched_loops or threading.current_thread() is not threading.main_thread():
+        return
+    _watched_loops.add(id(loop))
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue  # no server's handler to come before: the default ends the process
+
+        def handler(sig: int, frame: Any, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(Hub.close_all)
+            previous(sig, frame)
+
+        signal.signal(number, handler)
 
 
 # --- The fallback: the last event id, polled ------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +27,13 @@ def asgi_server_running() -> Iterator[AsgiServer]:
     import uvicorn
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
     from django.core.asgi import get_asgi_application
+    from django.db import connections
 
+    # As run_web does (docs/deploy.md): each request's sync code runs in a thread of its own,
+    # whose persistent connection would outlive the test and keep its database from being
+    # dropped.
+    saved = connections.settings["default"]["CONN_MAX_AGE"]
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
     app = ASGIStaticFilesHandler(get_asgi_application())
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False
@@ -47,6 +54,7 @@ def asgi_server_running() -> Iterator[AsgiServer]:
         # Open streams end when the server stops; give them a moment, then leave the thread.
         server.force_exit = True
         thread.join(timeout=10)
+        connections.settings["default"]["CONN_MAX_AGE"] = saved
 
 
 @dataclass
@@ -59,7 +67,7 @@ class Stream:
 
     def next_event(self, timeout: float) -> dict[str, str] | None:
         """The next event with data (comments and keep-alives skipped), or None on time-out."""
-        sock = self.response.fp.raw._sock  # type: ignore[union-attr]
+        sock: socket.socket = getattr(self.response.fp.raw, "_sock")  # noqa: B009
         sock.settimeout(timeout)
         event: dict[str, str] = {}
         deadline = time.monotonic() + timeout
@@ -92,6 +100,11 @@ def stream_open(server: AsgiServer, session_cookie: str, path: str = "/agent/liv
         headers={"Cookie": f"sessionid={session_cookie}", "Accept": "text/event-stream"},
     )
     response = connection.getresponse()
+    if response.status == 200:
+        # The first event (the retry interval) comes once the stream is subscribed; headers
+        # come before.
+        while response.readline().strip():
+            pass
     return Stream(response=response, status=response.status)
 
 

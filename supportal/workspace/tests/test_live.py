@@ -44,8 +44,9 @@ def _heard(pubsub, timeout: float = 0.5) -> list[live.Notice]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         message = pubsub.get_message(timeout=0.05)
-        if message:
-            notices.append(live.Notice.from_json(message["data"]))
+        notice = message and live.Notice.from_json(message["data"])
+        if notice:
+            notices.append(notice)
     return notices
 
 
@@ -178,3 +179,83 @@ def test_the_event_stream_of_a_real_asgi_server_tells_each_agent_of_their_desks(
         finally:
             for stream in (help_stream, dev_stream, customer):
                 stream.close()
+
+
+def _database_url() -> str:
+    """The test database, for a child process to serve the committed rows of this test."""
+    from django.db import connection
+
+    given = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{given['NAME']}"
+    password = f":{given['PASSWORD']}" if given.get("PASSWORD") else ""
+    return (
+        f"postgres://{given['USER']}{password}@{given['HOST'] or '127.0.0.1'}:"
+        f"{given['PORT'] or 5432}/{given['NAME']}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_stopping_server_ends_its_streams_at_once_instead_of_waiting_for_them(
+    cast, live_redis, tmp_path
+):
+    """Streams never end by themselves: without ending them on SIGTERM, every restart of the
+    production server waited its 30-second graceful time-out (docs/deploy.md)."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from supportal.core.tests.test_jobs import child_env, free_port
+    from supportal.workspace.tests.asgi_server import AsgiServer
+
+    port = free_port()
+    env = child_env(tmp_path)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(
+        DATABASE_URL=_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        SUPPORTAL_LIVE_CHANNEL=live.channel_name(),
+        SECRET_KEY=settings.SECRET_KEY,
+        SUPPORTAL_STATIC_MANIFEST="false",
+    )
+    server = subprocess.Popen(  # noqa: S603
+        [
+            *(sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "run_web"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                stream = stream_open(
+                    AsgiServer(url="", port=port), session_cookie_for(cast.agent_help)
+                )
+                break
+            except OSError:
+                assert server.poll() is None, "the server stopped"
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.3)
+        assert stream.status == 200
+        ticket = cast.ticket(summary="Înainte de oprire")
+        event = stream.next_event(timeout=5)
+        assert event is not None
+        assert live.Notice.from_json(event["data"]).ticket == ticket.reference
+
+        stopped_at = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        assert time.monotonic() - stopped_at < 10  # not the 30-second graceful time-out
+        assert stream.response.read() == b""  # the stream was ended, not cut
+        stream.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

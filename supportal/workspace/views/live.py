@@ -63,6 +63,8 @@ async def _events(user_id: int, desks: set[int] | None) -> AsyncIterator[str]:
                 checked_at = time.monotonic()
                 if not allowed:
                     return
+            if notice is live.CLOSING:  # the process stops: the browser reconnects elsewhere
+                return
             if notice is None:  # notices may have been missed: fetch everything once
                 yield "event: resync\ndata: {}\n\n"
             elif live.may_hear(desks, notice):
@@ -83,7 +85,7 @@ def _opening(request: HttpRequest) -> tuple[int | None, bool, set[int] | None]:
         _give_back_connection()
 
 
-async def live_stream(request: HttpRequest) -> HttpResponse:
+async def live_stream(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The notices of the agent's desks as ``text/event-stream``. 204 (the browser's
     EventSource then stops and the page polls instead) without Redis or under a WSGI server,
     which cannot hold a connection without holding a thread."""

@@ -44,6 +44,19 @@
     document.addEventListener("visibilitychange", poll);
   }
 
+  function checkOnce() {
+    fetch(lastUrl + "?ticket=" + encodeURIComponent(reference), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        if (answer && answer.id > (parseInt(ticketRoot.dataset.seenEventId, 10) || 0)) {
+          tell({ ticket: reference, id: answer.id });
+        }
+      })
+      .catch(function () { /* the next notice will do */ });
+  }
+
   function startStream() {
     var source = new EventSource(streamUrl);
     var dropped = false;
@@ -54,9 +67,13 @@
     };
     // Notices may have been missed (the server's subscription was lost, or ours): fetch once.
     source.addEventListener("resync", function () { tell({ resync: true }); });
+    var opened = false;
     source.onopen = function () {
       if (dropped) { tell({ resync: true }); }
       dropped = false;
+      // What changed between the page's rendering and now was not on the stream: ask once.
+      if (!opened && ticketRoot) { checkOnce(); }
+      opened = true;
     };
     source.onerror = function () {
       dropped = true;
