@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin
 from supportal.mail.models import (
+    DiscardedSender,
     InboundMessage,
     InboundState,
     OutboundEmail,
@@ -164,3 +165,14 @@ class PersonalReplyAddressAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket", "user")
     search_fields = ("token", "ticket__reference", "user__email")
     date_hierarchy = "created_at"
+
+
+@admin.register(DiscardedSender)
+class DiscardedSenderAdmin(admin.ModelAdmin):
+    """Agents' "always discard from this sender" rules, per desk (docs/workspace.md)."""
+
+    list_display = ("address", "desk", "created_by", "created_at")
+    list_filter = ("desk",)
+    list_select_related = ("desk", "created_by")
+    search_fields = ("address",)
+    raw_id_fields = ("created_by",)

@@ -56,6 +56,16 @@ urlpatterns = [
         name="quarantine_detail",
     ),
     path(
+        "mail/quarantined/<int:message_id>/always-discard/",
+        quarantine.quarantine_discard_sender,
+        name="quarantine_discard_sender",
+    ),
+    path(
+        "mail/quarantined/senders/<int:rule_id>/remove/",
+        quarantine.quarantine_sender_rule_remove,
+        name="quarantine_sender_rule_remove",
+    ),
+    path(
         "mail/quarantined/<int:message_id>/<str:decision>/",
         quarantine.quarantine_decide,
         name="quarantine_decide",

@@ -20,7 +20,7 @@ from supportal.mail.inbound.post import comment_add, request_create
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.threads import desk_for, may_write, subject_ticket, thread_find
 from supportal.mail.loops import Noise, noise_detect
-from supportal.mail.models import InboundMessage, OutboundEmail
+from supportal.mail.models import DiscardedSender, InboundMessage, OutboundEmail
 from supportal.tickets.models import SubmissionMethod, Ticket
 
 # A runaway mailer (or a loop we did not recognise) must not open hundreds of requests.
@@ -82,6 +82,13 @@ def decide(
         # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
         # opening a request would feed the loop.
         return ignored("sent from one of our own addresses", kind="own", **base)
+    if (
+        desk is not None
+        and not decision
+        and DiscardedSender.objects.filter(desk=desk, address=sender.lower()).exists()
+    ):
+        # An agent chose "always discard from this sender" for this desk (mail/quarantine.py).
+        return ignored(f"{sender} is always discarded by {desk.key}", kind="discarded", **base)
 
     thread = thread_find(mail, message)
     ticket, how = thread.ticket, thread.how

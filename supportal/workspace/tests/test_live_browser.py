@@ -105,12 +105,15 @@ def test_a_colleagues_reply_and_status_change_reach_an_open_ticket_page_keeping_
     expect(writer.locator("#id_body")).to_have_value(draft)
     assert writer.evaluate("document.activeElement.id") == "id_body"  # still writing there
 
-    # The writer sends what they wrote: no "changed meanwhile" question, the page showed it.
+    # What changed while they wrote is also said beside the page, and sending still asks first.
+    expect(writer.locator("#changes")).to_contain_text("Bogdan Moraru added a comment.")
     writer.locator("#id_body").press_sequentially(" am deblocat parola.")
     writer.get_by_role("button", name="Add internal note").click()
+    expect(writer.locator("#collision")).to_contain_text("changed while you were writing")
+    expect(writer.locator("#id_body")).to_have_value(f"{draft} am deblocat parola.")
+    writer.get_by_role("button", name="Add the note anyway").click()
     expect(writer.locator("#activity")).to_contain_text("am deblocat parola.")
-    expect(writer.locator("#collision")).to_be_hidden()
-    assert ticket.comments.filter(body=f"{draft} am deblocat parola.").exists()
+    assert ticket.comments.filter(body=f"{draft} am deblocat parola.", is_public=False).exists()
     print(f"live ({mode}): the reply reached the other page {delay * 1000:.0f} ms after it showed")
 
 

@@ -56,6 +56,7 @@
     root.dataset.open = update.dataset.open;
     seen = update.dataset.seenEventId;
     root.dataset.seenEventId = seen;
+    liveSeen = Math.max(liveSeen, parseInt(seen, 10) || 0);
     show(changesBox, [], "change");  // the page now shows everything up to here
 
     var collision = document.getElementById("collision");
@@ -137,25 +138,33 @@
 
   // A colleague's or the customer's change, heard on the live channel (live.js): the changed
   // parts are swapped in, except those holding what this agent is typing, which keep their
-  // text and only learn that the page has now shown everything up to here.
+  // text and the newest event they were written against. So a writer still sees the banner
+  // of what changed meanwhile (the next beat, at once) and is asked before posting over it.
+  var liveSeen = parseInt(seen, 10) || 0;
   function applyLive(update) {
     var opened = update.dataset.open !== root.dataset.open;
     var fresh = update.dataset.seenEventId;
+    var writing = false;
     Array.prototype.slice.call(update.children).forEach(function (part) {
       if (part.matches("ul.messages")) { return; }
       if (part.hasAttribute("data-open-dependent") && !opened) { return; }
       var current = part.id && document.getElementById(part.id);
       if (!current) { return; }
       if (isDirty(current)) {
-        current.querySelectorAll("input[name=seen_event_id]").forEach(function (input) { input.value = fresh; });
+        writing = writing || Boolean(current.querySelector("input[name=seen_event_id]"));
         return;
       }
       current.replaceWith(document.importNode(part, true));
     });
     root.dataset.open = update.dataset.open;
-    seen = fresh;
-    root.dataset.seenEventId = seen;
-    show(changesBox, [], "change");
+    liveSeen = Math.max(liveSeen, parseInt(fresh, 10) || 0);
+    if (writing) {
+      beat();  // shows what changed since the text being written was started
+    } else {
+      seen = fresh;
+      root.dataset.seenEventId = seen;
+      show(changesBox, [], "change");
+    }
     announce(root.dataset.textLive);
   }
 
@@ -184,7 +193,7 @@
 
   document.addEventListener("live:changed", function (event) {
     var notice = event.detail || {};
-    if (!notice.resync && !(notice.id > (parseInt(seen, 10) || 0))) { return; }  // shown already
+    if (!notice.resync && !(notice.id > Math.max(liveSeen, parseInt(seen, 10) || 0))) { return; }
     refreshLive();
   });
 
