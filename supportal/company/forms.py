@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Contact
 from supportal.company.models import Download, NewsletterList, Topic
+from supportal.core.forms import model_choice_field
 from supportal.desks.models import Product
 
 
@@ -36,10 +40,10 @@ class SubscriptionsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, offered=None, **kwargs) -> None:
+    def __init__(self, *args: Any, offered: QuerySet[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if offered is not None:
-            self.fields["newsletters"].queryset = offered
+            model_choice_field(self, "newsletters").queryset = offered
 
 
 class DownloadFilterForm(forms.Form):
@@ -50,10 +54,20 @@ class DownloadFilterForm(forms.Form):
         label=_("Topic"), queryset=Topic.objects.none(), required=False, empty_label=_("All")
     )
 
-    def __init__(self, *args, products=None, topics=None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        products: QuerySet[Product] | None = None,
+        topics: QuerySet[Topic] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products if products is not None else Product.objects
-        self.fields["topic"].queryset = topics if topics is not None else Topic.objects
+        model_choice_field(self, "product").queryset = (
+            products if products is not None else Product.objects.all()
+        )
+        model_choice_field(self, "topic").queryset = (
+            topics if topics is not None else Topic.objects.all()
+        )
 
     def value(self, name: str) -> int | None:
         if not self.is_valid() or self.cleaned_data.get(name) is None:

@@ -42,7 +42,7 @@ def may_manage_contacts(user: User, organization: Organization | None) -> bool:
 def organization_get_for_user(user: User, organization_id: int) -> Organization:
     """A company whose directory ``user`` manages."""
     organization = Organization.objects.filter(pk=organization_id).first()
-    if not may_manage_contacts(user, organization):
+    if organization is None or not may_manage_contacts(user, organization):
         raise NotFound()
     return organization
 

@@ -324,7 +324,7 @@ def download_publish(
             version=version.strip(),
             notes=notes.strip(),
             released_on=released_on or timezone.localdate(),
-            file_name=file.name.rsplit("/", 1)[-1],
+            file_name=(file.name or "").rsplit("/", 1)[-1],
             published_by=actor,
         )
         download.file.save(download.file_name, file, save=False)
@@ -390,7 +390,7 @@ def issue_send(
             sent_by=actor,
         )
         for file in attachments:
-            name = file.name.rsplit("/", 1)[-1]
+            name = (file.name or "").rsplit("/", 1)[-1]
             attachment = IssueAttachment(
                 issue=issue,
                 name=name,

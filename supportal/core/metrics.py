@@ -111,8 +111,9 @@ class DatabaseCollector(Collector):
         sla = GaugeMetricFamily(
             "supportal_sla_events", "SLA warnings and breaches recorded.", labels=["kind"]
         )
-        for row in apps.get_model("sla", "SlaEvent").objects.values("kind").annotate(n=Count("pk")):
-            sla.add_metric([row["kind"]], row["n"])
+        events = apps.get_model("sla", "SlaEvent").objects.values("kind").annotate(n=Count("pk"))
+        for event in events:
+            sla.add_metric([event["kind"]], event["n"])
         yield sla
         last = ops.heartbeat_last()
         heartbeat = GaugeMetricFamily(

@@ -127,7 +127,7 @@ class CappedPaginator(Paginator):
                     return self._keyset_page(max(wanted, 1), values, backwards=backwards)
         # Count just past the page asked for, so that "Next" knows whether more rows exist.
         self._limit = max(self.cap, wanted * self.per_page)
-        page = super().get_page(number)
+        page = super().get_page(wanted)
         if self.keyset:
             rows = list(page.object_list)
             page.object_list = rows

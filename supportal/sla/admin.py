@@ -46,7 +46,9 @@ class WorkingPeriodFormSet(forms.BaseInlineFormSet):
                 continue  # the form's own clean() said so
             week.setdefault(data["weekday"], []).append(period)
         try:
-            business.BusinessCalendar(time_zone="UTC", week=week)
+            business.BusinessCalendar(
+                time_zone="UTC", week={day: tuple(periods) for day, periods in week.items()}
+            )
         except ValueError:
             raise forms.ValidationError(_("Working periods of the same day overlap.")) from None
         if not week and not self.instance.is_always_open:

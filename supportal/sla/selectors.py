@@ -101,7 +101,7 @@ def sla_panel_for(
             goals.append(line)
     if not goals and reply is None:
         return None
-    order = {goal: index for index, goal in enumerate(POLICY_GOALS)}
+    order = {goal.value: index for index, goal in enumerate(POLICY_GOALS)}
     goals.sort(key=lambda line: order[line.goal])
     return SlaPanel(
         goals=tuple(goals), reply=reply, time_zone=str(zone), is_for_customer=is_for_customer

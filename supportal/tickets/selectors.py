@@ -66,12 +66,12 @@ class InSubquery(Lookup):
     lookup_name = "in_subquery"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+    def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
 
-    def as_postgresql(self, compiler, connection):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
@@ -200,7 +200,7 @@ def attachment_queryset_for_user(user: User, ticket: Ticket) -> QuerySet[Attachm
     visible = Q(is_internal=False) & (
         Q(uploaded_by=user) | Q(uploaded_by__is_agent=True) | Q(uploaded_by__isnull=True)
     )
-    if ticket.organization_id and ticket.organization.shares_attachments:
+    if ticket.organization is not None and ticket.organization.shares_attachments:
         visible |= Q(is_internal=False, uploaded_by__organization_id=ticket.organization_id)
     return attachments.filter(visible)
 

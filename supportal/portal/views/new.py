@@ -25,10 +25,10 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     desks = Desk.objects.filter(is_active=True)
     desk = desks.filter(key=request.GET.get("desk", "").upper()).first()
     if desk is None:
-        desks = list(desks)
-        if len(desks) == 1:
-            return redirect(f"{reverse('portal:new')}?desk={desks[0].key}")
-        return render(request, "portal/request_new_desk.html", {"desks": desks})
+        active = list(desks)
+        if len(active) == 1:
+            return redirect(f"{reverse('portal:new')}?desk={active[0].key}")
+        return render(request, "portal/request_new_desk.html", {"desks": active})
     if request.method != "POST":
         form = NewRequestForm(desk=desk, user=request.user)
         return _page(request, form, uploads.ChosenFiles([], [], []))

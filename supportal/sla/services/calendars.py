@@ -84,7 +84,9 @@ def _calendar_build(calendar: Calendar, years: tuple[int, ...]) -> business.Busi
         else:
             holidays.discard(day.date)
     return business.BusinessCalendar(
-        time_zone=calendar.time_zone, week=week, holidays=frozenset(holidays)
+        time_zone=calendar.time_zone,
+        week={day: tuple(periods) for day, periods in week.items()},
+        holidays=frozenset(holidays),
     )
 
 
