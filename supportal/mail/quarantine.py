@@ -94,7 +94,7 @@ def inbound_decide(
 
 
 def sender_discard_always(*, message: InboundMessage, actor: User) -> tuple[DiscardedSender, int]:
-    """ "Always discard from this sender": a rule for the desk that received ``message`` (the
+    """The rule "always discard from this sender" for the desk that received ``message`` (the
     inbox ignores that address's mail to the desk from then on), and every quarantined message
     from that sender to that desk ``actor`` may decide — this one included — discarded now.
     Returns the rule and how many messages were discarded. Raises ``InvalidInput`` when the

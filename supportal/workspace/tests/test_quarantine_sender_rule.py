@@ -1,4 +1,4 @@
-""""Always discard from this sender": an agent's rule for their desk that the inbox honours."""
+"""The "always discard from this sender" rule of a desk, and the inbox honouring it."""
 
 from __future__ import annotations
 

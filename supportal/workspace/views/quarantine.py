@@ -109,7 +109,7 @@ def quarantine_discard_selected(request: AuthenticatedHttpRequest) -> HttpRespon
 @require_POST
 @agent_required
 def quarantine_discard_sender(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
-    """ "Always discard from this sender": the desk's rule, and the sender's waiting mail
+    """The desk's rule "always discard from this sender", and the sender's waiting mail
     discarded now."""
     message = _message_or_404(request, message_id)
     try:
