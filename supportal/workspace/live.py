@@ -54,6 +54,9 @@ class Notice:
     desk: int
     ticket: str  # the reference, as the page knows it
     id: int  # the event's id: the page ignores what it has already shown
+    # "event": the ticket changed; "presence": who has it open or is writing changed (the
+    # ticket page then sends its heartbeat at once, workspace/presence.py).
+    what: str = "event"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -62,8 +65,11 @@ class Notice:
     def from_json(cls, text: str | bytes) -> Notice | None:
         try:
             data = json.loads(text)
-            return cls(desk=int(data["desk"]), ticket=str(data["ticket"]), id=int(data["id"]))
-        except (ValueError, KeyError, TypeError):
+            what = str(data.get("what", "event"))
+            return cls(
+                desk=int(data["desk"]), ticket=str(data["ticket"]), id=int(data["id"]), what=what
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
@@ -111,6 +117,12 @@ def notices_publish(notices: Sequence[Notice]) -> None:
             client.publish(channel, notice.to_json())
     except Exception:
         logger.warning("live: could not publish %d notice(s)", len(notices), exc_info=True)
+
+
+def presence_announce(ticket: Any) -> None:
+    """Someone arrived on, left, or started or stopped writing on ``ticket``: its other open
+    pages ask for the presence at once instead of at their next heartbeat (stream mode)."""
+    notices_publish([Notice(desk=ticket.desk_id, ticket=ticket.reference, id=0, what="presence")])
 
 
 def _latest_per_ticket(notices: Sequence[Notice]) -> list[Notice]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import socket
+import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -57,36 +57,41 @@ def asgi_server_running() -> Iterator[AsgiServer]:
         connections.settings["default"]["CONN_MAX_AGE"] = saved
 
 
-@dataclass
 class Stream:
-    """A server-sent event stream read line by line, as a browser's EventSource would."""
+    """A server-sent event stream read as a browser's EventSource would: a thread reads it
+    (a socket read that timed out cannot be read again) and queues each event with data."""
 
-    response: http.client.HTTPResponse
-    status: int
-    events: list[dict[str, str]] = field(default_factory=list)
+    def __init__(self, response: http.client.HTTPResponse) -> None:
+        self.response = response
+        self.status = response.status
+        self.events: queue.Queue[dict[str, str]] = queue.Queue()
+        self.ended_cleanly = False  # the server ended the stream (not a cut connection)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        if self.status == 200:
+            self.reader.start()
+
+    def _read(self) -> None:
+        event: dict[str, str] = {}
+        try:
+            while line := self.response.readline():
+                text = line.decode().rstrip("\r\n")
+                if not text:
+                    if "data" in event:
+                        self.events.put(event)
+                    event = {}
+                elif not text.startswith(":"):
+                    name, _, value = text.partition(":")
+                    event[name] = value.lstrip(" ")
+            self.ended_cleanly = True
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass  # cut, or closed by the test
 
     def next_event(self, timeout: float) -> dict[str, str] | None:
         """The next event with data (comments and keep-alives skipped), or None on time-out."""
-        sock: socket.socket = getattr(self.response.fp.raw, "_sock")  # noqa: B009
-        sock.settimeout(timeout)
-        event: dict[str, str] = {}
-        deadline = time.monotonic() + timeout
         try:
-            while time.monotonic() < deadline:
-                line = self.response.readline().decode().rstrip("\r\n")
-                if not line:
-                    if "data" in event:
-                        self.events.append(event)
-                        return event
-                    event = {}
-                    continue
-                if line.startswith(":"):
-                    continue
-                name, _, value = line.partition(":")
-                event[name] = value.lstrip(" ")
-        except TimeoutError:
+            return self.events.get(timeout=timeout)
+        except queue.Empty:
             return None
-        return None
 
     def close(self) -> None:
         self.response.close()
@@ -105,7 +110,7 @@ def stream_open(server: AsgiServer, session_cookie: str, path: str = "/agent/liv
         # come before.
         while response.readline().strip():
             pass
-    return Stream(response=response, status=response.status)
+    return Stream(response)
 
 
 def session_cookie_for(user) -> str:

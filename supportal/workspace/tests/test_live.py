@@ -176,6 +176,21 @@ def test_the_event_stream_of_a_real_asgi_server_tells_each_agent_of_their_desks(
             assert event is not None
             assert live.Notice.from_json(event["data"]).ticket == dev_ticket.reference
             assert help_stream.next_event(timeout=0.5) is None
+
+            # Someone opens the HELP request: its desk's streams hear of the presence at once.
+            from django.test import Client
+
+            lead = Client()
+            lead.force_login(cast.lead_help)
+            lead.post(f"/agent/tickets/{ticket.reference}/presence/", {"typing": "0"})
+            event = help_stream.next_event(timeout=2)
+            assert event is not None
+            presence_notice = live.Notice.from_json(event["data"])
+            assert (presence_notice.what, presence_notice.ticket) == ("presence", ticket.reference)
+            assert dev_stream.next_event(timeout=0.5) is None
+            # A heartbeat that changes nothing others see is not announced again.
+            lead.post(f"/agent/tickets/{ticket.reference}/presence/", {"typing": "0"})
+            assert help_stream.next_event(timeout=0.5) is None
         finally:
             for stream in (help_stream, dev_stream, customer):
                 stream.close()
@@ -253,7 +268,8 @@ def test_a_stopping_server_ends_its_streams_at_once_instead_of_waiting_for_them(
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
         assert time.monotonic() - stopped_at < 10  # not the 30-second graceful time-out
-        assert stream.response.read() == b""  # the stream was ended, not cut
+        stream.reader.join(timeout=5)
+        assert stream.ended_cleanly  # the stream was ended, not cut
         stream.close()
     finally:
         if server.poll() is None:

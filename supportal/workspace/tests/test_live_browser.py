@@ -88,6 +88,12 @@ def test_a_colleagues_reply_and_status_change_reach_an_open_ticket_page_keeping_
     doer = browser_context("doer")
     _log_in(doer, cast.agent_help)
     doer.goto(url)
+    if mode == "stream":
+        # Presence too: the writer's page hears that someone arrived and tells at once (the
+        # heartbeat alone would take up to 10 s).
+        expect(writer.locator("#presence")).to_contain_text(
+            "Bogdan Moraru has this request open", timeout=WITHIN_2_S
+        )
 
     # A status change and an assignment: "Take".
     doer.get_by_role("button", name="Take").click()

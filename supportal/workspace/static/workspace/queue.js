@@ -71,7 +71,10 @@
         if (rowsAgain) { rowsAgain = false; refreshRows(); }
       });
   }
-  document.addEventListener("live:changed", refreshRows);
+  document.addEventListener("live:changed", function (event) {
+    if (event.detail && event.detail.what === "presence") { return; }  // ticket pages only
+    refreshRows();
+  });
   setInterval(refresh, REFRESH_MS);
   document.addEventListener("visibilitychange", refresh);
 })();

@@ -193,6 +193,7 @@
 
   document.addEventListener("live:changed", function (event) {
     var notice = event.detail || {};
+    if (notice.what === "presence") { beat(); return; }  // who is here or writing changed
     if (!notice.resync && !(notice.id > Math.max(liveSeen, parseInt(seen, 10) || 0))) { return; }
     refreshLive();
   });
