@@ -86,6 +86,11 @@ def channel_name() -> str:
     return f"supportal:live:{settings.REDIS_URL.rsplit('/', 1)[-1]}:{prefix}"
 
 
+def subscriber_name(channel: str) -> str:
+    """The Redis client name of a process's subscription to ``channel`` (CLIENT LIST)."""
+    return "supportal-live-" + "".join(c if c.isalnum() else "-" for c in channel)
+
+
 def may_hear(desks: set[int] | None, notice: Notice) -> bool:
     """An agent hears of the desks they work only (``None``: every desk, administrators)."""
     return desks is None or notice.desk in desks
@@ -171,18 +176,23 @@ class Hub:
 
     _hubs: dict[tuple[int, str], Hub] = {}
 
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, loop: asyncio.AbstractEventLoop) -> None:
         self.channel = channel
+        self.loop = loop  # held, so that no later loop can be taken for it by its id
         self.queues: set[asyncio.Queue[Notice | None]] = set()
         self.task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
+        self.client_name = subscriber_name(channel)
 
     @classmethod
     def get(cls) -> Hub:
-        key = (id(asyncio.get_running_loop()), channel_name())
+        loop = asyncio.get_running_loop()
+        for stale in [key for key, hub in cls._hubs.items() if hub.loop.is_closed()]:
+            del cls._hubs[stale]
+        key = (id(loop), channel_name())
         hub = cls._hubs.get(key)
-        if hub is None:
-            hub = cls._hubs[key] = cls(key[1])
+        if hub is None or hub.loop is not loop:
+            hub = cls._hubs[key] = cls(key[1], loop)
         return hub
 
     async def subscribe(self) -> asyncio.Queue[Notice | None]:
@@ -222,12 +232,15 @@ class Hub:
         import redis.asyncio as aioredis
 
         missed = False
+        pause = 1.0
         while self.queues:
-            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            # Named, so that an operator (or a test) can tell the subscription in CLIENT LIST.
+            client = aioredis.Redis.from_url(settings.REDIS_URL, client_name=self.client_name)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)
                 self.ready.set()
+                pause = 1.0
                 if missed:
                     self._tell(None)
                 async for message in pubsub.listen():
@@ -239,9 +252,12 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.warning("live: the Redis subscription failed; again in 1 s", exc_info=True)
+                logger.warning(
+                    "live: the Redis subscription failed; again in %.0f s", pause, exc_info=True
+                )
                 missed = True
-                await asyncio.sleep(1)
+                await asyncio.sleep(pause)
+                pause = min(30.0, pause * 2)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()

@@ -196,6 +196,29 @@ def test_the_event_stream_of_a_real_asgi_server_tells_each_agent_of_their_desks(
                 stream.close()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_redis_subscription_is_made_again_and_the_pages_fetch_what_they_missed(
+    cast, live_redis
+):
+    with asgi_server_running() as server:
+        stream = stream_open(server, session_cookie_for(cast.agent_help))
+        try:
+            name = live.subscriber_name(live.channel_name())
+            ours = [client for client in live_redis.client_list() if client["name"] == name]
+            assert len(ours) == 1
+            live_redis.client_kill_filter(_id=ours[0]["id"])
+            event = stream.next_event(timeout=5)
+            assert event is not None
+            assert event.get("event") == "resync"  # the page fetches everything once
+            # And notices flow again.
+            ticket = cast.ticket(summary="După reconectare")
+            event = stream.next_event(timeout=3)
+            assert event is not None
+            assert live.Notice.from_json(event["data"]).ticket == ticket.reference
+        finally:
+            stream.close()
+
+
 def _database_url() -> str:
     """The test database, for a child process to serve the committed rows of this test."""
     from django.db import connection
