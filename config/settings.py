@@ -55,9 +55,18 @@ if not SUPPORTAL_BASE_URL.startswith(("http://", "https://")):
 SUPPORTAL_MAIL_DOMAIN = env.str("SUPPORTAL_MAIL_DOMAIN", "localhost")
 SUPPORTAL_SMTP_LISTEN = env.host_port("SUPPORTAL_SMTP_LISTEN", "127.0.0.1:2525")
 SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
+# How long a worker's claim on a row of the outbox, inbox or notification queues lasts; renewed
+# while a batch runs, so it bounds only how soon a killed worker's rows go to another (core/jobs.py;
+# docs/security.md, "Workers"). Must exceed the time to handle one row (EMAIL_TIMEOUT is 30 s).
+SUPPORTAL_CLAIM_LEASE_SECONDS = env.int("SUPPORTAL_CLAIM_LEASE_SECONDS", 90, minimum=5)
+# A stored file no row refers to (a failed or abandoned upload) is deleted once it is this old
+# (core/orphans.py; docs/security.md, "Files").
+SUPPORTAL_ORPHAN_FILE_GRACE_HOURS = env.int("SUPPORTAL_ORPHAN_FILE_GRACE_HOURS", 24, minimum=1)
 # Space-separated imap:// URLs polled by the worker (docs/email.md); passwords stay in the
 # environment variables the URLs name.
 SUPPORTAL_IMAP_MAILBOXES = env.str("SUPPORTAL_IMAP_MAILBOXES", "").split()
+# Keys for the secrets Supportal stores itself (mailbox passwords): supportal/core/secrets.py.
+SUPPORTAL_SECRET_KEYS = env.list("SUPPORTAL_SECRET_KEYS")
 # Reverse proxies whose X-Forwarded-For is believed, as CIDRs (docs/security.md): the client's
 # address is read from that header's right end, through trusted hops only.
 SUPPORTAL_TRUSTED_PROXIES = env.list("SUPPORTAL_TRUSTED_PROXIES", [])
@@ -84,6 +93,9 @@ SUPPORTAL_API_REQUESTS_PER_MINUTE_PER_ADDRESS = env.int(
 SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS = env.list("SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
 SUPPORTAL_WEBHOOK_TIMEOUT = env.int("SUPPORTAL_WEBHOOK_TIMEOUT", 10, minimum=1)
 SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS = env.int("SUPPORTAL_WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
+SUPPORTAL_WEBHOOK_SECRET_OVERLAP_HOURS = env.int(
+    "SUPPORTAL_WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0
+)
 SUPPORTAL_NEWSLETTER_PER_MINUTE = env.int("SUPPORTAL_NEWSLETTER_PER_MINUTE", 60, minimum=1)
 SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
     "SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1
@@ -119,6 +131,7 @@ INSTALLED_APPS = [
     "supportal.company",
     "supportal.webhooks",
     "supportal.api",
+    "supportal.imports",
 ]
 
 MIDDLEWARE = [

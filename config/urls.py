@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
 from supportal.api.urls import not_found
 from supportal.api.urls import urls as api_urls
@@ -12,6 +14,13 @@ urlpatterns = [
     # Browsers and tools that ask for the classic name get our own icon (docs/portal.md).
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("readyz", core_views.readyz, name="readyz"),
+    # The scripts' words in the reader's language, with the language's plural rules
+    # (ngettext in JavaScript; docs/languages.md). Private: it follows the reader's language.
+    path(
+        "jsi18n/",
+        cache_control(private=True, max_age=3600)(JavaScriptCatalog.as_view()),
+        name="javascript_catalog",
+    ),
     path("metrics", core_views.metrics, name="metrics"),
     path("admin/queues/", queues_view, name="admin_queues"),
     path("admin/", admin.site.urls),
@@ -21,5 +30,7 @@ urlpatterns = [
     path("agent/", include("supportal.workspace.urls")),
     path("", include("supportal.accounts.urls")),
     path("notifications/", include("supportal.notifications.urls")),
+    # Old links of the system a firm imported from (docs/import.md#old-links).
+    path("", include("supportal.imports.urls")),
     path("", include("supportal.portal.urls")),
 ]

@@ -24,6 +24,7 @@ from supportal.accounts.models import (
     AccessRequestState,
     ApiIdempotencyKey,
     ApiToken,
+    ApiTokenChange,
     Contract,
     Organization,
     OrganizationDomain,
@@ -433,6 +434,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(ApiTokenChange)
+class ApiTokenChangeAdmin(admin.ModelAdmin):
+    """What was changed with each API token (docs/api.md#tokens): read only."""
+
+    list_display = ("at", "token", "method", "path", "status_code", "ip")
+    list_filter = ("method",)
+    search_fields = ("path", "token__prefix", "token__name", "token__user__email")
+    list_select_related = ("token",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ApiIdempotencyKey)

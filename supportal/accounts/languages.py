@@ -120,8 +120,9 @@ def contact_language(contact: Any) -> str:
     return company if _known(company) else site_language()
 
 
-def recipient_time_zone(user: User | None) -> str:
-    """The time zone to show ``user`` times in: their own, their company's, the site's."""
+def recipient_time_zone(user: User | None, *, desk: Any = None) -> str:
+    """The time zone to show ``user`` times in: their own, their company's, the desk's (when
+    one is named: a customer written to about that desk's request), the site's."""
     if user is not None:
         if user.time_zone:
             return user.time_zone
@@ -129,7 +130,8 @@ def recipient_time_zone(user: User | None) -> str:
             zone = _organization_locale(user.organization_id).time_zone
             if zone:
                 return zone
-    return site_locale().time_zone
+    desk_zone = str(getattr(desk, "time_zone", "") or "")
+    return desk_zone or site_locale().time_zone
 
 
 def browser_language(request: HttpRequest) -> str:

@@ -13,6 +13,7 @@ from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
     ApiToken,
+    ApiTokenChange,
     Organization,
     OrganizationDomain,
     PortalSettings,
@@ -106,3 +107,15 @@ def access_request_list_pending() -> QuerySet[AccessRequest]:
 def api_token_list_for_user(user: User) -> QuerySet[ApiToken]:
     """The user's own API tokens, newest first (revoked ones too, marked)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+API_TOKEN_CHANGES_SHOWN = 50
+
+
+def api_token_changes_for_user(user: User) -> list[ApiTokenChange]:
+    """The latest changes made with the user's own tokens, newest first (docs/api.md#tokens)."""
+    return list(
+        ApiTokenChange.objects.filter(token__user=user)
+        .select_related("token")
+        .order_by("-at", "-pk")[:API_TOKEN_CHANGES_SHOWN]
+    )

@@ -377,7 +377,8 @@ def sessions_end_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's API tokens: create one (its text shown once, on this answer only), see when
-    each was last used, revoke (docs/api.md#tokens)."""
+    and from where each was last used and the changes made with them, revoke
+    (docs/api.md#tokens)."""
     form = ApiTokenForm(request.POST or None)
     created_text = ""
     if request.method == "POST" and form.is_valid():
@@ -400,6 +401,7 @@ def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "created_text": created_text,
             "tokens": selectors.api_token_list_for_user(request.user),
+            "changes": selectors.api_token_changes_for_user(request.user),
             "now": timezone.now(),
         },
     )

@@ -76,6 +76,18 @@ def _rate_headers(limit: int, remaining: int, reset: int) -> dict[str, str]:
 
 
 class SupportalApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The description, with every refusal documented as what it is:
+        ``application/problem+json`` (docs/api.md#errors)."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if str(status) >= "400" and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
     def create_response(
         self,
         request: HttpRequest,
@@ -91,6 +103,9 @@ class SupportalApi(NinjaAPI):
         if rate is not None:
             for name, value in _rate_headers(*rate).items():
                 response[name] = value
+        etag = getattr(request, "api_etag", None)
+        if etag is not None:
+            response["ETag"] = etag
         return response
 
 

@@ -7,6 +7,8 @@ shows them.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -104,6 +106,11 @@ def customer_create(request: HttpRequest, body: CustomerIn) -> Status:
     existing address is returned as it is (never moved to another company)."""
     user = user_of(request)
     _support_only(user)
+    try:
+        # As the workspace's form checks it; the service keeps mailed addresses as they came.
+        validate_email(body.email.strip())
+    except ValidationError:
+        raise InvalidInput(_("Enter a valid e-mail address."), field="email") from None
     existing = User.objects.filter(email__iexact=body.email.strip()).first()
     if existing is not None and (existing.is_agent or existing.is_superuser):
         raise InvalidInput(

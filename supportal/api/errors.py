@@ -81,6 +81,56 @@ def _field_name(loc: tuple | list) -> str:
     return ".".join(parts)
 
 
+# pydantic's messages are English; these say the same in the reader's language (by error type,
+# with pydantic's context values). A type not listed keeps pydantic's text.
+def _pydantic_messages() -> dict[str, str]:
+    return {
+        "missing": _("This field is required."),
+        "string_type": _("Enter text."),
+        "string_too_short": _("Enter at least %(min_length)s characters."),
+        "string_too_long": _("Enter at most %(max_length)s characters."),
+        "int_type": _("Enter a whole number."),
+        "int_parsing": _("Enter a whole number."),
+        "int_from_float": _("Enter a whole number."),
+        "float_type": _("Enter a number."),
+        "float_parsing": _("Enter a number."),
+        "bool_type": _("Enter true or false."),
+        "bool_parsing": _("Enter true or false."),
+        "greater_than_equal": _("Enter a value of at least %(ge)s."),
+        "greater_than": _("Enter a value greater than %(gt)s."),
+        "less_than_equal": _("Enter a value of at most %(le)s."),
+        "less_than": _("Enter a value less than %(lt)s."),
+        "literal_error": _("Choose one of: %(expected)s."),
+        "enum": _("Choose one of: %(expected)s."),
+        "datetime_type": _("Enter a date and time (ISO 8601, e.g. 2026-12-02T14:40:00Z)."),
+        "datetime_parsing": _("Enter a date and time (ISO 8601, e.g. 2026-12-02T14:40:00Z)."),
+        "datetime_from_date_parsing": _(
+            "Enter a date and time (ISO 8601, e.g. 2026-12-02T14:40:00Z)."
+        ),
+        "date_type": _("Enter a date (YYYY-MM-DD)."),
+        "date_parsing": _("Enter a date (YYYY-MM-DD)."),
+        "date_from_datetime_parsing": _("Enter a date (YYYY-MM-DD)."),
+        "dict_type": _("Send an object."),
+        "list_type": _("Send a list."),
+        "json_invalid": _("The body is not valid JSON."),
+        "model_attributes_type": _("Send an object."),
+        "too_short": _("Send at least %(min_length)s items."),
+        "too_long": _("Send at most %(max_length)s items."),
+    }
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    """pydantic's message for ``error``, in the reader's language where we know its type."""
+    template = _pydantic_messages().get(str(error.get("type", "")))
+    if template is None:
+        return str(error.get("msg", ""))
+    context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    try:
+        return template % context if "%(" in template else template
+    except (KeyError, ValueError):
+        return str(error.get("msg", ""))
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -105,7 +155,7 @@ def install(api: NinjaAPI) -> None:
         errors = [
             {
                 "field": _field_name(error.get("loc", ())),
-                "message": str(error.get("msg", "")),
+                "message": validation_message(error),
             }
             for error in exc.errors
         ]

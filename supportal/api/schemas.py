@@ -121,6 +121,10 @@ class QuoteOut(Schema):
 
 
 class TicketDetailOut(TicketOut):
+    version: str = Field(
+        description="The version you read (also the `ETag` header): send it as "
+        '`If-Match: "<version>"` with a change to make it only if nobody changed the request since.'
+    )
     details: str
     waiting_reason: str
     waiting_on: str

@@ -15,7 +15,6 @@ from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -23,6 +22,7 @@ from pydantic import Field
 
 from supportal.accounts.models import User
 from supportal.api.base import user_of
+from supportal.api.detail import etag_set, fresh, ticket_for_change
 from supportal.api.schemas import (
     AssignIn,
     CommentIn,
@@ -38,19 +38,13 @@ from supportal.core.errors import InvalidInput, NotFound
 from supportal.core.files import download_response
 from supportal.desks.models import Desk, Priority, Product, RequestType
 from supportal.search.selectors import ticket_search
-from supportal.sla.selectors import GoalLine, sla_panel_for
 from supportal.tickets import services, workflow
 from supportal.tickets.models import Participant, Quote, SubmissionMethod, Ticket
 from supportal.tickets.selectors import (
     attachment_get_for_user,
-    attachment_queryset_for_user,
     colleague_queryset,
-    comment_list_for_user,
-    event_list_for_user,
     product_queryset_for_customer,
-    ticket_get_for_user,
     ticket_queryset_for_user,
-    ticket_roles,
 )
 from supportal.webhooks.payloads import person_data, ticket_data
 
@@ -68,106 +62,6 @@ LIST_RELATED = (
     "request_type",
     "product",
 )
-
-
-def _goal(line: GoalLine | None) -> dict | None:
-    if line is None:
-        return None
-    return {
-        "goal": line.goal,
-        "name": line.name,
-        "state": line.state,
-        "is_overdue": line.is_overdue,
-        "status_text": line.status_text,
-        "deadline_at": line.deadline_at,
-        "target_seconds": int(line.target_duration.total_seconds()),
-        "used_seconds": int(line.used_duration.total_seconds()),
-        "remaining_seconds": int(line.remaining_duration.total_seconds()),
-        "overdue_seconds": int(line.overdue_duration.total_seconds()),
-    }
-
-
-def ticket_detail(user: User, ticket: Ticket) -> dict:
-    roles = ticket_roles(user, ticket)
-    is_support = bool({workflow.Role.AGENT, workflow.Role.TEAM_LEAD} & roles)
-    panel = sla_panel_for(ticket, user)
-    custom_fields = dict(ticket.custom_fields or {})
-    if not is_support:
-        hidden = set(
-            ticket.desk.custom_fields.filter(is_visible_to_customer=False).values_list(
-                "name", flat=True
-            )
-        )
-        custom_fields = {key: value for key, value in custom_fields.items() if key not in hidden}
-    data = ticket_data(ticket)
-    data.update(
-        details=ticket.details,
-        waiting_reason=ticket.waiting_reason,
-        waiting_on=ticket.waiting_on if is_support else "",
-        resolution=ticket.resolution,
-        custom_fields=custom_fields,
-        participants=[
-            person_data(p.user)
-            for p in Participant.objects.filter(ticket=ticket).select_related("user")
-        ],
-        comments=[
-            {
-                "id": c.pk,
-                "author": person_data(c.author),
-                "body": c.body,
-                "is_public": c.is_public,
-                "via": c.via,
-                "created_at": c.created_at,
-            }
-            for c in comment_list_for_user(user, ticket).order_by("created_at", "pk")
-        ],
-        attachments=[
-            {
-                "id": a.pk,
-                "file_name": a.file_name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "is_internal": a.is_internal,
-                "comment_id": a.comment_id,
-                "uploaded_by": person_data(a.uploaded_by),
-                "created_at": a.created_at,
-                "download_url": reverse("api-v1:attachment_download", args=[a.pk]),
-            }
-            for a in attachment_queryset_for_user(user, ticket).order_by("created_at", "pk")
-        ],
-        events=[
-            {
-                "id": e.pk,
-                "kind": e.kind,
-                "actor": person_data(e.actor),
-                "is_public": e.is_public,
-                "comment_id": e.comment_id,
-                "data": e.data,
-                "created_at": e.created_at,
-            }
-            for e in event_list_for_user(user, ticket).order_by("created_at", "pk")
-        ],
-        quotes=[
-            {
-                "id": q.pk,
-                "price": str(q.price),
-                "currency": q.currency,
-                "deadline": q.deadline,
-                "note": q.note,
-                "state": q.state,
-                "created_at": q.created_at,
-                "answered_at": q.answered_at,
-            }
-            for q in Quote.objects.filter(ticket=ticket).order_by("created_at", "pk")
-        ],
-        sla=None
-        if panel is None
-        else {"goals": [_goal(g) for g in panel.goals], "reply": _goal(panel.reply)},
-        allowed_actions=[
-            str(a) for a in workflow.allowed_actions(workflow.Status(ticket.status), roles)
-        ],
-    )
-    return data
 
 
 # -- the list -------------------------------------------------------------------------------
@@ -262,9 +156,9 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters]) -> dict:
 @router.get("/tickets/{reference}", response={200: TicketDetailOut, **ERRORS}, url_name="ticket")
 def ticket_get(request: HttpRequest, reference: str) -> dict:
     """One request with its comments (internal notes only for the desk's agents), attachments,
-    events, SLA state and the workflow actions you may take now."""
-    user = user_of(request)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    events, SLA state and the workflow actions you may take now. Its `ETag` header (also
+    `version`) is what `If-Match` on a change compares."""
+    return fresh(request, reference)
 
 
 def _optional(pk: int | None, field: str, queryset: QuerySet[M]) -> M | None:
@@ -340,7 +234,7 @@ def ticket_create(request: HttpRequest, body: TicketCreateIn) -> Status:
         contact_phone=body.contact_phone,
         custom_fields=body.custom_fields,
     )
-    return Status(201, ticket_detail(user, ticket_get_for_user(user, ticket.reference)))
+    return Status(201, fresh(request, ticket.reference))
 
 
 @router.post(
@@ -353,7 +247,7 @@ def ticket_action(request: HttpRequest, reference: str, action: str, body: Trans
     third_party_answered, resolve, customer_resolve, cancel, close, ...), through the same
     workflow gate as the web. `allowed_actions` on the ticket lists the ones you may take."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     if action not in {a.value for a in workflow.Action}:
         raise NotFound(_("There is no action %(action)s.") % {"action": action})
     services.ticket_transition(
@@ -365,7 +259,7 @@ def ticket_action(request: HttpRequest, reference: str, action: str, body: Trans
         third_party=body.third_party,
         resolution=body.resolution,
     )
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 @router.post(
@@ -377,7 +271,7 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
     """Comment: agents publicly or as an internal note; customers always publicly (a reply to a
     request waiting for them sends it back to support, as in the portal)."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     is_agent = user.is_agent or user.is_superuser
     if not body.is_public and not is_agent:
         raise InvalidInput(_("Only the support team writes internal notes."), field="is_public")
@@ -388,6 +282,7 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
         is_public=body.is_public,
         via=SubmissionMethod.API,
     )
+    etag_set(request, ticket)
     return Status(
         201,
         {
@@ -407,14 +302,14 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
 def ticket_assign(request: HttpRequest, reference: str, body: AssignIn) -> dict:
     """Give the request to an agent of its desk (team leads: anyone; agents: themselves)."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     assignee = None
     if body.assignee_id is not None:
         assignee = User.objects.filter(pk=body.assignee_id, is_active=True).first()
         if assignee is None:
             raise InvalidInput(_("There is no such agent."), field="assignee_id")
     services.ticket_assign(ticket=ticket, actor=user, assignee=assignee)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 @router.post(
@@ -425,7 +320,7 @@ def ticket_assign(request: HttpRequest, reference: str, body: AssignIn) -> dict:
 def ticket_participant_add(request: HttpRequest, reference: str, body: ParticipantIn) -> dict:
     """Share the request: customers with a colleague, agents with anyone (by address)."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     is_agent = user.is_agent or user.is_superuser
     if is_agent and body.email:
         services.participant_add_by_email(ticket=ticket, actor=user, email=body.email)
@@ -444,7 +339,7 @@ def ticket_participant_add(request: HttpRequest, reference: str, body: Participa
         if person is None:
             raise InvalidInput(_("There is no such person to share with."), field="user_id")
         services.participant_add(ticket=ticket, actor=user, person=person)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 @router.delete(
@@ -455,14 +350,14 @@ def ticket_participant_add(request: HttpRequest, reference: str, body: Participa
 def ticket_participant_remove(request: HttpRequest, reference: str, user_id: int) -> dict:
     """Stop sharing: agents and the requester remove anyone, others themselves."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     participant = (
         Participant.objects.filter(ticket=ticket, user_id=user_id).select_related("user").first()
     )
     if participant is None:
         raise NotFound(_("This person is not a participant."))
     services.participant_remove(ticket=ticket, actor=user, person=participant.user)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 @router.get(
@@ -487,9 +382,9 @@ class FeedbackIn(Schema):
 def ticket_feedback(request: HttpRequest, reference: str, body: FeedbackIn) -> dict:
     """Rate the handling of a resolved or closed request (its requester), as in the portal."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     services.feedback_give(ticket=ticket, actor=user, rating=body.rating, message=body.message)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 class MuteIn(Schema):
@@ -502,9 +397,9 @@ class MuteIn(Schema):
 def ticket_mute(request: HttpRequest, reference: str, body: MuteIn) -> dict:
     """Stop or resume mail about this request's updates for yourself (as the portal's switch)."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     services.ticket_mute_set(ticket=ticket, user=user, is_muted=body.is_muted)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 class QuoteAnswerIn(Schema):
@@ -521,12 +416,12 @@ def ticket_quote_answer(
 ) -> dict:
     """Accept or decline a proposed quote (the requester only)."""
     user = user_of(request)
-    ticket = ticket_get_for_user(user, reference)
+    ticket = ticket_for_change(request, reference)
     quote = Quote.objects.filter(ticket=ticket, pk=quote_id).first()
     if quote is None:
         raise NotFound(_("There is no such quote."))
     services.quote_answer(quote=quote, actor=user, is_accepted=body.is_accepted)
-    return ticket_detail(user, ticket_get_for_user(user, reference))
+    return fresh(request, reference)
 
 
 class SearchQuery(Schema):

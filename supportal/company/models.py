@@ -17,6 +17,7 @@ class ContactChangeKind(models.TextChoices):
     CREATED = "created", _("Added")
     UPDATED = "updated", _("Edited")
     INVITED = "invited", _("Invited to the portal")
+    JOINED = "joined", _("Joined the company (their own confirmation)")
     DEACTIVATED = "deactivated", _("Deactivated")
     REACTIVATED = "reactivated", _("Reactivated")
     SUBSCRIBED = "subscribed", _("Subscribed")

@@ -169,11 +169,18 @@ def contact_invite_do(
 ) -> HttpResponse:
     contact = _contact(request, contact_id)
     try:
-        services.contact_invite(contact=contact, actor=request.user)
+        user = services.contact_invite(contact=contact, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": contact.email})
+        if user.organization_id != contact.organization_id:
+            text = _(
+                "%(email)s already has an account. We asked its owner by e-mail to confirm"
+                " joining your company; it joins when they do."
+            )
+        else:
+            text = _("Invitation sent to %(email)s.")
+        messages.success(request, text % {"email": contact.email})
     return redirect(side.contact_url, contact.pk)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts import services as account_services
 from supportal.accounts.models import Contact, Organization, User
-from supportal.company import selectors
+from supportal.company import joining, selectors
 from supportal.company.models import (
     ContactChange,
     ContactChangeKind,
@@ -195,8 +195,10 @@ def contact_admin_saved(
 
 def contact_invite(*, contact: Contact, actor: User) -> User:
     """Invite a contact to the portal through ``accounts.services.customer_invite`` (idempotent:
-    no second mail while the first link works) and link the contact to the user. Side effects:
-    may create the user and queue the invitation mail; one ContactChange."""
+    no second mail while the first link works) and link the contact to the user. An existing
+    account of no company is not moved: its owner is asked to join (``joining.join_ask``); the
+    returned user then has no company yet. Side effects: may create the user and queue the
+    invitation (or the join request) mail; one ContactChange."""
     _require_manager(actor, contact.organization)
     if not contact.is_active:
         raise InvalidInput(_("Reactivate the contact before inviting them."))
@@ -206,6 +208,10 @@ def contact_invite(*, contact: Contact, actor: User) -> User:
         user = account_services.customer_invite(
             email=contact.email, invited_by=actor, organization=contact.organization
         )
+        if user.organization_id != contact.organization_id and joining.may_be_asked(user):
+            # Someone else's account, of no company: only its owner may bring it in.
+            joining.join_ask(contact=contact, user=user, actor=actor)
+            return user
         if user.organization_id != contact.organization_id:
             raise PermissionRefused(
                 _(

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,10 +14,19 @@ class CoreConfig(AppConfig):
         from django.core import checks
 
         from supportal.core.admin import autocomplete_ignores_unreadable_choices
-        from supportal.core.jobs import connect_wake_signals
+        from supportal.core.jobs import connect_wake_signals, register_periodic
         from supportal.core.metrics import login_failed
+        from supportal.core.orphans import orphan_files_sweep
 
         connect_wake_signals()
+        # Files of failed or abandoned uploads (docs/security.md, "Files"); the walk lists
+        # every stored file, so it runs a few times a day, not every tick.
+        register_periodic(
+            "core.orphan_files_sweep",
+            orphan_files_sweep,
+            every=timedelta(hours=6),
+            lease_duration=timedelta(hours=1),
+        )
         autocomplete_ignores_unreadable_choices()
 
         user_login_failed.connect(login_failed, dispatch_uid="supportal.metrics.login")

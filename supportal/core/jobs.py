@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -36,6 +36,7 @@ from supportal.core.models import DueWork, Lease
 logger = logging.getLogger("supportal.worker")
 
 M = TypeVar("M", bound=models.Model)
+W = TypeVar("W", bound=DueWork)
 
 Handler = Callable[[datetime], int]
 
@@ -102,6 +103,22 @@ def claim_renew(rows: Sequence[DueWork], *, lease_duration: timedelta) -> int:
     return model._default_manager.filter(
         pk__in=[row.pk for row in rows], claim_token__in=tokens
     ).update(next_attempt_at=timezone.now() + lease_duration)
+
+
+def claimed_in_turn(rows: Sequence[W], *, lease_duration: timedelta) -> Iterator[W]:
+    """Yield the claimed ``rows`` one at a time, keeping the claim on those not yet handled.
+
+    Before each row, once a third of ``lease_duration`` has passed since the claim (or the last
+    renewal), the rest of the batch — this row included — is renewed with :func:`claim_renew`.
+    So a batch may take many leases while each row need only finish within one, and a worker
+    killed mid-batch leaves its unhandled rows to others after one lease (docs/security.md,
+    "Workers"). A fast batch costs no extra query."""
+    renewed_at = time.monotonic()
+    for index, row in enumerate(rows):
+        if time.monotonic() - renewed_at > lease_duration.total_seconds() / 3:
+            claim_renew(rows[index:], lease_duration=lease_duration)
+            renewed_at = time.monotonic()
+        yield row
 
 
 def retry_delay(

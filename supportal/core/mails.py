@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from supportal.core.listeners import ListenerList
+from supportal.core.quiet import is_quiet
 
 
 @dataclass(frozen=True)
@@ -24,5 +25,8 @@ outboxes: ListenerList[MailToQueue] = ListenerList("mails to queue", order=("mai
 
 
 def mail_queue(*, to: str, template: str, language: str, context: Mapping[str, object]) -> None:
-    """Queue one mail in the outbox, in the caller's transaction."""
+    """Queue one mail in the outbox, in the caller's transaction; nothing inside an import
+    (``core.quiet.quietly``)."""
+    if is_quiet():
+        return
     outboxes.notify(MailToQueue(to=to, template=template, language=language, context=context))

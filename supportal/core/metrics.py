@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -122,6 +123,27 @@ class DatabaseCollector(Collector):
         )
         heartbeat.add_metric([], (now - last).total_seconds() if last else -1)
         yield heartbeat
+        yield from _process_exits(now)
+
+
+def _process_exits(now: datetime) -> Iterator[GaugeMetricFamily]:
+    """Children of ``serve`` that died and were started again (ops.process_exit_record)."""
+    exits = GaugeMetricFamily(
+        "supportal_process_exits_recent",
+        "Processes of serve that exited on their own and were restarted, in the last 24 hours.",
+        labels=["process"],
+    )
+    age = GaugeMetricFamily(
+        "supportal_process_last_exit_age_seconds",
+        "Seconds since the process last exited on its own (within a week).",
+        labels=["process"],
+    )
+    week = ops.process_exits_by_process(since=now - ops.PROCESS_EXITS_KEPT)
+    day = ops.process_exits_by_process(since=now - timedelta(days=1))
+    for process, (_count, last) in sorted(week.items()):
+        exits.add_metric([process], day.get(process, (0, last))[0])
+        age.add_metric([process], (now - last).total_seconds())
+    yield from (exits, age)
 
 
 def render() -> tuple[bytes, str]:

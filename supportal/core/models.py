@@ -63,3 +63,22 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.holder})"
+
+
+class ProcessExit(models.Model):
+    """A child of ``manage.py serve`` (the worker, the web server, ...) that exited on its own
+    and was started again: what /metrics and the operator see of a crash (docs/deploy.md,
+    "Health and metrics"). Rows older than a week are removed as new ones come."""
+
+    process = models.CharField(_("process"), max_length=20)
+    host = models.CharField(_("host"), max_length=100)
+    status = models.IntegerField(_("exit status"))
+    ran_seconds = models.FloatField(_("ran for (seconds)"))
+    exited_at = models.DateTimeField(_("exited at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("process exit")
+        verbose_name_plural = _("process exits")
+
+    def __str__(self) -> str:
+        return f"{self.process}@{self.host}: {self.status}"

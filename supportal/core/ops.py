@@ -19,7 +19,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supportal.core.models import Lease
+from supportal.core.models import Lease, ProcessExit
 
 logger = logging.getLogger("supportal.ops")
 
@@ -159,6 +159,35 @@ def heartbeat_last() -> datetime | None:
     return Lease.objects.filter(name__startswith=HEARTBEAT_PREFIX).aggregate(
         last=models.Max("last_run_at")
     )["last"]
+
+
+PROCESS_EXITS_KEPT = timedelta(days=7)
+
+
+def process_exit_record(
+    process: str, *, host: str, status: int, ran_seconds: float, now: datetime | None = None
+) -> None:
+    """Record that ``serve``'s child ``process`` exited on its own (a crash, a kill -9) and is
+    started again. Side effects: one ProcessExit row; rows older than a week are removed."""
+    now = now or timezone.now()
+    ProcessExit.objects.filter(exited_at__lt=now - PROCESS_EXITS_KEPT).delete()
+    ProcessExit.objects.create(
+        process=process[:20],
+        host=host[:100],
+        status=status,
+        ran_seconds=ran_seconds,
+        exited_at=now,
+    )
+
+
+def process_exits_by_process(*, since: datetime) -> dict[str, tuple[int, datetime]]:
+    """``{process: (exits since ``since``, the last exit)}`` over every host."""
+    rows = (
+        ProcessExit.objects.filter(exited_at__gte=since)
+        .values("process")
+        .annotate(n=Count("pk"), last=models.Max("exited_at"))
+    )
+    return {row["process"]: (row["n"], row["last"]) for row in rows}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from django.db.models import ForeignKey
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from modeltranslation.admin import (
-    TranslationAdmin,
     TranslationStackedInline,
     TranslationTabularInline,
 )
 
 from supportal.core.names import name_columns
+from supportal.core.names_admin import NameSortedAdmin
 from supportal.desks.models import (
     CustomField,
     Desk,
@@ -51,7 +51,7 @@ class CustomFieldInline(TranslationStackedInline):
 
 
 @admin.register(Desk)
-class DeskAdmin(TranslationAdmin):
+class DeskAdmin(NameSortedAdmin):
     list_display = (
         "name",
         "key",
@@ -83,21 +83,21 @@ class DeskMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(TranslationAdmin):
+class ProductAdmin(NameSortedAdmin):
     list_display = ("name", "is_active")
     list_filter = ("is_active", "desks")
     search_fields = (*name_columns("name"), *name_columns("description"))
 
 
 @admin.register(Priority)
-class PriorityAdmin(TranslationAdmin):
+class PriorityAdmin(NameSortedAdmin):
     list_display = ("name", "rank", "is_default")
     list_filter = ("is_default",)
     search_fields = name_columns("name")
 
 
 @admin.register(RequestType)
-class RequestTypeAdmin(TranslationAdmin):
+class RequestTypeAdmin(NameSortedAdmin):
     list_display = ("name", "desk", "position", "is_active")
     list_filter = ("desk", "is_active")
     list_select_related = ("desk",)
@@ -110,7 +110,8 @@ class RequestTypeAdmin(TranslationAdmin):
 
 
 @admin.register(CustomField)
-class CustomFieldAdmin(TranslationAdmin):
+class CustomFieldAdmin(NameSortedAdmin):
+    sorted_names = ("label",)
     list_display = (
         "label",
         "name",

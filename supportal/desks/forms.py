@@ -15,7 +15,8 @@ def custom_form_field(field: CustomField) -> forms.Field:
     workspace, the desk), which the form checks in its ``clean``."""
     common: dict[str, Any] = {"label": field.label, "required": False}
     if field.kind == CustomFieldKind.CHOICE:
-        choices = [("", "—"), *[(str(c), str(c)) for c in field.choices]]
+        # Stored as typed, shown in the reader's language (docs/languages.md#names).
+        choices = [("", "—"), *field.choice_pairs()]
         return forms.ChoiceField(choices=choices, **common)
     if field.kind == CustomFieldKind.NUMBER:
         return forms.DecimalField(**common)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -15,6 +17,11 @@ desk_key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}\Z",
     _("A key is 2 to 10 capital letters or digits, starting with a letter (e.g. HELP)."),
 )
+
+
+def time_zone_valid(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
 
 
 class CustomerReplyStatus(models.TextChoices):
@@ -76,6 +83,18 @@ class Desk(TimeStampedModel):
             "domain belongs to no company. Off: only senders of mapped domains are invited."
         ),
     )
+    shares_with_copied_outsiders = models.BooleanField(
+        _("share with people the requester copies from outside their company"),
+        # Off by default: sharing is the requester's company's business (docs/requirements.md
+        # F4); agents add such people with one click (docs/languages.md).
+        default=False,
+        help_text=_(
+            "A requester's verified mail that copies (To/Cc) people from outside their company "
+            "shares the request with them: they receive the public updates by mail. Never "
+            "customers of another company, agents or unverified mail; at most ten per mail. "
+            "Off: agents add them with one click."
+        ),
+    )
     unverified_sender_mail = models.CharField(
         _("customer mail from an unverified sender"),
         max_length=12,
@@ -126,6 +145,17 @@ class Desk(TimeStampedModel):
         blank=True,
         default="",
         help_text=_("For customers of this desk whose language is not known otherwise."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[time_zone_valid],
+        help_text=_(
+            "For customers of this desk whose time zone is not known otherwise (their own, "
+            "their company's): the dates and deadlines in their mail. Empty: the site's."
+        ),
     )
 
     # Its names in every language (supportal/core/names.py, docs/languages.md#names).
@@ -259,6 +289,14 @@ class CustomField(models.Model):
         _("kind"), max_length=10, choices=CustomFieldKind.choices, default=CustomFieldKind.TEXT
     )
     choices = models.JSONField(_("choices"), default=list, blank=True)
+    choice_labels = models.TextField(
+        _("choice names"),
+        blank=True,
+        help_text=_(
+            "How each language shows the choices: one per line, in the order of the choices. "
+            "An empty line, or none: the choice as stored."
+        ),
+    )
     is_required = models.BooleanField(_("required"), default=False)
     is_visible_to_customer = models.BooleanField(_("shown to customers"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -276,3 +314,20 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def choice_pairs(self) -> list[tuple[str, str]]:
+        """Each choice as (stored value, name in the reader's language): the line of
+        ``choice_labels`` in the reader's language (else the site's; core/names.py), else the
+        value itself (docs/languages.md#names)."""
+        names = [line.strip() for line in (self.choice_labels or "").splitlines()]
+        pairs = []
+        for number, choice in enumerate(self.choices or []):
+            value = str(choice)
+            name = names[number] if number < len(names) else ""
+            pairs.append((value, name or value))
+        return pairs
+
+    def choice_label(self, value: object) -> str:
+        """The name of a stored choice in the reader's language (the value when unknown)."""
+        text = "" if value is None else str(value)
+        return dict(self.choice_pairs()).get(text, text)

@@ -34,4 +34,4 @@ class PriorityNames(_Names):
 
 @register(CustomField)
 class CustomFieldNames(_Names):
-    fields = ("label",)
+    fields = ("label", "choice_labels")

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supportal.core.admin import ReadOnlyAdmin
+from supportal.core.errors import DomainError
+from supportal.mail import oauth2
+from supportal.mail.mailboxes import mailbox_check, mailbox_save
 from supportal.mail.models import (
     DiscardedSender,
     InboundMessage,
     InboundState,
+    Mailbox,
+    MailboxAuth,
     OutboundEmail,
     OutboundState,
     PersonalReplyAddress,
 )
 
 RETRYABLE_STATES = (OutboundState.FAILED, OutboundState.HELD)
+CONNECTING_SESSION_KEY = "mail:mailbox-connecting"
 
 
 @admin.register(OutboundEmail)
@@ -105,7 +121,14 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         "last_error",
         "outcome",
         "processed_at",
+        "original",
     )
+
+    @admin.display(description=_("original e-mail"))
+    def original(self, message: InboundMessage) -> str:
+        # The stored bytes, once: downloaded through the workspace's permission check.
+        url = reverse("workspace:mail_original", args=[message.pk])
+        return format_html('<a href="{}" download>message-{}.eml</a>', url, message.pk)
 
     @admin.display(description=_("outcome"))
     def what_became_of_it(self, message: InboundMessage) -> str:
@@ -165,6 +188,217 @@ class PersonalReplyAddressAdmin(ReadOnlyAdmin):
     list_select_related = ("ticket", "user")
     search_fields = ("token", "ticket__reference", "user__email")
     date_hierarchy = "created_at"
+
+
+class MailboxForm(forms.ModelForm):
+    """The mailbox's settings; the password is only ever replaced, never shown."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current one."),
+    )
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "OAuth2: the application's secret, if the provider gave one. Stored encrypted and"
+            " never shown again. Leave empty to keep the current one."
+        ),
+    )
+
+    oauth_authorize_url = forms.URLField(
+        label=_("authorization URL"), required=False, assume_scheme="https", max_length=500
+    )
+    oauth_token_url = forms.URLField(
+        label=_("token URL"), required=False, assume_scheme="https", max_length=500
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "auth",
+            "password",
+            "oauth_tenant",
+            "oauth_client_id",
+            "client_secret",
+            "oauth_authorize_url",
+            "oauth_token_url",
+            "oauth_scope",
+            "folder",
+            "move_to",
+            "desk",
+            "poll_minutes",
+            "is_active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        is_password = self.cleaned_data.get("auth") == MailboxAuth.PASSWORD
+        has_password = self.instance.password_encrypted or self.cleaned_data.get("password")
+        if is_password and not has_password:
+            self.add_error("password", _("Enter the mailbox's password."))
+        if self.cleaned_data.get("auth") == MailboxAuth.OAUTH2:
+            for name in ("oauth_authorize_url", "oauth_token_url", "oauth_scope"):
+                if not self.cleaned_data.get(name):
+                    self.add_error(name, _("Another OAuth2 provider needs this."))
+        if not is_password and not self.cleaned_data.get("oauth_client_id"):
+            self.add_error("oauth_client_id", _("OAuth2 needs the application's client id."))
+        if self.cleaned_data.get("poll_minutes") == 0:
+            self.add_error("poll_minutes", _("Check at least every minute: enter 1 or more."))
+        return self.cleaned_data
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
+    list_filter = ("is_active", "desk")
+    search_fields = ("name", "username", "host")
+    readonly_fields = (
+        "connection",
+        "last_checked_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+    )
+    actions = ("check_now",)
+
+    @admin.display(description=_("state"))
+    def status(self, mailbox: Mailbox) -> str:
+        if not mailbox.is_active:
+            return str(_("Off"))
+        if mailbox.last_checked_at is None:
+            return str(_("Not checked yet"))
+        if mailbox.last_error:
+            return str(_("Failing: %(error)s") % {"error": mailbox.last_error})
+        return str(_("Working"))
+
+    def save_model(
+        self, request: HttpRequest, obj: Mailbox, form: MailboxForm, change: bool
+    ) -> None:
+        mailbox_save(
+            mailbox=obj,
+            password=form.cleaned_data.get("password") or "",
+            client_secret=form.cleaned_data.get("client_secret") or "",
+        )
+
+    @admin.display(description=_("OAuth2 connection"))
+    def connection(self, mailbox: Mailbox) -> str:
+        if not mailbox.pk or mailbox.auth == MailboxAuth.PASSWORD:
+            return "—"
+        url = reverse("admin:mail_mailbox_connect", args=[mailbox.pk])
+        if mailbox.oauth_connected_at:
+            state = _("Connected %(when)s.") % {
+                "when": date_format(
+                    timezone.localtime(mailbox.oauth_connected_at), "DATETIME_FORMAT"
+                )
+            }
+            return format_html('{} <a href="{}">{}</a>', state, url, _("Connect again"))
+        return format_html('<a href="{}">{}</a>', url, _("Connect: sign in to the mailbox"))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:mailbox_id>/connect/",
+                self.admin_site.admin_view(self.connect_view),
+                name="mail_mailbox_connect",
+            ),
+            path(
+                "oauth2/callback/",
+                self.admin_site.admin_view(self.callback_view),
+                name="mail_mailbox_oauth2_callback",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _redirect_uri(self, request: HttpRequest) -> str:
+        return request.build_absolute_uri(reverse("admin:mail_mailbox_oauth2_callback"))
+
+    def connect_view(self, request: HttpRequest, mailbox_id: int) -> HttpResponse:
+        """Send the administrator to the provider to sign in to the mailbox."""
+        mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+        if not self.has_change_permission(request, mailbox):
+            raise PermissionDenied
+        change_url = reverse("admin:mail_mailbox_change", args=[mailbox.pk])
+        try:
+            url, connecting = oauth2.connect_start(
+                mailbox, redirect_uri=self._redirect_uri(request)
+            )
+        except DomainError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return redirect(change_url)
+        request.session[CONNECTING_SESSION_KEY] = dataclasses.asdict(connecting)
+        return redirect(url)
+
+    def callback_view(self, request: HttpRequest) -> HttpResponse:
+        """The provider's answer: exchange the code for tokens (the state must be ours)."""
+        kept = request.session.pop(CONNECTING_SESSION_KEY, None) or {}
+        state = request.GET.get("state", "")
+        if not kept or not secrets.compare_digest(str(kept.get("state", "")), state):
+            self.message_user(
+                request,
+                _("This sign-in was not started here, or is finished: start again."),
+                messages.ERROR,
+            )
+            return redirect(reverse("admin:mail_mailbox_changelist"))
+        connecting = oauth2.Connecting(**kept)
+        mailbox = get_object_or_404(Mailbox, pk=connecting.mailbox_id)
+        change_url = reverse("admin:mail_mailbox_change", args=[mailbox.pk])
+        if request.GET.get("error") or not request.GET.get("code"):
+            reason = request.GET.get("error_description") or request.GET.get("error") or ""
+            self.message_user(
+                request,
+                _("The provider did not connect the mailbox: %(reason)s")
+                % {"reason": reason[:300]},
+                messages.ERROR,
+            )
+            return redirect(change_url)
+        try:
+            oauth2.connect_finish(
+                mailbox,
+                code=request.GET["code"],
+                connecting=connecting,
+                redirect_uri=self._redirect_uri(request),
+                now=timezone.now(),
+            )
+        except DomainError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+        else:
+            self.message_user(request, _("The mailbox is connected."))
+        return redirect(change_url)
+
+    @admin.action(description=_("Check the selected mailboxes now"))
+    def check_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        now = timezone.now()
+        for mailbox in queryset.select_related("desk"):
+            stored = mailbox_check(mailbox, now=now)
+            mailbox.refresh_from_db()
+            if mailbox.last_error:
+                self.message_user(
+                    request,
+                    _("%(mailbox)s: %(error)s") % {"mailbox": mailbox, "error": mailbox.last_error},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(mailbox)s: %(count)d message stored.",
+                        "%(mailbox)s: %(count)d messages stored.",
+                        stored,
+                    )
+                    % {"mailbox": mailbox, "count": stored},
+                )
 
 
 @admin.register(DiscardedSender)

@@ -10,18 +10,19 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from supportal.core import mails
         from supportal.core.jobs import register_periodic, register_queue
-        from supportal.mail.imap import mail_fetch_all
+        from supportal.core.orphans import register_file_referrer
         from supportal.mail.inbound import inbound_process_due
-        from supportal.mail.outbox import mail_to_queue, outbox_send_due
+        from supportal.mail.mailboxes import mail_fetch_all
+        from supportal.mail.outbox import mail_to_queue, outbox_attachment_paths, outbox_send_due
 
         # The mails of the layers below (accounts' invitations, resets, sign-up checks).
         mails.outboxes.register("mail", mail_to_queue)
 
         register_queue("mail.outbox", outbox_send_due)
+        # Files unsent mail will attach are never orphans, whatever row owned them.
+        register_file_referrer("mail.outbox", outbox_attachment_paths)
         register_queue("mail.inbound", inbound_process_due)
-        if settings.SUPPORTAL_IMAP_MAILBOXES:
-            register_periodic("mail.fetch", mail_fetch_all, every=timedelta(minutes=1))
+        # Stored mailboxes (docs/email.md, "Mailboxes") and those of SUPPORTAL_IMAP_MAILBOXES.
+        register_periodic("mail.fetch", mail_fetch_all, every=timedelta(minutes=1))

@@ -13,12 +13,15 @@ import codecs
 import email
 import html
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email import policy
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
+
+from supportal.mail.repair import Repair, boundary_repair, defects_repairs, legacy_decode
 
 # Labels seen in real mail that Python's codec registry does not know (or knows under a
 # narrower name than the sender meant).
@@ -37,6 +40,8 @@ CHARSET_ALIASES = {
 }
 TEXT_MAX_CHARS = 200_000
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,900}>")
+# The repairs of the message ``mail_parse`` is reading (None outside it).
+_repairs: ContextVar[set[Repair] | None] = ContextVar("mail_repairs", default=None)
 
 
 def _codec(charset: str | None) -> str | None:
@@ -50,28 +55,33 @@ def _codec(charset: str | None) -> str | None:
         return None
 
 
+def _repaired(repair: Repair) -> None:
+    """Note a repair of the message being parsed (``mail_parse`` collects them)."""
+    found = _repairs.get()
+    if found is not None:
+        found.add(repair)
+
+
 def bytes_decode(data: bytes, charset: str | None = None) -> str:
-    """Text from bytes in ``charset``, else UTF-8, else Windows-1252; never raises. Pure."""
-    codec = _codec(charset)
-    if codec:
-        try:
-            return data.decode(codec)
-        except (UnicodeDecodeError, LookupError, ValueError):
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
+    """Text from bytes in ``charset``; when the label is unknown, missing or clearly wrong,
+    UTF-8 or the best of the legacy charsets (``repair.legacy_decode``). Never raises."""
+    text, overruled = legacy_decode(data, _codec(charset))
+    if overruled:
+        _repaired(Repair.CHARSET)
+    return text
 
 
 def raw_header_decode(data: bytes, hint: str | None = None) -> str:
     """Raw 8-bit header bytes, which declare no charset: UTF-8 when they are valid UTF-8, else
     the charset the message declares for its text (``hint``: an ISO-8859-2 mail's headers are
-    ISO-8859-2 too — read as Windows-1252 "Účetní" became "Úèetní"), else Windows-1252."""
+    ISO-8859-2 too — read as Windows-1252 "Účetní" became "Úèetní"), else the best reading of
+    Windows-1250, ISO-8859-2 and Windows-1252."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if _codec(hint) is None:
+        _repaired(Repair.CHARSET)
     return bytes_decode(data, hint)
 
 
@@ -202,6 +212,8 @@ class ParsedMail:
     attachments: list[MailPart] = field(default_factory=list)
     # Parts of a multipart/report (delivery status, read receipts), as text.
     report_parts: dict[str, str] = field(default_factory=dict)
+    # What had to be repaired to read it (``repair.Repair`` codes), for the agents' remark.
+    repairs: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -317,12 +329,57 @@ def _headers_read(message: Message, parsed: ParsedMail, hint: str | None) -> Non
 
 
 def mail_parse(raw: bytes) -> ParsedMail:
-    """Everything processing needs from the raw bytes. Pure; never raises on bad input."""
-    message = email.message_from_bytes(raw or b"", policy=policy.compat32)
+    """Everything processing needs from the raw bytes, repaired where it is broken (its
+    ``repairs`` say how; docs/email.md, "Broken mail"). Pure; never raises on bad input."""
+    found: set[Repair] = set()
+    token = _repairs.set(found)
+    try:
+        parsed = _mail_read(raw or b"")
+    finally:
+        _repairs.reset(token)
+    parsed.repairs = [str(repair) for repair in sorted(found)]
+    return parsed
+
+
+def _message_read(raw: bytes) -> Message:
+    """The parsed message; a multipart whose boundary is missing or wrong is parsed again with
+    the boundary its body really uses."""
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    if message.get_content_maintype() == "multipart" and not message.is_multipart():
+        repaired = boundary_repair(raw)
+        if repaired is not None:
+            again = email.message_from_bytes(repaired, policy=policy.compat32)
+            if again.is_multipart():
+                _repaired(Repair.STRUCTURE)
+                return again
+    return message
+
+
+def _mail_read(raw: bytes) -> ParsedMail:
+    message = _message_read(raw)
     parsed = ParsedMail()
     hint = _declared_charset(message)
     _headers_read(message, parsed, hint)
+    plain, html_parts = _parts_read(message, parsed, hint)
+    # message/rfc822 parts are walked into (their text joins ours): a forward's text is part
+    # of what the sender sent.
+    if plain:
+        text = "\n\n".join(plain)
+    elif html_parts:
+        text = "\n\n".join(html_to_text(markup) for markup in html_parts)
+    else:
+        text = ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    parsed.text = text[:TEXT_MAX_CHARS]
+    for part in message.walk():  # after decoding, which records the encodings' defects too
+        for repair in defects_repairs(part.defects):
+            _repaired(repair)
+    return parsed
 
+
+def _parts_read(message: Message, parsed: ParsedMail, hint: str | None) -> tuple[list, list]:
+    """Each part where it belongs: report parts and attachments into ``parsed``; the plain and
+    the HTML texts returned."""
     plain: list[str] = []
     html_parts: list[str] = []
     index = 0
@@ -338,6 +395,11 @@ def mail_parse(raw: bytes) -> ParsedMail:
             )[:20_000]
             continue
         if part.is_multipart():
+            continue
+        if part.get_content_maintype() == "multipart":
+            # A multipart whose parts could not be found: its body is what the sender wrote.
+            _repaired(Repair.STRUCTURE)
+            plain.append(_part_text(part))
             continue
         disposition = header_decode(part.get("content-disposition")).split(";")[0].strip().lower()
         if content_type in {
@@ -368,14 +430,4 @@ def mail_parse(raw: bytes) -> ParsedMail:
                     or bool(header_decode(part.get("content-id"))),
                 )
             )
-    # message/rfc822 parts are walked into above (their text joins ours): a forward's text is
-    # part of what the sender sent.
-    if plain:
-        text = "\n\n".join(plain)
-    elif html_parts:
-        text = "\n\n".join(html_to_text(markup) for markup in html_parts)
-    else:
-        text = ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    parsed.text = text[:TEXT_MAX_CHARS]
-    return parsed
+    return plain, html_parts

@@ -1,7 +1,8 @@
 """IMAP polling: fetch new mail from one or more mailboxes into the inbox.
 
-Mailboxes are configured in the environment, never in the database, so their passwords are
-never stored or shown back::
+Mailboxes are records administrators manage in the web (``mail.models.Mailbox``, passwords
+encrypted: ``mail/mailboxes.py``), or configured in the environment, whose passwords are then
+never stored at all::
 
     SUPPORTAL_IMAP_MAILBOXES="imap://support%40firm.ro@mail.firm.ro:993/INBOX?desk=HELP&tls=ssl"
     SUPPORTAL_IMAP_PASSWORD="…"          # or ?password_env=OTHER_VARIABLE per mailbox
@@ -17,7 +18,7 @@ import imaplib
 import logging
 import os
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -25,6 +26,7 @@ from django.conf import settings
 
 from supportal.mail.inbound import inbound_store
 from supportal.mail.models import InboundChannel
+from supportal.mail.oauth2 import xoauth2_string
 
 logger = logging.getLogger("supportal.mail.imap")
 
@@ -44,6 +46,8 @@ class Mailbox:
     desk: str = ""
     tls: str = "ssl"  # ssl, starttls or none (none only for 127.0.0.1 tests and local relays)
     move_to: str = ""
+    password: str = field(default="", repr=False)  # a stored mailbox's; else password_env's
+    access_token: str = field(default="", repr=False)  # OAuth2: signs in with XOAUTH2
 
     def __str__(self) -> str:  # never the password
         return f"{self.user}@{self.host}:{self.port}/{self.folder}"
@@ -86,7 +90,10 @@ def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
         client = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT_SECONDS)
         if mailbox.tls == "starttls":
             client.starttls(ssl.create_default_context())
-    client.login(mailbox.user, os.environ.get(mailbox.password_env, ""))
+    if mailbox.access_token:
+        client.authenticate("XOAUTH2", lambda _: xoauth2_string(mailbox.user, mailbox.access_token))
+    else:
+        client.login(mailbox.user, mailbox.password or os.environ.get(mailbox.password_env, ""))
     return client
 
 
@@ -130,9 +137,9 @@ def mailbox_fetch(mailbox: Mailbox, *, now: datetime | None = None) -> list[int]
     return stored_ids
 
 
-def mail_fetch_all(now: datetime) -> int:
-    """The periodic job ``mail.fetch``: fetch every configured mailbox; a failing mailbox is
-    logged and does not stop the others. Returns how many messages were stored."""
+def configured_mailboxes_fetch(now: datetime) -> int:
+    """Fetch every mailbox configured in the environment; a failing mailbox is logged and does
+    not stop the others. Returns how many messages were stored."""
     count = 0
     for url in settings.SUPPORTAL_IMAP_MAILBOXES:
         try:

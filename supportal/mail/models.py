@@ -166,6 +166,84 @@ class PersonalReplyAddress(models.Model):
         return self.token
 
 
+class MailboxSecurity(models.TextChoices):
+    SSL = "ssl", _("TLS from the start (port 993)")
+    STARTTLS = "starttls", _("STARTTLS (port 143)")
+    NONE = "none", _("None (only for a server on this machine)")
+
+
+class MailboxAuth(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    MICROSOFT = "microsoft", _("Microsoft 365 (OAuth2)")
+    GOOGLE = "google", _("Google Workspace (OAuth2)")
+    OAUTH2 = "oauth2", _("Another OAuth2 provider")
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox the worker polls, managed by administrators in the web (docs/email.md,
+    "Mailboxes"). The password is stored encrypted (``core.secrets``) and never shown again;
+    the last success and the last error are shown where the mailbox is edited."""
+
+    name = models.CharField(_("name"), max_length=100)
+    host = models.CharField(_("server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("security"), max_length=10, choices=MailboxSecurity, default=MailboxSecurity.SSL
+    )
+    username = models.CharField(_("user name"), max_length=255)
+    auth = models.CharField(
+        _("sign-in"), max_length=12, choices=MailboxAuth, default=MailboxAuth.PASSWORD
+    )
+    password_encrypted = models.TextField(_("password (encrypted)"), blank=True, editable=False)
+    # OAuth2 (XOAUTH2): the application registered with the provider, and the tokens the
+    # administrator's "Connect" obtained; secrets encrypted like the password.
+    oauth_tenant = models.CharField(
+        _("Microsoft tenant"),
+        max_length=100,
+        blank=True,
+        help_text=_("The directory (tenant) id or domain; empty: “organizations”."),
+    )
+    oauth_authorize_url = models.URLField(_("authorization URL"), max_length=500, blank=True)
+    oauth_token_url = models.URLField(_("token URL"), max_length=500, blank=True)
+    oauth_scope = models.CharField(_("scope"), max_length=500, blank=True)
+    oauth_client_id = models.CharField(_("client id"), max_length=255, blank=True)
+    oauth_client_secret_encrypted = models.TextField(blank=True, editable=False)
+    oauth_refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    oauth_access_token_encrypted = models.TextField(blank=True, editable=False)
+    oauth_access_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    oauth_connected_at = models.DateTimeField(_("connected"), null=True, blank=True)
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    move_to = models.CharField(
+        _("move fetched mail to"),
+        max_length=255,
+        blank=True,
+        help_text=_("A folder; empty: fetched mail stays in place, marked as read."),
+    )
+    desk = models.ForeignKey(
+        "desks.Desk",
+        verbose_name=_("desk"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The desk new requests from this mailbox go to; empty: the default desk."),
+    )
+    poll_minutes = models.PositiveIntegerField(_("check every (minutes)"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:  # never the password
+        return f"{self.name} ({self.username}@{self.host})"
+
+
 class DiscardedSender(models.Model):
     """An agent's "always discard from this sender" for one desk: the inbox ignores that
     address's mail to the desk from then on (kept, marked ignored, never a request or a note).

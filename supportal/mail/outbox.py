@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -25,7 +25,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due, claim_renew, retry_delay
+from supportal.core.jobs import claim_due, claimed_in_turn, retry_delay
 from supportal.core.mails import MailToQueue
 from supportal.mail.models import OutboundEmail, OutboundState
 
@@ -39,7 +39,7 @@ BATCH_SIZE = 20
 # Must exceed the time to send one message (EMAIL_TIMEOUT is 30 s): the claim on the rest of the
 # batch is renewed as each message goes (core.jobs.claim_renew), so a worker killed mid-batch
 # leaves its rows to another worker within this time, not a quarter of an hour.
-CLAIM_LEASE_DURATION = timedelta(seconds=90)
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 2000
 
 
@@ -74,12 +74,37 @@ def _attachment_ref(item: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _headers_checked(
+    headers: Mapping[str, str] | None, *, in_reply_to: str | None, references: Iterable[str]
+) -> dict[str, str]:
+    """The extra headers, each checked, with In-Reply-To and References (RFC 5322 threading:
+    the message answered is also among the references)."""
+    extra_headers = {name: _check_header(name, value) for name, value in (headers or {}).items()}
+    reference_ids = [_check_header("References", ref) for ref in references]
+    if in_reply_to:
+        extra_headers["In-Reply-To"] = _check_header("In-Reply-To", in_reply_to)
+        if in_reply_to not in reference_ids:
+            reference_ids.append(in_reply_to)
+    if reference_ids:
+        extra_headers["References"] = " ".join(reference_ids)
+    return extra_headers
+
+
+def zone_or_default(name: str) -> tzinfo:
+    """The time zone ``name``, or the active one when it is empty or unknown."""
+    try:
+        return ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
 def email_queue(
     *,
     to: str | Sequence[str],
     template: str,
     context: Mapping[str, Any],
     language: str,
+    time_zone: str = "",
     ticket: Ticket | None = None,
     reply_to: str = "",
     headers: Mapping[str, str] | None = None,
@@ -90,7 +115,7 @@ def email_queue(
     attachments: Iterable[Mapping[str, str]] = (),
 ) -> OutboundEmail:
     """Render the template set ``mail/<template>/`` (``subject.txt``, ``body.txt``,
-    ``body.html``) in ``language`` and queue the message to be sent by the worker.
+    ``body.html``) in ``language``, dates in ``time_zone``, and queue it for the worker.
 
     The context also carries ``base_url`` (SUPPORTAL_BASE_URL) for links. ``in_reply_to`` is a
     Message-ID this message answers; it is also appended to ``references`` if missing, as RFC
@@ -105,20 +130,13 @@ def email_queue(
         raise ValueError("an e-mail needs at least one recipient")
     full_context = {"base_url": settings.SUPPORTAL_BASE_URL, **context}
     base = f"mail/{template}"
-    with translation.override(language):
+    with translation.override(language), timezone.override(zone_or_default(time_zone)):
         # Templates end with a newline and may wrap; a subject is one line.
         subject = " ".join(_render(f"{base}/subject.txt", full_context, is_html=False).split())
         body_text = _render(f"{base}/body.txt", full_context, is_html=False)
         body_html = _render(f"{base}/body.html", full_context, is_html=True)
 
-    extra_headers = {name: _check_header(name, value) for name, value in (headers or {}).items()}
-    reference_ids = [_check_header("References", ref) for ref in references]
-    if in_reply_to:
-        extra_headers["In-Reply-To"] = _check_header("In-Reply-To", in_reply_to)
-        if in_reply_to not in reference_ids:
-            reference_ids.append(in_reply_to)
-    if reference_ids:
-        extra_headers["References"] = " ".join(reference_ids)
+    extra_headers = _headers_checked(headers, in_reply_to=in_reply_to, references=references)
     attachment_refs = [_attachment_ref(item) for item in attachments]
 
     return OutboundEmail.objects.create(
@@ -228,14 +246,9 @@ def outbox_deliver(emails: Sequence[OutboundEmail], *, now: datetime) -> int:
         for email in emails:
             _record_failure(email, exc, now=now)
         return len(emails)
-    renewed_at = time.monotonic()
     try:
-        for index, email in enumerate(emails):
-            # The rest of the batch stays ours while it is sent: renewed once a third of the
-            # lease has gone (a fast batch costs no extra query).
-            if time.monotonic() - renewed_at > CLAIM_LEASE_DURATION.total_seconds() / 3:
-                claim_renew(emails[index:], lease_duration=CLAIM_LEASE_DURATION)
-                renewed_at = time.monotonic()
+        # The rest of the batch stays ours while it is sent (core.jobs.claimed_in_turn).
+        for email in claimed_in_turn(emails, lease_duration=CLAIM_LEASE_DURATION):
             if email.attempts > MAX_ATTEMPTS:
                 # Claimed again after crashes mid-send: stop before it crashes a worker again.
                 _record_failure(email, RuntimeError("too many attempts"), now=now)
@@ -271,3 +284,15 @@ def outbox_send_due(now: datetime) -> int:
 def mail_to_queue(mail: MailToQueue) -> None:
     """The listener of ``core.mails``: queue a mail described by a layer below this one."""
     email_queue(to=mail.to, template=mail.template, language=mail.language, context=mail.context)
+
+
+def outbox_attachment_paths() -> set[str]:
+    """The stored files that mail not yet sent will attach (failed mail may be retried), so the
+    orphan sweep keeps them (core/orphans.py)."""
+    rows = (
+        OutboundEmail.objects.exclude(state=OutboundState.SENT)
+        .exclude(attachments=[])
+        .values_list("attachments", flat=True)
+        .iterator()
+    )
+    return {ref["path"] for refs in rows for ref in refs or () if ref.get("path")}

@@ -42,6 +42,7 @@ urlpatterns = [
     path(
         "company/contacts/<int:contact_id>/active/", company.contact_active, name="contact_active"
     ),
+    path("company/join/<str:token>/", company.company_join, name="company_join"),
     path("downloads/", company.downloads, name="downloads"),
     path("downloads/<int:download_id>/file/", company.download_file, name="download_file"),
     path("help/", company.support_help, name="help"),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from modeltranslation.admin import TranslationAdmin
 
 from supportal.core.names import name_columns
+from supportal.core.names_admin import NameSortedAdmin
 from supportal.replies.models import CannedReply, SavedView
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(TranslationAdmin):
+class CannedReplyAdmin(NameSortedAdmin):
+    sorted_names = ("title",)
     list_display = ("title", "desk", "is_active", "updated_at")
     list_filter = ("desk", "is_active")
     search_fields = (*name_columns("title"), *name_columns("body"))

@@ -133,7 +133,7 @@ class PlaceholderValues:
         )
         if deadline is None:
             return ""
-        zone = ZoneInfo(recipient_time_zone(self.ticket.requester))
+        zone = ZoneInfo(recipient_time_zone(self.ticket.requester, desk=self.ticket.desk))
         with translation.override(self.language):
             return formats.date_format(
                 timezone.localtime(deadline, zone), "SHORT_DATETIME_FORMAT", use_l10n=True

@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin
 
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from supportal.core.names import name_columns
+from supportal.core.names_admin import NameSortedAdmin
 from supportal.sla import clock as business
 from supportal.sla import services
 from supportal.sla.models import (
@@ -90,7 +90,7 @@ class CalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(TranslationAdmin):
+class PolicyAdmin(NameSortedAdmin):
     list_display = (
         "name",
         "desk",

@@ -1,8 +1,8 @@
 """Who hears the SLA's own events (warnings, breaches, reminders, overdue answers).
 
 The sweeper writes an ``SlaEvent`` and tells these listeners in its transaction, in this order;
-the notifications app registers itself in its ``AppConfig.ready()``, so the SLA never imports
-the notifications.
+the notifications and webhooks apps register themselves in their ``AppConfig.ready()``, so the
+SLA never imports them.
 """
 
 from __future__ import annotations
@@ -14,4 +14,4 @@ from supportal.core.listeners import ListenerList
 if TYPE_CHECKING:
     from supportal.sla.models import SlaEvent
 
-listeners: ListenerList[SlaEvent] = ListenerList("SLA events", order=("notifications",))
+listeners: ListenerList[SlaEvent] = ListenerList("SLA events", order=("notifications", "webhooks"))

@@ -13,12 +13,16 @@ class TicketsConfig(AppConfig):
         from supportal.accounts.models import Organization, OrganizationProduct
         from supportal.core.jobs import register_queue
         from supportal.core.memo import forget_all
+        from supportal.core.orphans import register_file_folder
         from supportal.desks.models import DeskMembership
         from supportal.tickets.services import tickets_close_due
 
         # A queue, not a periodic job: the partial index makes an idle check nearly free, and
         # each due ticket is closed under its own row lock, so every worker may run it.
         register_queue("tickets.auto_close", lambda now: tickets_close_due(now=now))
+        # attachment_path: attachments/<ticket>/<random>/<name>; files of rolled-back uploads
+        # are removed by core.orphans after the grace period.
+        register_file_folder("attachments", model="tickets.Attachment", field="file")
         # What the selectors remember per request (core.memo) is read again after a change.
         for model in (DeskMembership, Organization, OrganizationProduct):
             post_save.connect(forget_all, sender=model, dispatch_uid=f"memo-{model.__name__}")

@@ -364,6 +364,9 @@ class Event(models.Model):
     is_public = models.BooleanField(_("shown to customers"), default=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"))
+    # The one act several events came from ("mail:<id>": one inbound e-mail), so the timeline
+    # shows them as one entry (tickets.services.events_origin; docs/email.md, "One entry").
+    origin = models.CharField(_("origin"), max_length=40, blank=True, default="")
 
     class Meta:
         verbose_name = _("event")

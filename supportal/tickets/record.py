@@ -52,17 +52,23 @@ class Record:
 
 
 def custom_field_rows(ticket: Ticket, *, audience: Audience) -> list[tuple[str, object]]:
-    """The request's custom fields as (label, value), in the desk's order. Customers see the
-    fields marked visible to them; agents see every field, and values under names no field
-    defines any more follow under their names."""
+    """The request's custom fields as (label, value or choice name), in the desk's order.
+    Customers see the fields marked visible to them; agents see every field, and values under
+    names no field defines any more follow under their names."""
     values = dict(ticket.custom_fields or {})
     if not values:
         return []
     fields = CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk")
     if audience == Audience.CUSTOMER:
         fields = fields.filter(is_visible_to_customer=True)
+    # A choice shows its name in the reader's language (docs/languages.md#names).
     rows: list[tuple[str, object]] = [
-        (field.label, values.pop(field.name)) for field in fields if field.name in values
+        (
+            field.label,
+            field.choice_label(values.pop(field.name)) if field.choices else values.pop(field.name),
+        )
+        for field in fields
+        if field.name in values
     ]
     if audience == Audience.AGENT:
         rows += list(values.items())

@@ -67,6 +67,13 @@ class TimelineEntry:
     field_label: str = ""
     reason_label: str = ""
     sender_unverified: bool = False  # set by the agent's page (workspace/events.py)
+    # The other events of the same origin (one inbound mail: its files, the people it shared
+    # the request with, the status it moved), shown inside this entry.
+    folded: list[TimelineEntry] = field(default_factory=list)
+    # For agents (workspace/events.py): how the mail arrived, and its original's address.
+    remarks: list[str] = field(default_factory=list)
+    original_url: str = ""
+    copied: list[str] = field(default_factory=list)  # also addressed, not on the request
 
     @property
     def pk(self) -> int:
@@ -137,7 +144,37 @@ def timeline_build(
                 reason_label=_reason_label(event.payload),
             )
         )
-    return entries
+    return _fold(entries)
+
+
+def _head_rank(entry: TimelineEntry) -> int:
+    """Which event of one origin carries the entry: the request's creation, else the comment."""
+    if isinstance(entry.payload, Created):
+        return 0
+    return 1 if isinstance(entry.payload, Commented) else 2
+
+
+def _fold(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """One entry per origin (one inbound mail: docs/email.md, "One entry per mail"), at the
+    place of its first event; the others are folded into it in the order they happened."""
+    heads: dict[str, TimelineEntry] = {}
+    shown: list[TimelineEntry] = []
+    for entry in entries:
+        origin = entry.event.origin
+        head = heads.get(origin) if origin else None
+        if head is None:
+            if origin:
+                heads[origin] = entry
+            shown.append(entry)
+        elif _head_rank(entry) < _head_rank(head):
+            entry.folded, head.folded = [*head.folded, head], []
+            shown[next(i for i, seen in enumerate(shown) if seen is head)] = entry
+            heads[origin] = entry
+        else:
+            head.folded.append(entry)
+    for head in heads.values():
+        head.folded.sort(key=lambda sub: (sub.created_at, sub.pk))
+    return shown
 
 
 def _customer_files(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -15,15 +17,20 @@ from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.forms import model_choice_field
 from supportal.tickets.events import EventKind
-from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint, secret_new
-from supportal.webhooks.services import target_resolve, webhook_redeliver
+from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint
+from supportal.webhooks.services import (
+    endpoint_secret_rotate,
+    target_resolve,
+    webhook_redeliver,
+)
+from supportal.webhooks.sla import SLA_CHOICES
 
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     event_kinds = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=EventKind.choices,
+        choices=[*EventKind.choices, *SLA_CHOICES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None chosen sends every event."),
@@ -31,7 +38,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["name", "url", "event_kinds", "desk", "owner", "is_active"]
+        fields = ["name", "url", "event_kinds", "desk", "organization", "owner", "is_active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +59,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("name", "url", "is_active", "failing_since", "disabled_at", "desk")
     list_filter = ("is_active",)
     search_fields = ("name", "url", "owner__email")
-    readonly_fields = ("secret", "failing_since", "disabled_at")
+    readonly_fields = ("secret", "previous_secret_until", "failing_since", "disabled_at")
+    autocomplete_fields = ("organization",)
     actions = ["secret_rotate"]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
@@ -67,10 +75,20 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Give the selected endpoints a new signing secret"))
     def secret_rotate(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        now = timezone.now()
         for endpoint in queryset:
-            endpoint.secret = secret_new()
-            endpoint.save(update_fields=["secret"])
-        self.message_user(request, _("New secrets are set: give them to the receivers."))
+            endpoint_secret_rotate(endpoint, now=now)
+        self.message_user(
+            request,
+            ngettext(
+                "New secrets are set: give them to the receivers. The old ones sign too for "
+                "%(hours)d more hour.",
+                "New secrets are set: give them to the receivers. The old ones sign too for "
+                "%(hours)d more hours.",
+                settings.SUPPORTAL_WEBHOOK_SECRET_OVERLAP_HOURS,
+            )
+            % {"hours": settings.SUPPORTAL_WEBHOOK_SECRET_OVERLAP_HOURS},
+        )
 
 
 @admin.register(WebhookDelivery)

@@ -11,6 +11,7 @@ class WebhooksConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from supportal.core.jobs import register_queue
+        from supportal.sla import events as sla_events
         from supportal.tickets import events
         from supportal.webhooks.models import WebhookEndpoint
         from supportal.webhooks.services import (
@@ -18,8 +19,10 @@ class WebhooksConfig(AppConfig):
             webhook_event_record,
             webhooks_deliver_due,
         )
+        from supportal.webhooks.sla import webhook_sla_event_record
 
         events.listeners.register("webhooks", webhook_event_record)
+        sla_events.listeners.register("webhooks", webhook_sla_event_record)
         register_queue("webhooks.deliver", webhooks_deliver_due)
         for signal in (post_save, post_delete):
             signal.connect(

@@ -9,6 +9,7 @@ retries failures with exponential back-off. The delivery rows are the log admini
 from __future__ import annotations
 
 import base64
+import datetime
 import secrets
 
 from django.conf import settings
@@ -34,6 +35,12 @@ class WebhookEndpoint(TimeStampedModel):
         default=secret_new,
         help_text=_("The receiver verifies each delivery's signature with it."),
     )
+    # The secret before the last rotation, still signing (as a second signature) until
+    # ``previous_secret_until``, so receivers can switch without losing a delivery.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True, editable=False
+    )
     event_kinds = models.JSONField(
         _("events"),
         default=list,
@@ -48,6 +55,15 @@ class WebhookEndpoint(TimeStampedModel):
         related_name="+",
         verbose_name=_("desk"),
         help_text=_("Only this desk's tickets; empty: every desk."),
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
+        help_text=_("Only this company's requests; empty: every company's."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,9 +87,23 @@ class WebhookEndpoint(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def wants(self, kind: str, desk_id: int) -> bool:
-        return (not self.event_kinds or kind in self.event_kinds) and (
-            self.desk_id is None or self.desk_id == desk_id
+    def secrets_signing(self, now: datetime.datetime) -> list[str]:
+        """The secrets each delivery is signed with now: the current one, and the previous one
+        during the overlap after a rotation."""
+        previous = (
+            [self.previous_secret]
+            if self.previous_secret
+            and self.previous_secret_until
+            and self.previous_secret_until > now
+            else []
+        )
+        return [self.secret, *previous]
+
+    def wants(self, kind: str, desk_id: int, organization_id: int | None = None) -> bool:
+        return (
+            (not self.event_kinds or kind in self.event_kinds)
+            and (self.desk_id is None or self.desk_id == desk_id)
+            and (self.organization_id is None or self.organization_id == organization_id)
         )
 
 

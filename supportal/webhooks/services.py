@@ -36,11 +36,17 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.jobs import claim_due, retry_delay
+from supportal.core.quiet import is_quiet
 from supportal.mail.outbox import email_queue
 from supportal.tickets.models import Event, Ticket
 from supportal.tickets.selectors import ticket_roles
 from supportal.tickets.workflow import Role
-from supportal.webhooks.models import DeliveryState, WebhookDelivery, WebhookEndpoint
+from supportal.webhooks.models import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    secret_new,
+)
 from supportal.webhooks.payloads import event_data, ticket_data
 
 logger = logging.getLogger("supportal.webhooks")
@@ -55,7 +61,7 @@ RETRY_CAP_DURATION = timedelta(hours=1)
 RESPONSE_MAX_BYTES = 64 * 1024
 RESPONSE_EXCERPT_CHARS = 1000
 USER_AGENT = "Supportal-Webhooks/1"
-ENDPOINTS_CACHE_KEY = "webhooks:endpoints:v1"
+ENDPOINTS_CACHE_KEY = "webhooks:endpoints:v2"  # v2: with organization_id
 
 
 # -- recording (the listener) ---------------------------------------------------------------
@@ -68,11 +74,19 @@ def _active_endpoints() -> list[dict]:
     if rows is None:
         rows = list(
             WebhookEndpoint.objects.filter(is_active=True).values(
-                "pk", "event_kinds", "desk_id", "owner_id"
+                "pk", "event_kinds", "desk_id", "organization_id", "owner_id"
             )
         )
         cache.set(ENDPOINTS_CACHE_KEY, rows, timeout=300)
     return rows
+
+
+def endpoints_wanting(kind: str) -> list[dict]:
+    """The active endpoints' routing data (pk, event_kinds, desk_id, organization_id, owner_id)
+    of those that want events of ``kind`` (none chosen: every kind), whatever their desk."""
+    return [
+        row for row in _active_endpoints() if not row["event_kinds"] or kind in row["event_kinds"]
+    ]
 
 
 def endpoints_cache_clear(**_kwargs: object) -> None:
@@ -95,12 +109,17 @@ def _may_see(owner: User, ticket: Ticket, event: Event) -> bool:
 
 def webhook_event_record(event: Event) -> list[WebhookDelivery]:
     """Write a delivery of ``event`` for each active endpoint that wants its kind and desk and
-    whose person may see it. In the caller's transaction; side effect: the delivery rows."""
+    whose person may see it. In the caller's transaction; side effect: the delivery rows.
+    None for what an import writes (``core.quiet``): integrations hear of new work, not of
+    years of history."""
+    if is_quiet():
+        return []
     routes = [
         row
         for row in _active_endpoints()
         if (not row["event_kinds"] or event.kind in row["event_kinds"])
         and (row["desk_id"] is None or row["desk_id"] == event.ticket.desk_id)
+        and row["organization_id"] in (None, event.ticket.organization_id)
     ]
     if not routes:
         return []
@@ -262,6 +281,18 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def endpoint_secret_rotate(endpoint: WebhookEndpoint, *, now: datetime) -> WebhookEndpoint:
+    """Give the endpoint a new signing secret; the old one keeps signing too (a second signature)
+    for ``SUPPORTAL_WEBHOOK_SECRET_OVERLAP_HOURS`` (docs/api.md#webhooks), so the receiver can
+    switch without refusing a delivery. A rotation during an overlap ends the older overlap."""
+    overlap = timedelta(hours=settings.SUPPORTAL_WEBHOOK_SECRET_OVERLAP_HOURS)
+    endpoint.previous_secret = endpoint.secret if overlap else ""
+    endpoint.previous_secret_until = now + overlap if overlap else None
+    endpoint.secret = secret_new()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    return endpoint
+
+
 def delivery_post(delivery: WebhookDelivery, *, now: datetime) -> Outcome:
     """POST the delivery to its endpoint, signed; never raises for network trouble."""
     endpoint = delivery.endpoint
@@ -273,7 +304,12 @@ def delivery_post(delivery: WebhookDelivery, *, now: datetime) -> Outcome:
         "User-Agent": USER_AGENT,
         "webhook-id": delivery.message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(endpoint.secret, delivery.message_id, timestamp, body),
+        # During a rotation's overlap, one signature per valid secret, separated by a space (the
+        # scheme's way): a receiver with either secret verifies the delivery.
+        "webhook-signature": " ".join(
+            signature(secret, delivery.message_id, timestamp, body)
+            for secret in endpoint.secrets_signing(now)
+        ),
     }
     started = time.monotonic()
     try:

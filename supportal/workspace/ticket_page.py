@@ -57,10 +57,13 @@ def _copied_not_participants(
     on_request.add(ticket.requester.email.lower())
     found: dict[str, str] = {}
     for event in events:
+        # Kept on the stored mail (entry.copied), or on the mail's note before that.
+        copied = [*event.copied]
         if isinstance(event.payload, Commented):
-            for address in event.payload.copied:
-                if address.lower() not in on_request:
-                    found.setdefault(address.lower(), address)
+            copied.extend(event.payload.copied)
+        for address in copied:
+            if address.lower() not in on_request:
+                found.setdefault(address.lower(), address)
     return list(found.values())
 
 
@@ -106,14 +109,17 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     for field in CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk"):
         if field.request_type_id not in (None, ticket.request_type_id) and field.name not in values:
             continue
+        value = values.pop(field.name, "")
         rows.append(
             {
                 "name": field.name,
                 "label": field.label,
                 "kind": field.kind,
-                "choices": field.choices,
+                # (stored value, name in the reader's language) (docs/languages.md#names)
+                "choices": field.choice_pairs(),
                 "is_required": field.is_required,
-                "value": values.pop(field.name, ""),
+                "value": value,
+                "value_label": field.choice_label(value) if field.choices else value,
             }
         )
     rows += [
@@ -135,7 +141,7 @@ def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
 
 def _customer_locale(ticket: Ticket, now) -> dict[str, object]:
     """The requester's language and local time, for the customer panel."""
-    zone_name = recipient_time_zone(ticket.requester)
+    zone_name = recipient_time_zone(ticket.requester, desk=ticket.desk)
     language = recipient_language(ticket.requester, desk=ticket.desk)
     return {
         "language": dict(Language.choices).get(language, language),

@@ -45,6 +45,7 @@ urlpatterns = [
     path("tickets/<str:reference>/leave/", ticket.ticket_leave, name="leave"),
     path("tickets/<str:reference>/export/", ticket.ticket_export, name="export"),
     path("mail/quarantined/", quarantine.quarantine_list, name="quarantine"),
+    path("mail/<int:message_id>/original.eml", quarantine.mail_original, name="mail_original"),
     path(
         "mail/quarantined/discard/",
         quarantine.quarantine_discard_selected,

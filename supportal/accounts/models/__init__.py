@@ -573,4 +573,5 @@ from supportal.accounts.models.api_tokens import (  # noqa: E402
     ApiIdempotencyKey as ApiIdempotencyKey,
 )
 from supportal.accounts.models.api_tokens import ApiToken as ApiToken  # noqa: E402
+from supportal.accounts.models.api_tokens import ApiTokenChange as ApiTokenChange  # noqa: E402
 from supportal.accounts.models.api_tokens import ApiTokenScope as ApiTokenScope  # noqa: E402

@@ -87,3 +87,25 @@ class ApiIdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiTokenChange(models.Model):
+    """One change made with a token (a POST, PATCH, PUT or DELETE the API accepted): what, when
+    and from where, shown to the token's owner on their tokens page (docs/api.md#tokens)."""
+
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.CASCADE, related_name="changes", verbose_name=_("token")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("address"), max_length=300)
+    status_code = models.PositiveSmallIntegerField(_("answer"))
+    ip = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change made with an API token")
+        verbose_name_plural = _("changes made with API tokens")
+        indexes = [models.Index(fields=["token", "-at"], name="api_token_change_token_at")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"

@@ -17,7 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supportal.accounts.models import ApiIdempotencyKey, ApiToken, ApiTokenScope, User
+from supportal.accounts.models import (
+    ApiIdempotencyKey,
+    ApiToken,
+    ApiTokenChange,
+    ApiTokenScope,
+    User,
+)
 from supportal.core.errors import InvalidInput, NotFound
 
 TOKEN_PREFIX = "spt"  # noqa: S105 (the tokens' public marker, not a secret)
@@ -123,10 +129,23 @@ def api_token_authenticate(
 
 
 IDEMPOTENCY_KEEP_DURATION = dt.timedelta(hours=24)
+CHANGES_KEEP_DURATION = dt.timedelta(days=180)
+
+
+def api_token_change_record(
+    *, token: ApiToken, method: str, path: str, status_code: int, ip: str | None
+) -> ApiTokenChange:
+    """Record a change made with ``token`` (docs/api.md#tokens): its owner sees it on the tokens
+    page. Kept for 180 days (``api_idempotency_keys_forget`` removes older ones)."""
+    return ApiTokenChange.objects.create(
+        token=token, method=method[:10], path=path[:300], status_code=status_code, ip=ip
+    )
 
 
 def api_idempotency_keys_forget(now: dt.datetime) -> int:
-    """The periodic clean-up: forget the answers to idempotent POSTs older than a day."""
+    """The periodic clean-up: forget the answers to idempotent POSTs older than a day, and the
+    record of changes made with tokens older than 180 days."""
+    ApiTokenChange.objects.filter(at__lt=now - CHANGES_KEEP_DURATION).delete()
     deleted, _rows = ApiIdempotencyKey.objects.filter(
         created_at__lt=now - IDEMPOTENCY_KEEP_DURATION
     ).delete()

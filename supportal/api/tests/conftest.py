@@ -32,6 +32,18 @@ class ApiClient:
             headers=self._headers(headers),
         )
 
+    def patch(self, path: str, body: Any = None, **headers: str) -> Any:
+        return self.client.patch(
+            path,
+            json.dumps(body if body is not None else {}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
+    def upload(self, path: str, data: dict, **headers: str) -> Any:
+        """A multipart POST (files as ``SimpleUploadedFile``)."""
+        return self.client.post(path, data, headers=self._headers(headers))
+
     def delete(self, path: str, **headers: str) -> Any:
         return self.client.delete(path, headers=self._headers(headers))
 

@@ -14,6 +14,14 @@ def test_openapi_description_lists_the_endpoints(client):
     assert spec["openapi"].startswith("3.1")
     for path in ["/api/v1/tickets", "/api/v1/tickets/{reference}", "/api/v1/customers"]:
         assert path in spec["paths"]
+    upload = spec["paths"]["/api/v1/tickets/{reference}/attachments"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert "patch" in spec["paths"]["/api/v1/tickets/{reference}"]
+    for path in ["/api/v1/canned-replies", "/api/v1/saved-views", "/api/v1/contacts/{contact_id}"]:
+        assert path in spec["paths"]
+    # Refusals are documented as what they are.
+    refusal = spec["paths"]["/api/v1/tickets/{reference}"]["get"]["responses"]["404"]
+    assert list(refusal["content"]) == ["application/problem+json"]
     schemes = spec["components"]["securitySchemes"]
     assert [scheme["scheme"] for scheme in schemes.values()] == ["bearer"]
 

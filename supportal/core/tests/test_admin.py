@@ -17,6 +17,7 @@ from django.utils import timezone
 from supportal.accounts.models import (
     AccessRequest,
     ApiIdempotencyKey,
+    ApiTokenChange,
     Contact,
     Contract,
     OrganizationDomain,
@@ -27,8 +28,10 @@ from supportal.accounts.services import api_token_create
 from supportal.core.models import Lease
 from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
+from supportal.mail.mailboxes import mailbox_save
 from supportal.mail.models import (
     InboundChannel,
+    Mailbox,
     OutboundEmail,
     OutboundState,
     PersonalReplyAddress,
@@ -121,6 +124,9 @@ def every_row(cast):
     PersonalReplyAddress.objects.create(ticket=ticket, user=cast.cristina, token="r3ply")
     token, _text = api_token_create(user=cast.agent_help, name="Monitoring")
     ApiIdempotencyKey.objects.create(token=token, key="k-1", fingerprint="0" * 64)
+    ApiTokenChange.objects.create(
+        token=token, method="POST", path="/api/v1/tickets", status_code=201, ip="127.0.0.1"
+    )
     endpoint = WebhookEndpoint.objects.create(
         name="ERP", url="https://erp.client.test/hooks", owner=cast.agent_help
     )
@@ -131,6 +137,10 @@ def every_row(cast):
         ticket_reference=ticket.reference,
         payload={},
         next_attempt_at=now,
+    )
+    mailbox_save(
+        mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
+        password="parola",
     )
     return ticket
 

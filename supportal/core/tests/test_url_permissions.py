@@ -84,6 +84,7 @@ notifications:templates                login 404   404   404   404
 portal:action                          login 404   ok    404   ok
 portal:awaiting                        login ok    ok    ok    ok
 portal:comment                         login 404   ok    404   ok
+portal:company_join                    login 404   404   404   404
 portal:contact                         login 404   404   404   404
 portal:contact_active                  login 404   404   404   404
 portal:contact_invite                  login 404   404   404   404
@@ -97,6 +98,8 @@ portal:file                            login 404   ok    404   ok
 portal:help                            ok    ok    ok    ok    ok
 portal:mute                            login 404   ok    404   ok
 portal:my_newsletters                  login ok    ok    ok    ok
+imports:old_login                      login login login login login
+imports:old_request                    login 404   ok    404   ok
 portal:new                             login ok    ok    ok    ok
 portal:newsletter_unsubscribe          404   404   404   404   404
 portal:participant_add                 login 404   ok    404   ok

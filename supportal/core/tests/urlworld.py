@@ -19,6 +19,7 @@ from django.utils import timezone
 from supportal.accounts.models import Contact, User, UserSession
 from supportal.company.models import Download, NewsletterIssue, NewsletterList, Topic
 from supportal.conftest import Cast
+from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.mail.models import InboundMessage, InboundState, OutboundEmail
 from supportal.replies.models import CannedReply, SavedView
 from supportal.tickets import services
@@ -133,9 +134,18 @@ def url_world_build(cast: Cast) -> UrlWorld:
         next_attempt_at=timezone.now(), subject="x", ticket=ticket
     )
     session = UserSession.objects.create(user=cast.cristina, session_key="k" * 32)
+    # The request came from an old portal: its old link leads to it (docs/import.md).
+    ImportedObject.objects.create(
+        source="jira:old.example",
+        kind=ImportedKind.REFERENCE,
+        source_id=ticket.reference,
+        content_type=ContentType.objects.get_for_model(Ticket),
+        object_id=ticket.pk,
+    )
     users = User.objects.all()
     values: dict[str, object] = {
         "reference": ticket.reference,
+        "portal": 1,
         "action": "cancel",
         "workspace:action.action": "resolve",
         "view_id": view.pk,

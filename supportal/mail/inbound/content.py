@@ -4,7 +4,6 @@ for agents."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
@@ -13,7 +12,6 @@ from supportal.core.formats import file_size
 from supportal.desks.models import Desk
 from supportal.mail.content import MailPart, ParsedMail
 from supportal.mail.quotes import reply_text
-from supportal.tickets.models import Ticket
 
 _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|odp|ré|răspuns|raspuns|redirecționat)\s*(?:\[\d+\])?\s*:\s*)+",
@@ -55,34 +53,19 @@ def mail_files(desk: Desk, parts: list[MailPart]) -> tuple[list, list[str]]:
     return kept, notes
 
 
-def original_attachment(raw: bytes):
-    from supportal.tickets.services import NewAttachment
-
-    upload = SimpleUploadedFile("original-message.eml", raw, content_type="message/rfc822")
-    return NewAttachment(file=upload, name="original-message.eml")
-
-
-def details_note(
-    ticket: Ticket, raw: bytes, *, notes: list[str], others: list[str], now: datetime
-) -> None:
-    """The agents' record of the mail: the full original, dropped files, other addressees."""
-    from supportal.tickets.services import ticket_mail_note_add
-
-    lines = [_("The e-mail as received is attached (original-message.eml).")]
+def details_record(base: dict, mail: ParsedMail, *, notes: list[str], others: list[str]) -> dict:
+    """What agents read beside the mail's timeline entry (workspace/events.py), kept on the
+    stored message's outcome instead of a note of its own: the files that were dropped, the
+    other addressees not on the request, and what had to be repaired to read it. The original
+    stays the stored row's bytes, one click away (docs/email.md, "One entry per mail")."""
+    record = dict(base)
+    if notes:
+        record["notes"] = notes
     if others:
-        lines.append(
-            _("Also addressed (not on this request): %(addresses)s")
-            % {"addresses": ", ".join(others)}
-        )
-    lines.extend(notes)
-    ticket_mail_note_add(
-        ticket=ticket,
-        author=None,
-        body="\n".join(lines),
-        attachments=[original_attachment(raw)],
-        copied=others,
-        now=now,
-    )
+        record["copied"] = others
+    if mail.repairs:
+        record["repairs"] = mail.repairs
+    return record
 
 
 def summary_of(mail: ParsedMail, desk: Desk) -> str:

@@ -12,7 +12,6 @@ from supportal.accounts.models import User
 from supportal.desks.models import Desk, UnverifiedSenderMail
 from supportal.mail.content import ParsedMail, mail_parse
 from supportal.mail.inbound.auth import Verdict
-from supportal.mail.inbound.content import original_attachment
 from supportal.mail.inbound.listeners import HardBounce, bounce_listeners
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
 from supportal.mail.inbound.people import customer_for, language_sample
@@ -90,7 +89,7 @@ def decide(
     )
     noise = noise_detect(mail, own_message_ids=own_ids)
     if noise is not None:
-        return noise_handle(noise, mail, raw, now=now, base=base)
+        return noise_handle(noise, mail, now=now, base=base)
     desk = desk_for(mail, message)
     # The desk whose mailbox received it: its agents decide what was quarantined.
     base["desk"] = desk.key if desk is not None else ""
@@ -145,7 +144,7 @@ def decide(
             # An agent attaching a stranger's mail: kept as an internal note, which shows the
             # stranger nothing and lets the agent decide what to share.
             outcome = comment_add(
-                ticket, user, mail, raw, how=how, now=now, base=base, as_note=not allowed
+                ticket, user, mail, how=how, now=now, base=base, as_note=not allowed
             )
             outcome.marked_unverified = marked
             return outcome
@@ -186,7 +185,7 @@ def decide(
             params={"sender": sender, "count": recent},
             **base,
         )
-    outcome = request_create(desk, user, mail, raw, now=now, base=base)
+    outcome = request_create(desk, user, mail, now=now, base=base)
     outcome.marked_unverified = marked
     return outcome
 
@@ -194,13 +193,11 @@ def decide(
 # --- Noise ----------------------------------------------------------------------------------
 
 
-def noise_handle(
-    noise: Noise, mail: ParsedMail, raw: bytes, *, now: datetime, base: dict
-) -> Outcome:
+def noise_handle(noise: Noise, mail: ParsedMail, *, now: datetime, base: dict) -> Outcome:
     from supportal.tickets.services import ticket_mail_note_add
 
     extra: dict[str, Any] = {**base, "kind": noise.kind}
-    reference = ""
+    reference, ticket, note = "", None, None
     if noise.kind == "bounce":
         for address in noise.hard_bounce_addresses:
             bounce_listeners.notify(
@@ -222,13 +219,8 @@ def noise_handle(
             body = _("Mail to %(to)s could not be delivered.") % {"to": ", ".join(outbound.to)}
             if noise.diagnostic:
                 body += "\n" + noise.diagnostic
-            ticket_mail_note_add(
-                ticket=ticket,
-                author=None,
-                body=body,
-                attachments=[original_attachment(raw)],
-                now=now,
-            )
+            # The bounce itself stays the stored row's bytes, linked from the note's entry.
+            note = ticket_mail_note_add(ticket=ticket, author=None, body=body, now=now)
     outcome = ignored(noise.reason, **extra)
-    outcome.reference = reference
+    outcome.reference, outcome.ticket, outcome.comment = reference, ticket, note
     return outcome

@@ -64,12 +64,24 @@ def _can_be_written_to(address: str) -> bool:
     return True
 
 
+# A mail copying a crowd must not spread a request to all of it.
+COPIED_OUTSIDERS_MAX = 10
+
+
 def copied_people(
-    ticket: Ticket, mail: ParsedMail, sender: str, author: User | None, now: datetime
+    ticket: Ticket,
+    mail: ParsedMail,
+    sender: str,
+    author: User | None,
+    now: datetime,
+    *,
+    is_verified: bool = False,
 ):
-    """People in To/Cc: the requester's colleagues become participants; everyone else is
-    returned, to be recorded for agents."""
-    from supportal.tickets.services import participant_add
+    """People in To/Cc: the requester's colleagues become participants; so do people from
+    outside when the desk shares with them and the requester's mail is verified
+    (``tickets.services.participant_add_copied`` applies the rules); everyone else is
+    returned, to be offered to agents."""
+    from supportal.tickets.services import participant_add, participant_add_copied
 
     others = []
     for address in [*mail.to, *mail.cc]:
@@ -88,4 +100,13 @@ def copied_people(
                 participant_add(ticket=ticket, actor=author, person=person, now=now)
             continue
         others.append(address)
-    return others
+    if not (is_verified and author is not None and ticket.desk.shares_with_copied_outsiders):
+        return others
+    kept = []
+    for number, address in enumerate(others):
+        added = None
+        if number < COPIED_OUTSIDERS_MAX:
+            added = participant_add_copied(ticket=ticket, actor=author, email=address, now=now)
+        if added is None:
+            kept.append(address)
+    return kept

@@ -13,7 +13,7 @@ from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
-from supportal.mail.inbound.content import body_of, details_note, mail_files, summary_of
+from supportal.mail.inbound.content import body_of, details_record, mail_files, summary_of
 from supportal.mail.inbound.outcome import Outcome
 from supportal.mail.inbound.people import copied_people
 from supportal.mail.models import InboundState, OutboundEmail
@@ -36,7 +36,7 @@ def agent_reply_public(body: str, *, desk: Desk) -> tuple[bool, str]:
 
 
 def request_create(
-    desk: Desk, user: User, mail: ParsedMail, raw: bytes, *, now: datetime, base: dict
+    desk: Desk, user: User, mail: ParsedMail, *, now: datetime, base: dict
 ) -> Outcome:
     from supportal.tickets.services import ticket_create
 
@@ -52,11 +52,13 @@ def request_create(
         attachments=files,
         now=now,
     )
-    others = copied_people(ticket, mail, user.email, user, now)
-    details_note(ticket, raw, notes=notes, others=others, now=now)
+    others = copied_people(
+        ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
+    )
     too_large_reply(ticket, user, mail)
+    extra = details_record(base, mail, notes=notes, others=others)
     return Outcome(
-        InboundState.PROCESSED, "created", "", ticket.reference, extra=base, ticket=ticket
+        InboundState.PROCESSED, "created", "", ticket.reference, extra=extra, ticket=ticket
     )
 
 
@@ -64,7 +66,6 @@ def comment_add(
     ticket: Ticket,
     user: User,
     mail: ParsedMail,
-    raw: bytes,
     *,
     how: str,
     now: datetime,
@@ -91,13 +92,12 @@ def comment_add(
         note = ticket_mail_note_add(
             ticket=ticket, author=user, body=body, attachments=files, now=now
         )
-        details_note(ticket, raw, notes=notes, others=[], now=now)
         return Outcome(
             InboundState.PROCESSED,
             "noted",
             note_reason,
             ticket.reference,
-            extra={**base, "threaded_by": how},
+            extra=details_record({**base, "threaded_by": how}, mail, notes=notes, others=[]),
             ticket=ticket,
             comment=note,
         )
@@ -105,15 +105,15 @@ def comment_add(
         note = ticket_mail_note_add(
             ticket=ticket, author=user, body=body, attachments=files, now=now
         )
-        details_note(ticket, raw, notes=notes, others=[], now=now)
         replied = False if is_support else closed_reply(ticket, user, mail, now=now)
         reason = f"{ticket.reference} is {ticket.get_status_display().lower()}; not reopened"
+        extra = {**base, "threaded_by": how, "replied": replied}
         return Outcome(
             InboundState.PROCESSED,
             "noted",
             reason,
             ticket.reference,
-            extra={**base, "threaded_by": how, "replied": replied},
+            extra=details_record(extra, mail, notes=notes, others=[]),
             ticket=ticket,
             comment=note,
         )
@@ -126,15 +126,16 @@ def comment_add(
         now=now,
     )
     ticket.refresh_from_db()
-    others = copied_people(ticket, mail, user.email, user, now)
-    details_note(ticket, raw, notes=notes, others=others, now=now)
+    others = copied_people(
+        ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
+    )
     too_large_reply(ticket, user, mail)
     return Outcome(
         InboundState.PROCESSED,
         "commented",
         "",
         ticket.reference,
-        extra={**base, "threaded_by": how},
+        extra=details_record({**base, "threaded_by": how}, mail, notes=notes, others=others),
         ticket=ticket,
         comment=comment,
     )

@@ -13,17 +13,20 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due
+from supportal.core.jobs import claim_due, claimed_in_turn
 from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
 from supportal.mail.inbound.store import served_desks_once
 from supportal.mail.models import InboundMessage, InboundState
+from supportal.tickets.services import events_origin
 
 logger = logging.getLogger("supportal.mail.inbound")
 
 BATCH_SIZE = 20
-CLAIM_LEASE_DURATION = timedelta(minutes=10)
+# Short, and renewed while a batch runs (core.jobs.claimed_in_turn): a killed worker's messages
+# are processed by another within this (docs/security.md, "Workers").
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 4000
 
 
@@ -76,7 +79,7 @@ def inbound_process_due(now: datetime) -> int:
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
     )
-    for message in messages:
+    for message in claimed_in_turn(messages, lease_duration=CLAIM_LEASE_DURATION):
         inbound_process(message, now=now)
     return len(messages)
 
@@ -99,6 +102,8 @@ def inbound_process(
             transaction.atomic(),
             translation.override(settings.LANGUAGE_CODE),
             served_desks_once(),
+            # Everything this mail changes is one entry on the request's timeline.
+            events_origin(f"mail:{message.pk}"),
         ):
             outcome = decide(message, now=now, decision=decision, verdict=verdict)
             updated = InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(

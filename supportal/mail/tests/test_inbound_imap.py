@@ -3,135 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 import uuid
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from supportal.mail.imap import mailbox_parse
 from supportal.mail.models import InboundChannel, InboundMessage, InboundState
+from supportal.mail.tests.conftest import DOVECOT, DOVECOT_MISSING
 
-DOVECOT = Path("/usr/sbin/dovecot")
-
-pytestmark = pytest.mark.skipif(
-    not DOVECOT.exists(),
-    reason="Dovecot is not installed (apt-get install dovecot-imapd; .ci/services does it)",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def dovecot():
-    """A Dovecot serving user ``alice`` (password ``secret``) over plain IMAP on 127.0.0.1."""
-    # Not pytest's tmp_path: its parents are private (0700) and Dovecot's helpers run as
-    # another user.
-    root = Path(tempfile.mkdtemp(prefix="supportal-dovecot-"))
-    root.chmod(0o755)
-    port = _free_port()
-    if os.getuid() == 0:
-        # Dovecot refuses to run its helpers or mail access as root.
-        internal, login = "dovecot", "dovenull"
-        mail_user = pwd.getpwnam("dovecot")
-    else:
-        mail_user = pwd.getpwuid(os.getuid())
-        internal = login = mail_user.pw_name
-    home = root / "home" / "alice"
-    for sub in ("cur", "new", "tmp"):
-        (home / "Maildir" / sub).mkdir(parents=True)
-    (root / "users").write_text("alice:{PLAIN}secret::::::\n")
-    config = root / "dovecot.conf"
-    config.write_text(
-        f"""
-base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = {internal}
-default_login_user = {login}
-first_valid_uid = {mail_user.pw_uid}
-last_valid_uid = 0
-mail_location = maildir:~/Maildir
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users
-}}
-userdb {{
-  driver = static
-  args = uid={mail_user.pw_uid} gid={mail_user.pw_gid} home={root}/home/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-service imap-login {{
-  chroot =
-}}
-"""
-    )
-    if os.getuid() == 0:
-        shutil.chown(root / "home", mail_user.pw_uid, mail_user.pw_gid)
-        for path in [home, *home.rglob("*")]:
-            shutil.chown(path, mail_user.pw_uid, mail_user.pw_gid)
-    process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
-        [str(DOVECOT), "-F", "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"dovecot did not start: {process.stderr.read().decode()}")
-            time.sleep(0.1)
-    else:
-        process.terminate()
-        pytest.fail("dovecot did not listen in time")
-
-    def deliver(raw: bytes) -> None:
-        name = f"{time.time_ns()}.{uuid.uuid4().hex}.test"
-        path = home / "Maildir" / "new" / name
-        path.write_bytes(raw)
-        if os.getuid() == 0:
-            shutil.chown(path, mail_user.pw_uid, mail_user.pw_gid)
-
-    try:
-        yield {"port": port, "deliver": deliver, "maildir": home / "Maildir"}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(root, ignore_errors=True)
+pytestmark = pytest.mark.skipif(not DOVECOT.exists(), reason=DOVECOT_MISSING)
 
 
 def _mail(subject: str, **headers: str) -> bytes:

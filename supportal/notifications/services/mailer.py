@@ -12,12 +12,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from supportal.accounts.languages import recipient_time_zone
 from supportal.accounts.models import User
 from supportal.core.text import one_line
 from supportal.mail.inbound.tokens import personal_reply_address
 from supportal.mail.models import OutboundEmail, OutboundState
-from supportal.mail.outbox import email_queue
+from supportal.mail.outbox import email_queue, zone_or_default
 from supportal.notifications.models import (
     AgentNotificationPreference,
     NotificationSettings,
@@ -116,6 +115,7 @@ class _Mailer:
             template=template,
             context=full_context,
             language=recipient.language,
+            time_zone=recipient.time_zone,
             ticket=self.ticket,
             # Personal: a reply on it from this person's address is theirs (docs/security.md).
             reply_to=personal_reply_address(ticket=self.ticket, user=recipient.user),
@@ -133,7 +133,8 @@ class _Mailer:
         )
         override = self.overrides.get((template, recipient.language))
         if override is not None:
-            _override_apply(email, override, full_context, language=recipient.language)
+            with timezone.override(zone_or_default(recipient.time_zone)):
+                _override_apply(email, override, full_context, language=recipient.language)
         held = self.suppressed.get(recipient.address)
         if held is not None:
             # Kept, not sent: agents see it held with the reason; an administrator may retry.
@@ -379,7 +380,7 @@ def _override_apply(
 def _deadline_text(moment: datetime, recipient: Recipient) -> str:
     """The instant in the recipient's time zone and language, e.g. "12 January 2026, 11:00"."""
     try:
-        zone = ZoneInfo(recipient_time_zone(recipient.user))
+        zone = ZoneInfo(recipient.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(settings.TIME_ZONE)
     with translation.override(recipient.language):

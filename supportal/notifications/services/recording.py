@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from supportal.core.quiet import is_quiet
 from supportal.notifications.models import (
     PendingNotification,
     PendingSlaNotification,
@@ -37,9 +38,14 @@ def notification_event_record(event: Event) -> PendingNotification | None:
 
     Call it right after the Event row is written, in the same transaction. Side effects:
     creates or extends the action's PendingNotification (due now); on CREATED also gives the
-    ticket its reply address. Events that never lead to mail are ignored.
+    ticket its reply address. Events that never lead to mail are ignored, and so is
+    everything an import writes (``core.quiet``: its requests get their reply address only).
     """
     if event.kind not in RECORDED_KINDS:
+        return None
+    if is_quiet():
+        if event.kind == EventKind.CREATED:
+            TicketReplyAddress.objects.create(ticket_id=event.ticket_id, token=_reply_token_new())
         return None
     if event.kind == EventKind.CREATED:
         return _created_record(event)
@@ -91,10 +97,13 @@ def _created_record(event: Event) -> PendingNotification:
         )
 
 
-def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
+def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification | None:
     """Remember that an SLA event must be mailed. Call it where the SlaEvent row is written,
     in the same transaction (the sweeper does). Side effect: one PendingSlaNotification, due
-    now; its one-to-one with the event makes each SlaEvent mailed once."""
+    now; its one-to-one with the event makes each SlaEvent mailed once. None inside an
+    import (``core.quiet``): its breaches are history."""
+    if is_quiet():
+        return None
     return PendingSlaNotification.objects.create(
         sla_event=sla_event, next_attempt_at=timezone.now()
     )
@@ -103,6 +112,8 @@ def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification:
 def notification_sla_events_record(sla_events: Sequence[Any]) -> list[PendingSlaNotification]:
     """:func:`notification_sla_event_record` for many SLA events, in one statement (the
     sweeper records its due batch this way)."""
+    if is_quiet():
+        return []
     now = timezone.now()
     return PendingSlaNotification.objects.bulk_create(
         [PendingSlaNotification(sla_event=event, next_attempt_at=now) for event in sla_events]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportal.accounts.languages import recipient_language
+from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import User
 from supportal.desks.models import DeskRole
 from supportal.notifications.models import (
@@ -102,6 +102,11 @@ class Recipient:
     def language(self) -> str:
         """The recipient's language (docs/languages.md)."""
         return recipient_language(self.user, desk=self.desk)
+
+    @property
+    def time_zone(self) -> str:
+        """The recipient's time zone (docs/languages.md): the desk's applies to customers."""
+        return recipient_time_zone(self.user, desk=self.desk)
 
 
 def _customers_of(ticket: Ticket) -> list[Recipient]:

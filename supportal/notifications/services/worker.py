@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from supportal.core.jobs import claim_due, retry_delay
+from supportal.core.jobs import claim_due, claimed_in_turn, retry_delay
 from supportal.notifications.models import (
     PendingNotification,
     PendingSlaNotification,
@@ -28,7 +29,9 @@ logger = logging.getLogger("supportal.notifications")
 BATCH_SIZE = 20
 
 
-CLAIM_LEASE_DURATION = timedelta(minutes=5)
+# Short, and renewed while a batch runs (core.jobs.claimed_in_turn): a killed worker's rows are
+# handled by another within this (docs/security.md, "Workers").
+CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 
 
 MAX_ATTEMPTS = 8
@@ -51,7 +54,7 @@ def notifications_send_due(now: datetime) -> int:
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
     )
-    for row in rows:
+    for row in claimed_in_turn(rows, lease_duration=CLAIM_LEASE_DURATION):
         _handle(row, now=now, queue_mails=notification_mails_queue)
     return len(rows)
 
@@ -99,6 +102,6 @@ def notifications_sla_send_due(now: datetime) -> int:
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
     )
-    for row in rows:
+    for row in claimed_in_turn(rows, lease_duration=CLAIM_LEASE_DURATION):
         _handle(row, now=now, queue_mails=sla_mails_queue)
     return len(rows)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.languages import contact_language
 from supportal.accounts.models import Contact, Organization
-from supportal.company import selectors, services
+from supportal.company import joining, selectors, services
 from supportal.company.forms import (
     DownloadFilterForm,
 )
@@ -39,7 +39,7 @@ from supportal.company.pages import (
     not_found_404,
 )
 from supportal.company.tokens import unsubscribe_token_read
-from supportal.core.errors import NotFound
+from supportal.core.errors import DomainError, NotFound
 from supportal.core.files import download_response
 from supportal.core.http import row_id
 
@@ -187,3 +187,22 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         )
     response.headers["Content-Language"] = contact_language(contact)
     return response
+
+
+@login_required
+def company_join(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    """The owner of an account confirms joining the company that asked (company/joining.py).
+    GET shows what joining means (mail scanners open links); POST joins. The link is the
+    logged-in account's own, or "not found"."""
+    try:
+        contact = joining.join_request_read(token, user=request.user)
+        if request.method == "POST":
+            organization = joining.join_accept(token=token, user=request.user)
+            messages.success(request, _("You joined %(company)s.") % {"company": organization.name})
+            return redirect("portal:requests")
+    except NotFound as exc:
+        raise Http404() from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:requests")
+    return render(request, "company/join.html", {"contact": contact})

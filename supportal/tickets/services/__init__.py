@@ -8,6 +8,7 @@ be shown as it is.
 
 from __future__ import annotations
 
+from supportal.tickets.services._common import events_origin
 from supportal.tickets.services.attachments import NewAttachment, attachments_check
 from supportal.tickets.services.bulk import (
     BULK_MAX_TICKETS,
@@ -20,9 +21,21 @@ from supportal.tickets.services.bulk import (
 from supportal.tickets.services.comments import ticket_comment_add, ticket_mail_note_add
 from supportal.tickets.services.create import ticket_create
 from supportal.tickets.services.fields import custom_fields_clean, ticket_fields_change
+from supportal.tickets.services.imports import (
+    ImportedAssignment,
+    ImportedComment,
+    ImportedFiles,
+    ImportedStatus,
+    ImportedStep,
+    StepWritten,
+    ticket_import_create,
+    ticket_import_feedback,
+    ticket_import_history,
+)
 from supportal.tickets.services.people import (
     participant_add,
     participant_add_by_email,
+    participant_add_copied,
     participant_remove,
     ticket_assign,
     ticket_mute_set,
@@ -38,12 +51,20 @@ __all__ = [
     "BULK_MAX_TICKETS",
     "BulkOutcome",
     "BulkReport",
+    "ImportedAssignment",
+    "ImportedComment",
+    "ImportedFiles",
+    "ImportedStatus",
+    "ImportedStep",
     "NewAttachment",
+    "StepWritten",
     "attachments_check",
     "custom_fields_clean",
+    "events_origin",
     "feedback_give",
     "participant_add",
     "participant_add_by_email",
+    "participant_add_copied",
     "participant_remove",
     "quote_answer",
     "quote_propose",
@@ -51,6 +72,9 @@ __all__ = [
     "ticket_comment_add",
     "ticket_create",
     "ticket_fields_change",
+    "ticket_import_create",
+    "ticket_import_feedback",
+    "ticket_import_history",
     "ticket_mail_note_add",
     "ticket_mute_set",
     "ticket_third_party_answer_record",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +30,18 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _after_lock(now: dt.datetime | None) -> dt.datetime:
-    """The action's time, read again once the ticket's row lock is held: a change that waited
-    for another gets a later time, so the timeline's order (by time) is the order in which the
-    changes were committed (docs/security.md, "Concurrency"). A given ``now`` stays."""
-    return _now(now)
+_origin: ContextVar[str] = ContextVar("event_origin", default="")
+
+
+@contextmanager
+def events_origin(origin: str) -> Iterator[None]:
+    """Within this block every event written carries ``origin`` (e.g. ``mail:12``, one inbound
+    e-mail): the timeline shows events of one origin as one entry. No side effects."""
+    token = _origin.set(origin[:40])
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def _event(
@@ -52,19 +62,25 @@ def _event(
         is_public=is_public,
         data=payload.to_data(),
         created_at=at,
+        origin=_origin.get(),
     )
     event.payload = payload
     events.listeners.notify(event)
     return event
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock: two agents acting at once are applied in turn."""
-    return (
+def _lock(ticket: Ticket, now: dt.datetime | None) -> tuple[Ticket, dt.datetime]:
+    """Re-read the ticket under a row lock — two agents acting at once are applied in turn — and
+    take the action's time once the lock is held: a change that waited for another gets a later
+    time, so the timeline's order (by time) is the order in which the changes were committed
+    (docs/security.md, "Concurrency"). A given ``now`` stays. The one way a service gets both,
+    so none can take its time before the lock."""
+    locked = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("desk", "requester", "organization")
         .get(pk=ticket.pk)
     )
+    return locked, _now(now)
 
 
 def _roles_of(actor: User | None, ticket: Ticket) -> frozenset[Role]:

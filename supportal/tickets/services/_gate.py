@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
@@ -112,6 +113,32 @@ def transition_apply(
     return comment
 
 
+# The action an imported status change records: it happened in another system, under that
+# system's rules, so no row of the table applies (docs/import.md).
+IMPORTED_ACTION = "imported"
+
+
+def transition_import_apply(
+    ticket: Ticket, target: Status, *, actor: User | None, at: dt.datetime, resolution: str = ""
+) -> None:
+    """Write a status change another system recorded, as it happened there: the locked
+    ticket's status with what goes with it (resolved and closed instants, the auto-close time),
+    without the table's check, since that system's workflow allowed it. Only
+    ``tickets.services.imports`` calls this. Side effects: a STATUS_CHANGED event (the SLA
+    clocks hear it); nothing when the status is already ``target``."""
+    if Status(ticket.status) == target:
+        return
+    if target == Status.RESOLVED and resolution:
+        ticket.resolution = resolution
+    data = {"resolution": resolution} if target == Status.RESOLVED and resolution else {}
+    _status_write(ticket, target, actor=actor, at=at, action=IMPORTED_ACTION, comment=None, **data)
+    if ticket.auto_close_at is not None and ticket.auto_close_at <= timezone.now():
+        # Resolved long ago and left so by the old system: the auto-close worker would close
+        # it now and tell the customer, years late. It stays resolved, as it was there.
+        ticket.auto_close_at = None
+        ticket.save(update_fields=["auto_close_at"])
+
+
 def _customer_reply_target(ticket: Ticket) -> Status:
     return workflow.customer_reply_target(
         Status(ticket.status),
@@ -128,7 +155,7 @@ def _status_write(
     *,
     actor: User | None,
     at: dt.datetime,
-    action: Action,
+    action: Action | str,
     comment: Comment | None,
     **data: object,
 ) -> None:

@@ -19,7 +19,6 @@ from supportal.tickets.models import (
 from supportal.tickets.selectors import (
     ticket_queryset_for_user,
 )
-from supportal.tickets.services._common import _now
 from supportal.tickets.services.fields import ticket_fields_change
 from supportal.tickets.services.people import ticket_assign
 from supportal.tickets.services.transitions import ticket_transition
@@ -88,12 +87,12 @@ def tickets_bulk_transition(
 
     Side effects: those of ``ticket_transition``, per ticket that allowed it.
     """
-    at = _now(now)
+    # Each ticket's time is taken under its own lock (services._common._lock).
     return _bulk(
         actor,
         ticket_ids,
         lambda t: ticket_transition(
-            ticket=t, actor=actor, action=action, resolution=resolution, now=at
+            ticket=t, actor=actor, action=action, resolution=resolution, now=now
         ),
     )
 
@@ -109,11 +108,11 @@ def tickets_bulk_assign(
 
     Side effects: those of ``ticket_assign``.
     """
-    at = _now(now)
+    # Each ticket's time is taken under its own lock (services._common._lock).
     return _bulk(
         actor,
         ticket_ids,
-        lambda t: ticket_assign(ticket=t, actor=actor, assignee=assignee, now=at),
+        lambda t: ticket_assign(ticket=t, actor=actor, assignee=assignee, now=now),
     )
 
 
@@ -128,9 +127,9 @@ def tickets_bulk_priority(
 
     Side effects: those of ``ticket_fields_change``.
     """
-    at = _now(now)
+    # Each ticket's time is taken under its own lock (services._common._lock).
     return _bulk(
         actor,
         ticket_ids,
-        lambda t: ticket_fields_change(ticket=t, actor=actor, priority=priority, now=at),
+        lambda t: ticket_fields_change(ticket=t, actor=actor, priority=priority, now=now),
     )

@@ -23,11 +23,9 @@ from supportal.tickets.selectors import (
     ticket_roles,
 )
 from supportal.tickets.services._common import (
-    _after_lock,
     _clean_text,
     _event,
     _lock,
-    _now,
     _text_changed,
     _touch,
 )
@@ -58,15 +56,13 @@ def ticket_comment_add(
     tickets; agents may still add internal notes there. Side effects: COMMENTED (and maybe
     STATUS_CHANGED) events, stored files, the search index.
     """
-    at = _now(now)
     body = _clean_text(
         body, field="body", label=_("Comment"), max_length=DETAILS_MAX_LENGTH * 4, required=False
     )
     if not body and not attachments:
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         roles = ticket_roles(author, ticket)
         is_public, reply = _comment_check(ticket, roles, is_public=is_public)
         followed, data = _reply_status_check(ticket, roles, then, is_public=is_public, body=body)
@@ -172,15 +168,13 @@ def ticket_mail_note_add(
     sent to that are not on the request (offered to agents as participants). Changes no status.
     Side effects: an internal COMMENTED event, internal attachments, the search index.
     """
-    at = _now(now)
     body = _clean_text(
         body, field="body", label=_("Comment"), max_length=DETAILS_MAX_LENGTH * 4, required=False
     )
     if not body and not attachments:
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         comment = Comment.objects.create(
             ticket=ticket,
             author=author,

@@ -23,7 +23,6 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.services._common import (
-    _after_lock,
     _clean_text,
     _event,
     _lock,
@@ -110,8 +109,7 @@ def ticket_fields_change(
     if unknown:
         raise InvalidInput(_("These fields cannot be changed here."), field=",".join(unknown))
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         _require_support(actor, ticket)
         if ticket.status in workflow.FINAL_STATUSES:
             raise TransitionRefused(_("A closed or cancelled request cannot be changed."))

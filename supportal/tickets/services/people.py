@@ -27,7 +27,7 @@ from supportal.tickets.selectors import (
     ticket_queryset_for_user,
     ticket_roles,
 )
-from supportal.tickets.services._common import _after_lock, _event, _lock, _now, _roles_of, _touch
+from supportal.tickets.services._common import _event, _lock, _now, _roles_of, _touch
 from supportal.tickets.workflow import Role, Status
 
 
@@ -36,10 +36,8 @@ def ticket_assign(
 ) -> Ticket:
     """Give the ticket to an agent of its desk (or to nobody). Team leads assign anyone; an
     agent assigns only themself. The status does not change. Side effect: an ASSIGNED event."""
-    at = _now(now)
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         roles = _roles_of(actor, ticket)
         to_self = assignee is not None and assignee.pk == actor.pk
         if not workflow.can_assign(roles, to_self=to_self, status=Status(ticket.status)):
@@ -94,10 +92,8 @@ def participant_add(
     *, ticket: Ticket, actor: User, person: User, now: dt.datetime | None = None
 ) -> None:
     """Share the request with a colleague of the requester (requester, participants, agents)."""
-    at = _now(now)
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         roles = ticket_roles(actor, ticket)
         if not roles - {Role.SYSTEM}:
             raise NotFound()
@@ -114,15 +110,13 @@ def participant_add_by_email(
     an unknown address becomes a customer without a company, not invited, who receives the
     public updates by mail in their language from then on. Agents of the desk only.
     Side effects: may create the user; the Participant row and its event. Returns the person."""
-    at = _now(now)
     address = User.objects.normalize_email((email or "").strip()).lower()
     try:
         validate_email(address)
     except ValidationError:
         raise InvalidInput(_("Enter a valid e-mail address."), field="email") from None
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         roles = ticket_roles(actor, ticket)
         if not roles & {Role.AGENT, Role.TEAM_LEAD}:
             raise NotFound()
@@ -138,14 +132,48 @@ def participant_add_by_email(
     return person
 
 
+def participant_add_copied(
+    *, ticket: Ticket, actor: User, email: str, now: dt.datetime | None = None
+) -> User | None:
+    """The requester's mail copied ``email``, someone outside their company, and the desk
+    shares with such people (``Desk.shares_with_copied_outsiders``; the caller checked that the
+    mail's sender was verified). Refused quietly (None) for anyone the requester could not
+    share with by themself: another company's customer, an agent, a deactivated account, an
+    address no mail could reach, a closed request. An unknown address becomes a customer
+    without a company, not invited, who receives the public updates by mail.
+    Side effects: may create the user; the Participant row and its event."""
+    address = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(address)
+    except ValidationError:
+        return None
+    with transaction.atomic():
+        ticket, at = _lock(ticket, now)
+        if actor.pk != ticket.requester_id or ticket.status in workflow.FINAL_STATUSES:
+            return None
+        if not ticket.desk.shares_with_copied_outsiders:
+            return None
+        person = User.objects.filter(email__iexact=address).first()
+        if person is not None and (
+            person.is_agent
+            or person.is_superuser
+            or not person.is_active
+            or person.organization_id not in (None, ticket.organization_id)
+        ):
+            return None
+        if person is None:
+            person = User.objects.create_user(address, password=None)
+        _participant_add(ticket, person, actor=actor, at=at, outsider_allowed=True)
+        _touch(ticket, at)
+    return person
+
+
 def participant_remove(
     *, ticket: Ticket, actor: User, person: User, now: dt.datetime | None = None
 ) -> None:
     """Stop sharing with someone: agents and the requester remove anyone, others themselves."""
-    at = _now(now)
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         roles = _roles_of(actor, ticket)
         allowed = {Role.AGENT, Role.TEAM_LEAD, Role.REQUESTER} & roles or person.pk == actor.pk
         if not allowed:

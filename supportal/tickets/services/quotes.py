@@ -19,10 +19,8 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.services._common import (
-    _after_lock,
     _event,
     _lock,
-    _now,
     _require_support,
     _roles_of,
     _touch,
@@ -42,12 +40,10 @@ def quote_propose(
 ) -> Quote:
     """Propose a price and a deadline for the work (docs/requirements.md#request-life, R10);
     replaces an unanswered quote."""
-    at = _now(now)
     if price is None or Decimal(price) < 0:
         raise InvalidInput(_("The price cannot be negative."), field="price")
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         _require_support(actor, ticket)
         if not ticket.is_open:
             raise TransitionRefused(_("Quotes can be proposed only on open requests."))
@@ -80,10 +76,8 @@ def quote_answer(
     *, quote: Quote, actor: User, is_accepted: bool, now: dt.datetime | None = None
 ) -> Quote:
     """The requester accepts or declines the proposed quote, once."""
-    at = _now(now)
     with transaction.atomic():
-        ticket = _lock(quote.ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(quote.ticket, now)
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         if Role.REQUESTER not in _roles_of(actor, ticket):
             raise PermissionRefused(_("Only the requester can answer a quote."))
@@ -102,7 +96,6 @@ def feedback_give(
     *, ticket: Ticket, actor: User, rating: int, message: str = "", now: dt.datetime | None = None
 ) -> Feedback:
     """The requester rates the resolution 1–5, once, on a resolved or closed request."""
-    at = _now(now)
     try:
         rating = int(rating)
     except (TypeError, ValueError):
@@ -110,8 +103,7 @@ def feedback_give(
     if not 1 <= rating <= 5:
         raise InvalidInput(_("Choose a rating from 1 to 5."), field="rating")
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         if Role.REQUESTER not in _roles_of(actor, ticket):
             raise PermissionRefused(_("Only the requester can rate the resolution."))
         if not workflow.can_give_feedback(Status(ticket.status)):

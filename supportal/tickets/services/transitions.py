@@ -14,7 +14,7 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.selectors import ticket_roles
-from supportal.tickets.services._common import _after_lock, _lock, _now, _roles_of, _text_changed
+from supportal.tickets.services._common import _lock, _now, _roles_of, _text_changed
 from supportal.tickets.services._gate import transition_apply, transition_check
 from supportal.tickets.services.comments import ticket_comment_add
 from supportal.tickets.workflow import Action, Status, Transition, WaitingReason
@@ -39,14 +39,12 @@ def ticket_transition(
     saying whom; resolve needs a resolution text. Side effects: STATUS_CHANGED (and COMMENTED)
     events, the search index when text was added.
     """
-    at = _now(now)
     action = Action(action)
     if action == Action.CUSTOMER_REPLY:
         # A customer's answer is a comment: ticket_comment_add applies that row of the table.
         raise InvalidInput(_("A customer answers with a comment."), field="comment")
     with transaction.atomic():
-        ticket = _lock(ticket)
-        at = _after_lock(now)
+        ticket, at = _lock(ticket, now)
         # Before the table: a refusal must not tell a stranger the ticket's status.
         roles = _roles_of(actor, ticket)
         transition = transition_check(ticket, action, roles)
@@ -154,10 +152,10 @@ def ticket_third_party_answer_record(
     Both happen or neither. Side effects: those of ``ticket_comment_add`` and
     ``ticket_transition`` (THIRD_PARTY_ANSWERED).
     """
-    at = _now(now)
     with transaction.atomic():
+        # Each service takes its time under the ticket's lock (services._common._lock).
         if (answer or "").strip():
-            ticket_comment_add(ticket=ticket, author=actor, body=answer, is_public=False, now=at)
+            ticket_comment_add(ticket=ticket, author=actor, body=answer, is_public=False, now=now)
         return ticket_transition(
-            ticket=ticket, actor=actor, action=Action.THIRD_PARTY_ANSWERED, now=at
+            ticket=ticket, actor=actor, action=Action.THIRD_PARTY_ANSWERED, now=now
         )

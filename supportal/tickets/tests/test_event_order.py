@@ -54,3 +54,34 @@ def test_a_comment_that_waited_for_the_lock_is_timed_after_the_one_that_held_it(
     assert events[0].created_at <= events[1].created_at
     timeline = Event.objects.filter(ticket=ticket, comment__isnull=False).order_by("created_at")
     assert [e.comment.body for e in timeline] == ["first", "second"]
+
+
+def test_no_service_takes_its_time_before_the_lock():
+    """One way to get the time: ``_lock(ticket, now)`` returns it, taken under the lock. A
+    service (or a bulk action over services) that read the time first would time a change that
+    waited for the lock before the one that held it."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(services.__file__).parent
+    early = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            calls = {
+                call.func.id
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            }
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            services_that_lock = {
+                "ticket_transition",
+                "ticket_assign",
+                "ticket_fields_change",
+                "ticket_comment_add",
+            }
+            locks = "_lock" in calls or names & services_that_lock
+            if locks and "_now" in calls:
+                early.append(f"{path.name}:{node.name}")
+    assert early == []

@@ -13,6 +13,7 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import DomainError, NotFound
 from supportal.mail import quarantine
 from supportal.mail.models import InboundMessage, InboundState
+from supportal.mail.selectors import inbound_original_for_user
 from supportal.workspace.views.common import agent_required
 
 QUARANTINE_PAGE_SIZE = 100
@@ -23,6 +24,19 @@ def _message_or_404(request: AuthenticatedHttpRequest, message_id: int) -> Inbou
         return quarantine.quarantine_get_for_user(request.user, message_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+@agent_required
+def mail_original(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
+    """A received mail as it arrived (the bytes stored first), as a download: one click from
+    its timeline entry or its quarantine page (docs/email.md, "One entry per mail")."""
+    try:
+        message = inbound_original_for_user(request.user, message_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
+    response.headers["Content-Disposition"] = f'attachment; filename="message-{message.pk}.eml"'
+    return response
 
 
 @agent_required

@@ -368,7 +368,8 @@ def ticket_presence(request: AuthenticatedHttpRequest, reference: str) -> JsonRe
     return JsonResponse(
         {
             "others": [{"name": p.name, "is_typing": p.is_typing} for p in others],
-            "changes": [e.text for e in changes],
+            # One line per change; one mail's files and sharings with it.
+            "changes": [" ".join([e.text, *(sub.text for sub in e.folded)]) for e in changes],
         }
     )
 

@@ -5,7 +5,7 @@ What ``make run`` starts (Django's development server), and with ``--production`
 machine without systemd can run (``run_web``: gunicorn with uvicorn workers, see docs/deploy.md).
 Ctrl-C or SIGTERM stops all of them. A child that dies is started again after a back-off
 (1 s, doubling to 30 s, reset once it has run for a minute): one crashing process never takes
-the others down.
+the others down. Each such exit is logged and recorded (``ProcessExit``) for /metrics.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -47,6 +48,95 @@ def restart_delay(failures: int, *, base_seconds: float = 1.0, cap_seconds: floa
     return min(base_seconds * 2 ** min(max(failures - 1, 0), 16), cap_seconds)
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a child that exited is started again: after :func:`restart_delay` of its count of
+    quick deaths, which resets once it has run ``stable_seconds``."""
+
+    restart: bool = True
+    base_delay_seconds: float = 1.0
+    cap_delay_seconds: float = 30.0
+    stable_seconds: float = 60.0
+
+
+# Told of every child that exited on its own: (name, exit status, seconds it ran).
+ExitHook = Callable[[str, int, float], None]
+
+
+class _Children:
+    """The supervised children, one :meth:`check` per poll."""
+
+    def __init__(
+        self,
+        commands: Mapping[str, Sequence[str]],
+        policy: RestartPolicy,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.env = dict(env) if env is not None else None
+        self.children = {name: _Child(argv=list(argv)) for name, argv in commands.items()}
+
+    def start(self, child: _Child) -> None:
+        # Each child leads its own process group: the terminal's Ctrl-C reaches only us, we
+        # stop the children in order, and stopping a group also ends what the child forked.
+        child.process = subprocess.Popen(  # noqa: S603
+            child.argv, start_new_session=True, env=self.env
+        )
+        child.started_at = time.monotonic()
+        child.restart_at = None
+
+    def check(self, now: float, on_exit: ExitHook | None) -> bool:
+        """Start again what is due, notice what exited; False when a child exited and the
+        policy says to stop everything."""
+        for name, child in self.children.items():
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    logger.warning("%s: starting again", name)
+                    self.start(child)
+                continue
+            assert child.process is not None
+            code = child.process.poll()
+            if code is None:
+                continue
+            if not self.policy.restart:
+                logger.error("%s exited with status %s; stopping the others", name, code)
+                return False
+            self._exited(name, child, code, now)
+            if on_exit is not None:
+                _exit_tell(on_exit, name, code, now - child.started_at)
+        return True
+
+    def _exited(self, name: str, child: _Child, code: int, now: float) -> None:
+        assert child.process is not None
+        _signal_group(child.process, signal.SIGKILL)  # what it forked goes too
+        ran = now - child.started_at
+        child.failures = 1 if ran >= self.policy.stable_seconds else child.failures + 1
+        delay = restart_delay(
+            child.failures,
+            base_seconds=self.policy.base_delay_seconds,
+            cap_seconds=self.policy.cap_delay_seconds,
+        )
+        logger.error(
+            "%s exited with status %s after %.0f s; starting it again in %.0f s",
+            name,
+            code,
+            ran,
+            delay,
+        )
+        child.restart_at = now + delay
+
+    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+        return {name: c.process for name, c in self.children.items() if c.process is not None}
+
+
+def _exit_tell(on_exit: ExitHook, name: str, code: int, ran: float) -> None:
+    try:
+        on_exit(name, code, ran)
+    except Exception:
+        # Recording a crash (in the database, which may be what failed) never stops us.
+        logger.warning("%s: its exit could not be recorded", name, exc_info=True)
+
+
 def supervise(
     commands: Mapping[str, Sequence[str]],
     *,
@@ -56,14 +146,18 @@ def supervise(
     base_delay_seconds: float = 1.0,
     cap_delay_seconds: float = 30.0,
     stable_seconds: float = 60.0,
+    on_exit: ExitHook | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> int:
     """Start each ``{name: argv}`` as a child process and wait for SIGTERM/SIGINT.
 
-    A child that exits is started again after :func:`restart_delay` (its count of quick deaths
-    resets once it has run ``stable_seconds``). With ``restart=False`` the first child to exit
-    stops the others instead. Returns 0 after SIGTERM/SIGINT (every child stopped), 1 when a
-    child exited and ``restart`` is off. Side effects: starts and stops processes; replaces the
-    SIGTERM and SIGINT handlers while running (so call it from the main thread).
+    A child that exits is started again after :func:`restart_delay` (see
+    :class:`RestartPolicy`), and ``on_exit(name, status, seconds run)`` is told. The children
+    get ``env`` (default: ours). With
+    ``restart=False`` the first child to exit stops the others instead. Returns 0 after
+    SIGTERM/SIGINT (every child stopped), 1 when a child exited and ``restart`` is off. Side
+    effects: starts and stops processes; replaces the SIGTERM and SIGINT handlers while running
+    (so call it from the main thread).
     """
     stop = threading.Event()
 
@@ -71,53 +165,17 @@ def supervise(
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    children = {name: _Child(argv=list(argv)) for name, argv in commands.items()}
-
-    def start(name: str, child: _Child) -> None:
-        # Each child leads its own process group: the terminal's Ctrl-C reaches only us, we
-        # stop the children in order, and stopping a group also ends what the child forked.
-        child.process = subprocess.Popen(child.argv, start_new_session=True)  # noqa: S603
-        child.started_at = time.monotonic()
-        child.restart_at = None
-
+    policy = RestartPolicy(restart, base_delay_seconds, cap_delay_seconds, stable_seconds)
+    children = _Children(commands, policy, env)
     try:
-        for name, child in children.items():
-            start(name, child)
+        for child in children.children.values():
+            children.start(child)
         while not stop.wait(poll_seconds):
-            now = time.monotonic()
-            for name, child in children.items():
-                if child.restart_at is not None:
-                    if now >= child.restart_at:
-                        logger.warning("%s: starting again", name)
-                        start(name, child)
-                    continue
-                assert child.process is not None
-                code = child.process.poll()
-                if code is None:
-                    continue
-                if not restart:
-                    logger.error("%s exited with status %s; stopping the others", name, code)
-                    return 1
-                _signal_group(child.process, signal.SIGKILL)  # what it forked goes too
-                ran = now - child.started_at
-                child.failures = 1 if ran >= stable_seconds else child.failures + 1
-                delay = restart_delay(
-                    child.failures, base_seconds=base_delay_seconds, cap_seconds=cap_delay_seconds
-                )
-                logger.error(
-                    "%s exited with status %s after %.0f s; starting it again in %.0f s",
-                    name,
-                    code,
-                    ran,
-                    delay,
-                )
-                child.restart_at = now + delay
+            if not children.check(time.monotonic(), on_exit):
+                return 1
         return 0
     finally:
-        _stop_children(
-            {name: c.process for name, c in children.items() if c.process is not None},
-            timeout_seconds=stop_timeout_seconds,
-        )
+        _stop_children(children.processes(), timeout_seconds=stop_timeout_seconds)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -220,4 +278,19 @@ class Command(BaseCommand):
             f"Supportal: http://{shown_host}:{port}/  ({', '.join(commands)}; Ctrl-C stops all)"
         )
         self.stdout.flush()
-        supervise(commands)
+        supervise(commands, on_exit=_exit_record)
+
+
+def _exit_record(name: str, status: int, ran_seconds: float) -> None:
+    """A crashed child, for /metrics (supportal_process_exits_recent) and the operator."""
+    from django.db import connections
+
+    from supportal.core import ops
+
+    try:
+        ops.process_exit_record(
+            name, host=socket.gethostname(), status=status, ran_seconds=ran_seconds
+        )
+    finally:
+        # The supervisor holds no connection between crashes (one open for hours goes stale).
+        connections.close_all()

@@ -8,14 +8,33 @@
     var limit = parseInt(field.dataset.counterLimit, 10);
     if (!output || !limit) { return; }
     var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+    // With the JavaScript catalogue (/jsi18n/), each number takes its language's plural form
+    // ("1 znak", "3 znaky", "5 znaků"); without it, the page's own one-form templates.
+    var plurals = typeof ngettext === "function" && typeof interpolate === "function";
+    function counted(count) {
+      var values = { count: format.format(count), limit: format.format(limit) };
+      if (!plurals) {
+        return output.dataset.template
+          .replace("{count}", values.count).replace("{limit}", values.limit);
+      }
+      return interpolate(ngettext(
+        "%(count)s of %(limit)s character", "%(count)s of %(limit)s characters", limit
+      ), values, true);
+    }
+    function over(count) {
+      if (!plurals) {
+        return output.dataset.over.replace("{over}", format.format(count));
+      }
+      return interpolate(ngettext(
+        "%(over)s character over the limit", "%(over)s characters over the limit", count
+      ), { over: format.format(count) }, true);
+    }
     function update() {
       // Line breaks count once, as the server counts them.
       var count = field.value.replace(/\r\n/g, "\n").length;
-      var text = output.dataset.template
-        .replace("{count}", format.format(count))
-        .replace("{limit}", format.format(limit));
+      var text = counted(count);
       if (count > limit) {
-        text += " — " + output.dataset.over.replace("{over}", format.format(count - limit));
+        text += " — " + over(count - limit);
       }
       output.textContent = text;
       output.classList.toggle("over", count > limit);

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("desks", "0008_invite_new_senders_large_files_hint_in_every_language"),
-        ("mail", "0004_inbound_sender_authentication"),
+        ("mail", "0005_mailboxes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

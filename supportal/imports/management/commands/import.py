@@ -1,0 +1,74 @@
+"""``manage.py import SOURCE …``: move a firm's history in (docs/import.md)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from supportal.core.errors import DomainError
+from supportal.desks.models import Desk
+from supportal.imports.run import import_run, statuses_parse
+from supportal.imports.sources import SOURCES, source_build
+
+
+class Command(BaseCommand):
+    help = (
+        "Import requests, people, companies, conversations, files and status history from "
+        "another helpdesk. Run with --dry-run first: it reports what would be created, mapped "
+        "and skipped and writes nothing. Running again imports only what is new."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("source", choices=sorted(SOURCES), help="The system to import from.")
+        parser.add_argument("--desk", required=True, help="Key of the desk to import into.")
+        parser.add_argument("--url", default="", help="The source's address (https://…).")
+        parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
+        parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
+        parser.add_argument("--token", default="", help="Jira: the API token or password.")
+        parser.add_argument("--project", default="", help="Jira: the project key (HELP).")
+        parser.add_argument(
+            "--status",
+            action="append",
+            default=[],
+            metavar="NAME=STATUS",
+            help="Map a source status to a Supportal status (repeatable), e.g. "
+            "'Escalated=in_progress'.",
+        )
+        parser.add_argument(
+            "--keep-numbers",
+            action="store_true",
+            help="Keep the source's ticket numbers as reference numbers (Freshdesk).",
+        )
+        parser.add_argument("--requests", type=int, default=100, help="generated: how many.")
+        parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        desk = Desk.objects.filter(key=options["desk"].upper()).first()
+        if desk is None:
+            raise CommandError(f"There is no desk {options['desk']}.")
+        try:
+            source = source_build(options["source"], options)
+            statuses = statuses_parse(options["status"], source.statuses)
+        except (DomainError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        run = lambda: import_run(  # noqa: E731
+            source,
+            desk=desk,
+            statuses=statuses,
+            dry_run=options["dry_run"],
+            keep_numbers=options["keep_numbers"],
+            progress_to=None if options["no_progress"] else sys.stderr,
+        )
+        if options["dry_run"]:
+            # Nothing is written in a dry run; the transaction makes sure of it.
+            with transaction.atomic():
+                report = run()
+                transaction.set_rollback(True)
+        else:
+            report = run()
+        for line in report.lines():
+            self.stdout.write(line)

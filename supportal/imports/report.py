@@ -1,0 +1,74 @@
+"""What an import did, or would do: counts per kind, the status mapping, what it skipped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from supportal.tickets.workflow import Status
+
+# At most this many problems are kept word for word; the rest are only counted.
+PROBLEMS_KEPT = 50
+
+
+@dataclass
+class ImportReport:
+    """Counts by (kind, outcome): ``created``, ``mapped`` (an existing object stands for it),
+    ``skipped`` (imported before, unchanged), ``updated`` (imported before; what is new was
+    added), ``failed``. ``statuses`` counts each source status with what it became."""
+
+    is_dry_run: bool = False
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    statuses: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unmapped_statuses: Counter[str] = field(default_factory=Counter)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    attachment_bytes: int = 0
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts[(kind, outcome)] += n
+
+    def problem(self, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append(text)
+
+    def status_seen(self, source_status: str, target: Status | None) -> None:
+        if target is None:
+            self.unmapped_statuses[source_status] += 1
+        else:
+            self.statuses[(source_status, str(target))] += 1
+
+    def lines(self) -> list[str]:
+        """The report as the command prints it."""
+        title = _("Dry run: nothing was written.") if self.is_dry_run else _("Import finished.")
+        out = [title]
+        kinds = sorted({kind for kind, _outcome in self.counts})
+        for kind in kinds:
+            parts = [
+                f"{outcome} {self.counts[(kind, outcome)]}"
+                for outcome in ("created", "mapped", "updated", "skipped", "failed")
+                if self.counts[(kind, outcome)]
+            ]
+            out.append(f"  {kind}: " + ", ".join(parts))
+        if self.attachment_bytes:
+            out.append(_("  files: %(mb).1f MB") % {"mb": self.attachment_bytes / 1_000_000})
+        if self.statuses or self.unmapped_statuses:
+            out.append(_("Statuses (source → Supportal; change with --status NAME=STATUS):"))
+            for (source, target), n in sorted(self.statuses.items()):
+                out.append(f"  {source} → {Status(target).label} ({target}): {n}")
+            for source, n in sorted(self.unmapped_statuses.items()):
+                out.append(
+                    _("  %(source)s → not mapped, kept as waiting for support: %(n)d")
+                    % {"source": source, "n": n}
+                )
+        if self.renumbered:
+            out.append(_("References taken by other requests, renumbered:"))
+            out.extend(f"  {old} → {new}" for old, new in self.renumbered[:PROBLEMS_KEPT])
+        if self.problem_count:
+            out.append(_("Problems (%(n)d):") % {"n": self.problem_count})
+            out.extend(f"  {text}" for text in self.problems)
+        return out

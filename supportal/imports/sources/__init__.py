@@ -1,0 +1,53 @@
+"""The sources ``manage.py import`` knows, each built from the command's options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from supportal.core.errors import InvalidInput
+from supportal.imports.records import ImportSource
+
+
+def _generated(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.generated import GeneratedSource
+
+    return GeneratedSource(requests=options.get("requests") or 100)
+
+
+def _freshdesk(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.freshdesk import FreshdeskSource
+
+    _require(options, "url", "api_key")
+    return FreshdeskSource(base_url=options["url"], api_key=options["api_key"])
+
+
+def _jira(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.jira import JiraSource
+
+    _require(options, "url", "user", "token", "project")
+    return JiraSource(
+        base_url=options["url"],
+        user=options["user"],
+        token=options["token"],
+        project=options["project"],
+    )
+
+
+def _require(options: Mapping[str, Any], *names: str) -> None:
+    missing = [f"--{name.replace('_', '-')}" for name in names if not options.get(name)]
+    if missing:
+        raise InvalidInput(_("This source needs %(options)s.") % {"options": ", ".join(missing)})
+
+
+SOURCES: dict[str, Callable[[Mapping[str, Any]], ImportSource]] = {
+    "freshdesk": _freshdesk,
+    "jira": _jira,
+    "generated": _generated,
+}
+
+
+def source_build(name: str, options: Mapping[str, Any]) -> ImportSource:
+    return SOURCES[name](options)

@@ -1,0 +1,56 @@
+"""Old links keep working: the customer-portal addresses of the system imported from lead to
+the imported request (docs/import.md#old-links)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from supportal.imports.models import ImportedKind, ImportedObject
+from supportal.tickets.selectors import ticket_queryset_for_user
+
+_DESTINATION = re.compile(r"^/?portal/(\d+)/([A-Za-z][A-Za-z0-9]*-\d+)/?$")
+
+
+@require_GET
+def old_request_link(request: HttpRequest, portal: int, reference: str) -> HttpResponse:
+    """``/servicedesk/customer/portal/<n>/<KEY>-<n>``: the request imported under that old
+    reference, on the portal (customers) or in the workspace (agents). Someone logged out
+    logs in first and comes back here; a request they may not see is not found, as on the
+    request page itself."""
+    if not request.user.is_authenticated:
+        login = reverse("login")
+        return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+    row = (
+        ImportedObject.objects.filter(kind=ImportedKind.REFERENCE, source_id=reference.upper())
+        .order_by("-pk")
+        .first()
+    )
+    visible = ticket_queryset_for_user(request.user)
+    new_reference = (
+        visible.filter(pk=row.object_id).values_list("reference", flat=True).first()
+        if row is not None
+        else None
+    )
+    if new_reference is None:
+        raise Http404
+    if request.user.is_agent or request.user.is_superuser:
+        return redirect("workspace:ticket", reference=new_reference)
+    return redirect("portal:request", reference=new_reference)
+
+
+@require_GET
+def old_login_link(request: HttpRequest) -> HttpResponse:
+    """``/servicedesk/customer/user/login?destination=portal/1/HELP-161``: the old log-in
+    link of a mail; to the request it names, else to the log-in page."""
+    match = _DESTINATION.match(request.GET.get("destination", ""))
+    if match is None:
+        return redirect("login")
+    return redirect(
+        "imports:old_request", portal=int(match.group(1)), reference=match.group(2).upper()
+    )
