@@ -54,6 +54,9 @@ if not SUPPORTAL_BASE_URL.startswith(("http://", "https://")):
     )
 SUPPORTAL_MAIL_DOMAIN = env.str("SUPPORTAL_MAIL_DOMAIN", "localhost")
 SUPPORTAL_SMTP_LISTEN = env.host_port("SUPPORTAL_SMTP_LISTEN", "127.0.0.1:2525")
+# Suggestions use the local embedding model when its package is installed (docs/knowledge.md);
+# off: full-text search alone.
+SUPPORTAL_EMBEDDINGS = env.bool("SUPPORTAL_EMBEDDINGS", True)
 SUPPORTAL_WORKER_INTERVAL = env.int("SUPPORTAL_WORKER_INTERVAL", 2, minimum=1)
 # How long a worker's claim on a row of the outbox, inbox or notification queues lasts; renewed
 # while a batch runs, so it bounds only how soon a killed worker's rows go to another (core/jobs.py;
@@ -129,6 +132,7 @@ INSTALLED_APPS = [
     "supportal.workspace",
     "supportal.replies",
     "supportal.company",
+    "supportal.knowledge",
     "supportal.webhooks",
     "supportal.api",
     "supportal.imports",

@@ -2,7 +2,7 @@ from django.urls import path
 
 from supportal.accounts.urls import auth_urlpatterns
 from supportal.portal import views
-from supportal.portal.views import company
+from supportal.portal.views import company, knowledge
 
 app_name = "portal"
 urlpatterns = [
@@ -46,6 +46,15 @@ urlpatterns = [
     path("downloads/", company.downloads, name="downloads"),
     path("downloads/<int:download_id>/file/", company.download_file, name="download_file"),
     path("help/", company.support_help, name="help"),
+    path("articles/", knowledge.articles, name="articles"),
+    path("articles/<int:article_id>/", knowledge.article, name="article"),
+    path("articles/<int:article_id>/feedback/", knowledge.feedback, name="article_feedback"),
+    path("suggestions/", knowledge.suggestions, name="suggestions"),
+    path(
+        "suggestions/<str:kind>/<int:object_id>/",
+        knowledge.suggestion_open,
+        name="suggestion_open",
+    ),
     path("newsletters/", company.my_newsletters, name="my_newsletters"),
     path(
         "newsletters/unsubscribe/<str:token>/",

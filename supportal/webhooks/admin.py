@@ -17,6 +17,7 @@ from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.forms import model_choice_field
 from supportal.tickets.events import EventKind
+from supportal.webhooks.customers import CUSTOMER_CHOICES
 from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint
 from supportal.webhooks.services import (
     endpoint_secret_rotate,
@@ -30,7 +31,7 @@ class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     event_kinds = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=[*EventKind.choices, *SLA_CHOICES],
+        choices=[*EventKind.choices, *SLA_CHOICES, *CUSTOMER_CHOICES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None chosen sends every event."),

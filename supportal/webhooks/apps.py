@@ -10,9 +10,11 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from supportal.accounts.events import customer_listeners
         from supportal.core.jobs import register_queue
         from supportal.sla import events as sla_events
         from supportal.tickets import events
+        from supportal.webhooks.customers import webhook_customer_created
         from supportal.webhooks.models import WebhookEndpoint
         from supportal.webhooks.services import (
             endpoints_cache_clear,
@@ -23,6 +25,7 @@ class WebhooksConfig(AppConfig):
 
         events.listeners.register("webhooks", webhook_event_record)
         sla_events.listeners.register("webhooks", webhook_sla_event_record)
+        customer_listeners.register("webhooks", webhook_customer_created)
         register_queue("webhooks.deliver", webhooks_deliver_due)
         for signal in (post_save, post_delete):
             signal.connect(

@@ -4,6 +4,7 @@ from supportal.workspace import reports
 from supportal.workspace.views import (
     canned,
     company,
+    knowledge,
     live,
     quarantine,
     queue,
@@ -44,6 +45,14 @@ urlpatterns = [
     path("tickets/<str:reference>/presence/", ticket.ticket_presence, name="presence"),
     path("tickets/<str:reference>/leave/", ticket.ticket_leave, name="leave"),
     path("tickets/<str:reference>/export/", ticket.ticket_export, name="export"),
+    path("tickets/<str:reference>/suggestions/", knowledge.ticket_suggestions, name="suggestions"),
+    path("tickets/<str:reference>/article/", knowledge.article_from_ticket, name="article_from"),
+    path("articles/", knowledge.articles, name="articles"),
+    path("articles/new/", knowledge.article_edit, name="article_new"),
+    path("articles/report/", knowledge.report, name="article_report"),
+    path("articles/<int:article_id>/", knowledge.article, name="article"),
+    path("articles/<int:article_id>/edit/", knowledge.article_edit, name="article_edit"),
+    path("articles/<int:article_id>/publish/", knowledge.article_publish, name="article_publish"),
     path("mail/quarantined/", quarantine.quarantine_list, name="quarantine"),
     path("mail/<int:message_id>/original.eml", quarantine.mail_original, name="mail_original"),
     path(

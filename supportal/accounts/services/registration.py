@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts import selectors, throttle
+from supportal.accounts.events import customer_listeners
 from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import (
     Organization,
@@ -78,6 +79,7 @@ def customer_invite(
     language: str = "",
     detected_language: str = "",
     now: datetime | None = None,
+    announce: bool = True,
 ) -> User:
     """Register a customer, if new, and send the invitation ("X invited you to the portal",
     docs/requirements.md#accounts) with a single-use link to set a password. Returns the user.
@@ -94,7 +96,9 @@ def customer_invite(
     ``language`` is the person's own choice (an agent's on the phone); ``detected_language``
     what their writing showed (docs/languages.md); the mail goes out in the language those,
     the company and the site give.
-    Side effects: may create the user (unusable password) and queue one ``invitation`` mail;
+    Side effects: may create the user (unusable password; ``accounts.events.customer_listeners``
+    are told, unless ``announce`` is off for a caller that tells them itself) and queue one
+    ``invitation`` mail;
     sets ``invited_at``/``invited_by``. Raises ``InvalidInput`` for a bad address and
     ``PermissionRefused`` when ``invited_by`` may not invite into that company.
     """
@@ -104,47 +108,64 @@ def customer_invite(
     language = language if language in dict(settings.LANGUAGES) else ""
     detected_language = detected_language if detected_language in dict(settings.LANGUAGES) else ""
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email=email).first()
-        if user is None:
-            try:
-                # A savepoint: a concurrent invitation of the same address may win the insert.
-                with transaction.atomic():
-                    user = User.objects.create_user(
-                        email,
-                        password=None,
-                        organization=organization,
-                        language=language,
-                        detected_language=detected_language,
-                    )
-            except IntegrityError:
-                user = User.objects.select_for_update().get(email=email)
-        changed = []
-        # An existing account joins a company only by the support team's hand (or the domain
-        # mapping an administrator set up): a customer admin never takes over an account that
-        # is not already theirs to manage (docs/security.md).
-        may_move = invited_by is None or invited_by.is_agent or invited_by.is_superuser
-        if (
-            user.organization_id is None
-            and organization is not None
-            and user.is_customer
-            and may_move
-        ):
-            user.organization = organization
-            changed.append("organization")
-        if not user.language and language:
-            user.language = language
-            changed.append("language")
-        if not user.detected_language and detected_language:
-            user.detected_language = detected_language
-            changed.append("detected_language")
-        if changed:
-            user.save(update_fields=changed)
+        user, created = _account_locked(email, organization, language, detected_language)
+        _account_complete(user, organization, invited_by, language, detected_language)
+        if created and announce:  # customer_register announces once the names are in
+            customer_listeners.notify(user)
         if user.has_usable_password() or not user.is_active or user.is_company_account:
             return user
         if user.invited_at and now - user.invited_at < invitation_tokens.lifetime():
             return user  # the link already sent still works
         _invitation_queue(user=user, invited_by=invited_by, language=language, now=now)
     return user
+
+
+def _account_locked(
+    email: str, organization: Organization | None, language: str, detected_language: str
+) -> tuple[User, bool]:
+    """The account of ``email``, locked, created if missing; and whether it was created."""
+    user = User.objects.select_for_update().filter(email=email).first()
+    if user is not None:
+        return user, False
+    try:
+        # A savepoint: a concurrent invitation of the same address may win the insert.
+        with transaction.atomic():
+            created = User.objects.create_user(
+                email,
+                password=None,
+                organization=organization,
+                language=language,
+                detected_language=detected_language,
+            )
+        return created, True
+    except IntegrityError:
+        return User.objects.select_for_update().get(email=email), False
+
+
+def _account_complete(
+    user: User,
+    organization: Organization | None,
+    invited_by: User | None,
+    language: str,
+    detected_language: str,
+) -> None:
+    """Fill what an existing account lacks: its company (see below) and languages."""
+    changed = []
+    # An existing account joins a company only by the support team's hand (or the domain
+    # mapping an administrator set up): a customer admin never takes over an account that
+    # is not already theirs to manage (docs/security.md).
+    may_move = invited_by is None or invited_by.is_agent or invited_by.is_superuser
+    if user.organization_id is None and organization is not None and user.is_customer and may_move:
+        user.organization = organization
+        changed.append("organization")
+    if not user.language and language:
+        user.language = language
+        changed.append("language")
+    if not user.detected_language and detected_language:
+        user.detected_language = detected_language
+        changed.append("detected_language")
+    if changed:
+        user.save(update_fields=changed)
 
 
 def company_account_ensure(*, organization: Organization) -> User:
@@ -186,12 +207,14 @@ def customer_register(
     those of ``customer_invite`` when invited; may create the Organization and the User.
     """
     new_company = (new_company or "").strip()
+    created_here = False
     with transaction.atomic():
         if new_company:
             organization = Organization.objects.filter(name__iexact=new_company).first()
             if organization is None:
                 organization = Organization.objects.create(name=new_company[:200])
         if is_invited:
+            created_here = not User.objects.filter(email__iexact=email.strip()).exists()
             user = customer_invite(
                 email=email,
                 invited_by=invited_by,
@@ -199,30 +222,48 @@ def customer_register(
                 language=language,
                 detected_language=detected_language,
                 now=now,
+                announce=False,
             )
         else:
-            # As the mail arrived: an address our mail parser accepted is kept as it is.
-            email = email.strip().lower()
-            user = User.objects.filter(email__iexact=email).first() or User.objects.create_user(
-                email,
-                password=None,
-                organization=organization,
-                language=language if language in dict(settings.LANGUAGES) else "",
-                detected_language=(
-                    detected_language if detected_language in dict(settings.LANGUAGES) else ""
-                ),
-            )
-        names = {
-            "first_name": (first_name or "").strip()[:150],
-            "last_name": (last_name or "").strip()[:150],
-            "phone": (phone or "").strip()[:40],
-        }
-        changed = [name for name, value in names.items() if value and not getattr(user, name)]
-        for name in changed:
-            setattr(user, name, names[name])
-        if changed:
-            user.save(update_fields=changed)
+            user, created_here = _uninvited(email, organization, language, detected_language)
+        _names_fill(user, first_name=first_name, last_name=last_name, phone=phone)
+        if created_here:
+            customer_listeners.notify(user)
     return user
+
+
+def _uninvited(
+    email: str, organization: Organization | None, language: str, detected_language: str
+) -> tuple[User, bool]:
+    """The account of ``email`` as the mail arrived (an address our mail parser accepted is
+    kept as it is), created without an invitation if missing; and whether it was created."""
+    email = email.strip().lower()
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    languages = dict(settings.LANGUAGES)
+    user = User.objects.create_user(
+        email,
+        password=None,
+        organization=organization,
+        language=language if language in languages else "",
+        detected_language=detected_language if detected_language in languages else "",
+    )
+    return user, True
+
+
+def _names_fill(user: User, *, first_name: str, last_name: str, phone: str) -> None:
+    """Names and phone fill only what is still blank."""
+    names = {
+        "first_name": (first_name or "").strip()[:150],
+        "last_name": (last_name or "").strip()[:150],
+        "phone": (phone or "").strip()[:40],
+    }
+    changed = [name for name, value in names.items() if value and not getattr(user, name)]
+    for name in changed:
+        setattr(user, name, names[name])
+    if changed:
+        user.save(update_fields=changed)
 
 
 def organization_find_or_create(

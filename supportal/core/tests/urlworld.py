@@ -20,7 +20,8 @@ from supportal.accounts.models import Contact, User, UserSession
 from supportal.company.models import Download, NewsletterIssue, NewsletterList, Topic
 from supportal.conftest import Cast
 from supportal.imports.models import ImportedKind, ImportedObject
-from supportal.mail.models import InboundMessage, InboundState, OutboundEmail
+from supportal.mail.mailboxes import mailbox_save
+from supportal.mail.models import InboundMessage, InboundState, Mailbox, OutboundEmail
 from supportal.replies.models import CannedReply, SavedView
 from supportal.tickets import services
 from supportal.tickets.models import Ticket
@@ -124,6 +125,14 @@ def url_world_build(cast: Cast) -> UrlWorld:
         file_name="driver.zip",
     )
     download.file.save("driver.zip", ContentFile(b"zip"), save=True)
+    from supportal.knowledge import services as knowledge
+    from supportal.knowledge.models import Visibility
+
+    article = knowledge.article_save(
+        actor=cast.agent_help, language="en", title="Drivers", body="Install the driver.",
+        product=cast.product, topic=topic, visibility=Visibility.CUSTOMERS,
+    )  # fmt: skip
+    knowledge.article_publish(actor=cast.agent_help, article=article, publish=True)
     newsletter = NewsletterList.objects.create(name="News", code="NEWS")
     issue = NewsletterIssue.objects.create(newsletter=newsletter, subject="Hello", body="Hi")
     view = SavedView.objects.create(owner=cast.agent_help, name="Mine")
@@ -142,6 +151,10 @@ def url_world_build(cast: Cast) -> UrlWorld:
         content_type=ContentType.objects.get_for_model(Ticket),
         object_id=ticket.pk,
     )
+    mailbox = mailbox_save(
+        mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
+        password="parola",
+    )
     users = User.objects.all()
     values: dict[str, object] = {
         "reference": ticket.reference,
@@ -152,6 +165,8 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "reply_id": canned.pk,
         "user_id": cast.colleague.pk,
         "organization_id": cast.cristina_srl.pk,
+        "company_id": cast.cristina_srl.pk,
+        "mailbox_id": mailbox.pk,
         "contact_id": contact.pk,
         "newsletter_id": newsletter.pk,
         "issue_id": issue.pk,
@@ -163,6 +178,10 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "quote_id": quote.pk,
         "attachment_id": ticket.attachments.get().pk,
         "download_id": download.pk,
+        # An article for the customers of a product Cristina SRL does not have.
+        "article_id": article.pk,
+        "kind": "article",
+        "portal:suggestion_open.object_id": article.pk,
         "token": "not-a-real-token",
         "uidb64": "MQ",
         "session_id": session.pk,

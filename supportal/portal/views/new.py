@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.desks.models import Desk
+from supportal.knowledge.services import suggestions_submitted
 from supportal.portal import uploads
 from supportal.portal.forms import NewRequestForm
 from supportal.tickets import services
@@ -61,6 +64,10 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             chosen.done(request)
+            # The suggestions opened from this form did not spare the customer the request.
+            suggestions_submitted(
+                user=request.user, form_token=request.POST.get("suggest_token", "")
+            )
             messages.success(
                 request,
                 _("Your request %(reference)s was registered.") % {"reference": ticket.reference},
@@ -80,5 +87,7 @@ def _page(
         "desk": form.desk,
         "chosen": chosen,
         "details_max_length": DETAILS_MAX_LENGTH,
+        # Ties the suggestions opened from this form to its submission (docs/knowledge.md).
+        "suggest_token": request.POST.get("suggest_token", "")[:64] or secrets.token_hex(16),
     }
     return render(request, "portal/request_new.html", context, status=status)

@@ -4,6 +4,8 @@ polling fallback without Redis."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 import uuid
 
@@ -268,6 +270,7 @@ def test_a_stopping_server_ends_its_streams_at_once_instead_of_waiting_for_them(
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # gunicorn and its worker: one group, ended together
     )
     try:
         deadline = time.monotonic() + 60
@@ -295,6 +298,6 @@ def test_a_stopping_server_ends_its_streams_at_once_instead_of_waiting_for_them(
         assert stream.ended_cleanly  # the stream was ended, not cut
         stream.close()
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)  # the worker too, when the test failed
+        server.wait(timeout=20)

@@ -1,0 +1,42 @@
+"""The suggestions' evaluation, run whole inside a network namespace with no network
+(``unshare -n``): the model loads from its package, every query is embedded and answered, and
+nothing can leave the machine. The fusion must beat full-text search alone (docs/knowledge.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# Recall@5 of the similar solved requests: fusion over full-text alone, at least this much.
+MARGIN = 0.2
+
+
+def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'eval.sqlite3'}",
+        "KNOWLEDGE_EVAL_OUT": str(tmp_path),
+        "REDIS_URL": "",
+    }
+    unshare = shutil.which("unshare")
+    assert unshare, "util-linux's unshare is needed (it is on every Debian machine)"
+    subprocess.run(  # noqa: S603 - our own interpreter and module
+        [unshare, "-n", sys.executable, "-m", "bench.knowledge_eval"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    results = json.loads((tmp_path / "knowledge-eval.json").read_text())
+    assert results["_set"]["queries"] >= 60
+    full_text, fusion = results["full-text"], results["fusion"]
+    assert fusion["requests_recall@5"] >= full_text["requests_recall@5"] + MARGIN
+    assert fusion["requests_mrr"] > full_text["requests_mrr"]
+    assert fusion["articles_recall@5"] > full_text["articles_recall@5"]

@@ -1,0 +1,277 @@
+"""Suggestions: the articles and solved requests most like a text, for its reader only.
+
+Ranked lists are fused by reciprocal rank fusion: one full-text list per significant word of
+the text (its stem as a prefix: the ticket search of supportal/search for requests, the
+articles' search words for articles) and, with the model, one list of nearest vectors. Every
+list is drawn from — or filtered through — the reader's permission selectors, so a suggestion
+never shows what its reader may not see (docs/knowledge.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from supportal.accounts.models import User
+from supportal.knowledge import embeddings
+from supportal.knowledge.models import Article
+from supportal.knowledge.models import SuggestionKind as Kind
+from supportal.knowledge.selectors import (
+    Shown,
+    article_queryset_for_user,
+    article_ranked_ids,
+    article_text_for,
+)
+from supportal.search.selectors import ticket_search
+from supportal.search.text import search_words
+from supportal.tickets.models import Ticket
+from supportal.tickets.selectors import ticket_queryset_for_user
+
+RRF_K = 60
+MAX_STEMS = 5
+LIST_LENGTH = 20
+OVERFETCH = 50
+# Cosine similarities of multilingual-e5-small crowd between 0.75 and 0.95 (docs/knowledge.md):
+# a neighbour below VECTOR_THRESHOLD is left out. A neighbour above it is evidence enough on its
+# own (NEAR_IS_EVIDENCE; off: only one at STRONG_SIMILARITY is); VECTOR_WEIGHT counts the
+# vector list that many times in the fusion. The values are the best of those tried with
+# bench/knowledge_eval.py (docs/knowledge.md has the table).
+VECTOR_THRESHOLD = 0.82
+STRONG_SIMILARITY = 0.88
+NEAR_IS_EVIDENCE = True
+VECTOR_WEIGHT = 1
+RELATIVE_MARGIN = 0.03
+
+# Words too common to say what a request is about (after search_words: no accents).
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "have",
+        "has",
+        "not",
+        "can",
+        "cannot",
+        "does",
+        "dont",
+        "when",
+        "what",
+        "where",
+        "which",
+        "your",
+        "our",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "there",
+        "their",
+        "they",
+        "them",
+        "then",
+        "than",
+        "into",
+        "also",
+        "just",
+        "only",
+        "some",
+        "more",
+        "please",
+        "thanks",
+        "thank",
+        "hello",
+        "help",
+        "need",
+        "want",
+        "doesnt",
+        "isnt",
+        "after",
+        "before",
+        "pentru",
+        "care",
+        "este",
+        "sunt",
+        "din",
+        "nici",
+        "cand",
+        "unde",
+        "cum",
+        "imi",
+        "mai",
+        "acest",
+        "aceasta",
+        "aveti",
+        "avem",
+        "poate",
+        "multumesc",
+        "buna",
+        "ziua",
+        "va",
+        "rog",
+        "dupa",
+        "inainte",
+        "fara",
+        "foarte",
+        "nebo",
+        "jako",
+        "jsem",
+        "jste",
+        "jsme",
+        "neni",
+        "ktery",
+        "ktera",
+        "ktere",
+        "pro",
+        "pri",
+        "kdyz",
+        "tento",
+        "tato",
+        "toto",
+        "uz",
+        "jeste",
+        "dekuji",
+        "prosim",
+        "dobry",
+        "den",
+        "muze",
+        "mame",
+        "mate",
+        "bez",
+        "jak",
+    ]
+)
+
+
+def stems_of(text: str) -> list[str]:
+    """The significant words of ``text`` as prefixes: accents and case dropped, common words
+    out, the end of a long word cut (so "faktury" finds "faktur" and "faktura"), the longest
+    few kept."""
+    stems: list[str] = []
+    for word in search_words(text):
+        if len(word) < 4 or word in _STOPWORDS or word.isdigit():
+            continue
+        # Czech and Romanian inflect: "tisknout" -> "tisk", "facturile" -> "factu".
+        stem = word[: max(4, len(word) - 4)] if len(word) > 5 else word
+        stem = stem[:7]
+        if stem not in stems:
+            stems.append(stem)
+    return sorted(stems, key=len, reverse=True)[:MAX_STEMS]
+
+
+def fuse(lists: Sequence[Sequence[int]], *, k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: each list adds 1 / (k + rank) for the ids it holds."""
+    scores: dict[int, float] = defaultdict(float)
+    for ranked in lists:
+        for rank, item in enumerate(ranked, start=1):
+            scores[item] += 1.0 / (k + rank)
+    return scores
+
+
+def _choose(
+    text_lists: list[list[int]], vector_list: list[int], strong: set[int], *, limit: int
+) -> list[int]:
+    """The fused order, keeping only ids with enough evidence: a strongly similar vector, or a
+    match of at least half of the text's significant words."""
+    needed = max(1, math.ceil(len(text_lists) / 2))
+    matched: dict[int, int] = defaultdict(int)
+    for ranked in text_lists:
+        for item in set(ranked):
+            matched[item] += 1
+    near = set(vector_list) if NEAR_IS_EVIDENCE else strong
+    scores = fuse([*text_lists, *[vector_list] * VECTOR_WEIGHT])
+    kept = [item for item in scores if item in near or matched[item] >= needed]
+    return sorted(kept, key=lambda item: (-scores[item], -item))[:limit]
+
+
+@dataclass
+class Suggestions:
+    articles: list[Shown] = field(default_factory=list)
+    requests: list[Ticket] = field(default_factory=list)
+    used_model: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.articles or self.requests)
+
+
+def solved_requests_for_user(user: User) -> QuerySet[Ticket]:
+    return (
+        ticket_queryset_for_user(user).filter(status__in=embeddings.SOLVED).exclude(resolution="")
+    )
+
+
+def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int], set[int]]:
+    """The nearest sources, over-fetched, then filtered through ``allowed`` (the reader's
+    permission queryset); and those of them similar enough to be suggested on their own."""
+    near = embeddings.nearest(kind, vector, limit=OVERFETCH, threshold=VECTOR_THRESHOLD)
+    if not near:
+        return [], set()
+    permitted = set(allowed.filter(pk__in=[pk for pk, _s in near]).values_list("pk", flat=True))
+    kept = [(pk, score) for pk, score in near if pk in permitted]
+    if kept:
+        # Weak neighbours of a strong best one are noise: only those near the best stay.
+        best = kept[0][1]
+        kept = [(pk, score) for pk, score in kept if score >= best - RELATIVE_MARGIN]
+    return [pk for pk, _s in kept], {pk for pk, score in kept if score >= STRONG_SIMILARITY}
+
+
+def _requests(
+    user: User, stems: list[str], vector, *, limit: int, exclude: int | None
+) -> list[Ticket]:
+    solved = solved_requests_for_user(user)
+    if exclude is not None:
+        solved = solved.exclude(pk=exclude)
+    text_lists = [
+        list(ticket_search(user, stem, queryset=solved).values_list("pk", flat=True)[:LIST_LENGTH])
+        for stem in stems
+    ]
+    vector_list, strong = _allowed_neighbours(Kind.REQUEST, vector, solved)
+    chosen = _choose(text_lists, vector_list, strong, limit=limit)
+    if not chosen:
+        return []
+    # Every id above came through ``solved``; the rows are read through it once more.
+    rows = solved.filter(pk__in=chosen).select_related("product")
+    by_id = {ticket.pk: ticket for ticket in rows}
+    return [by_id[pk] for pk in chosen if pk in by_id]
+
+
+def _articles(user: User, stems: list[str], vector, *, limit: int, language: str) -> list[Shown]:
+    visible = article_queryset_for_user(user).filter(is_published=True)
+    text_lists = article_ranked_ids(user, stems, limit=LIST_LENGTH, published_only=True)
+    vector_list, strong = _allowed_neighbours(Kind.ARTICLE, vector, visible)
+    chosen = _choose(text_lists, vector_list, strong, limit=limit)
+    if not chosen:
+        return []
+    rows = visible.filter(pk__in=chosen).prefetch_related("texts")
+    by_id: dict[int, Article] = {article.pk: article for article in rows}
+    return [article_text_for(by_id[pk], language) for pk in chosen if pk in by_id]
+
+
+def suggest(
+    user: User,
+    text: str,
+    *,
+    language: str,
+    articles: int = 3,
+    requests: int = 3,
+    exclude_ticket: int | None = None,
+) -> Suggestions:
+    """The articles and solved requests most like ``text`` that ``user`` may see."""
+    stems = stems_of(text)
+    vector = embeddings.query_vector(text) if stems else None
+    if not stems:
+        return Suggestions()
+    return Suggestions(
+        articles=_articles(user, stems, vector, limit=articles, language=language),
+        requests=_requests(user, stems, vector, limit=requests, exclude=exclude_ticket),
+        used_model=vector is not None,
+    )
