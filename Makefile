@@ -95,7 +95,7 @@ BENCH_URL := sqlite:///$(CURDIR)/var/bench/$(SIZE).sqlite3
 endif
 CI_BENCH_URL := sqlite:///$(CURDIR)/var/bench/ci.sqlite3
 
-.PHONY: bench bench-ci
+.PHONY: bench bench-ci bench-live
 
 bench: install translations static
 	@mkdir -p var/bench
@@ -112,3 +112,17 @@ bench-ci: install translations static
 	@mkdir -p var/bench
 	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.generate --fresh --size 10k
 	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.inprocess --quick --check --label ci
+
+# Live updates (docs/workspace.md): 200 server-sent event streams held against run_web, with the
+# polling fallback measured too. Needs Redis; LIVE_DB=sqlite for var/bench/live.sqlite3.
+LIVE_DB ?= postgres
+LIVE_REDIS ?= redis://127.0.0.1:6379/0
+ifeq ($(LIVE_DB),postgres)
+LIVE_URL := $(BENCH_PG)/bench_live
+else
+LIVE_URL := sqlite:///$(CURDIR)/var/bench/live.sqlite3
+endif
+bench-live: install translations static
+	@mkdir -p var/bench
+	$(if $(filter postgres,$(LIVE_DB)),createdb -h 127.0.0.1 -U postgres bench_live 2>/dev/null || true)
+	REDIS_URL=$(LIVE_REDIS) DATABASE_URL=$(LIVE_URL) $(BIN)/python -m bench.live --poll --label $(LIVE_DB) $(BENCH_ARGS)

@@ -316,6 +316,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", f"Supportal <support@{SUPPORT
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REDIS_URL = env.str("REDIS_URL")
+# The Redis channel of the workspace's live updates (docs/workspace.md#live-updates); empty:
+# named after the Redis database and the cache key prefix.
+SUPPORTAL_LIVE_CHANNEL = env.str("SUPPORTAL_LIVE_CHANNEL", "")
 # Web processes (gunicorn's own variable; `serve --production` sets it). Presence marks,
 # collision warnings and the log-in throttle live in the cache, so more than one process needs
 # a shared one: Redis, or else the database cache (slower, but never silently per process).

@@ -25,6 +25,7 @@ from supportal.core.errors import DomainError
 from supportal.mail import oauth2
 from supportal.mail.mailboxes import mailbox_check, mailbox_secrets_set
 from supportal.mail.models import (
+    DiscardedSender,
     InboundMessage,
     InboundState,
     Mailbox,
@@ -401,3 +402,14 @@ class MailboxAdmin(AuditedAdmin):
                     )
                     % {"mailbox": mailbox, "count": stored},
                 )
+
+
+@admin.register(DiscardedSender)
+class DiscardedSenderAdmin(admin.ModelAdmin):
+    """Agents' "always discard from this sender" rules, per desk (docs/workspace.md)."""
+
+    list_display = ("address", "desk", "created_by", "created_at")
+    list_filter = ("desk",)
+    list_select_related = ("desk", "created_by")
+    search_fields = ("address",)
+    raw_id_fields = ("created_by",)

@@ -242,3 +242,34 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:  # never the password
         return f"{self.name} ({self.username}@{self.host})"
+
+
+class DiscardedSender(models.Model):
+    """An agent's "always discard from this sender" for one desk: the inbox ignores that
+    address's mail to the desk from then on (kept, marked ignored, never a request or a note).
+    Removed in the quarantine page's list of rules or the admin."""
+
+    desk = models.ForeignKey(
+        "desks.Desk", on_delete=models.CASCADE, related_name="discarded_senders"
+    )
+    address = models.EmailField(_("sender address"), max_length=254)  # stored lower-case
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("always discarded sender")
+        verbose_name_plural = _("always discarded senders")
+        ordering = ["address"]
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "address"], name="discarded_sender_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.desk_id})"

@@ -18,10 +18,10 @@ from supportal import audit
 from supportal.accounts.models import User
 from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, NotFound
-from supportal.desks.models import DeskMembership
+from supportal.desks.models import Desk, DeskMembership
 from supportal.mail.content import mail_parse
 from supportal.mail.inbound import inbound_discard, inbound_process_one
-from supportal.mail.models import InboundMessage, InboundState
+from supportal.mail.models import DiscardedSender, InboundMessage, InboundState
 from supportal.tickets.selectors import ticket_queryset_for_user
 
 ATTACH = "attach"
@@ -112,3 +112,58 @@ def _decision_audit(actor: User, message: InboundMessage, decision: str) -> None
             "state": message.state,
         },
     )
+
+
+def sender_discard_always(*, message: InboundMessage, actor: User) -> tuple[DiscardedSender, int]:
+    """The rule "always discard from this sender" for the desk that received ``message`` (the
+    inbox ignores that address's mail to the desk from then on), and every quarantined message
+    from that sender to that desk ``actor`` may decide — this one included — discarded now.
+    Returns the rule and how many messages were discarded. Raises ``InvalidInput`` when the
+    message names no sender or no desk received it."""
+    outcome = message.outcome or {}
+    address = str(outcome.get("sender", "")).strip().lower()
+    desk = Desk.objects.filter(key=outcome.get("desk") or "").first()
+    if not address or desk is None:
+        raise InvalidInput(
+            _("Only mail with a sender, received by a desk, can have its sender always discarded.")
+        )
+    with transaction.atomic():
+        rule, _created = DiscardedSender.objects.get_or_create(
+            desk=desk, address=address, defaults={"created_by": actor}
+        )
+        waiting = quarantine_list_for_user(actor).filter(
+            outcome__sender__iexact=address, outcome__desk=desk.key
+        )
+        done = 0
+        for row in waiting:
+            inbound_discard(row, reason=f"{address} always discarded by {actor}")
+            done += 1
+        audit.record(
+            actor=actor,
+            action=Action.QUARANTINE_DECIDED,
+            obj=rule,
+            after={"decision": "always_discard", "sender": address, "discarded": done},
+        )
+    return rule, done
+
+
+def discarded_senders_for_user(user: User) -> QuerySet[DiscardedSender]:
+    """The "always discard" rules of the desks ``user`` works (every desk: superusers)."""
+    rules = DiscardedSender.objects.select_related("desk", "created_by")
+    if not (user.is_authenticated and user.is_active):
+        return rules.none()
+    if user.is_superuser:
+        return rules
+    if not user.is_agent:
+        return rules.none()
+    return rules.filter(desk__memberships__user=user, desk__is_active=True)
+
+
+def sender_discard_remove(*, rule_id: int, actor: User) -> DiscardedSender:
+    """Take a rule away: that sender's mail to the desk is processed again as any other.
+    ``NotFound`` for a rule of a desk ``actor`` does not work."""
+    rule = discarded_senders_for_user(actor).filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound(_("There is no such rule."))
+    DiscardedSender.objects.filter(pk=rule.pk).delete()
+    return rule

@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.forms import LabelledModelChoiceField, choice_field, model_choice_field
-from supportal.desks.models import CustomField, CustomFieldKind, Desk, Priority, Product
+from supportal.desks.forms import custom_form_field
+from supportal.desks.models import CustomField, Desk, Priority, Product
 from supportal.tickets import selectors, services
 from supportal.tickets.models import DETAILS_MAX_LENGTH
 
@@ -195,7 +196,7 @@ class NewRequestForm(forms.Form):
             )
         )
         for field in self.custom_fields:
-            form_field = _custom_form_field(field)
+            form_field = custom_form_field(field)
             form_field.custom = field
             self.fields[f"cf_{field.name}"] = form_field
 
@@ -259,19 +260,6 @@ def _priorities_offered(user: User, desk: Desk) -> tuple[QuerySet[Priority], dic
         ("" if key is None else str(key)): sorted(value) for key, value in by_product.items()
     }
     return Priority.objects.filter(pk__in=ids).order_by("-rank"), allowed
-
-
-def _custom_form_field(field: CustomField) -> forms.Field:
-    common: dict[str, Any] = {"label": field.label, "required": False}
-    if field.kind == CustomFieldKind.CHOICE:
-        # Stored as typed, shown in the reader's language (docs/languages.md#names).
-        choices = [("", "—"), *field.choice_pairs()]
-        return forms.ChoiceField(choices=choices, **common)
-    if field.kind == CustomFieldKind.NUMBER:
-        return forms.DecimalField(**common)
-    if field.kind == CustomFieldKind.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    return forms.CharField(max_length=500, **common)
 
 
 class CommentForm(forms.Form):

@@ -177,9 +177,10 @@ def payload_from(kind: str, data: dict[str, object] | None) -> Payload:
 
 
 # The in-transaction listeners of ticket events, in the order they run. Adding one (webhooks,
-# automation rules, the live-update feed) is a name here and a register() in its app's ready().
+# automation rules) is a name here and a register() in its app's ready(). "live": the
+# workspace's live updates, which only ask for a notice after the commit (workspace/live.py).
 listeners: ListenerList[Event] = ListenerList(
-    "ticket events", order=("sla", "notifications", "webhooks")
+    "ticket events", order=("sla", "notifications", "webhooks", "live")
 )
 
 

@@ -42,6 +42,7 @@ def customer_request_register(
     request_type: RequestType | None = None,
     priority: Priority | None = None,
     product: Product | None = None,
+    custom_fields: dict[str, object] | None = None,
     attachments: Sequence[services.NewAttachment] = (),
     now: dt.datetime | None = None,
 ) -> Registered:
@@ -76,6 +77,7 @@ def customer_request_register(
             request_type=request_type,
             priority=priority,
             contact_phone=contact_phone,
+            custom_fields=custom_fields,
             attachments=attachments,
             now=now,
         )

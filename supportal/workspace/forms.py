@@ -13,10 +13,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Organization, User
+from supportal.core.errors import InvalidInput
 from supportal.core.forms import LabelledModelChoiceField, choice_field, model_choice_field
 from supportal.core.widgets import QuickSelect
-from supportal.desks.models import Desk, DeskMembership, Priority, Product, RequestType
+from supportal.desks.forms import custom_form_field
+from supportal.desks.models import (
+    CustomField,
+    Desk,
+    DeskMembership,
+    Priority,
+    Product,
+    RequestType,
+)
 from supportal.replies.placeholders import PLACEHOLDERS, placeholders_unknown
+from supportal.tickets import services as ticket_services
 from supportal.tickets.models import SubmissionMethod, Ticket
 from supportal.tickets.workflow import Status
 from supportal.workspace.queues import DEFAULT_QUEUE, QUEUES, SORTS
@@ -245,6 +255,22 @@ class RegisterRequestForm(forms.Form):
         default = Priority.objects.filter(is_default=True).first()
         if default:
             self.fields["priority"].initial = default.pk
+        # Every desk's custom fields, named per desk; only the chosen desk's count (the page's
+        # script shows only those).
+        self.custom_fields = list(
+            CustomField.objects.filter(desk__in=desks).order_by("desk_id", "position", "pk")
+        )
+        for field in self.custom_fields:
+            form_field = custom_form_field(field)
+            form_field.widget.attrs["data-desk"] = str(field.desk_id)
+            self.fields[_custom_name(field)] = form_field
+
+    def custom_fields_by_desk(self) -> list[tuple[int, list[forms.BoundField]]]:
+        """The custom fields' inputs, grouped by desk, for the template."""
+        groups: dict[int, list[forms.BoundField]] = {}
+        for field in self.custom_fields:
+            groups.setdefault(field.desk_id, []).append(self[_custom_name(field)])
+        return list(groups.items())
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -254,7 +280,42 @@ class RegisterRequestForm(forms.Form):
         data = self.cleaned_data
         if data.get("organization") and (data.get("new_company") or "").strip():
             self.add_error("new_company", _("Choose a company or name a new one, not both."))
+        data["custom_fields"] = self._custom_values(data.get("desk"), data.get("request_type"))
         return data
+
+    def _custom_values(self, desk: Desk | None, request_type: RequestType | None) -> dict:
+        """The chosen desk's custom fields for the chosen type, checked by the service."""
+        if desk is None:
+            return {}
+        values: dict[str, object] = {}
+        for field in self.custom_fields:
+            if field.desk_id != desk.pk or field.request_type_id not in (
+                None,
+                getattr(request_type, "pk", None),
+            ):
+                continue
+            value = self.cleaned_data.get(_custom_name(field))
+            if value in (None, ""):
+                if field.is_required and _custom_name(field) not in self.errors:
+                    self.add_error(_custom_name(field), _("This field is required."))
+                continue
+            values[field.name] = str(value) if isinstance(value, Decimal) else value
+            if isinstance(value, dt.date):
+                values[field.name] = value.isoformat()
+        if self.errors:
+            return values
+        try:
+            return ticket_services.custom_fields_clean(
+                desk=desk, request_type=request_type, values=values
+            )
+        except InvalidInput as exc:
+            names = {f.name: _custom_name(f) for f in self.custom_fields if f.desk_id == desk.pk}
+            self.add_error(names.get(exc.field or ""), exc.message)
+            return values
+
+
+def _custom_name(field: CustomField) -> str:
+    return f"cf_{field.desk_id}_{field.name}"
 
 
 class QuoteForm(forms.Form):

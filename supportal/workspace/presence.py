@@ -31,22 +31,29 @@ def _key(ticket_id: int) -> str:
     return f"workspace:presence:{ticket_id}"
 
 
-def presence_touch(*, ticket_id: int, user: User, is_typing: bool = False) -> None:
-    """Mark ``user`` as looking at (and maybe writing on) the ticket now. Side effect: cache."""
+def presence_touch(*, ticket_id: int, user: User, is_typing: bool = False) -> bool:
+    """Mark ``user`` as looking at (and maybe writing on) the ticket now. Side effect: cache.
+    Returns whether others would see a difference (they arrived, or started or stopped
+    writing): the live channel then tells the others' pages at once."""
     now = time.time()
     marks = {
         int(uid): mark
         for uid, mark in (cache.get(_key(ticket_id)) or {}).items()
         if now - mark[2] < PRESENCE_TTL_SECONDS
     }
+    before = marks.get(user.pk)
     marks[user.pk] = (user.get_full_name() or user.email, bool(is_typing), now)
     cache.set(_key(ticket_id), marks, PRESENCE_TTL_SECONDS)
+    return before is None or before[1] != bool(is_typing)
 
 
-def presence_leave(*, ticket_id: int, user: User) -> None:
+def presence_leave(*, ticket_id: int, user: User) -> bool:
+    """Take ``user``'s mark away; whether there was one."""
     marks = cache.get(_key(ticket_id)) or {}
     if marks.pop(user.pk, None) is not None:
         cache.set(_key(ticket_id), marks, PRESENCE_TTL_SECONDS)
+        return True
+    return False
 
 
 def presence_others(*, ticket_id: int, user: User) -> list[Presence]:

@@ -31,7 +31,7 @@ from supportal.tickets.models import (
 )
 from supportal.tickets.timeline import TimelineEntry
 from supportal.tickets.workflow import Action, Role, Status
-from supportal.workspace import presence
+from supportal.workspace import live, presence
 from supportal.workspace.events import events_describe
 from supportal.workspace.forms import QuoteForm
 
@@ -226,7 +226,8 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
     events = events_describe(selectors.event_list_for_user(user, ticket))
-    presence.presence_touch(ticket_id=ticket.pk, user=user)
+    if presence.presence_touch(ticket_id=ticket.pk, user=user):
+        live.presence_announce(ticket)
     feedback = _feedback(ticket, events)
     actions = [
         a for a in workflow.allowed_actions(ticket_status, roles) if a not in CUSTOMER_ONLY_ACTIONS

@@ -6,6 +6,7 @@ from supportal.workspace.views import (
     canned,
     company,
     knowledge,
+    live,
     quarantine,
     queue,
     register,
@@ -17,6 +18,8 @@ app_name = "workspace"
 urlpatterns = [
     path("", queue.queue, name="queue"),
     path("counts/", queue.queue_counts_json, name="counts"),
+    path("live/", live.live_stream, name="live"),
+    path("live/last/", live.live_last, name="live_last"),
     path("bulk/", queue.bulk, name="bulk"),
     path("views/save/", queue.saved_view_save, name="view_save"),
     path("views/<int:view_id>/delete/", queue.saved_view_delete, name="view_delete"),
@@ -64,6 +67,16 @@ urlpatterns = [
         "mail/quarantined/<int:message_id>/",
         quarantine.quarantine_detail,
         name="quarantine_detail",
+    ),
+    path(
+        "mail/quarantined/<int:message_id>/always-discard/",
+        quarantine.quarantine_discard_sender,
+        name="quarantine_discard_sender",
+    ),
+    path(
+        "mail/quarantined/senders/<int:rule_id>/remove/",
+        quarantine.quarantine_sender_rule_remove,
+        name="quarantine_sender_rule_remove",
     ),
     path(
         "mail/quarantined/<int:message_id>/<str:decision>/",

@@ -36,6 +36,7 @@ from supportal.desks.models import CustomField
 from supportal.mail.inbound import inbound_store
 from supportal.mail.mailboxes import mailbox_save
 from supportal.mail.models import (
+    DiscardedSender,
     InboundChannel,
     Mailbox,
     OutboundEmail,
@@ -128,6 +129,7 @@ def every_row(cast):
     inbound_store(b"Subject: Parola\r\n\r\nAm parola blocata", channel=InboundChannel.STDIN)
     _outbound(OutboundState.SENT)
     PersonalReplyAddress.objects.create(ticket=ticket, user=cast.cristina, token="r3ply")
+    DiscardedSender.objects.create(desk=cast.help_desk, address="oferte@spam.test")
     token, _text = api_token_create(user=cast.agent_help, name="Monitoring")
     ApiIdempotencyKey.objects.create(token=token, key="k-1", fingerprint="0" * 64)
     ApiTokenChange.objects.create(

@@ -159,6 +159,8 @@ workspace:contact_invite               login 403   403   ok    ok
 workspace:contact_new                  login 403   403   ok    ok
 workspace:contact_subscriptions        login 403   403   ok    ok
 workspace:counts                       login 403   403   ok    ok
+workspace:live                         401   403   403   ok    ok
+workspace:live_last                    login 403   403   ok    ok
 workspace:download_publish             login 403   403   ok    ok
 workspace:downloads                    login 403   403   ok    ok
 workspace:export                       login 403   403   404   ok
@@ -172,6 +174,8 @@ workspace:participant_remove           login 403   403   404   ok
 workspace:presence                     login 403   403   404   ok
 workspace:quarantine                   login 403   403   ok    ok
 workspace:quarantine_decide            login 403   403   404   ok
+workspace:quarantine_discard_sender    login 403   403   404   ok
+workspace:quarantine_sender_rule_remove login 403  403   404   ok
 workspace:quarantine_detail            login 403   403   404   ok
 workspace:queue                        login 403   403   ok    ok
 workspace:quote                        login 403   403   404   ok

@@ -21,7 +21,13 @@ from supportal.company.models import Download, NewsletterIssue, NewsletterList, 
 from supportal.conftest import Cast
 from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.mail.mailboxes import mailbox_save
-from supportal.mail.models import InboundMessage, InboundState, Mailbox, OutboundEmail
+from supportal.mail.models import (
+    DiscardedSender,
+    InboundMessage,
+    InboundState,
+    Mailbox,
+    OutboundEmail,
+)
 from supportal.replies.models import CannedReply, SavedView
 from supportal.tickets import services
 from supportal.tickets.models import Ticket
@@ -139,6 +145,7 @@ def url_world_build(cast: Cast) -> UrlWorld:
     canned = CannedReply.objects.create(desk=cast.help_desk, title="Thanks", body="Thanks!")
     quarantined = deliver(mail(sender="spam@evil.test", subject=f"Re: {ticket.reference}"))
     assert quarantined.state == InboundState.QUARANTINED
+    rule = DiscardedSender.objects.create(desk=cast.help_desk, address="oferte@spam.test")
     email = OutboundEmail.objects.filter(ticket=ticket).first() or OutboundEmail.objects.create(
         next_attempt_at=timezone.now(), subject="x", ticket=ticket
     )
@@ -171,6 +178,7 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "newsletter_id": newsletter.pk,
         "issue_id": issue.pk,
         "message_id": quarantined.pk,
+        "rule_id": rule.pk,
         "decision": "discard",
         "email_id": email.pk,
         "template": "ticket_created",

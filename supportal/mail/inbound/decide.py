@@ -19,7 +19,7 @@ from supportal.mail.inbound.post import comment_add, request_create
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.threads import desk_for, may_write, subject_ticket, thread_find
 from supportal.mail.loops import Noise, noise_detect
-from supportal.mail.models import InboundMessage, OutboundEmail
+from supportal.mail.models import DiscardedSender, InboundMessage, OutboundEmail
 from supportal.tickets.models import SubmissionMethod, Ticket
 
 # A runaway mailer (or a loop we did not recognise) must not open hundreds of requests.
@@ -46,6 +46,24 @@ def _first_copy_id(message: InboundMessage) -> int | None:
         return None
     copies = InboundMessage.objects.filter(message_id=message.message_id).order_by("pk")
     return copies.values_list("pk", flat=True).first()
+
+
+def _sender_ignored(
+    sender: str, desk: Desk | None, decision: Decision, base: dict[str, Any]
+) -> Outcome | None:
+    """Mail ignored for who sent it, whatever it says."""
+    if served_address(sender) is not None or sender == _our_sender():
+        # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
+        # opening a request would feed the loop.
+        return ignored("sent from one of our own addresses", kind="own", **base)
+    if (
+        desk is not None
+        and not decision
+        and DiscardedSender.objects.filter(desk=desk, address=sender.lower()).exists()
+    ):
+        # An agent chose "always discard from this sender" for this desk (mail/quarantine.py).
+        return ignored(f"{sender} is always discarded by {desk.key}", kind="discarded", **base)
+    return None
 
 
 def decide(
@@ -77,10 +95,9 @@ def decide(
     base["desk"] = desk.key if desk is not None else ""
     if not sender:
         return quarantined("the message names no sender", code="no_sender", **base)
-    if served_address(sender) is not None or sender == _our_sender():
-        # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
-        # opening a request would feed the loop.
-        return ignored("sent from one of our own addresses", kind="own", **base)
+    refused = _sender_ignored(sender, desk, decision, base)
+    if refused is not None:
+        return refused
 
     thread = thread_find(mail, message)
     ticket, how = thread.ticket, thread.how

@@ -38,7 +38,7 @@ def test_keys_a_payload_does_not_know_are_left_out():
 
 
 def test_the_listeners_run_in_the_listed_order_sla_first():
-    assert events.listeners.order == ("sla", "notifications", "webhooks")
+    assert events.listeners.order == ("sla", "notifications", "webhooks", "live")
 
 
 def test_a_failing_listener_rolls_the_action_back(cast, monkeypatch):

@@ -42,7 +42,8 @@ def mail_original(request: AuthenticatedHttpRequest, message_id: int) -> HttpRes
 @agent_required
 def quarantine_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = quarantine.quarantine_list_for_user(request.user)[:QUARANTINE_PAGE_SIZE]
-    return render(request, "workspace/quarantine_list.html", {"rows": rows})
+    rules = quarantine.discarded_senders_for_user(request.user)
+    return render(request, "workspace/quarantine_list.html", {"rows": rows, "rules": rules})
 
 
 @agent_required
@@ -116,4 +117,44 @@ def quarantine_discard_selected(request: AuthenticatedHttpRequest) -> HttpRespon
             )
             % {"count": len(ids) - done},
         )
+    return redirect("workspace:quarantine")
+
+
+@require_POST
+@agent_required
+def quarantine_discard_sender(request: AuthenticatedHttpRequest, message_id: int) -> HttpResponse:
+    """The desk's rule "always discard from this sender", and the sender's waiting mail
+    discarded now."""
+    message = _message_or_404(request, message_id)
+    try:
+        rule, done = quarantine.sender_discard_always(message=message, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("workspace:quarantine")
+    messages.success(
+        request,
+        ngettext(
+            "Mail from %(address)s to %(desk)s will always be discarded; %(count)d waiting"
+            " message was discarded.",
+            "Mail from %(address)s to %(desk)s will always be discarded; %(count)d waiting"
+            " messages were discarded.",
+            done,
+        )
+        % {"address": rule.address, "desk": rule.desk.key, "count": done},
+    )
+    return redirect("workspace:quarantine")
+
+
+@require_POST
+@agent_required
+def quarantine_sender_rule_remove(request: AuthenticatedHttpRequest, rule_id: int) -> HttpResponse:
+    try:
+        rule = quarantine.sender_discard_remove(rule_id=rule_id, actor=request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    messages.success(
+        request,
+        _("Mail from %(address)s to %(desk)s is no longer discarded.")
+        % {"address": rule.address, "desk": rule.desk.key},
+    )
     return redirect("workspace:quarantine")

@@ -19,6 +19,11 @@ from supportal.workspace.forms import RegisterRequestForm
 from supportal.workspace.views.common import agent_required
 
 OPEN_TICKETS_SHOWN = 20
+# The form's fields handed to the registration as they are.
+_REGISTERED_AS_GIVEN = (
+    *("summary", "details", "first_name", "last_name", "organization", "new_company"),
+    *("contact_phone", "language", "request_type", "priority", "product", "custom_fields"),
+)
 
 
 def _requester_context(user: User, email: str) -> dict[str, object]:
@@ -77,19 +82,9 @@ def request_register(request: AuthenticatedHttpRequest) -> HttpResponse:
             actor=request.user,
             desk=data["desk"],
             email=data["email"],
-            summary=data["summary"],
-            details=data["details"],
             submission_method=SubmissionMethod(data["submission_method"]),
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            organization=data["organization"],
-            new_company=data["new_company"],
-            contact_phone=data["contact_phone"],
-            language=data["language"],
-            request_type=data["request_type"],
-            priority=data["priority"],
-            product=data["product"],
             attachments=files,
+            **{name: data[name] for name in _REGISTERED_AS_GIVEN},
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc

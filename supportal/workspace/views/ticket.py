@@ -25,7 +25,7 @@ from supportal.tickets.models import (
 from supportal.tickets.record import record_build, record_response
 from supportal.tickets.timeline import Audience
 from supportal.tickets.workflow import Action
-from supportal.workspace import presence
+from supportal.workspace import live, presence
 from supportal.workspace.events import events_describe
 from supportal.workspace.forms import QuoteForm
 from supportal.workspace.ticket_page import (
@@ -171,7 +171,8 @@ def ticket_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
             body=body, visibility=visibility, then=then_value, had_files=bool(request.FILES)
         )
         return _page(request, ticket, status=400, draft=draft)
-    presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=False)
+    if presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=False):
+        live.presence_announce(ticket)
     if result.is_repeat:
         messages.info(request, _("This was already sent; it was not sent twice."))
     else:
@@ -360,7 +361,8 @@ def ticket_presence(request: AuthenticatedHttpRequest, reference: str) -> JsonRe
     else is there and what changed since the page was loaded."""
     ticket = ticket_or_404(request, reference)
     is_typing = request.POST.get("typing") == "1"
-    presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=is_typing)
+    if presence.presence_touch(ticket_id=ticket.pk, user=request.user, is_typing=is_typing):
+        live.presence_announce(ticket)
     others = presence.presence_others(ticket_id=ticket.pk, user=request.user)
     changes = _unseen_changes(request, ticket)
     return JsonResponse(
@@ -376,7 +378,8 @@ def ticket_presence(request: AuthenticatedHttpRequest, reference: str) -> JsonRe
 @agent_required
 def ticket_leave(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = ticket_or_404(request, reference)
-    presence.presence_leave(ticket_id=ticket.pk, user=request.user)
+    if presence.presence_leave(ticket_id=ticket.pk, user=request.user):
+        live.presence_announce(ticket)
     return HttpResponse(status=204)
 
 

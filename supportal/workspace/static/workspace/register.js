@@ -1,7 +1,16 @@
 // Registering a phone or e-mail request: as soon as the e-mail is typed, show who the customer
-// is and their open requests (the server shows them again before creating a duplicate).
+// is and their open requests (the server shows them again before creating a duplicate); only
+// the chosen desk's custom fields are shown (the server reads only those).
 (function () {
   "use strict";
+  var desk = document.getElementById("id_desk");
+  function showDeskFields() {
+    document.querySelectorAll("fieldset.custom-fields").forEach(function (set) {
+      set.hidden = !desk || set.dataset.desk !== desk.value;
+    });
+  }
+  if (desk) { desk.addEventListener("change", showDeskFields); }
+  showDeskFields();
   var panel = document.getElementById("requester");
   var email = document.getElementById("id_email");
   if (!panel || !email) { return; }

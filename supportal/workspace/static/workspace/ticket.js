@@ -2,7 +2,8 @@
 // changed since the page was loaded, canned replies inserted at the cursor, forms that submit
 // once, and the reply, action and assignment forms (marked data-fetch) sent without leaving
 // the page: the server answers with the parts that changed (workspace/_ticket_update.html),
-// which are swapped in place. The server enforces all of it again: this only makes it quicker.
+// which are swapped in place. Others' changes arrive the same way when the live channel
+// (live.js) says the ticket changed. The server enforces all of it again: this only makes it quicker.
 (function () {
   "use strict";
   var root = document.getElementById("ticket");
@@ -55,6 +56,7 @@
     root.dataset.open = update.dataset.open;
     seen = update.dataset.seenEventId;
     root.dataset.seenEventId = seen;
+    liveSeen = Math.max(liveSeen, parseInt(seen, 10) || 0);
     show(changesBox, [], "change");  // the page now shows everything up to here
 
     var collision = document.getElementById("collision");
@@ -115,6 +117,86 @@
     delete form.dataset.sent;
     if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
   }
+
+  // A form control holding what the agent typed or chose, or where they are writing now.
+  function isDirty(part) {
+    var active = document.activeElement;
+    if (active && active !== document.body && part.contains(active) &&
+        active.matches("textarea, input:not([type=hidden]):not([type=submit]), select")) {
+      return true;
+    }
+    return Array.prototype.some.call(part.querySelectorAll("textarea, input, select"), function (el) {
+      if (el.type === "hidden" || el.type === "submit") { return false; }
+      if (el.type === "file") { return el.files && el.files.length > 0; }
+      if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
+      if (el.tagName === "SELECT") {
+        return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      return el.value !== el.defaultValue;
+    });
+  }
+
+  // A colleague's or the customer's change, heard on the live channel (live.js): the changed
+  // parts are swapped in, except those holding what this agent is typing, which keep their
+  // text and the newest event they were written against. So a writer still sees the banner
+  // of what changed meanwhile (the next beat, at once) and is asked before posting over it.
+  var liveSeen = parseInt(seen, 10) || 0;
+  function applyLive(update) {
+    var opened = update.dataset.open !== root.dataset.open;
+    var fresh = update.dataset.seenEventId;
+    var writing = false;
+    Array.prototype.slice.call(update.children).forEach(function (part) {
+      if (part.matches("ul.messages")) { return; }
+      if (part.hasAttribute("data-open-dependent") && !opened) { return; }
+      var current = part.id && document.getElementById(part.id);
+      if (!current) { return; }
+      if (isDirty(current)) {
+        writing = writing || Boolean(current.querySelector("input[name=seen_event_id]"));
+        return;
+      }
+      current.replaceWith(document.importNode(part, true));
+    });
+    root.dataset.open = update.dataset.open;
+    liveSeen = Math.max(liveSeen, parseInt(fresh, 10) || 0);
+    if (writing) {
+      beat();  // shows what changed since the text being written was started
+    } else {
+      seen = fresh;
+      root.dataset.seenEventId = seen;
+      show(changesBox, [], "change");
+    }
+    announce(root.dataset.textLive);
+  }
+
+  var liveBusy = false;
+  var liveAgain = false;
+  function refreshLive() {
+    if (liveBusy) { liveAgain = true; return; }
+    if (document.querySelector("form[data-fetch][aria-busy]")) { return; }  // its answer refreshes
+    liveBusy = true;
+    fetch(window.location.pathname, {
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" }
+    })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var update = new DOMParser().parseFromString(html, "text/html").getElementById("ticket-update");
+        if (update) { applyLive(update); }
+      })
+      .catch(function () { /* offline for a moment: the next notice tries again */ })
+      .then(function () {
+        liveBusy = false;
+        if (liveAgain) { liveAgain = false; refreshLive(); }
+      });
+  }
+
+  document.addEventListener("live:changed", function (event) {
+    var notice = event.detail || {};
+    if (notice.what === "presence") { beat(); return; }  // who is here or writing changed
+    if (!notice.resync && !(notice.id > Math.max(liveSeen, parseInt(seen, 10) || 0))) { return; }
+    refreshLive();
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
