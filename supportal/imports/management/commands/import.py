@@ -24,7 +24,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", choices=sorted(SOURCES), help="The system to import from.")
         parser.add_argument("--desk", required=True, help="Key of the desk to import into.")
-        parser.add_argument("--url", default="", help="The source's address (https://…).")
+        parser.add_argument(
+            "--url",
+            default="",
+            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB).",
+        )
+        parser.add_argument(
+            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
+        )
+        parser.add_argument(
+            "--files-dir", default="", help="osTicket: the folder of files kept on disk."
+        )
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
         parser.add_argument("--token", default="", help="Jira: the API token or password.")
