@@ -193,13 +193,12 @@ class OsTicketSource:
     def _files(self, entry_ids: list[int]) -> dict[int, list[Attachment]]:
         if not entry_ids:
             return {}
-        marks = ", ".join(["%s"] * len(entry_ids))
-        rows = self._rows(
+        rows = self._rows(  # PyMySQL writes the tuple as (1, 2, …)
             "SELECT a.object_id, a.name AS shown, f.id, f.bk, f.`key`, f.type, f.size, f.name"
             " FROM ost_attachment a JOIN ost_file f ON f.id = a.file_id"
-            f" WHERE a.type = 'H' AND a.inline = 0 AND a.object_id IN ({marks})"
+            " WHERE a.type = 'H' AND a.inline = 0 AND a.object_id IN %s"
             " ORDER BY a.id",
-            *entry_ids,
+            tuple(entry_ids),
         )
         files: dict[int, list[Attachment]] = {}
         for row in rows:

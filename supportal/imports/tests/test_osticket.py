@@ -118,4 +118,4 @@ def test_osticket_dry_run_writes_nothing_and_leaves_the_source_alone(cast, ostic
 
 def test_osticket_bad_address_is_a_clear_error():
     with pytest.raises(Exception, match="mysql://USER:PASSWORD@HOST:PORT/DATABASE"):
-        OsTicketSource(url="https://osticket.firma.ro").statuses
+        _ = OsTicketSource(url="https://osticket.firma.ro").statuses
