@@ -9,10 +9,6 @@ company's people on its contacts pages, not as events). Nothing is sent during a
 
 from __future__ import annotations
 
-import json
-import uuid
-
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +16,7 @@ from supportal.accounts.models import User
 from supportal.core.quiet import is_quiet
 from supportal.webhooks.models import WebhookDelivery
 from supportal.webhooks.payloads import named_data, person_data
-from supportal.webhooks.services import endpoints_wanting
+from supportal.webhooks.services import deliveries_write, endpoints_wanting
 
 CUSTOMER_CREATED = "customer_created"
 CUSTOMER_CHOICES = [(CUSTOMER_CREATED, _("Customer account created"))]
@@ -50,24 +46,11 @@ def webhook_customer_created(user: User) -> list[WebhookDelivery]:
             }
         },
     }
-    payload = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-    deliveries = [
-        WebhookDelivery(
-            endpoint_id=row["pk"],
-            message_id=f"msg_{uuid.uuid4().hex}",
-            event_type="customer.created",
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    allowed = [
+        row["pk"]
         for row in routes
         if (owner := owners.get(row["owner_id"])) is not None
         and owner.is_active
         and (owner.is_agent or owner.is_superuser)
     ]
-    created = WebhookDelivery.objects.bulk_create(deliveries)
-    if created:
-        from supportal.core.jobs import wake_workers
-
-        wake_workers()
-    return created
+    return deliveries_write(endpoint_ids=allowed, event_type="customer.created", body=body, at=now)

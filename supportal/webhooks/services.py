@@ -137,25 +137,46 @@ def webhook_event_record(event: Event) -> list[WebhookDelivery]:
         "timestamp": event.created_at,
         "data": {"event": event_data(event), "ticket": ticket_data(ticket)},
     }
+    allowed = [
+        row["pk"]
+        for row in routes
+        if (owner := owners.get(row["owner_id"])) is not None
+        and owner.is_active
+        and _may_see(owner, ticket, event)
+    ]
+    return deliveries_write(
+        endpoint_ids=allowed,
+        event_type=event_type,
+        body=body,
+        at=event.created_at,
+        reference=ticket.reference,
+    )
+
+
+def deliveries_write(
+    *,
+    endpoint_ids: list[int],
+    event_type: str,
+    body: dict,
+    at: datetime,
+    reference: str = "",
+) -> list[WebhookDelivery]:
+    """One delivery of ``body`` per endpoint, due at ``at``, and the workers woken: what every
+    listener (ticket, SLA, new-customer events) ends with. Side effect: the rows."""
     # Stored as JSON text would be sent: datetimes as ISO strings.
     payload = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-    deliveries = []
-    for row in routes:
-        owner = owners.get(row["owner_id"])
-        if owner is None or not owner.is_active or not _may_see(owner, ticket, event):
-            continue
-        deliveries.append(
-            WebhookDelivery(
-                endpoint_id=row["pk"],
-                message_id=f"msg_{uuid.uuid4().hex}",
-                event_type=event_type,
-                ticket_reference=ticket.reference,
-                payload=payload,
-                next_attempt_at=event.created_at,
-                created_at=event.created_at,
-            )
+    created = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint_id=endpoint_id,
+            message_id=f"msg_{uuid.uuid4().hex}",
+            event_type=event_type,
+            ticket_reference=reference,
+            payload=payload,
+            next_attempt_at=at,
+            created_at=at,
         )
-    created = WebhookDelivery.objects.bulk_create(deliveries)
+        for endpoint_id in endpoint_ids
+    )
     if created:
         from supportal.core.jobs import wake_workers
 

@@ -9,10 +9,6 @@ support team's.
 
 from __future__ import annotations
 
-import json
-import uuid
-
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import User
@@ -22,7 +18,7 @@ from supportal.tickets.selectors import ticket_roles
 from supportal.tickets.workflow import Role
 from supportal.webhooks.models import WebhookDelivery
 from supportal.webhooks.payloads import person_data, ticket_data
-from supportal.webhooks.services import endpoints_wanting
+from supportal.webhooks.services import deliveries_write, endpoints_wanting
 
 # The SLA event kinds sent, by the name endpoints subscribe to (``ticket.<name>``).
 SLA_KINDS = {SlaEventKind.WARNING: "sla_warning", SlaEventKind.BREACH: "sla_breach"}
@@ -75,28 +71,17 @@ def webhook_sla_event_record(event: SlaEvent) -> list[WebhookDelivery]:
         "timestamp": event.recorded_at,
         "data": {"sla": _sla_data(event), "ticket": ticket_data(ticket)},
     }
-    payload = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-    deliveries = []
-    for row in routes:
-        owner = owners.get(row["owner_id"])
-        if owner is None or not owner.is_active:
-            continue
-        if not {Role.AGENT, Role.TEAM_LEAD} & ticket_roles(owner, ticket):
-            continue
-        deliveries.append(
-            WebhookDelivery(
-                endpoint_id=row["pk"],
-                message_id=f"msg_{uuid.uuid4().hex}",
-                event_type=event_type,
-                ticket_reference=ticket.reference,
-                payload=payload,
-                next_attempt_at=event.recorded_at,
-                created_at=event.recorded_at,
-            )
-        )
-    created = WebhookDelivery.objects.bulk_create(deliveries)
-    if created:
-        from supportal.core.jobs import wake_workers
-
-        wake_workers()
-    return created
+    allowed = [
+        row["pk"]
+        for row in routes
+        if (owner := owners.get(row["owner_id"])) is not None
+        and owner.is_active
+        and {Role.AGENT, Role.TEAM_LEAD} & ticket_roles(owner, ticket)
+    ]
+    return deliveries_write(
+        endpoint_ids=allowed,
+        event_type=event_type,
+        body=body,
+        at=event.recorded_at,
+        reference=ticket.reference,
+    )
