@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -208,7 +209,7 @@ class OsTicketSource:
                     name=row["shown"] or row["name"] or "file",
                     size=int(row["size"] or 0),
                     content_type=row["type"] or "",
-                    fetch=lambda row=row: self._file_bytes(row),
+                    fetch=partial(self._file_bytes, row),
                 )
             )
         return files
