@@ -111,11 +111,16 @@ class OsTicketSource:
         return f"osticket:{parts.hostname}:{parts.port or 3306}{parts.path}"
 
     def _rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        import pymysql
+
         if self._connection is None:
             self._connection = connect(self.url)
-        with self._connection.cursor() as cursor:
-            cursor.execute(sql.replace("ost_", self.prefix), args)
-            return list(cursor.fetchall())
+        try:
+            with self._connection.cursor() as cursor:
+                cursor.execute(sql.replace("ost_", self.prefix), args)
+                return list(cursor.fetchall())
+        except pymysql.MySQLError as exc:  # a missing table: not osTicket, or another prefix
+            raise SourceError(f"{self.name}: {exc}") from exc
 
     def close(self) -> None:
         if self._connection is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pymysql
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from supportal.accounts.models import User
+from supportal.imports.http import SourceError
 from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run
 from supportal.imports.sources.osticket import OsTicketSource
@@ -111,7 +112,7 @@ def test_osticket_dry_run_writes_nothing_and_leaves_the_source_alone(cast, ostic
     assert "request: created 2" in out and "Closed" in out
     # The reader's connection is read-only: osTicket's database cannot be changed through it.
     source = OsTicketSource(url=url)
-    with pytest.raises(pymysql.MySQLError):
+    with pytest.raises(SourceError, match="READ ONLY"):
         source._rows("UPDATE ost_ticket SET status_id = 1")
     source.close()
 
@@ -119,3 +120,19 @@ def test_osticket_dry_run_writes_nothing_and_leaves_the_source_alone(cast, ostic
 def test_osticket_bad_address_is_a_clear_error():
     with pytest.raises(Exception, match="mysql://USER:PASSWORD@HOST:PORT/DATABASE"):
         _ = OsTicketSource(url="https://osticket.firma.ro").statuses
+
+
+@pytest.mark.django_db
+def test_osticket_unreachable_or_foreign_database_is_a_clear_message(cast, osticket):
+    url, _files = osticket
+    with pytest.raises(CommandError, match="Access denied"):
+        call_command(
+            "import", "osticket", "--url", url.replace("root@", "root:wrong@"), "--desk", "help",
+            "--no-progress",
+        )  # fmt: skip
+    with pytest.raises(CommandError, match=r"helpdesk_ticket_status' doesn't exist"):
+        call_command(
+            "import", "osticket", "--url", url, "--table-prefix", "helpdesk_", "--desk", "help",
+            "--no-progress",
+        )  # fmt: skip
+    assert Ticket.objects.count() == 0

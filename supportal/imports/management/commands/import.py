@@ -10,6 +10,7 @@ from django.db import transaction
 
 from supportal.core.errors import DomainError
 from supportal.desks.models import Desk
+from supportal.imports.http import SourceError
 from supportal.imports.run import import_run, statuses_parse
 from supportal.imports.sources import SOURCES, source_build
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
         try:
             source = source_build(options["source"], options)
             statuses = statuses_parse(options["status"], source.statuses)
-        except (DomainError, ValueError) as exc:
+        except (DomainError, ValueError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         run = lambda: import_run(  # noqa: E731
             source,
@@ -73,12 +74,15 @@ class Command(BaseCommand):
             keep_numbers=options["keep_numbers"],
             progress_to=None if options["no_progress"] else sys.stderr,
         )
-        if options["dry_run"]:
-            # Nothing is written in a dry run; the transaction makes sure of it.
-            with transaction.atomic():
+        try:
+            if options["dry_run"]:
+                # Nothing is written in a dry run; the transaction makes sure of it.
+                with transaction.atomic():
+                    report = run()
+                    transaction.set_rollback(True)
+            else:
                 report = run()
-                transaction.set_rollback(True)
-        else:
-            report = run()
+        except SourceError as exc:  # what came before it is kept; running again continues
+            raise CommandError(str(exc)) from exc
         for line in report.lines():
             self.stdout.write(line)
