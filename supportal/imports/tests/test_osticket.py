@@ -136,3 +136,14 @@ def test_osticket_unreachable_or_foreign_database_is_a_clear_message(cast, ostic
             "--no-progress",
         )  # fmt: skip
     assert Ticket.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_osticket_numbers_kept_with_keep_numbers(cast, osticket):
+    _import(cast, osticket, keep_numbers=True)
+    assert set(Ticket.objects.values_list("reference", flat=True)) == {
+        "HELP-482913",
+        "HELP-482914",
+    }
+    cast.help_desk.refresh_from_db()
+    assert cast.help_desk.last_ticket_number == 482914
