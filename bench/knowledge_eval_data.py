@@ -5,10 +5,15 @@ topic whose requests and article are relevant. Topics of one product that share 
 printed, mailed, uploaded to e-Factura) are one another's hard negatives.
 
 A topic: (key, [requests: (language, summary, details, resolution)], article or None:
-(language, title, body), [queries: (language, text)]).
+(language, title, body), [queries: (language, text)]). The topics of the office's machines and
+accounts are in bench/knowledge_eval_data_ops.py, those of the ERP and EDI in
+bench/knowledge_eval_data_erp.py, in the same format.
 """
 
 from __future__ import annotations
+
+from bench.knowledge_eval_data_erp import TOPICS as ERP_TOPICS
+from bench.knowledge_eval_data_ops import TOPICS as OPS_TOPICS
 
 TOPICS = [
     (
@@ -34,6 +39,7 @@ TOPICS = [
             ("en", "cannot print invoices"),
             ("cs", "tiskarna netiskne fakturu"),
             ("en", "invoice printer does nothing"),
+            ("ro", "imprimanta nu tipărește factura"),
         ],
     ),
     (
@@ -58,6 +64,7 @@ TOPICS = [
             ("en", "invoices not arriving by email"),
             ("cs", "zákazníkům nechodí faktury e-mailem"),
             ("ro", "factura trimisă pe email nu ajunge"),
+            ("cs", "faktury emailem nechodi zakaznikum"),
         ],
     ),
     (
@@ -137,6 +144,8 @@ TOPICS = [
             ("en", "vpn stuck authenticating"),
             ("cs", "nefunguje mi vpn z domova"),
             ("ro", "vpn nu se conecteaza de acasa"),
+            ("ro", "VPN-ul rămâne la autentificare"),
+            ("en", "vpn certificate expired"),
         ],
     ),
     (
@@ -164,6 +173,8 @@ TOPICS = [
             ("ro", "nu merge exportul in saga"),
             ("ro", "fisier xml saga gol"),
             ("en", "accounting export to SAGA is empty"),
+            ("cs", "export do SAGA je prázdný"),
+            ("ro", "exportul contabil către SAGA nu are facturi"),
         ],
     ),
     (
@@ -187,6 +198,8 @@ TOPICS = [
             ("cs", "nechodi objednavky pres edi"),
             ("en", "no edi orders received since yesterday"),
             ("ro", "nu primim comenzile edi"),
+            ("ro", "partenerul a schimbat GLN-ul"),
+            ("cs", "odběratel změnil GLN"),
         ],
     ),
     (
@@ -210,6 +223,8 @@ TOPICS = [
             ("en", "despatch advice rejected sscc"),
             ("cs", "odberatel odmita desadv"),
             ("ro", "avizul de expediere desadv respins"),
+            ("en", "dispatch advice missing sscc labels"),
+            ("cs", "chybí SSCC v DESADV"),
         ],
     ),
     (
@@ -237,6 +252,8 @@ TOPICS = [
             ("ro", "licenta expirata programul nu porneste"),
             ("cs", "program hlasi vyprselou licenci"),
             ("en", "license expired message on start"),
+            ("cs", "licence vypršela program nejde spustit"),
+            ("ro", "licența a expirat"),
         ],
     ),
     (
@@ -453,6 +470,7 @@ TOPICS = [
             ("en", "mobile app server unreachable"),
             ("ro", "aplicatia mobila nu se logheaza"),
             ("cs", "mobilní aplikace se nepřihlásí"),
+            ("en", "mobile app cannot log in"),
         ],
     ),
     (
@@ -474,8 +492,12 @@ TOPICS = [
         None,
         [
             ("ro", "doua facturi cu acelasi numar"),
+            ("ro", "număr de factură dublat"),
+            ("cs", "duplicitni cislo faktury"),
             ("cs", "stejne cislo u dvou faktur"),
             ("en", "duplicate invoice numbers"),
         ],
     ),
+    *OPS_TOPICS,
+    *ERP_TOPICS,
 ]

@@ -14,7 +14,7 @@ from supportal.api.base import user_of
 from supportal.api.concurrency import current_version, etag_of, if_match_check, version_of
 from supportal.sla.selectors import GoalLine, sla_panel_for
 from supportal.tickets import workflow
-from supportal.tickets.models import Attachment, Participant, Quote, Ticket
+from supportal.tickets.models import Attachment, Comment, Participant, Quote, Ticket
 from supportal.tickets.selectors import (
     attachment_queryset_for_user,
     comment_list_for_user,
@@ -164,3 +164,22 @@ def _quotes(ticket: Ticket) -> list[dict]:
         }
         for q in Quote.objects.filter(ticket=ticket).order_by("created_at", "pk")
     ]
+
+
+def comment_created(
+    request: HttpRequest, ticket: Ticket, comment: Comment, *, with_files: bool = False
+) -> tuple[int, dict]:
+    """The answer to a comment added through the API (201, the comment, the ticket's new ETag):
+    the same for a plain comment, a canned reply sent, and files uploaded with a comment."""
+    etag_set(request, ticket)
+    data: dict = {
+        "id": comment.pk,
+        "author": person_data(comment.author),
+        "body": comment.body,
+        "is_public": comment.is_public,
+        "via": comment.via,
+        "created_at": comment.created_at,
+    }
+    if with_files:
+        data["attachments"] = [attachment_data(a) for a in comment.attachments.order_by("pk")]
+    return 201, data

@@ -15,14 +15,17 @@ from ninja import File, Form, Schema, Status, UploadedFile
 from pydantic import Field
 
 from supportal.api.base import user_of
-from supportal.api.detail import attachment_data, etag_set, fresh, ticket_for_change
+from supportal.api.detail import (
+    comment_created,
+    fresh,
+    ticket_for_change,
+)
 from supportal.api.schemas import AttachmentOut, CommentOut, Problem, TicketDetailOut
 from supportal.api.tickets import router
 from supportal.core.errors import InvalidInput
 from supportal.desks.models import Priority, RequestType
 from supportal.tickets import services
 from supportal.tickets.models import SubmissionMethod, Ticket
-from supportal.webhooks.payloads import person_data
 
 # On the tickets router: PATCH /tickets/{reference} shares its path with the GET there.
 
@@ -120,16 +123,4 @@ def ticket_attach(
         via=SubmissionMethod.API,
         attachments=attachments,
     )
-    etag_set(request, ticket)
-    return Status(
-        201,
-        {
-            "id": comment.pk,
-            "author": person_data(user),
-            "body": comment.body,
-            "is_public": comment.is_public,
-            "via": comment.via,
-            "created_at": comment.created_at,
-            "attachments": [attachment_data(a) for a in comment.attachments.order_by("pk")],
-        },
-    )
+    return Status(*comment_created(request, ticket, comment, with_files=True))

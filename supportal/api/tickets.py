@@ -22,7 +22,7 @@ from pydantic import Field
 
 from supportal.accounts.models import User
 from supportal.api.base import user_of
-from supportal.api.detail import etag_set, fresh, ticket_for_change
+from supportal.api.detail import comment_created, fresh, ticket_for_change
 from supportal.api.schemas import (
     AssignIn,
     CommentIn,
@@ -46,7 +46,7 @@ from supportal.tickets.selectors import (
     product_queryset_for_customer,
     ticket_queryset_for_user,
 )
-from supportal.webhooks.payloads import person_data, ticket_data
+from supportal.webhooks.payloads import ticket_data
 
 router = Router(tags=["tickets"])
 M = TypeVar("M", bound=Model)
@@ -282,18 +282,7 @@ def ticket_comment(request: HttpRequest, reference: str, body: CommentIn) -> Sta
         is_public=body.is_public,
         via=SubmissionMethod.API,
     )
-    etag_set(request, ticket)
-    return Status(
-        201,
-        {
-            "id": comment.pk,
-            "author": person_data(user),
-            "body": comment.body,
-            "is_public": comment.is_public,
-            "via": comment.via,
-            "created_at": comment.created_at,
-        },
-    )
+    return Status(*comment_created(request, ticket, comment))
 
 
 @router.post(

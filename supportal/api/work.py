@@ -17,7 +17,7 @@ from pydantic import Field
 
 from supportal.accounts.models import Contact
 from supportal.api.base import user_of
-from supportal.api.detail import etag_set, ticket_for_change
+from supportal.api.detail import comment_created, ticket_for_change
 from supportal.api.schemas import CommentOut, Problem
 from supportal.company import selectors as company_selectors
 from supportal.company import services as company_services
@@ -132,18 +132,7 @@ def canned_reply_send(
         is_public=body.is_public,
         via=SubmissionMethod.API,
     )
-    etag_set(request, ticket)
-    return Status(
-        201,
-        {
-            "id": comment.pk,
-            "author": person_data(user),
-            "body": comment.body,
-            "is_public": comment.is_public,
-            "via": comment.via,
-            "created_at": comment.created_at,
-        },
-    )
+    return Status(*comment_created(request, ticket, comment))
 
 
 class SavedViewOut(Schema):
