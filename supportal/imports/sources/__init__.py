@@ -36,6 +36,17 @@ def _jira(options: Mapping[str, Any]) -> ImportSource:
     )
 
 
+def _osticket(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.osticket import OsTicketSource
+
+    _require(options, "url")
+    return OsTicketSource(
+        url=options["url"],
+        prefix=options.get("table_prefix") or "ost_",
+        files_dir=options.get("files_dir") or "",
+    )
+
+
 def _require(options: Mapping[str, Any], *names: str) -> None:
     missing = [f"--{name.replace('_', '-')}" for name in names if not options.get(name)]
     if missing:
@@ -45,6 +56,7 @@ def _require(options: Mapping[str, Any], *names: str) -> None:
 SOURCES: dict[str, Callable[[Mapping[str, Any]], ImportSource]] = {
     "freshdesk": _freshdesk,
     "jira": _jira,
+    "osticket": _osticket,
     "generated": _generated,
 }
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from supportal.core.errors import DomainError
 from supportal.desks.models import Desk
+from supportal.imports.http import SourceError
 from supportal.imports.run import import_run, statuses_parse
 from supportal.imports.sources import SOURCES, source_build
 
@@ -24,7 +25,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", choices=sorted(SOURCES), help="The system to import from.")
         parser.add_argument("--desk", required=True, help="Key of the desk to import into.")
-        parser.add_argument("--url", default="", help="The source's address (https://…).")
+        parser.add_argument(
+            "--url",
+            default="",
+            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB).",
+        )
+        parser.add_argument(
+            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
+        )
+        parser.add_argument(
+            "--files-dir", default="", help="osTicket: the folder of files kept on disk."
+        )
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
         parser.add_argument("--token", default="", help="Jira: the API token or password.")
@@ -53,7 +64,7 @@ class Command(BaseCommand):
         try:
             source = source_build(options["source"], options)
             statuses = statuses_parse(options["status"], source.statuses)
-        except (DomainError, ValueError) as exc:
+        except (DomainError, ValueError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         run = lambda: import_run(  # noqa: E731
             source,
@@ -63,12 +74,15 @@ class Command(BaseCommand):
             keep_numbers=options["keep_numbers"],
             progress_to=None if options["no_progress"] else sys.stderr,
         )
-        if options["dry_run"]:
-            # Nothing is written in a dry run; the transaction makes sure of it.
-            with transaction.atomic():
+        try:
+            if options["dry_run"]:
+                # Nothing is written in a dry run; the transaction makes sure of it.
+                with transaction.atomic():
+                    report = run()
+                    transaction.set_rollback(True)
+            else:
                 report = run()
-                transaction.set_rollback(True)
-        else:
-            report = run()
+        except SourceError as exc:  # what came before it is kept; running again continues
+            raise CommandError(str(exc)) from exc
         for line in report.lines():
             self.stdout.write(line)

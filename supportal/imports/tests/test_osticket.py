@@ -1,0 +1,149 @@
+"""osTicket read straight from a real MariaDB database the test creates from the documented
+schema (docs/import.md#osticket)."""
+
+from __future__ import annotations
+
+import pymysql
+import pytest
+from django.core.management import CommandError, call_command
+
+from supportal.accounts.models import User
+from supportal.imports.http import SourceError
+from supportal.imports.models import ImportedObject
+from supportal.imports.run import import_run
+from supportal.imports.sources.osticket import OsTicketSource
+from supportal.imports.tests.osticket_fixtures import (
+    CONFIRMATION,
+    CONTRACT,
+    CONTRACT_KEY,
+    osticket_database,
+    root,
+)
+from supportal.mail.models import OutboundEmail
+from supportal.notifications.models import PendingNotification
+from supportal.tickets.models import Attachment, Comment, Event, Ticket
+from supportal.tickets.workflow import Status
+
+
+@pytest.fixture
+def osticket(tmp_path):
+    try:
+        root().close()
+    except pymysql.MySQLError as exc:
+        pytest.skip(f"MariaDB on 127.0.0.1:3306 is not running ({exc}): bash .ci/services")
+    files = tmp_path / "osticket-files"
+    (files / CONTRACT_KEY[0]).mkdir(parents=True)
+    (files / CONTRACT_KEY[0] / CONTRACT_KEY).write_bytes(CONTRACT)
+    with osticket_database() as url:
+        yield url, str(files)
+
+
+def _import(cast, osticket, **kw):
+    url, files = osticket
+    source = OsTicketSource(url=url, files_dir=files)
+    try:
+        return import_run(source, desk=cast.help_desk, statuses=source.statuses, **kw)
+    finally:
+        source.close()
+
+
+def _counts():
+    return tuple(
+        model.objects.count()
+        for model in (Ticket, Comment, Attachment, Event, User, ImportedObject, OutboundEmail)
+    )
+
+
+@pytest.mark.django_db
+def test_osticket_import_reproduces_threads_people_files_and_statuses(cast, osticket):
+    report = _import(cast, osticket)
+    assert report.counts[("request", "created")] == 2, report.lines()
+
+    invoice = Ticket.objects.get(summary="Nu pot emite factura din portal")
+    assert invoice.created_at.isoformat() == "2024-03-04T07:00:00+00:00"
+    assert invoice.requester.email == "mihai.popescu@transilvania.ro"
+    assert invoice.requester.get_full_name() == "Mihai Popescu"
+    assert invoice.requester.organization.name == "Transilvania Logistică SRL"
+    assert invoice.details.startswith("Bună ziua,\n\nNu pot emite factura")
+    assert invoice.assignee.email == "ioana.marinescu@suport-firma.ro"
+    assert invoice.status == Status.WAITING_FOR_SUPPORT
+    comments = list(invoice.comments.order_by("created_at"))
+    assert [(c.body[:22], c.is_public, c.author.email[:6]) for c in comments] == [
+        ("Intern: certificatul S", False, "ioana."),
+        ("Bună ziua, domnule Pop", True, "ioana."),
+        ("Acum funcționează, mul", True, "mihai."),
+    ]
+    confirmation = invoice.attachments.get()
+    assert confirmation.file_name == "confirmare.pdf" and confirmation.comment == comments[2]
+    assert confirmation.file.read() == CONFIRMATION  # both chunks of ost_file_chunk
+
+    address = Ticket.objects.get(summary="Změna fakturační adresy")
+    assert address.status == Status.CLOSED
+    assert address.requester.email == "jana.svobodova@plzenske.cz"
+    assert address.requester.organization is None
+    contract = address.attachments.get()  # kept on disk, on the first message: the request's
+    assert contract.comment is None and contract.file.read() == CONTRACT
+    closed = address.events.filter(kind="status_changed").order_by("created_at").last()
+    assert closed.created_at.isoformat() == "2024-03-06T15:00:00+00:00"
+    assert User.objects.get(email="petr.novak@suport-firma.ro").is_agent
+    assert OutboundEmail.objects.count() == 0
+    assert PendingNotification.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_osticket_import_twice_creates_nothing(cast, osticket):
+    _import(cast, osticket)
+    before = _counts()
+    report = _import(cast, osticket)
+    assert _counts() == before
+    assert report.counts[("request", "skipped")] == 2
+
+
+@pytest.mark.django_db
+def test_osticket_dry_run_writes_nothing_and_leaves_the_source_alone(cast, osticket, capsys):
+    before = _counts()
+    url, files = osticket
+    call_command(
+        "import", "osticket", "--url", url, "--files-dir", files, "--desk", "help",
+        "--dry-run", "--no-progress",
+    )  # fmt: skip
+    assert _counts() == before
+    out = capsys.readouterr().out
+    assert "request: created 2" in out and "Closed" in out
+    # The reader's connection is read-only: osTicket's database cannot be changed through it.
+    source = OsTicketSource(url=url)
+    with pytest.raises(SourceError, match="READ ONLY"):
+        source._rows("UPDATE ost_ticket SET status_id = 1")
+    source.close()
+
+
+def test_osticket_bad_address_is_a_clear_error():
+    with pytest.raises(Exception, match="mysql://USER:PASSWORD@HOST:PORT/DATABASE"):
+        _ = OsTicketSource(url="https://osticket.firma.ro").statuses
+
+
+@pytest.mark.django_db
+def test_osticket_unreachable_or_foreign_database_is_a_clear_message(cast, osticket):
+    url, _files = osticket
+    with pytest.raises(CommandError, match="Access denied"):
+        call_command(
+            "import", "osticket", "--url", url.replace("root@", "root:wrong@"), "--desk", "help",
+            "--no-progress",
+        )  # fmt: skip
+    with pytest.raises(CommandError, match=r"helpdesk_ticket_status' doesn't exist"):
+        call_command(
+            "import", "osticket", "--url", url, "--table-prefix", "helpdesk_", "--desk", "help",
+            "--no-progress",
+        )  # fmt: skip
+    assert Ticket.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_osticket_numbers_kept_with_keep_numbers(cast, osticket):
+    _import(cast, osticket, keep_numbers=True)
+    assert set(Ticket.objects.values_list("reference", flat=True)) == {
+        "HELP-482913",
+        "HELP-482914",
+    }
+    cast.help_desk.refresh_from_db()
+    assert cast.help_desk.last_ticket_number == 482914
