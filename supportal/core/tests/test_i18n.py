@@ -17,18 +17,22 @@ LOCALES = Path(settings.BASE_DIR) / "supportal" / "locale"
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{\{ ?[\w.]+ ?\}\}")
 
 
-@pytest.mark.parametrize("language", ["ro", "cs"])
-def test_every_string_is_translated(language):
-    catalogue = polib.pofile(str(LOCALES / language / "LC_MESSAGES" / "django.po"))
+CATALOGUES = [(language, domain) for language in ("ro", "cs") for domain in ("django", "djangojs")]
+
+
+@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
+def test_every_string_is_translated(language, domain):
+    """The pages' and mails' catalogue, and the scripts' (served at /jsi18n/)."""
+    catalogue = polib.pofile(str(LOCALES / language / "LC_MESSAGES" / f"{domain}.po"))
     missing = [e.msgid for e in catalogue.untranslated_entries()]
     fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
     assert not missing, f"{len(missing)} untranslated, e.g. {missing[:5]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
 
 
-@pytest.mark.parametrize("language", ["ro", "cs"])
-def test_translations_keep_their_placeholders(language):
-    catalogue = polib.pofile(str(LOCALES / language / "LC_MESSAGES" / "django.po"))
+@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
+def test_translations_keep_their_placeholders(language, domain):
+    catalogue = polib.pofile(str(LOCALES / language / "LC_MESSAGES" / f"{domain}.po"))
     for entry in catalogue.translated_entries():
         expected = sorted(PLACEHOLDER.findall(entry.msgid))
         translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
