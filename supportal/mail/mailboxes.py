@@ -125,13 +125,19 @@ def mail_fetch_all(now: datetime) -> int:
     return mailboxes_check_due(now) + configured_mailboxes_fetch(now)
 
 
-def mailbox_secrets_rotate() -> int:
-    """Encrypt every stored mailbox password again with the first key of
-    SUPPORTAL_SECRET_KEYS (``manage.py secrets_rotate``). Returns how many were rotated."""
-    rotated = 0
-    for mailbox in Mailbox.objects.exclude(password_encrypted="").only("pk", "password_encrypted"):
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            password_encrypted=secret_rotate(mailbox.password_encrypted)
-        )
-        rotated += 1
+def mailbox_secrets_rotate() -> dict[str, int]:
+    """Encrypt every secret a mailbox stores (its password, and the OAuth2 client secret and
+    tokens) again with the first key of SUPPORTAL_SECRET_KEYS (``manage.py secrets_rotate``):
+    once done, the old key can go. Returns how many of each field were rotated."""
+    rotated = dict.fromkeys(Mailbox.ENCRYPTED_FIELDS, 0)
+    for mailbox in Mailbox.objects.only("pk", *Mailbox.ENCRYPTED_FIELDS).order_by("pk"):
+        fresh = {
+            name: secret_rotate(value)
+            for name in Mailbox.ENCRYPTED_FIELDS
+            if (value := getattr(mailbox, name))
+        }
+        if fresh:
+            Mailbox.objects.filter(pk=mailbox.pk).update(**fresh)
+        for name in fresh:
+            rotated[name] += 1
     return rotated

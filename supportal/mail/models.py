@@ -235,6 +235,14 @@ class Mailbox(models.Model):
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    # Every field core.secrets encrypts: what `manage.py secrets_rotate` re-encrypts.
+    ENCRYPTED_FIELDS = (
+        "password_encrypted",
+        "oauth_client_secret_encrypted",
+        "oauth_refresh_token_encrypted",
+        "oauth_access_token_encrypted",
+    )
+
     class Meta:
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")

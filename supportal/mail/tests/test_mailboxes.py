@@ -64,13 +64,16 @@ def test_a_stored_password_is_encrypted_and_rotates_to_a_new_key():
         mailbox = _mailbox(993, password="parola-casutei")
         assert "parola-casutei" not in mailbox.password_encrypted
         assert secret_decrypt(mailbox.password_encrypted) == "parola-casutei"
+        mailbox_save(mailbox=mailbox, client_secret="secretul-aplicatiei")
     with override_settings(SUPPORTAL_SECRET_KEYS=[new, old]):
         out = io.StringIO()
         call_command("secrets_rotate", stdout=out)
         assert "1 mailbox password(s)" in out.getvalue()
+        assert "1 OAuth2 secret(s)" in out.getvalue()
     mailbox.refresh_from_db()
     with override_settings(SUPPORTAL_SECRET_KEYS=[new]):  # the old key is gone
         assert secret_decrypt(mailbox.password_encrypted) == "parola-casutei"
+        assert secret_decrypt(mailbox.oauth_client_secret_encrypted) == "secretul-aplicatiei"
     with override_settings(SUPPORTAL_SECRET_KEYS=[old]), pytest.raises(SecretUnreadable):
         secret_decrypt(mailbox.password_encrypted)
 

@@ -11,8 +11,12 @@ from supportal.mail.mailboxes import mailbox_secrets_rotate
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt the stored mailbox passwords with the first SUPPORTAL_SECRET_KEYS key."
+    help = "Re-encrypt the mailboxes' stored secrets with the first SUPPORTAL_SECRET_KEYS key."
 
     def handle(self, *args: Any, **options: Any) -> None:
         rotated = mailbox_secrets_rotate()
-        self.stdout.write(f"{rotated} mailbox password(s) encrypted with the current key.")
+        oauth = sum(count for name, count in rotated.items() if name != "password_encrypted")
+        self.stdout.write(
+            f"{rotated['password_encrypted']} mailbox password(s) and {oauth} OAuth2 secret(s)"
+            " encrypted with the current key."
+        )
