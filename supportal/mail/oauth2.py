@@ -189,10 +189,11 @@ def _keep(mailbox: Mailbox, answer: dict[str, object], *, now: datetime) -> None
 def _token_request(mailbox: Mailbox, form: dict[str, str]) -> dict[str, object]:
     """POST to the token endpoint; the JSON answer, or TokenRefused with the provider's
     reason (never the secrets sent)."""
-    form = {**form, "client_id": mailbox.oauth_client_id, "scope": endpoints(mailbox).scope}
+    found = endpoints(mailbox)
+    form = {**form, "client_id": mailbox.oauth_client_id, "scope": found.scope}
     if mailbox.oauth_client_secret_encrypted:
         form["client_secret"] = secret_decrypt(mailbox.oauth_client_secret_encrypted)
-    url = endpoints(mailbox).token_url
+    url = found.token_url
     if urllib.parse.urlsplit(url).scheme not in {"https", "http"}:
         raise TokenRefused(_("The token URL must be an https:// address."))
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
