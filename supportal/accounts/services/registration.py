@@ -87,7 +87,6 @@ def customer_invite(
     language: str = "",
     detected_language: str = "",
     now: datetime | None = None,
-    announce: bool = True,
 ) -> User:
     """Register a customer, if new, and send the invitation ("X invited you to the portal",
     docs/requirements.md#accounts) with a single-use link to set a password. Returns the user.
@@ -105,11 +104,35 @@ def customer_invite(
     what their writing showed (docs/languages.md); the mail goes out in the language those,
     the company and the site give.
     Side effects: may create the user (unusable password; ``accounts.events.customer_listeners``
-    are told, unless ``announce`` is off for a caller that tells them itself) and queue one
-    ``invitation`` mail;
+    are told) and queue one ``invitation`` mail;
     sets ``invited_at``/``invited_by``. Raises ``InvalidInput`` for a bad address and
     ``PermissionRefused`` when ``invited_by`` may not invite into that company.
     """
+    with transaction.atomic():
+        user, created = _invite(
+            email=email,
+            invited_by=invited_by,
+            organization=organization,
+            language=language,
+            detected_language=detected_language,
+            now=now,
+        )
+        if created:
+            customer_listeners.notify(user)
+    return user
+
+
+def _invite(
+    *,
+    email: str,
+    invited_by: User | None,
+    organization: Organization | None,
+    language: str,
+    detected_language: str,
+    now: datetime | None,
+) -> tuple[User, bool]:
+    """``customer_invite`` without telling the listeners; and whether the account is new
+    (``customer_register`` tells them once the names are in)."""
     email = _email_clean(email)
     now = now or timezone.now()
     organization = _may_invite(invited_by, organization or selectors.organization_for_email(email))
@@ -118,14 +141,12 @@ def customer_invite(
     with transaction.atomic():
         user, created = _account_locked(email, organization, language, detected_language)
         _account_complete(user, organization, invited_by, language, detected_language)
-        if created and announce:  # customer_register announces once the names are in
-            customer_listeners.notify(user)
         if user.has_usable_password() or not user.is_active or user.is_company_account:
-            return user
+            return user, created
         if user.invited_at and now - user.invited_at < invitation_tokens.lifetime():
-            return user  # the link already sent still works
+            return user, created  # the link already sent still works
         _invitation_queue(user=user, invited_by=invited_by, language=language, now=now)
-    return user
+    return user, created
 
 
 def _account_locked(
@@ -215,27 +236,24 @@ def customer_register(
     those of ``customer_invite`` when invited; may create the Organization and the User.
     """
     new_company = (new_company or "").strip()
-    created_here = False
     with transaction.atomic():
         if new_company:
             organization = Organization.objects.filter(name__iexact=new_company).first()
             if organization is None:
                 organization = Organization.objects.create(name=new_company[:200])
         if is_invited:
-            created_here = not User.objects.filter(email__iexact=email.strip()).exists()
-            user = customer_invite(
+            user, created = _invite(
                 email=email,
                 invited_by=invited_by,
                 organization=organization,
                 language=language,
                 detected_language=detected_language,
                 now=now,
-                announce=False,
             )
         else:
-            user, created_here = _uninvited(email, organization, language, detected_language)
+            user, created = _uninvited(email, organization, language, detected_language)
         _names_fill(user, first_name=first_name, last_name=last_name, phone=phone)
-        if created_here:
+        if created:
             customer_listeners.notify(user)
     return user
 
