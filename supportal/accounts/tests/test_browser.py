@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from supportal.accounts import services
 from supportal.accounts.tests.helpers import link_path, mails
@@ -59,12 +60,12 @@ def test_an_invited_customer_sets_a_password_logs_in_and_resets_it(
 
     # Refused once by the policy, every broken rule named.
     _set_password(page, "vbz")
-    errors = page.locator("[role=alert] li")
-    assert errors.count() == 2  # too short, too few digits
+    # expect() waits for the refused form to come back; a bare count() raced the POST.
+    expect(page.locator("[role=alert] li")).to_have_count(2)  # too short, too few digits
     _shot(page, f"{language}-2-refused")
 
     _set_password(page, "Munte-Rosu-42")
-    assert page.locator("#id_username").is_visible()  # the log-in page
+    expect(page.locator("#id_username")).to_be_visible()  # the log-in page
     _shot(page, f"{language}-3-password-set")
 
     _log_in(page, email, "Munte-Rosu-42", remember=True)
@@ -75,7 +76,7 @@ def test_an_invited_customer_sets_a_password_logs_in_and_resets_it(
     _shot(page, f"{language}-4-logged-in")
 
     page.locator("header form[action='/logout/'] button").click()
-    assert page.locator("#id_username").is_visible()
+    expect(page.locator("#id_username")).to_be_visible()
     assert not [c for c in page.context.cookies() if c["name"] == "sessionid"]
 
     # "Forgot your password?", then the link in the e-mail.
@@ -87,6 +88,7 @@ def test_an_invited_customer_sets_a_password_logs_in_and_resets_it(
     [reset] = mails("password_reset")
     page.goto(link_path(reset))
     _set_password(page, "Vale-Verde-77")
+    expect(page.locator("#id_username")).to_be_visible()
     _log_in(page, email, "Vale-Verde-77", remember=False)
     page.wait_for_url(f"{live_server.url}/")
     _shot(page, f"{language}-6-logged-in-again")
