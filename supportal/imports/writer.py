@@ -98,6 +98,7 @@ class ImportWriter:
         self._types: dict[type[models.Model], ContentType] = {}
         self._users: dict[int, User] = {}
         self._pending: list[ImportedObject] = []
+        self._unswept: list[int] = []  # requests written whose past SLA moments are not recorded
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
         """Write every record, ``batch_size`` requests per transaction (each request in a
@@ -118,14 +119,28 @@ class ImportWriter:
                     except Exception as exc:  # the source's: kept, raised after the commit
                         failure = exc
                         break
-                    self.write(record)
+                    self._write(record)
                     requests += isinstance(record, Request)
+                self._sweep()
         if failure is not None:
             raise failure
         return self.report
 
     def write(self, record: Record) -> None:
         """Write one record, telling no one."""
+        with transaction.atomic():
+            self._write(record)
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Past warnings and breaches of the requests written recorded now, quietly, once per
+        batch (see sla_sweep_tickets)."""
+        if self._unswept:
+            with quietly():
+                sla_sweep_tickets(self._unswept)
+            self._unswept = []
+
+    def _write(self, record: Record) -> None:
         with quietly():
             if isinstance(record, Company):
                 self.people.company_write(record)
@@ -159,8 +174,6 @@ class ImportWriter:
                 with events_deferred():
                     ticket = self._ticket_for(record, known)
                     is_complete = self._history_write(ticket, record, is_new=known is None)
-                # Past warnings and breaches recorded now, quietly (see sla_sweep_tickets).
-                sla_sweep_tickets([ticket.pk])
                 self._version_store(record, known, version if is_complete else "")
                 self._pending_write()
         except Exception as exc:  # one bad request must not stop a whole history
@@ -169,6 +182,7 @@ class ImportWriter:
             self.report.count("request", "failed")
             self.report.problem(f"{record.reference or record.source_id}: {exc}")
             return
+        self._unswept.append(ticket.pk)
         self.report.count("request", "updated" if known else "created")
 
     def _request_plan(self, record: Request, known: ImportedObject | None) -> None:
