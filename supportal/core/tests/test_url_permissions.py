@@ -125,6 +125,9 @@ portal:mute                            login 404   ok    404   ok
 portal:my_newsletters                  login ok    ok    ok    ok
 imports:old_login                      login login login login login
 imports:old_request                    login 404   ok    404   ok
+imports:old_osticket_staff             login 404   404   404   404
+imports:old_osticket_ticket            login 404   404   404   404
+imports:old_osticket_view              login 404   404   404   404
 portal:new                             login ok    ok    ok    ok
 portal:newsletter_unsubscribe          404   404   404   404   404
 portal:participant_add                 login 404   ok    404   ok
