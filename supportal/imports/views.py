@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from supportal.accounts.models import User
 from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.tickets.selectors import ticket_queryset_for_user
 
@@ -41,7 +42,10 @@ def _login_first(request: HttpRequest) -> HttpResponse:
 def _to_request(request: HttpRequest, row: ImportedObject | None) -> HttpResponse:
     """The imported request ``row`` stands for, where the visitor reads requests; not found
     when there is none or they may not see it."""
-    visible = ticket_queryset_for_user(request.user)
+    user = request.user
+    if not isinstance(user, User):  # the callers sent those logged out to log in
+        return _login_first(request)
+    visible = ticket_queryset_for_user(user)
     new_reference = (
         visible.filter(pk=row.object_id).values_list("reference", flat=True).first()
         if row is not None
@@ -49,7 +53,7 @@ def _to_request(request: HttpRequest, row: ImportedObject | None) -> HttpRespons
     )
     if new_reference is None:
         raise Http404
-    if request.user.is_agent or request.user.is_superuser:
+    if user.is_agent or user.is_superuser:
         return redirect("workspace:ticket", reference=new_reference)
     return redirect("portal:request", reference=new_reference)
 

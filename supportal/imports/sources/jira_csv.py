@@ -201,20 +201,18 @@ class JiraCsvSource:
             fetch=lambda: self.client.fetch(url)[0],
         )
 
-    def _request(self, single: dict[str, str], multi: dict[str, list[str]]) -> Request:
-        key = single["Issue key"].upper()
-        issue_id = single.get("Issue id") or key
-        reporter = single.get("Reporter") or single.get("Creator") or ""
-        participants = set(multi["Request participants"]) | {reporter}
-        created = self._instant(single["Created"])
-        if created is None:
-            raise SourceError(f"{key}: no creation time")
-        files: dict[str, list[Attachment]] = {}
-        for value in multi["Attachment"]:
-            _author, item = self._attachment(issue_id, value)
-            files.setdefault(item.name, []).append(item)
-        comments, seen = [], {}
-        for value in multi["Comment"]:
+    def _comments(
+        self,
+        issue_id: str,
+        values: list[str],
+        files: dict[str, list[Attachment]],
+        participants: set[str],
+        created: dt.datetime,
+    ) -> list[Comment]:
+        """The issue's comments; each takes the files it names out of ``files``."""
+        comments: list[Comment] = []
+        seen: dict[tuple[str, str], int] = {}
+        for value in values:
             when, author, body = ([*value.split(";", 2), "", ""])[:3]
             at = self._instant(when) or created
             n = seen[(when, author)] = seen.get((when, author), 0) + 1
@@ -237,9 +235,24 @@ class JiraCsvSource:
                     attachments=tuple(named),
                 )
             )
+        return comments
+
+    def _request(self, single: dict[str, str], multi: dict[str, list[str]]) -> Request:
+        key = single["Issue key"].upper()
+        issue_id = single.get("Issue id") or key
+        reporter = single.get("Reporter") or single.get("Creator") or ""
+        participants = set(multi["Request participants"]) | {reporter}
+        created = self._instant(single["Created"])
+        if created is None:
+            raise SourceError(f"{key}: no creation time")
+        files: dict[str, list[Attachment]] = {}
+        for value in multi["Attachment"]:
+            _author, item = self._attachment(issue_id, value)
+            files.setdefault(item.name, []).append(item)
+        comments = self._comments(issue_id, multi["Comment"], files, participants, created)
         resolved = self._instant(single.get("Resolved", ""))
         status = single.get("Status", "")
-        changes = ()
+        changes: tuple[StatusChange, ...] = ()
         if resolved is not None and self.statuses.get(status) in (Status.RESOLVED, Status.CLOSED):
             changes = (
                 StatusChange(

@@ -124,10 +124,10 @@ class _Replay:
             return
         # As _clocks_of reads them before each event: a stopped reply clock is done with.
         clocks = [c for c in self.clocks if not (c.goal == Goal.CUSTOMER_REPLY and c.is_stopped)]
-        if isinstance(payload, Assigned):
-            moves = _moves_on_assignment(clocks)
-        else:
+        if isinstance(payload, StatusChanged):
             moves = _moves_on_status(clocks, event, payload)
+        else:
+            moves = _moves_on_assignment(clocks)
         for move in moves:
             entry = ClockEntry(
                 clock=move.clock,
@@ -146,7 +146,9 @@ class _Replay:
 
     def _write(self) -> None:
         calendars = CalendarBook()
-        created, updated, entries = [], [], []
+        created: list[Clock] = []
+        updated: list[Clock] = []
+        entries: list[ClockEntry] = []
         for clock in self.clocks:
             new = self.new.get(id(clock))
             if not new:

@@ -13,6 +13,7 @@ from supportal.tickets.services import (
     ImportedAssignment,
     ImportedComment,
     ImportedStatus,
+    ImportedStep,
     ticket_import_create,
     ticket_import_history,
 )
@@ -48,7 +49,7 @@ def _history(cast, number: int) -> Ticket:
         created_at=at("Mon 2026-03-02 09:00"),
         number=number,
     )
-    steps = [
+    steps: list[ImportedStep] = [
         ImportedComment(agent, "Vă rog trimiteți jurnalul.", True, at("Mon 2026-03-02 09:20")),
         ImportedStatus(agent, Status.WAITING_FOR_CUSTOMER, at("Mon 2026-03-02 09:20")),
         ImportedComment(customer, "Jurnalul e atașat.", True, at("Mon 2026-03-02 13:00")),
