@@ -42,6 +42,7 @@ class ImportReport:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     statuses: Counter[tuple[str, str]] = field(default_factory=Counter)
     unmapped_statuses: Counter[str] = field(default_factory=Counter)
+    priorities: Counter[tuple[str, str]] = field(default_factory=Counter)
     renumbered: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
@@ -60,6 +61,9 @@ class ImportReport:
             self.unmapped_statuses[source_status] += 1
         else:
             self.statuses[(source_status, str(target))] += 1
+
+    def priority_seen(self, source_priority: str, target: str | None) -> None:
+        self.priorities[(source_priority, target or "")] += 1
 
     def lines(self) -> list[str]:
         """The report as the command prints it."""
@@ -84,6 +88,11 @@ class ImportReport:
                     _("  %(source)s → not mapped, kept as waiting for support: %(n)d")
                     % {"source": source, "n": n}
                 )
+        if self.priorities:
+            out.append(_("Priorities (source → Supportal; change with --priority NAME=PRIORITY):"))
+            for (source, target), n in sorted(self.priorities.items()):
+                shown = target or _("not mapped, the desk's default")
+                out.append(f"  {source} → {shown}: {n}")
         if self.renumbered:
             out.append(_("References taken by other requests, renumbered:"))
             out.extend(f"  {old} → {new}" for old, new in self.renumbered[:PROBLEMS_KEPT])

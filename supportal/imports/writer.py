@@ -20,7 +20,7 @@ from django.db import models, transaction
 
 from supportal.accounts.models import User
 from supportal.core.quiet import quietly
-from supportal.desks.models import Desk
+from supportal.desks.models import Desk, Priority
 from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.imports.people import Directory
 from supportal.imports.records import (
@@ -86,6 +86,7 @@ class ImportWriter:
         keep_numbers: bool = False,
         report: ImportReport | None = None,
         batch_size: int = BATCH_SIZE,
+        priorities: Mapping[str, str] | None = None,
     ) -> None:
         self.source = source
         self.desk = desk
@@ -99,6 +100,9 @@ class ImportWriter:
         self._users: dict[int, User] = {}
         self._pending: list[ImportedObject] = []
         self._unswept: list[int] = []  # requests written whose past SLA moments are not recorded
+        # The source's priority names → Supportal's (--priority SRC=OURS; else the same name).
+        self.priorities = {k.casefold(): v for k, v in (priorities or {}).items()}
+        self._priorities: dict[str, Priority | None] = {}
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
         """Write every record, ``batch_size`` requests per transaction (each request in a
@@ -152,6 +156,15 @@ class ImportWriter:
     def status_for(self, name: str) -> Status | None:
         return self.statuses.get((name or "").casefold())
 
+    def priority_for(self, name: str) -> Priority | None:
+        """The priority a source priority becomes: the one ``--priority`` names, else the one
+        of the same name; None (the desk's default applies) when there is none."""
+        key = (name or "").casefold()
+        if key not in self._priorities:
+            wanted = self.priorities.get(key, name)
+            self._priorities[key] = Priority.objects.filter(name__iexact=wanted.strip()).first()
+        return self._priorities[key]
+
     # -- requests -------------------------------------------------------------------------
 
     def _request_write(self, record: Request) -> None:
@@ -165,6 +178,9 @@ class ImportWriter:
         for change in record.status_changes:
             self.report.status_seen(change.status, self.status_for(change.status))
         self.report.status_seen(record.status, self.status_for(record.status))
+        if record.priority:
+            priority = self.priority_for(record.priority)
+            self.report.priority_seen(record.priority, priority.name if priority else None)
         if self.dry_run:
             self._request_plan(record, known)
             return
@@ -251,6 +267,7 @@ class ImportWriter:
             created_at=record.created_at,
             number=record.number if keeps else None,
             participants=participants,
+            priority=self.priority_for(record.priority) if record.priority else None,
         )
         if keeps and record.number and ticket.number != record.number:
             self.report.renumbered.append(

@@ -278,4 +278,5 @@ class JiraCsvSource:
             status_changes=changes,
             resolution=single.get("Resolution", ""),
             old_links=(key,),
+            priority=single.get("Priority", ""),
         )

@@ -125,6 +125,7 @@ def test_the_csv_export_becomes_the_requests_with_their_conversation_and_files(
     assert help161.summary == "Facturile nu ajung la distribuitor"
     assert help161.created_at == dt.datetime(2024, 3, 4, 7, 0, tzinfo=dt.UTC)  # 9:00 in Bucharest
     assert help161.status == Status.RESOLVED
+    assert help161.priority == cast.high  # Jira's High is the priority of the same name
     assert help161.resolved_at == dt.datetime(2024, 3, 5, 14, 0, tzinfo=dt.UTC)
     assert help161.requester.email == "mihai.popescu@transilvania.ro"
     assert help161.assignee.email == "ioana.marin@suport-firma.ro"
@@ -175,10 +176,14 @@ def test_agents_comments_public_when_asked_and_the_command_dry_run_writes_nothin
     )  # fmt: skip
     out = capsys.readouterr().out
     assert "Dry run" in out and "request: created 2" in out and "Resolved → Resolved" in out
+    assert "  High → High: 1" in out and "  Medium → not mapped, the desk's default: 1" in out
     assert _counts() == before
     assert not jira_files.asked  # a dry run fetches no file
 
-    _import(cast, _source(export, jira_files, agent_comments_public=True))
+    source = _source(export, jira_files, agent_comments_public=True)
+    priorities = {"Medium": "normal"}  # --priority Medium=Normal
+    import_run(source, desk=cast.help_desk, statuses=source.statuses, priorities=priorities)
+    assert Ticket.objects.get(reference="HELP-162").priority == cast.normal
     assert all(
         Ticket.objects.get(reference="HELP-161").comments.values_list("is_public", flat=True)
     )

@@ -11,7 +11,7 @@ from django.db import transaction
 from supportal.core.errors import DomainError
 from supportal.desks.models import Desk
 from supportal.imports.http import SourceError
-from supportal.imports.run import import_run, statuses_parse
+from supportal.imports.run import import_run, priorities_parse, statuses_parse
 from supportal.imports.sources import SOURCES, source_build
 
 
@@ -70,6 +70,14 @@ class Command(BaseCommand):
             "'Escalated=in_progress'.",
         )
         parser.add_argument(
+            "--priority",
+            action="append",
+            default=[],
+            metavar="NAME=PRIORITY",
+            help="Map a source priority to a Supportal priority by name (repeatable), e.g. "
+            "'Medium=Normal'; by default the priority of the same name.",
+        )
+        parser.add_argument(
             "--keep-numbers",
             action="store_true",
             help="Keep the source's ticket numbers as reference numbers (Freshdesk).",
@@ -85,6 +93,7 @@ class Command(BaseCommand):
         try:
             source = source_build(options["source"], options)
             statuses = statuses_parse(options["status"], source.statuses)
+            priorities = priorities_parse(options["priority"])
         except (DomainError, ValueError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         run = lambda: import_run(  # noqa: E731
@@ -93,6 +102,7 @@ class Command(BaseCommand):
             statuses=statuses,
             dry_run=options["dry_run"],
             keep_numbers=options["keep_numbers"],
+            priorities=priorities,
             progress_to=None if options["no_progress"] else sys.stderr,
         )
         try:
