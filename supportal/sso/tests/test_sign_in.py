@@ -222,9 +222,7 @@ def test_the_providers_second_factor_counts_only_when_it_says_so(
         assert page.status_code == 302 and "two-factor" in page["Location"]
 
 
-def test_an_id_token_not_signed_with_the_providers_key_is_refused(
-    client, idp, oidc_provider, cast
-):
+def test_an_id_token_not_signed_with_the_providers_key_is_refused(client, idp, oidc_provider, cast):
     """The keys Supportal trusts are swapped for others under the same key id (as if someone
     had replaced the provider's key set): the provider's genuine token no longer verifies."""
     from joserfc.jwk import RSAKey
