@@ -146,6 +146,8 @@ workspace:article_report               login 403   403   404   404
 workspace:articles                     login 403   403   ok    ok
 workspace:suggestions                  login 403   403   404   ok
 readyz                                 ok    ok    ok    ok    ok
+sso:callback                           404   404   404   404   404
+sso:start                              404   404   404   404   404
 workspace:action                       login 403   403   404   ok
 workspace:assign                       login 403   403   404   ok
 workspace:bulk                         login 403   403   ok    ok

@@ -199,6 +199,8 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "session_id": session.pk,
         "customer_id": cast.cristina.pk,
         "token_id": 1,
+        # No such identity provider: its pages answer "not found" (supportal/sso/tests).
+        "provider": "no-such-provider",
         # The administration site.
         "app_label": "accounts",
         "object_id": str(cast.cristina.pk),
