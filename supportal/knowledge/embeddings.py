@@ -261,7 +261,7 @@ def _matrix(kind: str, model: str) -> _Matrix:
             rows.order_by("updated_at", "pk").values_list("object_id", "vector", "updated_at")
         )
         if read:
-            cached.add([(object_id, bytes(vector)) for object_id, vector, _u in read])
+            cached.add([(object_id, bytes(vector or b"")) for object_id, vector, _u in read])
             cached.since = read[-1][2]
         cached.checked_at = now
         _matrices[kind] = cached
