@@ -28,17 +28,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url",
             default="",
-            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB).",
+            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB; "
+            "django-helpdesk: sqlite:////PATH, postgres://… or mysql://…).",
         )
         parser.add_argument(
             "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
         )
         parser.add_argument(
-            "--files-dir", default="", help="osTicket: the folder of files kept on disk."
+            "--files-dir",
+            default="",
+            help="osTicket: the folder of files kept on disk; django-helpdesk: its MEDIA_ROOT.",
+        )
+        parser.add_argument(
+            "--queue",
+            action="append",
+            default=[],
+            help="django-helpdesk: the slug of a queue to import (repeatable; all when absent).",
         )
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
-        parser.add_argument("--token", default="", help="Jira: the API token or password.")
+        parser.add_argument(
+            "--token", default="", help="Jira: the API token or password; Zammad: the access token."
+        )
         parser.add_argument("--project", default="", help="Jira: the project key (HELP).")
         parser.add_argument(
             "--status",
