@@ -28,14 +28,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url",
             default="",
-            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB).",
+            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB; "
+            "django-helpdesk: sqlite:////PATH, postgres://… or mysql://…).",
         )
-        parser.add_argument(
-            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
-        )
-        parser.add_argument(
-            "--files-dir", default="", help="osTicket: the folder of files kept on disk."
-        )
+        self._database_arguments(parser)
         parser.add_argument("--file", default="", help="jira-csv: the CSV file Jira exported.")
         parser.add_argument(
             "--agent-comments-public",
@@ -59,7 +55,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
-        parser.add_argument("--token", default="", help="Jira: the API token or password.")
+        parser.add_argument(
+            "--token", default="", help="Jira: the API token or password; Zammad: the access token."
+        )
         parser.add_argument("--project", default="", help="Jira: the project key (HELP).")
         parser.add_argument(
             "--status",
@@ -77,6 +75,23 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=100, help="generated: how many.")
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def _database_arguments(self, parser: CommandParser) -> None:
+        """The options of the sources read from a database (osTicket, django-helpdesk)."""
+        parser.add_argument(
+            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
+        )
+        parser.add_argument(
+            "--files-dir",
+            default="",
+            help="osTicket: the folder of files kept on disk; django-helpdesk: its MEDIA_ROOT.",
+        )
+        parser.add_argument(
+            "--queue",
+            action="append",
+            default=[],
+            help="django-helpdesk: the slug of a queue to import (repeatable; all when absent).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         desk = Desk.objects.filter(key=options["desk"].upper()).first()
