@@ -41,6 +41,7 @@ from supportal.mail.models import (
     Mailbox,
     OutboundEmail,
     OutboundState,
+    OutgoingAccount,
     PersonalReplyAddress,
 )
 from supportal.tickets import services
@@ -162,6 +163,12 @@ def every_row(cast):
     )
     mailbox_save(
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
+        password="parola",
+    )
+    mailbox_save(
+        mailbox=OutgoingAccount(
+            name="Trimitere", host="smtp.firma.ro", username="suport@firma.ro", desk=cast.help_desk
+        ),
         password="parola",
     )
     return ticket
