@@ -51,8 +51,7 @@ class SecondStepForm(CodeForm):
 def _code_cleared(form: forms.Form) -> None:
     """Empty the code field of a refused form (its error stays): the next code is typed into
     an empty field, not after the wrong one, and the page never shows a code again."""
-    form.data = form.data.copy()
-    form.data["code"] = ""
+    form.data = {**form.data, "code": ""}
 
 
 def _next_url(request: HttpRequest, target: str = "") -> str:

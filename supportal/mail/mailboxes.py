@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,7 @@ from supportal.mail.outbox import administrators_tell
 logger = logging.getLogger("supportal.mail.imap")
 
 ERROR_MAX_LENGTH = 500
+S = TypeVar("S", bound=SignIn)
 
 
 def mailbox_secrets_set(*, mailbox: SignIn, password: str = "", client_secret: str = "") -> None:
@@ -38,8 +40,9 @@ def mailbox_secrets_set(*, mailbox: SignIn, password: str = "", client_secret: s
         oauth2.client_secret_set(mailbox, client_secret)
 
 
-def mailbox_save(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> Mailbox:
-    """Save ``mailbox`` with its secrets (``mailbox_secrets_set``). Side effect: the row."""
+def mailbox_save(*, mailbox: S, password: str = "", client_secret: str = "") -> S:
+    """Save ``mailbox`` (or an outgoing account) with its secrets (``mailbox_secrets_set``).
+    Side effect: the row."""
     mailbox_secrets_set(mailbox=mailbox, password=password, client_secret=client_secret)
     mailbox.save()
     return mailbox
@@ -125,7 +128,7 @@ def signin_secrets_rotate() -> dict[str, dict[str, int]]:
     OAuth2 client secret and tokens) again with the first key of SUPPORTAL_SECRET_KEYS
     (``manage.py secrets_rotate``): once done, the old key can go. Returns, per model, how many
     of each field were rotated."""
-    return {model._meta.model_name: _rotate(model) for model in (Mailbox, OutgoingAccount)}
+    return {str(model._meta.model_name): _rotate(model) for model in (Mailbox, OutgoingAccount)}
 
 
 def _rotate(model: type[Mailbox] | type[OutgoingAccount]) -> dict[str, int]:

@@ -69,7 +69,7 @@ class _Handler:
                 mechanism=signed.mechanism,
                 envelope_from=envelope.mail_from or "",
                 recipients=list(envelope.rcpt_tos),
-                message=email.message_from_bytes(data, policy=email.policy.default),  # type: ignore[arg-type]
+                message=email.message_from_bytes(data, policy=email.policy.default),
             )
         )
         return "250 2.0.0 OK"
