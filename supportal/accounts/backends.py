@@ -39,12 +39,14 @@ def _password_login_refused(request: HttpRequest | None, email: str) -> bool:
     told where to sign in instead (the refusal says no more than the log-in page's "Sign in
     with …" buttons already do). Not counted by the throttle: no password is tried."""
     user = User.objects.filter(email__iexact=email, is_active=True).first()
-    message = selectors.password_login_refusal(user) if user is not None else ""
+    if user is None:
+        return False
+    message = selectors.password_login_refusal(user)
     if not message:
         return False
     services.password_login_refused_audit(user=user, request=request)
     if request is not None:
-        request.login_refusal = PasswordLoginRefused(message)
+        request.login_refusal = PasswordLoginRefused(message)  # type: ignore[attr-defined]
     return True
 
 

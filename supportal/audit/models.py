@@ -50,6 +50,14 @@ class Action(models.TextChoices):
     QUARANTINE_DECIDED = "quarantine_decided", _("Quarantined mail decided")
     DATA_DELETED = "data_deleted", _("Data deleted")
     EXPORTED = "exported", _("Exported")
+    PERMISSIONS_CHANGED = "permissions_changed", _("Groups or permissions changed")
+    ACCESS_REQUEST_DECIDED = "access_request_decided", _("Access request decided")
+    NOTIFICATION_PREFERENCES_CHANGED = (
+        "notification_preferences_changed",
+        _("Notification preferences changed"),
+    )
+    NEWSLETTER_SENT = "newsletter_sent", _("Newsletter sent")
+    DOWNLOAD_PUBLISHED = "download_published", _("Download published")
     AUDIT_PURGED = "audit_purged", _("Old audit entries purged")
 
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("tickets.php", views.old_osticket_ticket_link, name="old_osticket_ticket"),
     path("scp/tickets.php", views.old_osticket_ticket_link, name="old_osticket_staff"),
     path("view.php", views.old_osticket_view_link, name="old_osticket_view"),
+    path("helpdesk/tickets/<int:ticket_id>/", views.old_helpdesk_ticket, name="old_helpdesk"),
+    path("helpdesk/view/", views.old_helpdesk_public, name="old_helpdesk_public"),
 ]

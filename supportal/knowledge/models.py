@@ -227,7 +227,9 @@ class Embedding(DueWork):
                 fields=["next_attempt_at"],
                 condition=Q(state="pending"),
                 name="embedding_due",
-            )
+            ),
+            # The vectors written since a process last looked (embeddings._matrix).
+            models.Index(fields=["kind", "updated_at"], name="embedding_changed"),
         ]
 
     def __str__(self) -> str:

@@ -41,13 +41,13 @@ def picture_encode(data: bytes) -> Encoded:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            picture = Image.open(BytesIO(data))
-            source_format = picture.format
+            opened = Image.open(BytesIO(data))
+            source_format = opened.format
             if source_format not in {"PNG", "JPEG", "GIF", "WEBP", "BMP"}:
                 raise UnidentifiedImageError(source_format)
-            picture.seek(0)
-            picture.load()
-        picture = ImageOps.exif_transpose(picture)
+            opened.seek(0)
+            opened.load()
+        picture: Image.Image = ImageOps.exif_transpose(opened)
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
             OSError, ValueError, EOFError) as exc:  # fmt: skip
         raise InvalidInput(

@@ -198,7 +198,7 @@ def article_picture_add(
                 )
     except Exception:
         # Nothing of it was committed: the file goes too.
-        picture.file.storage.delete(picture.file.name)
+        picture.file.storage.delete(picture.file.name or "")
         raise
     return picture
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,6 +111,17 @@ def _agent_create(provider: IdentityProvider, email: str, claims: Mapping[str, A
 
 
 def sso_user_for_claims(
+    *, provider: IdentityProvider, claims: Mapping[str, Any], now: datetime | None = None
+) -> SignIn:
+    """``_sso_user_for_claims``, once more when a parallel first sign-in of the same person
+    (two tabs) created the link or the agent first: the second finds what the first made."""
+    try:
+        return _sso_user_for_claims(provider=provider, claims=claims, now=now)
+    except IntegrityError:
+        return _sso_user_for_claims(provider=provider, claims=claims, now=now)
+
+
+def _sso_user_for_claims(
     *, provider: IdentityProvider, claims: Mapping[str, Any], now: datetime | None = None
 ) -> SignIn:
     """The agent a checked ID token stands for: the one linked to (provider, sub); else the

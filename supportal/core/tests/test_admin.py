@@ -41,6 +41,7 @@ from supportal.mail.models import (
     Mailbox,
     OutboundEmail,
     OutboundState,
+    OutgoingAccount,
     PersonalReplyAddress,
 )
 from supportal.sso.models import IdentityProvider, SsoIdentity
@@ -163,6 +164,12 @@ def every_row(cast):
     )
     mailbox_save(
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
+        password="parola",
+    )
+    mailbox_save(
+        mailbox=OutgoingAccount(
+            name="Trimitere", host="smtp.firma.ro", username="suport@firma.ro", desk=cast.help_desk
+        ),
         password="parola",
     )
     # Single sign-on (docs/sso.md).

@@ -124,6 +124,8 @@ portal:file                            login 404   ok    404   ok
 portal:help                            ok    ok    ok    ok    ok
 portal:mute                            login 404   ok    404   ok
 portal:my_newsletters                  login ok    ok    ok    ok
+imports:old_helpdesk                   login 404   ok    404   ok
+imports:old_helpdesk_public            login 404   404   404   404
 imports:old_login                      login login login login login
 imports:old_request                    login 404   ok    404   ok
 imports:old_osticket_staff             login 404   404   404   404

@@ -161,6 +161,13 @@ def url_world_build(cast: Cast) -> UrlWorld:
         content_type=ContentType.objects.get_for_model(Ticket),
         object_id=ticket.pk,
     )
+    ImportedObject.objects.create(  # and from django-helpdesk, as its ticket 7
+        source="django-helpdesk:/old/helpdesk.sqlite3",
+        kind=ImportedKind.REFERENCE,
+        source_id="HELPDESK-7",
+        content_type=ContentType.objects.get_for_model(Ticket),
+        object_id=ticket.pk,
+    )
     mailbox = mailbox_save(
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
         password="parola",
@@ -169,6 +176,7 @@ def url_world_build(cast: Cast) -> UrlWorld:
     values: dict[str, object] = {
         "reference": ticket.reference,
         "portal": 1,
+        "imports:old_helpdesk.ticket_id": 7,
         "action": "cancel",
         "workspace:action.action": "resolve",
         "view_id": view.pk,

@@ -64,6 +64,24 @@ def _osticket(options: Mapping[str, Any]) -> ImportSource:
     )
 
 
+def _django_helpdesk(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.django_helpdesk import DjangoHelpdeskSource
+
+    _require(options, "url")
+    return DjangoHelpdeskSource(
+        url=options["url"],
+        queues=tuple(options.get("queue") or ()),
+        files_dir=options.get("files_dir") or "",
+    )
+
+
+def _zammad(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.zammad import ZammadSource
+
+    _require(options, "url", "token")
+    return ZammadSource(base_url=options["url"], token=options["token"])
+
+
 def _require(options: Mapping[str, Any], *names: str) -> None:
     missing = [f"--{name.replace('_', '-')}" for name in names if not options.get(name)]
     if missing:
@@ -75,6 +93,8 @@ SOURCES: dict[str, Callable[[Mapping[str, Any]], ImportSource]] = {
     "jira": _jira,
     "jira-csv": _jira_csv,
     "osticket": _osticket,
+    "django-helpdesk": _django_helpdesk,
+    "zammad": _zammad,
     "generated": _generated,
 }
 

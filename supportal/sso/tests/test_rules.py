@@ -62,3 +62,28 @@ def test_a_complete_provider_is_accepted(db):
     provider.clean()
     assert provider.domains == ["firma.ro", "firma.cz"]
     assert provider.is_domain_allowed("Ana@FIRMA.ro") and not provider.is_domain_allowed("a@x.ro")
+
+
+def test_a_parallel_first_sign_in_of_the_same_person_is_not_an_error(db, cast, monkeypatch):
+    """Two tabs finishing their first sign-in at once: the slower one's link collides with the
+    faster one's, and it signs in with what the faster one made."""
+    from supportal.sso import services
+    from supportal.sso.models import SsoIdentity
+
+    provider = _provider(allowed_domains="support.test")
+    provider.save()
+    original = services._verified_email
+    calls = []
+
+    def faster_tab_first(provider, claims):
+        if not calls:
+            # What the other tab commits between our look-up and our write.
+            SsoIdentity.objects.create(provider=provider, subject="s-1", user=cast.agent_help)
+        calls.append(1)
+        return original(provider, claims)
+
+    monkeypatch.setattr(services, "_verified_email", faster_tab_first)
+    claims = {"sub": "s-1", "email": cast.agent_help.email, "email_verified": True}
+    signed_in = services.sso_user_for_claims(provider=provider, claims=claims)
+    assert signed_in.user == cast.agent_help
+    assert SsoIdentity.objects.get(subject="s-1").user == cast.agent_help

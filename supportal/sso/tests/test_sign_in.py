@@ -220,3 +220,33 @@ def test_the_providers_second_factor_counts_only_when_it_says_so(
         assert page.status_code == 200
     else:
         assert page.status_code == 302 and "two-factor" in page["Location"]
+
+
+def test_an_id_token_not_signed_with_the_providers_key_is_refused(client, idp, oidc_provider, cast):
+    """The keys Supportal trusts are swapped for others under the same key id (as if someone
+    had replaced the provider's key set): the provider's genuine token no longer verifies."""
+    from joserfc.jwk import RSAKey
+
+    from supportal.sso import client as oidc_client
+
+    oidc_provider.account("sub-bogdan", cast.agent_help.email)
+    _sign_in(client, oidc_provider, cast.agent_help.email)
+    cached = oidc_client._metadata[(idp.pk, idp.issuer)]
+    forged = []
+    for key in cached["jwks"]["keys"]:
+        other = RSAKey.generate_key(2048, parameters={"kid": key["kid"], "use": "sig"})
+        forged.append(other.as_dict(private=False))
+    cached["jwks"] = {"keys": forged}
+
+    again = Client()
+    response = _sign_in(again, oidc_provider, cast.agent_help.email)
+    assert response.status_code == 400
+    assert _logged_in(again) is None
+    assert "ID token" in AuditEntry.objects.get(action=Action.SSO_FAILED).after["reason"]
+
+
+@pytest.mark.parametrize("query", ["", "?code=abc&state=forged", "?error=access_denied"])
+def test_a_callback_without_a_started_sign_in_is_refused(client, idp, query):
+    response = client.get(f"/sso/{SLUG}/callback/{query}")
+    assert response.status_code == 400
+    assert _logged_in(client) is None

@@ -28,38 +28,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url",
             default="",
-            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB).",
+            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB; "
+            "django-helpdesk: sqlite:////PATH, postgres://… or mysql://…).",
         )
-        parser.add_argument(
-            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
-        )
-        parser.add_argument(
-            "--files-dir", default="", help="osTicket: the folder of files kept on disk."
-        )
-        parser.add_argument("--file", default="", help="jira-csv: the CSV file Jira exported.")
-        parser.add_argument(
-            "--agent-comments-public",
-            action="store_true",
-            help="jira-csv: the agents' comments are public (the export does not say; by "
-            "default they become internal notes).",
-        )
-        parser.add_argument(
-            "--agent",
-            action="append",
-            default=[],
-            metavar="NAME",
-            help="jira-csv: someone who is an agent although the export does not show it "
-            "(repeatable; assignees and resolvers are agents).",
-        )
-        parser.add_argument(
-            "--people", default="", help="jira-csv: a CSV file of name,email rows (addresses)."
-        )
-        parser.add_argument(
-            "--time-zone", default="UTC", help="jira-csv: the zone the export's times are in."
-        )
+        self._database_arguments(parser)
+        self._csv_arguments(parser)
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
-        parser.add_argument("--token", default="", help="Jira: the API token or password.")
+        parser.add_argument(
+            "--token", default="", help="Jira: the API token or password; Zammad: the access token."
+        )
         parser.add_argument("--project", default="", help="Jira: the project key (HELP).")
         parser.add_argument(
             "--status",
@@ -85,6 +63,47 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=100, help="generated: how many.")
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def _csv_arguments(self, parser: CommandParser) -> None:
+        """The options of Jira's CSV export (docs/import.md#jiras-csv-export)."""
+        parser.add_argument("--file", default="", help="jira-csv: the CSV file Jira exported.")
+        parser.add_argument(
+            "--agent-comments-public",
+            action="store_true",
+            help="jira-csv: the agents' comments are public (the export does not say; by "
+            "default they become internal notes).",
+        )
+        parser.add_argument(
+            "--agent",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="jira-csv: someone who is an agent although the export does not show it "
+            "(repeatable; assignees and resolvers are agents).",
+        )
+        parser.add_argument(
+            "--people", default="", help="jira-csv: a CSV file of name,email rows (addresses)."
+        )
+        parser.add_argument(
+            "--time-zone", default="UTC", help="jira-csv: the zone the export's times are in."
+        )
+
+    def _database_arguments(self, parser: CommandParser) -> None:
+        """The options of the sources read from a database (osTicket, django-helpdesk)."""
+        parser.add_argument(
+            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
+        )
+        parser.add_argument(
+            "--files-dir",
+            default="",
+            help="osTicket: the folder of files kept on disk; django-helpdesk: its MEDIA_ROOT.",
+        )
+        parser.add_argument(
+            "--queue",
+            action="append",
+            default=[],
+            help="django-helpdesk: the slug of a queue to import (repeatable; all when absent).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         desk = Desk.objects.filter(key=options["desk"].upper()).first()
