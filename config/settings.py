@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "supportal.webhooks",
     "supportal.api",
     "supportal.imports",
+    "supportal.sso",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Single sign-on (docs/sso.md): the directory whose files an identity provider's "client
+# secret: file" may name (systemd's credentials or a container's secrets are mounted there).
+SUPPORTAL_SSO_SECRET_DIR = env.str("SUPPORTAL_SSO_SECRET_DIR", "/run/secrets")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 # Throttled log-in by e-mail, and by a company's registration number (docs/accounts.md).
