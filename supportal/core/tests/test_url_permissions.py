@@ -65,6 +65,7 @@ api-v1:participant_add                 401   401   401   401   401
 api-v1:participant_remove              ok    ok    ok    ok    ok
 api-v1:priority_list                   401   401   401   401   401
 api-v1:quote_answer                    401   401   401   401   401
+api-v1:quote_propose                   401   401   401   401   401
 api-v1:search                          401   401   401   401   401
 api-v1:ticket                          401   401   401   401   401
 api-v1:ticket_action                   401   401   401   401   401

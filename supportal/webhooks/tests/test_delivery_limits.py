@@ -9,7 +9,9 @@ import contextlib
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -118,11 +120,11 @@ class _Server:
 
 
 @pytest.fixture
-def misbehaving(settings):
+def misbehaving(settings: Any) -> Iterator[Callable[[Callable[[Any], None]], _Server]]:
     settings.SUPPORTAL_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     servers: list[_Server] = []
 
-    def start(handle) -> _Server:
+    def start(handle: Callable[[Any], None]) -> _Server:
         servers.append(_Server(handle))
         return servers[-1]
 
