@@ -19,12 +19,16 @@ from supportal.accounts.models import Organization, User
 from supportal.accounts.services import (
     customer_invite,
     customer_register,
+    customer_update,
     organization_find_or_create,
+    organization_update,
 )
 from supportal.api.base import user_of
 from supportal.api.schemas import (
+    CompanyChangeIn,
     CompanyIn,
     CompanyOut,
+    CustomerChangeIn,
     CustomerIn,
     CustomerOut,
     DeskOut,
@@ -58,6 +62,8 @@ def _customer(user: User) -> dict:
         "is_customer_admin": user.is_customer_admin,
         "is_active": user.is_active,
         "has_password": user.has_usable_password(),
+        "language": user.language,
+        "time_zone": user.time_zone,
     }
 
 
@@ -152,6 +158,23 @@ def customer_invite_send(request: HttpRequest, customer_id: int) -> dict:
     return _customer(found)
 
 
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS}, tags=["customers"])
+def customer_change(request: HttpRequest, customer_id: int, body: CustomerChangeIn) -> dict:
+    """Change a customer's name, phone, language, time zone or company admin flag (support team
+    only; the flag needs the administrators' permission to change people). Only the fields
+    sent change; audited as in the admin."""
+    user = user_of(request)
+    _support_only(user)
+    found = _customers().filter(pk=customer_id).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFound(_("There is no such customer."))
+    customer = customer_update(
+        actor=user, customer=found, values=body.model_dump(exclude_unset=True)
+    )
+    customer.refresh_from_db()
+    return _customer(customer)
+
+
 class CompanyQuery(Schema):
     q: str = ""
     limit: int = Field(20, ge=1, le=FIND_MAX)
@@ -163,6 +186,10 @@ def _company(organization: Organization) -> dict:
         "name": organization.name,
         "registration_number": organization.registration_number,
         "is_active": organization.is_active,
+        "language": organization.language,
+        "time_zone": organization.time_zone,
+        "shares_requests": organization.shares_requests,
+        "shares_attachments": organization.shares_attachments,
     }
 
 
@@ -188,6 +215,22 @@ def company_create(request: HttpRequest, body: CompanyIn) -> Status:
         actor=user_of(request), name=body.name, registration_number=body.registration_number
     )
     return Status(201 if created else 200, _company(organization))
+
+
+@router.patch("/companies/{company_id}", response={200: CompanyOut, **ERRORS}, tags=["customers"])
+def company_change(request: HttpRequest, company_id: int, body: CompanyChangeIn) -> dict:
+    """Change a company's name, registration number, language, time zone or sharing (support
+    team only). Only the fields sent change; audited as in the admin."""
+    user = user_of(request)
+    _support_only(user)
+    found = Organization.objects.filter(pk=company_id).first()
+    if found is None:
+        raise NotFound(_("There is no such company."))
+    return _company(
+        organization_update(
+            actor=user, organization=found, values=body.model_dump(exclude_unset=True)
+        )
+    )
 
 
 @router.get("/desks", response={200: list[DeskOut], **ERRORS}, tags=["configuration"])

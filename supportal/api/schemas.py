@@ -208,6 +208,21 @@ class CustomerOut(Schema):
     is_customer_admin: bool
     is_active: bool
     has_password: bool
+    language: str = Field(description="Their own choice; empty: the company's or the site's.")
+    time_zone: str
+
+
+class CustomerChangeIn(Schema):
+    """Only the fields sent change (PATCH)."""
+
+    first_name: str | None = Field(None, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    phone: str | None = Field(None, max_length=40)
+    language: str | None = Field(None, description="A site language code, or empty.")
+    time_zone: str | None = Field(None, description="An IANA time zone name, or empty.")
+    is_customer_admin: bool | None = Field(
+        None, description="Needs the administrators' permission to change people."
+    )
 
 
 class CustomerIn(Schema):
@@ -226,6 +241,21 @@ class CompanyOut(Schema):
     name: str
     registration_number: str
     is_active: bool
+    language: str
+    time_zone: str
+    shares_requests: bool
+    shares_attachments: bool
+
+
+class CompanyChangeIn(Schema):
+    """Only the fields sent change (PATCH)."""
+
+    name: str | None = Field(None, max_length=200)
+    registration_number: str | None = Field(None, max_length=40)
+    language: str | None = Field(None, description="A site language code, or empty.")
+    time_zone: str | None = Field(None, description="An IANA time zone name, or empty.")
+    shares_requests: bool | None = None
+    shares_attachments: bool | None = None
 
 
 class CompanyIn(Schema):

@@ -7,6 +7,7 @@ One module per noun; this package re-exports the public names.
 """
 
 from supportal.accounts.services._common import COMPANY_ACCOUNT_DOMAIN, MAIL_REPEAT_DURATION
+from supportal.accounts.services.directory import customer_update, organization_update
 from supportal.accounts.services.passwords import (
     link_renew,
     password_change,
@@ -57,9 +58,11 @@ __all__ = [
     "company_account_ensure",
     "customer_invite",
     "customer_register",
+    "customer_update",
     "link_renew",
     "login_failure_audit",
     "organization_find_or_create",
+    "organization_update",
     "password_change",
     "password_login_refused_audit",
     "password_reset_request",

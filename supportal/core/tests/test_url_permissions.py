@@ -50,8 +50,10 @@ workspace:mail_original                login 403   403   404   ok
 api-v1:api-root                        404   404   404   404   404
 api-v1:assign                          401   401   401   401   401
 api-v1:attachment_download             401   401   401   401   401
+api-v1:company_change                  ok    ok    ok    ok    ok
 api-v1:company_create                  401   401   401   401   401
 api-v1:company_find                    401   401   401   401   401
+api-v1:customer_change                 401   401   401   401   401
 api-v1:customer_create                 401   401   401   401   401
 api-v1:customer_find                   401   401   401   401   401
 api-v1:customer_get                    401   401   401   401   401
