@@ -10,11 +10,11 @@ change people (``accounts.change_user``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
 from supportal import audit
@@ -49,7 +49,7 @@ def _apply(obj: Model, allowed: tuple[str, ...], values: Mapping[str, Any]) -> d
         if isinstance(value, str):
             value = value.strip()
         try:
-            cleaned = obj._meta.get_field(name).clean(value, obj)
+            cleaned = cast(Field, obj._meta.get_field(name)).clean(value, obj)
         except ValidationError as exc:
             raise InvalidInput(exc.messages[0], field=name) from None
         old = getattr(obj, name)
