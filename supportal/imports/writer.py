@@ -42,6 +42,7 @@ from supportal.tickets.services import (
     ImportedStatus,
     ImportedStep,
     NewAttachment,
+    events_deferred,
     ticket_import_create,
     ticket_import_feedback,
     ticket_import_history,
@@ -154,8 +155,10 @@ class ImportWriter:
             return
         try:
             with transaction.atomic():
-                ticket = self._ticket_for(record, known)
-                is_complete = self._history_write(ticket, record, is_new=known is None)
+                # The request's creation and history reach the SLA clocks together.
+                with events_deferred():
+                    ticket = self._ticket_for(record, known)
+                    is_complete = self._history_write(ticket, record, is_new=known is None)
                 # Past warnings and breaches recorded now, quietly (see sla_sweep_tickets).
                 sla_sweep_tickets([ticket.pk])
                 self._version_store(record, known, version if is_complete else "")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization, User
 from supportal.core.errors import PermissionRefused
+from supportal.core.formats import CSV_BYTE_ORDER_MARK, csv_delimiter
 from supportal.core.forms import model_choice_field
 from supportal.desks.models import Desk, Product
 from supportal.sla.reports import (
@@ -125,9 +126,8 @@ def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
     )
     # Excel opens UTF-8 only with a byte-order mark, and splits columns by the regional list
     # separator: ";" where the decimal separator is a comma (Romanian, Czech).
-    response.write("\ufeff")
-    delimiter = ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
-    out = csv.writer(response, delimiter=delimiter)
+    response.write(CSV_BYTE_ORDER_MARK)
+    out = csv.writer(response, delimiter=csv_delimiter())
     out.writerows(_breach_lines(report) if breaches else _summary_lines(report))
     return response
 

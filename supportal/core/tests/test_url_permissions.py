@@ -106,6 +106,7 @@ notifications:templates                login 404   404   404   404
 portal:action                          login 404   ok    404   ok
 portal:article                         login 404   404   ok    ok
 portal:article_feedback                login 404   404   ok    ok
+portal:article_picture                 login 404   404   ok    ok
 portal:articles                        login ok    ok    ok    ok
 portal:awaiting                        login ok    ok    ok    ok
 portal:comment                         login 404   ok    404   ok
@@ -140,10 +141,13 @@ workspace:article_edit                 login 403   403   ok    ok
 workspace:article_from                 login 403   403   404   ok
 workspace:article_new                  login 403   403   ok    ok
 workspace:article_publish              login 403   403   ok    ok
+workspace:article_picture_add          login 403   403   ok    ok
 workspace:article_report               login 403   403   404   404
 workspace:articles                     login 403   403   ok    ok
 workspace:suggestions                  login 403   403   404   ok
 readyz                                 ok    ok    ok    ok    ok
+sso:callback                           404   404   404   404   404
+sso:start                              404   404   404   404   404
 workspace:action                       login 403   403   404   ok
 workspace:assign                       login 403   403   404   ok
 workspace:bulk                         login 403   403   ok    ok

@@ -36,6 +36,23 @@ def _jira(options: Mapping[str, Any]) -> ImportSource:
     )
 
 
+def _jira_csv(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.jira_csv import JiraCsvSource, emails_read
+
+    _require(options, "file")
+    return JiraCsvSource(
+        path=options["file"],
+        project=options.get("project") or "",
+        time_zone=options.get("time_zone") or "UTC",
+        agent_comments_public=bool(options.get("agent_comments_public")),
+        agents=frozenset(options.get("agent") or ()),
+        emails=emails_read(options["people"]) if options.get("people") else {},
+        base_url=options.get("url") or "",
+        user=options.get("user") or "",
+        token=options.get("token") or "",
+    )
+
+
 def _osticket(options: Mapping[str, Any]) -> ImportSource:
     from supportal.imports.sources.osticket import OsTicketSource
 
@@ -56,6 +73,7 @@ def _require(options: Mapping[str, Any], *names: str) -> None:
 SOURCES: dict[str, Callable[[Mapping[str, Any]], ImportSource]] = {
     "freshdesk": _freshdesk,
     "jira": _jira,
+    "jira-csv": _jira_csv,
     "osticket": _osticket,
     "generated": _generated,
 }

@@ -36,6 +36,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--files-dir", default="", help="osTicket: the folder of files kept on disk."
         )
+        parser.add_argument("--file", default="", help="jira-csv: the CSV file Jira exported.")
+        parser.add_argument(
+            "--agent-comments-public",
+            action="store_true",
+            help="jira-csv: the agents' comments are public (the export does not say; by "
+            "default they become internal notes).",
+        )
+        parser.add_argument(
+            "--agent",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="jira-csv: someone who is an agent although the export does not show it "
+            "(repeatable; assignees and resolvers are agents).",
+        )
+        parser.add_argument(
+            "--people", default="", help="jira-csv: a CSV file of name,email rows (addresses)."
+        )
+        parser.add_argument(
+            "--time-zone", default="UTC", help="jira-csv: the zone the export's times are in."
+        )
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
         parser.add_argument("--token", default="", help="Jira: the API token or password.")
