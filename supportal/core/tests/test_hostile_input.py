@@ -8,14 +8,17 @@ field names posted are those its page shows plus those the views read.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import NoReverseMatch
 
 from supportal.core.tests.urlworld import Pattern, SignedIn, UrlWorld, url_patterns
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 NUL = "a\x00b"
 LONG = "x" * 100_000
@@ -38,7 +41,7 @@ HEADERS = ["HTTP_ACCEPT_LANGUAGE", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR", "H
 PATTERNS = url_patterns()
 
 
-def _reaching_client(world: UrlWorld, url: str, signed_in: SignedIn) -> tuple[Client, HttpResponse]:
+def _reaching_client(world: UrlWorld, url: str, signed_in: SignedIn) -> tuple[Client, Response]:
     """A client signed in as the first of the cast who may open the page (else anonymous), and
     the page as that client got it."""
     cast = world.cast

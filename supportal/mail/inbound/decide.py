@@ -299,7 +299,7 @@ def noise_handle(noise: Noise, mail: ParsedMail, *, now: datetime, base: dict) -
             if noise.original_message_ids
             else None
         )
-        if outbound is not None:
+        if outbound is not None and outbound.ticket is not None:
             ticket = outbound.ticket
             reference = ticket.reference
             body = _("Mail to %(to)s could not be delivered.") % {"to": ", ".join(outbound.to)}
