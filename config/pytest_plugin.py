@@ -45,7 +45,7 @@ def pytest_runtest_makereport(item, call):
 
 
 # Fixtures that start a browser or a server of their own.
-SLOW_FIXTURES = {"live_server", "chromium", "page", "dovecot"}
+SLOW_FIXTURES = {"live_server", "chromium", "page", "dovecot", "oidc_provider"}
 
 
 def is_transactional(item: pytest.Item) -> bool:

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "supportal.webhooks",
     "supportal.api",
     "supportal.imports",
+    "supportal.sso",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Single sign-on (docs/sso.md): the directory whose files an identity provider's "client
+# secret: file" may name (systemd's credentials or a container's secrets are mounted there).
+SUPPORTAL_SSO_SECRET_DIR = env.str("SUPPORTAL_SSO_SECRET_DIR", "/run/secrets")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 # Throttled log-in by e-mail, and by a company's registration number (docs/accounts.md).
@@ -263,6 +267,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # attachments are served only through /files/<id>/ checks
+# Django writes an upload larger than FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file here while
+# the request runs; a web process killed meanwhile leaves it behind, so it is a folder of our own
+# that core/orphans.py `upload_temp_files_sweep` can clear (docs/security.md, "Files").
+FILE_UPLOAD_TEMP_DIR = Path(env.str("SUPPORTAL_UPLOAD_TEMP_DIR", str(VAR_DIR / "uploads")))
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 # Hashed, compressed static files from collectstatic (make run and the image run it); with
 # DEBUG on, whitenoise serves straight from the apps' folders, so edits show without collecting.
 SUPPORTAL_STATIC_MANIFEST = env.bool("SUPPORTAL_STATIC_MANIFEST", True)

@@ -29,6 +29,8 @@ urlpatterns = [
     *auth_urlpatterns,
     path("agent/", include("supportal.workspace.urls")),
     path("", include("supportal.accounts.urls")),
+    # Single sign-on for agents through OpenID Connect (docs/sso.md).
+    path("sso/", include("supportal.sso.urls")),
     path("notifications/", include("supportal.notifications.urls")),
     # Old links of the system a firm imported from (docs/import.md#old-links).
     path("", include("supportal.imports.urls")),

@@ -13,10 +13,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-# Recall@5 of the similar solved requests: fusion over full-text alone, at least this much. It
-# was 0.20 on the first 65 queries (measured 0.29); the 208-query set measures 0.199, so the bar
-# is 0.15 (docs/knowledge.md, "Quality: the evaluation set", says why).
-MARGIN = 0.15
+# Recall@5 of the similar solved requests: fusion over full-text alone, at least this much, and
+# the fusion's own figures at least these. Measured with the settings re-tuned on the 208-query
+# set: margin 0.279, Recall@5 0.686, MRR 0.846, articles' Recall@5 0.810; the bars are those
+# minus a small margin (docs/knowledge.md, "Quality: the evaluation set").
+MARGIN = 0.25
+FUSION_AT_LEAST = {"requests_recall@5": 0.66, "requests_mrr": 0.82, "articles_recall@5": 0.78}
 
 
 def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path):
@@ -42,3 +44,5 @@ def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path):
     assert fusion["requests_recall@5"] >= full_text["requests_recall@5"] + MARGIN
     assert fusion["requests_mrr"] > full_text["requests_mrr"]
     assert fusion["articles_recall@5"] > full_text["articles_recall@5"]
+    for measure, bar in FUSION_AT_LEAST.items():
+        assert fusion[measure] >= bar, (measure, fusion[measure])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     BaseUserCreationForm,
     SetUnusablePasswordMixin,
     UserChangeForm,
 )
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -78,6 +80,17 @@ class UserEditForm(_EmailFormMixin, UserChangeForm):
         model = User
         fields = ("email",)
         field_classes = {"email": forms.EmailField}
+
+
+# Groups grant permissions in the administration: their changes are in the audit log
+# (docs/audit.md) like a user's own groups and permissions.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin, DjangoGroupAdmin):
+    audit_action = Action.PERMISSIONS_CHANGED
 
 
 @admin.register(User)
@@ -400,7 +413,7 @@ class PortalSettingsAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "email",
         "first_name",

@@ -10,6 +10,8 @@ and before any password is checked; the refusal is left on the request for the p
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,35 @@ from django.http import HttpRequest
 
 from supportal.accounts import selectors, services, throttle
 from supportal.accounts.models import User
+
+
+@dataclass(frozen=True)
+class PasswordLoginRefused:
+    """The password log-in is not for this account (an agent who signs in only through single
+    sign-on, docs/sso.md): shown as the form's error, like a throttle's refusal."""
+
+    text: str
+    is_locked = False
+    status = 403
+
+    def message(self, now: datetime | None = None) -> str:
+        return self.text
+
+
+def _password_login_refused(request: HttpRequest | None, email: str) -> bool:
+    """Refuse, before any password is checked, an account that may not use one: the person is
+    told where to sign in instead (the refusal says no more than the log-in page's "Sign in
+    with …" buttons already do). Not counted by the throttle: no password is tried."""
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return False
+    message = selectors.password_login_refusal(user)
+    if not message:
+        return False
+    services.password_login_refused_audit(user=user, request=request)
+    if request is not None:
+        request.login_refusal = PasswordLoginRefused(message)  # type: ignore[attr-defined]
+    return True
 
 
 def _throttled(
@@ -59,6 +90,8 @@ class EmailBackend(ModelBackend):
         if not username or password is None:
             return None
         username = username.strip()
+        if selectors.PASSWORD_LOGIN_REFUSERS and _password_login_refused(request, username):
+            raise PermissionDenied
         return _throttled(
             request,
             throttle.email_identity(username),

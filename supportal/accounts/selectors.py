@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib.sessions.models import Session
@@ -20,6 +21,20 @@ from supportal.accounts.models import (
     User,
     UserSession,
 )
+
+# Checks that refuse a user the password log-in, registered by a higher layer (single sign-on:
+# agents who sign in only through their identity provider, docs/sso.md). Each returns the
+# message to show, or "" to let the password through.
+PASSWORD_LOGIN_REFUSERS: list[Callable[[User], str]] = []
+
+
+def password_login_refusal(user: User) -> str:
+    """Why ``user`` may not log in with a password ("" when they may). No side effects."""
+    for refuser in PASSWORD_LOGIN_REFUSERS:
+        message = refuser(user)
+        if message:
+            return message
+    return ""
 
 
 def portal_settings_get() -> PortalSettings:

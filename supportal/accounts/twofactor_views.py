@@ -48,6 +48,12 @@ class SecondStepForm(CodeForm):
     )
 
 
+def _code_cleared(form: forms.Form) -> None:
+    """Empty the code field of a refused form (its error stays): the next code is typed into
+    an empty field, not after the wrong one, and the page never shows a code again."""
+    form.data = {**form.data, "code": ""}
+
+
 def _next_url(request: HttpRequest, target: str = "") -> str:
     target = target or request.POST.get("next") or request.GET.get("next") or ""
     if target.startswith("/") and url_has_allowed_host_and_scheme(
@@ -82,9 +88,11 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
         )
         if isinstance(result, Refusal):
             form.add_error(None, result.message())
+            _code_cleared(form)
             status = 429
         elif result is None:
             form.add_error("code", _("The code is not right."))
+            _code_cleared(form)
             status = 400
         else:
             response = _passed(request, _next_url(request))
@@ -137,6 +145,7 @@ def twofactor_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             codes = twofactor.totp_confirm(user=user, code=form.cleaned_data["code"])
         except DomainError as exc:
             form.add_error("code", exc.message)
+            _code_cleared(form)
         else:
             if is_enrolling:
                 request.session[twofactor.SESSION_KEY] = twofactor.OK
@@ -151,7 +160,8 @@ def twofactor_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         "next": _next_url(request),
     }
     if not has_factor:
-        device = twofactor.totp_begin(user=user)
+        # A wrong code shows the same QR code again: the app has it already.
+        device = twofactor.totp_begin(user=user, renew=request.method != "POST")
         context["secret"] = device.secret
         context["qr_svg"] = mark_safe(_qr_svg(twofactor.totp_uri(device)))  # noqa: S308  (drawn here)
     else:

@@ -79,8 +79,10 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if getattr(self.request, "login_refusal", None) is not None:
-            response.status_code = 429
+        refusal = getattr(self.request, "login_refusal", None)
+        if refusal is not None:
+            # 429 for the throttle; a password log-in refused to a single-sign-on account: 403.
+            response.status_code = getattr(refusal, "status", 429)
         return response
 
     def get_context_data(self, **kwargs: object) -> dict:

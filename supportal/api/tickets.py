@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from decimal import Decimal
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -388,6 +389,34 @@ def ticket_mute(request: HttpRequest, reference: str, body: MuteIn) -> dict:
     user = user_of(request)
     ticket = ticket_for_change(request, reference)
     services.ticket_mute_set(ticket=ticket, user=user, is_muted=body.is_muted)
+    return fresh(request, reference)
+
+
+class QuoteIn(Schema):
+    price: Decimal = Field(ge=0, max_digits=12, decimal_places=2, description="The price.")
+    currency: str = Field("RON", min_length=3, max_length=3, description="ISO 4217 code.")
+    deadline: dt.date | None = Field(None, description="When the work would be done.")
+    note: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/tickets/{reference}/quotes",
+    response={200: TicketDetailOut, **ERRORS},
+    url_name="quote_propose",
+)
+def ticket_quote_propose(request: HttpRequest, reference: str, body: QuoteIn) -> dict:
+    """Propose a price and a deadline for the work (the desk's agents); an unanswered quote is
+    withdrawn. The requester is told, as from the workspace."""
+    user = user_of(request)
+    ticket = ticket_for_change(request, reference)
+    services.quote_propose(
+        ticket=ticket,
+        actor=user,
+        price=body.price,
+        currency=body.currency,
+        deadline=body.deadline,
+        note=body.note,
+    )
     return fresh(request, reference)
 
 

@@ -29,6 +29,8 @@ class AuditedAdmin(admin.ModelAdmin):
     a transaction, so the entry commits with the change."""
 
     audit_action: ClassVar[str] = Action.SETTINGS_CHANGED
+    # Changes of many-to-many fields (a user's groups and permissions, a group's permissions).
+    audit_m2m_action: ClassVar[str] = Action.PERMISSIONS_CHANGED
     # The inline rows' own action, by model label ("desks.deskmembership"); default the admin's.
     audit_inline_actions: ClassVar[dict[str, str]] = {}
 
@@ -37,6 +39,9 @@ class AuditedAdmin(admin.ModelAdmin):
         if change and obj.pk is not None:
             old = type(obj)._default_manager.filter(pk=obj.pk).first()
             before = services.snapshot(old) if old is not None else {}
+        # The form saves many-to-many fields after the row (save_related): keep them as they were.
+        if change and obj.pk is not None:
+            form.audit_m2m_before = _m2m_values(obj, form)
         super().save_model(request, obj, form, change)
         after = services.snapshot(obj)
         if change:
@@ -51,6 +56,17 @@ class AuditedAdmin(admin.ModelAdmin):
             after=after,
             request_meta=request,
         )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Many-to-many fields the form edits (groups, permissions) are saved here, after the
+        row: recorded as ``audit_m2m_action`` with the names before and after."""
+        super().save_related(request, form, formsets, change)
+        after = _m2m_values(form.instance, form)
+        # A new row had none.
+        before = getattr(form, "audit_m2m_before", None) or {name: [] for name in after}
+        before, after = services.changed_only(before, after)
+        if after:
+            self._audit(request, self.audit_m2m_action, form.instance, before, after)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Inline rows (a desk's members, a calendar's hours …): each added, changed or deleted
@@ -98,6 +114,16 @@ class AuditedAdmin(admin.ModelAdmin):
             before=services.snapshot(obj),
             request_meta=request,
         )
+
+
+def _m2m_values(obj: models.Model, form: Any) -> dict[str, list[str]]:
+    """The names in each many-to-many field of ``obj`` that ``form`` edits, sorted."""
+    edited = getattr(form, "cleaned_data", {}) or {}
+    return {
+        field.name: sorted(str(related) for related in getattr(obj, field.name).all())
+        for field in obj._meta.many_to_many
+        if field.name in edited and obj.pk is not None
+    }
 
 
 @admin.register(AuditSettings)

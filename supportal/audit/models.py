@@ -30,6 +30,13 @@ class Action(models.TextChoices):
     RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
     RECOVERY_CODES_NEW = "recovery_codes_new", _("New recovery codes")
     TRUSTED_DEVICE_ADDED = "trusted_device_added", _("Device trusted")
+    SSO_LOGIN = "sso_login", _("Signed in with single sign-on")
+    SSO_FAILED = "sso_failed", _("Single sign-on failed")
+    SSO_USER_CREATED = "sso_user_created", _("Agent created by single sign-on")
+    PASSWORD_LOGIN_REFUSED = (
+        "password_login_refused",
+        _("Password log-in refused (single sign-on only)"),
+    )
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
     ROLE_CHANGED = "role_changed", _("Role changed")
@@ -43,6 +50,14 @@ class Action(models.TextChoices):
     QUARANTINE_DECIDED = "quarantine_decided", _("Quarantined mail decided")
     DATA_DELETED = "data_deleted", _("Data deleted")
     EXPORTED = "exported", _("Exported")
+    PERMISSIONS_CHANGED = "permissions_changed", _("Groups or permissions changed")
+    ACCESS_REQUEST_DECIDED = "access_request_decided", _("Access request decided")
+    NOTIFICATION_PREFERENCES_CHANGED = (
+        "notification_preferences_changed",
+        _("Notification preferences changed"),
+    )
+    NEWSLETTER_SENT = "newsletter_sent", _("Newsletter sent")
+    DOWNLOAD_PUBLISHED = "download_published", _("Download published")
     AUDIT_PURGED = "audit_purged", _("Old audit entries purged")
 
 

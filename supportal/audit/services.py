@@ -168,10 +168,15 @@ def audit_purge(now: dt.datetime | None = None) -> int:
     return deleted
 
 
-def audit_exported(*, actor: Any, what: str, filters: Mapping[str, Any]) -> AuditEntry:
-    """Someone exported data (``what``: the export's name) with these filters.
+def audit_exported(
+    *, actor: Any, what: str, filters: Mapping[str, Any], obj: models.Model | None = None
+) -> AuditEntry:
+    """Someone exported data (``what``: the export's name) with these filters, of ``obj`` when
+    it is one object (a request: its desk's team leads see the entry).
     Side effects: an EXPORTED entry."""
-    return audit_record(actor=actor, action=Action.EXPORTED, after={"export": what, **filters})
+    return audit_record(
+        actor=actor, action=Action.EXPORTED, obj=obj, after={"export": what, **filters}
+    )
 
 
 def json_safe(value: Any) -> str:

@@ -334,7 +334,7 @@ def download_publish(
 ) -> Download:
     """Publish a file for the companies that have ``product``. With ``notify_subscribers``,
     every active list of that product gets an issue announcing it. Side effects: stores the
-    file; may create issues and their deliveries (sent later by the worker)."""
+    file; an audit entry; may create issues and their deliveries (sent later by the worker)."""
     if not selectors.is_support(actor):
         raise PermissionRefused(_("Only the support team publishes downloads."))
     if not title.strip():
@@ -352,10 +352,23 @@ def download_publish(
         )
         download.file.save(download.file_name, file, save=False)
         download.save()
+        audit.record(
+            actor=actor,
+            action=Action.DOWNLOAD_PUBLISHED,
+            obj=download,
+            after={
+                "product": product,
+                "topic": topic,
+                "title": download.title,
+                "version": download.version,
+                "file_name": download.file_name,
+                "notify_subscribers": notify_subscribers,
+            },
+        )
         if notify_subscribers:
             for newsletter in NewsletterList.objects.filter(product=product, is_active=True):
                 subject = _("New download: %(title)s") % {"title": str(download)}
-                issue_send(
+                newsletter_issue_send(
                     newsletter=newsletter,
                     actor=actor,
                     subject=subject,
@@ -458,6 +471,41 @@ def _issue_deliveries_create(issue: NewsletterIssue, *, now: dt.datetime) -> Non
             for cid, email in subscribers
         ]
     )
+
+
+def newsletter_issue_send(
+    *,
+    newsletter: NewsletterList,
+    actor: User,
+    subject: str,
+    body: str,
+    download: Download | None = None,
+    attachments: Sequence[UploadedFile] = (),
+) -> NewsletterIssue:
+    """Send an issue (``issue_send``, its side effects) and record it in the audit log (list,
+    subject, how many recipients, the attachments' names), in one transaction."""
+    with transaction.atomic():
+        issue = issue_send(
+            newsletter=newsletter,
+            actor=actor,
+            subject=subject,
+            body=body,
+            download=download,
+            attachments=attachments,
+        )
+        audit.record(
+            actor=actor,
+            action=Action.NEWSLETTER_SENT,
+            obj=issue,
+            after={
+                "newsletter": newsletter,
+                "subject": issue.subject,
+                "recipients": issue.deliveries.count(),
+                "attachments": [file.name for file in attachments],
+                "download": issue.download,
+            },
+        )
+    return issue
 
 
 SUPPORT_LINE_FIELDS = (

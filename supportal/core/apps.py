@@ -16,7 +16,7 @@ class CoreConfig(AppConfig):
         from supportal.core.admin import autocomplete_ignores_unreadable_choices
         from supportal.core.jobs import connect_wake_signals, register_periodic
         from supportal.core.metrics import login_failed
-        from supportal.core.orphans import orphan_files_sweep
+        from supportal.core.orphans import orphan_files_sweep, upload_temp_files_sweep
 
         connect_wake_signals()
         # Files of failed or abandoned uploads (docs/security.md, "Files"); the walk lists
@@ -26,6 +26,13 @@ class CoreConfig(AppConfig):
             orphan_files_sweep,
             every=timedelta(hours=6),
             lease_duration=timedelta(hours=1),
+        )
+        # Temporary files of uploads a killed web process left (same docs section).
+        register_periodic(
+            "core.upload_temp_files_sweep",
+            upload_temp_files_sweep,
+            every=timedelta(hours=1),
+            lease_duration=timedelta(minutes=10),
         )
         autocomplete_ignores_unreadable_choices()
 

@@ -35,3 +35,13 @@ def weekday_after_from(moment: dt.datetime | dt.date) -> str:
     if translation.get_language() == "cs":
         return _CZECH_GENITIVE[moment.weekday()]
     return formats.date_format(moment, "l")
+
+
+# Excel opens a CSV file as UTF-8 only after a byte-order mark.
+CSV_BYTE_ORDER_MARK = "\ufeff"
+
+
+def csv_delimiter() -> str:
+    """The column separator Excel expects in the active language: ";" where the decimal
+    separator is a comma (Romanian, Czech), "," elsewhere (docs/languages.md)."""
+    return ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","

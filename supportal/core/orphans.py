@@ -15,6 +15,7 @@ each delete, and paths that other rows hold (unsent mail's attachments, register
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -124,3 +125,37 @@ def orphan_files_sweep(now: datetime | None = None) -> int:
     return sum(
         folder_sweep(owner, older_than=older_than, held=held) for owner in list(folders.values())
     )
+
+
+# --- Temporary files of uploads (Django's ``TemporaryUploadedFile``) ---------------------------
+
+# Django writes an upload's temporary file while the request runs and deletes it when the request
+# ends; the web server's timeout (run_web: 60 s) ends any request long before this.
+UPLOAD_TEMP_GRACE = timedelta(hours=1)
+
+
+def upload_temp_files_sweep(now: datetime | None = None) -> int:
+    """Delete the temporary upload files (``*.upload*``) of ``FILE_UPLOAD_TEMP_DIR`` not written
+    for ``UPLOAD_TEMP_GRACE``: what a web process killed mid-upload left behind. Other files of
+    the folder are never touched. Returns how many were deleted. Side effect: the file system."""
+    folder = settings.FILE_UPLOAD_TEMP_DIR
+    if not folder:
+        return 0  # the system's temporary folder is not ours to clear
+    older_than = ((now or timezone.now()) - UPLOAD_TEMP_GRACE).timestamp()
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if ".upload" not in entry.name or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime >= older_than:
+                continue  # an upload still being written, or its request still running
+            os.unlink(entry.path)
+        except FileNotFoundError:
+            continue  # its request ended meanwhile and Django removed it
+        logger.info("removed %s: the temporary file of an upload that never finished", entry.path)
+        removed += 1
+    return removed

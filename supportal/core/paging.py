@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import reduce
 
 from django.core.paginator import Page, Paginator
@@ -54,6 +54,10 @@ def _decode(text: str) -> object:
 
 
 def cursor_of(row: object, keyset: Sequence[str]) -> str:
+    """The cursor of a row: a model instance, or a ``.values()`` row holding the keyset's
+    columns under the same names."""
+    if isinstance(row, Mapping):
+        return ".".join(_encode(row[name.lstrip("-")]) for name in keyset)
     return ".".join(_encode(getattr(row, name.lstrip("-"))) for name in keyset)
 
 

@@ -105,6 +105,8 @@ class Request:
     rating: Rating | None = None
     resolution: str = ""
     old_links: tuple[str, ...] = field(default=())
+    # The source's names for them; the writer maps them onto the desk's (docs/import.md).
+    priority: str = ""
 
     @property
     def reference(self) -> str:

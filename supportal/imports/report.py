@@ -6,11 +6,30 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from supportal.tickets.workflow import Status
 
 # At most this many problems are kept word for word; the rest are only counted.
 PROBLEMS_KEPT = 50
+
+# The report's words, translated; a kind a source adds without a name here shows as written.
+KINDS = {
+    "company": pgettext_lazy("import report", "company"),
+    "person": pgettext_lazy("import report", "person"),
+    "request": pgettext_lazy("import report", "request"),
+    "comment": pgettext_lazy("import report", "comment"),
+    "attachment": pgettext_lazy("import report", "attachment"),
+    "status change": pgettext_lazy("import report", "status change"),
+    "rating": pgettext_lazy("import report", "rating"),
+}
+OUTCOMES = {
+    "created": pgettext_lazy("import report", "created"),
+    "mapped": pgettext_lazy("import report", "mapped"),
+    "updated": pgettext_lazy("import report", "updated"),
+    "skipped": pgettext_lazy("import report", "skipped"),
+    "failed": pgettext_lazy("import report", "failed"),
+}
 
 
 @dataclass
@@ -23,6 +42,7 @@ class ImportReport:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     statuses: Counter[tuple[str, str]] = field(default_factory=Counter)
     unmapped_statuses: Counter[str] = field(default_factory=Counter)
+    priorities: Counter[tuple[str, str]] = field(default_factory=Counter)
     renumbered: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
@@ -42,6 +62,9 @@ class ImportReport:
         else:
             self.statuses[(source_status, str(target))] += 1
 
+    def priority_seen(self, source_priority: str, target: str | None) -> None:
+        self.priorities[(source_priority, target or "")] += 1
+
     def lines(self) -> list[str]:
         """The report as the command prints it."""
         title = _("Dry run: nothing was written.") if self.is_dry_run else _("Import finished.")
@@ -49,11 +72,11 @@ class ImportReport:
         kinds = sorted({kind for kind, _outcome in self.counts})
         for kind in kinds:
             parts = [
-                f"{outcome} {self.counts[(kind, outcome)]}"
-                for outcome in ("created", "mapped", "updated", "skipped", "failed")
+                f"{label} {self.counts[(kind, outcome)]}"
+                for outcome, label in OUTCOMES.items()
                 if self.counts[(kind, outcome)]
             ]
-            out.append(f"  {kind}: " + ", ".join(parts))
+            out.append(f"  {KINDS.get(kind, kind)}: " + ", ".join(parts))
         if self.attachment_bytes:
             out.append(_("  files: %(mb).1f MB") % {"mb": self.attachment_bytes / 1_000_000})
         if self.statuses or self.unmapped_statuses:
@@ -65,6 +88,11 @@ class ImportReport:
                     _("  %(source)s → not mapped, kept as waiting for support: %(n)d")
                     % {"source": source, "n": n}
                 )
+        if self.priorities:
+            out.append(_("Priorities (source → Supportal; change with --priority NAME=PRIORITY):"))
+            for (source, target), n in sorted(self.priorities.items()):
+                shown = target or _("not mapped, the desk's default")
+                out.append(f"  {source} → {shown}: {n}")
         if self.renumbered:
             out.append(_("References taken by other requests, renumbered:"))
             out.extend(f"  {old} → {new}" for old, new in self.renumbered[:PROBLEMS_KEPT])

@@ -39,6 +39,19 @@ def statuses_parse(values: list[str], defaults: Mapping[str, Status]) -> dict[st
     return mapping
 
 
+def priorities_parse(values: list[str]) -> dict[str, str]:
+    """The administrator's ``SOURCE=OURS`` priority mapping (``OURS`` a priority's name)."""
+    mapping = {}
+    for value in values:
+        name, sep, target = value.rpartition("=")
+        if not sep or not name.strip() or not target.strip():
+            raise InvalidInput(
+                _("“%(value)s”: write NAME=PRIORITY.") % {"value": value}, field="priority"
+            )
+        mapping[name.strip()] = target.strip()
+    return mapping
+
+
 def _counted(
     records: Iterator[Record], progress: Progress | None, total: int | None
 ) -> Iterator[Record]:
@@ -60,6 +73,7 @@ def import_run(
     dry_run: bool = False,
     keep_numbers: bool = False,
     progress_to: TextIO | None = None,
+    priorities: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import everything ``source`` yields into ``desk`` (or count it, in a dry run); a
     progress bar on ``progress_to`` when given. Returns the report."""
@@ -69,6 +83,7 @@ def import_run(
         statuses=statuses,
         dry_run=dry_run,
         keep_numbers=keep_numbers,
+        priorities=priorities,
     )
     if progress_to is None:
         return writer.write_all(source.records())

@@ -20,7 +20,7 @@ from django.db import models, transaction
 
 from supportal.accounts.models import User
 from supportal.core.quiet import quietly
-from supportal.desks.models import Desk
+from supportal.desks.models import Desk, Priority
 from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.imports.people import Directory
 from supportal.imports.records import (
@@ -42,6 +42,7 @@ from supportal.tickets.services import (
     ImportedStatus,
     ImportedStep,
     NewAttachment,
+    events_deferred,
     ticket_import_create,
     ticket_import_feedback,
     ticket_import_history,
@@ -85,6 +86,7 @@ class ImportWriter:
         keep_numbers: bool = False,
         report: ImportReport | None = None,
         batch_size: int = BATCH_SIZE,
+        priorities: Mapping[str, str] | None = None,
     ) -> None:
         self.source = source
         self.desk = desk
@@ -97,6 +99,10 @@ class ImportWriter:
         self._types: dict[type[models.Model], ContentType] = {}
         self._users: dict[int, User] = {}
         self._pending: list[ImportedObject] = []
+        self._unswept: list[int] = []  # requests written whose past SLA moments are not recorded
+        # The source's priority names → Supportal's (--priority SRC=OURS; else the same name).
+        self.priorities = {k.casefold(): v for k, v in (priorities or {}).items()}
+        self._priorities: dict[str, Priority | None] = {}
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
         """Write every record, ``batch_size`` requests per transaction (each request in a
@@ -117,14 +123,28 @@ class ImportWriter:
                     except Exception as exc:  # the source's: kept, raised after the commit
                         failure = exc
                         break
-                    self.write(record)
+                    self._write(record)
                     requests += isinstance(record, Request)
+                self._sweep()
         if failure is not None:
             raise failure
         return self.report
 
     def write(self, record: Record) -> None:
         """Write one record, telling no one."""
+        with transaction.atomic():
+            self._write(record)
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Past warnings and breaches of the requests written recorded now, quietly, once per
+        batch (see sla_sweep_tickets)."""
+        if self._unswept:
+            with quietly():
+                sla_sweep_tickets(self._unswept)
+            self._unswept = []
+
+    def _write(self, record: Record) -> None:
         with quietly():
             if isinstance(record, Company):
                 self.people.company_write(record)
@@ -135,6 +155,15 @@ class ImportWriter:
 
     def status_for(self, name: str) -> Status | None:
         return self.statuses.get((name or "").casefold())
+
+    def priority_for(self, name: str) -> Priority | None:
+        """The priority a source priority becomes: the one ``--priority`` names, else the one
+        of the same name; None (the desk's default applies) when there is none."""
+        key = (name or "").casefold()
+        if key not in self._priorities:
+            wanted = self.priorities.get(key, name)
+            self._priorities[key] = Priority.objects.filter(name__iexact=wanted.strip()).first()
+        return self._priorities[key]
 
     # -- requests -------------------------------------------------------------------------
 
@@ -149,15 +178,18 @@ class ImportWriter:
         for change in record.status_changes:
             self.report.status_seen(change.status, self.status_for(change.status))
         self.report.status_seen(record.status, self.status_for(record.status))
+        if record.priority:
+            priority = self.priority_for(record.priority)
+            self.report.priority_seen(record.priority, priority.name if priority else None)
         if self.dry_run:
             self._request_plan(record, known)
             return
         try:
             with transaction.atomic():
-                ticket = self._ticket_for(record, known)
-                is_complete = self._history_write(ticket, record, is_new=known is None)
-                # Past warnings and breaches recorded now, quietly (see sla_sweep_tickets).
-                sla_sweep_tickets([ticket.pk])
+                # The request's creation and history reach the SLA clocks together.
+                with events_deferred():
+                    ticket = self._ticket_for(record, known)
+                    is_complete = self._history_write(ticket, record, is_new=known is None)
                 self._version_store(record, known, version if is_complete else "")
                 self._pending_write()
         except Exception as exc:  # one bad request must not stop a whole history
@@ -166,6 +198,7 @@ class ImportWriter:
             self.report.count("request", "failed")
             self.report.problem(f"{record.reference or record.source_id}: {exc}")
             return
+        self._unswept.append(ticket.pk)
         self.report.count("request", "updated" if known else "created")
 
     def _request_plan(self, record: Request, known: ImportedObject | None) -> None:
@@ -234,6 +267,7 @@ class ImportWriter:
             created_at=record.created_at,
             number=record.number if keeps else None,
             participants=participants,
+            priority=self.priority_for(record.priority) if record.priority else None,
         )
         if keeps and record.number and ticket.number != record.number:
             self.report.renumbered.append(

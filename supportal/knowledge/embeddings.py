@@ -3,9 +3,9 @@
 
 The worker computes them: a periodic job (``embeddings_queue``) queues a row for each solved
 request and article whose text changed since, and a queue (``embeddings_embed_due``) claims and
-embeds the queued rows a small batch at a time. A web request
-embeds only the query. Nearest neighbours are found by brute force over a float16 matrix held
-in each process's memory and reloaded when the rows change (docs/knowledge.md has the cost).
+embeds the queued rows a small batch at a time. A web request embeds only the query. Nearest
+neighbours are found by brute force over a matrix held in each process's memory, to which the
+vectors written since are added every few seconds (docs/knowledge.md has the cost).
 Without the package (or with ``SUPPORTAL_EMBEDDINGS=off``) every function here answers
 "nothing", and suggestions use the full-text search alone.
 """
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from supportal.core.jobs import claim_due
@@ -34,6 +34,9 @@ logger = logging.getLogger("supportal.knowledge")
 
 SOLVED = (Status.RESOLVED, Status.CLOSED)
 TEXT_LIMIT = 2_000  # characters of a source's text embedded (the model reads ~512 tokens)
+# Characters of a query embedded: the model's time grows with the text (300 characters: ~5 times
+# less than 2,000), and a request's summary and first lines say what it is about.
+QUERY_LIMIT = 300
 # Rows embedded per worker tick: ~0.4 s each on one busy core of this machine, so a tick
 # holds the worker's other queues back by seconds at most.
 BATCH = 16
@@ -65,7 +68,7 @@ def query_vector(text: str) -> np.ndarray | None:
     loaded = _model()
     if loaded is None or not text.strip():
         return None
-    return np.asarray(loaded[0].query(text[:TEXT_LIMIT]), dtype=np.float32)
+    return np.asarray(loaded[0].query(text.strip()[:QUERY_LIMIT]), dtype=np.float32)
 
 
 def passage_vectors(texts: list[str]) -> np.ndarray:
@@ -189,53 +192,80 @@ def _embed(rows: list[Embedding], model: str) -> int:
 
 
 class _Matrix:
-    """Every done vector of one kind, as one float32 matrix (stored as float16), reloaded when
-    the rows change."""
+    """Every vector of one kind and model, as the first ``count`` rows of a float32 matrix with
+    room to grow: a vector made or changed since the last look is appended (or replaces its
+    row) without reading the others again (docs/knowledge.md, "Nearest neighbours")."""
 
-    def __init__(self) -> None:
-        self.key: tuple[object, ...] | None = None
-        self.model = ""
+    def __init__(self, model: str) -> None:
+        self.model = model
         self.checked_at = 0.0
+        self.loaded_at = 0.0
+        self.since: datetime | None = None  # the newest ``updated_at`` read
+        self.count = 0
         self.ids = np.zeros(0, dtype=np.int64)
-        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.row_of: dict[int, int] = {}
+
+    def add(self, rows: list[tuple[int, bytes]]) -> None:
+        fresh = [(pk, v) for pk, v in rows if pk not in self.row_of]
+        needed = self.count + len(fresh)
+        if needed > len(self.ids):
+            capacity = max(needed, int(len(self.ids) * 1.5), 1024)
+            matrix = np.zeros((capacity, DIMENSIONS), dtype=np.float32)
+            matrix[: self.count] = self.matrix[: self.count]
+            ids = np.zeros(capacity, dtype=np.int64)
+            ids[: self.count] = self.ids[: self.count]
+            self.matrix, self.ids = matrix, ids
+        for pk, vector in rows:
+            row = self.row_of.get(pk)
+            if row is not None:
+                self.matrix[row] = np.frombuffer(vector, dtype="<f2")
+        if fresh:
+            start, end = self.count, self.count + len(fresh)
+            block = np.frombuffer(b"".join(v for _pk, v in fresh), dtype="<f2")
+            self.matrix[start:end] = block.reshape(len(fresh), DIMENSIONS)
+            self.ids[start:end] = [pk for pk, _v in fresh]
+            self.row_of.update((pk, start + i) for i, (pk, _v) in enumerate(fresh))
+            self.count = end
 
 
+DIMENSIONS = 384
 _matrices: dict[str, _Matrix] = {}
 _lock = threading.Lock()
 
 
-# How long a process trusts its matrix before asking whether rows changed: the question costs
-# a scan of the rows' index (about 100 ms at 70,000 requests), too much for every keystroke.
+# How long a process trusts its matrix before asking for the vectors written since (an indexed
+# read of the new rows only: a few milliseconds), and how long before it reads them all again
+# (which drops the vectors of sources gone meanwhile; until then the permission filters drop
+# them, since a deleted or reopened request is no solved request of anyone's).
 FRESH_SECONDS = 10.0
+RELOAD_SECONDS = 3600.0
+OVERLAP = timedelta(seconds=5)
 
 
 def _matrix(kind: str, model: str) -> _Matrix:
     now = time.monotonic()
     with _lock:
         cached = _matrices.get(kind)
-    if cached is not None and cached.model == model and now - cached.checked_at < FRESH_SECONDS:
-        return cached
-    done = Embedding.objects.filter(kind=kind, model=model, state=EmbeddingState.DONE)
-    state = done.aggregate(n=Count("pk"), last=Max("updated_at"), top=Max("pk"))
-    key = (state["n"], state["last"], state["top"])
-    if cached is not None and cached.model == model and cached.key == key:
-        cached.checked_at = now
-        return cached
-    rows = [
-        (object_id, bytes(vector))
-        for object_id, vector in done.order_by("pk").values_list("object_id", "vector")
-        if vector is not None
-    ]
-    loaded = _Matrix()
-    loaded.key, loaded.model, loaded.checked_at = key, model, now
-    loaded.ids = np.array([object_id for object_id, _v in rows], dtype=np.int64)
-    if rows:
-        loaded.matrix = np.vstack([np.frombuffer(v, dtype="<f2") for _o, v in rows]).astype(
-            np.float32
+        if cached is not None and cached.model == model and now - cached.checked_at < FRESH_SECONDS:
+            return cached
+        if cached is None or cached.model != model or now - cached.loaded_at > RELOAD_SECONDS:
+            cached = _Matrix(model)
+            cached.loaded_at = now
+        rows = Embedding.objects.filter(kind=kind, model=model, vector__isnull=False)
+        if cached.since is not None:
+            # A little of what was read already, again: a row saved before the newest one read
+            # may have been committed after it.
+            rows = rows.filter(updated_at__gte=cached.since - OVERLAP)
+        read = list(
+            rows.order_by("updated_at", "pk").values_list("object_id", "vector", "updated_at")
         )
-    with _lock:
-        _matrices[kind] = loaded
-    return loaded
+        if read:
+            cached.add([(object_id, bytes(vector or b"")) for object_id, vector, _u in read])
+            cached.since = read[-1][2]
+        cached.checked_at = now
+        _matrices[kind] = cached
+        return cached
 
 
 def nearest(
@@ -247,13 +277,16 @@ def nearest(
     if vector is None or not model:
         return []
     loaded = _matrix(kind, model)
-    if not len(loaded.ids):
+    with _lock:
+        count, ids, matrix = loaded.count, loaded.ids, loaded.matrix
+    if not count:
         return []
-    scores = loaded.matrix @ vector
+    ids = ids[:count]
+    scores = matrix[:count] @ vector
     count = min(limit, len(scores))
     best = np.argpartition(-scores, count - 1)[:count]
     best = best[np.argsort(-scores[best])]
-    return [(int(loaded.ids[i]), float(scores[i])) for i in best if scores[i] >= threshold]
+    return [(int(ids[i]), float(scores[i])) for i in best if scores[i] >= threshold]
 
 
 def embedding_counts() -> dict[str, int]:

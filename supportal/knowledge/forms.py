@@ -16,6 +16,11 @@ from supportal.knowledge.models import (
 )
 
 
+class PictureForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES, widget=forms.HiddenInput)
+    picture = forms.FileField(label=_("Add a picture"))
+
+
 class ArticleForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)

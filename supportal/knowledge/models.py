@@ -94,6 +94,39 @@ class ArticleText(models.Model):
         return self.title
 
 
+def picture_path(instance: ArticlePicture, filename: str) -> str:
+    # A random name per picture: not guessable, never colliding; the suffix is our encoding's.
+    import uuid
+
+    suffix = ".jpg" if instance.content_type == "image/jpeg" else ".png"
+    return f"articles/{instance.article_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class ArticlePicture(models.Model):
+    """A picture shown in an article's text: decoded and re-encoded by Pillow when uploaded
+    (knowledge/pictures.py), served only through the portal's permission-checked address."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="pictures")
+    file = models.FileField(_("file"), upload_to=picture_path, max_length=300)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=20)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("article picture")
+        verbose_name_plural = _("article pictures")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
 class ArticleVersion(models.Model):
     """One saved change: who, when, what (the whole text of the language changed, and the
     settings after it). Never edited."""
@@ -194,7 +227,9 @@ class Embedding(DueWork):
                 fields=["next_attempt_at"],
                 condition=Q(state="pending"),
                 name="embedding_due",
-            )
+            ),
+            # The vectors written since a process last looked (embeddings._matrix).
+            models.Index(fields=["kind", "updated_at"], name="embedding_changed"),
         ]
 
     def __str__(self) -> str:

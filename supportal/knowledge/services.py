@@ -4,8 +4,10 @@ a version row for every change of an article."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +22,14 @@ from supportal.knowledge.models import (
     TITLE_MAX_LENGTH,
     Article,
     ArticleFeedback,
+    ArticlePicture,
     ArticleText,
     ArticleVersion,
     SuggestionKind,
     SuggestionOpen,
     Visibility,
 )
+from supportal.knowledge.pictures import picture_encode
 from supportal.search.text import search_words
 from supportal.tickets.models import Ticket
 
@@ -150,6 +154,58 @@ def article_publish(*, actor: User, article: Article, publish: bool) -> Article:
     article.save(update_fields=["is_published", "published_at", "updated_at"])
     _version(article, actor, _("published") if publish else _("taken back to draft"), None)
     return article
+
+
+def _alt_text(file_name: str) -> str:
+    """The file's name without its suffix, as a Markdown image's text (no brackets)."""
+    stem = file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
+    return " ".join(stem.translate(str.maketrans("[]()_", "     ")).split())[:100]
+
+
+def article_picture_add(
+    *, actor: User, article: Article, data: bytes, file_name: str, language: str
+) -> ArticlePicture:
+    """Store a picture for ``article`` (re-encoded by Pillow: pictures.picture_encode) and put
+    it at the end of the article's text in ``language`` when there is one (a version row, like
+    any change). Raises InvalidInput for what is not a picture, or a text grown too long."""
+    _require_support(actor)
+    encoded = picture_encode(data)
+    picture = ArticlePicture(
+        article=article,
+        file_name=(file_name or "picture")[-255:],
+        content_type=encoded.content_type,
+        width=encoded.width,
+        height=encoded.height,
+        size=len(encoded.data),
+        uploaded_by=actor,
+    )
+    picture.file.save("picture", ContentFile(encoded.data), save=False)
+    try:
+        with transaction.atomic():
+            picture.save()
+            text = ArticleText.objects.filter(article=article, language=language).first()
+            if text is not None:
+                article.refresh_from_db()
+                article_save(
+                    actor=actor,
+                    article=article,
+                    language=language,
+                    title=text.title,
+                    body=f"{text.body.rstrip()}\n\n{picture_markdown(picture)}\n",
+                    product=article.product,
+                    topic=article.topic,
+                    visibility=article.visibility,
+                )
+    except Exception:
+        # Nothing of it was committed: the file goes too.
+        picture.file.storage.delete(picture.file.name or "")
+        raise
+    return picture
+
+
+def picture_markdown(picture: ArticlePicture) -> str:
+    url = reverse("portal:article_picture", args=[picture.article_id, picture.pk])
+    return f"![{_alt_text(picture.file_name)}]({url})"
 
 
 def article_viewed(article: Article) -> None:

@@ -10,7 +10,9 @@ never shows what its reader may not see (docs/knowledge.md).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,20 +33,22 @@ from supportal.search.text import search_words
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import ticket_queryset_for_user
 
-RRF_K = 60
+RRF_K = 10
 MAX_STEMS = 5
+LONG_TEXT_STEMS = 3
 LIST_LENGTH = 20
 OVERFETCH = 50
 # Cosine similarities of multilingual-e5-small crowd between 0.75 and 0.95 (docs/knowledge.md):
 # a neighbour below VECTOR_THRESHOLD is left out. A neighbour above it is evidence enough on its
 # own (NEAR_IS_EVIDENCE; off: only one at STRONG_SIMILARITY is); VECTOR_WEIGHT counts the
-# vector list that many times in the fusion. The values are the best of those tried with
-# bench/knowledge_eval.py (docs/knowledge.md has the table).
-VECTOR_THRESHOLD = 0.82
+# vector list that many times in the fusion; RELATIVE_MARGIN keeps only the neighbours that
+# close to the best one. Re-tuned with bench/knowledge_tune.py on the 208-query set, keeping the
+# noise (P@3) above 0.5 (docs/knowledge.md, "Tuning", has the grid and the choice).
+VECTOR_THRESHOLD = 0.80
 STRONG_SIMILARITY = 0.88
 NEAR_IS_EVIDENCE = True
-VECTOR_WEIGHT = 1
-RELATIVE_MARGIN = 0.03
+VECTOR_WEIGHT = 2
+RELATIVE_MARGIN = 0.05
 
 # Words too common to say what a request is about (after search_words: no accents).
 _STOPWORDS = frozenset(
@@ -152,7 +156,7 @@ _STOPWORDS = frozenset(
 )
 
 
-def stems_of(text: str) -> list[str]:
+def stems_of(text: str, *, most: int = MAX_STEMS) -> list[str]:
     """The significant words of ``text`` as prefixes: accents and case dropped, common words
     out, the end of a long word cut (so "faktury" finds "faktur" and "faktura"), the longest
     few kept."""
@@ -165,7 +169,7 @@ def stems_of(text: str) -> list[str]:
         stem = stem[:7]
         if stem not in stems:
             stems.append(stem)
-    return sorted(stems, key=len, reverse=True)[:MAX_STEMS]
+    return sorted(stems, key=len, reverse=True)[:most]
 
 
 def fuse(lists: Sequence[Sequence[int]], *, k: int = RRF_K) -> dict[int, float]:
@@ -224,16 +228,39 @@ def _allowed_neighbours(kind: str, vector, allowed: QuerySet) -> tuple[list[int]
     return [pk for pk, _s in kept], {pk for pk, score in kept if score >= STRONG_SIMILARITY}
 
 
+# A stem's ranked ids, per reader, for a few seconds: while someone types, most of the text's
+# stems stay the same from one pause to the next, and each costs a search query. Only ids are
+# kept, and every id is read through the reader's permission queryset again before it is shown.
+STEM_SECONDS = 30.0
+STEM_ENTRIES = 2_000
+_stem_lists: OrderedDict[tuple[int, str, int | None], tuple[float, list[int]]] = OrderedDict()
+_stem_lock = threading.Lock()
+
+
+def _stem_list(user: User, stem: str, solved: QuerySet[Ticket], exclude: int | None) -> list[int]:
+    key, now = (user.pk, stem, exclude), time.monotonic()
+    with _stem_lock:
+        cached = _stem_lists.get(key)
+        if cached is not None and now - cached[0] < STEM_SECONDS:
+            return cached[1]
+    ranked = list(
+        ticket_search(user, stem, queryset=solved).values_list("pk", flat=True)[:LIST_LENGTH]
+    )
+    with _stem_lock:
+        _stem_lists[key] = (now, ranked)
+        _stem_lists.move_to_end(key)
+        while len(_stem_lists) > STEM_ENTRIES:
+            _stem_lists.popitem(last=False)
+    return ranked
+
+
 def _requests(
     user: User, stems: list[str], vector, *, limit: int, exclude: int | None
 ) -> list[Ticket]:
     solved = solved_requests_for_user(user)
     if exclude is not None:
         solved = solved.exclude(pk=exclude)
-    text_lists = [
-        list(ticket_search(user, stem, queryset=solved).values_list("pk", flat=True)[:LIST_LENGTH])
-        for stem in stems
-    ]
+    text_lists = [_stem_list(user, stem, solved, exclude) for stem in stems]
     vector_list, strong = _allowed_neighbours(Kind.REQUEST, vector, solved)
     chosen = _choose(text_lists, vector_list, strong, limit=limit)
     if not chosen:
@@ -265,8 +292,17 @@ def suggest(
     requests: int = 3,
     exclude_ticket: int | None = None,
 ) -> Suggestions:
-    """The articles and solved requests most like ``text`` that ``user`` may see."""
-    stems = stems_of(text)
+    """The articles and solved requests most like ``text`` that ``user`` may see. Of a long
+    text (a request's summary, then its details) only the beginning counts, and fewer of its
+    words, those of the first line first: each word is a search, and a long text's longest
+    words are mostly its common ones."""
+    if len(text) > embeddings.QUERY_LIMIT:
+        text = text[: embeddings.QUERY_LIMIT]
+        stems = stems_of(text.split("\n", 1)[0], most=LONG_TEXT_STEMS)
+        stems += [stem for stem in stems_of(text) if stem not in stems]
+        stems = stems[:LONG_TEXT_STEMS]
+    else:
+        stems = stems_of(text)
     vector = embeddings.query_vector(text) if stems else None
     if not stems:
         return Suggestions()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import secrets
+import urllib.parse
 from typing import Any
 
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -32,8 +36,11 @@ from supportal.mail.models import (
     MailboxAuth,
     OutboundEmail,
     OutboundState,
+    OutgoingAccount,
     PersonalReplyAddress,
+    SignIn,
 )
+from supportal.mail.outbox import outgoing_account_check
 
 RETRYABLE_STATES = (OutboundState.FAILED, OutboundState.HELD)
 CONNECTING_SESSION_KEY = "mail:mailbox-connecting"
@@ -191,8 +198,9 @@ class PersonalReplyAddressAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class MailboxForm(forms.ModelForm):
-    """The mailbox's settings; the password is only ever replaced, never shown."""
+class SignInForm(forms.ModelForm):
+    """The sign-in of a mailbox or an outgoing account; secrets are only ever replaced, never
+    shown."""
 
     password = forms.CharField(
         label=_("Password"),
@@ -219,6 +227,35 @@ class MailboxForm(forms.ModelForm):
         label=_("token URL"), required=False, assume_scheme="https", max_length=500
     )
 
+    password_missing = _("Enter the mailbox's password.")
+    SIGN_IN_FIELDS = [
+        "username",
+        "auth",
+        "password",
+        "oauth_tenant",
+        "oauth_client_id",
+        "client_secret",
+        "oauth_authorize_url",
+        "oauth_token_url",
+        "oauth_scope",
+    ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        is_password = self.cleaned_data.get("auth") == MailboxAuth.PASSWORD
+        has_password = self.instance.password_encrypted or self.cleaned_data.get("password")
+        if is_password and not has_password:
+            self.add_error("password", self.password_missing)
+        if self.cleaned_data.get("auth") == MailboxAuth.OAUTH2:
+            for name in ("oauth_authorize_url", "oauth_token_url", "oauth_scope"):
+                if not self.cleaned_data.get(name):
+                    self.add_error(name, _("Another OAuth2 provider needs this."))
+        if not is_password and not self.cleaned_data.get("oauth_client_id"):
+            self.add_error("oauth_client_id", _("OAuth2 needs the application's client id."))
+        return self.cleaned_data
+
+
+class MailboxForm(SignInForm):
     class Meta:
         model = Mailbox
         fields = [
@@ -226,15 +263,7 @@ class MailboxForm(forms.ModelForm):
             "host",
             "port",
             "security",
-            "username",
-            "auth",
-            "password",
-            "oauth_tenant",
-            "oauth_client_id",
-            "client_secret",
-            "oauth_authorize_url",
-            "oauth_token_url",
-            "oauth_scope",
+            *SignInForm.SIGN_IN_FIELDS,
             "folder",
             "move_to",
             "desk",
@@ -244,49 +273,60 @@ class MailboxForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        is_password = self.cleaned_data.get("auth") == MailboxAuth.PASSWORD
-        has_password = self.instance.password_encrypted or self.cleaned_data.get("password")
-        if is_password and not has_password:
-            self.add_error("password", _("Enter the mailbox's password."))
-        if self.cleaned_data.get("auth") == MailboxAuth.OAUTH2:
-            for name in ("oauth_authorize_url", "oauth_token_url", "oauth_scope"):
-                if not self.cleaned_data.get(name):
-                    self.add_error(name, _("Another OAuth2 provider needs this."))
-        if not is_password and not self.cleaned_data.get("oauth_client_id"):
-            self.add_error("oauth_client_id", _("OAuth2 needs the application's client id."))
         if self.cleaned_data.get("poll_minutes") == 0:
             self.add_error("poll_minutes", _("Check at least every minute: enter 1 or more."))
         return self.cleaned_data
 
 
-@admin.register(Mailbox)
-class MailboxAdmin(AuditedAdmin):
-    form = MailboxForm
-    list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
-    list_filter = ("is_active", "desk")
-    search_fields = ("name", "username", "host")
-    readonly_fields = (
-        "connection",
-        "last_checked_at",
-        "last_success_at",
-        "last_error",
-        "last_error_at",
-    )
-    actions = ("check_now",)
+class OutgoingAccountForm(SignInForm):
+    password_missing = _("Enter the account's password.")
 
-    @admin.display(description=_("state"))
-    def status(self, mailbox: Mailbox) -> str:
-        if not mailbox.is_active:
-            return str(_("Off"))
-        if mailbox.last_checked_at is None:
-            return str(_("Not checked yet"))
-        if mailbox.last_error:
-            return str(_("Failing: %(error)s") % {"error": mailbox.last_error})
-        return str(_("Working"))
+    class Meta:
+        model = OutgoingAccount
+        fields = [
+            "name",
+            "host",
+            "port",
+            "security",
+            *SignInForm.SIGN_IN_FIELDS,
+            "desk",
+            "is_active",
+        ]
 
-    def save_model(
-        self, request: HttpRequest, obj: Mailbox, form: MailboxForm, change: bool
-    ) -> None:
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        others = OutgoingAccount.objects.exclude(pk=self.instance.pk)
+        is_for_every_desk = self.cleaned_data.get("is_active") and not self.cleaned_data.get("desk")
+        if is_for_every_desk and others.filter(desk__isnull=True, is_active=True).exists():
+            self.add_error(
+                "desk",
+                _("Another active account already serves every desk: choose a desk."),
+            )
+        return self.cleaned_data
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def oauth2_redirect_uri() -> str:
+    """The one redirect URI of every OAuth2 sign-in (mailboxes and outgoing accounts), on the
+    public address (SUPPORTAL_BASE_URL): what the administrator registers with the provider."""
+    return settings.SUPPORTAL_BASE_URL + reverse("admin:mail_mailbox_oauth2_callback")
+
+
+class SignInAdmin(AuditedAdmin):
+    """What mailboxes and outgoing accounts share in the admin: the secrets set on save (never
+    shown), the OAuth2 "Connect" and the redirect URI to register."""
+
+    connect_label = _("Connect: sign in to the mailbox")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: SignInForm, change: bool) -> None:
         mailbox_secrets_set(
             mailbox=obj,
             password=form.cleaned_data.get("password") or "",
@@ -294,27 +334,94 @@ class MailboxAdmin(AuditedAdmin):
         )
         super().save_model(request, obj, form, change)  # audited: changed fields, no secret
 
+    @admin.display(description=_("state"))
+    def status(self, obj: SignIn) -> str:
+        if not getattr(obj, "is_active", True):
+            return str(_("Off"))
+        if obj.last_checked_at is None:
+            return str(_("Not checked yet"))
+        if obj.last_error:
+            return str(_("Failing: %(error)s") % {"error": obj.last_error})
+        return str(_("Working"))
+
     @admin.display(description=_("OAuth2 connection"))
-    def connection(self, mailbox: Mailbox) -> str:
-        if not mailbox.pk or mailbox.auth == MailboxAuth.PASSWORD:
+    def connection(self, obj: SignIn) -> str:
+        if not obj.pk or obj.auth == MailboxAuth.PASSWORD:
             return "—"
-        url = reverse("admin:mail_mailbox_connect", args=[mailbox.pk])
-        if mailbox.oauth_connected_at:
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_connect", args=[obj.pk])
+        if obj.oauth_connected_at:
             state = _("Connected %(when)s.") % {
-                "when": date_format(
-                    timezone.localtime(mailbox.oauth_connected_at), "DATETIME_FORMAT"
-                )
+                "when": date_format(timezone.localtime(obj.oauth_connected_at), "DATETIME_FORMAT")
             }
             return format_html('{} <a href="{}">{}</a>', state, url, _("Connect again"))
-        return format_html('<a href="{}">{}</a>', url, _("Connect: sign in to the mailbox"))
+        return format_html('<a href="{}">{}</a>', url, self.connect_label)
+
+    @admin.display(description=_("OAuth2 redirect URI"))
+    def redirect_uri(self, obj: SignIn) -> str:
+        """The address to register with the provider, and whether the provider will take it:
+        Microsoft and Google accept http:// only for this machine (loopback)."""
+        uri = oauth2_redirect_uri()
+        parts = urllib.parse.urlsplit(uri)
+        if parts.scheme == "https":
+            note = _("Register this address with the provider as the redirect URI.")
+        elif _is_loopback(parts.hostname or ""):
+            note = _(
+                "Register this address with the provider as the redirect URI. It starts with"
+                " http://, which providers accept only for this machine (localhost): fine for a"
+                " trial, not for browsers elsewhere."
+            )
+        else:
+            note = _(
+                "This address starts with http:// and is not on this machine: Microsoft and"
+                " Google refuse such a redirect URI. Serve Supportal over https and set"
+                " SUPPORTAL_BASE_URL to its https:// address before connecting."
+            )
+        return format_html("<code>{}</code><br>{}", uri, note)
+
+    def connect_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Send the administrator to the provider to sign in to the mailbox or account."""
+        obj = get_object_or_404(self.model, pk=object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse(
+            f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk]
+        )
+        try:
+            url, connecting = oauth2.connect_start(obj, redirect_uri=oauth2_redirect_uri())
+        except DomainError as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return redirect(change_url)
+        request.session[CONNECTING_SESSION_KEY] = dataclasses.asdict(connecting)
+        return redirect(url)
+
+    def _connect_url(self) -> URLPattern:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return path(
+            "<int:object_id>/connect/",
+            self.admin_site.admin_view(self.connect_view),
+            name="{}_{}_connect".format(*info),
+        )
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(SignInAdmin):
+    form = MailboxForm
+    list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
+    list_filter = ("is_active", "desk")
+    search_fields = ("name", "username", "host")
+    readonly_fields = (
+        "connection",
+        "redirect_uri",
+        "last_checked_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+    )
+    actions = ("check_now",)
 
     def get_urls(self) -> list[URLPattern]:
         own = [
-            path(
-                "<int:mailbox_id>/connect/",
-                self.admin_site.admin_view(self.connect_view),
-                name="mail_mailbox_connect",
-            ),
+            self._connect_url(),
             path(
                 "oauth2/callback/",
                 self.admin_site.admin_view(self.callback_view),
@@ -323,30 +430,15 @@ class MailboxAdmin(AuditedAdmin):
         ]
         return own + super().get_urls()
 
-    def _redirect_uri(self, request: HttpRequest) -> str:
-        return request.build_absolute_uri(reverse("admin:mail_mailbox_oauth2_callback"))
-
-    def connect_view(self, request: HttpRequest, mailbox_id: int) -> HttpResponse:
-        """Send the administrator to the provider to sign in to the mailbox."""
-        mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
-        if not self.has_change_permission(request, mailbox):
-            raise PermissionDenied
-        change_url = reverse("admin:mail_mailbox_change", args=[mailbox.pk])
-        try:
-            url, connecting = oauth2.connect_start(
-                mailbox, redirect_uri=self._redirect_uri(request)
-            )
-        except DomainError as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return redirect(change_url)
-        request.session[CONNECTING_SESSION_KEY] = dataclasses.asdict(connecting)
-        return redirect(url)
-
     def callback_view(self, request: HttpRequest) -> HttpResponse:
-        """The provider's answer: exchange the code for tokens (the state must be ours)."""
+        """The provider's answer, for a mailbox or an outgoing account: exchange the code for
+        tokens (the state must be ours)."""
         kept = request.session.pop(CONNECTING_SESSION_KEY, None) or {}
         state = request.GET.get("state", "")
-        if not kept or not secrets.compare_digest(str(kept.get("state", "")), state):
+        model = apps.get_model(str(kept.get("model") or "mail.mailbox")) if kept else None
+        if model not in (Mailbox, OutgoingAccount) or not secrets.compare_digest(
+            str(kept.get("state", "")), state
+        ):
             self.message_user(
                 request,
                 _("This sign-in was not started here, or is finished: start again."),
@@ -354,8 +446,11 @@ class MailboxAdmin(AuditedAdmin):
             )
             return redirect(reverse("admin:mail_mailbox_changelist"))
         connecting = oauth2.Connecting(**kept)
-        mailbox = get_object_or_404(Mailbox, pk=connecting.mailbox_id)
-        change_url = reverse("admin:mail_mailbox_change", args=[mailbox.pk])
+        obj = get_object_or_404(model, pk=connecting.mailbox_id)
+        model_admin = self.admin_site._registry[model]
+        if not model_admin.has_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse(f"admin:mail_{model._meta.model_name}_change", args=[obj.pk])
         if request.GET.get("error") or not request.GET.get("code"):
             reason = request.GET.get("error_description") or request.GET.get("error") or ""
             self.message_user(
@@ -367,17 +462,20 @@ class MailboxAdmin(AuditedAdmin):
             return redirect(change_url)
         try:
             oauth2.connect_finish(
-                mailbox,
+                obj,
                 actor=request.user,
                 code=request.GET["code"],
                 connecting=connecting,
-                redirect_uri=self._redirect_uri(request),
+                redirect_uri=oauth2_redirect_uri(),
                 now=timezone.now(),
             )
         except DomainError as refused:
             self.message_user(request, refused.message, messages.ERROR)
         else:
-            self.message_user(request, _("The mailbox is connected."))
+            connected = _("The mailbox is connected.")
+            if model is OutgoingAccount:
+                connected = _("The account is connected.")
+            self.message_user(request, connected)
         return redirect(change_url)
 
     @admin.action(description=_("Check the selected mailboxes now"))
@@ -402,6 +500,44 @@ class MailboxAdmin(AuditedAdmin):
                     )
                     % {"mailbox": mailbox, "count": stored},
                 )
+
+
+@admin.register(OutgoingAccount)
+class OutgoingAccountAdmin(SignInAdmin):
+    """The SMTP accounts desks send through (docs/email.md, "Outgoing accounts")."""
+
+    form = OutgoingAccountForm
+    connect_label = _("Connect: sign in to the account")
+    list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
+    list_filter = ("is_active",)
+    list_select_related = ("desk",)
+    search_fields = ("name", "username", "host")
+    readonly_fields = (
+        "connection",
+        "redirect_uri",
+        "last_checked_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+    )
+    actions = ("sign_in_now",)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [self._connect_url(), *super().get_urls()]
+
+    @admin.action(description=_("Sign in to the selected accounts now"))
+    def sign_in_now(self, request: HttpRequest, queryset: QuerySet[OutgoingAccount]) -> None:
+        now = timezone.now()
+        for account in queryset:
+            error = outgoing_account_check(account, now=now)
+            if error:
+                self.message_user(
+                    request,
+                    _("%(account)s: %(error)s") % {"account": account, "error": error},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, _("%(account)s: signed in.") % {"account": account})
 
 
 @admin.register(DiscardedSender)

@@ -7,31 +7,31 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from supportal.accounts.languages import recipient_language
-from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
 from supportal.core.secrets import secret_decrypt, secret_encrypt, secret_rotate
 from supportal.mail import oauth2
 from supportal.mail.imap import Mailbox as ImapMailbox
 from supportal.mail.imap import configured_mailboxes_fetch, mailbox_fetch
-from supportal.mail.models import Mailbox, MailboxAuth
-from supportal.mail.outbox import email_queue
+from supportal.mail.models import Mailbox, MailboxAuth, OutgoingAccount, SignIn
+from supportal.mail.outbox import administrators_tell
 
 logger = logging.getLogger("supportal.mail.imap")
 
 ERROR_MAX_LENGTH = 500
+S = TypeVar("S", bound=SignIn)
 
 
-def mailbox_secrets_set(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> None:
+def mailbox_secrets_set(*, mailbox: SignIn, password: str = "", client_secret: str = "") -> None:
     """A non-empty ``password`` (or OAuth2 ``client_secret``) replaces the stored one,
-    encrypted; a mailbox signing in with a password needs one (InvalidInput). The caller saves
-    (the admin, through its audited save)."""
+    encrypted; a mailbox (or outgoing account) signing in with a password needs one
+    (InvalidInput). The caller saves (the admin, through its audited save)."""
     if password:
         mailbox.password_encrypted = secret_encrypt(password)
     elif mailbox.auth == MailboxAuth.PASSWORD and not mailbox.password_encrypted:
@@ -40,8 +40,9 @@ def mailbox_secrets_set(*, mailbox: Mailbox, password: str = "", client_secret: 
         oauth2.client_secret_set(mailbox, client_secret)
 
 
-def mailbox_save(*, mailbox: Mailbox, password: str = "", client_secret: str = "") -> Mailbox:
-    """Save ``mailbox`` with its secrets (``mailbox_secrets_set``). Side effect: the row."""
+def mailbox_save(*, mailbox: S, password: str = "", client_secret: str = "") -> S:
+    """Save ``mailbox`` (or an outgoing account) with its secrets (``mailbox_secrets_set``).
+    Side effect: the row."""
     mailbox_secrets_set(mailbox=mailbox, password=password, client_secret=client_secret)
     mailbox.save()
     return mailbox
@@ -91,20 +92,17 @@ def _administrators_tell(mailbox: Mailbox, error: str) -> None:
     """Mail every active administrator that ``mailbox`` started failing, in their language.
     Side effect: OutboundEmail rows (in the caller's transaction)."""
     link = settings.SUPPORTAL_BASE_URL + reverse("admin:mail_mailbox_change", args=[mailbox.pk])
-    for admin in User.objects.filter(is_superuser=True, is_active=True).order_by("pk"):
-        email_queue(
-            to=admin.email,
-            template="mailbox_failing",
-            language=recipient_language(admin),
-            context={
-                "mailbox": mailbox.name,
-                "username": mailbox.username,
-                "host": mailbox.host,
-                "error": error,
-                "is_oauth2": mailbox.auth != MailboxAuth.PASSWORD,
-                "link": link,
-            },
-        )
+    administrators_tell(
+        template="mailbox_failing",
+        context={
+            "mailbox": mailbox.name,
+            "username": mailbox.username,
+            "host": mailbox.host,
+            "error": error,
+            "is_oauth2": mailbox.auth != MailboxAuth.PASSWORD,
+            "link": link,
+        },
+    )
 
 
 def mailboxes_check_due(now: datetime) -> int:
@@ -125,19 +123,24 @@ def mail_fetch_all(now: datetime) -> int:
     return mailboxes_check_due(now) + configured_mailboxes_fetch(now)
 
 
-def mailbox_secrets_rotate() -> dict[str, int]:
-    """Encrypt every secret a mailbox stores (its password, and the OAuth2 client secret and
-    tokens) again with the first key of SUPPORTAL_SECRET_KEYS (``manage.py secrets_rotate``):
-    once done, the old key can go. Returns how many of each field were rotated."""
-    rotated = dict.fromkeys(Mailbox.ENCRYPTED_FIELDS, 0)
-    for mailbox in Mailbox.objects.only("pk", *Mailbox.ENCRYPTED_FIELDS).order_by("pk"):
+def signin_secrets_rotate() -> dict[str, dict[str, int]]:
+    """Encrypt every secret a mailbox or an outgoing account stores (its password, and the
+    OAuth2 client secret and tokens) again with the first key of SUPPORTAL_SECRET_KEYS
+    (``manage.py secrets_rotate``): once done, the old key can go. Returns, per model, how many
+    of each field were rotated."""
+    return {str(model._meta.model_name): _rotate(model) for model in (Mailbox, OutgoingAccount)}
+
+
+def _rotate(model: type[Mailbox] | type[OutgoingAccount]) -> dict[str, int]:
+    rotated = dict.fromkeys(model.ENCRYPTED_FIELDS, 0)
+    for row in model.objects.only("pk", *model.ENCRYPTED_FIELDS).order_by("pk"):
         fresh = {
             name: secret_rotate(value)
-            for name in Mailbox.ENCRYPTED_FIELDS
-            if (value := getattr(mailbox, name))
+            for name in model.ENCRYPTED_FIELDS
+            if (value := getattr(row, name))
         }
         if fresh:
-            Mailbox.objects.filter(pk=mailbox.pk).update(**fresh)
+            model.objects.filter(pk=row.pk).update(**fresh)
         for name in fresh:
             rotated[name] += 1
     return rotated

@@ -4,6 +4,8 @@ crashed send is retried)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -179,17 +181,12 @@ class MailboxAuth(models.TextChoices):
     OAUTH2 = "oauth2", _("Another OAuth2 provider")
 
 
-class Mailbox(models.Model):
-    """An IMAP mailbox the worker polls, managed by administrators in the web (docs/email.md,
-    "Mailboxes"). The password is stored encrypted (``core.secrets``) and never shown again;
-    the last success and the last error are shown where the mailbox is edited."""
+class SignIn(models.Model):
+    """How Supportal signs in to a mail server: a password, or OAuth2 (SASL ``XOAUTH2``) with
+    Microsoft 365, Google Workspace or another provider (docs/email.md, "Mailboxes with
+    OAuth2"). Shared by the IMAP mailboxes and the outgoing SMTP accounts; every secret is
+    stored encrypted (``core.secrets``) and never shown again."""
 
-    name = models.CharField(_("name"), max_length=100)
-    host = models.CharField(_("server"), max_length=255)
-    port = models.PositiveIntegerField(_("port"), default=993)
-    security = models.CharField(
-        _("security"), max_length=10, choices=MailboxSecurity, default=MailboxSecurity.SSL
-    )
     username = models.CharField(_("user name"), max_length=255)
     auth = models.CharField(
         _("sign-in"), max_length=12, choices=MailboxAuth, default=MailboxAuth.PASSWORD
@@ -212,6 +209,45 @@ class Mailbox(models.Model):
     oauth_access_token_encrypted = models.TextField(blank=True, editable=False)
     oauth_access_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     oauth_connected_at = models.DateTimeField(_("connected"), null=True, blank=True)
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+
+    # Every field core.secrets encrypts: what `manage.py secrets_rotate` re-encrypts.
+    ENCRYPTED_FIELDS = (
+        "password_encrypted",
+        "oauth_client_secret_encrypted",
+        "oauth_refresh_token_encrypted",
+        "oauth_access_token_encrypted",
+    )
+    # The scope asked of Microsoft and Google when the administrator leaves it empty.
+    OAUTH_SCOPES: ClassVar[dict[str, str]] = {}
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_oauth2(self) -> bool:
+        return self.auth != MailboxAuth.PASSWORD
+
+
+class Mailbox(SignIn):
+    """An IMAP mailbox the worker polls, managed by administrators in the web (docs/email.md,
+    "Mailboxes"). The password is stored encrypted (``core.secrets``) and never shown again;
+    the last success and the last error are shown where the mailbox is edited."""
+
+    OAUTH_SCOPES: ClassVar[dict[str, str]] = {
+        MailboxAuth.MICROSOFT: "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
+        MailboxAuth.GOOGLE: "https://mail.google.com/",
+    }
+
+    name = models.CharField(_("name"), max_length=100)
+    host = models.CharField(_("server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("security"), max_length=10, choices=MailboxSecurity, default=MailboxSecurity.SSL
+    )
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     move_to = models.CharField(
         _("move fetched mail to"),
@@ -229,23 +265,57 @@ class Mailbox(models.Model):
     )
     poll_minutes = models.PositiveIntegerField(_("check every (minutes)"), default=1)
     is_active = models.BooleanField(_("active"), default=True)
-    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
-    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    # Every field core.secrets encrypts: what `manage.py secrets_rotate` re-encrypts.
-    ENCRYPTED_FIELDS = (
-        "password_encrypted",
-        "oauth_client_secret_encrypted",
-        "oauth_refresh_token_encrypted",
-        "oauth_access_token_encrypted",
-    )
 
     class Meta:
         verbose_name = _("mailbox")
         verbose_name_plural = _("mailboxes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:  # never the password
+        return f"{self.name} ({self.username}@{self.host})"
+
+
+class SmtpSecurity(models.TextChoices):
+    STARTTLS = "starttls", _("STARTTLS (port 587)")
+    SSL = "ssl", _("TLS from the start (port 465)")
+    NONE = "none", _("None (only for a server on this machine)")
+
+
+class OutgoingAccount(SignIn):
+    """The SMTP account a desk's mail is sent through, signing in with a password or with
+    OAuth2 (docs/email.md, "Outgoing accounts"). Without an account for its desk (or one for
+    every desk), mail goes through EMAIL_URL."""
+
+    OAUTH_SCOPES: ClassVar[dict[str, str]] = {
+        MailboxAuth.MICROSOFT: "https://outlook.office.com/SMTP.Send offline_access",
+        MailboxAuth.GOOGLE: "https://mail.google.com/",
+    }
+
+    name = models.CharField(_("name"), max_length=100)
+    host = models.CharField(_("server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=587)
+    security = models.CharField(
+        _("security"), max_length=10, choices=SmtpSecurity, default=SmtpSecurity.STARTTLS
+    )
+    desk = models.OneToOneField(
+        "desks.Desk",
+        verbose_name=_("desk"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outgoing_account",
+        help_text=_(
+            "The desk whose mail goes through this account; empty: every desk without its own"
+            " account, and mail of no desk."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outgoing account")
+        verbose_name_plural = _("outgoing accounts")
         ordering = ["name"]
 
     def __str__(self) -> str:  # never the password

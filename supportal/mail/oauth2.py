@@ -1,5 +1,5 @@
-"""OAuth2 sign-in for mailboxes (XOAUTH2), for Microsoft 365, Google Workspace or any provider
-with the standard endpoints (docs/email.md, "Mailboxes with OAuth2").
+"""OAuth2 sign-in for mailboxes and outgoing accounts (XOAUTH2), for Microsoft 365, Google
+Workspace or any provider with the standard endpoints (docs/email.md, "Mailboxes with OAuth2").
 
 The administrator connects a mailbox once: ``connect_start`` gives the provider's authorization
 URL (authorization-code flow with PKCE, RFC 7636) and what the browser's session must keep;
@@ -33,22 +33,18 @@ from supportal import audit
 from supportal.audit.models import Action
 from supportal.core.errors import DomainError, InvalidInput
 from supportal.core.secrets import secret_decrypt, secret_encrypt
-from supportal.mail.models import Mailbox, MailboxAuth
+from supportal.mail.models import MailboxAuth, SignIn
 
 TIMEOUT_SECONDS = 20
 REUSE_MARGIN = timedelta(minutes=1)
 
 _MICROSOFT = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/"
+# The authorization and token endpoints; the scope depends on IMAP or SMTP (SignIn.OAUTH_SCOPES).
 PRESETS = {
-    MailboxAuth.MICROSOFT: (
-        _MICROSOFT + "authorize",
-        _MICROSOFT + "token",
-        "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
-    ),
+    MailboxAuth.MICROSOFT: (_MICROSOFT + "authorize", _MICROSOFT + "token"),
     MailboxAuth.GOOGLE: (
         "https://accounts.google.com/o/oauth2/v2/auth",
         "https://oauth2.googleapis.com/token",
-        "https://mail.google.com/",
     ),
 }
 
@@ -64,18 +60,19 @@ class Endpoints:
     scope: str
 
 
-def endpoints(mailbox: Mailbox) -> Endpoints:
-    """The provider's endpoints and scope: the preset of Microsoft or Google (with the tenant),
-    or what the administrator entered for another provider."""
+def endpoints(mailbox: SignIn) -> Endpoints:
+    """The provider's endpoints and scope: the preset of Microsoft or Google (with the tenant;
+    the scope of IMAP or of SMTP), or what the administrator entered for another provider."""
     preset = PRESETS.get(MailboxAuth(mailbox.auth))
     if preset is None:
         return Endpoints(mailbox.oauth_authorize_url, mailbox.oauth_token_url, mailbox.oauth_scope)
     tenant = mailbox.oauth_tenant or "organizations"
-    authorize, token, scope = (part.format(tenant=tenant) for part in preset)
-    return Endpoints(authorize, token, mailbox.oauth_scope or scope)
+    authorize, token = (part.format(tenant=tenant) for part in preset)
+    scope = mailbox.oauth_scope or mailbox.OAUTH_SCOPES[mailbox.auth]
+    return Endpoints(authorize, token, scope)
 
 
-def client_secret_set(mailbox: Mailbox, client_secret: str) -> None:
+def client_secret_set(mailbox: SignIn, client_secret: str) -> None:
     """Keep the application's client secret (encrypted); the caller saves the row."""
     mailbox.oauth_client_secret_encrypted = secret_encrypt(client_secret)
 
@@ -87,9 +84,10 @@ class Connecting:
     mailbox_id: int
     state: str
     verifier: str
+    model: str = "mail.mailbox"  # or "mail.outgoingaccount": one callback serves both
 
 
-def connect_start(mailbox: Mailbox, *, redirect_uri: str) -> tuple[str, Connecting]:
+def connect_start(mailbox: SignIn, *, redirect_uri: str) -> tuple[str, Connecting]:
     """The provider's authorization URL to send the administrator to, and what to keep."""
     if mailbox.auth == MailboxAuth.PASSWORD:
         raise InvalidInput(_("This mailbox signs in with a password, not with OAuth2."))
@@ -100,7 +98,9 @@ def connect_start(mailbox: Mailbox, *, redirect_uri: str) -> tuple[str, Connecti
         )
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    connecting = Connecting(mailbox.pk, secrets.token_urlsafe(24), verifier)
+    connecting = Connecting(
+        mailbox.pk, secrets.token_urlsafe(24), verifier, mailbox._meta.label_lower
+    )
     query = {
         "response_type": "code",
         "client_id": mailbox.oauth_client_id,
@@ -118,7 +118,7 @@ def connect_start(mailbox: Mailbox, *, redirect_uri: str) -> tuple[str, Connecti
 
 
 def connect_finish(
-    mailbox: Mailbox,
+    mailbox: SignIn,
     *,
     actor: Any,
     code: str,
@@ -152,7 +152,7 @@ def connect_finish(
         )
 
 
-def access_token(mailbox: Mailbox, *, now: datetime) -> str:
+def access_token(mailbox: SignIn, *, now: datetime) -> str:
     """A valid access token for ``mailbox``: the stored one while it lasts, else a new one from
     the refresh token (TokenRefused when the provider says no). Side effect: the row."""
     expires = mailbox.oauth_access_expires_at
@@ -174,11 +174,12 @@ def access_token(mailbox: Mailbox, *, now: datetime) -> str:
 
 
 def xoauth2_string(user: str, token: str) -> bytes:
-    """The SASL XOAUTH2 initial response for IMAP ``AUTHENTICATE XOAUTH2``."""
+    """The SASL XOAUTH2 initial response (IMAP ``AUTHENTICATE XOAUTH2``, SMTP ``AUTH
+    XOAUTH2``): ``user=<user>^Aauth=Bearer <token>^A^A``, base64-encoded by the protocol."""
     return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
 
 
-def _keep(mailbox: Mailbox, answer: dict[str, object], *, now: datetime) -> None:
+def _keep(mailbox: SignIn, answer: dict[str, object], *, now: datetime) -> None:
     mailbox.oauth_access_token_encrypted = secret_encrypt(str(answer["access_token"]))
     lifetime = int(str(answer.get("expires_in") or 3600))
     mailbox.oauth_access_expires_at = now + timedelta(seconds=lifetime)
@@ -186,7 +187,7 @@ def _keep(mailbox: Mailbox, answer: dict[str, object], *, now: datetime) -> None
         mailbox.oauth_refresh_token_encrypted = secret_encrypt(str(answer["refresh_token"]))
 
 
-def _token_request(mailbox: Mailbox, form: dict[str, str]) -> dict[str, object]:
+def _token_request(mailbox: SignIn, form: dict[str, str]) -> dict[str, object]:
     """POST to the token endpoint; the JSON answer, or TokenRefused with the provider's
     reason (never the secrets sent)."""
     found = endpoints(mailbox)

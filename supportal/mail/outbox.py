@@ -2,8 +2,8 @@
 
 ``email_queue`` only writes an :class:`OutboundEmail` row, so an action that rolls back sends
 nothing and no request waits on an SMTP server. ``outbox_send_due`` (a worker queue, registered
-in ``MailConfig.ready``) claims due rows, sends them through ``EMAIL_URL`` and records the
-outcome, retrying with back-off.
+in ``MailConfig.ready``) claims due rows, sends them through the desk's outgoing account
+(``outgoing.py``) or ``EMAIL_URL`` and records the outcome, retrying with back-off.
 """
 
 from __future__ import annotations
@@ -23,11 +23,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template import Context
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from supportal.accounts.languages import recipient_language
+from supportal.accounts.models import User
 from supportal.core.jobs import claim_due, claimed_in_turn, retry_delay
 from supportal.core.mails import MailToQueue
-from supportal.mail.models import OutboundEmail, OutboundState
+from supportal.mail import outgoing
+from supportal.mail.models import OutboundEmail, OutboundState, OutgoingAccount
 
 if TYPE_CHECKING:
     from supportal.tickets.models import Ticket
@@ -41,6 +45,7 @@ BATCH_SIZE = 20
 # leaves its rows to another worker within this time, not a quarter of an hour.
 CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 2000
+_NOT_YET = object()
 
 
 def message_id_make() -> str:
@@ -232,39 +237,115 @@ def outbox_deliver(emails: Sequence[OutboundEmail], *, now: datetime) -> int:
     """Send rows already claimed with ``claim_due`` and record each outcome.
 
     Returns how many rows were handled (sent or failed). Side effects: talks to the mail server
-    configured by EMAIL_URL; marks each row SENT (with ``sent_at``), or records ``last_error``
-    and reschedules it with back-off, or marks it FAILED after MAX_ATTEMPTS attempts or a
-    permanent (5xx) refusal. Must run outside any transaction: SMTP may take seconds.
+    of each message's desk's outgoing account, or of EMAIL_URL (``outgoing.routes``); marks each
+    row SENT (with ``sent_at``), or records ``last_error`` and reschedules it with back-off, or
+    marks it FAILED after MAX_ATTEMPTS attempts or a permanent (5xx) refusal; records each
+    account's success or failure, and queues one mail to the administrators when an account
+    starts failing. Must run outside any transaction: SMTP may take seconds.
     """
     if not emails:
         return 0
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception as exc:
-        # The server is unreachable: every message in the batch would fail the same way.
-        for email in emails:
-            _record_failure(email, exc, now=now)
-        return len(emails)
+    routed = outgoing.routes(emails)
+    account_of = {email.pk: account for email, account in routed}
+    current: object = _NOT_YET
+    connection: BaseEmailBackend | None = None
+    open_error: Exception | None = None
     try:
         # The rest of the batch stays ours while it is sent (core.jobs.claimed_in_turn).
-        for email in claimed_in_turn(emails, lease_duration=CLAIM_LEASE_DURATION):
-            if email.attempts > MAX_ATTEMPTS:
-                # Claimed again after crashes mid-send: stop before it crashes a worker again.
-                _record_failure(email, RuntimeError("too many attempts"), now=now)
+        ordered = [email for email, _account in routed]
+        for email in claimed_in_turn(ordered, lease_duration=CLAIM_LEASE_DURATION):
+            account = account_of[email.pk]
+            if account is not current:  # routes are grouped: one connection per account
+                if connection is not None:
+                    _close_quietly(connection)
+                current = account
+                connection, open_error = _connection_open(account, now=now)
+            if connection is None:
+                # The server is unreachable or refused the sign-in: every message of this
+                # account would fail the same way.
+                _record_failure(email, open_error or RuntimeError("no connection"), now=now)
                 continue
-            try:
-                if connection.send_messages([_message(email, connection)]) != 1:
-                    raise ValueError("the mail backend did not send the message")
-            except Exception as exc:
-                _record_failure(email, exc, now=now)
-                # Throw the session away: the backend opens a fresh one for the next message.
-                _close_quietly(connection)
-            else:
-                _record_sent(email)
+            _send_one(email, connection, now=now)
     finally:
-        _close_quietly(connection)
+        if connection is not None:
+            _close_quietly(connection)
     return len(emails)
+
+
+def _send_one(email: OutboundEmail, connection: BaseEmailBackend, *, now: datetime) -> None:
+    if email.attempts > MAX_ATTEMPTS:
+        # Claimed again after crashes mid-send: stop before it crashes a worker again.
+        _record_failure(email, RuntimeError("too many attempts"), now=now)
+        return
+    try:
+        if connection.send_messages([_message(email, connection)]) != 1:
+            raise ValueError("the mail backend did not send the message")
+    except Exception as exc:
+        _record_failure(email, exc, now=now)
+        # Throw the session away: the backend opens a fresh one for the next message.
+        _close_quietly(connection)
+    else:
+        _record_sent(email)
+
+
+def _connection_open(
+    account: OutgoingAccount | None, *, now: datetime
+) -> tuple[BaseEmailBackend | None, Exception | None]:
+    """An open connection through ``account`` (None: EMAIL_URL), or the reason there is none.
+    An account's outcome is recorded on it; the administrators hear of its first failure."""
+    try:
+        connection = (
+            get_connection() if account is None else outgoing.account_connection(account, now=now)
+        )
+        connection.open()
+    except Exception as exc:  # unreachable, sign-in refused, token refused, secret unreadable
+        if account is not None:
+            error = outgoing.error_text(exc)
+            logger.warning("outgoing account %s failed: %s", account, error)
+            if outgoing.account_failure_record(account, error, now=now):
+                _account_failing_tell(account, error)
+        return None, exc
+    if account is not None:
+        outgoing.account_success_record(account, now=now)
+    return connection, None
+
+
+def outgoing_account_check(account: OutgoingAccount, *, now: datetime) -> str:
+    """Sign in to ``account`` now (the admin's "Sign in now") and record the outcome as a
+    delivery would. Returns the error, or "" when it signed in."""
+    connection, error = _connection_open(account, now=now)
+    if connection is not None:
+        _close_quietly(connection)
+    return outgoing.error_text(error) if error else ""
+
+
+def _account_failing_tell(account: OutgoingAccount, error: str) -> None:
+    link = settings.SUPPORTAL_BASE_URL + reverse(
+        "admin:mail_outgoingaccount_change", args=[account.pk]
+    )
+    administrators_tell(
+        template="outgoing_failing",
+        context={
+            "account": account.name,
+            "username": account.username,
+            "host": account.host,
+            "error": error,
+            "is_oauth2": account.is_oauth2,
+            "link": link,
+        },
+    )
+
+
+def administrators_tell(*, template: str, context: Mapping[str, Any]) -> None:
+    """Queue the mail ``template`` to every active administrator, in their language. Side
+    effect: OutboundEmail rows (in the caller's transaction, if any)."""
+    for admin in User.objects.filter(is_superuser=True, is_active=True).order_by("pk"):
+        email_queue(
+            to=admin.email,
+            template=template,
+            language=recipient_language(admin),
+            context=context,
+        )
 
 
 def outbox_send_due(now: datetime) -> int:

@@ -49,6 +49,11 @@ urlpatterns = [
     path("articles/", knowledge.articles, name="articles"),
     path("articles/<int:article_id>/", knowledge.article, name="article"),
     path("articles/<int:article_id>/feedback/", knowledge.feedback, name="article_feedback"),
+    path(
+        "articles/<int:article_id>/pictures/<int:picture_id>/",
+        knowledge.article_picture,
+        name="article_picture",
+    ),
     path("suggestions/", knowledge.suggestions, name="suggestions"),
     path(
         "suggestions/<str:kind>/<int:object_id>/",

@@ -9,13 +9,14 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from supportal.core.jobs import register_queue
-        from supportal.sla.services import sla_event_record
+        from supportal.sla.services import sla_event_record, sla_events_record
         from supportal.sla.services.calendars import calendar_signals_connect
         from supportal.sla.sweeper import sla_sweep_due
         from supportal.tickets import events
 
-        # First of the ticket events' listeners: the clocks change with the request.
-        events.listeners.register("sla", sla_event_record)
+        # First of the ticket events' listeners: the clocks change with the request. A batch
+        # (an imported request's history) reads and writes each request's clocks once.
+        events.listeners.register("sla", sla_event_record, many=sla_events_record)
 
         # A queue, not a periodic job: every worker sweeps on every tick, which is safe (each
         # warning and breach is claimed under a row lock) and costs one indexed query when

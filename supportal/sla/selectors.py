@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
@@ -303,21 +305,26 @@ def _nearest_running_clock() -> QuerySet[Clock]:
     return _running_goal_clocks().order_by("deadline_at")
 
 
-def queue_sla_annotations() -> dict[str, Subquery | Exists]:
+def queue_sla_annotations() -> dict[str, Subquery]:
     """What the queue's SLA column needs, as annotations over ``Ticket`` rows (so the column
     costs no query of its own): the next deadline of a running goal, that clock's warning
-    time, and whether a goal's clock is paused."""
+    time, and a paused goal's clock (its id, or None).
+
+    All three are scalar subqueries with ``LIMIT 1``: each runs for the 50 rows of the page
+    through the clocks' ``(ticket, state)`` index. An ``EXISTS`` in the select list was planned
+    by PostgreSQL as a hashed subplan over every paused clock of the table, read in full on
+    every queue page (docs/performance.md).
+    """
+    paused = Clock.objects.filter(
+        ticket=OuterRef("pk"),
+        goal__in=[goal.value for goal in POLICY_GOALS],
+        state=ClockState.PAUSED,
+        target_duration__isnull=False,
+    )
     return {
         "sla_deadline_at": Subquery(_nearest_running_clock().values("deadline_at")[:1]),
         "sla_warn_at": Subquery(_nearest_running_clock().values("warn_at")[:1]),
-        "sla_is_paused": Exists(
-            Clock.objects.filter(
-                ticket=OuterRef("pk"),
-                goal__in=[goal.value for goal in POLICY_GOALS],
-                state=ClockState.PAUSED,
-                target_duration__isnull=False,
-            )
-        ),
+        "sla_paused_clock_id": Subquery(paused.order_by().values("pk")[:1]),
     }
 
 
@@ -340,19 +347,19 @@ def _wall_duration_text(duration: dt.timedelta) -> str:
     return duration_text(max(duration, dt.timedelta(minutes=1)))
 
 
-def queue_sla(ticket: Ticket, *, now: dt.datetime) -> QueueSla | None:
-    """The SLA cell of a row annotated with :func:`queue_sla_annotations`: time left to the
-    next deadline (wall-clock time, as people count down), or how long it is overdue; None
-    when no goal's clock runs or is paused."""
-    deadline_at = getattr(ticket, "sla_deadline_at", None)
+def queue_sla(row: Mapping[str, Any], *, now: dt.datetime) -> QueueSla | None:
+    """The SLA cell of a queue row read with :func:`queue_sla_annotations` (a ``.values()``
+    row): time left to the next deadline (wall-clock time, as people count down), or how long
+    it is overdue; None when no goal's clock runs or is paused."""
+    deadline_at = row.get("sla_deadline_at")
     if deadline_at is not None:
-        warn_at = getattr(ticket, "sla_warn_at", None)
+        warn_at = row.get("sla_warn_at")
         if deadline_at <= now:
             text = _("%(duration)s overdue") % {"duration": _wall_duration_text(now - deadline_at)}
             return QueueSla("breached", text, deadline_at)
         text = _("%(duration)s left") % {"duration": _wall_duration_text(deadline_at - now)}
         state = "warning" if warn_at is not None and warn_at <= now else "on_track"
         return QueueSla(state, text, deadline_at)
-    if getattr(ticket, "sla_is_paused", False):
+    if row.get("sla_paused_clock_id") is not None:
         return QueueSla("paused", _("paused"), None)
     return None

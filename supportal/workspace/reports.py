@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import Organization, User
+from supportal.audit.services import audit_exported
 from supportal.core.errors import PermissionRefused
+from supportal.core.formats import CSV_BYTE_ORDER_MARK, csv_delimiter
 from supportal.core.forms import model_choice_field
 from supportal.desks.models import Desk, Product
 from supportal.sla.reports import (
@@ -98,7 +100,22 @@ def sla_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     except PermissionRefused as exc:
         raise PermissionDenied(exc.message) from exc
     if request.GET.get("format") == "csv":
-        return _csv(report, breaches=request.GET.get("part") == "breaches")
+        breaches = request.GET.get("part") == "breaches"
+        filters = report.filters
+        audit_exported(
+            actor=request.user,
+            what="sla_breaches" if breaches else "sla_report",
+            filters={
+                "start": filters.start,
+                "end": filters.end,
+                "desk": filters.desk_id,
+                "company": filters.organization_id,
+                "agent": filters.agent_id,
+                "group_by": filters.group_by,
+            },
+            obj=Desk.objects.filter(pk=filters.desk_id).first() if filters.desk_id else None,
+        )
+        return _csv(report, breaches=breaches)
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("part", None)
@@ -125,9 +142,8 @@ def _csv(report: SlaReport, *, breaches: bool) -> HttpResponse:
     )
     # Excel opens UTF-8 only with a byte-order mark, and splits columns by the regional list
     # separator: ";" where the decimal separator is a comma (Romanian, Czech).
-    response.write("\ufeff")
-    delimiter = ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
-    out = csv.writer(response, delimiter=delimiter)
+    response.write(CSV_BYTE_ORDER_MARK)
+    out = csv.writer(response, delimiter=csv_delimiter())
     out.writerows(_breach_lines(report) if breaches else _summary_lines(report))
     return response
 

@@ -56,6 +56,11 @@ urlpatterns = [
     path("articles/<int:article_id>/", knowledge.article, name="article"),
     path("articles/<int:article_id>/edit/", knowledge.article_edit, name="article_edit"),
     path("articles/<int:article_id>/publish/", knowledge.article_publish, name="article_publish"),
+    path(
+        "articles/<int:article_id>/pictures/",
+        knowledge.article_picture_add,
+        name="article_picture_add",
+    ),
     path("mail/quarantined/", quarantine.quarantine_list, name="quarantine"),
     path("mail/<int:message_id>/original.eml", quarantine.mail_original, name="mail_original"),
     path(

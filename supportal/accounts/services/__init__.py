@@ -16,6 +16,7 @@ from supportal.accounts.services.passwords import (
 from supportal.accounts.services.profiles import (
     PROFILE_FIELDS,
     login_failure_audit,
+    password_login_refused_audit,
     profile_update,
     session_end,
     session_forget,
@@ -60,6 +61,7 @@ __all__ = [
     "login_failure_audit",
     "organization_find_or_create",
     "password_change",
+    "password_login_refused_audit",
     "password_reset_request",
     "password_set",
     "profile_update",

@@ -80,6 +80,10 @@ def password_reset_request(
     except InvalidInput:
         return
     user = User.objects.filter(email=email, is_active=True, is_company_account=False).first()
+    if user is not None and selectors.password_login_refusal(user):
+        # An agent who signs in only through single sign-on has no password to reset
+        # (docs/sso.md): answered as an unknown address, so the page tells nothing.
+        user = None
     with transaction.atomic():
         _password_reset_mail(
             user=user, email=email, language=language, reason="forgot", now=now, ip=ip
@@ -96,7 +100,7 @@ def link_renew(
     if they never set a password, else a password-reset link. Side effects: one mail (at most
     one per address per MAIL_REPEAT_DURATION)."""
     now = now or timezone.now()
-    if not user.is_active or user.is_company_account:
+    if not user.is_active or user.is_company_account or selectors.password_login_refusal(user):
         return
     with transaction.atomic():
         if user.has_usable_password():

@@ -158,3 +158,14 @@ def login_failure_audit(*, identity: str, is_locked: bool, request: object = Non
     audit.record(action=Action.LOGIN_FAILED, obj=account, actor_label=label, request_meta=meta)
     if is_locked:
         audit.record(action=Action.LOCKOUT, obj=account, actor_label=label, request_meta=meta)
+
+
+def password_login_refused_audit(*, user: User, request: object = None) -> None:
+    """A password log-in refused to an account that signs in only through single sign-on
+    (docs/sso.md). Side effects: one audit entry, with the address and browser."""
+    audit.record(
+        action=Action.PASSWORD_LOGIN_REFUSED,
+        obj=user,
+        actor_label=user.email,
+        request_meta=request if request is not None else None,
+    )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from supportal import audit
 from supportal.accounts import selectors
 from supportal.accounts.models import (
     AccessRequest,
@@ -31,6 +32,7 @@ from supportal.accounts.tokens import (
     SIGNUP_LINK_MAX_AGE,
     signup_token_make,
 )
+from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, PermissionRefused
 
 
@@ -191,7 +193,8 @@ def access_request_approve(
 ) -> User:
     """Approve a request for access: the person is invited (``customer_invite``) into
     ``organization`` (default: the request's, else the address's domain).
-    Side effects: those of ``customer_invite``; the request is marked approved."""
+    Side effects: those of ``customer_invite``; the request is marked approved; an audit
+    entry."""
     now = now or timezone.now()
     with transaction.atomic():
         access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
@@ -213,13 +216,26 @@ def access_request_approve(
         access_request.decided_by = decided_by
         access_request.decided_at = now
         access_request.save(update_fields=["state", "organization", "decided_by", "decided_at"])
+        audit.record(
+            actor=decided_by,
+            action=Action.ACCESS_REQUEST_DECIDED,
+            obj=access_request,
+            before={"state": AccessRequestState.PENDING},
+            after={
+                "state": access_request.state,
+                "email": access_request.email,
+                "organization": access_request.organization,
+                "user": user.pk,
+            },
+        )
     return user
 
 
 def access_request_reject(
     *, access_request: AccessRequest, decided_by: User, now: datetime | None = None
 ) -> None:
-    """Reject a request for access. Side effects: the request is marked rejected; no mail."""
+    """Reject a request for access. Side effects: the request is marked rejected; an audit
+    entry; no mail."""
     with transaction.atomic():
         access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
         _decide(access_request, decided_by)
@@ -227,3 +243,10 @@ def access_request_reject(
         access_request.decided_by = decided_by
         access_request.decided_at = now or timezone.now()
         access_request.save(update_fields=["state", "decided_by", "decided_at"])
+        audit.record(
+            actor=decided_by,
+            action=Action.ACCESS_REQUEST_DECIDED,
+            obj=access_request,
+            before={"state": AccessRequestState.PENDING},
+            after={"state": access_request.state, "email": access_request.email},
+        )

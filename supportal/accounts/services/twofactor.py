@@ -96,12 +96,16 @@ def twofactor_state_at_login(*, user: User, trusted_token: str = "") -> str:
     return ENROLL if is_required_for(user) else OK
 
 
-def totp_begin(*, user: User) -> TotpDevice:
+def totp_begin(*, user: User, renew: bool = True) -> TotpDevice:
     """Start enrolling an authenticator app: a new secret, unconfirmed (an earlier unconfirmed
-    one is replaced; a confirmed one stays until the new one is confirmed).
+    one is replaced; a confirmed one stays until the new one is confirmed). With ``renew``
+    False — the page shown again after a wrong code — an unconfirmed secret is kept: the person
+    has scanned it already, and a new QR code would make their app's codes wrong.
     Side effects: the user's TotpDevice row, when none is confirmed."""
     device = TotpDevice.objects.filter(user=user).first()
     if device is not None and device.confirmed_at is not None:
+        return device
+    if device is not None and not renew and device.secret:
         return device
     device = device or TotpDevice(user=user)
     device.secret = pyotp.random_base32()

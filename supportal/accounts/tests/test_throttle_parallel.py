@@ -131,3 +131,22 @@ def test_account_mails_are_capped_overall(monkeypatch):
     monkeypatch.setattr(throttle, "ACCOUNT_MAILS_PER_HOUR", 3)
     taken = [throttle.account_mail_budget_take("signup", ip=f"203.0.113.{n}") for n in range(1, 6)]
     assert taken == [True, True, True, False, False]
+
+
+def test_a_customer_admin_inviting_address_after_address_is_capped(cast):
+    """docs/security.md, Accounts: invitations count against the inviting customer admin's
+    hourly cap; the support team's invitations (phone registrations) do not."""
+    from supportal.accounts.services import customer_invite
+    from supportal.mail.models import OutboundEmail
+
+    cap = throttle.ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR
+    for n in range(cap + 3):
+        customer_invite(email=f"colleague{n}@cristina-srl.example", invited_by=cast.cristina_admin)
+    invitations = OutboundEmail.objects.filter(template="invitation")
+    assert invitations.count() == cap
+    # Every account was still made (the form answers the same), only the mail stopped.
+    from supportal.accounts.models import User
+
+    assert User.objects.filter(email__startswith="colleague").count() == cap + 3
+    customer_invite(email="phone.caller@example.com", invited_by=cast.agent_help)
+    assert invitations.filter(to=["phone.caller@example.com"]).exists()

@@ -227,3 +227,39 @@ def test_validation_messages_are_ours_and_name_the_field(cast, api_as):
     assert missing.json()["errors"][0] == {"field": "summary", "message": "This field is required."}
     not_a_number = api.patch("/api/v1/tickets/HELP-1", {"priority_id": "high"})
     assert not_a_number.json()["errors"][0]["message"] == "Enter a whole number."
+
+
+def test_agent_proposes_a_quote_that_the_customer_accepts(cast, api_as):
+    ticket = cast.ticket(cast.cristina)
+    path = f"/api/v1/tickets/{ticket.reference}"
+    body = {"price": "1250.50", "deadline": "2027-01-15", "note": "Two days of work."}
+    agent = api_as(cast.agent_help)
+    proposed = agent.post(f"{path}/quotes", body)
+    assert proposed.status_code == 200, proposed.content
+    [quote] = proposed.json()["quotes"]
+    assert (quote["price"], quote["currency"], quote["state"]) == ("1250.50", "RON", "proposed")
+    assert quote["deadline"] == "2027-01-15"
+    # The same event as the workspace's, so the requester is told and webhooks hear of it.
+    assert Event.objects.filter(ticket=ticket, kind="quote_proposed").count() == 1
+
+    customer = api_as(cast.cristina)
+    answer = customer.post(f"{path}/quotes/{quote['id']}/answer", {"is_accepted": True})
+    assert answer.json()["quotes"][0]["state"] == "accepted"
+
+    # A second proposal withdraws nothing answered; a new one replaces an unanswered one.
+    again = agent.post(f"{path}/quotes", {"price": "10"}).json()["quotes"]
+    assert [q["state"] for q in again] == ["accepted", "proposed"]
+
+
+def test_only_the_desks_agents_propose_quotes_and_nonsense_is_refused(cast, api_as):
+    ticket = cast.ticket(cast.cristina)
+    path = f"/api/v1/tickets/{ticket.reference}/quotes"
+    assert api_as(cast.cristina).post(path, {"price": "1"}).status_code == 403
+    assert api_as(cast.other_customer).post(path, {"price": "1"}).status_code == 404
+    assert api_as(cast.agent_dev).post(path, {"price": "1"}).status_code == 404
+    agent = api_as(cast.agent_help)
+    for bad in ({"price": "-5"}, {"price": "1.234"}, {"price": "1", "currency": "LEI!"}, {}):
+        answer = agent.post(path, bad)
+        assert answer.status_code == 422, (bad, answer.content)
+        assert answer["Content-Type"].startswith("application/problem+json")
+    assert not ticket.quotes.exists()

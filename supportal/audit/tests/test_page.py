@@ -114,3 +114,20 @@ def test_the_csv_export_has_the_filtered_entries_and_defuses_formulas(client, ca
     # The export itself is recorded, with what was asked.
     [export] = AuditEntry.objects.filter(action=Action.EXPORTED)
     assert export.after == {"export": "audit_log", "action": Action.SETTINGS_CHANGED}
+
+
+def test_the_csv_export_opens_in_a_romanian_or_czech_excel(client, cast):
+    """docs/languages.md: a byte-order mark (Excel reads UTF-8) and ";" where the decimal
+    separator is a comma, as the SLA report's CSV."""
+    audit.record(actor=cast.admin, action=Action.SETTINGS_CHANGED, obj=cast.help_desk)
+    cast.admin.language = "ro"
+    cast.admin.save()
+    client.force_login(cast.admin)
+
+    response = client.get(reverse("workspace:audit_csv"), {"action": Action.SETTINGS_CHANGED})
+
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff")), delimiter=";"))
+    assert len(rows) == 2 and len(rows[0]) == len(rows[1]) == 11
+    assert rows[1][1] == cast.admin.email

@@ -239,3 +239,28 @@ def test_a_customer_cannot_unsubscribe_someone_else(client, cast, radu, business
     response = client.post(reverse("portal:my_newsletters"), {"newsletter": business.pk})
     assert response.status_code == 404
     assert Subscription.objects.exists()
+
+
+def test_the_unsubscribe_page_answers_in_the_contacts_language(
+    client, cast, petr_contact, business
+):
+    """docs/languages.md: the one-click page speaks the language the newsletter was written to
+    the contact in (here their company's, Czech), whatever the browser opening it says."""
+    from django.utils import translation
+
+    cast.other_sa.language = "cs"
+    cast.other_sa.save()
+    Subscription.objects.create(newsletter=business, contact=petr_contact)
+    path = unsubscribe_url(contact_id=petr_contact.pk, newsletter_id=business.pk).split("://", 1)[1]
+    path = path[path.index("/") :]
+
+    asked = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert asked["Content-Language"] == "cs"
+    assert 'lang="cs"' in asked.text
+    done = client.post(path, HTTP_ACCEPT_LANGUAGE="ro")
+    with translation.override("cs"):
+        unsubscribed = translation.gettext(
+            "You are unsubscribed from %(name)s. You will receive no further issues."
+        ) % {"name": business.name}
+    assert not unsubscribed.startswith("You are")
+    assert unsubscribed in done.text and done["Content-Language"] == "cs"

@@ -41,8 +41,10 @@ from supportal.mail.models import (
     Mailbox,
     OutboundEmail,
     OutboundState,
+    OutgoingAccount,
     PersonalReplyAddress,
 )
+from supportal.sso.models import IdentityProvider, SsoIdentity
 from supportal.tickets import services
 from supportal.tickets.models import (
     Attachment,
@@ -55,7 +57,7 @@ from supportal.tickets.models import (
 )
 from supportal.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-OUR_APPS = {"accounts", "audit", "core", "desks", "mail", "tickets", "webhooks"}
+OUR_APPS = {"accounts", "audit", "core", "desks", "mail", "sso", "tickets", "webhooks"}
 
 
 def _url(model, view: str, *args) -> str:
@@ -164,6 +166,21 @@ def every_row(cast):
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
         password="parola",
     )
+    mailbox_save(
+        mailbox=OutgoingAccount(
+            name="Trimitere", host="smtp.firma.ro", username="suport@firma.ro", desk=cast.help_desk
+        ),
+        password="parola",
+    )
+    # Single sign-on (docs/sso.md).
+    provider = IdentityProvider.objects.create(
+        name="Tecnet ID",
+        slug="tecnet",
+        issuer="https://id.support.test",
+        client_id="supportal",
+        client_secret_env="SUPPORTAL_SSO_TECNET",
+    )
+    SsoIdentity.objects.create(provider=provider, subject="s-1", user=cast.agent_help)
     return ticket
 
 

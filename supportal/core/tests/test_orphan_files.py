@@ -103,3 +103,69 @@ def test_the_worker_runs_the_sweep_a_few_times_a_day():
 def test_a_missing_folder_is_nothing_to_sweep(db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "empty")
     assert orphan_files_sweep() == 0
+
+
+# --- Temporary files of uploads a killed web process left ---------------------------------------
+
+KILLED_MID_UPLOAD = """
+import os, signal, django
+django.setup()
+from django.core.files.uploadedfile import TemporaryUploadedFile
+upload = TemporaryUploadedFile("salary-list.xlsx", "application/octet-stream", 0, None)
+upload.write(b"half of a large file")
+upload.flush()
+print(upload.temporary_file_path(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # the web process dies before its request ends
+"""
+
+
+@pytest.mark.slow  # a subprocess
+def test_a_killed_web_processs_upload_file_is_removed_after_an_hour(settings, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from supportal.core.management.commands.run_web import prepare
+    from supportal.core.orphans import upload_temp_files_sweep
+    from supportal.core.tests.test_jobs import child_env
+
+    child = subprocess.run(  # noqa: S603 — our interpreter, a fixed script
+        [sys.executable, "-c", KILLED_MID_UPLOAD],
+        cwd=django_settings.BASE_DIR,
+        env=child_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == -9, child.stderr
+    left = Path(child.stdout.strip())
+    assert left.parent == tmp_path / "uploads"  # SUPPORTAL_VAR_DIR/uploads, not the system's
+    assert left.exists()
+
+    settings.FILE_UPLOAD_TEMP_DIR = left.parent
+    running = left.parent / "tmpfresh.upload.pdf"  # a request still receiving its file
+    running.write_bytes(b"still coming")
+    other = left.parent / "notes.txt"  # not an upload's: never touched
+    other.write_bytes(b"x")
+    an_hour_ago = dt.datetime.now().timestamp() - 3700
+    for path in (left, other):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+    assert upload_temp_files_sweep() == 1
+    assert not left.exists() and running.exists() and other.exists()
+    assert upload_temp_files_sweep() == 0
+
+    # A web host without a worker: run_web clears them when it starts.
+    os.utime(running, (an_hour_ago, an_hour_ago))
+    settings.SUPPORTAL_STATIC_MANIFEST = False
+    prepare()
+    assert not running.exists() and other.exists()
+
+
+def test_the_worker_clears_upload_files_every_hour():
+    job = jobs.registry.periodics["core.upload_temp_files_sweep"]
+    assert job.every == dt.timedelta(hours=1)

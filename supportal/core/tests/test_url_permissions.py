@@ -64,6 +64,7 @@ api-v1:participant_add                 401   401   401   401   401
 api-v1:participant_remove              ok    ok    ok    ok    ok
 api-v1:priority_list                   401   401   401   401   401
 api-v1:quote_answer                    401   401   401   401   401
+api-v1:quote_propose                   401   401   401   401   401
 api-v1:search                          401   401   401   401   401
 api-v1:ticket                          401   401   401   401   401
 api-v1:ticket_action                   401   401   401   401   401
@@ -105,6 +106,7 @@ notifications:templates                login 404   404   404   404
 portal:action                          login 404   ok    404   ok
 portal:article                         login 404   404   ok    ok
 portal:article_feedback                login 404   404   ok    ok
+portal:article_picture                 login 404   404   ok    ok
 portal:articles                        login ok    ok    ok    ok
 portal:awaiting                        login ok    ok    ok    ok
 portal:comment                         login 404   ok    404   ok
@@ -122,8 +124,13 @@ portal:file                            login 404   ok    404   ok
 portal:help                            ok    ok    ok    ok    ok
 portal:mute                            login 404   ok    404   ok
 portal:my_newsletters                  login ok    ok    ok    ok
+imports:old_helpdesk                   login 404   ok    404   ok
+imports:old_helpdesk_public            login 404   404   404   404
 imports:old_login                      login login login login login
 imports:old_request                    login 404   ok    404   ok
+imports:old_osticket_staff             login 404   404   404   404
+imports:old_osticket_ticket            login 404   404   404   404
+imports:old_osticket_view              login 404   404   404   404
 portal:new                             login ok    ok    ok    ok
 portal:newsletter_unsubscribe          404   404   404   404   404
 portal:participant_add                 login 404   ok    404   ok
@@ -139,10 +146,13 @@ workspace:article_edit                 login 403   403   ok    ok
 workspace:article_from                 login 403   403   404   ok
 workspace:article_new                  login 403   403   ok    ok
 workspace:article_publish              login 403   403   ok    ok
+workspace:article_picture_add          login 403   403   ok    ok
 workspace:article_report               login 403   403   404   404
 workspace:articles                     login 403   403   ok    ok
 workspace:suggestions                  login 403   403   404   ok
 readyz                                 ok    ok    ok    ok    ok
+sso:callback                           404   404   404   404   404
+sso:start                              404   404   404   404   404
 workspace:action                       login 403   403   404   ok
 workspace:assign                       login 403   403   404   ok
 workspace:bulk                         login 403   403   ok    ok

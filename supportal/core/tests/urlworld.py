@@ -146,6 +146,9 @@ def url_world_build(cast: Cast) -> UrlWorld:
         product=cast.product, topic=topic, visibility=Visibility.CUSTOMERS,
     )  # fmt: skip
     knowledge.article_publish(actor=cast.agent_help, article=article, publish=True)
+    picture = knowledge.article_picture_add(
+        actor=cast.agent_help, article=article, data=_png(), file_name="ecran.png", language="en"
+    )
     newsletter = NewsletterList.objects.create(name="News", code="NEWS")
     issue = NewsletterIssue.objects.create(newsletter=newsletter, subject="Hello", body="Hi")
     view = SavedView.objects.create(owner=cast.agent_help, name="Mine")
@@ -165,6 +168,13 @@ def url_world_build(cast: Cast) -> UrlWorld:
         content_type=ContentType.objects.get_for_model(Ticket),
         object_id=ticket.pk,
     )
+    ImportedObject.objects.create(  # and from django-helpdesk, as its ticket 7
+        source="django-helpdesk:/old/helpdesk.sqlite3",
+        kind=ImportedKind.REFERENCE,
+        source_id="HELPDESK-7",
+        content_type=ContentType.objects.get_for_model(Ticket),
+        object_id=ticket.pk,
+    )
     mailbox = mailbox_save(
         mailbox=Mailbox(name="Suport", host="imap.firma.ro", username="suport@firma.ro"),
         password="parola",
@@ -173,6 +183,7 @@ def url_world_build(cast: Cast) -> UrlWorld:
     values: dict[str, object] = {
         "reference": ticket.reference,
         "portal": 1,
+        "imports:old_helpdesk.ticket_id": 7,
         "action": "cancel",
         "workspace:action.action": "resolve",
         "view_id": view.pk,
@@ -195,6 +206,7 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "download_id": download.pk,
         # An article for the customers of a product Cristina SRL does not have.
         "article_id": article.pk,
+        "picture_id": picture.pk,
         "kind": "article",
         "portal:suggestion_open.object_id": article.pk,
         "token": "not-a-real-token",
@@ -202,6 +214,8 @@ def url_world_build(cast: Cast) -> UrlWorld:
         "session_id": session.pk,
         "customer_id": cast.cristina.pk,
         "token_id": 1,
+        # No such identity provider: its pages answer "not found" (supportal/sso/tests).
+        "provider": "no-such-provider",
         # The administration site.
         "app_label": "accounts",
         "object_id": str(cast.cristina.pk),
@@ -213,3 +227,13 @@ def url_world_build(cast: Cast) -> UrlWorld:
     assert users.exists()
     assert InboundMessage.objects.filter(pk=quarantined.pk).exists()
     return UrlWorld(cast=cast, ticket=ticket, other_ticket=other_ticket, values=values)
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, format="PNG")
+    return out.getvalue()

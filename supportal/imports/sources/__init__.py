@@ -36,6 +36,23 @@ def _jira(options: Mapping[str, Any]) -> ImportSource:
     )
 
 
+def _jira_csv(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.jira_csv import JiraCsvSource, emails_read
+
+    _require(options, "file")
+    return JiraCsvSource(
+        path=options["file"],
+        project=options.get("project") or "",
+        time_zone=options.get("time_zone") or "UTC",
+        agent_comments_public=bool(options.get("agent_comments_public")),
+        agents=frozenset(options.get("agent") or ()),
+        emails=emails_read(options["people"]) if options.get("people") else {},
+        base_url=options.get("url") or "",
+        user=options.get("user") or "",
+        token=options.get("token") or "",
+    )
+
+
 def _osticket(options: Mapping[str, Any]) -> ImportSource:
     from supportal.imports.sources.osticket import OsTicketSource
 
@@ -47,6 +64,24 @@ def _osticket(options: Mapping[str, Any]) -> ImportSource:
     )
 
 
+def _django_helpdesk(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.django_helpdesk import DjangoHelpdeskSource
+
+    _require(options, "url")
+    return DjangoHelpdeskSource(
+        url=options["url"],
+        queues=tuple(options.get("queue") or ()),
+        files_dir=options.get("files_dir") or "",
+    )
+
+
+def _zammad(options: Mapping[str, Any]) -> ImportSource:
+    from supportal.imports.sources.zammad import ZammadSource
+
+    _require(options, "url", "token")
+    return ZammadSource(base_url=options["url"], token=options["token"])
+
+
 def _require(options: Mapping[str, Any], *names: str) -> None:
     missing = [f"--{name.replace('_', '-')}" for name in names if not options.get(name)]
     if missing:
@@ -56,7 +91,10 @@ def _require(options: Mapping[str, Any], *names: str) -> None:
 SOURCES: dict[str, Callable[[Mapping[str, Any]], ImportSource]] = {
     "freshdesk": _freshdesk,
     "jira": _jira,
+    "jira-csv": _jira_csv,
     "osticket": _osticket,
+    "django-helpdesk": _django_helpdesk,
+    "zammad": _zammad,
     "generated": _generated,
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pymysql
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from supportal.accounts.models import User
 from supportal.imports.http import SourceError
@@ -147,3 +148,29 @@ def test_osticket_numbers_kept_with_keep_numbers(cast, osticket):
     }
     cast.help_desk.refresh_from_db()
     assert cast.help_desk.last_ticket_number == 482914
+
+
+@pytest.mark.django_db
+def test_osticket_old_links_lead_to_the_imported_request(cast, osticket, client):
+    _import(cast, osticket)
+    invoice = Ticket.objects.get(summary="Nu pot emite factura din portal")
+    ticket_id = ImportedObject.objects.get(kind="request", object_id=invoice.pk).source_id
+    portal = reverse("portal:request", kwargs={"reference": invoice.reference})
+
+    # Logged out: log in first, then back to the same old link.
+    answer = client.get(f"/tickets.php?id={ticket_id}")
+    assert answer.status_code == 302 and answer["Location"].startswith("/login")
+    client.force_login(invoice.requester)
+    assert client.get(f"/tickets.php?id={ticket_id}")["Location"] == portal
+    # The mailed link names the ticket's number; its address is not what admits.
+    view = "/view.php?t=482913&e=someone%40elsewhere.example"
+    assert client.get(view)["Location"] == portal
+    assert client.get("/tickets.php?id=99999").status_code == 404
+    assert client.get("/tickets.php?id=1%27%20OR%201=1").status_code == 404
+    # The staff panel's link, for an agent of the desk: the workspace.
+    client.force_login(invoice.assignee)
+    staff = client.get(f"/scp/tickets.php?id={ticket_id}")
+    assert staff["Location"] == reverse("workspace:ticket", kwargs={"reference": invoice.reference})
+    # Someone else's customer: not found, as on the request page.
+    client.force_login(cast.other_customer)
+    assert client.get(f"/tickets.php?id={ticket_id}").status_code == 404

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from supportal.knowledge import embeddings
+from supportal.knowledge import embeddings, suggest
 
 
 @pytest.fixture(autouse=True)
 def _fresh_vectors():
     # Each test reads its own rows: no matrix of an earlier test's vectors stays in memory.
     embeddings._matrices.clear()
+    suggest._stem_lists.clear()
     yield
     embeddings._matrices.clear()
+    suggest._stem_lists.clear()
 
 
 @pytest.fixture

@@ -245,3 +245,53 @@ def test_stems_and_fusion():
     assert stems_of("the and") == []
     scores = fuse([[1, 2], [2, 3]])
     assert max(scores, key=scores.get) == 2
+
+
+def test_new_solved_requests_join_the_vectors_in_memory_without_a_reload(
+    cast, world, django_assert_num_queries
+):
+    embed_all()
+    vector = embeddings.query_vector("licence expired, cannot open the program")
+    embeddings.nearest("request", vector, limit=10, threshold=0.0)
+    loaded = embeddings._matrices["request"]
+    before = loaded.count
+    added = solved(
+        cast, cast.colleague, "Licence expired", "The program says the licence expired.",
+        "Renewed the licence key in Settings > Licence.",
+    )  # fmt: skip
+    embed_all()
+    # Still trusted for a few seconds; then one query reads only the vectors written since.
+    assert added.pk not in [
+        pk for pk, _s in embeddings.nearest("request", vector, limit=10, threshold=0.0)
+    ]
+    loaded.checked_at -= embeddings.FRESH_SECONDS
+    with django_assert_num_queries(1):
+        near = embeddings.nearest("request", vector, limit=10, threshold=0.0)
+    assert embeddings._matrices["request"] is loaded and loaded.count == before + 1
+    assert near[0][0] == added.pk
+    # A changed text replaces its row: no second row for the same request.
+    added.resolution = "Bought more seats."
+    added.save()
+    embed_all()
+    loaded.checked_at -= embeddings.FRESH_SECONDS
+    embeddings.nearest("request", vector, limit=10, threshold=0.0)
+    assert loaded.count == before + 1
+
+
+def test_while_typing_a_stem_is_searched_once_and_never_shown_to_another_reader(
+    cast, world, engine, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    embed_all()
+    with CaptureQueriesContext(connection) as first:
+        suggest(cast.cristina, "nejde mi tisknout", language="cs")
+    # The next pause in typing: one more word, the same stems searched before are not again.
+    with CaptureQueriesContext(connection) as then:
+        found = suggest(cast.cristina, "nejde mi tisknout faktury", language="cs")
+    assert len(then.captured_queries) < len(first.captured_queries)
+    assert world["colleague"].pk in {t.pk for t in found.requests}
+    # Another company's customer asking the same words gets their own lists.
+    other = suggest(cast.other_customer, "nejde mi tisknout faktury", language="cs")
+    assert {t.pk for t in other.requests} == {world["other_company"].pk}

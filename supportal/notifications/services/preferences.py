@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from supportal import audit
 from supportal.accounts.models import User
+from supportal.audit import services as audit_services
 from supportal.audit.models import Action
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.notifications.models import (
@@ -28,15 +29,29 @@ AGENT_PREFERENCE_FIELDS = (
 def agent_preference_set(*, user: User, **choices: bool) -> AgentNotificationPreference:
     """Turn each of the agent mails on or off for ``user`` (agents only).
 
-    Side effect: creates or updates the user's AgentNotificationPreference row."""
+    Side effects: creates or updates the user's AgentNotificationPreference row; an audit entry
+    with the choices changed (before and after)."""
     if not (user.is_agent or user.is_superuser):
         raise PermissionRefused(_("Only the support team receives these e-mails."))
     unknown = set(choices) - set(AGENT_PREFERENCE_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown choice."), field=",".join(sorted(unknown)))
-    preference, _created = AgentNotificationPreference.objects.update_or_create(
-        user=user, defaults={name: bool(value) for name, value in choices.items()}
-    )
+    with transaction.atomic():
+        old = AgentNotificationPreference.objects.filter(user=user).first()
+        before = audit_services.snapshot(old or AgentNotificationPreference(user=user), choices)
+        preference, _created = AgentNotificationPreference.objects.update_or_create(
+            user=user, defaults={name: bool(value) for name, value in choices.items()}
+        )
+        after = audit_services.snapshot(preference, choices)
+        before, after = audit_services.changed_only(before, after)
+        if after:
+            audit.record(
+                actor=user,
+                action=Action.NOTIFICATION_PREFERENCES_CHANGED,
+                obj=user,
+                before=before,
+                after=after,
+            )
     return preference
 
 

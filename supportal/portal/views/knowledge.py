@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -77,6 +77,23 @@ def article(request: AuthenticatedHttpRequest, article_id: int) -> HttpResponse:
         "knowledge/portal_article.html",
         {"shown": shown, "html": markdown_render(shown.body), "form": FeedbackForm()},
     )
+
+
+@login_required
+def article_picture(
+    request: AuthenticatedHttpRequest, article_id: int, picture_id: int
+) -> FileResponse:
+    """A picture of an article, for whoever may read the article (404 otherwise, like the
+    article). The file is Pillow's re-encoding, never the upload (knowledge/pictures.py)."""
+    found = _article_or_404(request, article_id)
+    picture = found.pictures.filter(pk=picture_id).first()
+    if picture is None:
+        raise Http404()
+    response = FileResponse(picture.file.open("rb"), content_type=picture.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

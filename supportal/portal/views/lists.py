@@ -10,29 +10,14 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
-from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
+from supportal.portal.list_rows import LIST_VALUES, list_rows
 from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, workflow
 from supportal.tickets.models import Participant, Ticket
 
 LIST_PAGE_SIZE = 25
-# Only what a row shows: the details (up to 8,000 characters) and the requester's password hash
-# stay in the database (docs/performance.md).
-LIST_COLUMNS = (
-    "reference",
-    "summary",
-    "status",
-    "updated_at",
-    "number",
-    *name_columns("desk__name"),
-    "desk__key",
-    "requester__email",
-    "requester__first_name",
-    "requester__last_name",
-    *name_columns("request_type__name"),
-)
 
 
 def _sees_colleagues(user: User) -> bool:
@@ -85,12 +70,14 @@ def _listing(
     ordering = _ordering(sort, has_query=bool(query))
     if ordering:
         tickets = tickets.order_by(*ordering)
-    tickets = tickets.select_related("desk", "requester", "request_type").only(*LIST_COLUMNS)
-    page = CappedPaginator(
-        tickets, LIST_PAGE_SIZE, keyset=keyset_of(ordering) if ordering else None
-    ).get_page(
+    keyset = keyset_of(ordering) if ordering else None
+    # Plain values in the columns a row shows, and those of the keyset (list_rows.py).
+    extra = [name.lstrip("-") for name in keyset or () if name.lstrip("-") not in LIST_VALUES]
+    tickets = tickets.values(*LIST_VALUES, *extra)
+    page = CappedPaginator(tickets, LIST_PAGE_SIZE, keyset=keyset).get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
+    page.object_list = list_rows(page.object_list)
     query_without_page = request.GET.copy()
     for name in ("page", "after", "before"):
         query_without_page.pop(name, None)

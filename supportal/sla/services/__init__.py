@@ -18,6 +18,7 @@ from supportal.sla.services.clocks import (
     clock_used_duration,
     minutes_of,
 )
+from supportal.sla.services.history import sla_events_record
 from supportal.sla.services.policies import POLICY_FIELDS, policy_for_ticket
 from supportal.sla.services.recompute import (
     calendar_changed,
@@ -45,5 +46,6 @@ __all__ = [
     "policies_changed",
     "policy_for_ticket",
     "sla_event_record",
+    "sla_events_record",
     "tickets_backfill",
 ]

@@ -107,10 +107,14 @@ def _clocks_of(ticket: Ticket) -> list[Clock]:
 
 
 def _clocks_start(event: Event) -> None:
+    _clocks_insert(_start_clocks_new(event), _desk_rules(event.ticket.desk_id), at=event.created_at)
+
+
+def _start_clocks_new(event: Event) -> list[tuple[Clock, ClockEntry]]:
+    """A new request's goal clocks, each with its start entry, not written yet."""
     ticket = event.ticket
     policy = policy_for_ticket(ticket)
     calendar, targets = _policy_targets(policy)
-    rules = _desk_rules(ticket.desk_id)
     at = event.created_at
     started = []
     for goal in POLICY_GOALS:
@@ -125,7 +129,7 @@ def _clocks_start(event: Event) -> None:
         )
         entry = ClockEntry(clock=clock, kind=EntryKind.START, reason="created", event=event, at=at)
         started.append((clock, entry))
-    _clocks_insert(started, rules, at=at)
+    return started
 
 
 def _reply_clock_new(ticket: Ticket, rules: _DeskRules, event: Event) -> tuple[Clock, ClockEntry]:

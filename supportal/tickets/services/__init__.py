@@ -8,7 +8,7 @@ be shown as it is.
 
 from __future__ import annotations
 
-from supportal.tickets.services._common import events_origin
+from supportal.tickets.services._common import events_deferred, events_origin
 from supportal.tickets.services.attachments import NewAttachment, attachments_check
 from supportal.tickets.services.bulk import (
     BULK_MAX_TICKETS,
@@ -60,6 +60,7 @@ __all__ = [
     "StepWritten",
     "attachments_check",
     "custom_fields_clean",
+    "events_deferred",
     "events_origin",
     "feedback_give",
     "participant_add",

@@ -53,8 +53,9 @@ def _event(
     comment: Comment | None = None,
     is_public: bool = True,
 ) -> Event:
-    """Write the event with its payload and tell the listeners, in this transaction."""
-    event = Event.objects.create(
+    """Write the event with its payload and tell the listeners, in this transaction (inside
+    ``events_deferred``: when the block ends)."""
+    event = Event(
         ticket=ticket,
         kind=payload.kind,
         actor=actor,
@@ -65,8 +66,37 @@ def _event(
         origin=_origin.get(),
     )
     event.payload = payload
-    events.listeners.notify(event)
+    held = _deferred.get()
+    if held is not None:
+        held.append(event)
+    else:
+        event.save(force_insert=True)
+        events.listeners.notify(event)
     return event
+
+
+_deferred: ContextVar[list[Event] | None] = ContextVar("events_deferred", default=None)
+
+
+@contextmanager
+def events_deferred() -> Iterator[None]:
+    """Within this block the events are written in one statement when it ends, and told to
+    their listeners together, in order and in the same transaction (``notify_many``: the SLA
+    clocks of a request are read and written once, not at each event). For writing a history
+    at once (an import, docs/import.md): nothing inside the block may read the events or what
+    the listeners derive from them. When the block fails, nothing is written or told (its
+    transaction rolls back). Nested blocks write at the outermost's end."""
+    if _deferred.get() is not None:
+        yield
+        return
+    held: list[Event] = []
+    token = _deferred.set(held)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    Event.objects.bulk_create(held)  # their ids, in order (the timeline's order at one instant)
+    events.listeners.notify_many(held)
 
 
 def _lock(ticket: Ticket, now: dt.datetime | None) -> tuple[Ticket, dt.datetime]:

@@ -28,7 +28,14 @@ from supportal.tickets.models import (
     SubmissionMethod,
     Ticket,
 )
-from supportal.tickets.services._common import _clean_text, _event, _lock, _text_changed, _touch
+from supportal.tickets.services._common import (
+    _clean_text,
+    _event,
+    _lock,
+    _text_changed,
+    _touch,
+    events_deferred,
+)
 from supportal.tickets.services._gate import transition_import_apply
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.services.create import _next_number
@@ -67,7 +74,7 @@ def ticket_import_create(
     """
     summary = " ".join((summary or "").split())[: desk.summary_max_length] or _("(no summary)")
     details = (details or "").strip()[:DETAILS_MAX_LENGTH]
-    with transaction.atomic():
+    with transaction.atomic(), events_deferred():
         ticket = Ticket(
             desk=desk,
             summary=summary,
@@ -161,12 +168,14 @@ def ticket_import_history(*, ticket: Ticket, steps: Sequence[ImportedStep]) -> l
     each step wrote, in order.
     """
     written: list[StepWritten] = []
-    with transaction.atomic():
+    # The listeners hear the whole history at once: the SLA clocks are read and written once.
+    with transaction.atomic(), events_deferred():
         ticket, _locked_at = _lock(ticket, None)  # imported steps keep their original times
         latest = ticket.updated_at
+        comments = _comments_create(ticket, [s for s in steps if isinstance(s, ImportedComment)])
         for step in steps:
             if isinstance(step, ImportedComment):
-                written.append(_comment_write(ticket, step))
+                written.append(_comment_write(ticket, step, comments[id(step)]))
             elif isinstance(step, ImportedFiles):
                 files = _attachments_add(
                     ticket,
@@ -194,24 +203,37 @@ def ticket_import_history(*, ticket: Ticket, steps: Sequence[ImportedStep]) -> l
     return written
 
 
-def _comment_write(ticket: Ticket, step: ImportedComment) -> StepWritten:
-    body = _clean_text(
-        step.body,
-        field="body",
-        label=_("Comment"),
-        max_length=DETAILS_MAX_LENGTH * 4,
-        required=False,
-    )
-    if not body and not step.attachments:
+def _comments_create(ticket: Ticket, steps: Sequence[ImportedComment]) -> dict[int, Comment | None]:
+    """The comments of the steps, written in one statement (None for a step with neither
+    text nor files), by the step's id."""
+    comments: dict[int, Comment | None] = {}
+    for step in steps:
+        body = _clean_text(
+            step.body,
+            field="body",
+            label=_("Comment"),
+            max_length=DETAILS_MAX_LENGTH * 4,
+            required=False,
+        )
+        comments[id(step)] = (
+            Comment(
+                ticket=ticket,
+                author=step.author,
+                body=body,
+                is_public=step.is_public,
+                via=SubmissionMethod.EMAIL,
+                created_at=step.at,
+            )
+            if body or step.attachments
+            else None
+        )
+    Comment.objects.bulk_create([c for c in comments.values() if c is not None])
+    return comments
+
+
+def _comment_write(ticket: Ticket, step: ImportedComment, comment: Comment | None) -> StepWritten:
+    if comment is None:
         return StepWritten()
-    comment = Comment.objects.create(
-        ticket=ticket,
-        author=step.author,
-        body=body,
-        is_public=step.is_public,
-        via=SubmissionMethod.EMAIL,
-        created_at=step.at,
-    )
     _event(
         ticket,
         Commented(),

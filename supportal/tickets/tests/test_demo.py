@@ -56,3 +56,26 @@ def test_loading_the_demo_twice_changes_nothing(db, capsys):
     call_command("load_demo")
     assert _counts() == before
     assert "already loaded; nothing changed" in capsys.readouterr().out
+
+
+def test_the_demo_site_is_romanian_with_english_and_czech_customers(db):
+    """docs/languages.md, "The demo": nobody sets a language by hand for these to hold."""
+    from supportal.accounts.languages import recipient_language
+    from supportal.accounts.models import PortalSettings
+
+    call_command("load_demo", verbosity=0)
+    site = PortalSettings.load()
+    assert (site.default_language, site.default_time_zone) == ("ro", "Europe/Bucharest")
+    readers = {
+        email: recipient_language(User.objects.get(email=email))
+        for email in (
+            "cristina.tanasescu@example.com",
+            "john.miller@example.com",
+            "jana.novakova@novak.example",
+        )
+    }
+    assert readers == {
+        "cristina.tanasescu@example.com": "ro",
+        "john.miller@example.com": "en",
+        "jana.novakova@novak.example": "cs",
+    }

@@ -10,8 +10,10 @@ from supportal.tickets.workflow import Action
 CSAT = "/agent/reports/csat/"
 
 
-def _rated(cast, rating, message="", *, requester=None, desk=None, assignee=None):
-    ticket = cast.ticket(requester=requester, desk=desk)
+def _rated(cast, rating, message="", *, requester=None, desk=None, assignee=None, product=None):
+    ticket = cast.ticket(
+        requester=requester, desk=desk, **({"product": product} if product else {})
+    )
     services.ticket_assign(
         ticket=ticket,
         actor=cast.admin,
@@ -56,3 +58,33 @@ def test_reports_are_in_the_navigation_for_team_leads_only(client, cast):
     client.force_login(cast.agent_help)
     assert ">Reports<" not in client.get(reverse("workspace:queue")).content.decode()
     assert client.get(CSAT).status_code == 403
+
+
+def test_team_lead_sees_ratings_by_product_and_week_for_a_period(client, cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _rated(cast, 5, product=cast.product)
+    _rated(cast, 1, "Slow.", product=cast.product)
+    _rated(cast, 4)
+    client.force_login(cast.lead_help)
+
+    by_product = client.get(CSAT, {"group_by": "product"}).context["report"]
+    rows = {row.label: row for row in by_product.rows}
+    assert set(rows) == {"Tecnet Web", "(none)"}
+    assert (rows["Tecnet Web"].count, rows["Tecnet Web"].average, rows["Tecnet Web"].low) == (
+        2,
+        3.0,
+        1,
+    )
+    one_product = client.get(CSAT, {"product": cast.product.pk}).context["report"]
+    assert one_product.total.count == 2
+
+    today = timezone.localdate()
+    by_week = client.get(CSAT, {"group_by": "week"}).context["report"]
+    monday = today - dt.timedelta(days=today.weekday())
+    assert [(row.label, row.count) for row in by_week.rows] == [(monday.isoformat(), 3)]
+    last_year = {"start": (today - dt.timedelta(days=400)).isoformat()}
+    last_year["end"] = (today - dt.timedelta(days=300)).isoformat()
+    assert client.get(CSAT, last_year).context["report"].total.count == 0

@@ -106,6 +106,27 @@ def test_sla_column_costs_no_query_per_row(client, cast, sla_policy, django_asse
     assert all(t.sla is not None for t in response.context["tickets"])
 
 
+def test_sla_column_reads_each_rows_clocks_not_every_paused_clock(
+    client, cast, sla_policy, django_assert_max_num_queries
+):
+    """The SLA cell's subqueries are scalar (``LIMIT 1`` per row, through the clocks' ticket
+    index): an ``EXISTS`` in the select list was hashed by PostgreSQL over every paused clock
+    of the table on every queue page (docs/performance.md)."""
+    paused = cast.ticket(summary="paused")
+    services.ticket_transition(ticket=paused, actor=cast.agent_help, action=Action.TAKE)
+    services.ticket_transition(
+        ticket=paused, actor=cast.agent_help, action=Action.REQUEST_INFO, comment="Which user?"
+    )
+    client.force_login(cast.agent_help)
+    with django_assert_max_num_queries(30) as queries:
+        response = client.get("/agent/", {"view": "all"})
+    assert _sla_cells(response)[paused.reference].state == "paused"
+    (listing,) = [q["sql"] for q in queries.captured_queries if "sla_paused_clock_id" in q["sql"]]
+    select_list = listing.split(' FROM "tickets_ticket"')[0]
+    assert "EXISTS" not in select_list.upper()
+    assert select_list.count("LIMIT 1") == 3
+
+
 def test_queue_opens_on_the_agents_last_queue_and_sort(client, cast):
     mine = cast.ticket(summary="mine")
     services.ticket_transition(ticket=mine, actor=cast.agent_help, action=Action.TAKE)

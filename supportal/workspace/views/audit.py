@@ -19,6 +19,7 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.audit import selectors
 from supportal.audit.models import Action, AuditEntry
 from supportal.audit.services import audit_exported, json_safe
+from supportal.core.formats import CSV_BYTE_ORDER_MARK, csv_delimiter
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.workspace.views.common import agent_required
 
@@ -106,7 +107,8 @@ def audit_log_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
         what="audit_log",
         filters={key: value for key, value in request.GET.items() if key in form.fields},
     )
-    writer = csv.writer(_Echo())
+    # Excel-ready like the SLA report's (docs/languages.md, "Numbers, sizes, dates").
+    writer = csv.writer(_Echo(), delimiter=csv_delimiter())
     header = [
         _("When"),
         _("Who"),
@@ -122,7 +124,7 @@ def audit_log_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
 
     def lines():
-        yield writer.writerow(header)
+        yield CSV_BYTE_ORDER_MARK + writer.writerow(header)
         for entry in selectors.audit_export_rows(entries):
             yield writer.writerow(_csv_row(entry))
 

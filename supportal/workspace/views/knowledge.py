@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.knowledge import selectors, services
-from supportal.knowledge.forms import ArticleForm, ArticleSearchForm
+from supportal.knowledge.forms import ArticleForm, ArticleSearchForm, PictureForm
 from supportal.knowledge.models import Article, Visibility
+from supportal.knowledge.pictures import MAX_BYTES as MAX_PICTURE_BYTES
 from supportal.knowledge.render import markdown_render
 from supportal.knowledge.suggest import suggest
 from supportal.workspace.views.common import agent_required, ticket_or_404
@@ -105,8 +106,69 @@ def article_edit(request: AuthenticatedHttpRequest, article_id: int | None = Non
             if not shown.is_fallback:
                 initial |= {"title": shown.title, "body": shown.body}
         form, status = ArticleForm(initial=initial), 200
-    context = {"form": form, "article": found, "languages": LANGUAGES}
+    return _edit_page(request, found, form, language, status=status)
+
+
+def _edit_page(
+    request: AuthenticatedHttpRequest,
+    found: Article | None,
+    form: ArticleForm,
+    language: str,
+    *,
+    picture_form: PictureForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "article": found,
+        "languages": LANGUAGES,
+        "picture_form": picture_form or PictureForm(initial={"language": language}),
+        "pictures": (
+            [(picture, services.picture_markdown(picture)) for picture in found.pictures.all()]
+            if found is not None
+            else []
+        ),
+    }
     return render(request, "knowledge/workspace_edit.html", context, status=status)
+
+
+@agent_required
+@require_POST
+def article_picture_add(request: AuthenticatedHttpRequest, article_id: int) -> HttpResponse:
+    """Upload a picture; it goes at the end of the text of the language being edited."""
+    found = _article(request, article_id)
+    picture_form = PictureForm(request.POST, request.FILES)
+    language = request.POST.get("language", "")
+    language = language if language in LANGUAGES else _language(request)
+    if picture_form.is_valid():
+        upload = picture_form.cleaned_data["picture"]
+        try:
+            services.article_picture_add(
+                actor=request.user,
+                article=found,
+                data=upload.read(MAX_PICTURE_BYTES + 1),  # more is refused
+                file_name=upload.name or "",
+                language=language,
+            )
+        except InvalidInput as exc:
+            picture_form.add_error("picture", exc.message)
+        else:
+            messages.success(request, _("The picture was added at the end of the text."))
+            url = reverse("workspace:article_edit", args=[found.pk])
+            return redirect(f"{url}?language={language}")
+    shown = selectors.article_text_for(found, language)
+    initial: dict[str, object] = {
+        "language": language,
+        "product": found.product_id,
+        "topic": found.topic_id,
+        "visibility": found.visibility,
+    }
+    if not shown.is_fallback:
+        initial |= {"title": shown.title, "body": shown.body}
+    return _edit_page(
+        request, found, ArticleForm(initial=initial), language,
+        picture_form=picture_form, status=400,
+    )  # fmt: skip
 
 
 @agent_required

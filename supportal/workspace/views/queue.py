@@ -19,17 +19,17 @@ from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import row_id
-from supportal.core.names import name_columns
 from supportal.core.paging import CappedPaginator, keyset_of
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
-from supportal.sla.selectors import queue_sla, queue_sla_annotations
+from supportal.sla.selectors import queue_sla_annotations
 from supportal.tickets import selectors, services
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import Action
 from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
+from supportal.workspace.queue_rows import QUEUE_VALUES, queue_rows
 from supportal.workspace.queues import (
     DEFAULT_SORT,
     QUEUES,
@@ -41,22 +41,6 @@ from supportal.workspace.queues import (
 from supportal.workspace.views.common import agent_required, safe_next
 
 QUEUE_PAGE_SIZE = 50
-# Only what a row shows (docs/performance.md): no details, no password hashes.
-QUEUE_COLUMNS = (
-    "reference",
-    "summary",
-    "status",
-    "created_at",
-    "updated_at",
-    *name_columns("priority__name"),
-    "requester__email",
-    "requester__first_name",
-    "requester__last_name",
-    "organization__name",
-    "assignee__email",
-    "assignee__first_name",
-    "assignee__last_name",
-)
 # Actions offered on a selection: those that need no text, and resolve with one text for all.
 BULK_ACTIONS = (
     Action.TAKE,
@@ -103,16 +87,10 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
     tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
-    tickets = (
-        form.filtered(tickets)
-        .select_related("requester", "assignee", "priority", "organization")
-        .only(*QUEUE_COLUMNS)
-        .annotate(**queue_sla_annotations())
-    )
+    tickets = form.filtered(tickets).annotate(**queue_sla_annotations())
     page, query, sort_key = _queue_page(request, form, queue_key, tickets)
-    rows = list(page.object_list)
-    for ticket in rows:
-        ticket.sla = queue_sla(ticket, now=now)
+    rows = queue_rows(page.object_list, now=now)
+    page.object_list = rows
     params = (query_dict or QueryDict()).copy()
     for name in ("page", "after", "before"):
         params.pop(name, None)
@@ -160,6 +138,9 @@ def _queue_page(
         ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
         tickets = tickets.order_by(*ordering)
         keyset = keyset_of(ordering)
+    # Plain values in the columns a row shows, and those of the keyset (queue_rows.py).
+    extra = [name.lstrip("-") for name in keyset or () if name.lstrip("-") not in QUEUE_VALUES]
+    tickets = tickets.values(*QUEUE_VALUES, *extra)
     shown = QUEUES[queue_key]
     page = CappedPaginator(
         tickets,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
+from supportal.audit.services import audit_exported
 from supportal.core.errors import DomainError, NotFound
 from supportal.core.http import refusals_as_messages, row_id
 from supportal.desks.models import Priority, RequestType
@@ -389,4 +390,11 @@ def ticket_export(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     ticket = ticket_or_404(request, reference)
     back_url = reverse("workspace:ticket", args=[ticket.reference])
     page = record_build(request.user, ticket, audience=Audience.AGENT, back_url=back_url)
-    return record_response(request, page, download=request.GET.get("download") == "1")
+    is_download = request.GET.get("download") == "1"
+    audit_exported(
+        actor=request.user,
+        what="ticket_record",
+        filters={"reference": ticket.reference, "download": is_download},
+        obj=ticket,
+    )
+    return record_response(request, page, download=is_download)

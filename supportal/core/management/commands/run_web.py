@@ -34,7 +34,12 @@ def default_workers() -> int:
 
 
 def prepare(*, stdout: OutputWrapper | None = None) -> None:
-    """Collect static files when the hashed-name manifest is missing (a fresh checkout)."""
+    """Collect static files when the hashed-name manifest is missing (a fresh checkout); clear
+    the temporary upload files a killed web process left (core/orphans.py: a web host of its
+    own has no worker to do it)."""
+    from supportal.core.orphans import upload_temp_files_sweep
+
+    upload_temp_files_sweep()
     if not settings.SUPPORTAL_STATIC_MANIFEST:
         return
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():

@@ -11,7 +11,7 @@ from django.db import transaction
 from supportal.core.errors import DomainError
 from supportal.desks.models import Desk
 from supportal.imports.http import SourceError
-from supportal.imports.run import import_run, statuses_parse
+from supportal.imports.run import import_run, priorities_parse, statuses_parse
 from supportal.imports.sources import SOURCES, source_build
 
 
@@ -28,17 +28,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url",
             default="",
-            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB).",
+            help="The source's address (https://…; osTicket: mysql://USER:PASSWORD@HOST:PORT/DB; "
+            "django-helpdesk: sqlite:////PATH, postgres://… or mysql://…).",
         )
-        parser.add_argument(
-            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
-        )
-        parser.add_argument(
-            "--files-dir", default="", help="osTicket: the folder of files kept on disk."
-        )
+        self._database_arguments(parser)
+        self._csv_arguments(parser)
         parser.add_argument("--api-key", default="", help="Freshdesk: the API key.")
         parser.add_argument("--user", default="", help="Jira: the user (e-mail on Cloud).")
-        parser.add_argument("--token", default="", help="Jira: the API token or password.")
+        parser.add_argument(
+            "--token", default="", help="Jira: the API token or password; Zammad: the access token."
+        )
         parser.add_argument("--project", default="", help="Jira: the project key (HELP).")
         parser.add_argument(
             "--status",
@@ -49,6 +48,14 @@ class Command(BaseCommand):
             "'Escalated=in_progress'.",
         )
         parser.add_argument(
+            "--priority",
+            action="append",
+            default=[],
+            metavar="NAME=PRIORITY",
+            help="Map a source priority to a Supportal priority by name (repeatable), e.g. "
+            "'Medium=Normal'; by default the priority of the same name.",
+        )
+        parser.add_argument(
             "--keep-numbers",
             action="store_true",
             help="Keep the source's ticket numbers as reference numbers (Freshdesk).",
@@ -57,6 +64,47 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
+    def _csv_arguments(self, parser: CommandParser) -> None:
+        """The options of Jira's CSV export (docs/import.md#jiras-csv-export)."""
+        parser.add_argument("--file", default="", help="jira-csv: the CSV file Jira exported.")
+        parser.add_argument(
+            "--agent-comments-public",
+            action="store_true",
+            help="jira-csv: the agents' comments are public (the export does not say; by "
+            "default they become internal notes).",
+        )
+        parser.add_argument(
+            "--agent",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="jira-csv: someone who is an agent although the export does not show it "
+            "(repeatable; assignees and resolvers are agents).",
+        )
+        parser.add_argument(
+            "--people", default="", help="jira-csv: a CSV file of name,email rows (addresses)."
+        )
+        parser.add_argument(
+            "--time-zone", default="UTC", help="jira-csv: the zone the export's times are in."
+        )
+
+    def _database_arguments(self, parser: CommandParser) -> None:
+        """The options of the sources read from a database (osTicket, django-helpdesk)."""
+        parser.add_argument(
+            "--table-prefix", default="ost_", help="osTicket: the tables' prefix (ost_)."
+        )
+        parser.add_argument(
+            "--files-dir",
+            default="",
+            help="osTicket: the folder of files kept on disk; django-helpdesk: its MEDIA_ROOT.",
+        )
+        parser.add_argument(
+            "--queue",
+            action="append",
+            default=[],
+            help="django-helpdesk: the slug of a queue to import (repeatable; all when absent).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         desk = Desk.objects.filter(key=options["desk"].upper()).first()
         if desk is None:
@@ -64,6 +112,7 @@ class Command(BaseCommand):
         try:
             source = source_build(options["source"], options)
             statuses = statuses_parse(options["status"], source.statuses)
+            priorities = priorities_parse(options["priority"])
         except (DomainError, ValueError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         run = lambda: import_run(  # noqa: E731
@@ -72,6 +121,7 @@ class Command(BaseCommand):
             statuses=statuses,
             dry_run=options["dry_run"],
             keep_numbers=options["keep_numbers"],
+            priorities=priorities,
             progress_to=None if options["no_progress"] else sys.stderr,
         )
         try:

@@ -7,16 +7,21 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from supportal.mail.mailboxes import mailbox_secrets_rotate
+from supportal.mail.mailboxes import signin_secrets_rotate
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt the mailboxes' stored secrets with the first SUPPORTAL_SECRET_KEYS key."
+    help = (
+        "Re-encrypt the secrets of the mailboxes and outgoing accounts with the first"
+        " SUPPORTAL_SECRET_KEYS key."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rotated = mailbox_secrets_rotate()
-        oauth = sum(count for name, count in rotated.items() if name != "password_encrypted")
-        self.stdout.write(
-            f"{rotated['password_encrypted']} mailbox password(s) and {oauth} OAuth2 secret(s)"
-            " encrypted with the current key."
-        )
+        rotated = signin_secrets_rotate()
+        for model, label in (("mailbox", "mailbox"), ("outgoingaccount", "outgoing account")):
+            counts = rotated[model]
+            oauth = sum(count for name, count in counts.items() if name != "password_encrypted")
+            self.stdout.write(
+                f"{counts['password_encrypted']} {label} password(s) and {oauth} OAuth2"
+                " secret(s) encrypted with the current key."
+            )

@@ -1,0 +1,1 @@
+"""Single sign-on for agents through OpenID Connect (docs/sso.md)."""

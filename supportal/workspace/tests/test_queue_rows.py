@@ -1,0 +1,49 @@
+"""The queue's rows are written in Python from plain values (docs/performance.md, "List
+rows"): whatever a customer typed is shown as text, and each cell says what the template said."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from supportal.accounts.models import Organization
+
+HOSTILE = '<script>alert("x")</script> & "quoted" \'single\''
+
+
+def _row_html(response, reference: str) -> str:
+    (row,) = [row for row in response.context["tickets"] if row.reference == reference]
+    return str(row.html)
+
+
+def test_queue_row_escapes_what_customers_and_admins_typed(client, cast):
+    cast.cristina.first_name = '<img src=x onerror="alert(1)">'
+    cast.cristina.save(update_fields=["first_name"])
+    Organization.objects.filter(pk=cast.cristina_srl.pk).update(name="<b>Evil</b> & Co")
+    ticket = cast.ticket(summary=HOSTILE)
+    client.force_login(cast.agent_help)
+
+    response = client.get("/agent/", {"view": "all"})
+
+    row = _row_html(response, ticket.reference)
+    html = response.content.decode()
+    assert row in html
+    for raw in ("<script>", "<img src=x", "<b>Evil</b>", 'onerror="alert'):
+        assert raw not in row
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quoted&quot;" in row
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in row
+    assert '<span class="muted">· &lt;b&gt;Evil&lt;/b&gt; &amp; Co</span>' in row
+
+
+def test_queue_row_shows_reference_link_status_priority_and_assignee(client, cast):
+    ticket = cast.ticket(summary="Imprimanta nu merge", priority=cast.high)
+    client.force_login(cast.agent_help)
+    with translation.override("en"):
+        response = client.get("/agent/", {"view": "all"})
+
+    row = _row_html(response, ticket.reference)
+    assert f'<a href="/agent/tickets/{ticket.reference}/">{ticket.reference}</a>' in row
+    assert f'aria-label="Select {ticket.reference}"' in row
+    assert 'class="status status-waiting_for_support" title="Waiting for support"' in row
+    assert f'<td class="one-line">{cast.high.name}</td>' in row
+    assert '<td class="one-line">—</td>' in row  # nobody assigned
+    assert "<time datetime=" in row
