@@ -36,14 +36,17 @@ run: install translations
 	$(MANAGE) serve --port $(PORT)
 
 # The whole suite, in parallel (pytest-xdist: one process per core, each with its own test
-# database). TEST_JOBS=0 runs it in one process; ARGS adds pytest arguments.
+# database). TEST_JOBS=0 runs it in one process; ARGS adds pytest arguments. At most four tests
+# are handed to a worker at a time, so that no worker is left with a long tail of slow tests
+# while the others wait (docs/architecture.md, "Tests and their time").
 TEST_JOBS ?= auto
+XDIST := -n $(TEST_JOBS) --maxschedchunk 4
 test: install translations
-	$(BIN)/pytest -n $(TEST_JOBS) $(ARGS)
+	$(BIN)/pytest $(XDIST) $(ARGS)
 
 # The suite without the slow tests (browser, threads, subprocesses, servers): for quick feedback.
 test-fast: install translations
-	$(BIN)/pytest -n $(TEST_JOBS) -m "not slow" $(ARGS)
+	$(BIN)/pytest $(XDIST) -m "not slow" $(ARGS)
 
 # The container image: build it, then run compose.yaml's services from it against this machine's
 # PostgreSQL and Redis (supportal/core/tests/test_image.py; docs/deploy.md).

@@ -116,6 +116,7 @@ class World:
     products: list[int] = field(default_factory=list)
     priorities: list[tuple[int, float, int, int]] = field(default_factory=list)
     policy_of_priority: dict[int, int] = field(default_factory=dict)
+    rank_of_priority: dict[int, int] = field(default_factory=dict)
     calendar_id: int = 0
     customers: list[tuple[int, int | None, str]] = field(default_factory=list)
     colleagues: dict[int, list[int]] = field(default_factory=dict)
@@ -176,6 +177,7 @@ COLUMNS = {
         "product_id",
         "request_type_id",
         "priority_id",
+        "priority_rank",
         "requester_id",
         "organization_id",
         "assignee_id",
@@ -563,6 +565,7 @@ class TicketWriter:
                 rng.choice(w.products) if rng.random() < 0.8 else None,
                 rng.choice(w.desk_types[desk_id]),
                 priority_id,
+                w.rank_of_priority[priority_id],
                 requester,
                 organization,
                 ticket["assignee"],
@@ -753,6 +756,7 @@ def reference_create(spec: Spec, now: dt.datetime) -> World:
                 (priority.pk, share, first_response // MICRO, resolution // MICRO)
             )
             world.policy_of_priority[priority.pk] = policy.pk
+            world.rank_of_priority[priority.pk] = priority.rank
         desks = []
         for index in range(spec.desks):
             desk = Desk.objects.create(

@@ -318,10 +318,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"expected counts written to {EXPECTED}")
     if args.check:
         expected = json.loads(EXPECTED.read_text())
+        # The committed counts are SQLite's (make bench-ci). On PostgreSQL a write runs one
+        # statement more: the live updates' NOTIFY (docs/performance.md, "Query counts").
+        slack = {
+            page.name: 1 if connection.vendor == "postgresql" and page.method != "GET" else 0
+            for page in pages
+        }
         worse = [
-            f"{name}: {count} queries, expected at most {expected.get(name)}"
+            f"{name}: {count} queries, expected at most {expected.get(name)} (+{slack[name]})"
             for name, count in counts.items()
-            if name not in expected or count > expected[name]
+            if name not in expected or count > expected[name] + slack[name]
         ]
         if worse:
             print("query counts grew:\n  " + "\n  ".join(worse), file=sys.stderr)

@@ -7,6 +7,11 @@ CI cannot go green by skipping.
 Tests that drive a browser, need committed rows (threads, subprocesses, a live server) or start
 a server of their own are marked ``slow`` here; ``make test-fast`` leaves them out. The test of
 the container image (marked ``image``) runs only with ``SUPPORTAL_TEST_IMAGE`` set.
+
+The slow tests that use no test database (subprocesses, servers, several workers: up to half a
+minute each) run first. pytest-django orders the tests as Django does (database tests, then
+those on committed rows, then those without a database), which put them last, where with
+pytest-xdist one worker ran them alone while the others had finished.
 """
 
 from __future__ import annotations
@@ -52,6 +57,17 @@ def is_transactional(item: pytest.Item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
+def uses_database(item: pytest.Item) -> bool:
+    """Whether the test uses the test database (as pytest-django decides when it orders them)."""
+    names = getattr(item, "fixturenames", ())
+    return (
+        item.get_closest_marker("django_db") is not None
+        or "db" in names
+        or is_transactional(item)
+        or "module_rows" in names
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The container image's test needs an image built beforehand (minutes): it runs when
     # given one (`make test-image`), and is otherwise left out — deselected, not skipped.
@@ -67,3 +83,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
         ):
             item.add_marker(pytest.mark.slow)
+    # After pytest-django's ordering (tryfirst): the slow tests without a database go first,
+    # the rest keep their order (database tests in Django's order, each module's together).
+    first = [item for item in items if item.get_closest_marker("slow") and not uses_database(item)]
+    if first:
+        chosen = set(first)
+        items[:] = first + [item for item in items if item not in chosen]

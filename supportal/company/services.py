@@ -406,6 +406,24 @@ def issue_send(
     attached to every mail. Side effects: stores the files (``IssueAttachment``); creates the
     issue and one pending delivery per subscriber; the worker queue ``company.newsletter``
     turns them into outbox mail at NEWSLETTER_PER_MINUTE."""
+    _issue_check(actor=actor, subject=subject, attachments=attachments)
+    now = now or timezone.now()
+    with transaction.atomic():
+        issue = NewsletterIssue.objects.create(
+            newsletter=newsletter,
+            subject=subject.strip(),
+            body=body,
+            download=download,
+            sent_by=actor,
+        )
+        _issue_attachments_store(issue, attachments)
+        _issue_deliveries_create(issue, now=now)
+    return issue
+
+
+def _issue_check(*, actor: User, subject: str, attachments: Sequence[UploadedFile]) -> None:
+    """Refuse an issue that is not the support team's, has no subject, or whose attachments
+    add up to more than the limit."""
     if not selectors.is_support(actor):
         raise PermissionRefused(_("Only the support team sends newsletters."))
     if not subject.strip():
@@ -416,43 +434,43 @@ def issue_send(
             _("The attachments may add up to at most %(size)s.") % {"size": file_size(limit)},
             field="attachments",
         )
-    now = now or timezone.now()
-    with transaction.atomic():
-        issue = NewsletterIssue.objects.create(
-            newsletter=newsletter,
-            subject=subject.strip(),
-            body=body,
-            download=download,
-            sent_by=actor,
+
+
+def _issue_attachments_store(issue: NewsletterIssue, attachments: Sequence[UploadedFile]) -> None:
+    """Store each uploaded file as an ``IssueAttachment`` of the issue (the name without any
+    path; the type as sent, else guessed from the name)."""
+    for file in attachments:
+        name = (file.name or "").rsplit("/", 1)[-1]
+        attachment = IssueAttachment(
+            issue=issue,
+            name=name,
+            content_type=file.content_type
+            or mimetypes.guess_type(name)[0]
+            or "application/octet-stream",
+            size=file.size or 0,
         )
-        for file in attachments:
-            name = (file.name or "").rsplit("/", 1)[-1]
-            attachment = IssueAttachment(
-                issue=issue,
-                name=name,
-                content_type=file.content_type
-                or mimetypes.guess_type(name)[0]
-                or "application/octet-stream",
-                size=file.size or 0,
-            )
-            attachment.file.save(name, file, save=False)
-            attachment.save()
-        subscribers = (
-            Subscription.objects.filter(
-                newsletter=newsletter,
-                contact__is_active=True,
-                contact__organization__is_active=True,
-            )
-            .exclude(contact__email="")
-            .values_list("contact_id", "contact__email")
+        attachment.file.save(name, file, save=False)
+        attachment.save()
+
+
+def _issue_deliveries_create(issue: NewsletterIssue, *, now: dt.datetime) -> None:
+    """One pending delivery, due ``now``, per subscriber of this moment: an active contact
+    with an address, of an active company."""
+    subscribers = (
+        Subscription.objects.filter(
+            newsletter=issue.newsletter,
+            contact__is_active=True,
+            contact__organization__is_active=True,
         )
-        NewsletterDelivery.objects.bulk_create(
-            [
-                NewsletterDelivery(issue=issue, contact_id=cid, email=email, next_attempt_at=now)
-                for cid, email in subscribers
-            ]
-        )
-    return issue
+        .exclude(contact__email="")
+        .values_list("contact_id", "contact__email")
+    )
+    NewsletterDelivery.objects.bulk_create(
+        [
+            NewsletterDelivery(issue=issue, contact_id=cid, email=email, next_attempt_at=now)
+            for cid, email in subscribers
+        ]
+    )
 
 
 def newsletter_issue_send(

@@ -21,7 +21,9 @@ from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
 # The columns a keyset may use: never null, and compared as the database sorts them.
-KEYSET_FIELDS = frozenset({"pk", "id", "updated_at", "created_at", "next_deadline_at"})
+KEYSET_FIELDS = frozenset(
+    {"pk", "id", "updated_at", "created_at", "next_deadline_at", "priority_rank"}
+)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,7 +98,9 @@ def sla_panel_for(
         Clock.objects.filter(ticket=ticket, target_duration__isnull=False)
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
         .select_related("calendar")
-        .prefetch_related("entries")
+        # Unordered: the entries are sorted below. Their default order ("clock", then the
+        # clock's own) joined the clocks and the requests to sort a few rows.
+        .prefetch_related(Prefetch("entries", queryset=ClockEntry.objects.order_by()))
         .order_by("pk")
     )
     calendars = CalendarBook()

@@ -14,8 +14,8 @@ class TicketsConfig(AppConfig):
         from supportal.core.jobs import register_queue
         from supportal.core.memo import forget_all
         from supportal.core.orphans import register_file_folder
-        from supportal.desks.models import DeskMembership
-        from supportal.tickets.services import tickets_close_due
+        from supportal.desks.models import DeskMembership, Priority
+        from supportal.tickets.services import priority_rank_copy, tickets_close_due
 
         # A queue, not a periodic job: the partial index makes an idle check nearly free, and
         # each due ticket is closed under its own row lock, so every worker may run it.
@@ -27,3 +27,5 @@ class TicketsConfig(AppConfig):
         for model in (DeskMembership, Organization, OrganizationProduct):
             post_save.connect(forget_all, sender=model, dispatch_uid=f"memo-{model.__name__}")
             post_delete.connect(forget_all, sender=model, dispatch_uid=f"memo-d-{model.__name__}")
+        # Derived data: each request carries its priority's rank for the queue's sort.
+        post_save.connect(priority_rank_copy, sender=Priority, dispatch_uid="priority-rank")

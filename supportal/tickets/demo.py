@@ -218,57 +218,63 @@ def _people_load(desk: Desk, product: Product) -> tuple[User, User, User, User, 
     return agent, cristina, andrei, john, jana
 
 
+# Earlier requests, one in every status, so every list and filter has something to show:
+# (summary, request type, the actions taken, how many hours ago it was raised).
+_EARLIER_REQUESTS = [
+    ("Nu pot descărca factura din portal", "Question", [], 200),
+    ("Eroare la exportul comenzilor EDI", "Bug", [Action.TAKE], 150),
+    ("Configurare utilizator nou", "Configuration", [Action.TAKE, Action.REQUEST_INFO], 120),
+    ("Comenzile Profi nu ajung", "Bug", [Action.TAKE, Action.WAIT_FOR_THIRD_PARTY], 96),
+    ("Raport lunar vânzări", "Development", [Action.TAKE, Action.RESOLVE], 72),
+    ("Schimbare adresă de livrare", "Modification", [Action.TAKE, Action.RESOLVE], 400),
+    ("Cerere duplicată", "None", [Action.CANCEL], 48),
+]
+
+
 def _story_load(demo: _Demo) -> None:
-    desk, product, agent, cristina, andrei = (
-        demo.desk,
-        demo.product,
-        demo.agent,
-        demo.cristina,
-        demo.andrei,
-    )
-    types, priorities, at, now = demo.types, demo.priorities, demo.at, demo.now
-    john, jana = demo.john, demo.jana
-    # Earlier requests, one in every status, so every list and filter has something to show.
-    story = [
-        ("Nu pot descărca factura din portal", "Question", [], 200),
-        ("Eroare la exportul comenzilor EDI", "Bug", [Action.TAKE], 150),
-        (
-            "Configurare utilizator nou",
-            "Configuration",
-            [Action.TAKE, Action.REQUEST_INFO],
-            120,
-        ),
-        (
-            "Comenzile Profi nu ajung",
-            "Bug",
-            [Action.TAKE, Action.WAIT_FOR_THIRD_PARTY],
-            96,
-        ),
-        ("Raport lunar vânzări", "Development", [Action.TAKE, Action.RESOLVE], 72),
-        ("Schimbare adresă de livrare", "Modification", [Action.TAKE, Action.RESOLVE], 400),
-        ("Cerere duplicată", "None", [Action.CANCEL], 48),
-    ]
-    # Numbered so that the reference story's own request comes out as HELP-161.
-    desk.last_ticket_number = 160 - len(story) - 2  # and the Czech and English requests
+    """The requests before the reference story's own: the earlier ones, then a Czech and an
+    English customer's; then the worker's auto-close of what is due."""
+    _earlier_requests_load(demo)
+    _foreign_requests_load(demo)
+    # The request resolved long ago has passed its auto-close time: the worker's job closes it.
+    services.tickets_close_due(now=demo.now)
+
+
+def _earlier_requests_load(demo: _Demo) -> None:
+    """The earlier requests, each walked to its status, numbered so that the reference story's
+    own request comes out as HELP-161."""
+    desk, at = demo.desk, demo.at
+    desk.last_ticket_number = 160 - len(_EARLIER_REQUESTS) - 2  # and the Czech and English ones
     desk.save(update_fields=["last_ticket_number"])
-    for summary, type_name, actions, hours_ago in story:
-        requester = andrei if type_name == "Development" else cristina
+    for summary, type_name, actions, hours_ago in _EARLIER_REQUESTS:
+        requester = demo.andrei if type_name == "Development" else demo.cristina
         ticket = services.ticket_create(
             desk=desk,
             requester=requester,
             actor=requester,
             summary=summary,
             details=f"{summary}. Vă rog să verificați.",
-            request_type=types[type_name],
-            product=product,
-            priority=priorities["Normal"],
+            request_type=demo.types[type_name],
+            product=demo.product,
+            priority=demo.priorities["Normal"],
             now=at(hours_ago),
         )
-        _walk(ticket, actions, agent=agent, requester=requester, start=at(hours_ago))
+        _walk(ticket, actions, agent=demo.agent, requester=requester, start=at(hours_ago))
+
+
+def _foreign_requests_load(demo: _Demo) -> None:
+    """A Czech customer's open request, and an English customer's that Cristina follows."""
+    desk, product, types, priorities, at = (
+        demo.desk,
+        demo.product,
+        demo.types,
+        demo.priorities,
+        demo.at,
+    )
     services.ticket_create(
         desk=desk,
-        requester=jana,
-        actor=jana,
+        requester=demo.jana,
+        actor=demo.jana,
         summary="Pokladní tiskárna netiskne účtenky",
         details="Dobrý den, od včerejška nám pokladní tiskárna netiskne účtenky. Děkuji.",
         request_type=types["Bug"],
@@ -278,8 +284,8 @@ def _story_load(demo: _Demo) -> None:
     )
     english = services.ticket_create(
         desk=desk,
-        requester=john,
-        actor=john,
+        requester=demo.john,
+        actor=demo.john,
         summary="Monthly sales report is missing",
         details="Hello, the monthly sales report did not arrive this month. Thanks.",
         request_type=types["Question"],
@@ -287,9 +293,7 @@ def _story_load(demo: _Demo) -> None:
         priority=priorities["Normal"],
         now=at(20),
     )
-    services.participant_add(ticket=english, actor=john, person=cristina, now=at(19.9))
-    # The request resolved long ago has passed its auto-close time: the worker's job closes it.
-    services.tickets_close_due(now=now)
+    services.participant_add(ticket=english, actor=demo.john, person=demo.cristina, now=at(19.9))
 
 
 def _help_161_load(demo: _Demo) -> None:

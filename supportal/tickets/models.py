@@ -13,6 +13,14 @@ from supportal.tickets.events import EventKind, Payload, payload_from
 from supportal.tickets.workflow import OPEN_STATUSES, Status, WaitingReason
 
 DETAILS_MAX_LENGTH = 8000
+# Ticket.priority_rank of a request without a priority: below every rank (ranks are >= 0).
+NO_PRIORITY_RANK = -1
+
+
+def priority_rank_of(priority: object) -> int:
+    """What ``Ticket.priority_rank`` holds for this priority (or None)."""
+    rank = getattr(priority, "rank", None)
+    return NO_PRIORITY_RANK if rank is None else int(rank)
 
 
 class SubmissionMethod(models.TextChoices):
@@ -43,6 +51,13 @@ class Ticket(models.Model):
     )
     priority = models.ForeignKey(
         "desks.Priority", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    # The priority's rank copied onto the request (NO_PRIORITY_RANK without one), written by
+    # the services with the priority and again when an administrator changes a rank
+    # (tickets/apps.py): the queue's priority sort is then an index walk over never-null
+    # columns, paged by keyset (docs/performance.md).
+    priority_rank = models.SmallIntegerField(
+        _("priority rank"), default=NO_PRIORITY_RANK, editable=False
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
@@ -117,6 +132,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["organization", "-updated_at", "-id"],
                 name="ticket_org_open_updated",
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
+            # The queues' priority sort over open tickets: most urgent first, then oldest.
+            models.Index(
+                fields=["-priority_rank", "created_at", "-id"],
+                name="ticket_open_priority",
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
             ),
             models.Index(

@@ -150,10 +150,11 @@ def ticket_get_for_user(user: User, reference: str, *, for_update: bool = False)
     )
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
-    ticket = tickets.filter(reference=reference.upper()).first()
-    if ticket is None:
-        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference})
-    return ticket
+    # get(), not first(): one row by its unique reference, without first()'s ORDER BY.
+    try:
+        return tickets.get(reference=reference.upper())
+    except Ticket.DoesNotExist:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference}) from None
 
 
 def ticket_roles(user: User | None, ticket: Ticket) -> frozenset[Role]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connections
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import BaseExpression
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -95,7 +95,8 @@ class Sort:
 
 SORTS: dict[str, Sort] = {
     "updated": Sort(_("Last update"), ("-updated_at",)),
-    "priority": Sort(_("Priority"), (F("priority__rank").desc(nulls_last=True), "created_at")),
+    # The rank copied onto the request (never null): paged by keyset through its index.
+    "priority": Sort(_("Priority"), ("-priority_rank", "created_at")),
     "age": Sort(_("Oldest first"), ("created_at",)),
     "newest": Sort(_("Newest first"), ("-created_at",)),
     "deadline": Sort(_("Next SLA deadline"), (next_deadline().asc(nulls_last=True), "created_at")),

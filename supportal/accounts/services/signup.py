@@ -15,6 +15,7 @@ from supportal.accounts.models import (
     AccessRequest,
     AccessRequestState,
     Organization,
+    PortalSettings,
     SignupMode,
     User,
 )
@@ -75,10 +76,6 @@ def signup_request(
                 ip=ip,
             )
             return
-        is_refused = (
-            portal.signup_mode == SignupMode.DOMAINS
-            and selectors.organization_for_email(email) is None
-        )
         data = {
             "email": email,
             "first_name": first_name.strip()[:150],
@@ -91,22 +88,35 @@ def signup_request(
                 registration_number=registration_number.strip()[:40],
                 message=message.strip()[:1000],
             )
-        _queue_or_discard(
-            send=_mail_allowed("signup", email, ip=ip),
-            to=email,
-            template="signup_verify",
-            language=language,
-            context={
-                "portal_name": portal.portal_name,
-                "email": email,
-                "is_refused": is_refused,
-                "is_request": portal.signup_mode == SignupMode.REQUEST,
-                "link": ""
-                if is_refused
-                else _link("accounts:signup_verify", token=signup_token_make(data, now=now)),
-                "lifetime_hours": int(SIGNUP_LINK_MAX_AGE.total_seconds() // 3600),
-            },
-        )
+        _signup_verify_mail(portal=portal, data=data, ip=ip, now=now)
+
+
+def _signup_verify_mail(
+    *, portal: PortalSettings, data: dict[str, str], ip: str | None, now: datetime
+) -> None:
+    """Queue the mail that confirms a new address (unless the address or the IP had too many):
+    a link to continue, carrying ``data`` signed; or, in "known companies" mode for an address
+    of no known company, that sign-up is not possible for it."""
+    email, language = data["email"], data["language"]
+    is_refused = (
+        portal.signup_mode == SignupMode.DOMAINS and selectors.organization_for_email(email) is None
+    )
+    _queue_or_discard(
+        send=_mail_allowed("signup", email, ip=ip),
+        to=email,
+        template="signup_verify",
+        language=language,
+        context={
+            "portal_name": portal.portal_name,
+            "email": email,
+            "is_refused": is_refused,
+            "is_request": portal.signup_mode == SignupMode.REQUEST,
+            "link": ""
+            if is_refused
+            else _link("accounts:signup_verify", token=signup_token_make(data, now=now)),
+            "lifetime_hours": int(SIGNUP_LINK_MAX_AGE.total_seconds() // 3600),
+        },
+    )
 
 
 def signup_complete(*, data: dict, password: str) -> User:

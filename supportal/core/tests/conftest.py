@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 
 from config.env import parse_database_url
-from supportal.core.tests.urlworld import UrlWorld, url_world_build
+from supportal.accounts.models import User
+from supportal.conftest import Cast
+from supportal.core.tests.urlworld import SignedIn, UrlWorld, url_world_build
 
 
 def postgres_server() -> dict[str, Any]:
@@ -75,3 +80,37 @@ def world(module_rows, _module_url_world, cast, settings, media_root) -> UrlWorl
     settings.MEDIA_ROOT = media_root
     shared = module_rows.get("url_world")
     return shared if shared is not None else url_world_build(cast)
+
+
+def sessions_build(cast: Cast) -> dict[int, str]:
+    """A signed-in session of each person of the cast: the session cookie by the user's id."""
+    keys = {}
+    for field in fields(cast):
+        person = getattr(cast, field.name)
+        if isinstance(person, User):
+            client = Client()
+            client.force_login(person)
+            keys[person.pk] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return keys
+
+
+@pytest.fixture(scope="module")
+def _module_sessions(module_rows, _module_url_world) -> None:
+    module_rows.register("sessions", lambda rows: sessions_build(rows.get("cast")))
+
+
+@pytest.fixture
+def signed_in(module_rows, _module_sessions, world) -> SignedIn:
+    """A new client signed in as one of the cast (None: anonymous). The module's tests share the
+    sessions, made once with the world (a test's changes to its session are rolled back with it);
+    signing in nine people anew for each of some two thousand URL tests took a large share of
+    their time."""
+    keys = module_rows.get("sessions") or sessions_build(world.cast)
+
+    def client_for(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.cookies[django_settings.SESSION_COOKIE_NAME] = keys[user.pk]
+        return client
+
+    return client_for

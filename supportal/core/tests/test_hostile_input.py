@@ -8,13 +8,17 @@ field names posted are those its page shows plus those the views read.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch
 
-from supportal.core.tests.urlworld import Pattern, UrlWorld, url_patterns
+from supportal.core.tests.urlworld import Pattern, SignedIn, UrlWorld, url_patterns
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 NUL = "a\x00b"
 LONG = "x" * 100_000
@@ -37,16 +41,16 @@ HEADERS = ["HTTP_ACCEPT_LANGUAGE", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR", "H
 PATTERNS = url_patterns()
 
 
-def _reaching_client(world: UrlWorld, url: str) -> Client:
-    """A client signed in as the first of the cast who may open the page (else anonymous)."""
+def _reaching_client(world: UrlWorld, url: str, signed_in: SignedIn) -> tuple[Client, Response]:
+    """A client signed in as the first of the cast who may open the page (else anonymous), and
+    the page as that client got it."""
     cast = world.cast
     for user in (cast.lead_help, cast.admin, cast.cristina_admin, cast.cristina, None):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        if client.get(url).status_code not in (302, 403, 404):
-            return client
-    return client
+        client = signed_in(user)
+        page = client.get(url)
+        if page.status_code not in (302, 403, 404):
+            break
+    return client, page
 
 
 def _field_names(html: str) -> list[str]:
@@ -84,10 +88,9 @@ def _walk(client: Client, url: str, fields: list[str]) -> None:
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=str)
-def test_hostile_values_never_give_a_server_error(world, pattern: Pattern):
+def test_hostile_values_never_give_a_server_error(world, signed_in, pattern: Pattern):
     url = world.url(pattern)
-    client = _reaching_client(world, url)
-    page = client.get(url)
+    client, page = _reaching_client(world, url, signed_in)
     is_page = page.status_code == 200 and not page.streaming
     html = page.content.decode(errors="replace") if is_page else ""
     _walk(client, url, _field_names(html))
@@ -102,21 +105,18 @@ def test_hostile_values_never_give_a_server_error(world, pattern: Pattern):
 
 
 @pytest.mark.parametrize("header", HEADERS)
-def test_hostile_headers_are_refused_before_any_view(world, header):
+def test_hostile_headers_are_refused_before_any_view(world, signed_in, header):
     cast = world.cast
     for user, url in ((None, "/login/"), (cast.cristina, "/"), (cast.agent_help, "/agent/")):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
+        client = signed_in(user)
         _refused(client.get(url, **{header: NUL}), f"{header} NUL on {url}")
         _refused(client.get(url, **{header: LONG[:8001]}), f"{header} long on {url}")
         _not_500(client.get(url, **{header: LONG[:500]}), f"{header} 500 chars on {url}")
     _refused(Client().get("/login/", HTTP_COOKIE="sessionid=a\x00b"), "a NUL session cookie")
 
 
-def test_a_comment_with_a_nul_byte_is_refused_and_the_text_is_kept(world):
-    client = Client()
-    client.force_login(world.cast.agent_help)
+def test_a_comment_with_a_nul_byte_is_refused_and_the_text_is_kept(world, signed_in):
+    client = signed_in(world.cast.agent_help)
     url = f"/agent/tickets/{world.ticket.reference}/comment/"
     text = "Dear Cristina,\nthe driver is attached.\x00 Regards"
     response = client.post(url, {"body": text, "visibility": "public"})

@@ -13,9 +13,8 @@ only POST is posted to, empty.
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from supportal.core.tests.urlworld import UrlWorld, url_patterns
+from supportal.core.tests.urlworld import SignedIn, UrlWorld, url_patterns
 
 ROLES = ("anonymous", "other_company", "requester", "other_desk_agent", "desk_agent")
 
@@ -225,7 +224,7 @@ def expected(name: str) -> tuple[str, ...] | None:
     return None
 
 
-def answer(world: UrlWorld, name: str, role: str) -> str:
+def answer(world: UrlWorld, name: str, role: str, signed_in: SignedIn) -> str:
     cast = world.cast
     user = {
         "anonymous": None,
@@ -236,9 +235,7 @@ def answer(world: UrlWorld, name: str, role: str) -> str:
     }[role]
     pattern = next(p for p in PATTERNS if p.name == name)
     url = world.url(pattern)
-    client = Client()
-    if user is not None:
-        client.force_login(user)
+    client = signed_in(user)
     response = client.get(url)
     if response.status_code == 405:
         response = client.post(url)
@@ -265,11 +262,11 @@ ADMIN_SITE = [p.name for p in PATTERNS if p.name.startswith("admin:") or p.name 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", SITE)
-def test_each_visitor_gets_the_expected_answer(world, name, role):
+def test_each_visitor_gets_the_expected_answer(world, signed_in, name, role):
     # One visitor per test: an action one of them takes is rolled back before the next.
-    assert answer(world, name, role) == expected(name)[ROLES.index(role)]
+    assert answer(world, name, role, signed_in) == expected(name)[ROLES.index(role)]
 
 
 @pytest.mark.parametrize("name", ADMIN_SITE)
-def test_the_administration_site_is_for_staff_only(world, name):
-    assert tuple(answer(world, name, role) for role in ROLES) == expected(name)
+def test_the_administration_site_is_for_staff_only(world, signed_in, name):
+    assert tuple(answer(world, name, role, signed_in) for role in ROLES) == expected(name)

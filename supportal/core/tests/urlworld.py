@@ -7,12 +7,14 @@ URL-coverage permission table (a new URL without a row fails).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -72,6 +74,11 @@ def url_patterns() -> list[Pattern]:
 
     walk(get_resolver().url_patterns, "", "")
     return sorted(found.values(), key=lambda p: p.name)
+
+
+# A new client signed in as the given person of the cast (None: anonymous): the ``signed_in``
+# fixture of supportal/core/tests/conftest.py.
+SignedIn = Callable[[User | None], Client]
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,13 @@ from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantin
 from supportal.mail.inbound.people import customer_for, language_sample
 from supportal.mail.inbound.post import comment_add, request_create
 from supportal.mail.inbound.store import served_address
-from supportal.mail.inbound.threads import desk_for, may_write, subject_ticket, thread_find
+from supportal.mail.inbound.threads import (
+    Thread,
+    desk_for,
+    may_write,
+    subject_ticket,
+    thread_find,
+)
 from supportal.mail.loops import Noise, noise_detect
 from supportal.mail.models import DiscardedSender, InboundMessage, OutboundEmail
 from supportal.tickets.models import SubmissionMethod, Ticket
@@ -66,28 +73,42 @@ def _sender_ignored(
     return None
 
 
+@dataclass
+class _Writer:
+    """Who wrote a message, as far as it can be told: the account of the sender's address
+    (None: no account, or an unverified agent whose mail an agent's decision keeps), whether
+    the sender is proven, and whether the address is an agent's."""
+
+    user: User | None
+    is_authenticated: bool
+    claims_agent: bool
+
+
+@dataclass
+class _Context:
+    """What the last steps of ``decide`` share: the receiving desk, the time, the outcome's
+    common fields, and whether what is written is marked "sender not verified"."""
+
+    desk: Desk | None
+    now: datetime
+    base: dict[str, Any]
+    marked: bool
+
+
 def decide(
     message: InboundMessage, *, now: datetime, decision: Decision, verdict: Verdict
 ) -> Outcome:
-    raw = bytes(message.raw)
-    mail = mail_parse(raw)
+    """What becomes of one stored message, in order: a second copy, noise (auto-replies,
+    bounces, loops), a sender to ignore, an unverified sender, then a comment on the request
+    it answers, else a new request (docs/email.md)."""
+    mail = mail_parse(bytes(message.raw))
     sender = _sender(mail, message)
     base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
 
     first = _first_copy_id(message)
     if first is not None and first != message.pk:
         return ignored(f"a second copy of message #{first}", duplicate_of=first, **base)
-
-    own_ids = (
-        set(
-            OutboundEmail.objects.filter(message_id=mail.message_id).values_list(
-                "message_id", flat=True
-            )
-        )
-        if mail.message_id
-        else set()
-    )
-    noise = noise_detect(mail, own_message_ids=own_ids)
+    noise = noise_detect(mail, own_message_ids=_own_message_ids(mail))
     if noise is not None:
         return noise_handle(noise, mail, now=now, base=base)
     desk = desk_for(mail, message)
@@ -100,62 +121,127 @@ def decide(
         return refused
 
     thread = thread_find(mail, message)
-    ticket, how = thread.ticket, thread.how
+    writer = _writer_identify(sender, thread, verdict)
+    base["sender_verified"] = writer.is_authenticated
+    policy = (
+        thread.ticket.desk if thread.ticket is not None else desk or Desk()
+    ).unverified_sender_mail
+    refused = _unverified_refused(writer, sender, thread.ticket, policy, decision, base)
+    if refused is not None:
+        return refused
+    marked = not writer.is_authenticated and policy == UnverifiedSenderMail.MARK
+    context = _Context(desk=desk, now=now, base=base, marked=marked)
+    outcome = _thread_answer(writer, mail, thread, decision=decision, context=context)
+    return outcome if outcome is not None else _request_open(writer.user, mail, context)
+
+
+def _own_message_ids(mail: ParsedMail) -> set[str]:
+    """The message's own Message-ID when it is one of ours (a mail of ours come back)."""
+    if not mail.message_id:
+        return set()
+    ours = OutboundEmail.objects.filter(message_id=mail.message_id)
+    return set(ours.values_list("message_id", flat=True))
+
+
+def _writer_identify(sender: str, thread: Thread, verdict: Verdict) -> _Writer:
+    """Who wrote it, as far as can be proven (docs/security.md): a DMARC-aligned pass for the
+    From domain, or the sender's own personal reply address."""
     user = User.objects.filter(email__iexact=sender).first()
-    # Who wrote it, as far as can be proven (docs/security.md): a DMARC-aligned pass for the
-    # From domain, or the sender's own personal reply address.
     domain_verified = verdict.verified and verdict.from_domain == sender.rpartition("@")[2]
     by_token = user is not None and thread.token_user is not None and thread.token_user == user
-    authenticated = domain_verified or by_token
-    base["sender_verified"] = authenticated
-    claims_agent = user is not None and (user.is_agent or user.is_superuser)
-    if claims_agent and not authenticated:
+    return _Writer(
+        user=user,
+        is_authenticated=domain_verified or by_token,
+        claims_agent=user is not None and (user.is_agent or user.is_superuser),
+    )
+
+
+def _unverified_refused(
+    writer: _Writer,
+    sender: str,
+    ticket: Ticket | None,
+    policy: str,
+    decision: Decision,
+    base: dict[str, Any],
+) -> Outcome | None:
+    """Quarantine an unverified agent's mail, and an unverified sender's where the desk's
+    policy says so, unless an agent decided on it (then an agent's is kept as a note by
+    nobody in particular: ``writer.user`` becomes None)."""
+    if writer.is_authenticated:
+        return None
+    reference = ticket.reference if ticket is not None else ""
+    if writer.claims_agent:
         # An agent's identity is never taken from mail anyone could have written.
         if decision is Decision.NONE:
             return quarantined(
                 f"{sender} is an agent, but the sender could not be verified",
-                ticket.reference if ticket is not None else "",
+                reference,
                 code="unverified_agent",
                 params={"sender": sender},
                 **base,
             )
-        user = None  # an agent's decision keeps it, as a note by nobody in particular
-    policy = (ticket.desk if ticket is not None else desk or Desk()).unverified_sender_mail
-    marked = not authenticated and policy == UnverifiedSenderMail.MARK
-    if not authenticated and policy == UnverifiedSenderMail.QUARANTINE and not decision:
+        writer.user = None
+    if policy == UnverifiedSenderMail.QUARANTINE and not decision:
         return quarantined(
             f"the sender {sender} could not be verified",
-            ticket.reference if ticket is not None else "",
+            reference,
             code="unverified_sender",
             params={"sender": sender},
             **base,
         )
+    return None
+
+
+def _thread_answer(
+    writer: _Writer,
+    mail: ParsedMail,
+    thread: Thread,
+    *,
+    decision: Decision,
+    context: _Context,
+) -> Outcome | None:
+    """A comment on the request the message answers (or an agent attached it to), when the
+    writer may write there; quarantined when they may not; None when it answers no request or
+    an agent decided it opens a new one."""
+    ticket, how, user = thread.ticket, thread.how, writer.user
+    desk, now, base = context.desk, context.now, context.base
     if decision is Decision.ATTACH and ticket is None:
         ticket, how = subject_ticket(mail), "the agent's decision"
-    if ticket is not None:
-        allowed = user is not None and may_write(user, ticket, sender)
-        if not allowed and ticket.contact_email and ticket.contact_email == sender:
-            user, allowed = ticket.requester, True
-        if decision is Decision.ATTACH and user is None and not claims_agent:
-            user = customer_for(
-                sender, name=mail.from_name, now=now, desk=desk, text=language_sample(mail)
-            )
-        if decision is Decision.ATTACH or (allowed and decision is not Decision.NEW):
-            # An agent attaching a stranger's mail: kept as an internal note, which shows the
-            # stranger nothing and lets the agent decide what to share.
-            outcome = comment_add(
-                ticket, user, mail, how=how, now=now, base=base, as_note=not allowed
-            )
-            outcome.marked_unverified = marked
-            return outcome
-        if decision is not Decision.NEW:
-            return quarantined(
-                f"{sender} may not see {ticket.reference}, named by {how}",
-                ticket.reference,
-                code="may_not_see",
-                params={"sender": sender, "reference": ticket.reference},
-                **base,
-            )
+    if ticket is None:
+        return None
+    sender = base["sender"]
+    allowed = user is not None and may_write(user, ticket, sender)
+    if not allowed and ticket.contact_email and ticket.contact_email == sender:
+        user, allowed = ticket.requester, True
+    if decision is Decision.ATTACH and user is None and not writer.claims_agent:
+        user = customer_for(
+            sender, name=mail.from_name, now=now, desk=desk, text=language_sample(mail)
+        )
+    if decision is Decision.ATTACH or (allowed and decision is not Decision.NEW):
+        # An agent attaching a stranger's mail: kept as an internal note, which shows the
+        # stranger nothing and lets the agent decide what to share.
+        outcome = comment_add(ticket, user, mail, how=how, now=now, base=base, as_note=not allowed)
+        outcome.marked_unverified = context.marked
+        return outcome
+    if decision is not Decision.NEW:
+        return quarantined(
+            f"{sender} may not see {ticket.reference}, named by {how}",
+            ticket.reference,
+            code="may_not_see",
+            params={"sender": sender, "reference": ticket.reference},
+            **base,
+        )
+    # An agent chose a new request: written by whom the request knows the address for.
+    writer.user = user
+    return None
+
+
+def _request_open(user: User | None, mail: ParsedMail, context: _Context) -> Outcome:
+    """A new request from the sender (a customer account made for a new address), unless no
+    desk receives the mail, the sender is an agent or a deactivated account, or opened too
+    many requests by mail in the last hour."""
+    desk, now, base = context.desk, context.now, context.base
+    sender = base["sender"]
     if desk is None:
         return quarantined("no desk receives mail at these addresses", code="no_desk", **base)
     if user is not None and (user.is_agent or user.is_superuser):
@@ -186,7 +272,7 @@ def decide(
             **base,
         )
     outcome = request_create(desk, user, mail, now=now, base=base)
-    outcome.marked_unverified = marked
+    outcome.marked_unverified = context.marked
     return outcome
 
 
@@ -213,7 +299,7 @@ def noise_handle(noise: Noise, mail: ParsedMail, *, now: datetime, base: dict) -
             if noise.original_message_ids
             else None
         )
-        if outbound is not None:
+        if outbound is not None and outbound.ticket is not None:
             ticket = outbound.ticket
             reference = ticket.reference
             body = _("Mail to %(to)s could not be delivered.") % {"to": ", ".join(outbound.to)}

@@ -3,6 +3,7 @@ through the ticket services."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -72,7 +73,9 @@ def comment_add(
     base: dict,
     as_note: bool = False,
 ) -> Outcome:
-    from supportal.tickets.services import ticket_comment_add, ticket_mail_note_add
+    """Write the mail into the request it answers: a comment, or an internal note (``_note_add``)
+    for an agent's attaching (``as_note``) or reply kept internal, or a closed request."""
+    from supportal.tickets.services import ticket_comment_add
 
     files, notes = mail_files(ticket.desk, mail.attachments)
     body = body_of(mail)
@@ -88,34 +91,15 @@ def comment_add(
         public, body = agent_reply_public(body, desk=ticket.desk)
         if not public:
             note_reason = "an agent's reply by mail"
-    if note_reason:
-        note = ticket_mail_note_add(
-            ticket=ticket, author=user, body=body, attachments=files, now=now
-        )
-        return Outcome(
-            InboundState.PROCESSED,
-            "noted",
-            note_reason,
-            ticket.reference,
-            extra=details_record({**base, "threaded_by": how}, mail, notes=notes, others=[]),
-            ticket=ticket,
-            comment=note,
-        )
-    if ticket.status in FINAL_STATUSES:
-        note = ticket_mail_note_add(
-            ticket=ticket, author=user, body=body, attachments=files, now=now
-        )
-        replied = False if is_support else closed_reply(ticket, user, mail, now=now)
-        reason = f"{ticket.reference} is {ticket.get_status_display().lower()}; not reopened"
-        extra = {**base, "threaded_by": how, "replied": replied}
-        return Outcome(
-            InboundState.PROCESSED,
-            "noted",
-            reason,
-            ticket.reference,
-            extra=details_record(extra, mail, notes=notes, others=[]),
-            ticket=ticket,
-            comment=note,
+    if note_reason or ticket.status in FINAL_STATUSES:
+        return _note_add(
+            ticket,
+            user,
+            mail,
+            _Note(body=body, files=files, notes=notes, reason=note_reason, is_support=is_support),
+            how=how,
+            now=now,
+            base=base,
         )
     comment = ticket_comment_add(
         ticket=ticket,
@@ -136,6 +120,50 @@ def comment_add(
         "",
         ticket.reference,
         extra=details_record({**base, "threaded_by": how}, mail, notes=notes, others=others),
+        ticket=ticket,
+        comment=comment,
+    )
+
+
+@dataclass
+class _Note:
+    """What an internal note made of a mail holds, and why it is a note ("" for a request
+    that is closed or cancelled)."""
+
+    body: str
+    files: list  # of tickets.services.NewAttachment (mail_files)
+    notes: list[str]
+    reason: str
+    is_support: bool
+
+
+def _note_add(
+    ticket: Ticket,
+    user: User,
+    mail: ParsedMail,
+    note: _Note,
+    *,
+    how: str,
+    now: datetime,
+    base: dict,
+) -> Outcome:
+    """Keep the mail as an internal note: for the reason given, or because the request is
+    closed or cancelled, which a mail does not reopen (the customer is told so, once)."""
+    from supportal.tickets.services import ticket_mail_note_add
+
+    comment = ticket_mail_note_add(
+        ticket=ticket, author=user, body=note.body, attachments=note.files, now=now
+    )
+    reason, extra = note.reason, {**base, "threaded_by": how}
+    if not reason:
+        extra["replied"] = False if note.is_support else closed_reply(ticket, user, mail, now=now)
+        reason = f"{ticket.reference} is {ticket.get_status_display().lower()}; not reopened"
+    return Outcome(
+        InboundState.PROCESSED,
+        "noted",
+        reason,
+        ticket.reference,
+        extra=details_record(extra, mail, notes=note.notes, others=[]),
         ticket=ticket,
         comment=comment,
     )

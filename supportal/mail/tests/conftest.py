@@ -121,7 +121,8 @@ service imap-login {{
             break
         except OSError:
             if process.poll() is not None:
-                pytest.fail(f"dovecot did not start: {process.stderr.read().decode()}")
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                pytest.fail(f"dovecot did not start: {stderr}")
             time.sleep(0.1)
     else:
         process.terminate()

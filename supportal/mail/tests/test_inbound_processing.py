@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Sequence
 from email.message import EmailMessage
 
 import pytest
@@ -36,7 +37,7 @@ def mail(
     body: str = "Am parola blocata, rog deblocare",
     message_id: str | None = None,
     headers: dict[str, str] | None = None,
-    attachments: list[tuple[str, bytes, str]] = (),
+    attachments: Sequence[tuple[str, bytes, str]] = (),
     html: str | None = None,
 ) -> bytes:
     message = EmailMessage()

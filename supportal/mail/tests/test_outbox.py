@@ -22,7 +22,7 @@ from supportal.mail.outbox import MAX_ATTEMPTS, email_queue, outbox_send_due
 LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def queue_plain(to: str = "ana@example.com", **kwargs: object) -> OutboundEmail:
+def queue_plain(to: str = "ana@example.com", **kwargs: Any) -> OutboundEmail:
     return email_queue(
         to=to,
         template="plain",

@@ -64,11 +64,12 @@ def reply_token_resolve(token: str) -> Ticket | None:
     if not token:
         return None
     row = TicketReplyAddress.objects.select_related("ticket").filter(token=token).first()
-    if row is None:
-        from supportal.mail.models import PersonalReplyAddress
+    if row is not None:
+        return row.ticket
+    from supportal.mail.models import PersonalReplyAddress
 
-        row = PersonalReplyAddress.objects.select_related("ticket").filter(token=token).first()
-    return row.ticket if row else None
+    personal = PersonalReplyAddress.objects.select_related("ticket").filter(token=token).first()
+    return personal.ticket if personal else None
 
 
 def thread_root_id(ticket: Ticket) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import User
@@ -157,12 +157,13 @@ def _agent_kinds(action: TicketAction) -> dict[int, tuple[User, str]]:
     assignee_ids = [assigned.assignee_id for assigned in action.assignments]
     add(User.objects.filter(pk__in=[pk for pk in assignee_ids if pk]), "assigned")
     if ticket.assignee_id is not None:
+        # Read only when a rule names the assignee (the id says there is one).
         if action.actor_is_customer and action.public_comment is not None:
-            add([ticket.assignee], "customer_answer")
+            add([cast(User, ticket.assignee)], "customer_answer")
         if action.workflow_action == Action.THIRD_PARTY_ANSWERED:
-            add([ticket.assignee], "third_party_answer")
+            add([cast(User, ticket.assignee)], "third_party_answer")
         if action.final_status == Status.CANCELLED:
-            add([ticket.assignee], "cancelled")
+            add([cast(User, ticket.assignee)], "cancelled")
     if action.feedback is not None:
         add(_resolver_and_team_leads(ticket), "feedback")
     return wanted

@@ -17,7 +17,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from supportal.accounts.models import User
-from supportal.conftest import Cast, refreshed
+from supportal.conftest import Cast
 from supportal.core.errors import DomainError
 from supportal.search.selectors import ticket_search
 from supportal.tickets import selectors, services
@@ -129,8 +129,8 @@ def _module_world(module_rows, _module_cast, media_root) -> None:
 def world(module_rows, _module_world, cast, settings, media_root) -> World:
     """The world, built once for the module's cells (each cell's changes are rolled back)."""
     settings.MEDIA_ROOT = media_root
-    shared = module_rows.get("world")
-    return refreshed(shared) if shared is not None else world_build(cast)
+    shared = module_rows.copy("world")
+    return shared if shared is not None else world_build(cast)
 
 
 def _succeeds(call) -> bool:

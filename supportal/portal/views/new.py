@@ -26,7 +26,10 @@ def request_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_agent or request.user.is_superuser:
         return redirect("workspace:queue")
     desks = Desk.objects.filter(is_active=True)
-    desk = desks.filter(key=request.GET.get("desk", "").upper()).first()
+    try:
+        desk: Desk | None = desks.get(key=request.GET.get("desk", "").upper())
+    except Desk.DoesNotExist:
+        desk = None
     if desk is None:
         active = list(desks)
         if len(active) == 1:

@@ -20,7 +20,11 @@ from supportal.tickets.services.bulk import (
 )
 from supportal.tickets.services.comments import ticket_comment_add, ticket_mail_note_add
 from supportal.tickets.services.create import ticket_create
-from supportal.tickets.services.fields import custom_fields_clean, ticket_fields_change
+from supportal.tickets.services.fields import (
+    custom_fields_clean,
+    priority_rank_copy,
+    ticket_fields_change,
+)
 from supportal.tickets.services.imports import (
     ImportedAssignment,
     ImportedComment,
@@ -67,6 +71,7 @@ __all__ = [
     "participant_add_by_email",
     "participant_add_copied",
     "participant_remove",
+    "priority_rank_copy",
     "quote_answer",
     "quote_propose",
     "ticket_assign",

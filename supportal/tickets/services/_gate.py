@@ -84,6 +84,8 @@ def transition_apply(
     STATUS_CHANGED events; a row without a target only touches the ticket.
     """
     if transition.assigns_actor:
+        # Only people's rows assign (workflow.py: no SYSTEM row takes a ticket).
+        assert actor is not None, transition
         ticket.assignee = actor
         _event(ticket, Assigned(assignee_id=actor.pk), actor=actor, at=at)
     if comment_text:

@@ -22,6 +22,7 @@ from supportal.tickets.models import (
     DETAILS_MAX_LENGTH,
     SubmissionMethod,
     Ticket,
+    priority_rank_of,
 )
 from supportal.tickets.selectors import (
     priority_queryset_allowed,
@@ -84,6 +85,7 @@ def ticket_create(
             product=product,
             request_type=request_type,
             priority=priority,
+            priority_rank=priority_rank_of(priority),
             requester=requester,
             organization_id=requester.organization_id,
             # The status is the model's default, Waiting for support: the gate writes the rest.

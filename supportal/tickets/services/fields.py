@@ -15,12 +15,14 @@ from supportal.desks.models import (
     CustomField,
     CustomFieldKind,
     Desk,
+    Priority,
     RequestType,
 )
 from supportal.tickets import workflow
 from supportal.tickets.events import FieldChanged
 from supportal.tickets.models import (
     Ticket,
+    priority_rank_of,
 )
 from supportal.tickets.services._common import (
     _clean_text,
@@ -131,8 +133,7 @@ def ticket_fields_change(
             new = getattr(value, "pk", value)
             if old == new:
                 continue
-            setattr(ticket, name, value)
-            changed.append(name)
+            changed += _field_set(ticket, name, value)
             _event(
                 ticket,
                 FieldChanged(
@@ -156,6 +157,15 @@ def ticket_fields_change(
 
 
 _FK_FIELDS = {"priority", "request_type", "product"}
+
+
+def _field_set(ticket: Ticket, name: str, value: object) -> list[str]:
+    """Set one field; the columns to save (a priority carries its rank: Ticket.priority_rank)."""
+    setattr(ticket, name, value)
+    if name == "priority":
+        ticket.priority_rank = priority_rank_of(value)
+        return [name, "priority_rank"]
+    return [name]
 
 
 def _custom_fields_change(
@@ -190,3 +200,12 @@ def _custom_fields_change(
 
 def _display(value: object) -> object:
     return value if isinstance(value, str | int | None) else str(value)
+
+
+def priority_rank_copy(sender: object, instance: Priority, **kwargs: object) -> None:
+    """After a priority is saved: its requests carry its new rank (``Ticket.priority_rank``,
+    the queue's priority sort). One UPDATE of the requests whose copy differs; nothing when
+    the rank did not change. Connected to ``post_save`` of Priority (tickets/apps.py)."""
+    Ticket.objects.filter(priority=instance).exclude(priority_rank=instance.rank).update(
+        priority_rank=instance.rank
+    )

@@ -27,6 +27,7 @@ from supportal.tickets.models import (
     Feedback,
     SubmissionMethod,
     Ticket,
+    priority_rank_of,
 )
 from supportal.tickets.services._common import (
     _clean_text,
@@ -81,6 +82,7 @@ def ticket_import_create(
             details=details,
             request_type=request_type,
             priority=priority,
+            priority_rank=priority_rank_of(priority),
             requester=requester,
             organization_id=requester.organization_id,
             submission_method=submission_method,

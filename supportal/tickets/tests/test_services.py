@@ -133,7 +133,9 @@ def status_of(ticket: Ticket) -> Status:
 
 
 def last_status_event(ticket: Ticket) -> Event:
-    return Event.objects.filter(ticket_id=ticket.pk, kind=EventKind.STATUS_CHANGED).first()
+    event = Event.objects.filter(ticket_id=ticket.pk, kind=EventKind.STATUS_CHANGED).first()
+    assert event is not None, f"{ticket.reference} has no status change"
+    return event
 
 
 # ---- the people of the cast, relative to a ticket by Cristina on HELP ----------------------------

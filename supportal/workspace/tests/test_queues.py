@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from supportal.replies.models import SavedView
 from supportal.tickets import services
+from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import Action, Status
 from supportal.workspace.views import queue as queue_views
 
@@ -197,6 +198,52 @@ def test_next_and_previous_links_walk_the_queue_by_keyset_without_offset(client,
         url = _link(response, "prev")
     assert back == [["HELP-3", "HELP-4"], ["HELP-1", "HELP-2"]]
     assert _refs(client.get("/agent/" + _link(response, "next"))) == ["HELP-3", "HELP-4"]
+
+
+def test_priority_sort_walks_by_keyset_and_follows_priority_changes(client, cast, monkeypatch):
+    """The priority sort reads the rank copied onto each request (Ticket.priority_rank): its
+    deep pages are keyset pages too, and the copy follows a request's priority change and an
+    administrator's change of a rank (docs/performance.md)."""
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 2)
+    now = timezone.now()
+    made = {}
+    for index, (name, priority) in enumerate(
+        [
+            ("n1", cast.normal),
+            ("h1", cast.high),
+            ("none", None),
+            ("n2", cast.normal),
+            ("h2", cast.high),
+        ]
+    ):
+        made[name] = cast.ticket(
+            summary=name,
+            priority=priority,
+            actor=cast.agent_help,
+            now=now - dt.timedelta(hours=9 - index),
+        ).reference
+    client.force_login(cast.agent_help)
+    seen, url, pages = [], "?sort=priority", 0
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/agent/" + url)
+        seen.append(_refs(response))
+        if pages:
+            assert "after=" in url
+            assert not [q for q in queries.captured_queries if "OFFSET" in q["sql"]]
+        url, pages = _link(response, "next"), pages + 1
+    order = [made[name] for name in ("h1", "h2", "n1", "n2", "none")]
+    assert seen == [order[:2], order[2:4], order[4:]]
+
+    services.ticket_fields_change(
+        ticket=Ticket.objects.get(reference=made["none"]), actor=cast.agent_help, priority=cast.high
+    )
+    cast.normal.rank = cast.high.rank + 1
+    cast.normal.save()
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 10)
+    assert _refs(client.get("/agent/", {"sort": "priority"})) == [
+        made[name] for name in ("n1", "n2", "h1", "none", "h2")
+    ]
 
 
 def test_a_cursor_that_is_not_ours_falls_back_to_the_page_number(client, cast, monkeypatch):
