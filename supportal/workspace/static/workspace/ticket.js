@@ -44,6 +44,7 @@
 
   // Swaps in the parts of the answer, then says what happened and moves the focus.
   function applyUpdate(update, status, form) {
+    inPlaceAnswers += 1;  // a live answer asked for before this one is older: refreshLive drops it
     var opened = update.dataset.open !== root.dataset.open;
     var messages = null;
     Array.prototype.slice.call(update.children).forEach(function (part) {
@@ -141,6 +142,7 @@
   // text and the newest event they were written against. So a writer still sees the banner
   // of what changed meanwhile (the next beat, at once) and is asked before posting over it.
   var liveSeen = parseInt(seen, 10) || 0;
+  var inPlaceAnswers = 0;  // how many answers of this page's own actions were swapped in
   function applyLive(update) {
     var opened = update.dataset.open !== root.dataset.open;
     var fresh = update.dataset.seenEventId;
@@ -170,17 +172,21 @@
 
   var liveBusy = false;
   var liveAgain = false;
+  function formBusy() { return Boolean(document.querySelector("form[data-fetch][aria-busy]")); }
   function refreshLive() {
     if (liveBusy) { liveAgain = true; return; }
-    if (document.querySelector("form[data-fetch][aria-busy]")) { return; }  // its answer refreshes
+    if (formBusy()) { return; }  // its answer refreshes
     liveBusy = true;
+    // An action's own answer that comes in while this one travels is newer, and may carry what
+    // this one does not (the collision warning of a refused reply): this one is then dropped.
+    var asked = inPlaceAnswers;
     fetch(window.location.pathname, {
       credentials: "same-origin",
       headers: { "X-Requested-With": "fetch" }
     })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        if (!html) { return; }
+        if (!html || asked !== inPlaceAnswers || formBusy()) { return; }
         var update = new DOMParser().parseFromString(html, "text/html").getElementById("ticket-update");
         if (update) { applyLive(update); }
       })
