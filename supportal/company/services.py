@@ -368,7 +368,7 @@ def download_publish(
         if notify_subscribers:
             for newsletter in NewsletterList.objects.filter(product=product, is_active=True):
                 subject = _("New download: %(title)s") % {"title": str(download)}
-                newsletter_issue_send(
+                issue_send(
                     newsletter=newsletter,
                     actor=actor,
                     subject=subject,
@@ -405,7 +405,8 @@ def issue_send(
     """Send an issue to the list's active subscribers of this moment, with ``attachments``
     attached to every mail. Side effects: stores the files (``IssueAttachment``); creates the
     issue and one pending delivery per subscriber; the worker queue ``company.newsletter``
-    turns them into outbox mail at NEWSLETTER_PER_MINUTE."""
+    turns them into outbox mail at NEWSLETTER_PER_MINUTE; records the issue in the audit log
+    (list, subject, how many recipients, the attachments' names) in the same transaction."""
     _issue_check(actor=actor, subject=subject, attachments=attachments)
     now = now or timezone.now()
     with transaction.atomic():
@@ -417,7 +418,19 @@ def issue_send(
             sent_by=actor,
         )
         _issue_attachments_store(issue, attachments)
-        _issue_deliveries_create(issue, now=now)
+        recipients = _issue_deliveries_create(issue, now=now)
+        audit.record(
+            actor=actor,
+            action=Action.NEWSLETTER_SENT,
+            obj=issue,
+            after={
+                "newsletter": newsletter,
+                "subject": issue.subject,
+                "recipients": recipients,
+                "attachments": [file.name for file in attachments],
+                "download": download,
+            },
+        )
     return issue
 
 
@@ -453,9 +466,9 @@ def _issue_attachments_store(issue: NewsletterIssue, attachments: Sequence[Uploa
         attachment.save()
 
 
-def _issue_deliveries_create(issue: NewsletterIssue, *, now: dt.datetime) -> None:
+def _issue_deliveries_create(issue: NewsletterIssue, *, now: dt.datetime) -> int:
     """One pending delivery, due ``now``, per subscriber of this moment: an active contact
-    with an address, of an active company."""
+    with an address, of an active company. Returns how many."""
     subscribers = (
         Subscription.objects.filter(
             newsletter=issue.newsletter,
@@ -465,47 +478,13 @@ def _issue_deliveries_create(issue: NewsletterIssue, *, now: dt.datetime) -> Non
         .exclude(contact__email="")
         .values_list("contact_id", "contact__email")
     )
-    NewsletterDelivery.objects.bulk_create(
+    created = NewsletterDelivery.objects.bulk_create(
         [
             NewsletterDelivery(issue=issue, contact_id=cid, email=email, next_attempt_at=now)
             for cid, email in subscribers
         ]
     )
-
-
-def newsletter_issue_send(
-    *,
-    newsletter: NewsletterList,
-    actor: User,
-    subject: str,
-    body: str,
-    download: Download | None = None,
-    attachments: Sequence[UploadedFile] = (),
-) -> NewsletterIssue:
-    """Send an issue (``issue_send``, its side effects) and record it in the audit log (list,
-    subject, how many recipients, the attachments' names), in one transaction."""
-    with transaction.atomic():
-        issue = issue_send(
-            newsletter=newsletter,
-            actor=actor,
-            subject=subject,
-            body=body,
-            download=download,
-            attachments=attachments,
-        )
-        audit.record(
-            actor=actor,
-            action=Action.NEWSLETTER_SENT,
-            obj=issue,
-            after={
-                "newsletter": newsletter,
-                "subject": issue.subject,
-                "recipients": issue.deliveries.count(),
-                "attachments": [file.name for file in attachments],
-                "download": issue.download,
-            },
-        )
-    return issue
+    return len(created)
 
 
 SUPPORT_LINE_FIELDS = (

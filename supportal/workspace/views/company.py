@@ -155,7 +155,7 @@ def newsletter(request: AuthenticatedHttpRequest, newsletter_id: int) -> HttpRes
     form = IssueForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issue = services.newsletter_issue_send(
+            issue = services.issue_send(
                 newsletter=item,
                 actor=request.user,
                 subject=form.cleaned_data["subject"],
