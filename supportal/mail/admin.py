@@ -325,6 +325,14 @@ class SignInAdmin(AuditedAdmin):
     shown), the OAuth2 "Connect" and the redirect URI to register."""
 
     connect_label = _("Connect: sign in to the mailbox")
+    readonly_fields = (
+        "connection",
+        "redirect_uri",
+        "last_checked_at",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+    )
 
     def save_model(self, request: HttpRequest, obj: Any, form: SignInForm, change: bool) -> None:
         mailbox_secrets_set(
@@ -409,14 +417,6 @@ class MailboxAdmin(SignInAdmin):
     list_display = ("name", "username", "host", "desk", "is_active", "last_success_at", "status")
     list_filter = ("is_active", "desk")
     search_fields = ("name", "username", "host")
-    readonly_fields = (
-        "connection",
-        "redirect_uri",
-        "last_checked_at",
-        "last_success_at",
-        "last_error",
-        "last_error_at",
-    )
     actions = ("check_now",)
 
     def get_urls(self) -> list[URLPattern]:
@@ -512,14 +512,6 @@ class OutgoingAccountAdmin(SignInAdmin):
     list_filter = ("is_active",)
     list_select_related = ("desk",)
     search_fields = ("name", "username", "host")
-    readonly_fields = (
-        "connection",
-        "redirect_uri",
-        "last_checked_at",
-        "last_success_at",
-        "last_error",
-        "last_error_at",
-    )
     actions = ("sign_in_now",)
 
     def get_urls(self) -> list[URLPattern]:
