@@ -76,6 +76,11 @@ def page_figures(pages, *, repeat: int) -> dict[str, dict]:
             if role and role.startswith("api_")
             else "/awaiting/"
         )
+    # And each page read once: what a process keeps once it has read it (the desks' choices,
+    # docs/performance.md "Fifth round") is then kept, as in a server that has run a while.
+    for page in pages:
+        if page.method == "GET":
+            clients[page.role].get(page.paths[0])
     figures = {}
     for page in pages:
         client = clients[page.role]

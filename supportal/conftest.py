@@ -92,9 +92,12 @@ def _empty_cache():
     from django.core.cache import cache
 
     from supportal.core.names import site_language_changed
+    from supportal.desks.choices import forget_kept
 
     cache.clear()
     site_language_changed()
+    # The desks' choices kept per process: a rolled-back test's rows may share their version.
+    forget_kept()
     # A test starts with no webhook endpoint, as the routing cache then says (the first ticket
     # action of a test must cost what every later one costs).
     from supportal.webhooks.services import endpoints_cache_known_empty

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -37,3 +38,72 @@ class LabelledModelChoiceField(forms.ModelChoiceField[Any]):
 
     def label_from_instance(self, obj: Any) -> str:
         return self.label_of(obj)
+
+
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a :class:`ListedChoiceField`: its list, never its queryset again."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.listed:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.listed) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.listed)
+
+
+class ListedChoiceField(forms.ModelChoiceField[Any]):
+    """A model choice whose choices the form has read (``listed``, in the order shown): they
+    are rendered from the list, and a submitted value is looked up among them, not asked of
+    the database again (docs/performance.md). Until ``listed`` is set it is a plain
+    ``ModelChoiceField``; ``label_of`` names an option otherwise than ``str``."""
+
+    listed: list[Any] | None = None
+
+    def __init__(
+        self, *args: Any, label_of: Callable[[Any], str] | None = None, **kwargs: Any
+    ) -> None:
+        self.label_of = label_of
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return self.label_of(obj) if self.label_of else super().label_from_instance(obj)
+
+    def choices_list(self, queryset: Any, listed: list[Any]) -> None:
+        """Offer ``listed``, the rows of ``queryset`` (its model and field names are kept)."""
+        self.queryset = queryset
+        self.listed = listed
+        self.widget.choices = self.choices
+
+    def _get_choices(self) -> Any:
+        if self.listed is None or hasattr(self, "_choices"):
+            return super()._get_choices()
+        return ListedChoiceIterator(self)
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+    def to_python(self, value: object) -> object:
+        if (
+            self.listed is None
+            or self.queryset is None
+            or value in self.empty_values
+            or not isinstance(value, str)
+        ):
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        key_name = self.to_field_name or "pk"
+        meta = self.queryset.model._meta
+        try:
+            key = (meta.pk if key_name == "pk" else meta.get_field(key_name)).to_python(value)
+        except ValidationError:
+            key = None
+        for choice in self.listed:
+            if getattr(choice, key_name) == key:
+                return choice
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )

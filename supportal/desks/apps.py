@@ -6,3 +6,9 @@ class DesksConfig(AppConfig):
     name = "supportal.desks"
     label = "desks"
     verbose_name = _("Desks")
+
+    def ready(self) -> None:
+        from supportal.desks.choices import choices_signals_connect
+
+        # What pages keep per process is read again after the administration changes it.
+        choices_signals_connect()

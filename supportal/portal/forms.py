@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +16,20 @@ from django.utils.translation import ngettext
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput
-from supportal.core.forms import LabelledModelChoiceField, choice_field, model_choice_field
+from supportal.core.forms import (
+    LabelledModelChoiceField,
+    ListedChoiceField,
+    choice_field,
+    model_choice_field,
+)
+from supportal.desks.choices import (
+    custom_fields_kept,
+    priorities_kept,
+    products_kept,
+    request_types_kept,
+)
 from supportal.desks.forms import custom_form_field
-from supportal.desks.models import CustomField, Desk, Priority, Product
+from supportal.desks.models import Desk, Priority, Product, RequestType
 from supportal.tickets import selectors, services
 from supportal.tickets.models import DETAILS_MAX_LENGTH
 
@@ -86,34 +96,6 @@ class RequestFilterForm(forms.Form):
         return default if value in (None, "") else value
 
 
-class ListedChoiceField(forms.ModelChoiceField):
-    """A model choice whose choices the form has read (``listed``): a submitted value is looked
-    up among them, not asked of the database again."""
-
-    listed: list | None = None
-
-    def to_python(self, value: object) -> object:
-        queryset = self.queryset
-        if (
-            self.listed is None
-            or queryset is None
-            or value in self.empty_values
-            or not isinstance(value, str)
-        ):
-            return super().to_python(value)
-        self.validate_no_null_characters(value)
-        try:
-            key = queryset.model._meta.pk.to_python(value)
-        except ValidationError:
-            key = None
-        for choice in self.listed:
-            if choice.pk == key:
-                return choice
-        raise ValidationError(
-            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
-        )
-
-
 class NewRequestForm(forms.Form):
     product = ListedChoiceField(label=_("Product"), queryset=None, required=False)
     request_type = ListedChoiceField(label=_("Request type"), queryset=None)
@@ -147,16 +129,21 @@ class NewRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.desk = desk
         self.user = user
-        # Each list of choices is read once: whether it is required, its only choice, and the
-        # submitted value's check all use the list (docs/performance.md, "Write paths").
+        # Each list of choices is read once, and what only the administration changes once
+        # per process: whether it is required, its only choice, the page's options and the
+        # submitted value's check all use the list (docs/performance.md, "Fifth round").
         listed_products = self._choices_list(
-            "product", selectors.product_queryset_for_customer(user, desk=desk)
+            "product",
+            Product.objects.all(),
+            selectors.products_for_customer(user, products_kept(desk)),
         )
         self.fields["product"].required = bool(listed_products)
         if len(listed_products) == 1:
             self.fields["product"].initial = listed_products[0].pk
         model_choice_field(self, "product").empty_label = _("Choose…")
-        listed_types = self._choices_list("request_type", desk.request_types.filter(is_active=True))
+        listed_types = self._choices_list(
+            "request_type", RequestType.objects.all(), request_types_kept(desk)
+        )
         self.fields["request_type"].required = bool(listed_types)
         model_choice_field(self, "request_type").empty_label = _("Choose…")
         self.fields["summary"] = forms.CharField(
@@ -174,7 +161,7 @@ class NewRequestForm(forms.Form):
         ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
         offered, allowed = _priorities_offered(user, desk)
         self.fields["priority"].widget.attrs["data-allowed-by-product"] = json.dumps(allowed)
-        priorities = self._choices_list("priority", offered)
+        priorities = self._choices_list("priority", Priority.objects.all(), offered)
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
         default = next((p for p in priorities if p.is_default), None)
         if default is not None:
@@ -190,22 +177,19 @@ class NewRequestForm(forms.Form):
         else:
             self.fields["contact_email"].initial = user.email
         model_choice_field(self, "participants").queryset = selectors.colleague_queryset(user)
-        self.custom_fields = list(
-            CustomField.objects.filter(desk=desk, is_visible_to_customer=True).select_related(
-                "request_type"
-            )
-        )
+        # Every field of the desk, for the check; the form asks those shown to customers.
+        self.desk_custom_fields = custom_fields_kept(desk)
+        self.custom_fields = [f for f in self.desk_custom_fields if f.is_visible_to_customer]
         for field in self.custom_fields:
             form_field = custom_form_field(field)
             form_field.custom = field
             self.fields[f"cf_{field.name}"] = form_field
 
-    def _choices_list(self, name: str, queryset: QuerySet) -> list:
+    def _choices_list(self, name: str, queryset: QuerySet, listed: list) -> list:
         field = self.fields[name]
         assert isinstance(field, ListedChoiceField)
-        field.queryset = queryset
-        field.listed = list(queryset)
-        return field.listed
+        field.choices_list(queryset, listed)
+        return listed
 
     def custom_field_names(self) -> list[str]:
         return [f"cf_{field.name}" for field in self.custom_fields]
@@ -234,7 +218,10 @@ class NewRequestForm(forms.Form):
         if not self.errors:
             try:
                 values = services.custom_fields_clean(
-                    desk=self.desk, request_type=request_type, values=values
+                    desk=self.desk,
+                    request_type=request_type,
+                    values=values,
+                    fields=self.desk_custom_fields,
                 )
             except InvalidInput as exc:
                 self.add_service_error(exc)
@@ -249,17 +236,20 @@ class NewRequestForm(forms.Form):
         self.add_error(field if field in self.fields else None, exc.message)
 
 
-def _priorities_offered(user: User, desk: Desk) -> tuple[QuerySet[Priority], dict[str, list[int]]]:
+def _priorities_offered(user: User, desk: Desk) -> tuple[list[Priority], dict[str, list[int]]]:
     # The contract may differ per product: the list holds what any of the desk's products
     # allows, and the map what each one does (forms.js narrows the list when a product is
     # chosen); the service checks the pair that is submitted.
-    products: list[Product | None] = [None, *desk.products.all()]
-    by_product = selectors.priority_ids_allowed_by_product(user, products=products)
+    products: list[Product | None] = [None, *products_kept(desk)]
+    priorities = priorities_kept(desk)
+    by_product = selectors.priority_ids_allowed_by_product(
+        user, products=products, every={p.pk for p in priorities}
+    )
     ids = set().union(*by_product.values())
     allowed = {
         ("" if key is None else str(key)): sorted(value) for key, value in by_product.items()
     }
-    return Priority.objects.filter(pk__in=ids).order_by("-rank"), allowed
+    return [p for p in priorities if p.pk in ids], allowed
 
 
 class CommentForm(forms.Form):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from supportal.accounts.models import User
-from supportal.desks.models import CustomField
+from supportal.desks.choices import custom_fields_kept
 from supportal.tickets import selectors
 from supportal.tickets.models import Attachment, Feedback, Participant, Quote, Ticket
 from supportal.tickets.timeline import Audience, TimelineEntry, timeline_build
@@ -58,9 +58,10 @@ def custom_field_rows(ticket: Ticket, *, audience: Audience) -> list[tuple[str, 
     values = dict(ticket.custom_fields or {})
     if not values:
         return []
-    fields = CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk")
+    # The desk's fields, kept per process for its version (docs/performance.md).
+    fields = sorted(custom_fields_kept(ticket.desk), key=lambda f: (f.position, f.pk))
     if audience == Audience.CUSTOMER:
-        fields = fields.filter(is_visible_to_customer=True)
+        fields = [field for field in fields if field.is_visible_to_customer]
     # A choice shows its name in the reader's language (docs/languages.md#names).
     rows: list[tuple[str, object]] = [
         (

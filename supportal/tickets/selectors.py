@@ -27,6 +27,7 @@ from supportal.tickets.models import (
     Attachment,
     Comment,
     Event,
+    NotificationMute,
     Participant,
     Quote,
     QuoteState,
@@ -144,10 +145,24 @@ def ticket_queryset_for_user(user: User) -> QuerySet[Ticket]:
     return tickets.filter(_customer_visibility(user))
 
 
-def ticket_get_for_user(user: User, reference: str, *, for_update: bool = False) -> Ticket:
+def ticket_get_for_user(
+    user: User, reference: str, *, for_update: bool = False, with_viewer_state: bool = False
+) -> Ticket:
+    """The request by its reference, if ``user`` may see it, with the rows its pages show.
+
+    ``with_viewer_state``: its feedback (``ticket.feedback``, None-cached when there is none)
+    and whether ``user`` muted it (``ticket.is_muted_by_viewer``) come in the same statement,
+    for the customer's request page (docs/performance.md, "Fifth round").
+    """
     tickets = ticket_queryset_for_user(user).select_related(
         "desk", "requester", "assignee", "organization", "product", "request_type", "priority"
     )
+    if with_viewer_state:
+        tickets = tickets.select_related("feedback").annotate(
+            is_muted_by_viewer=Exists(
+                NotificationMute.objects.filter(ticket=OuterRef("pk"), user_id=user.pk)
+            )
+        )
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
     # get(), not first(): one row by its unique reference, without first()'s ORDER BY.
@@ -272,13 +287,15 @@ def priority_ids_allowed(user: User, *, products: Sequence[Product | None]) -> s
 
 
 def priority_ids_allowed_by_product(
-    user: User, *, products: Sequence[Product | None]
+    user: User, *, products: Sequence[Product | None], every: set[int] | None = None
 ) -> dict[int | None, set[int]]:
     """For each of ``products`` (by id; None: no product), the priorities the customer's
     contracts allow — what the new-request form offers once a product is chosen. Same queries
-    as :func:`priority_ids_allowed`."""
+    as :func:`priority_ids_allowed`, less the one for every priority when the caller has them
+    (``every``: the ids of all priorities)."""
     if user.is_agent or user.is_superuser or user.organization_id is None:
-        every = set(Priority.objects.values_list("pk", flat=True))
+        if every is None:
+            every = set(Priority.objects.values_list("pk", flat=True))
         return {getattr(product, "pk", None): every for product in products}
     listed = list(
         Contract.objects.in_force(timezone.localdate())
@@ -286,7 +303,7 @@ def priority_ids_allowed_by_product(
         .values_list("product_id", "priorities")
     )
     by_product: dict[int | None, set[int]] = {}
-    every_ids: set[int] | None = None
+    every_ids: set[int] | None = every
     for product in products:
         product_id = getattr(product, "pk", None)
         allowed = {
@@ -339,6 +356,32 @@ def product_queryset_for_customer(user: User, *, desk: Desk | None = None) -> Qu
     ):
         products = products.filter(organization_links__organization_id=user.organization_id)
     return products
+
+
+def company_product_ids(user: User) -> frozenset[int] | None:
+    """The products ``user``'s company has listed, or None when it lists none (then every
+    product is theirs). One query, remembered on the user object (``core.memo``)."""
+    organization_id = user.organization_id
+    if organization_id is None:
+        return None
+
+    def read() -> frozenset[int] | None:
+        ids = frozenset(
+            OrganizationProduct.objects.filter(organization_id=organization_id).values_list(
+                "product_id", flat=True
+            )
+        )
+        return ids or None
+
+    return remembered(user, f"company_products_{organization_id}", read)
+
+
+def products_for_customer(user: User, products: Sequence[Product]) -> list[Product]:
+    """Those of ``products`` (a desk's) that a customer files under: the active ones, narrowed
+    to the company's own products when it has any listed — what
+    :func:`product_queryset_for_customer` selects, from rows the caller has."""
+    listed = company_product_ids(user)
+    return [p for p in products if p.is_active and (listed is None or p.pk in listed)]
 
 
 def request_type_queryset_for_customer() -> QuerySet[RequestType]:

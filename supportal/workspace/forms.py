@@ -14,8 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Organization, User
 from supportal.core.errors import InvalidInput
-from supportal.core.forms import LabelledModelChoiceField, choice_field, model_choice_field
+from supportal.core.forms import (
+    LabelledModelChoiceField,
+    ListedChoiceField,
+    choice_field,
+    model_choice_field,
+)
 from supportal.core.widgets import QuickSelect
+from supportal.desks.choices import kept_rows
 from supportal.desks.forms import custom_form_field
 from supportal.desks.models import (
     CustomField,
@@ -75,24 +81,24 @@ class QueueFilterForm(forms.Form):
 
     view = forms.ChoiceField(choices=(), required=False, widget=QuickSelect)
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
-    desk = forms.ModelChoiceField(
+    desk = ListedChoiceField(
         Desk.objects.none(), label=_("Desk"), required=False, widget=QuickSelect
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", "—"), *Status.choices], required=False, widget=QuickSelect
     )
-    priority = forms.ModelChoiceField(
-        Priority.objects.all(), label=_("Priority"), required=False, widget=QuickSelect
+    priority = ListedChoiceField(
+        Priority.objects.none(), label=_("Priority"), required=False, widget=QuickSelect
     )
-    request_type = LabelledModelChoiceField(
+    request_type = ListedChoiceField(
         RequestType.objects.none(),
         label=_("Type"),
         required=False,
         widget=QuickSelect,
         label_of=_type_with_desk,
     )
-    product = forms.ModelChoiceField(
-        Product.objects.filter(is_active=True),
+    product = ListedChoiceField(
+        Product.objects.none(),
         label=_("Product"),
         required=False,
         widget=QuickSelect,
@@ -130,12 +136,29 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        desks = desks_of(user)
+        # Each list is read once, for the form and the page's menus alike; what only the
+        # administration changes once per process (docs/performance.md, "Fifth round").
+        self.desks = list(desks_of(user))
+        desk_ids = [desk.pk for desk in self.desks]
+        self.agents = list(agents_of_desks(user))
+        self.priorities = kept_rows(self.desks, "priorities", Priority.objects.all)
         choice_field(self, "view").choices = [(key, q.label) for key, q in QUEUES.items()]
-        model_choice_field(self, "desk").queryset = desks
-        model_choice_field(self, "request_type").queryset = RequestType.objects.filter(
-            desk__in=desks
-        ).select_related("desk")
+        self._listed("desk", Desk.objects.all(), self.desks)
+        self._listed("priority", Priority.objects.all(), self.priorities)
+        self._listed(
+            "request_type",
+            RequestType.objects.all(),
+            kept_rows(
+                self.desks,
+                "request_types_of_desks",
+                lambda: RequestType.objects.filter(desk__in=desk_ids).select_related("desk"),
+            ),
+        )
+        self._listed(
+            "product",
+            Product.objects.all(),
+            kept_rows(self.desks, "active_products", Product.objects.filter(is_active=True).all),
+        )
         choice_field(self, "sort").choices = [("", _("Best match / last update"))] + [
             (key, sort.label) for key, sort in SORTS.items()
         ]
@@ -143,8 +166,13 @@ class QueueFilterForm(forms.Form):
             ("", _("Anyone")),
             ("me", _("Me")),
             ("none", _("Nobody")),
-            *((str(agent.pk), str(agent)) for agent in agents_of_desks(user)),
+            *((str(agent.pk), str(agent)) for agent in self.agents),
         ]
+
+    def _listed(self, name: str, queryset: QuerySet[Any], listed: list[Any]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, ListedChoiceField)
+        field.choices_list(queryset, listed)
 
     def queue_key(self) -> str:
         key = self.cleaned_data.get("view") if self.is_bound and self.is_valid() else ""

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import Contract, Language, User
-from supportal.desks.models import CustomField, Priority, Product, RequestType
+from supportal.desks.choices import (
+    custom_fields_kept,
+    priorities_kept,
+    products_kept,
+    request_types_kept,
+)
+from supportal.desks.models import Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies.placeholders import PlaceholderValues
 from supportal.sla.selectors import SlaPanel, sla_panel_for
@@ -106,7 +112,8 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     under keys no field defines (any more) follow under their keys."""
     values = dict(ticket.custom_fields or {})
     rows: list[dict[str, object]] = []
-    for field in CustomField.objects.filter(desk_id=ticket.desk_id).order_by("position", "pk"):
+    # Kept per process for the desk's version (docs/performance.md, "Fifth round").
+    for field in sorted(custom_fields_kept(ticket.desk), key=lambda f: (f.position, f.pk)):
         if field.request_type_id not in (None, ticket.request_type_id) and field.name not in values:
             continue
         value = values.pop(field.name, "")
@@ -199,9 +206,9 @@ class TicketPage:
     is_team_lead: bool
     can_take_self: bool
     desk_agents: QuerySet[User] | list[User]
-    priorities: QuerySet[Priority]
-    request_types: QuerySet[RequestType]
-    products: QuerySet[Product]
+    priorities: list[Priority]
+    request_types: list[RequestType]
+    products: list[Product]
     quotes: QuerySet[Quote]
     quote_form: QuoteForm
     others: list[presence.Presence]
@@ -254,9 +261,10 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         and ticket.assignee_id != user.pk
         and workflow.can_assign(roles, to_self=True, status=ticket_status),
         desk_agents=desk_agents_for(ticket) if is_team_lead else [],
-        priorities=Priority.objects.all(),
-        request_types=RequestType.objects.filter(desk_id=ticket.desk_id, is_active=True),
-        products=ticket.desk.products.filter(is_active=True),
+        # What only the administration changes: kept per process (desks.choices).
+        priorities=priorities_kept(ticket.desk),
+        request_types=request_types_kept(ticket.desk),
+        products=[p for p in products_kept(ticket.desk) if p.is_active],
         quotes=ticket.quotes.select_related("proposed_by"),
         quote_form=QuoteForm(initial={"currency": "RON"}),
         others=presence.presence_others(ticket_id=ticket.pk, user=user),

@@ -37,16 +37,21 @@ from supportal.tickets.workflow import Action, Role, Status
 CUSTOMER_ACTIONS = {Action.CUSTOMER_RESOLVE, Action.CANCEL}
 
 
-def _ticket(request: AuthenticatedHttpRequest, reference: str) -> Ticket:
+def _ticket(
+    request: AuthenticatedHttpRequest, reference: str, *, with_viewer_state: bool = False
+) -> Ticket:
     try:
-        return selectors.ticket_get_for_user(request.user, reference)
+        return selectors.ticket_get_for_user(
+            request.user, reference, with_viewer_state=with_viewer_state
+        )
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
 
 @login_required
 def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    ticket = _ticket(request, reference)
+    # The feedback and the viewer's mute come with the request's own statement.
+    ticket = _ticket(request, reference, with_viewer_state=True)
     if selectors.is_support_for(request.user, ticket):
         return redirect("workspace:ticket", reference=ticket.reference)
     return _detail_page(request, ticket)
@@ -99,14 +104,31 @@ def _request_page(user: User, ticket: Ticket) -> RequestPage:
         quotes=quotes,
         proposed_quote=next((q for q in quotes if q.state == QuoteState.PROPOSED), None),
         last_quote=max(quotes, key=lambda q: (q.created_at, q.pk), default=None),
-        feedback=Feedback.objects.filter(ticket=ticket).select_related("given_by").first(),
+        feedback=_feedback(ticket),
         can_give_feedback=Role.REQUESTER in roles and workflow.can_give_feedback(status),
-        is_muted=NotificationMute.objects.filter(ticket=ticket, user=user).exists(),
+        is_muted=_is_muted(ticket, user),
         is_final=is_final,
         can_comment=workflow.can_customer_comment(status),
         can_resolve=workflow.is_allowed(Action.CUSTOMER_RESOLVE, status, roles),
         can_cancel=workflow.is_allowed(Action.CANCEL, status, roles),
     )
+
+
+def _feedback(ticket: Ticket) -> Feedback | None:
+    """The request's feedback: joined to the request when it was read for this page (None
+    cached when there is none), else read now."""
+    try:
+        return ticket.feedback
+    except Feedback.DoesNotExist:
+        return None
+
+
+def _is_muted(ticket: Ticket, user: User) -> bool:
+    """Whether ``user`` muted the request: annotated when it was read for this page."""
+    annotated = getattr(ticket, "is_muted_by_viewer", None)
+    if annotated is not None:
+        return bool(annotated)
+    return NotificationMute.objects.filter(ticket=ticket, user=user).exists()
 
 
 def _candidates(ticket: Ticket, participants: list[Participant]) -> list[User]:

@@ -11,11 +11,14 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from supportal.desks.choices import desks_touch
 from supportal.sla import clock as business
 from supportal.sla.models import (
     Calendar,
     CalendarDate,
     DateKind,
+    DeskSlaSettings,
+    Policy,
     WorkingPeriod,
 )
 
@@ -95,8 +98,10 @@ def calendar_touch(calendar_id: int) -> None:
     again on next use. Called on every save and delete of a working period or a date (the
     admin's inlines, ``calendar_date_set``) and by ``calendar_changed``; a change written
     around the ORM (``QuerySet.update``, SQL) must call ``calendar_changed``, which it needs
-    anyway to recompute the open requests' deadlines."""
+    anyway to recompute the open requests' deadlines. The desks' version moves too: a desk's
+    SLA settings, kept per process, hold their reply calendar (``_desk_rules``)."""
     Calendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
+    desks_touch()
 
 
 def _calendar_part_changed(sender, instance, **kwargs) -> None:
@@ -104,10 +109,15 @@ def _calendar_part_changed(sender, instance, **kwargs) -> None:
 
 
 def calendar_signals_connect() -> None:
-    """Touch the calendar whenever one of its periods or dates is saved or deleted."""
+    """Touch the calendar whenever one of its periods or dates is saved or deleted, and the
+    desks whenever a calendar, a policy or a desk's SLA settings are (what ``_desk_rules``
+    and ``policy_for_ticket`` keep per process)."""
     for model in (WorkingPeriod, CalendarDate):
         post_save.connect(_calendar_part_changed, sender=model, dispatch_uid=f"touch-{model}")
         post_delete.connect(_calendar_part_changed, sender=model, dispatch_uid=f"touch-{model}")
+    for model in (Calendar, DeskSlaSettings, Policy):
+        post_save.connect(desks_touch, sender=model, dispatch_uid=f"desks-touch-{model}")
+        post_delete.connect(desks_touch, sender=model, dispatch_uid=f"desks-touch-d-{model}")
 
 
 @dataclass

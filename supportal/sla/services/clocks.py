@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from supportal.desks.choices import kept_rows
+from supportal.desks.models import Desk
 from supportal.sla import clock as business
 from supportal.sla.models import (
     DEFAULT_WARNING_LEAD_DURATION,
@@ -31,12 +33,17 @@ class _DeskRules:
     reminder_lead_duration: dt.timedelta | None
 
 
-def _desk_rules(desk_id: int) -> _DeskRules:
-    row = (
-        DeskSlaSettings.objects.filter(desk_id=desk_id)
-        .select_related("customer_reply_calendar")
-        .first()
-    )
+def _desk_rules(desk_id: int, *, desk: Desk | None = None) -> _DeskRules:
+    """The desk's SLA settings. With the desk row in hand they are kept per process for its
+    version (``desks.choices``: saving settings or a calendar moves it), else read."""
+
+    def read():
+        return DeskSlaSettings.objects.filter(desk_id=desk_id).select_related(
+            "customer_reply_calendar"
+        )
+
+    rows = list(read()[:1]) if desk is None else kept_rows([desk], "sla_settings", read)
+    row = rows[0] if rows else None
     if row is None:
         return _DeskRules(DEFAULT_WARNING_LEAD_DURATION, None, None, None)
     reply_calendar = row.customer_reply_calendar

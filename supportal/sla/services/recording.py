@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from supportal.accounts.models import User
+from supportal.desks.models import Desk
 from supportal.sla.models import (
     POLICY_GOALS,
     Calendar,
@@ -88,7 +89,7 @@ def sla_event_record(event: Event) -> None:
     is_waiting = getattr(payload, "to_status", None) == Status.WAITING_FOR_CUSTOMER
     if not moves and kind != EventKind.FIELD_CHANGED and not is_waiting:
         return
-    rules = _desk_rules(ticket.desk_id)
+    rules = _desk_rules(ticket.desk_id, desk=_desk_in_hand(ticket))
     retargeted = _clocks_retarget(ticket, clocks, rules) if kind == EventKind.FIELD_CHANGED else []
     _clocks_apply(clocks, moves, rules, at=event.created_at, event=event, retargeted=retargeted)
     if kind == EventKind.STATUS_CHANGED and is_waiting and rules.reply_duration:
@@ -106,8 +107,15 @@ def _clocks_of(ticket: Ticket) -> list[Clock]:
     )
 
 
+def _desk_in_hand(ticket: Ticket) -> Desk | None:
+    """The request's desk when it was read with it (its version keys the kept settings)."""
+    return ticket.desk if Ticket.desk.is_cached(ticket) else None
+
+
 def _clocks_start(event: Event) -> None:
-    _clocks_insert(_start_clocks_new(event), _desk_rules(event.ticket.desk_id), at=event.created_at)
+    ticket = event.ticket
+    rules = _desk_rules(ticket.desk_id, desk=_desk_in_hand(ticket))
+    _clocks_insert(_start_clocks_new(event), rules, at=event.created_at)
 
 
 def _start_clocks_new(event: Event) -> list[tuple[Clock, ClockEntry]]:

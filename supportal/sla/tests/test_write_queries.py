@@ -39,12 +39,15 @@ def _more_tickets(cast, count: int) -> None:
 def test_creating_a_request_runs_as_many_queries_with_many_requests_as_with_one(
     cast, default_policy
 ):
-    few = _queries(lambda: cast.ticket(summary="Prima", now=MONDAY_9))
+    # The first request of a process reads what it then keeps (the desk's choices, policies and
+    # SLA settings: docs/performance.md, "Fifth round").
+    cast.ticket(summary="Prima", now=MONDAY_9)
+    few = _queries(lambda: cast.ticket(summary="A doua", now=MONDAY_9))
     _more_tickets(cast, 12)
-    many = _queries(lambda: cast.ticket(summary="A paisprezecea", now=MONDAY_9))
+    many = _queries(lambda: cast.ticket(summary="A cincisprezecea", now=MONDAY_9))
 
     assert many == few
-    assert Ticket.objects.count() == 14
+    assert Ticket.objects.count() == 15
 
 
 def test_adding_a_comment_runs_as_many_queries_with_many_comments_as_with_one(cast, default_policy):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.accounts.services import user_language_learn
 from supportal.core.errors import InvalidInput, PermissionRefused
+from supportal.desks.choices import products_kept
 from supportal.desks.models import (
     Desk,
     Priority,
@@ -195,7 +196,7 @@ def _choices_check(
         raise InvalidInput(_("This request type belongs to another desk."), field="request_type")
     if actor.is_agent or actor.is_superuser:
         return
-    if product is not None and not desk.products.filter(pk=product.pk).exists():
+    if product is not None and product.pk not in {p.pk for p in products_kept(desk)}:
         raise InvalidInput(_("This product is not supported by this desk."), field="product")
     if priority is None:
         return

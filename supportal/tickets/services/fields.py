@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, TransitionRefused
 from supportal.core.names import names_in_every_language
+from supportal.desks.choices import custom_fields_kept
 from supportal.desks.models import (
     CustomField,
     CustomFieldKind,
@@ -35,22 +37,30 @@ from supportal.tickets.services._common import (
 
 
 def custom_fields_clean(
-    *, desk: Desk, request_type: RequestType | None, values: dict[str, object]
+    *,
+    desk: Desk,
+    request_type: RequestType | None,
+    values: dict[str, object],
+    fields: Sequence[CustomField] | None = None,
 ) -> dict[str, object]:
-    """Check values against the desk's custom fields for this type; unknown keys are refused."""
-    fields = {
+    """Check values against the desk's custom fields for this type; unknown keys are refused.
+
+    ``fields``: the desk's custom fields when the caller has them (a form that showed them),
+    else they are read once per process for the desk's version (``desks.choices``).
+    """
+    asked = {
         field.name: field
-        for field in CustomField.objects.filter(desk=desk)
+        for field in (custom_fields_kept(desk) if fields is None else fields)
         if field.request_type_id in (None, getattr(request_type, "pk", None))
     }
-    unknown = set(values) - set(fields)
+    unknown = set(values) - set(asked)
     if unknown:
         raise InvalidInput(
             _("Unknown field: %(names)s.") % {"names": ", ".join(sorted(unknown))},
             field="custom_fields",
         )
     cleaned: dict[str, object] = {}
-    for name, field in fields.items():
+    for name, field in asked.items():
         value = values.get(name)
         if value in (None, ""):
             if field.is_required:
