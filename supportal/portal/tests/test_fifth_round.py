@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from supportal.accounts.models import OrganizationProduct
 from supportal.desks.models import Desk, Product, RequestType
-from supportal.tickets.models import NotificationMute, Ticket
-from supportal.tickets.services import feedback_give, ticket_transition
+from supportal.tickets.models import Ticket
+from supportal.tickets.services import feedback_give, ticket_mute_set, ticket_transition
 from supportal.tickets.workflow import Action
 
 
@@ -105,7 +105,7 @@ def test_request_page_shows_feedback_and_mute_from_the_requests_own_statement(cl
         ticket=ticket, actor=cast.agent_help, action=Action.RESOLVE, resolution="Deblocată."
     )
     feedback_give(ticket=ticket, actor=cast.cristina, rating=4, message="Mulțumesc")
-    NotificationMute.objects.create(ticket=ticket, user=cast.cristina)
+    ticket_mute_set(ticket=ticket, user=cast.cristina, is_muted=True)
     client.force_login(cast.cristina)
     url = reverse("portal:request", args=[ticket.reference])
     client.get(url)
