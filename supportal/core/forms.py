@@ -41,19 +41,33 @@ class LabelledModelChoiceField(forms.ModelChoiceField[Any]):
 
 
 class ListedChoiceIterator(forms.models.ModelChoiceIterator):
-    """The choices of a :class:`ListedChoiceField`: its list, never its queryset again."""
+    """The choices of a :class:`ListedChoiceField`: its list once given, never its queryset
+    again (before that, the queryset's)."""
+
+    def _listed(self) -> list[Any] | None:
+        return getattr(self.field, "listed", None)
 
     def __iter__(self) -> Any:
+        listed = self._listed()
+        if listed is None:
+            yield from super().__iter__()
+            return
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.field.listed:
+        for obj in listed:
             yield self.choice(obj)
 
     def __len__(self) -> int:
-        return len(self.field.listed) + (1 if self.field.empty_label is not None else 0)
+        listed = self._listed()
+        if listed is None:
+            return super().__len__()
+        return len(listed) + (1 if self.field.empty_label is not None else 0)
 
     def __bool__(self) -> bool:
-        return self.field.empty_label is not None or bool(self.field.listed)
+        listed = self._listed()
+        if listed is None:
+            return super().__bool__()
+        return self.field.empty_label is not None or bool(listed)
 
 
 class ListedChoiceField(forms.ModelChoiceField[Any]):
@@ -62,6 +76,7 @@ class ListedChoiceField(forms.ModelChoiceField[Any]):
     the database again (docs/performance.md). Until ``listed`` is set it is a plain
     ``ModelChoiceField``; ``label_of`` names an option otherwise than ``str``."""
 
+    iterator = ListedChoiceIterator
     listed: list[Any] | None = None
 
     def __init__(
@@ -78,13 +93,6 @@ class ListedChoiceField(forms.ModelChoiceField[Any]):
         self.queryset = queryset
         self.listed = listed
         self.widget.choices = self.choices
-
-    def _get_choices(self) -> Any:
-        if self.listed is None or hasattr(self, "_choices"):
-            return super()._get_choices()
-        return ListedChoiceIterator(self)
-
-    choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
     def to_python(self, value: object) -> object:
         if (

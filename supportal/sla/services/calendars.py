@@ -115,9 +115,9 @@ def calendar_signals_connect() -> None:
     for model in (WorkingPeriod, CalendarDate):
         post_save.connect(_calendar_part_changed, sender=model, dispatch_uid=f"touch-{model}")
         post_delete.connect(_calendar_part_changed, sender=model, dispatch_uid=f"touch-{model}")
-    for model in (Calendar, DeskSlaSettings, Policy):
-        post_save.connect(desks_touch, sender=model, dispatch_uid=f"desks-touch-{model}")
-        post_delete.connect(desks_touch, sender=model, dispatch_uid=f"desks-touch-d-{model}")
+    for kept in (Calendar, DeskSlaSettings, Policy):
+        post_save.connect(desks_touch, sender=kept, dispatch_uid=f"desks-touch-{kept}")
+        post_delete.connect(desks_touch, sender=kept, dispatch_uid=f"desks-touch-d-{kept}")
 
 
 @dataclass
