@@ -41,7 +41,7 @@ def _counts():
 @pytest.mark.django_db
 def test_freshdesk_import_reproduces_conversations_files_history_and_people(cast, freshdesk):
     source, report = _import(cast, freshdesk)
-    assert report.counts[("request", "created")] == 4, report.lines()
+    assert report.counts[("request", "created")] == 5, report.lines()
     assert source.client.waits == [1.0]  # the 429's Retry-After, then the page again
     assert freshdesk.server.count("/api/v2/tickets") == 3
 
@@ -74,7 +74,7 @@ def test_freshdesk_import_reproduces_conversations_files_history_and_people(cast
     assert ticket.feedback.rating == 5
     assert ticket.feedback.message == "Mulțumesc, rezolvat rapid și clar!"
     cast.help_desk.refresh_from_db()
-    assert cast.help_desk.last_ticket_number == 164
+    assert cast.help_desk.last_ticket_number == 165
 
     czech = Ticket.objects.get(reference="HELP-162")
     assert czech.details == "Dobrý den,\n\nexport objednávek končí chybou.\n\n- verze 4.2"
@@ -97,7 +97,7 @@ def test_freshdesk_dry_run_writes_and_downloads_nothing(cast, freshdesk):
     assert _counts() == before
     assert not any(path.startswith("/files/") for path, _q, _h in freshdesk.server.asked)
     lines = "\n".join(report.lines())
-    assert "request: created 4" in lines
+    assert "request: created 5" in lines
     assert (
         "person: created 6, mapped 1" in lines
     )  # Petr the contact is Petr the agent; 99 is a placeholder
@@ -110,10 +110,13 @@ def test_customers_see_exactly_their_imported_requests(cast, freshdesk, client):
     _import(cast, freshdesk)
     mihai = User.objects.get(email="mihai.popescu@transilvania.ro")
     jana = User.objects.get(email="jana.svobodova@plzenske.cz")
-    assert set(ticket_queryset_for_user(mihai).values_list("reference", flat=True)) == {"HELP-161"}
+    assert set(ticket_queryset_for_user(mihai).values_list("reference", flat=True)) == {
+        "HELP-161",
+        "HELP-165",
+    }
     assert set(ticket_queryset_for_user(jana).values_list("reference", flat=True)) == {"HELP-162"}
     assert not ticket_queryset_for_user(cast.other_customer).exists()
-    assert ticket_queryset_for_user(cast.agent_help).count() == 4
+    assert ticket_queryset_for_user(cast.agent_help).count() == 5
     assert not ticket_queryset_for_user(cast.agent_dev).exists()
 
     client.force_login(mihai)
@@ -129,7 +132,7 @@ def test_freshdesk_import_twice_changes_nothing_and_picks_up_a_new_reply(cast, f
     before = _counts()
     _source, report = _import(cast, freshdesk)
     assert _counts() == before
-    assert report.counts[("request", "skipped")] == 4
+    assert report.counts[("request", "skipped")] == 5
 
     freshdesk.tickets[1][1]["updated_at"] = "2024-03-08T10:00:00Z"
     freshdesk.conversations[164].append(
@@ -158,10 +161,11 @@ def test_freshdesk_import_broken_half_way_ends_complete_when_run_again(cast, fre
     assert set(Ticket.objects.values_list("number", flat=True)) == {161, 162}
     freshdesk.broken.clear()
     _import(cast, freshdesk)
-    assert sorted(Ticket.objects.values_list("number", flat=True)) == [161, 162, 163, 164]
-    assert Comment.objects.count() == 4
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == [161, 162, 163, 164, 165]
+    # with the merged ticket's note from Freshdesk and the one saying where it went
+    assert Comment.objects.count() == 6
     assert Attachment.objects.count() == 3
-    assert ImportedObject.objects.filter(kind="request").count() == 4
+    assert ImportedObject.objects.filter(kind="request").count() == 5
     assert OutboundEmail.objects.count() == 0
 
 

@@ -52,7 +52,7 @@ def test_jira_import_reproduces_conversation_files_history_and_participants(
     cast, jira, native_help_1
 ):
     source, report = _import(cast, jira)
-    assert report.counts[("request", "created")] == 4, report.lines()
+    assert report.counts[("request", "created")] == 5, report.lines()
     assert source.client.waits == [2.0]
     # The search gave two of HELP-161's four histories; the rest came from its changelog.
     assert jira.server.count("/rest/api/2/issue/HELP-161/changelog") == 1
@@ -89,7 +89,7 @@ def test_jira_import_reproduces_conversation_files_history_and_participants(
     assert not Ticket.objects.get(reference="HELP-163").requester.is_active
     assert Ticket.objects.get(reference="HELP-2").summary == "Parola portalului a expirat"
     cast.help_desk.refresh_from_db()
-    assert cast.help_desk.last_ticket_number == 163
+    assert cast.help_desk.last_ticket_number == 164
     assert OutboundEmail.objects.count() == 0
     assert PendingNotification.objects.exclude(ticket=native_help_1).count() == 0
 
@@ -101,9 +101,9 @@ def test_jira_dry_run_writes_and_downloads_nothing(cast, jira):
     assert _counts() == before
     assert not any(p.startswith("/secure/attachment/") for p, _q, _h in jira.server.asked)
     lines = "\n".join(report.lines())
-    assert "request: created 4" in lines
+    assert "request: created 5" in lines
     assert "Escalated → In progress" in lines
-    assert report.counts[("comment", "created")] == 5
+    assert report.counts[("comment", "created")] == 6  # and the note of the duplicate
 
 
 @pytest.mark.django_db
@@ -138,6 +138,7 @@ def test_old_portal_links_lead_to_the_imported_request_for_whoever_may_see_it(
     assert set(ticket_queryset_for_user(mihai).values_list("reference", flat=True)) == {
         "HELP-2",
         "HELP-161",
+        "HELP-164",
     }
     assert set(ticket_queryset_for_user(elena).values_list("reference", flat=True)) == {"HELP-161"}
     assert set(ticket_queryset_for_user(jana).values_list("reference", flat=True)) == {"HELP-162"}
@@ -151,7 +152,7 @@ def test_jira_import_twice_changes_nothing(cast, jira):
     before = _counts()
     _source, report = _import(cast, jira)
     assert _counts() == before
-    assert report.counts[("request", "skipped")] == 4
+    assert report.counts[("request", "skipped")] == 5
 
 
 @pytest.mark.django_db
@@ -162,7 +163,7 @@ def test_jira_import_broken_half_way_ends_complete_when_run_again(cast, jira):
     assert set(Ticket.objects.values_list("reference", flat=True)) == {"HELP-1", "HELP-161"}
     jira.broken.clear()
     _import(cast, jira)
-    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 161, 162, 163]
-    assert Comment.objects.count() == 5
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 161, 162, 163, 164]
+    assert Comment.objects.count() == 6  # with the note saying HELP-164 went into HELP-161
     assert Attachment.objects.count() == 3
     assert OutboundEmail.objects.count() == 0

@@ -29,6 +29,9 @@ HEADER = [
     "Attachment", "Attachment", "Custom field (Customer Request Type)",
     "Custom field (Request participants)", "Custom field (Request participants)",
     "Comment", "Comment", "Comment",
+    "Custom field (Cod magazin)", "Custom field (Sistem afectat)",
+    "Custom field (Sistem afectat)", "Custom field (Time to resolution)",
+    "Outward issue link (Duplicate)",
 ]  # fmt: skip
 
 
@@ -46,6 +49,7 @@ def _rows(url: str) -> list[list[str]]:
             "04/Mar/24 9:30 AM;ioana.marin;Am găsit eroarea în jurnal: [^jurnal-edi.txt]",
             "04/Mar/24 10:00 AM;mihai.popescu;Mulțumesc; aștept vești.",
             "04/Mar/24 10:15 AM;ioana.marin;Notă: distribuitorul a schimbat certificatul.",
+            "MAG-0042", "EDI", "Portal clienți", "4h", "",
         ],
         [
             "Export do účetnictví se zasekne", "HELP-162", "10162", "Service Request",
@@ -53,11 +57,20 @@ def _rows(url: str) -> list[list[str]]:
             "jana.novakova", "06/Mar/24 2:00 PM", "06/Mar/24 2:20 PM", "", "",
             "Export faktur skončí chybou po 10 minutách.", "", "", "", "", "Get IT help",
             "", "", "06/Mar/24 2:20 PM;jana.novakova;Přikládám snímek obrazovky.", "", "",
+            "", "Účetnictví", "", "", "",
+        ],
+        [
+            "Facturile tot nu ajung", "HELP-163", "10163", "Service Request", "Closed",
+            "HELP", "Helpdesk", "High", "Duplicate", "ioana.marin", "mihai.popescu",
+            "mihai.popescu", "04/Mar/24 11:00 AM", "04/Mar/24 11:20 AM", "",
+            "04/Mar/24 11:20 AM", "Nici azi nu au ajuns facturile.", "", "", "", "",
+            "Get IT help", "", "", "", "", "", "MAG-0042", "EDI", "", "", "HELP-161",
         ],
         [
             "Another project's issue", "DEV-5", "10005", "Bug", "Open", "DEV", "Development",
             "Low", "", "", "mihai.popescu", "mihai.popescu", "06/Mar/24 3:00 PM",
             "06/Mar/24 3:00 PM", "", "", "", "", "", "", "", "", "", "", "", "", "",
+            "", "", "", "", "",
         ],
     ]  # fmt: skip
 
@@ -120,7 +133,7 @@ def test_the_csv_export_becomes_the_requests_with_their_conversation_and_files(
 ):
     report = _import(cast, _source(export, jira_files))
 
-    assert report.counts[("request", "created")] == 2  # DEV-5 is another project's
+    assert report.counts[("request", "created")] == 3  # DEV-5 is another project's
     help161 = Ticket.objects.get(reference="HELP-161")
     assert help161.summary == "Facturile nu ajung la distribuitor"
     assert help161.created_at == dt.datetime(2024, 3, 4, 7, 0, tzinfo=dt.UTC)  # 9:00 in Bucharest
@@ -161,7 +174,7 @@ def test_the_csv_export_becomes_the_requests_with_their_conversation_and_files(
     before = _counts()
     again = _import(cast, _source(export, jira_files))
     assert _counts() == before
-    assert again.counts[("request", "skipped")] == 2
+    assert again.counts[("request", "skipped")] == 3
 
 
 @pytest.mark.django_db
@@ -175,8 +188,8 @@ def test_agents_comments_public_when_asked_and_the_command_dry_run_writes_nothin
         time_zone="Europe/Bucharest", dry_run=True, no_progress=True,
     )  # fmt: skip
     out = capsys.readouterr().out
-    assert "Dry run" in out and "request: created 2" in out and "Resolved → Resolved" in out
-    assert "  High → High: 1" in out and "  Medium → not mapped, the desk's default: 1" in out
+    assert "Dry run" in out and "request: created 3" in out and "Resolved → Resolved" in out
+    assert "  High → High: 2" in out and "  Medium → not mapped, the desk's default: 1" in out
     assert _counts() == before
     assert not jira_files.asked  # a dry run fetches no file
 
