@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from supportal.accounts.models import User
+from supportal.desks.models import CustomField
 from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run
 from supportal.imports.sources.jira_csv import JiraCsvSource, emails_read
@@ -200,6 +201,40 @@ def test_agents_comments_public_when_asked_and_the_command_dry_run_writes_nothin
     assert all(
         Ticket.objects.get(reference="HELP-161").comments.values_list("is_public", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_request_types_custom_fields_and_duplicates_of_the_export_are_mapped(
+    cast, export, jira_files, capsys
+):
+    path, people = export
+    options = dict(file=str(path), people=str(people), desk="HELP", no_progress=True)
+    before = (*_counts(), CustomField.objects.count())
+    call_command("import", "jira-csv", type_map=["Get IT help=Question"], dry_run=True, **options)
+    out = capsys.readouterr().out
+    assert (*_counts(), CustomField.objects.count()) == before
+    assert "  Helpdesk → HELP: 3" in out and "  Get IT help → Question: 3" in out
+    assert "Custom fields: 2 to create, 0 mapped" in out
+    assert "Time to resolution" not in out  # the service desk's own field
+
+    call_command("import", "jira-csv", type_map=["Get IT help=Question"], **options)
+    help161 = Ticket.objects.get(reference="HELP-161")
+    assert help161.request_type == cast.question
+    fields = {f.label: f for f in CustomField.objects.filter(desk=cast.help_desk)}
+    assert sorted(fields) == ["Cod magazin", "Sistem afectat"]
+    # The export does not say a field's type: text, a repeated column's values joined.
+    assert {f.kind for f in fields.values()} == {"text"}
+    assert help161.custom_fields == {
+        fields["Cod magazin"].name: "MAG-0042",
+        fields["Sistem afectat"].name: "EDI, Portal clienți",
+    }
+    duplicate = Ticket.objects.get(reference="HELP-163")
+    assert duplicate.status == Status.CLOSED
+    assert duplicate.comments.get().body == "Merged into HELP-161."
+
+    before = (*_counts(), CustomField.objects.count())
+    call_command("import", "jira-csv", type_map=["Get IT help=Question"], **options)
+    assert (*_counts(), CustomField.objects.count()) == before
 
 
 @pytest.mark.django_db
