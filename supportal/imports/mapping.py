@@ -150,12 +150,12 @@ class Mapper:
 
     def _field_create(self, desk: Desk, item: FieldValue) -> CustomField:
         """The desk's new field for the source's: its kind, its choices, after the others."""
-        base = slugify(item.label)[:50] or "field"
+        base = slugify(item.label).replace("-", "_")[:50] or "field"
         taken = set(CustomField.objects.filter(desk=desk).values_list("name", flat=True))
         name, n = base, 1
         while name in taken:
             n += 1
-            name = f"{base}-{n}"
+            name = f"{base}_{n}"
         last = CustomField.objects.filter(desk=desk).order_by("-position").first()
         field = CustomField(
             desk=desk,

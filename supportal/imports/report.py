@@ -120,12 +120,13 @@ class ImportReport:
                 out.append(f"  {source} → {target or _('not mapped, none')}: {n}")
         if self.custom_fields:
             outcomes = Counter(outcome for _kind, outcome in self.custom_fields.values())
-            created = _("to create") if self.is_dry_run else _("created")
-            out.append(
-                _("Custom fields: %(created)d %(verb)s, %(mapped)d mapped")
-                % {"created": outcomes["created"], "verb": created, "mapped": outcomes["mapped"]}
-            )
+            counts = {"created": outcomes["created"], "mapped": outcomes["mapped"]}
+            if self.is_dry_run:
+                out.append(_("Custom fields: %(created)d to create, %(mapped)d mapped") % counts)
+            else:
+                out.append(_("Custom fields: %(created)d created, %(mapped)d mapped") % counts)
+            made = _("to create") if self.is_dry_run else OUTCOMES["created"]
             for (key, label), (kind, outcome) in sorted(self.custom_fields.items()):
-                shown = created if outcome == "created" else _("mapped")
+                shown = made if outcome == "created" else OUTCOMES["mapped"]
                 out.append(f"  {key}: {label} ({kind}) → {shown}")
         return out

@@ -1,9 +1,10 @@
 """Freshdesk, through its REST API v2 (docs/import.md#freshdesk).
 
-Read in this order: companies, agents, contacts (active, then deleted), the satisfaction
-ratings (kept by ticket id: a rating arrives with its ticket), then the tickets oldest first,
-each with its conversations (replies and private notes) and their files. Pages follow the
-``Link`` header; 429 answers wait for ``Retry-After`` (``imports.http``).
+Read in this order: companies, agents, contacts (active, then deleted), the ticket fields
+(status names, custom fields), the groups, the satisfaction ratings (kept by ticket id: a
+rating arrives with its ticket), then the tickets oldest first, each with its conversations
+(replies and private notes) and their files, its group, type, priority and custom fields.
+Pages follow the ``Link`` header; 429 answers wait for ``Retry-After`` (``imports.http``).
 
 Freshdesk's API has no status history: the ticket's ``stats`` instants (pending since,
 resolved, closed) stand for it, so the SLA clocks pause and stop when they did there.

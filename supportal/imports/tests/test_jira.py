@@ -214,6 +214,7 @@ def test_jira_request_types_priorities_custom_fields_and_duplicates_are_mapped(c
     before = (*_counts(), tuple(CustomField.objects.values_list("name", "choices")))
     _source, again = _import(cast, jira, types={"Problemă EDI": "Bug"})
     assert (*_counts(), tuple(CustomField.objects.values_list("name", "choices"))) == before
+    assert again.counts[("request", "skipped")] == 5
 
 
 @pytest.mark.django_db
