@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from supportal.accounts.models import User
 from supportal.desks.models import CustomField, DeskMembership
@@ -274,6 +275,13 @@ def test_freshdesk_dry_run_reports_the_mapping_and_writes_nothing(cast, freshdes
     assert "Custom fields: 7 to create, 0 mapped" in out
     assert "  HELP: Sistem afectat (choice) → to create" in out
     assert "  DEV: În garanție (checkbox) → to create" in out
+
+    # A desk that does not exist, a mapping without "=": said before anything is read.
+    options = dict(url=freshdesk.url, api_key="cheie-api", desk="HELP", no_progress=True)
+    with pytest.raises(CommandError, match="There is no desk NOPE"):
+        call_command("import", "freshdesk", desk_map=["Podpora CZ=NOPE"], **options)
+    with pytest.raises(CommandError, match="write SOURCE=NAME"):
+        call_command("import", "freshdesk", type_map=["Incident"], **options)
 
 
 @pytest.mark.django_db
