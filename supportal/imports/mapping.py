@@ -127,7 +127,7 @@ class Mapper:
         only, in a dry run). A value the field cannot hold is left out."""
         out: dict[str, object] = {}
         for item in values:
-            if item.value in (None, "", [], False) and item.kind != "checkbox":
+            if _is_empty(item.value) and item.kind != "checkbox":  # 0 is a value
                 continue
             field = self._field_for(desk, item)
             if field is None:  # a dry run: the field is not made
@@ -193,6 +193,10 @@ class Mapper:
             field.choices = [*field.choices, text]
             field.save(update_fields=["choices"])
         return text[:VALUE_MAX_LENGTH]
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str | list) and not value)
 
 
 def _date(value: object) -> str | None:

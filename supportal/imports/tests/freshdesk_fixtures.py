@@ -343,6 +343,7 @@ def tickets(url):
         status=2,
         type=None,
         priority=1,
+        custom_fields={"cf_cod_magazin": "", "cf_valoare_comanda": 0},
         responder_id=None,
         created_at="2024-03-07T08:00:00Z",
         updated_at="2024-03-07T08:30:00Z",

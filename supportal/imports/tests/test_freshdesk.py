@@ -238,6 +238,8 @@ def test_freshdesk_groups_types_priorities_and_custom_fields_are_mapped(cast, fr
     petr = User.objects.get(email="petr.dvorak@plzenske.cz")
     assert ticket_queryset_for_user(petr).filter(pk=czech.pk).exists()
     assert Ticket.objects.get(reference="HELP-164").priority == cast.normal  # Medium → Normal
+    # An empty text is no value; a zero is one.
+    assert Ticket.objects.get(reference="HELP-163").custom_fields == {"valoare_comanda": "0"}
 
     lines = "\n".join(report.lines())
     assert "  Suport EDI → HELP: 4" in lines and "  Podpora CZ → DEV: 1" in lines
