@@ -4,7 +4,8 @@ read once per process for each version of the desks' configuration (docs/perform
 
 The version is each desk's ``updated_at``: every save or delete of a priority, request type,
 product or custom field, and every change of a desk's products, moves the ``updated_at`` of
-every desk (``desks_touch``), in the same transaction as the change and after it. A page has
+every desk (``desks_touch``), in the same transaction as the change and after it; the SLA app
+does the same for its policies, calendars and desk settings, which it keeps here too. A page has
 read its desk (or the agent's desks) anyway, so it knows the version without asking: a page
 served after the change reads the rows again, in every process, and one served before may at
 worst keep rows newer than its version until the next change. A change written around the ORM
