@@ -28,7 +28,7 @@ from supportal.knowledge.selectors import (
     article_ranked_ids,
     article_text_for,
 )
-from supportal.search.selectors import ticket_search
+from supportal.search.selectors import search_words_common, ticket_search
 from supportal.search.text import search_words
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import ticket_queryset_for_user
@@ -235,6 +235,9 @@ STEM_SECONDS = 30.0
 STEM_ENTRIES = 2_000
 _stem_lists: OrderedDict[tuple[int, str, int | None], tuple[float, list[int]]] = OrderedDict()
 _stem_lock = threading.Lock()
+# A stem is searched among its RANKED most recent matches only (the search ranks 1,000 for a
+# list of requests; a suggestion shows three).
+RANKED = 200
 
 
 def _stem_list(user: User, stem: str, solved: QuerySet[Ticket], exclude: int | None) -> list[int]:
@@ -244,7 +247,9 @@ def _stem_list(user: User, stem: str, solved: QuerySet[Ticket], exclude: int | N
         if cached is not None and now - cached[0] < STEM_SECONDS:
             return cached[1]
     ranked = list(
-        ticket_search(user, stem, queryset=solved).values_list("pk", flat=True)[:LIST_LENGTH]
+        ticket_search(user, stem, queryset=solved, ranked_at_most=RANKED).values_list(
+            "pk", flat=True
+        )[:LIST_LENGTH]
     )
     with _stem_lock:
         _stem_lists[key] = (now, ranked)
@@ -254,14 +259,41 @@ def _stem_list(user: User, stem: str, solved: QuerySet[Ticket], exclude: int | N
     return ranked
 
 
+# A stem that more than COMMON_ABOVE requests contain is a common word of this firm's requests,
+# like a stop word: searching it costs the most (its many matches are read, sorted and ranked)
+# and says the least (docs/knowledge.md, "Common words"). Known per process for an hour.
+COMMON_ABOVE = 1_000
+COMMON_SECONDS = 3600.0
+_common: dict[tuple[str, bool], tuple[float, bool]] = {}
+
+
+def _common_stems(user: User, stems: list[str]) -> set[str]:
+    internal, now = bool(user.is_agent or user.is_superuser), time.monotonic()
+    with _stem_lock:
+        known = {s: _common.get((s, internal)) for s in stems}
+    unknown = [s for s, seen in known.items() if seen is None or now - seen[0] > COMMON_SECONDS]
+    found = search_words_common(unknown, include_internal=internal, above=COMMON_ABOVE)
+    with _stem_lock:
+        if len(_common) > STEM_ENTRIES * 5:
+            _common.clear()
+        _common.update(((s, internal), (now, s in found)) for s in unknown)
+        return {s for s in stems if _common[(s, internal)][1]}
+
+
 def _requests(
     user: User, stems: list[str], vector, *, limit: int, exclude: int | None
 ) -> list[Ticket]:
     solved = solved_requests_for_user(user)
     if exclude is not None:
         solved = solved.exclude(pk=exclude)
-    text_lists = [_stem_list(user, stem, solved, exclude) for stem in stems]
     vector_list, strong = _allowed_neighbours(Kind.REQUEST, vector, solved)
+    # Common words are left out when anything else is left to rank by: the text's other words
+    # or the near vectors (which match a text however it is worded).
+    common = _common_stems(user, stems)
+    rare = [stem for stem in stems if stem not in common]
+    if rare or vector_list:
+        stems = rare
+    text_lists = [_stem_list(user, stem, solved, exclude) for stem in stems]
     chosen = _choose(text_lists, vector_list, strong, limit=limit)
     if not chosen:
         return []
