@@ -303,7 +303,7 @@ def _common_stems(user: User, stems: list[str]) -> set[str]:
         if len(_common) > STEM_ENTRIES * 5:
             _common.clear()
         _common.update(((s, internal), (now, s in found)) for s in unknown)
-        return {s for s in stems if _common[(s, internal)][1]}
+    return found | {s for s, seen in known.items() if s not in unknown and seen and seen[1]}
 
 
 def _requests(
