@@ -80,6 +80,18 @@ class Rating:
 
 
 @dataclass(frozen=True)
+class Merge:
+    """The request was merged into another request of the same source (Zammad) at ``at``:
+    imported closed, with an internal note naming the request it went into."""
+
+    source_id: str
+    into_id: str  # the other request's source id
+    into_number: str  # its number there, named when it was not imported
+    at: dt.datetime
+    actor_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Request:
     """A request with everything said and done on it.
 
@@ -107,6 +119,11 @@ class Request:
     old_links: tuple[str, ...] = field(default=())
     # The source's names for them; the writer maps them onto the desk's (docs/import.md).
     priority: str = ""
+    # The source's group (queue, department) and request type (help topic): the desk and the
+    # request type they become (--desk-map, --type-map; imports/desk_mapping.py).
+    group: str = ""
+    request_type: str = ""
+    merged: Merge | None = None
 
     @property
     def reference(self) -> str:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from supportal.tickets.workflow import Status
+
+if TYPE_CHECKING:
+    from supportal.imports.desk_mapping import DeskMapping
 
 # At most this many problems are kept word for word; the rest are only counted.
 PROBLEMS_KEPT = 50
@@ -47,6 +51,8 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
     attachment_bytes: int = 0
+    # The desks and request types the source's groups and types became (the writer's).
+    mapping: DeskMapping | None = None
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         self.counts[(kind, outcome)] += n
@@ -93,6 +99,8 @@ class ImportReport:
             for (source, target), n in sorted(self.priorities.items()):
                 shown = target or _("not mapped, the desk's default")
                 out.append(f"  {source} → {shown}: {n}")
+        if self.mapping is not None:
+            out.extend(self.mapping.lines())
         if self.renumbered:
             out.append(_("References taken by other requests, renumbered:"))
             out.extend(f"  {old} → {new}" for old, new in self.renumbered[:PROBLEMS_KEPT])

@@ -17,6 +17,7 @@ from rich.progress import (
 
 from supportal.core.errors import InvalidInput
 from supportal.desks.models import Desk
+from supportal.imports.desk_mapping import DeskMapping
 from supportal.imports.records import ImportSource, Record, Request
 from supportal.imports.report import ImportReport
 from supportal.imports.writer import ImportWriter
@@ -74,6 +75,7 @@ def import_run(
     keep_numbers: bool = False,
     progress_to: TextIO | None = None,
     priorities: Mapping[str, str] | None = None,
+    mapping: DeskMapping | None = None,
 ) -> ImportReport:
     """Import everything ``source`` yields into ``desk`` (or count it, in a dry run); a
     progress bar on ``progress_to`` when given. Returns the report."""
@@ -83,7 +85,9 @@ def import_run(
         statuses=statuses,
         dry_run=dry_run,
         keep_numbers=keep_numbers,
-        priorities=priorities,
+        # The source's own names for its priorities (Zammad's "2 normal"), then --priority's.
+        priorities={**getattr(source, "priorities", {}), **(priorities or {})},
+        mapping=mapping,
     )
     if progress_to is None:
         return writer.write_all(source.records())

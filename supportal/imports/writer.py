@@ -17,16 +17,19 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.quiet import quietly
-from supportal.desks.models import Desk, Priority
+from supportal.desks.models import Desk, Priority, RequestType
+from supportal.imports.desk_mapping import DeskMapping
 from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.imports.people import Directory
 from supportal.imports.records import (
     Attachment,
     Comment,
     Company,
+    Merge,
     Person,
     Record,
     Request,
@@ -87,6 +90,7 @@ class ImportWriter:
         report: ImportReport | None = None,
         batch_size: int = BATCH_SIZE,
         priorities: Mapping[str, str] | None = None,
+        mapping: DeskMapping | None = None,
     ) -> None:
         self.source = source
         self.desk = desk
@@ -103,6 +107,9 @@ class ImportWriter:
         # The source's priority names → Supportal's (--priority SRC=OURS; else the same name).
         self.priorities = {k.casefold(): v for k, v in (priorities or {}).items()}
         self._priorities: dict[str, Priority | None] = {}
+        # The desk and request type of each request (--desk-map, --type-map).
+        self.mapping = mapping or DeskMapping(default=desk)
+        self.report.mapping = self.mapping
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
         """Write every record, ``batch_size`` requests per transaction (each request in a
@@ -181,14 +188,16 @@ class ImportWriter:
         if record.priority:
             priority = self.priority_for(record.priority)
             self.report.priority_seen(record.priority, priority.name if priority else None)
+        desk = self.mapping.desk_for(record.group)
+        request_type = self.mapping.request_type_for(record.request_type, desk)
         if self.dry_run:
-            self._request_plan(record, known)
+            self._request_plan(record, known, desk)
             return
         try:
             with transaction.atomic():
                 # The request's creation and history reach the SLA clocks together.
                 with events_deferred():
-                    ticket = self._ticket_for(record, known)
+                    ticket = self._ticket_for(record, known, desk, request_type)
                     is_complete = self._history_write(ticket, record, is_new=known is None)
                 self._version_store(record, known, version if is_complete else "")
                 self._pending_write()
@@ -201,7 +210,7 @@ class ImportWriter:
         self._unswept.append(ticket.pk)
         self.report.count("request", "updated" if known else "created")
 
-    def _request_plan(self, record: Request, known: ImportedObject | None) -> None:
+    def _request_plan(self, record: Request, known: ImportedObject | None, desk: Desk) -> None:
         """Count what writing the request would create, writing nothing."""
         self.report.count("request", "updated" if known else "created")
         for source_id in (record.requester_id, record.assignee_id, *record.participant_ids):
@@ -214,9 +223,9 @@ class ImportWriter:
                 files.extend(a for a in comment.attachments if a.source_id not in done)
         self.report.count("attachment", "created", len(files))
         self.report.attachment_bytes += sum(a.size for a in files)
-        if record.reference and record.key != self.desk.key:
+        if record.reference and record.key != desk.key:
             self.report.problem(
-                f"{record.reference}: the desk's key is {self.desk.key}; it gets a new number"
+                f"{record.reference}: the desk's key is {desk.key}; it gets a new number"
             )
 
     def _type(self, model: type[models.Model]) -> ContentType:
@@ -250,17 +259,24 @@ class ImportWriter:
             self._users[pk] = User.objects.get(pk=pk)
         return self._users[pk]
 
-    def _ticket_for(self, record: Request, known: ImportedObject | None) -> Ticket:
+    def _ticket_for(
+        self,
+        record: Request,
+        known: ImportedObject | None,
+        desk: Desk,
+        request_type: RequestType | None,
+    ) -> Ticket:
         """The request imported before, or a new one under its old number when it may keep it."""
         if known is not None:
             return Ticket.objects.select_related("desk").get(pk=known.object_id)
         requester = self._user(record.requester_id)
         if requester is None:
             raise ValueError("a request needs a requester")
-        keeps = record.key == self.desk.key or (not record.key and self.keep_numbers)
+        keeps = record.key == desk.key or (not record.key and self.keep_numbers)
         participants = [u for u in map(self._user, record.participant_ids) if u is not None]
         ticket = ticket_import_create(
-            desk=self.desk,
+            desk=desk,
+            request_type=request_type,
             requester=requester,
             summary=record.summary,
             details=record.details,
@@ -297,6 +313,8 @@ class ImportWriter:
         ids += [a.source_id for c in record.comments for a in c.attachments]
         if record.rating:
             ids.append(record.rating.source_id)
+        if record.merged:
+            ids.append(record.merged.source_id)
         return set(
             ImportedObject.objects.filter(source=self.source, source_id__in=ids)
             .exclude(kind__in=[ImportedKind.REQUEST, ImportedKind.PERSON, ImportedKind.COMPANY])
@@ -309,12 +327,32 @@ class ImportWriter:
             for c in record.status_changes
             if c.source_id not in done
         ]
+        notes = (self._merge_note(record.merged),) if record.merged else ()
         steps += [
             _Step(c.created_at, 1, ImportedKind.COMMENT, c.source_id, c)
-            for c in record.comments
+            for c in (*record.comments, *notes)
             if c.source_id not in done
         ]
         return sorted(steps, key=lambda step: (step.at, step.order))
+
+    def _merge_note(self, merge: Merge) -> Comment:
+        """The internal note of a request merged into another: that request's reference here
+        when it was imported, else its number in the source."""
+        into = ImportedObject.objects.filter(
+            source=self.source, kind=ImportedKind.REQUEST, source_id=merge.into_id
+        ).first()
+        reference = (
+            Ticket.objects.filter(pk=into.object_id).values_list("reference", flat=True).first()
+            if into
+            else None
+        )
+        body = (
+            _("Merged into %(reference)s.") % {"reference": reference}
+            if reference
+            else _("Merged into the old system's ticket %(number)s.")
+            % {"number": merge.into_number}
+        )
+        return Comment(merge.source_id, merge.actor_id, body, is_public=False, created_at=merge.at)
 
     def _history_write(self, ticket: Ticket, record: Request, *, is_new: bool) -> bool:
         """Replay what is new on the request in time order, in one service call; True when
@@ -336,6 +374,8 @@ class ImportWriter:
                     [a for a, _new in fetched],
                 )
         assignee = self._user(record.assignee_id)
+        if assignee is not None:
+            self.mapping.member_ensure(ticket.desk, assignee)
         is_assigned = ticket.assignee_id is not None
         status = Status(ticket.status)
         for step in self._steps(record, done):

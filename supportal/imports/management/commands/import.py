@@ -10,6 +10,7 @@ from django.db import transaction
 
 from supportal.core.errors import DomainError
 from supportal.desks.models import Desk
+from supportal.imports.desk_mapping import DeskMapping, arguments_add
 from supportal.imports.http import SourceError
 from supportal.imports.run import import_run, priorities_parse, statuses_parse
 from supportal.imports.sources import SOURCES, source_build
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             help="Map a source priority to a Supportal priority by name (repeatable), e.g. "
             "'Medium=Normal'; by default the priority of the same name.",
         )
+        arguments_add(parser)
         parser.add_argument(
             "--keep-numbers",
             action="store_true",
@@ -113,6 +115,7 @@ class Command(BaseCommand):
             source = source_build(options["source"], options)
             statuses = statuses_parse(options["status"], source.statuses)
             priorities = priorities_parse(options["priority"])
+            mapping = DeskMapping.parse(desk, options["desk_map"], options["type_map"])
         except (DomainError, ValueError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         run = lambda: import_run(  # noqa: E731
@@ -122,6 +125,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             keep_numbers=options["keep_numbers"],
             priorities=priorities,
+            mapping=mapping,
             progress_to=None if options["no_progress"] else sys.stderr,
         )
         try:
