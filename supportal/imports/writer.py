@@ -36,7 +36,6 @@ from supportal.imports.records import (
     StatusChange,
 )
 from supportal.imports.report import ImportReport
-from supportal.sla.services.policies import policies_remembered
 from supportal.sla.sweeper import sla_sweep_tickets
 from supportal.tickets.models import Ticket
 from supportal.tickets.services import (
@@ -119,23 +118,21 @@ class ImportWriter:
         source = iter(records)
         failure: Exception | None = None
         is_done = False
-        # An import changes no SLA policy: requests alike share one policy query.
-        with policies_remembered():
-            while not is_done and failure is None:
-                with transaction.atomic():
-                    requests = 0
-                    while requests < self.batch_size:
-                        try:
-                            record = next(source)
-                        except StopIteration:
-                            is_done = True
-                            break
-                        except Exception as exc:  # the source's: kept, raised after the commit
-                            failure = exc
-                            break
-                        self._write(record)
-                        requests += isinstance(record, Request)
-                    self._sweep()
+        while not is_done and failure is None:
+            with transaction.atomic():
+                requests = 0
+                while requests < self.batch_size:
+                    try:
+                        record = next(source)
+                    except StopIteration:
+                        is_done = True
+                        break
+                    except Exception as exc:  # the source's: kept, raised after the commit
+                        failure = exc
+                        break
+                    self._write(record)
+                    requests += isinstance(record, Request)
+                self._sweep()
         if failure is not None:
             raise failure
         return self.report

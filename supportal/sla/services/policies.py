@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,24 +13,6 @@ from supportal.tickets.models import Ticket
 
 # The ticket fields a policy is chosen by; changing one re-selects the policy.
 POLICY_FIELDS = frozenset({"priority", "request_type", "product"})
-
-# Inside policies_remembered(): the policy chosen, by everything that chooses it.
-_remembered: ContextVar[dict[tuple, Policy | None] | None] = ContextVar(
-    "sla_policies_remembered", default=None
-)
-
-
-@contextmanager
-def policies_remembered() -> Iterator[None]:
-    """Within the block (this thread only), the policy chosen for a request is remembered by
-    what chooses it — desk, priority, request type, product, company and day — so requests
-    alike cost one query between them. For a long write that changes no policy or contract:
-    an import (docs/import.md, "Speed and memory")."""
-    token = _remembered.set({})
-    try:
-        yield
-    finally:
-        _remembered.reset(token)
 
 
 def _contracts_for(ticket: Ticket):
@@ -58,25 +36,7 @@ def _specificity(policy: Policy) -> tuple:
 
 
 def policy_for_ticket(ticket: Ticket) -> Policy | None:
-    """The active policy that matches the request most specifically, or None. One query, none
-    inside policies_remembered() for a request like one seen before."""
-    remembered = _remembered.get()
-    if remembered is None:
-        return _policy_choose(ticket)
-    key = (
-        ticket.desk_id,
-        ticket.priority_id,
-        ticket.request_type_id,
-        ticket.product_id,
-        ticket.organization_id,
-        timezone.localdate(ticket.created_at) if ticket.organization_id else None,
-    )
-    if key not in remembered:
-        remembered[key] = _policy_choose(ticket)
-    return remembered[key]
-
-
-def _policy_choose(ticket: Ticket) -> Policy | None:
+    """The active policy that matches the request most specifically, or None. One query."""
     contract_match = Q(contract__isnull=True)
     if ticket.organization_id is not None:
         contract_match |= Q(contract__in=_contracts_for(ticket))

@@ -26,7 +26,6 @@ from supportal.sla.models import (
     WorkingPeriod,
 )
 from supportal.sla.selectors import sla_panel_for
-from supportal.sla.services.policies import policies_remembered
 from supportal.sla.tests.conftest import bucharest
 from supportal.tickets import services
 from supportal.tickets.workflow import Action
@@ -312,37 +311,6 @@ def test_the_most_specific_policy_is_chosen(cast, policies, requester, desk, fie
         requester=getattr(cast, requester), desk=getattr(cast, desk), actor=agent, **values
     )
     assert clock(ticket).policy == policies[expected]
-
-
-def test_remembered_policies_are_those_chosen_and_requests_alike_cost_no_query(
-    cast, policies, django_assert_num_queries
-):
-    made = [
-        ("outsider", "dev_desk", {}),
-        ("other_customer", "help_desk", {"priority": "high"}),
-        ("cristina", "help_desk", {"priority": "high"}),
-        ("cristina", "help_desk", {"request_type": "question"}),
-    ]
-    tickets = []
-    for requester, desk, fields in made:
-        agent = cast.agent_help if desk == "help_desk" else cast.agent_dev
-        values = {name: getattr(cast, value) for name, value in fields.items()}
-        tickets.append(
-            cast.ticket(
-                requester=getattr(cast, requester), desk=getattr(cast, desk), actor=agent, **values
-            )
-        )
-    chosen = [sla.policy_for_ticket(ticket) for ticket in tickets]
-    assert chosen == [
-        policies["default"],
-        policies["high priority"],
-        policies["gold contract, high"],
-        policies["gold contract"],
-    ]
-    with policies_remembered():
-        assert [sla.policy_for_ticket(ticket) for ticket in tickets] == chosen
-        with django_assert_num_queries(0):
-            assert [sla.policy_for_ticket(ticket) for ticket in reversed(tickets)] == chosen[::-1]
 
 
 def test_an_expired_or_inactive_contract_does_not_choose_the_policy(cast, policies, contract):
