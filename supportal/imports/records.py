@@ -80,15 +80,17 @@ class Rating:
 
 
 @dataclass(frozen=True)
-class Merge:
-    """The request was merged into another request of the same source (Zammad) at ``at``:
-    imported closed, with an internal note naming the request it went into."""
+class FieldValue:
+    """A request's value of one of the source's custom fields, with the field's definition
+    as the source gives it: its ``label`` (the desk's field is found or made by it), its
+    ``kind`` (``text``, ``choice``, ``number``, ``date`` or ``checkbox``) and, for a choice,
+    the choices the source offers (docs/import.md)."""
 
-    source_id: str
-    into_id: str  # the other request's source id
-    into_number: str  # its number there, named when it was not imported
-    at: dt.datetime
-    actor_id: str | None = None
+    label: str
+    kind: str
+    value: object
+    choices: tuple[str, ...] = ()
+    is_visible_to_customer: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,14 @@ class Request:
     old_links: tuple[str, ...] = field(default=())
     # The source's names for them; the writer maps them onto the desk's (docs/import.md).
     priority: str = ""
-    # The source's group (queue, department) and request type (help topic): the desk and the
-    # request type they become (--desk-map, --type-map; imports/desk_mapping.py).
+    # The source's group, service desk or project (--desk-map) and request type (--type-map).
     group: str = ""
     request_type: str = ""
-    merged: Merge | None = None
+    custom_fields: tuple[FieldValue, ...] = ()
+    # Merged into (Freshdesk) or a duplicate of (Jira) another request: its source id, and
+    # how the source names it (#162, HELP-12) for when it is not imported.
+    merged_into: str = ""
+    merged_into_label: str = ""
 
     @property
     def reference(self) -> str:

@@ -17,7 +17,6 @@ from rich.progress import (
 
 from supportal.core.errors import InvalidInput
 from supportal.desks.models import Desk
-from supportal.imports.desk_mapping import DeskMapping
 from supportal.imports.records import ImportSource, Record, Request
 from supportal.imports.report import ImportReport
 from supportal.imports.writer import ImportWriter
@@ -75,10 +74,12 @@ def import_run(
     keep_numbers: bool = False,
     progress_to: TextIO | None = None,
     priorities: Mapping[str, str] | None = None,
-    mapping: DeskMapping | None = None,
+    desks: Mapping[str, Desk] | None = None,
+    types: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import everything ``source`` yields into ``desk`` (or count it, in a dry run); a
-    progress bar on ``progress_to`` when given. Returns the report."""
+    progress bar on ``progress_to`` when given; ``desks`` maps the source's groups onto other
+    desks than ``desk``, ``types`` its request types onto ours by name. Returns the report."""
     writer = ImportWriter(
         source=source.name,
         desk=desk,
@@ -87,7 +88,8 @@ def import_run(
         keep_numbers=keep_numbers,
         # The source's own names for its priorities (Zammad's "2 normal"), then --priority's.
         priorities={**getattr(source, "priorities", {}), **(priorities or {})},
-        mapping=mapping,
+        desks=desks,
+        types=types,
     )
     if progress_to is None:
         return writer.write_all(source.records())

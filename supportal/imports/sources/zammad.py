@@ -30,7 +30,6 @@ from supportal.imports.records import (
     Attachment,
     Comment,
     Company,
-    Merge,
     Person,
     Record,
     Request,
@@ -208,11 +207,12 @@ class ZammadSource:
             status_changes=tuple(changes),
             group=row.get("group") or "",
             priority=row.get("priority") or "",
-            merged=merged,
+            merged_into=merged[0] if merged else "",
+            merged_into_label=merged[1] if merged else "",
         )
 
-    def _history(self, ticket_id: int) -> tuple[list[StatusChange], Merge | None]:
-        """The ticket's state changes, oldest first, and its merge into another ticket."""
+    def _history(self, ticket_id: int) -> tuple[list[StatusChange], tuple[str, str] | None]:
+        """The ticket's state changes, oldest first, and the ticket it was merged into."""
         answer = self.client.get(f"/api/v1/ticket_history/{ticket_id}")
         items = (answer or {}).get("history") or ()
         changes = []
@@ -229,11 +229,6 @@ class ZammadSource:
                     StatusChange(f"history:{item['id']}", item.get("value_to") or "", at, actor)
                 )
             elif item.get("type") == "merged_into" and item.get("id_to"):
-                merged = Merge(
-                    source_id=f"history:{item['id']}",
-                    into_id=str(item["id_to"]),
-                    into_number=str(item.get("value_to") or item["id_to"]),
-                    at=at,
-                    actor_id=actor,
-                )
+                # The other ticket's id, and its number for when it was not imported.
+                merged = (str(item["id_to"]), str(item.get("value_to") or item["id_to"]))
         return changes, merged

@@ -131,7 +131,7 @@ def test_osticket_departments_and_help_topics_become_desks_and_request_types(cas
     call_command(*args, "--dry-run", stdout=out)
     assert _counts() == before
     report = out.getvalue()
-    assert "Desks (source group → desk; change with --desk-map SOURCE=DESKKEY):\n" in report
+    assert "Groups (source → desk; change with --desk-map GROUP=DESK):\n" in report
     assert "  Fakturace → DEV: 1\n  Suport tehnic → HELP: 1\n" in report
     assert "  Facturare electronică → Bug: 1\n" in report
     assert "  Změna údajů → not mapped, none: 1\n" in report  # DEV has no such type
