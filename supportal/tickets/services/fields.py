@@ -125,7 +125,7 @@ def ticket_fields_change(
                     max_length=ticket.desk.summary_max_length,
                     required=True,
                 )
-            if name == "request_type" and value is not None and value.desk_id != ticket.desk_id:
+            if isinstance(value, RequestType) and value.desk_id != ticket.desk_id:
                 raise InvalidInput(
                     _("This request type belongs to another desk."), field="request_type"
                 )
