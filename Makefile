@@ -58,10 +58,11 @@ test-image: install
 # mypy with django-stubs; mypy-baseline.txt lists the errors the code had when the check came in.
 # A new error fails; a fixed one is fine: `make mypy-baseline` then shrinks the list.
 MYPY := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(BIN)/mypy supportal config
-# The packages the baseline lists nothing of: they stay clean (docs/architecture.md, "Types").
-MYPY_CLEAN := tickets|mail|notifications|sla
-MYPY_CLEAN_CHECK := ! grep -E '^supportal/($(MYPY_CLEAN))/' mypy-baseline.txt \
-	|| { echo "mypy-baseline.txt lists errors of a package that must stay clean (docs/architecture.md, Types)"; exit 1; }
+# The only files mypy-baseline.txt may still list; every other module is clean and stays so
+# (docs/architecture.md, "Types"). Remove a file here once its errors are fixed.
+MYPY_BASELINE_FILES := supportal/workspace/views/ticket.py
+MYPY_CLEAN_CHECK := ! grep -v -E -e '^$$' -e '^($(MYPY_BASELINE_FILES)):' mypy-baseline.txt \
+	|| { echo "mypy-baseline.txt lists errors outside MYPY_BASELINE_FILES (docs/architecture.md, Types)"; exit 1; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -225,7 +225,7 @@ def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     chosen = request.POST.get("user", "")
     person = (
         selectors.colleague_queryset(ticket.requester)
-        .filter(organization_id=ticket.organization_id, pk=int(chosen))
+        .filter(organization=ticket.organization_id, pk=int(chosen))
         .first()
         if row_id(chosen) is not None
         else None
