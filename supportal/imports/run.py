@@ -86,7 +86,8 @@ def import_run(
         statuses=statuses,
         dry_run=dry_run,
         keep_numbers=keep_numbers,
-        priorities=priorities,
+        # The source's own names for its priorities (Zammad's "2 normal"), then --priority's.
+        priorities={**getattr(source, "priorities", {}), **(priorities or {})},
         desks=desks,
         types=types,
     )

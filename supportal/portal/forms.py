@@ -6,10 +6,10 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -29,9 +29,11 @@ from supportal.desks.choices import (
     request_types_kept,
 )
 from supportal.desks.forms import custom_form_field
-from supportal.desks.models import Desk, Priority, Product, RequestType
+from supportal.desks.models import CustomField, Desk, Priority, Product, RequestType
 from supportal.tickets import selectors, services
 from supportal.tickets.models import DETAILS_MAX_LENGTH
+
+_Row = TypeVar("_Row", bound=Model)
 
 STATUS_CHOICES = [
     ("open", _("Open requests")),
@@ -94,6 +96,11 @@ class RequestFilterForm(forms.Form):
         self.is_valid()
         value = self.cleaned_data.get(name)
         return default if value in (None, "") else value
+
+    def chosen(self, name: str, model: type[_Row]) -> _Row | None:
+        """The row chosen in a list of ``model`` rows, or None when absent or not valid."""
+        value = self.value(name, None)
+        return value if isinstance(value, model) else None
 
 
 class NewRequestForm(forms.Form):
@@ -181,9 +188,7 @@ class NewRequestForm(forms.Form):
         self.desk_custom_fields = custom_fields_kept(desk)
         self.custom_fields = [f for f in self.desk_custom_fields if f.is_visible_to_customer]
         for field in self.custom_fields:
-            form_field = custom_form_field(field)
-            form_field.custom = field
-            self.fields[f"cf_{field.name}"] = form_field
+            self.fields[f"cf_{field.name}"] = custom_form_field(field)
 
     def _choices_list(self, name: str, queryset: QuerySet, listed: list) -> list:
         field = self.fields[name]
@@ -191,11 +196,10 @@ class NewRequestForm(forms.Form):
         field.choices_list(queryset, listed)
         return listed
 
-    def custom_field_names(self) -> list[str]:
-        return [f"cf_{field.name}" for field in self.custom_fields]
-
-    def custom_bound_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.custom_field_names()]
+    def custom_bound_fields(self) -> list[tuple[forms.BoundField, CustomField]]:
+        """Each custom field's form field with the desk's field it asks for (the page shows
+        which request type it belongs to)."""
+        return [(self[f"cf_{field.name}"], field) for field in self.custom_fields]
 
     def clean(self) -> dict[str, object]:
         super().clean()

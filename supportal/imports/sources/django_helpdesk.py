@@ -7,7 +7,9 @@ have no account, then the tickets of the chosen queues oldest first (``helpdesk_
 ``helpdesk_queue``), each with its follow-ups (``helpdesk_followup``: public or internal, a
 ``new_status`` is a status change), their files (``helpdesk_followupattachment``, the bytes
 read from the helpdesk's media folder, ``--files-dir``, only when written) and the users
-copied on it (``helpdesk_ticketcc``). The knowledge base is left out.
+copied on it (``helpdesk_ticketcc``). The knowledge base is left out. A ticket's queue (its
+slug) is the desk's source group (``--desk-map suport=HELP``), its priority (1 Critical to
+5 Very Low) the source priority.
 
 A ticket made through django-helpdesk's forms opens with a follow-up that repeats its
 description ("Ticket Opened"): that one is the request itself, its files the request's.
@@ -51,6 +53,14 @@ STATUSES: Mapping[str, Status] = {
     "Resolved": Status.RESOLVED,
     "Closed": Status.CLOSED,
     "Duplicate": Status.CANCELLED,
+}
+# django-helpdesk's priorities (Ticket.PRIORITY_CHOICES): the source priority's names.
+PRIORITY_NAMES: Mapping[int, str] = {
+    1: "Critical",
+    2: "High",
+    3: "Normal",
+    4: "Low",
+    5: "Very Low",
 }
 # The old links' key: django-helpdesk's ticket ids are unique across its queues.
 OLD_LINK_PREFIX = "HELPDESK-"
@@ -200,7 +210,7 @@ class DjangoHelpdeskSource:
         while True:
             rows = self.db.rows(
                 "SELECT t.id, t.title, t.created, t.modified, t.submitter_email,"
-                " t.assigned_to_id, t.status, t.description, t.resolution, q.slug"
+                " t.assigned_to_id, t.status, t.description, t.resolution, t.priority, q.slug"
                 " FROM helpdesk_ticket t JOIN helpdesk_queue q ON q.id = t.queue_id"
                 " WHERE t.id > %s {queues} ORDER BY t.id LIMIT %s".replace("{queues}", where),
                 [last, *args, PAGE],
@@ -288,6 +298,8 @@ class DjangoHelpdeskSource:
             status_changes=tuple(changes),
             resolution=(row["resolution"] or "").strip(),
             old_links=(f"{OLD_LINK_PREFIX}{ticket_id}",),
+            group=row["slug"] or "",
+            priority=_priority(row["priority"]),
         )
 
     def _conversation(
@@ -335,3 +347,11 @@ class DjangoHelpdeskSource:
         except (TypeError, ValueError):
             return str(value)
         return STATUS_NAMES.get(number, f"status {number}")
+
+
+def _priority(value: Any) -> str:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return ""
+    return PRIORITY_NAMES.get(number, f"priority {number}")

@@ -11,12 +11,20 @@ written: from ``ost_file_chunk`` for files kept in the database (backend ``D``),
 attachment folder (``--files-dir``, laid out ``<first letter of the key>/<key>``) for files
 kept on disk (backend ``F``).
 
+The status history is the thread's events (``ost_thread_event`` with the event's name from
+``ost_event``): ``closed``, ``reopened`` and a status ``edited``, each with the status it set
+(``data``: ``{"status": [id, "name"]}``), its time and who did it. The department
+(``ost_department``) is the desk's source group, the help topic (``ost_help_topic``) the
+request type, the priority (``ost_ticket__cdata.priority`` → ``ost_ticket_priority``) the
+source priority.
+
 The first message of a ticket is its description; its files are the request's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -173,10 +181,14 @@ class OsTicketSource:
         while True:
             rows = self._rows(
                 "SELECT t.ticket_id, t.number, t.user_id, t.staff_id, t.created, t.updated,"
-                " t.closed, t.lastupdate, c.subject, s.name AS status, s.state"
+                " t.closed, t.lastupdate, c.subject, s.name AS status, s.state,"
+                " d.name AS department, h.topic, p.priority_desc AS priority"
                 " FROM ost_ticket t"
                 " LEFT JOIN ost_ticket__cdata c ON c.ticket_id = t.ticket_id"
                 " LEFT JOIN ost_ticket_status s ON s.id = t.status_id"
+                " LEFT JOIN ost_department d ON d.id = t.dept_id"
+                " LEFT JOIN ost_help_topic h ON h.topic_id = t.topic_id"
+                " LEFT JOIN ost_ticket_priority p ON p.priority_id = c.priority"
                 " WHERE t.ticket_id > %s ORDER BY t.ticket_id LIMIT %s",
                 last,
                 PAGE,
@@ -195,6 +207,32 @@ class OsTicketSource:
             " ORDER BY e.created, e.id",
             ticket_id,
         )
+
+    def _status_changes(self, ticket_id: int) -> list[StatusChange]:
+        """The statuses the ticket's events set, oldest first. An event that names no status
+        (``reopened`` records none) takes the first status of its state."""
+        changes = []
+        for event in self._rows(
+            "SELECT e.id, e.staff_id, e.uid, e.uid_type, e.data, e.timestamp, v.name AS event"
+            " FROM ost_thread_event e JOIN ost_event v ON v.id = e.event_id"
+            " JOIN ost_thread th ON th.id = e.thread_id"
+            " WHERE th.object_type = 'T' AND th.object_id = %s AND e.annulled = 0"
+            " AND v.name IN ('closed', 'reopened', 'edited') ORDER BY e.timestamp, e.id",
+            ticket_id,
+        ):
+            status = _event_status(event["data"]) or self._first_status(
+                {"closed": "closed", "reopened": "open"}.get(event["event"], "")
+            )
+            at = _utc(event["timestamp"])
+            if status and at is not None:
+                changes.append(StatusChange(f"event:{event['id']}", status, at, _actor(event)))
+        return changes
+
+    def _first_status(self, state: str) -> str:
+        if not state:
+            return ""
+        rows = self._rows("SELECT name FROM ost_ticket_status WHERE state = %s ORDER BY id", state)
+        return rows[0]["name"] if rows else ""
 
     def _files(self, entry_ids: list[int]) -> dict[int, list[Attachment]]:
         if not entry_ids:
@@ -254,10 +292,10 @@ class OsTicketSource:
             for entry in entries
             if entry is not first
         )
-        changes: tuple[StatusChange, ...] = ()
+        changes = self._status_changes(row["ticket_id"])
         closed = _utc(row["closed"])
-        if row["state"] == "closed" and closed is not None:
-            changes = (StatusChange(f"{row['ticket_id']}:closed", row["status"], closed),)
+        if not changes and row["state"] == "closed" and closed is not None:
+            changes = [StatusChange(f"{row['ticket_id']}:closed", row["status"], closed)]
         number = str(row["number"] or "")
         updated = max(filter(None, (_utc(row["updated"]), _utc(row["lastupdate"]), created)))
         return Request(
@@ -272,6 +310,29 @@ class OsTicketSource:
             assignee_id=f"staff:{row['staff_id']}" if row["staff_id"] else None,
             comments=comments,
             attachments=tuple(files.get(first["id"], ())) if first else (),
-            status_changes=changes,
+            status_changes=tuple(changes),
             old_links=(number,) if number else (),
+            group=row["department"] or "",
+            request_type=row["topic"] or "",
+            priority=row["priority"] or "",
         )
+
+
+def _event_status(data: Any) -> str:
+    """The status name an event's ``data`` records: ``{"status": [id, "name"]}``."""
+    try:
+        status = json.loads(data or "null")
+    except ValueError:
+        return ""
+    status = status.get("status") if isinstance(status, dict) else None
+    if isinstance(status, list) and len(status) == 2 and isinstance(status[1], str):
+        return status[1]
+    return ""
+
+
+def _actor(event: Mapping[str, Any]) -> str | None:
+    """Who acted: the event's ``uid`` of type ``S`` (staff) or ``U`` (user), else its staff."""
+    if event["uid"] and event["uid_type"] in ("S", "U"):
+        kind = "staff" if event["uid_type"] == "S" else "user"
+        return f"{kind}:{event['uid']}"
+    return f"staff:{event['staff_id']}" if event["staff_id"] else None

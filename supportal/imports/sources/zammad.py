@@ -8,8 +8,12 @@ articles (``/ticket_articles/by_ticket/<id>``), its tags and the articles' files
 ``page`` and ``per_page`` until a page comes back short (Zammad gives no total); 429 answers wait
 for ``Retry-After`` (``imports.http``).
 
-The first article is the request's description, its files the request's. Zammad's list
-of a ticket carries no status history: a closed ticket gets one change, at its ``close_at``.
+The first article is the request's description, its files the request's. The status
+history comes from each ticket's history (``/ticket_history/<id>``): every change of its
+``state`` with its time and author, and a merge into another ticket (``merged_into``). A
+ticket whose history has no state change (an instance that keeps none) gets one change, at its
+``close_at``, when it is closed. The ticket's group is the desk's source group, its priority
+name ("2 normal") the source priority.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ STATUSES: Mapping[str, Status] = {
     "merged": Status.CLOSED,
     "removed": Status.CANCELLED,
 }
+# Zammad's default priorities onto Supportal's of the same meaning (--priority changes them).
+PRIORITIES: Mapping[str, str] = {"1 low": "Low", "2 normal": "Normal", "3 high": "High"}
 _AGENT_ROLES = {"Agent", "Admin"}
 # Zammad's default roles by id, for a user listed without role names.
 _AGENT_ROLE_IDS = {1, 2}
@@ -78,6 +84,7 @@ class ZammadSource:
     per_page: int = PER_PAGE
     client: _TokenClient = field(init=False)
     statuses: Mapping[str, Status] = field(default_factory=lambda: dict(STATUSES))
+    priorities: Mapping[str, str] = field(default_factory=lambda: dict(PRIORITIES))
 
     def __post_init__(self) -> None:
         self.client = _TokenClient(self.base_url, token=self.token)
@@ -179,10 +186,11 @@ class ZammadSource:
                 )
             )
         state = row.get("state") or str(row.get("state_id") or "")
-        changes: tuple[StatusChange, ...] = ()
+        changes, merged = self._history(ticket_id)
         closed = _instant(row.get("close_at"))
-        if closed is not None and self.statuses.get(state) in (Status.CLOSED, Status.RESOLVED):
-            changes = (StatusChange(f"{ticket_id}:closed:{row['close_at']}", state, closed),)
+        is_closed = self.statuses.get(state) in (Status.CLOSED, Status.RESOLVED)
+        if not changes and closed is not None and is_closed:
+            changes = [StatusChange(f"{ticket_id}:closed:{row['close_at']}", state, closed)]
         number = str(row.get("number") or "")
         return Request(
             source_id=str(ticket_id),
@@ -196,5 +204,31 @@ class ZammadSource:
             assignee_id=self._person(row.get("owner_id")),
             comments=tuple(comments),
             attachments=self._files(ticket_id, first) if first else (),
-            status_changes=changes,
+            status_changes=tuple(changes),
+            group=row.get("group") or "",
+            priority=row.get("priority") or "",
+            merged_into=merged[0] if merged else "",
+            merged_into_label=merged[1] if merged else "",
         )
+
+    def _history(self, ticket_id: int) -> tuple[list[StatusChange], tuple[str, str] | None]:
+        """The ticket's state changes, oldest first, and the ticket it was merged into."""
+        answer = self.client.get(f"/api/v1/ticket_history/{ticket_id}")
+        items = (answer or {}).get("history") or ()
+        changes = []
+        merged = None
+        for item in sorted(items, key=lambda item: (item.get("created_at") or "", item["id"])):
+            if item.get("object") != "Ticket" or item.get("o_id", ticket_id) != ticket_id:
+                continue  # an article's or another object's
+            at = _instant(item.get("created_at"))
+            if at is None:
+                continue
+            actor = self._person(item.get("created_by_id"))
+            if item.get("type") == "updated" and item.get("attribute") == "state":
+                changes.append(
+                    StatusChange(f"history:{item['id']}", item.get("value_to") or "", at, actor)
+                )
+            elif item.get("type") == "merged_into" and item.get("id_to"):
+                # The other ticket's id, and its number for when it was not imported.
+                merged = (str(item["id_to"]), str(item.get("value_to") or item["id_to"]))
+        return changes, merged

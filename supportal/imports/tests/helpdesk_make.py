@@ -169,15 +169,25 @@ def main():
         title="Factură dublată în martie",
         queue=billing,
         submitter_email="mihai.popescu@transilvania.ro",
-        status=Ticket.OPEN_STATUS,
+        status=Ticket.REOPENED_STATUS,
         description="Am primit de două ori factura 0042.",
+        priority=1,
     )
     followup(duplicate, at(7, 9), comment="Verific cu contabilitatea.", public=True, user=andrei)
+    # Resolved, then reopened by the customer's answer: the status history to replay.
+    followup(
+        duplicate, at(7, 10), comment="Factura dublă a fost anulată.", public=True, user=ioana,
+        new_status=Ticket.RESOLVED_STATUS, title="Resolved",
+    )  # fmt: skip
+    followup(
+        duplicate, at(7, 11), comment="Tot o primesc de două ori.", public=True, user=mihai,
+        new_status=Ticket.REOPENED_STATUS, title="Reopened",
+    )  # fmt: skip
 
     # The instants django-helpdesk set to "now" are put back to the history's own.
     Ticket.objects.filter(pk=invoice.pk).update(created=at(4, 7), modified=at(5, 12))
     Ticket.objects.filter(pk=address.pk).update(created=at(6, 7, 30), modified=at(6, 15))
-    Ticket.objects.filter(pk=duplicate.pk).update(created=at(7, 8), modified=at(7, 9))
+    Ticket.objects.filter(pk=duplicate.pk).update(created=at(7, 8), modified=at(7, 11))
     print(
         json.dumps(
             {

@@ -1,5 +1,7 @@
 """An osTicket 1.18 database on the machine's MariaDB: only the tables and columns the reader
-reads, as osTicket's install SQL declares them, filled with a Romanian and a Czech ticket."""
+reads, as osTicket's install SQL declares them, filled with a Romanian and a Czech ticket: their
+threads, files, departments, help topics, priorities and status events (resolved, reopened by
+the customer's answer; transferred, closed)."""
 
 from __future__ import annotations
 
@@ -42,10 +44,45 @@ CREATE TABLE ost_ticket (
   user_id int(11) unsigned NOT NULL DEFAULT '0', status_id int(10) unsigned NOT NULL DEFAULT '0',
   staff_id int(10) unsigned NOT NULL DEFAULT '0', closed datetime DEFAULT NULL,
   lastupdate datetime DEFAULT NULL, created datetime NOT NULL, updated datetime NOT NULL,
+  dept_id int(10) unsigned NOT NULL DEFAULT '0', topic_id int(10) unsigned NOT NULL DEFAULT '0',
   PRIMARY KEY (ticket_id)
 ) DEFAULT CHARSET=utf8mb4;
 CREATE TABLE ost_ticket__cdata (
-  ticket_id int(11) unsigned NOT NULL DEFAULT '0', subject mediumtext, PRIMARY KEY (ticket_id)
+  ticket_id int(11) unsigned NOT NULL DEFAULT '0', subject mediumtext, priority mediumtext,
+  PRIMARY KEY (ticket_id)
+) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE ost_department (
+  id int(11) unsigned NOT NULL AUTO_INCREMENT, pid int(11) unsigned DEFAULT NULL,
+  name varchar(128) NOT NULL DEFAULT '', PRIMARY KEY (id)
+) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE ost_help_topic (
+  topic_id int(11) unsigned NOT NULL AUTO_INCREMENT,
+  topic_pid int(10) unsigned NOT NULL DEFAULT '0',
+  isactive tinyint(1) unsigned NOT NULL DEFAULT '1',
+  priority_id int(10) unsigned NOT NULL DEFAULT '0',
+  dept_id int(10) unsigned NOT NULL DEFAULT '0', topic varchar(128) NOT NULL DEFAULT '',
+  PRIMARY KEY (topic_id)
+) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE ost_ticket_priority (
+  priority_id tinyint(4) NOT NULL AUTO_INCREMENT, priority varchar(60) NOT NULL DEFAULT '',
+  priority_desc varchar(30) NOT NULL DEFAULT '', priority_color varchar(7) NOT NULL DEFAULT '',
+  priority_urgency tinyint(1) unsigned NOT NULL DEFAULT '0',
+  ispublic tinyint(1) NOT NULL DEFAULT '1',
+  PRIMARY KEY (priority_id), UNIQUE KEY priority (priority)
+) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE ost_event (
+  id int(10) unsigned NOT NULL AUTO_INCREMENT, name varchar(60) NOT NULL,
+  description varchar(60) DEFAULT NULL, PRIMARY KEY (id), UNIQUE KEY name (name)
+) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE ost_thread_event (
+  id int(11) unsigned NOT NULL AUTO_INCREMENT, thread_id int(11) unsigned NOT NULL DEFAULT '0',
+  thread_type char(1) NOT NULL DEFAULT '', event_id int(11) unsigned DEFAULT NULL,
+  staff_id int(11) unsigned NOT NULL, team_id int(11) unsigned NOT NULL,
+  dept_id int(11) unsigned NOT NULL, topic_id int(11) unsigned NOT NULL,
+  data varchar(1024) DEFAULT NULL, username varchar(128) NOT NULL DEFAULT 'SYSTEM',
+  uid int(11) unsigned DEFAULT NULL, uid_type char(1) NOT NULL DEFAULT 'S',
+  annulled tinyint(1) unsigned NOT NULL DEFAULT '0', timestamp datetime NOT NULL,
+  PRIMARY KEY (id), KEY ticket_state (thread_id, event_id, timestamp)
 ) DEFAULT CHARSET=utf8mb4;
 CREATE TABLE ost_thread (
   id int(11) unsigned NOT NULL AUTO_INCREMENT, object_id int(11) unsigned NOT NULL,
@@ -73,6 +110,27 @@ CREATE TABLE ost_attachment (
 ) DEFAULT CHARSET=utf8mb4;
 """
 
+EVENTS = [
+    (1, "created", None), (2, "closed", None), (3, "reopened", None), (4, "assigned", None),
+    (5, "released", None), (6, "transferred", None), (7, "edited", None),
+]  # fmt: skip
+# (id, thread, type, event, staff, team, dept, topic, data, username, uid, uid_type, annulled,
+#  timestamp)
+THREAD_EVENTS = [
+    (1, 1, "T", 1, 0, 0, 1, 1, None, "Mihai Popescu", 1, "U", 0, "2024-03-04 07:00:00"),
+    (2, 1, "T", 4, 1, 0, 1, 1, '{"staff":[1,"Ioana Marinescu"]}', "ioana", 1, "S", 0,
+     "2024-03-04 07:20:00"),
+    # Resolved with the answer at 08:00; Mihai's message at 09:00 reopens it.
+    (3, 1, "T", 2, 1, 0, 1, 1, '{"status":[2,"Resolved"]}', "ioana", 1, "S", 0,
+     "2024-03-04 08:00:00"),
+    (4, 1, "T", 3, 0, 0, 1, 1, None, "Mihai Popescu", 1, "U", 0, "2024-03-04 09:00:00"),
+    (5, 2, "T", 1, 0, 0, 1, 2, None, "Jana Svobodová", 2, "U", 0, "2024-03-05 10:00:00"),
+    (6, 2, "T", 6, 2, 0, 2, 2, '{"dept":[2,"Fakturace"]}', "petr", 2, "S", 0,
+     "2024-03-05 10:30:00"),
+    (7, 2, "T", 2, 2, 0, 2, 2, '{"status":[3,"Closed"]}', "petr", 2, "S", 0,
+     "2024-03-06 15:00:00"),
+]  # fmt: skip
+
 ROWS: dict[str, list[tuple]] = {
     "ost_organization": [(1, "Transilvania Logistică SRL")],
     "ost_user_email": [
@@ -96,6 +154,8 @@ ROWS: dict[str, list[tuple]] = {
             "2024-03-04 09:00:00",
             "2024-03-04 07:00:00",
             "2024-03-04 09:00:00",
+            1,
+            1,
         ),
         (
             2,
@@ -107,12 +167,24 @@ ROWS: dict[str, list[tuple]] = {
             "2024-03-06 15:00:00",
             "2024-03-05 10:00:00",
             "2024-03-06 15:00:00",
+            2,
+            2,
         ),
     ],
     "ost_ticket__cdata": [
-        (1, "Nu pot emite factura din portal"),
-        (2, "Změna fakturační adresy"),
+        (1, "Nu pot emite factura din portal", "3"),
+        (2, "Změna fakturační adresy", "2"),
     ],
+    "ost_department": [(1, None, "Suport tehnic"), (2, None, "Fakturace")],
+    "ost_help_topic": [(1, 0, 1, 3, 1, "Facturare electronică"), (2, 0, 1, 2, 2, "Změna údajů")],
+    "ost_ticket_priority": [
+        (1, "low", "Low", "#DDFFDD", 4, 1),
+        (2, "normal", "Normal", "#FFFFF0", 3, 1),
+        (3, "high", "High", "#FEE7E7", 2, 1),
+        (4, "emergency", "Emergency", "#FEE7E7", 1, 1),
+    ],
+    "ost_event": EVENTS,
+    "ost_thread_event": THREAD_EVENTS,
     "ost_thread": [(1, 1, "T", "2024-03-04 07:00:00"), (2, 2, "T", "2024-03-05 10:00:00")],
     "ost_thread_entry": [
         (

@@ -3,6 +3,8 @@ schema (docs/import.md#osticket)."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pymysql
 import pytest
 from django.core.management import CommandError, call_command
@@ -48,6 +50,14 @@ def _import(cast, osticket, **kw):
         source.close()
 
 
+def _timeline(ticket):
+    """The request's status events: status, instant and who."""
+    return [
+        (event.payload.to_status, event.created_at.isoformat(), event.actor.email)
+        for event in ticket.events.filter(kind="status_changed").order_by("created_at", "pk")
+    ]
+
+
 def _counts():
     return tuple(
         model.objects.count()
@@ -68,6 +78,12 @@ def test_osticket_import_reproduces_threads_people_files_and_statuses(cast, osti
     assert invoice.details.startswith("Bună ziua,\n\nNu pot emite factura")
     assert invoice.assignee.email == "ioana.marinescu@suport-firma.ro"
     assert invoice.status == Status.WAITING_FOR_SUPPORT
+    # The thread's events: resolved with Ioana's answer, reopened by Mihai's message.
+    assert _timeline(invoice) == [
+        (Status.RESOLVED, "2024-03-04T08:00:00+00:00", "ioana.marinescu@suport-firma.ro"),
+        (Status.WAITING_FOR_SUPPORT, "2024-03-04T09:00:00+00:00", "mihai.popescu@transilvania.ro"),
+    ]
+    assert invoice.priority == cast.high
     comments = list(invoice.comments.order_by("created_at"))
     assert [(c.body[:22], c.is_public, c.author.email[:6]) for c in comments] == [
         ("Intern: certificatul S", False, "ioana."),
@@ -84,8 +100,10 @@ def test_osticket_import_reproduces_threads_people_files_and_statuses(cast, osti
     assert address.requester.organization is None
     contract = address.attachments.get()  # kept on disk, on the first message: the request's
     assert contract.comment is None and contract.file.read() == CONTRACT
-    closed = address.events.filter(kind="status_changed").order_by("created_at").last()
-    assert closed.created_at.isoformat() == "2024-03-06T15:00:00+00:00"
+    assert _timeline(address) == [
+        (Status.CLOSED, "2024-03-06T15:00:00+00:00", "petr.novak@suport-firma.ro")
+    ]
+    assert address.priority == cast.normal
     assert User.objects.get(email="petr.novak@suport-firma.ro").is_agent
     assert OutboundEmail.objects.count() == 0
     assert PendingNotification.objects.count() == 0
@@ -98,6 +116,37 @@ def test_osticket_import_twice_creates_nothing(cast, osticket):
     report = _import(cast, osticket)
     assert _counts() == before
     assert report.counts[("request", "skipped")] == 2
+
+
+@pytest.mark.django_db
+def test_osticket_departments_and_help_topics_become_desks_and_request_types(cast, osticket):
+    url, files = osticket
+    before = _counts()
+    args = (
+        "import", "osticket", "--url", url, "--files-dir", files, "--desk", "help",
+        "--desk-map", "Fakturace=DEV", "--type-map", "Facturare electronică=Bug",
+        "--no-progress",
+    )  # fmt: skip
+    out = StringIO()
+    call_command(*args, "--dry-run", stdout=out)
+    assert _counts() == before
+    report = out.getvalue()
+    assert "Groups (source → desk; change with --desk-map GROUP=DESK):\n" in report
+    assert "  Fakturace → DEV: 1\n  Suport tehnic → HELP: 1\n" in report
+    assert "  Facturare electronică → Bug: 1\n" in report
+    assert "  Změna údajů → not mapped, none: 1\n" in report  # DEV has no such type
+    assert "  High → High: 1\n  Normal → Normal: 1\n" in report
+
+    call_command(*args, stdout=StringIO())
+    invoice = Ticket.objects.get(summary="Nu pot emite factura din portal")
+    assert (invoice.desk, invoice.request_type) == (cast.help_desk, cast.bug)
+    address = Ticket.objects.get(summary="Změna fakturační adresy")
+    assert (address.desk, address.request_type) == (cast.dev_desk, None)
+    assert address.reference.startswith("DEV-") and address.status == Status.CLOSED
+    assert len(_timeline(address)) == 1
+    imported = _counts()
+    call_command(*args, stdout=StringIO())  # again: nothing new
+    assert _counts() == imported
 
 
 @pytest.mark.django_db

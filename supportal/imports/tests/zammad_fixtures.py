@@ -1,9 +1,10 @@
 """Zammad REST API answers, shaped as its public API documentation shows them (users and
 tickets with ``expand=true``, articles by ticket with their attachments, tags, ``page`` and
 ``per_page`` pagination with no total, a 429 with ``Retry-After``), with Romanian and Czech
-content and the awkward cases: HTML bodies with an inline image, internal notes, a phone note
+content, each ticket's history (state changes, a priority and a group change, a merge) and
+the awkward cases: HTML bodies with an inline image, internal notes, a phone note
 written for a customer, a deactivated customer, an author Zammad no longer lists (deleted), an
-agent who is also a customer."""
+agent who is also a customer, a ticket merged into another."""
 
 from __future__ import annotations
 
@@ -83,13 +84,19 @@ def _ticket(ticket_id, number, title, customer_id, owner_id, state, organization
 
 TICKETS = [
     _ticket(101, "31001", "Facturile nu ajung la distribuitor prin EDI", 4, 2, "closed", 2,
-            created_at="2024-03-04T07:00:00.000Z", updated_at="2024-03-06T16:00:00.000Z",
-            close_at="2024-03-06T16:00:00.000Z"),
+            created_at="2024-03-04T07:00:00.000Z", updated_at="2024-03-07T16:00:00.000Z",
+            close_at="2024-03-07T16:00:00.000Z", group="Suport RO", group_id=2,
+            priority="3 high", priority_id=3),
     _ticket(102, "31002", "Export objednávek končí chybou", 5, 3, "open", 3,
-            created_at="2024-03-05T08:00:00.000Z", updated_at="2024-03-05T11:00:00.000Z"),
+            created_at="2024-03-05T08:00:00.000Z", updated_at="2024-03-05T11:00:00.000Z",
+            group="Podpora CZ", group_id=3),
     _ticket(103, "31003", "Contul meu nu mai funcționează", 6, 1, "pending reminder", 2,
             created_at="2024-03-07T09:00:00.000Z", updated_at="2024-03-07T10:00:00.000Z",
-            pending_time="2024-03-14T09:00:00.000Z"),
+            pending_time="2024-03-14T09:00:00.000Z", priority="1 low", priority_id=1),
+    # Jana wrote again about the export; Petr merged it into 31002.
+    _ticket(104, "31004", "Export objednávek znovu nefunguje", 5, 3, "merged", 3,
+            created_at="2024-03-05T09:00:00.000Z", updated_at="2024-03-05T09:30:00.000Z",
+            close_at="2024-03-05T09:30:00.000Z", group="Podpora CZ", group_id=3),
 ]  # fmt: skip
 
 
@@ -145,6 +152,10 @@ ARTICLES = {
         _article(1007, 102, 3, "Agent", "note",
                  "<p>Interní: předáno vývoji.</p>", "2024-03-05T11:00:00.000Z", internal=True),
     ],
+    104: [
+        _article(1011, 104, 5, "Customer", "email",
+                 "<p>Dobrý den, export objednávek opět nefunguje.</p>", "2024-03-05T09:00:00.000Z"),
+    ],
     103: [
         _article(1008, 103, 6, "Customer", "email",
                  "<p>Nu mă mai pot autentifica în portal.</p>", "2024-03-07T09:00:00.000Z"),
@@ -152,7 +163,61 @@ ARTICLES = {
                  "<p>Contul a fost dezactivat la cererea firmei.</p>", "2024-03-07T10:00:00.000Z"),
     ],
 }  # fmt: skip
-TAGS = {101: ["edi", "facturare"], 102: [], 103: ["cont"]}
+TAGS = {101: ["edi", "facturare"], 102: [], 103: ["cont"], 104: []}
+
+
+def _history(history_id, ticket_id, by, at, kind="updated", attribute=None, **values):
+    """An item of ``GET /api/v1/ticket_history/<id>``, as Zammad's History.list gives it."""
+    item = {
+        "id": history_id, "o_id": ticket_id, "object": "Ticket", "type": kind,
+        "related_o_id": None, "related_object": None, "id_from": None, "id_to": None,
+        "value_from": None, "value_to": None, "created_by_id": by, "created_at": at, **values,
+    }  # fmt: skip
+    if attribute:
+        item["attribute"] = attribute
+    return item
+
+
+HISTORY = {
+    # Mon 4 March: created 07:00, Ioana asks for a screenshot at 09:00 and waits for the
+    # customer (pending reminder); Mihai answers Tue 08:00 (open); Ioana solves it Wed 16:00
+    # (pending close), Zammad closes it a day later.
+    101: [
+        _history(7001, 101, 4, "2024-03-04T07:00:00.000Z", "created"),
+        _history(7002, 101, 2, "2024-03-04T09:00:00.000Z", attribute="state",
+                 value_from="new", value_to="pending reminder", id_from=1, id_to=3),
+        _history(7003, 101, 2, "2024-03-04T09:00:00.000Z", attribute="priority",
+                 value_from="2 normal", value_to="3 high", id_from=2, id_to=3),
+        {**_history(7004, 101, 2, "2024-03-04T09:00:00.000Z", "created"),
+         "object": "Ticket::Article", "o_id": 1002, "related_o_id": 101,
+         "related_object": "Ticket"},
+        _history(7005, 101, 4, "2024-03-05T08:00:00.000Z", attribute="state",
+                 value_from="pending reminder", value_to="open", id_from=3, id_to=2),
+        _history(7006, 101, 2, "2024-03-06T16:00:00.000Z", attribute="state",
+                 value_from="open", value_to="pending close", id_from=2, id_to=7),
+        _history(7007, 101, 1, "2024-03-07T16:00:00.000Z", attribute="state",
+                 value_from="pending close", value_to="closed", id_from=7, id_to=4),
+    ],
+    102: [
+        _history(7010, 102, 5, "2024-03-05T08:00:00.000Z", "created"),
+        _history(7011, 102, 3, "2024-03-05T08:15:00.000Z", attribute="group",
+                 value_from="Users", value_to="Podpora CZ", id_from=1, id_to=3),
+        _history(7012, 102, 3, "2024-03-05T10:00:00.000Z", attribute="state",
+                 value_from="new", value_to="open", id_from=1, id_to=2),
+    ],
+    103: [
+        _history(7020, 103, 6, "2024-03-07T09:00:00.000Z", "created"),
+        _history(7021, 103, 9, "2024-03-07T10:00:00.000Z", attribute="state",
+                 value_from="new", value_to="pending reminder", id_from=1, id_to=3),
+    ],
+    104: [
+        _history(7030, 104, 5, "2024-03-05T09:00:00.000Z", "created"),
+        _history(7031, 104, 3, "2024-03-05T09:30:00.000Z", attribute="state",
+                 value_from="new", value_to="merged", id_from=1, id_to=5),
+        _history(7032, 104, 3, "2024-03-05T09:30:00.000Z", "merged_into",
+                 id_from=104, id_to=102, value_from="31004", value_to="31002"),
+    ],
+}  # fmt: skip
 
 
 class Zammad:
@@ -165,6 +230,7 @@ class Zammad:
         self.tickets = copy.deepcopy(TICKETS)
         self.articles = copy.deepcopy(ARTICLES)
         self.tags = copy.deepcopy(TAGS)
+        self.history = copy.deepcopy(HISTORY)
         self.broken: set[str] = set()
         self.limited = {"/api/v1/tickets:2"}
         self.server = FixtureServer(self.route)
@@ -193,6 +259,11 @@ class Zammad:
             return self._page(lists[path], query)
         if path.startswith("/api/v1/ticket_articles/by_ticket/"):
             return Answer(self.articles.get(int(path.rsplit("/", 1)[1]), []))
+        if path.startswith("/api/v1/ticket_history/"):
+            ticket_id = int(path.rsplit("/", 1)[1])
+            if ticket_id not in self.history:
+                return None
+            return Answer({"history": self.history[ticket_id], "assets": {}})
         if path == "/api/v1/tags":
             return Answer({"tags": self.tags.get(int(query["o_id"]), [])})
         if path.startswith("/api/v1/ticket_attachment/"):
