@@ -13,13 +13,14 @@ from django.db.models.expressions import RawSQL
 from supportal.accounts.models import User
 from supportal.core import paging
 from supportal.core.routers import reporting_database
-from supportal.desks.models import DeskMembership, DeskRole
+from supportal.desks.models import DeskRole
 from supportal.search.models import SearchDocument
 from supportal.search.text import SearchQuery, search_query_parse
 from supportal.tickets.models import Ticket
-from supportal.tickets.selectors import ticket_queryset_for_user
+from supportal.tickets.selectors import InSubquery, desk_roles, ticket_queryset_for_user
 
 RANK = "search_rank"
+_SUPPORT_ROLES = frozenset({DeskRole.AGENT, DeskRole.TEAM_LEAD})
 
 
 def _may_search_internal(user: User) -> bool:
@@ -54,36 +55,30 @@ def ticket_search(
     else:
         raise NotImplementedError(f"Search supports PostgreSQL and SQLite, not {vendor}.")
 
-    if not _may_search_internal(user):
-        matches = Q(pk__in=engine.matching_ids(include_internal=False))
-        rank = engine.rank(include_internal=False)
-    else:
-        matches_all = Q(pk__in=engine.matching_ids(include_internal=True))
-        if user.is_superuser:
-            matches = matches_all
-        else:
-            # Internal notes are for the desk's support team: even given a wider queryset, an
-            # agent never matches another desk's notes.
-            supported_desks = DeskMembership.objects.filter(
-                user=user, role__in=[DeskRole.AGENT, DeskRole.TEAM_LEAD]
-            ).values("desk_id")
-            # "public match, or any match on a supported desk", written as "any match, and
-            # (a supported desk or a public match)": a public match is also a match of both
-            # texts, and the first condition alone can drive the query (docs/performance.md).
-            matches = matches_all & (
-                Q(desk_id__in=supported_desks)
-                | Q(pk__in=engine.matching_ids(include_internal=False))
-            )
-        rank = engine.rank(include_internal=True)
+    # What the searcher's texts match: customers the public text, agents and administrators
+    # the internal notes too.
+    include_internal = _may_search_internal(user)
+    matches = Q(pk__in=engine.matching_ids(include_internal=include_internal))
+    rank = engine.rank(include_internal=include_internal)
     # Ranking stops early: only the most recently updated matches are ranked (a common word
     # matches half the tickets; ranking them all costs seconds). The list then shows
     # "more than 1,000" (docs/search.md): one more than the lists count exactly.
     candidates = tickets.filter(matches).order_by("-updated_at", "-pk").values("pk")
-    return (
-        tickets.filter(pk__in=candidates[: paging.COUNT_CAP + 1])
-        .alias(**{RANK: rank})
-        .order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
-    )
+    found = tickets.filter(pk__in=candidates[: paging.COUNT_CAP + 1])
+    if include_internal and not user.is_superuser:
+        # Internal notes are for the desk's support team: even given a wider queryset, an
+        # agent never matches another desk's notes ("a supported desk, or a public match").
+        # Applied to the capped candidates, not inside their query, and the public match as
+        # an array the database builds only for a row outside those desks: written as
+        # "IN (subquery)" under an OR, it made the planner test every ticket of the table
+        # instead of reading the matches (docs/performance.md, "Agent search: the desk
+        # condition").
+        supported = sorted(
+            desk for desk, role in desk_roles(user).items() if role in _SUPPORT_ROLES
+        )
+        public = InSubquery(F("pk"), engine.matching_ids(include_internal=False))
+        found = found.filter(Q(desk_id__in=supported) | Q(public))
+    return found.alias(**{RANK: rank}).order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
 
 
 class _Engine:

@@ -83,11 +83,14 @@ def test_an_agent_inserts_a_solution_in_one_click(page, cast, live_server, print
 
 
 def test_the_agents_panel_follows_the_reply_as_it_is_written(page, cast, live_server, printing):
-    ticket = cast.ticket(summary="Dotaz na smlouvu", details="Kdy končí naše smlouva?")
+    # Short texts in one language lie close together for the model (two unrelated Czech
+    # questions score above VECTOR_THRESHOLD): the request starts in English, well below it.
+    ticket = cast.ticket(summary="Contract end date", details="When does our contract end?")
     _log_in(page, cast.agent_help, live_server)
     page.goto(f"/agent/tickets/{ticket.reference}/")
     panel = page.locator("#kb-suggestions")
-    expect(panel).not_to_contain_text(printing.reference, timeout=5000)
+    # The panel has answered for the request itself (not merely not yet) before typing starts.
+    expect(panel.locator(".suggested-requests")).to_have_text("None found.")
     page.locator("#id_body").press_sequentially("Faktury nejde tisknout, tiskárna", delay=20)
     expect(panel).to_contain_text(printing.reference, timeout=8000)
     expect(panel.get_by_role("link", name="Jak tisknout faktury")).to_be_visible()
