@@ -22,8 +22,10 @@ def test_each_parallel_worker_has_a_database_of_its_own(db, request):
     name = connection.settings_dict["NAME"]
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     if worker is None:
-        # One process: the test database is made by migrations under its own test name.
-        assert name == connection.creation._get_test_db_name()
+        # One process: its one database, made by migrations under the test name (on PostgreSQL
+        # test_<NAME>, which is also what a parallel run's template is called).
+        test_name = connection.settings_dict["TEST"]["NAME"]
+        assert name == test_name if test_name else name.startswith("test_")
     elif connection.vendor == "sqlite":
         assert Path(name).name == f"default_{worker}.sqlite3"
         assert (Path(name).parent / "default.sqlite3").exists()  # the template, kept to the end
