@@ -73,10 +73,10 @@ def _template_build(directory: Path, worker: str, setup: dict[str, Any]) -> None
     setup_databases(interactive=False, **setup)
     for alias, name in test_names.items():
         connections[alias].settings_dict["TEST"]["NAME"] = name
+    # What serialized_rollback tests restore (set by create_test_db only when asked for).
     serialized = {
-        alias: connections[alias]._test_serialized_contents
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
         for alias in test_names
-        if hasattr(connections[alias], "_test_serialized_contents")
     }
     for alias in connections:
         connection = connections[alias]
@@ -115,8 +115,8 @@ def _template_clone(
             connection.creation.clone_test_db(suffix=worker, verbosity=verbosity)
             cloned[template] = connection.creation.get_test_db_clone_settings(worker)["NAME"]
             old_config.append((connection, old_names[alias], True))
-        if alias in serialized:
-            connection._test_serialized_contents = serialized[alias]
+        if serialized.get(alias) is not None:
+            connection._test_serialized_contents = serialized[alias]  # type: ignore[attr-defined]
     for alias, template in templates.items():
         # Mirrors and aliases of one database follow it to the clone.
         clone = cloned.get(template, template)
@@ -152,5 +152,7 @@ def templates_drop(directory: Path) -> None:
             if template in dropped or connection.settings_dict["TEST"].get("MIRROR"):
                 continue
             dropped.add(template)
-            connection.creation._destroy_test_db(template, verbosity=0)
+            name = connection.settings_dict["NAME"]
+            connection.settings_dict["NAME"] = template
+            connection.creation.destroy_test_db(name, verbosity=0)
     shutil.rmtree(directory, ignore_errors=True)
