@@ -90,6 +90,13 @@ def main() -> None:
 
         getattr(module, "_stem_lists", {}).clear()
 
+    def unknown() -> None:
+        # And which words are common, which a process learns once an hour.
+        from supportal.knowledge import suggest as module
+
+        cold()
+        getattr(module, "_common", {}).clear()
+
     solved = Ticket.objects.filter(status__in=embeddings.SOLVED).exclude(resolution="")
     agent = User.objects.filter(is_agent=True, desk_memberships__isnull=False).first()
     customer = User.objects.filter(pk__in=solved.values("requester_id")[:1]).first()
@@ -110,6 +117,17 @@ def main() -> None:
             f"{label}: first call {first:.0f} ms; then median {statistics.median(times):.0f} ms,"
             f" max {max(times):.0f} ms"
         )
+        if who.is_agent:
+            fresh = []
+            for text in QUERIES:
+                unknown()
+                started = time.perf_counter()
+                suggest(who, text, language="en")
+                fresh.append((time.perf_counter() - started) * 1000)
+            print(
+                f"{label}, common words not known yet: median {statistics.median(fresh):.0f} ms,"
+                f" max {max(fresh):.0f} ms"
+            )
         words = TYPED.split()
         typed = []
         for end in range(3, len(words) + 1):

@@ -20,11 +20,21 @@ from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
+# A menu (<select>) lists at most this many rows; past it, the page asks for an e-mail address
+# instead: a company of thousands made every request page read and render them all.
+PICKER_LIMIT = 200
 # The columns a keyset may use: never null, and compared as the database sorts them.
 KEYSET_FIELDS = frozenset(
     {"pk", "id", "updated_at", "created_at", "next_deadline_at", "priority_rank"}
 )
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def picker_choices(rows: QuerySet) -> list | None:
+    """At most ``PICKER_LIMIT`` rows for a menu, or None when there are more (the page then
+    asks for the person's e-mail address)."""
+    chosen = list(rows[: PICKER_LIMIT + 1])
+    return None if len(chosen) > PICKER_LIMIT else chosen
 
 
 def keyset_of(order: Sequence[object]) -> tuple[str, ...] | None:

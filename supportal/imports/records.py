@@ -80,6 +80,20 @@ class Rating:
 
 
 @dataclass(frozen=True)
+class FieldValue:
+    """A request's value of one of the source's custom fields, with the field's definition
+    as the source gives it: its ``label`` (the desk's field is found or made by it), its
+    ``kind`` (``text``, ``choice``, ``number``, ``date`` or ``checkbox``) and, for a choice,
+    the choices the source offers (docs/import.md)."""
+
+    label: str
+    kind: str
+    value: object
+    choices: tuple[str, ...] = ()
+    is_visible_to_customer: bool = False
+
+
+@dataclass(frozen=True)
 class Request:
     """A request with everything said and done on it.
 
@@ -107,6 +121,14 @@ class Request:
     old_links: tuple[str, ...] = field(default=())
     # The source's names for them; the writer maps them onto the desk's (docs/import.md).
     priority: str = ""
+    # The source's group, service desk or project (--desk-map) and request type (--type-map).
+    group: str = ""
+    request_type: str = ""
+    custom_fields: tuple[FieldValue, ...] = ()
+    # Merged into (Freshdesk) or a duplicate of (Jira) another request: its source id, and
+    # how the source names it (#162, HELP-12) for when it is not imported.
+    merged_into: str = ""
+    merged_into_label: str = ""
 
     @property
     def reference(self) -> str:

@@ -43,6 +43,11 @@ class ImportReport:
     statuses: Counter[tuple[str, str]] = field(default_factory=Counter)
     unmapped_statuses: Counter[str] = field(default_factory=Counter)
     priorities: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The source's groups → desk keys, request types → ours ("" not mapped), and the custom
+    # fields by (desk key, label) → (kind, "created" or "mapped") (imports/mapping.py).
+    desks: Counter[tuple[str, str]] = field(default_factory=Counter)
+    request_types: Counter[tuple[str, str]] = field(default_factory=Counter)
+    custom_fields: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     renumbered: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
@@ -93,10 +98,35 @@ class ImportReport:
             for (source, target), n in sorted(self.priorities.items()):
                 shown = target or _("not mapped, the desk's default")
                 out.append(f"  {source} → {shown}: {n}")
+        out.extend(self._mapping_lines())
         if self.renumbered:
             out.append(_("References taken by other requests, renumbered:"))
             out.extend(f"  {old} → {new}" for old, new in self.renumbered[:PROBLEMS_KEPT])
         if self.problem_count:
             out.append(_("Problems (%(n)d):") % {"n": self.problem_count})
             out.extend(f"  {text}" for text in self.problems)
+        return out
+
+    def _mapping_lines(self) -> list[str]:
+        """The groups, request types and custom fields: what each became."""
+        out = []
+        if self.desks:
+            out.append(_("Groups (source → desk; change with --desk-map GROUP=DESK):"))
+            for (source, key), n in sorted(self.desks.items()):
+                out.append(f"  {source or _('(none)')} → {key}: {n}")
+        if self.request_types:
+            out.append(_("Request types (source → Supportal; change with --type-map NAME=TYPE):"))
+            for (source, target), n in sorted(self.request_types.items()):
+                out.append(f"  {source} → {target or _('not mapped, none')}: {n}")
+        if self.custom_fields:
+            outcomes = Counter(outcome for _kind, outcome in self.custom_fields.values())
+            counts = {"created": outcomes["created"], "mapped": outcomes["mapped"]}
+            if self.is_dry_run:
+                out.append(_("Custom fields: %(created)d to create, %(mapped)d mapped") % counts)
+            else:
+                out.append(_("Custom fields: %(created)d created, %(mapped)d mapped") % counts)
+            made = _("to create") if self.is_dry_run else OUTCOMES["created"]
+            for (key, label), (kind, outcome) in sorted(self.custom_fields.items()):
+                shown = made if outcome == "created" else OUTCOMES["mapped"]
+                out.append(f"  {key}: {label} ({kind}) → {shown}")
         return out

@@ -74,9 +74,12 @@ def import_run(
     keep_numbers: bool = False,
     progress_to: TextIO | None = None,
     priorities: Mapping[str, str] | None = None,
+    desks: Mapping[str, Desk] | None = None,
+    types: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import everything ``source`` yields into ``desk`` (or count it, in a dry run); a
-    progress bar on ``progress_to`` when given. Returns the report."""
+    progress bar on ``progress_to`` when given; ``desks`` maps the source's groups onto other
+    desks than ``desk``, ``types`` its request types onto ours by name. Returns the report."""
     writer = ImportWriter(
         source=source.name,
         desk=desk,
@@ -84,6 +87,8 @@ def import_run(
         dry_run=dry_run,
         keep_numbers=keep_numbers,
         priorities=priorities,
+        desks=desks,
+        types=types,
     )
     if progress_to is None:
         return writer.write_all(source.records())

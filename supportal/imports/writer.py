@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.quiet import quietly
 from supportal.desks.models import Desk, Priority
+from supportal.imports.mapping import Mapper
 from supportal.imports.models import ImportedKind, ImportedObject
 from supportal.imports.people import Directory
 from supportal.imports.records import (
@@ -87,6 +89,8 @@ class ImportWriter:
         report: ImportReport | None = None,
         batch_size: int = BATCH_SIZE,
         priorities: Mapping[str, str] | None = None,
+        desks: Mapping[str, Desk] | None = None,
+        types: Mapping[str, str] | None = None,
     ) -> None:
         self.source = source
         self.desk = desk
@@ -103,6 +107,10 @@ class ImportWriter:
         # The source's priority names → Supportal's (--priority SRC=OURS; else the same name).
         self.priorities = {k.casefold(): v for k, v in (priorities or {}).items()}
         self._priorities: dict[str, Priority | None] = {}
+        # Groups → desks, request types, custom fields (--desk-map, --type-map).
+        self.mapper = Mapper(
+            desk=desk, report=self.report, dry_run=dry_run, desks=desks, types=types
+        )
 
     def write_all(self, records: Iterable[Record]) -> ImportReport:
         """Write every record, ``batch_size`` requests per transaction (each request in a
@@ -181,6 +189,9 @@ class ImportWriter:
         if record.priority:
             priority = self.priority_for(record.priority)
             self.report.priority_seen(record.priority, priority.name if priority else None)
+        if known is None:
+            desk = self.mapper.desk_for(record.group)
+            self.mapper.seen(desk, record.group, record.request_type)
         if self.dry_run:
             self._request_plan(record, known)
             return
@@ -212,11 +223,16 @@ class ImportWriter:
             if comment.source_id not in done:
                 self.report.count("comment", "created")
                 files.extend(a for a in comment.attachments if a.source_id not in done)
+        if record.merged_into and _merge_note_id(record) not in done:
+            self.report.count("comment", "created")
         self.report.count("attachment", "created", len(files))
         self.report.attachment_bytes += sum(a.size for a in files)
-        if record.reference and record.key != self.desk.key:
+        desk = self.mapper.desk_for(record.group)
+        if known is None:
+            self.mapper.custom_values(desk, record.custom_fields)
+        if record.reference and record.key != desk.key:
             self.report.problem(
-                f"{record.reference}: the desk's key is {self.desk.key}; it gets a new number"
+                f"{record.reference}: the desk's key is {desk.key}; it gets a new number"
             )
 
     def _type(self, model: type[models.Model]) -> ContentType:
@@ -257,10 +273,12 @@ class ImportWriter:
         requester = self._user(record.requester_id)
         if requester is None:
             raise ValueError("a request needs a requester")
-        keeps = record.key == self.desk.key or (not record.key and self.keep_numbers)
+        desk = self.mapper.desk_for(record.group)
+        keeps = record.key == desk.key or (not record.key and self.keep_numbers)
         participants = [u for u in map(self._user, record.participant_ids) if u is not None]
+        self.mapper.member_ensure(desk, self._user(record.assignee_id))
         ticket = ticket_import_create(
-            desk=self.desk,
+            desk=desk,
             requester=requester,
             summary=record.summary,
             details=record.details,
@@ -268,6 +286,8 @@ class ImportWriter:
             number=record.number if keeps else None,
             participants=participants,
             priority=self.priority_for(record.priority) if record.priority else None,
+            request_type=self.mapper.request_type_for(desk, record.request_type),
+            custom_fields=self.mapper.custom_values(desk, record.custom_fields),
         )
         if keeps and record.number and ticket.number != record.number:
             self.report.renumbered.append(
@@ -297,6 +317,8 @@ class ImportWriter:
         ids += [a.source_id for c in record.comments for a in c.attachments]
         if record.rating:
             ids.append(record.rating.source_id)
+        if record.merged_into:
+            ids.append(_merge_note_id(record))
         return set(
             ImportedObject.objects.filter(source=self.source, source_id__in=ids)
             .exclude(kind__in=[ImportedKind.REQUEST, ImportedKind.PERSON, ImportedKind.COMPANY])
@@ -349,13 +371,45 @@ class ImportWriter:
                 plan.add(self._status_step(step.record, status, record), step.record, [])
         if assignee is not None and not is_assigned:
             plan.add(ImportedAssignment(assignee=assignee, at=record.updated_at), None, [])
+        self._merge_plan(record, done, plan)
         current = self.status_for(record.status) or Status.WAITING_FOR_SUPPORT
+        if record.merged_into and current not in (Status.CLOSED, Status.CANCELLED):
+            current = Status.CLOSED  # merged away there: nothing is left to do on it
         if status != current:
             final = StatusChange("", record.status, record.updated_at)
             plan.add(self._status_step(final, current, record), None, [])
         self._plan_write(ticket, plan)
         self._rating_write(ticket, record, done)
         return plan.is_complete
+
+    def _merge_plan(self, record: Request, done: set[str], plan: _Plan) -> None:
+        """A request merged into another there (or closed as its duplicate) says into which,
+        in an internal note: its reference here when it came already, else the source's."""
+        note_id = _merge_note_id(record)
+        if not note_id or note_id in done:
+            return
+        # By the source's id, else by its old reference (Jira's CSV export gives only the key).
+        target = ImportedObject.objects.filter(
+            models.Q(kind=ImportedKind.REQUEST, source_id=record.merged_into)
+            | models.Q(kind=ImportedKind.REFERENCE, source_id=record.merged_into_label.upper()),
+            source=self.source,
+        ).first()
+        reference = record.merged_into_label or record.merged_into
+        if target is not None:
+            reference = (
+                Ticket.objects.filter(pk=target.object_id)
+                .values_list("reference", flat=True)
+                .first()
+                or reference
+            )
+        note = Comment(
+            source_id=note_id,
+            author_id=None,
+            body=_("Merged into %(reference)s.") % {"reference": reference},
+            is_public=False,
+            created_at=record.updated_at,
+        )
+        self._comment_plan(note, done, plan)
 
     def _status_step(self, change: StatusChange, status: Status, record: Request) -> ImportedStatus:
         return ImportedStatus(
@@ -442,6 +496,11 @@ class ImportWriter:
         if feedback is not None:
             self._remember(ImportedKind.FEEDBACK, rating.source_id, feedback)
             self.report.count("rating", "created")
+
+
+def _merge_note_id(record: Request) -> str:
+    """The source id the note of a merged request is remembered under."""
+    return f"{record.source_id}:merged-into:{record.merged_into}" if record.merged_into else ""
 
 
 @dataclass

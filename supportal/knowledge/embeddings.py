@@ -5,7 +5,8 @@ The worker computes them: a periodic job (``embeddings_queue``) queues a row for
 request and article whose text changed since, and a queue (``embeddings_embed_due``) claims and
 embeds the queued rows a small batch at a time. A web request embeds only the query. Nearest
 neighbours are found by brute force over a matrix held in each process's memory, to which the
-vectors written since are added every few seconds (docs/knowledge.md has the cost).
+vectors written since are added every few seconds, or above ``ANN_ABOVE`` vectors by an
+approximate index (usearch) over the same vectors (docs/knowledge.md has the cost).
 Without the package (or with ``SUPPORTAL_EMBEDDINGS=off``) every function here answers
 "nothing", and suggestions use the full-text search alone.
 """
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -194,7 +197,9 @@ def _embed(rows: list[Embedding], model: str) -> int:
 class _Matrix:
     """Every vector of one kind and model, as the first ``count`` rows of a float32 matrix with
     room to grow: a vector made or changed since the last look is appended (or replaces its
-    row) without reading the others again (docs/knowledge.md, "Nearest neighbours")."""
+    row) without reading the others again (docs/knowledge.md, "Nearest neighbours"). Above
+    ``ANN_ABOVE`` rows an approximate index (usearch) over the same vectors, built in a thread
+    of its own, answers instead of the matrix product; the matrix still scores its answers."""
 
     def __init__(self, model: str) -> None:
         self.model = model
@@ -205,6 +210,10 @@ class _Matrix:
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
         self.row_of: dict[int, int] = {}
+        self.index: Any = None  # a usearch Index of every row, keyed by source id
+        self.builder: threading.Thread | None = None
+        # Sources added or changed while the index was being built: put in when it is done.
+        self.unindexed: set[int] = set()
 
     def add(self, rows: list[tuple[int, bytes]]) -> None:
         fresh = [(pk, v) for pk, v in rows if pk not in self.row_of]
@@ -227,6 +236,58 @@ class _Matrix:
             self.ids[start:end] = [pk for pk, _v in fresh]
             self.row_of.update((pk, start + i) for i, (pk, _v) in enumerate(fresh))
             self.count = end
+        if self.index is not None:
+            self._index_put({pk for pk, _v in rows})
+        elif self.builder is not None:
+            self.unindexed.update(pk for pk, _v in rows)
+
+    def _index_put(self, pks: set[int]) -> None:
+        """Put these sources' current vectors into the index (replacing any earlier one)."""
+        if not pks:
+            return
+        keys = np.fromiter(pks, dtype=np.uint64, count=len(pks))
+        self.index.remove(keys)
+        self.index.add(keys, self.matrix[[self.row_of[int(pk)] for pk in keys]], threads=1)
+
+    def index_start(self) -> None:
+        """Build the index in a thread (usearch releases the GIL: the process goes on
+        answering, by the matrix product, until it is done). Called under ``_lock``."""
+        count, ids, matrix = self.count, self.ids, self.matrix
+
+        def build() -> None:
+            # Behind the process's requests: the index's threads inherit this one's priority.
+            thread = threading.get_native_id()
+            os.setpriority(
+                os.PRIO_PROCESS, thread, max(10, os.getpriority(os.PRIO_PROCESS, thread))
+            )
+            # The arrays as they were: rows changed meanwhile are in ``unindexed``.
+            index = ann_index_build(ids[:count].astype(np.uint64), matrix[:count])
+            with _lock:
+                self.index = index
+                self._index_put(self.unindexed)
+                self.unindexed.clear()
+
+        self.builder = threading.Thread(target=build, name="knowledge-ann", daemon=True)
+        self.builder.start()
+
+    def index_keep(self, earlier: _Matrix) -> None:
+        """Take over the index of ``earlier`` (the same kind and model, read again whole): drop
+        the sources gone since and put in those whose vector differs. Called under ``_lock``."""
+        if earlier.index is None:
+            return
+        self.index = earlier.index
+        gone = [pk for pk in earlier.row_of if pk not in self.row_of]
+        if gone:
+            self.index.remove(np.asarray(gone, dtype=np.uint64))
+        kept = [(pk, row) for pk, row in self.row_of.items() if pk in earlier.row_of]
+        changed: set[int] = {pk for pk in self.row_of if pk not in earlier.row_of}
+        for start in range(0, len(kept), 50_000):
+            chunk = kept[start : start + 50_000]
+            now = self.matrix[[row for _pk, row in chunk]]
+            before = earlier.matrix[[earlier.row_of[pk] for pk, _row in chunk]]
+            differs = np.any(now != before, axis=1)
+            changed.update(pk for (pk, _row), d in zip(chunk, differs, strict=True) if d)
+        self._index_put(changed)
 
 
 DIMENSIONS = 384
@@ -249,7 +310,9 @@ def _matrix(kind: str, model: str) -> _Matrix:
         cached = _matrices.get(kind)
         if cached is not None and cached.model == model and now - cached.checked_at < FRESH_SECONDS:
             return cached
+        earlier = None
         if cached is None or cached.model != model or now - cached.loaded_at > RELOAD_SECONDS:
+            earlier = cached if cached is not None and cached.model == model else None
             cached = _Matrix(model)
             cached.loaded_at = now
         rows = Embedding.objects.filter(kind=kind, model=model, vector__isnull=False)
@@ -263,6 +326,8 @@ def _matrix(kind: str, model: str) -> _Matrix:
         if read:
             cached.add([(object_id, bytes(vector or b"")) for object_id, vector, _u in read])
             cached.since = read[-1][2]
+        if earlier is not None:
+            cached.index_keep(earlier)
         cached.checked_at = now
         _matrices[kind] = cached
         return cached
@@ -272,13 +337,23 @@ def nearest(
     kind: str, vector: np.ndarray | None, *, limit: int, threshold: float
 ) -> list[tuple[int, float]]:
     """(id, cosine) of the sources most similar to ``vector`` (at least ``threshold``), best
-    first; the caller over-fetches and filters through the permission selectors after."""
+    first; the caller over-fetches and filters through the permission selectors after. Up to
+    ``ANN_ABOVE`` vectors by brute force; above, by the approximate index once it is built."""
     model = model_name()
     if vector is None or not model:
         return []
     loaded = _matrix(kind, model)
     with _lock:
         count, ids, matrix = loaded.count, loaded.ids, loaded.matrix
+        if count > ANN_ABOVE and loaded.builder is None and _usearch() is not None:
+            loaded.index_start()
+        if loaded.index is not None:
+            # The index proposes; the float32 rows score (its own vectors are 16-bit).
+            keys = loaded.index.search(vector, limit).keys
+            rows = np.asarray([loaded.row_of[int(pk)] for pk in keys], dtype=np.int64)
+            scores = matrix[rows] @ vector if len(rows) else np.zeros(0, dtype=np.float32)
+            order = np.argsort(-scores)
+            return [(int(ids[rows[i]]), float(scores[i])) for i in order if scores[i] >= threshold]
     if not count:
         return []
     ids = ids[:count]
@@ -287,6 +362,45 @@ def nearest(
     best = np.argpartition(-scores, count - 1)[:count]
     best = best[np.argsort(-scores[best])]
     return [(int(ids[i]), float(scores[i])) for i in best if scores[i] >= threshold]
+
+
+# Above this many vectors of a kind, the approximate index answers: the brute-force product
+# over more costs more than its share of the suggestions' 300 ms (docs/knowledge.md has the
+# measures). The index is optional: without the ``usearch`` package, brute force throughout.
+ANN_ABOVE = 100_000
+# HNSW's settings (usearch's defaults but the storage: 16-bit vectors, half of float32;
+# the answers are scored again from the float32 rows).
+ANN_DTYPE = "f16"
+ANN_CONNECTIVITY = 16
+ANN_EXPANSION_ADD = 128
+ANN_EXPANSION_SEARCH = 64
+
+
+@functools.cache
+def _usearch() -> Any:
+    try:
+        from usearch.index import Index
+
+        return Index
+    except ImportError:
+        logger.info("No usearch: nearest neighbours by brute force at every size.")
+        return None
+
+
+def ann_index_build(keys: np.ndarray, vectors: np.ndarray, *, dtype: str = ANN_DTYPE) -> Any:
+    """An approximate (HNSW) index of ``vectors`` (unit length) under ``keys``, by usearch,
+    built on every core of the machine."""
+    index = _usearch()(
+        ndim=DIMENSIONS,
+        metric="cos",
+        dtype=dtype,
+        connectivity=ANN_CONNECTIVITY,
+        expansion_add=ANN_EXPANSION_ADD,
+        expansion_search=ANN_EXPANSION_SEARCH,
+    )
+    if len(keys):
+        index.add(keys, vectors, threads=0)
+    return index
 
 
 def embedding_counts() -> dict[str, int]:

@@ -13,12 +13,15 @@ import math
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connections, transaction
 from django.db.models import QuerySet
 
 from supportal.accounts.models import User
+from supportal.core.routers import reporting_database
 from supportal.knowledge import embeddings
 from supportal.knowledge.models import Article
 from supportal.knowledge.models import SuggestionKind as Kind
@@ -28,7 +31,7 @@ from supportal.knowledge.selectors import (
     article_ranked_ids,
     article_text_for,
 )
-from supportal.search.selectors import ticket_search
+from supportal.search.selectors import search_words_common, ticket_search
 from supportal.search.text import search_words
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import ticket_queryset_for_user
@@ -235,23 +238,72 @@ STEM_SECONDS = 30.0
 STEM_ENTRIES = 2_000
 _stem_lists: OrderedDict[tuple[int, str, int | None], tuple[float, list[int]]] = OrderedDict()
 _stem_lock = threading.Lock()
+# A stem is searched among its RANKED most recent matches only (the search ranks 1,000 for a
+# list of requests; a suggestion shows three).
+RANKED = 200
 
 
-def _stem_list(user: User, stem: str, solved: QuerySet[Ticket], exclude: int | None) -> list[int]:
-    key, now = (user.pk, stem, exclude), time.monotonic()
+def _stem_lists_of(
+    user: User, stems: list[str], solved: QuerySet[Ticket], exclude: int | None
+) -> list[list[int]]:
+    """Each stem's ranked ids: from the reader's recent ones, or searched now."""
+    now = time.monotonic()
     with _stem_lock:
-        cached = _stem_lists.get(key)
-        if cached is not None and now - cached[0] < STEM_SECONDS:
-            return cached[1]
-    ranked = list(
-        ticket_search(user, stem, queryset=solved).values_list("pk", flat=True)[:LIST_LENGTH]
-    )
+        cached = {stem: _stem_lists.get((user.pk, stem, exclude)) for stem in stems}
+    lists = {
+        stem: seen[1] for stem, seen in cached.items() if seen and now - seen[0] < STEM_SECONDS
+    }
+    missing = [stem for stem in stems if stem not in lists]
+    if missing:
+        with _serial(reporting_database()):
+            for stem in missing:
+                found = ticket_search(user, stem, queryset=solved, ranked_at_most=RANKED)
+                lists[stem] = list(found.values_list("pk", flat=True)[:LIST_LENGTH])
+        with _stem_lock:
+            for stem in missing:
+                _stem_lists[(user.pk, stem, exclude)] = (now, lists[stem])
+                _stem_lists.move_to_end((user.pk, stem, exclude))
+            while len(_stem_lists) > STEM_ENTRIES:
+                _stem_lists.popitem(last=False)
+    return [lists[stem] for stem in stems]
+
+
+@contextmanager
+def _serial(database: str) -> Iterator[None]:
+    """PostgreSQL plans a search over many requests with parallel workers; for a suggestion's
+    searches (20 rows of at most 200 ranked) starting them costs more than they save: 15–35 ms
+    a search against 3–5 ms without, on this machine (docs/knowledge.md, "Latency")."""
+    connection = connections[database]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=database), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+        # Inside a longer transaction, the rest of it plans as before (after an error, the
+        # rollback to the savepoint undoes the setting).
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
+
+
+# A stem that more than COMMON_ABOVE requests contain is a common word of this firm's requests,
+# like a stop word: searching it costs the most (its many matches are read, sorted and ranked)
+# and says the least (docs/knowledge.md, "Common words"). Known per process for an hour.
+COMMON_ABOVE = 1_000
+COMMON_SECONDS = 3600.0
+_common: dict[tuple[str, bool], tuple[float, bool]] = {}
+
+
+def _common_stems(user: User, stems: list[str]) -> set[str]:
+    internal, now = bool(user.is_agent or user.is_superuser), time.monotonic()
     with _stem_lock:
-        _stem_lists[key] = (now, ranked)
-        _stem_lists.move_to_end(key)
-        while len(_stem_lists) > STEM_ENTRIES:
-            _stem_lists.popitem(last=False)
-    return ranked
+        known = {s: _common.get((s, internal)) for s in stems}
+    unknown = [s for s, seen in known.items() if seen is None or now - seen[0] > COMMON_SECONDS]
+    found = search_words_common(unknown, include_internal=internal, above=COMMON_ABOVE)
+    with _stem_lock:
+        if len(_common) > STEM_ENTRIES * 5:
+            _common.clear()
+        _common.update(((s, internal), (now, s in found)) for s in unknown)
+    return found | {s for s, seen in known.items() if s not in unknown and seen and seen[1]}
 
 
 def _requests(
@@ -260,8 +312,14 @@ def _requests(
     solved = solved_requests_for_user(user)
     if exclude is not None:
         solved = solved.exclude(pk=exclude)
-    text_lists = [_stem_list(user, stem, solved, exclude) for stem in stems]
     vector_list, strong = _allowed_neighbours(Kind.REQUEST, vector, solved)
+    # Common words are left out when anything else is left to rank by: the text's other words
+    # or the near vectors (which match a text however it is worded).
+    common = _common_stems(user, stems)
+    rare = [stem for stem in stems if stem not in common]
+    if rare or vector_list:
+        stems = rare
+    text_lists = _stem_lists_of(user, stems, solved, exclude)
     chosen = _choose(text_lists, vector_list, strong, limit=limit)
     if not chosen:
         return []

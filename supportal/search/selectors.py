@@ -6,6 +6,8 @@ SQLite FTS5. See docs/search.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connections
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
@@ -14,7 +16,6 @@ from supportal.accounts.models import User
 from supportal.core import paging
 from supportal.core.routers import reporting_database
 from supportal.desks.models import DeskRole
-from supportal.search.models import SearchDocument
 from supportal.search.text import SearchQuery, search_query_parse
 from supportal.tickets.models import Ticket
 from supportal.tickets.selectors import InSubquery, desk_roles, ticket_queryset_for_user
@@ -28,7 +29,11 @@ def _may_search_internal(user: User) -> bool:
 
 
 def ticket_search(
-    user: User, query: str, queryset: QuerySet[Ticket] | None = None
+    user: User,
+    query: str,
+    queryset: QuerySet[Ticket] | None = None,
+    *,
+    ranked_at_most: int = paging.COUNT_CAP + 1,
 ) -> QuerySet[Ticket]:
     """Tickets ``user`` may see that match ``query``, best match first, then newest.
 
@@ -47,14 +52,7 @@ def ticket_search(
     parsed = search_query_parse(query)
     if not parsed:
         return tickets.none()
-    vendor = connections[tickets.db].vendor
-    if vendor == "postgresql":
-        engine: _Engine = _PostgreSQL(parsed)
-    elif vendor == "sqlite":
-        engine = _SQLite(parsed)
-    else:
-        raise NotImplementedError(f"Search supports PostgreSQL and SQLite, not {vendor}.")
-
+    engine = _engine(tickets.db, parsed)
     # What the searcher's texts match: customers the public text, agents and administrators
     # the internal notes too.
     include_internal = _may_search_internal(user)
@@ -62,9 +60,10 @@ def ticket_search(
     rank = engine.rank(include_internal=include_internal)
     # Ranking stops early: only the most recently updated matches are ranked (a common word
     # matches half the tickets; ranking them all costs seconds). The list then shows
-    # "more than 1,000" (docs/search.md): one more than the lists count exactly.
+    # "more than 1,000" (docs/search.md): one more than the lists count exactly. Suggestions
+    # rank fewer (``ranked_at_most``: they show three).
     candidates = tickets.filter(matches).order_by("-updated_at", "-pk").values("pk")
-    found = tickets.filter(pk__in=candidates[: paging.COUNT_CAP + 1])
+    found = tickets.filter(pk__in=candidates[:ranked_at_most])
     if include_internal and not user.is_superuser:
         # Internal notes are for the desk's support team: even given a wider queryset, an
         # agent never matches another desk's notes ("a supported desk, or a public match").
@@ -81,11 +80,48 @@ def ticket_search(
     return found.alias(**{RANK: rank}).order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
 
 
+def search_words_common(words: Sequence[str], *, include_internal: bool, above: int) -> set[str]:
+    """Those of ``words`` (each a prefix, as the suggestions search them) that more than
+    ``above`` requests' texts contain: their public text, or with the internal notes too. One
+    statement; each count stops at ``above + 1``. Every request is counted, whoever may see it:
+    the answer is only "in more than ``above`` requests", which says nothing of any one."""
+    if not words:
+        return set()
+    database = reporting_database()
+    counts: list[str] = []
+    params: list[str] = []
+    counted: list[str] = []
+    for word in words:
+        parsed = search_query_parse(word)
+        if not parsed:
+            continue
+        matching = _engine(database, parsed).matching_ids(include_internal=include_internal)
+        # Constant SQL fragments (the engines' own); every word is a parameter.
+        counts.append(f"(SELECT COUNT(*) FROM ({matching.sql} LIMIT {int(above) + 1}) m)")  # noqa: S608
+        params.extend(matching.params)
+        counted.append(word)
+    if not counts:
+        return set()
+    with connections[database].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(counts)}", params)
+        row = cursor.fetchone()
+    return {word for word, count in zip(counted, row, strict=True) if count > above}
+
+
+def _engine(database: str, parsed: SearchQuery) -> _Engine:
+    vendor = connections[database].vendor
+    if vendor == "postgresql":
+        return _PostgreSQL(parsed)
+    if vendor == "sqlite":
+        return _SQLite(parsed)
+    raise NotImplementedError(f"Search supports PostgreSQL and SQLite, not {vendor}.")
+
+
 class _Engine:
     def __init__(self, query: SearchQuery) -> None:
         self.query = query
 
-    def matching_ids(self, *, include_internal: bool) -> RawSQL | QuerySet[SearchDocument]:
+    def matching_ids(self, *, include_internal: bool) -> RawSQL:
         """A subquery of the ticket ids whose document matches."""
         raise NotImplementedError
 

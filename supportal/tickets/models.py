@@ -127,6 +127,13 @@ class Ticket(models.Model):
                 name="ticket_open_updated",
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
             ),
+            # The "Unassigned" queue, newest first, and its capped count: only the open
+            # requests no one has taken (docs/performance.md, "Queue counts at a million").
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_unassigned",
+                condition=Q(status__in=sorted(OPEN_STATUSES), assignee__isnull=True),
+            ),
             # A company's open requests, newest first: the company list ("Anyone in my
             # company") and its capped count read that company's rows only (docs/performance.md).
             models.Index(

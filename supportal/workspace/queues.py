@@ -45,6 +45,9 @@ class Queue:
     count_cap: int | None = None
     # A queue whose rows need more than a condition (a join to order by): tickets -> tickets.
     shape: Callable[[QuerySet[Ticket], dt.datetime], QuerySet[Ticket]] | None = None
+    # The order its capped count walks in (none: the database chooses), when only one index
+    # walk stops early.
+    count_order: tuple[str, ...] = ()
 
     def tickets(
         self, tickets: QuerySet[Ticket], *, user: User, now: dt.datetime
@@ -54,7 +57,14 @@ class Queue:
 
 
 QUEUES: dict[str, Queue] = {
-    "unassigned": Queue(_("Unassigned"), lambda user, now: _OPEN & Q(assignee__isnull=True)),
+    "unassigned": Queue(
+        _("Unassigned"),
+        lambda user, now: _OPEN & Q(assignee__isnull=True),
+        # Counted through their own index (newest first), which holds exactly these rows:
+        # unordered, PostgreSQL read the table hoping to meet them early, and open requests
+        # are the newest rows (up to 268 ms at a million tickets).
+        count_order=("-updated_at", "-pk"),
+    ),
     "mine": Queue(
         _("Mine"),
         lambda user, now: _OPEN & Q(assignee=user),
@@ -80,6 +90,9 @@ QUEUES: dict[str, Queue] = {
         first=("next_deadline_at",),
         count_cap=0,  # counted to the end of the page shown, as far as the index walk goes
         shape=lambda tickets, now: tickets_at_risk_by_deadline(tickets, now=now),
+        # Counted in deadline order too: unordered, PostgreSQL joined every open request to
+        # its clocks by ticket id (378 ms at a million tickets, 1 ms in this order).
+        count_order=("next_deadline_at",),
     ),
     "open": Queue(_("All open"), lambda user, now: _OPEN),
     "all": Queue(_("All requests"), lambda user, now: Q()),
@@ -118,7 +131,7 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
         rows = (
             QUEUES[key]
             .tickets(tickets, user=user, now=now)
-            .order_by()
+            .order_by(*QUEUES[key].count_order)
             .values("pk")[: paging.COUNT_CAP + 1]
         )
         sql, row_params = rows.query.get_compiler(using=tickets.db).as_sql()

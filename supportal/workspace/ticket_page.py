@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import Contract, Language, User
+from supportal.core import paging
 from supportal.desks.models import CustomField, Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
 from supportal.replies.placeholders import PlaceholderValues
@@ -188,7 +189,7 @@ class TicketPage:
     attachments: list[Attachment]
     participants: list[Participant]
     copied: list[str]
-    colleagues: QuerySet[User] | list[User]
+    colleagues: list[User] | None  # None: too many for a menu, shared by address instead
     actions: list[Action]
     feedback: Feedback | None
     is_low_rating: bool
@@ -241,7 +242,7 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
-        colleagues=colleagues_for(ticket) if ticket.is_open else [],
+        colleagues=paging.picker_choices(colleagues_for(ticket)) if ticket.is_open else [],
         actions=actions,
         feedback=feedback,
         is_low_rating=feedback is not None and feedback.is_low,

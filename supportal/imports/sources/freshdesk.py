@@ -1,9 +1,10 @@
 """Freshdesk, through its REST API v2 (docs/import.md#freshdesk).
 
-Read in this order: companies, agents, contacts (active, then deleted), the satisfaction
-ratings (kept by ticket id: a rating arrives with its ticket), then the tickets oldest first,
-each with its conversations (replies and private notes) and their files. Pages follow the
-``Link`` header; 429 answers wait for ``Retry-After`` (``imports.http``).
+Read in this order: companies, agents, contacts (active, then deleted), the ticket fields
+(status names, custom fields), the groups, the satisfaction ratings (kept by ticket id: a
+rating arrives with its ticket), then the tickets oldest first, each with its conversations
+(replies and private notes) and their files, its group, type, priority and custom fields.
+Pages follow the ``Link`` header; 429 answers wait for ``Retry-After`` (``imports.http``).
 
 Freshdesk's API has no status history: the ticket's ``stats`` instants (pending since,
 resolved, closed) stand for it, so the SLA clocks pause and stop when they did there.
@@ -12,6 +13,7 @@ resolved, closed) stand for it, so the SLA clocks pause and stop when they did t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,7 @@ from supportal.imports.records import (
     Attachment,
     Comment,
     Company,
+    FieldValue,
     Person,
     Rating,
     Record,
@@ -42,6 +45,18 @@ STATUSES: Mapping[str, Status] = {
     "Waiting on Customer": Status.WAITING_FOR_CUSTOMER,
     "Waiting on Third Party": Status.WAITING_FOR_THIRD_PARTY,
 }
+PRIORITIES = {1: "Low", 2: "Medium", 3: "High", 4: "Urgent"}
+# The ticket fields' custom types → the kinds of imports.records.FieldValue (others: text).
+_FIELD_KINDS = {
+    "custom_dropdown": "choice",
+    "custom_number": "number",
+    "custom_decimal": "number",
+    "custom_date": "date",
+    "custom_checkbox": "checkbox",
+}
+# A merged ticket: closed, with the private note the merge adds ("… merged into ticket #20");
+# the API has no field for it.
+_MERGED = re.compile(r"merged\s+into\s+(?:the\s+)?ticket\s*(?:<a[^>]*>\s*)?#\s*(\d+)", re.I)
 # The classic satisfaction survey's answers on Supportal's scale of 1 to 5.
 _RATING_SCALE = {103: 5, 102: 5, 101: 4, 100: 3, -101: 2, -102: 1, -103: 1}
 # Tickets of every age: without it, the list holds the last 30 days only.
@@ -67,6 +82,8 @@ class FreshdeskSource:
     ratings: dict[str, Rating] = field(default_factory=dict, init=False)
     status_names: dict[int, str] = field(default_factory=dict, init=False)
     groups: dict[str, str] = field(default_factory=dict, init=False)
+    # The custom ticket fields by name (cf_…): label, kind, choices, shown to customers.
+    fields: dict[str, FieldValue] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         # Freshdesk's basic authentication: the API key as the user, any password.
@@ -120,13 +137,16 @@ class FreshdeskSource:
         )
 
     def _lookups_read(self) -> None:
-        """The status names (custom statuses included), the groups and the ratings."""
+        """The status names (custom statuses included), the custom fields, the groups and
+        the ratings."""
         self.status_names = dict(BUILT_IN_STATUSES)
-        for row in self.client.get("/api/v2/ticket_fields", {"type": "default_status"}):
+        for row in self.client.get("/api/v2/ticket_fields"):
             if row.get("name") == "status":
                 for key, names in (row.get("choices") or {}).items():
                     label = names[0] if isinstance(names, list) and names else str(names)
                     self.status_names[int(key)] = label
+            elif not row.get("default") and row.get("name"):
+                self.fields[row["name"]] = _field(row)
         for row in self.client.pages("/api/v2/groups", {"per_page": PER_PAGE}):
             self.groups[str(row["id"])] = row.get("name") or ""
         for row in self.client.pages(
@@ -191,9 +211,22 @@ class FreshdeskSource:
                 changes.append(StatusChange(f"{row['id']}:{key}:{stats[key]}", status, at))
         return tuple(sorted(changes, key=lambda change: change.at))
 
+    def _custom_values(self, row: Mapping[str, Any]) -> tuple[FieldValue, ...]:
+        values = []
+        for name, value in (row.get("custom_fields") or {}).items():
+            known = self.fields.get(name)
+            label = known.label if known else name.removeprefix("cf_")
+            kind = known.kind if known else "text"
+            choices = known.choices if known else ()
+            visible = known.is_visible_to_customer if known else False
+            values.append(FieldValue(label, kind, value, choices, visible))
+        return tuple(values)
+
     def _ticket(self, row: Mapping[str, Any]) -> Request:
         created = _instant(row["created_at"]) or dt.datetime.now(dt.UTC)
         updated = _instant(row.get("updated_at")) or created
+        comments = self._conversations(int(row["id"]))
+        merged = _merged_into(row, comments)
         return Request(
             source_id=str(row["id"]),
             number=int(row["id"]),
@@ -204,8 +237,43 @@ class FreshdeskSource:
             updated_at=updated,
             status=self.status_names.get(int(row.get("status") or 2), f"status {row['status']}"),
             assignee_id=_id(row.get("responder_id")),
-            comments=self._conversations(int(row["id"])),
+            comments=comments,
             attachments=tuple(map(self._attachment, row.get("attachments") or ())),
             status_changes=self._history(row),
             rating=self.ratings.get(str(row["id"])),
+            priority=PRIORITIES.get(int(row.get("priority") or 0), ""),
+            group=self.groups.get(str(row.get("group_id")), ""),
+            request_type=row.get("type") or "",
+            custom_fields=self._custom_values(row),
+            merged_into=merged,
+            merged_into_label=f"#{merged}" if merged else "",
         )
+
+
+def _field(row: Mapping[str, Any]) -> FieldValue:
+    """A custom ticket field's definition (``/api/v2/ticket_fields``), as a value to fill."""
+    choices = row.get("choices") or ()
+    if isinstance(choices, Mapping):
+        choices = list(choices)
+    names = tuple(
+        str(c.get("value") or c.get("label") or "") if isinstance(c, Mapping) else str(c)
+        for c in choices
+    )
+    return FieldValue(
+        label=row.get("label") or row["name"],
+        kind=_FIELD_KINDS.get(row.get("type") or "", "text"),
+        value=None,
+        choices=tuple(filter(None, names)),
+        is_visible_to_customer=bool(row.get("displayed_to_customers")),
+    )
+
+
+def _merged_into(row: Mapping[str, Any], comments: tuple[Comment, ...]) -> str:
+    """The ticket this closed one was merged into, from the merge's private note."""
+    if int(row.get("status") or 0) != 5:
+        return ""
+    for comment in reversed(comments):
+        found = None if comment.is_public else _MERGED.search(comment.body)
+        if found and found.group(1) != str(row["id"]):
+            return found.group(1)
+    return ""

@@ -25,6 +25,7 @@ from supportal.imports.records import (
     Attachment,
     Comment,
     Company,
+    FieldValue,
     Person,
     Record,
     Request,
@@ -49,7 +50,27 @@ STATUSES: Mapping[str, Status] = {
     "Declined": Status.CANCELLED,
 }
 _EXPERIMENTAL = {"X-ExperimentalApi": "opt-in"}
-_FIELDS = "summary,description,status,created,updated,reporter,assignee,attachment,resolution"
+_FIELDS = (
+    "summary,description,status,created,updated,reporter,assignee,attachment,resolution,"
+    "priority,issuelinks"
+)
+_CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes:"
+# The custom field types (``schema.custom`` of /rest/api/2/field) imported, as the kinds of
+# imports.records.FieldValue; service desk fields (SLAs, organizations, …) are not.
+FIELD_KINDS = {
+    f"{_CUSTOM}textfield": "text",
+    f"{_CUSTOM}textarea": "text",
+    f"{_CUSTOM}url": "text",
+    f"{_CUSTOM}select": "choice",
+    f"{_CUSTOM}radiobuttons": "choice",
+    f"{_CUSTOM}multiselect": "text",
+    f"{_CUSTOM}multicheckboxes": "text",
+    f"{_CUSTOM}float": "number",
+    f"{_CUSTOM}datepicker": "date",
+    f"{_CUSTOM}datetime": "date",
+}
+# The service desk's "Customer Request Type" field.
+REQUEST_TYPE_FIELD = "com.atlassian.servicedesk:vp-origin"
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -82,6 +103,11 @@ class JiraSource:
     total: int | None = field(default=None, init=False)
     _customers: set[str] = field(default_factory=set, init=False)
     _yielded: set[str] = field(default_factory=set, init=False)
+    # The service desk's project name (its group, for --desk-map), the custom fields to
+    # import by id (name, kind) and the id of the request type's field.
+    group: str = field(default="", init=False)
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict, init=False)
+    type_field: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         # The customers list is an "experimental" endpoint: Jira asks callers to opt in.
@@ -108,6 +134,7 @@ class JiraSource:
     def _desk_id(self) -> str:
         for desk in self._values("/rest/servicedeskapi/servicedesk"):
             if str(desk.get("projectKey", "")).upper() == self.project:
+                self.group = desk.get("projectName") or self.project
                 return str(desk["id"])
         raise SourceError(f"{self.base_url}: no service desk for the project {self.project}")
 
@@ -144,7 +171,19 @@ class JiraSource:
             is_deleted=user.get("active") is False,
         )
 
+    def _fields_read(self) -> None:
+        """The custom fields by id (``/rest/api/2/field``): those of the kinds imported, and
+        the request type's."""
+        for row in self.client.get("/rest/api/2/field"):
+            custom = (row.get("schema") or {}).get("custom") or ""
+            if custom == REQUEST_TYPE_FIELD:
+                self.type_field = row["id"]
+            elif row.get("custom") and custom in FIELD_KINDS:
+                self.fields[row["id"]] = (row.get("name") or row["id"], FIELD_KINDS[custom])
+
     def _issues(self) -> Iterator[Record]:
+        self._fields_read()
+        wanted = ",".join([_FIELDS, *self.fields, *filter(None, [self.type_field])])
         start = 0
         while True:
             page = self.client.get(
@@ -153,7 +192,7 @@ class JiraSource:
                     "jql": f"project = {self.project} ORDER BY created ASC",
                     "startAt": start,
                     "maxResults": PAGE,
-                    "fields": _FIELDS,
+                    "fields": wanted,
                     "expand": "changelog",
                 },
             )
@@ -254,6 +293,7 @@ class JiraSource:
         desk_key, _dash, number = issue["key"].rpartition("-")
         created = _instant(fields.get("created")) or dt.datetime.now(dt.UTC)
         conversation, loose_files = self._comments(comments, list(fields.get("attachment") or ()))
+        duplicate = _duplicate_of(fields)
         return Request(
             source_id=str(issue["id"]),
             key=desk_key,
@@ -270,4 +310,46 @@ class JiraSource:
             attachments=tuple(map(self._attachment, loose_files)),
             status_changes=self._history(issue),
             old_links=(issue["key"],),
+            priority=(fields.get("priority") or {}).get("name") or "",
+            group=self.group,
+            request_type=_request_type(fields.get(self.type_field) if self.type_field else None),
+            custom_fields=self._custom_values(fields),
+            merged_into=duplicate.get("id") or "",
+            merged_into_label=duplicate.get("key") or "",
         )
+
+    def _custom_values(self, fields: Mapping[str, Any]) -> tuple[FieldValue, ...]:
+        values = []
+        for field_id, (label, kind) in self.fields.items():
+            value = _plain(fields.get(field_id))
+            if value not in (None, "", []):
+                values.append(FieldValue(label, kind, value))
+        return tuple(values)
+
+
+def _plain(value: Any) -> Any:
+    """A custom field's value as text, number or list of texts (options are ``{"value"}``)."""
+    if isinstance(value, Mapping):
+        return value.get("value") or value.get("name") or ""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _request_type(value: Any) -> str:
+    """The request type's name from the "Customer Request Type" field's value."""
+    if isinstance(value, Mapping):
+        return str((value.get("requestType") or {}).get("name") or "")
+    return ""
+
+
+def _duplicate_of(fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The issue this one duplicates, when it was resolved as a duplicate of it: the outward
+    issue of its "Duplicate" link (it "duplicates" that one)."""
+    if ((fields.get("resolution") or {}).get("name") or "").casefold() != "duplicate":
+        return {}
+    for link in fields.get("issuelinks") or ():
+        kind = ((link.get("type") or {}).get("name") or "").casefold()
+        if kind == "duplicate" and link.get("outwardIssue"):
+            return link["outwardIssue"]
+    return {}

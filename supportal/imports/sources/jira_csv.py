@@ -30,6 +30,7 @@ from supportal.imports.http import JsonClient, SourceError
 from supportal.imports.records import (
     Attachment,
     Comment,
+    FieldValue,
     Person,
     Record,
     Request,
@@ -49,8 +50,28 @@ _FORMATS = (
     "%d.%m.%Y %H:%M",
 )
 _MULTI = ("Comment", "Attachment", "Request participants")
-# Jira Service Desk writes the participants as a custom field.
-_ALIASES = {"Custom field (Request participants)": "Request participants"}
+# Jira Service Desk writes the participants and the request type as custom fields.
+_ALIASES = {
+    "Custom field (Request participants)": "Request participants",
+    "Custom field (Customer Request Type)": "Customer Request Type",
+}
+_CUSTOM = "Custom field ("
+# The service desk's own fields: not the desk's custom fields (SLAs, ratings, organizations).
+_NOT_IMPORTED = {
+    "Organizations",
+    "Satisfaction",
+    "Satisfaction date",
+    "Time to first response",
+    "Time to resolution",
+    "Time to close after resolution",
+    "Request language",
+    "Approvals",
+    "Approvers",
+    "Rank",
+    "Sentiment",
+}
+# Jira's duplicate link, from the issue that duplicates the other (its outward issue).
+_DUPLICATE = "Outward issue link (Duplicate)"
 
 
 def emails_read(path: str) -> dict[str, str]:
@@ -139,6 +160,8 @@ class JiraCsvSource:
                 multi: dict[str, list[str]] = {name: [] for name in _MULTI}
                 for name, value in zip(header, row, strict=False):
                     name = _ALIASES.get(name, name)
+                    if name.startswith(_CUSTOM) or name == _DUPLICATE:
+                        multi.setdefault(name, [])  # a multiple choice repeats its column
                     if name in multi:
                         if value.strip():
                             multi[name].append(value)
@@ -261,6 +284,8 @@ class JiraCsvSource:
             )
         updated = self._instant(single.get("Updated", "")) or resolved or created
         number = key.rpartition("-")[2]
+        is_duplicate = single.get("Resolution", "").casefold() == "duplicate"
+        duplicate = (multi.get(_DUPLICATE) or [""])[0].strip().upper() if is_duplicate else ""
         return Request(
             source_id=issue_id,
             key=key.rpartition("-")[0],
@@ -279,4 +304,20 @@ class JiraCsvSource:
             resolution=single.get("Resolution", ""),
             old_links=(key,),
             priority=single.get("Priority", ""),
+            group=single.get("Project name") or self.project,
+            request_type=single.get("Customer Request Type", ""),
+            custom_fields=_custom_values(multi),
+            merged_into=duplicate,
+            merged_into_label=duplicate,
         )
+
+
+def _custom_values(multi: Mapping[str, list[str]]) -> tuple[FieldValue, ...]:
+    """The ``Custom field (X)`` columns with a value, as text: the export does not say a
+    field's type (a multiple choice repeats its column: its values are joined)."""
+    values = []
+    for column, items in multi.items():
+        label = column.removeprefix(_CUSTOM).removesuffix(")")
+        if column.startswith(_CUSTOM) and items and label not in _NOT_IMPORTED:
+            values.append(FieldValue(label, "text", ", ".join(v.strip() for v in items)))
+    return tuple(values)

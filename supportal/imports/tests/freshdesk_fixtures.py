@@ -146,6 +146,46 @@ STATUS_FIELD = [
         },
     }
 ]
+
+
+def _custom_field(field_id, name, label, field_type, *, customers=True, choices=None):
+    """A custom ticket field as ``GET /api/v2/ticket_fields`` lists it."""
+    row = {
+        "id": field_id,
+        "name": name,
+        "label": label,
+        "description": None,
+        "position": 10 + field_id % 100,
+        "required_for_closure": False,
+        "required_for_agents": False,
+        "type": field_type,
+        "default": False,
+        "customers_can_edit": customers,
+        "label_for_customers": label,
+        "required_for_customers": False,
+        "displayed_to_customers": customers,
+        "created_at": "2019-01-01T08:00:00Z",
+        "updated_at": "2019-01-01T08:00:00Z",
+    }
+    if choices is not None:
+        row["choices"] = choices
+    return row
+
+
+CUSTOM_FIELDS = [
+    _custom_field(80000011, "cf_cod_magazin", "Cod magazin", "custom_text"),
+    _custom_field(
+        80000012,
+        "cf_sistem_afectat",
+        "Sistem afectat",
+        "custom_dropdown",
+        choices=["EDI", "Portal clienți", "Contabilitate"],
+    ),
+    _custom_field(80000013, "cf_valoare_comanda", "Valoare comandă", "custom_decimal"),
+    _custom_field(80000014, "cf_data_incidentului", "Data incidentului", "custom_date"),
+    _custom_field(80000015, "cf_in_garantie", "În garanție", "custom_checkbox", customers=False),
+]
+TICKET_FIELDS = STATUS_FIELD + CUSTOM_FIELDS
 GROUPS = [
     {
         "id": 5000000001,
@@ -157,7 +197,18 @@ GROUPS = [
         "group_type": "support_agent_group",
         "created_at": "2019-01-01T08:00:00Z",
         "updated_at": "2019-01-01T08:00:00Z",
-    }
+    },
+    {
+        "id": 5000000002,
+        "name": "Podpora CZ",
+        "description": "Česká podpora",
+        "escalate_to": None,
+        "unassigned_for": None,
+        "business_hour_id": None,
+        "group_type": "support_agent_group",
+        "created_at": "2020-06-01T08:00:00Z",
+        "updated_at": "2020-06-01T08:00:00Z",
+    },
 ]
 RATINGS = [
     {
@@ -239,6 +290,15 @@ def tickets(url):
         description="<div>Bună ziua,<br>facturile din <b>3 martie</b> nu au ajuns.</div>",
         description_text="Bună ziua,\nfacturile din 3 martie nu au ajuns.",
         status=5,
+        type="Incident",
+        priority=3,
+        custom_fields={
+            "cf_cod_magazin": "MAG-0042",
+            "cf_sistem_afectat": "EDI",
+            "cf_valoare_comanda": 1520.5,
+            "cf_data_incidentului": "2024-03-03",
+            "cf_in_garantie": True,
+        },
         updated_at="2024-03-08T09:00:00Z",
         attachments=[_file(url, 4000000001, "jurnal-edi.log", "text/plain")],
         stats={
@@ -262,6 +322,15 @@ def tickets(url):
         requester_id=7000000002,
         company_id=8000000002,
         status=7,
+        group_id=5000000002,
+        priority=4,
+        custom_fields={
+            "cf_cod_magazin": None,
+            "cf_sistem_afectat": "Contabilitate",
+            "cf_valoare_comanda": None,
+            "cf_data_incidentului": None,
+            "cf_in_garantie": False,
+        },
         responder_id=9000000002,
         created_at="2024-03-06T10:00:00Z",
         updated_at="2024-03-06T12:00:00Z",
@@ -272,6 +341,9 @@ def tickets(url):
         description_text="Vă rog dezactivați contul lui Andrei.",
         requester_id=7000000009,
         status=2,
+        type=None,
+        priority=1,
+        custom_fields={"cf_cod_magazin": "", "cf_valoare_comanda": 0},
         responder_id=None,
         created_at="2024-03-07T08:00:00Z",
         updated_at="2024-03-07T08:30:00Z",
@@ -286,7 +358,24 @@ def tickets(url):
         created_at="2024-03-07T09:00:00Z",
         updated_at="2024-03-07T09:30:00Z",
     )
-    return [first, second], [third, fourth]
+    # Merged into 161 by the agent: closed, with the note the merge writes.
+    merged = _ticket(
+        165,
+        subject="Tot facturile EDI, din nou",
+        description_text="Nici facturile de azi nu au ajuns.",
+        status=5,
+        type="Incident",
+        priority=3,
+        created_at="2024-03-04T11:00:00Z",
+        updated_at="2024-03-04T11:20:00Z",
+        stats={
+            **first["stats"],
+            "resolved_at": None,
+            "closed_at": "2024-03-04T11:20:00Z",
+            "pending_since": None,
+        },
+    )
+    return [first, second], [third, fourth, merged]
 
 
 def _conversation(
@@ -357,6 +446,17 @@ def conversations(url):
         ],
         163: [],
         164: [],
+        165: [
+            _conversation(
+                3000000005,
+                165,
+                9000000001,
+                'This ticket is closed and merged into ticket <a href="https://firma.freshdesk'
+                '.com/a/tickets/161">#161</a>',
+                private=True,
+                at="2024-03-04T11:20:00Z",
+            )
+        ],
     }
 
 
@@ -389,7 +489,8 @@ class Freshdesk:
                 return Answer(CONTACTS_PAGE_1, headers={"Link": link})
             return Answer(CONTACTS_PAGE_2)
         if path == "/api/v2/ticket_fields":
-            return Answer(STATUS_FIELD)
+            wanted = query.get("type")
+            return Answer([f for f in TICKET_FIELDS if not wanted or f["type"] == wanted])
         if path == "/api/v2/groups":
             return Answer(GROUPS)
         if path == "/api/v2/surveys/satisfaction_ratings":

@@ -97,6 +97,113 @@ def _history(history_id, author, created, to_name, from_name="Waiting for suppor
     }
 
 
+_TYPES = "com.atlassian.jira.plugin.system.customfieldtypes:"
+
+
+def _field(field_id, name, schema_type, custom):
+    """A field as ``GET /rest/api/2/field`` lists it."""
+    number = int(field_id.rpartition("_")[2]) if field_id.startswith("customfield_") else None
+    return {
+        "id": field_id,
+        "key": field_id,
+        "name": name,
+        "custom": number is not None,
+        "orderable": True,
+        "navigable": True,
+        "searchable": True,
+        "clauseNames": [f"cf[{number}]" if number else field_id, name],
+        "schema": (
+            {"type": schema_type, "custom": custom, "customId": number}
+            if number
+            else {"type": schema_type, "system": field_id}
+        ),
+    }
+
+
+FIELDS = [
+    _field("summary", "Summary", "string", None),
+    _field("priority", "Priority", "priority", None),
+    _field(
+        "customfield_10010",
+        "Customer Request Type",
+        "sd-customerrequesttype",
+        "com.atlassian.servicedesk:vp-origin",
+    ),
+    _field(
+        "customfield_10005",
+        "Request participants",
+        "array",
+        "com.atlassian.servicedesk:sd-request-participants",
+    ),
+    _field(
+        "customfield_10030",
+        "Time to resolution",
+        "sd-servicelevelagreement",
+        "com.atlassian.servicedesk:sd-sla-field",
+    ),
+    _field("customfield_10020", "Cod magazin", "string", f"{_TYPES}textfield"),
+    _field("customfield_10021", "Sistem afectat", "option", f"{_TYPES}select"),
+    _field("customfield_10022", "Valoare comandă", "number", f"{_TYPES}float"),
+    _field("customfield_10023", "Data incidentului", "date", f"{_TYPES}datepicker"),
+]
+
+
+def _request_type(type_id, name):
+    """The "Customer Request Type" field's value in an issue, as the search returns it."""
+    return {
+        "_links": {"jiraRest": "https://jira.example/rest/api/2/issue/10161"},
+        "requestType": {
+            "id": type_id,
+            "_links": {
+                "self": f"https://jira.example/rest/servicedeskapi/servicedesk/1/requesttype/{type_id}"
+            },
+            "name": name,
+            "description": "",
+            "helpText": "",
+            "serviceDeskId": "1",
+            "groupIds": ["1"],
+        },
+        "currentStatus": {"status": "Resolved", "statusCategory": "DONE"},
+    }
+
+
+def _option(option_id, value):
+    return {
+        "self": f"https://jira.example/rest/api/2/customFieldOption/{option_id}",
+        "value": value,
+        "id": option_id,
+        "disabled": False,
+    }
+
+
+def _priority(name, priority_id):
+    return {
+        "self": f"https://jira.example/rest/api/2/priority/{priority_id}",
+        "iconUrl": "https://jira.example/images/icons/priorities/high.svg",
+        "name": name,
+        "id": priority_id,
+    }
+
+
+def _duplicate_link(link_id, issue_id, key, summary):
+    return {
+        "id": link_id,
+        "self": f"https://jira.example/rest/api/2/issueLink/{link_id}",
+        "type": {
+            "id": "10002",
+            "name": "Duplicate",
+            "inward": "is duplicated by",
+            "outward": "duplicates",
+        },
+        "outwardIssue": {
+            "id": issue_id,
+            "key": key,
+            "self": f"https://jira.example/rest/api/2/issue/{issue_id}",
+            "fields": {"summary": summary, "status": _status("Resolved", "5")},
+        },
+    }
+
+
 def _issue(issue_id, key, fields, histories=()):
     return {
         "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
@@ -155,6 +262,15 @@ def issues(url):
                 ),
             ],
             "resolution": {"name": "Done"},
+            "priority": _priority("High", "2"),
+            "issuelinks": [],
+            "customfield_10010": _request_type("11", "Problemă EDI"),
+            "customfield_10005": [ELENA],
+            "customfield_10030": {"id": "1", "name": "Time to resolution"},
+            "customfield_10020": "MAG-0042",
+            "customfield_10021": _option("10100", "EDI"),
+            "customfield_10022": 1520.5,
+            "customfield_10023": "2024-03-03",
         },
         [
             _history("20001", IOANA, "2024-03-04T09:20:00.000+0200", "In Progress"),
@@ -194,6 +310,13 @@ def issues(url):
                 ),
             ],
             "resolution": None,
+            "priority": _priority("Medium", "3"),
+            "issuelinks": [],
+            "customfield_10010": _request_type("12", "Dotaz"),
+            "customfield_10020": None,
+            "customfield_10021": _option("10102", "Účetnictví"),
+            "customfield_10022": None,
+            "customfield_10023": None,
         },
         [_history("20005", IOANA, "2024-03-06T12:00:00.000+0100", "Escalated")],
     )
@@ -212,7 +335,29 @@ def issues(url):
             "resolution": None,
         },
     )
-    return [first, second], [third, fourth]
+    # Closed as a duplicate of HELP-161, linked to it.
+    duplicate = _issue(
+        "10164",
+        "HELP-164",
+        {
+            "summary": "Facturile EDI tot nu ajung",
+            "description": "Nici azi nu au ajuns facturile.",
+            "status": _status("Closed", "6"),
+            "created": "2024-03-04T11:00:00.000+0200",
+            "updated": "2024-03-04T11:20:00.000+0200",
+            "reporter": MIHAI,
+            "assignee": IOANA,
+            "attachment": [],
+            "resolution": {"name": "Duplicate"},
+            "priority": _priority("High", "2"),
+            "issuelinks": [
+                _duplicate_link("10400", "10161", "HELP-161", "Facturile nu ajung la distribuitor")
+            ],
+            "customfield_10010": _request_type("11", "Problemă EDI"),
+        },
+        [_history("20006", IOANA, "2024-03-04T11:20:00.000+0200", "Closed")],
+    )
+    return [first, second], [third, fourth, duplicate]
 
 
 def comments():
@@ -258,7 +403,17 @@ def comments():
             }
         ],
         "HELP-163": [],
+        "HELP-164": [],
     }
+
+
+def _only(issue, fields):
+    """The issue with the fields asked for only, as the search answers (``*all``: all)."""
+    issue = copy.deepcopy(issue)
+    if fields != "*all":
+        wanted = set(fields.split(","))
+        issue["fields"] = {k: v for k, v in issue["fields"].items() if k in wanted}
+    return issue
 
 
 def _truncate_changelog(issue):
@@ -332,10 +487,12 @@ class Jira:
                     "expand": "schema,names",
                     "startAt": page,
                     "maxResults": 50,
-                    "total": 4,
-                    "issues": copy.deepcopy(found),
+                    "total": 5,
+                    "issues": [_only(issue, query.get("fields", "*all")) for issue in found],
                 }
             )
+        if path == "/rest/api/2/field":
+            return Answer(FIELDS)
         parts = path.split("/")
         if path.startswith("/rest/api/2/issue/") and parts[-1] == "changelog":
             rest = self.changelog_rest.get(parts[5], [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from supportal.accounts.models import User
+from supportal.desks.models import CustomField
 from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run
 from supportal.imports.sources.jira import JiraSource
@@ -52,7 +53,7 @@ def test_jira_import_reproduces_conversation_files_history_and_participants(
     cast, jira, native_help_1
 ):
     source, report = _import(cast, jira)
-    assert report.counts[("request", "created")] == 4, report.lines()
+    assert report.counts[("request", "created")] == 5, report.lines()
     assert source.client.waits == [2.0]
     # The search gave two of HELP-161's four histories; the rest came from its changelog.
     assert jira.server.count("/rest/api/2/issue/HELP-161/changelog") == 1
@@ -89,7 +90,7 @@ def test_jira_import_reproduces_conversation_files_history_and_participants(
     assert not Ticket.objects.get(reference="HELP-163").requester.is_active
     assert Ticket.objects.get(reference="HELP-2").summary == "Parola portalului a expirat"
     cast.help_desk.refresh_from_db()
-    assert cast.help_desk.last_ticket_number == 163
+    assert cast.help_desk.last_ticket_number == 164
     assert OutboundEmail.objects.count() == 0
     assert PendingNotification.objects.exclude(ticket=native_help_1).count() == 0
 
@@ -101,9 +102,9 @@ def test_jira_dry_run_writes_and_downloads_nothing(cast, jira):
     assert _counts() == before
     assert not any(p.startswith("/secure/attachment/") for p, _q, _h in jira.server.asked)
     lines = "\n".join(report.lines())
-    assert "request: created 4" in lines
+    assert "request: created 5" in lines
     assert "Escalated → In progress" in lines
-    assert report.counts[("comment", "created")] == 5
+    assert report.counts[("comment", "created")] == 6  # and the note of the duplicate
 
 
 @pytest.mark.django_db
@@ -138,6 +139,7 @@ def test_old_portal_links_lead_to_the_imported_request_for_whoever_may_see_it(
     assert set(ticket_queryset_for_user(mihai).values_list("reference", flat=True)) == {
         "HELP-2",
         "HELP-161",
+        "HELP-164",
     }
     assert set(ticket_queryset_for_user(elena).values_list("reference", flat=True)) == {"HELP-161"}
     assert set(ticket_queryset_for_user(jana).values_list("reference", flat=True)) == {"HELP-162"}
@@ -151,7 +153,7 @@ def test_jira_import_twice_changes_nothing(cast, jira):
     before = _counts()
     _source, report = _import(cast, jira)
     assert _counts() == before
-    assert report.counts[("request", "skipped")] == 4
+    assert report.counts[("request", "skipped")] == 5
 
 
 @pytest.mark.django_db
@@ -162,7 +164,67 @@ def test_jira_import_broken_half_way_ends_complete_when_run_again(cast, jira):
     assert set(Ticket.objects.values_list("reference", flat=True)) == {"HELP-1", "HELP-161"}
     jira.broken.clear()
     _import(cast, jira)
-    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 161, 162, 163]
-    assert Comment.objects.count() == 5
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 161, 162, 163, 164]
+    assert Comment.objects.count() == 6  # with the note saying HELP-164 went into HELP-161
     assert Attachment.objects.count() == 3
     assert OutboundEmail.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_jira_request_types_priorities_custom_fields_and_duplicates_are_mapped(cast, jira):
+    _source, report = _import(cast, jira, types={"Problemă EDI": "Bug"})
+
+    # The search asked for the custom fields /rest/api/2/field names, and only those.
+    asked = next(q["fields"] for p, q, _h in jira.server.asked if p == "/rest/api/2/search")
+    assert {"priority", "issuelinks", "customfield_10010", "customfield_10020"} <= set(
+        asked.split(",")
+    )
+    assert "customfield_10030" not in asked  # an SLA: not a custom field of the desk
+    edi = Ticket.objects.get(reference="HELP-161")
+    assert (edi.request_type, edi.priority) == (cast.bug, cast.high)
+    fields = {f.name: f for f in CustomField.objects.filter(desk=cast.help_desk)}
+    assert {fields[name].label: value for name, value in edi.custom_fields.items()} == {
+        "Cod magazin": "MAG-0042",
+        "Sistem afectat": "EDI",
+        "Valoare comandă": "1520.5",
+        "Data incidentului": "2024-03-03",
+    }
+    kinds = {f.label: (f.kind, f.choices, f.is_visible_to_customer) for f in fields.values()}
+    assert kinds == {
+        "Cod magazin": ("text", [], False),
+        # Jira's list gives no options: the choices are the values the issues hold.
+        "Sistem afectat": ("choice", ["EDI", "Účetnictví"], False),
+        "Valoare comandă": ("number", [], False),
+        "Data incidentului": ("date", [], False),
+    }
+    czech = Ticket.objects.get(reference="HELP-162")
+    assert czech.request_type is None and czech.priority is None  # Dotaz, Medium: none here
+
+    duplicate = Ticket.objects.get(reference="HELP-164")
+    assert duplicate.status == Status.CLOSED
+    note = duplicate.comments.get()
+    assert (note.body, note.is_public) == ("Merged into HELP-161.", False)
+
+    lines = "\n".join(report.lines())
+    assert "  Helpdesk → HELP: 5" in lines
+    assert "  Problemă EDI → Bug: 2" in lines and "  Dotaz → not mapped, none: 1" in lines
+    assert "  High → High: 2" in lines
+    assert "Custom fields: 4 created, 0 mapped" in lines
+
+    before = (*_counts(), tuple(CustomField.objects.values_list("name", "choices")))
+    _source, again = _import(cast, jira, types={"Problemă EDI": "Bug"})
+    assert (*_counts(), tuple(CustomField.objects.values_list("name", "choices"))) == before
+    assert again.counts[("request", "skipped")] == 5
+
+
+@pytest.mark.django_db
+def test_jira_dry_run_with_the_project_mapped_to_another_desk_writes_nothing(cast, jira):
+    before = (*_counts(), CustomField.objects.count())
+    _source, report = _import(cast, jira, dry_run=True, desks={"Helpdesk": cast.dev_desk})
+    assert (*_counts(), CustomField.objects.count()) == before
+    lines = "\n".join(report.lines())
+    assert "  Helpdesk → DEV: 5" in lines
+    assert "Custom fields: 4 to create, 0 mapped" in lines
+    assert "  DEV: Sistem afectat (choice) → to create" in lines
+    # Its keys are not the desk's: the requests would get DEV's numbers.
+    assert "HELP-161: the desk's key is DEV; it gets a new number" in lines

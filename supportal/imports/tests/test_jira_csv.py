@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from supportal.accounts.models import User
+from supportal.desks.models import CustomField
 from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run
 from supportal.imports.sources.jira_csv import JiraCsvSource, emails_read
@@ -29,6 +30,9 @@ HEADER = [
     "Attachment", "Attachment", "Custom field (Customer Request Type)",
     "Custom field (Request participants)", "Custom field (Request participants)",
     "Comment", "Comment", "Comment",
+    "Custom field (Cod magazin)", "Custom field (Sistem afectat)",
+    "Custom field (Sistem afectat)", "Custom field (Time to resolution)",
+    "Outward issue link (Duplicate)",
 ]  # fmt: skip
 
 
@@ -46,6 +50,7 @@ def _rows(url: str) -> list[list[str]]:
             "04/Mar/24 9:30 AM;ioana.marin;Am găsit eroarea în jurnal: [^jurnal-edi.txt]",
             "04/Mar/24 10:00 AM;mihai.popescu;Mulțumesc; aștept vești.",
             "04/Mar/24 10:15 AM;ioana.marin;Notă: distribuitorul a schimbat certificatul.",
+            "MAG-0042", "EDI", "Portal clienți", "4h", "",
         ],
         [
             "Export do účetnictví se zasekne", "HELP-162", "10162", "Service Request",
@@ -53,11 +58,20 @@ def _rows(url: str) -> list[list[str]]:
             "jana.novakova", "06/Mar/24 2:00 PM", "06/Mar/24 2:20 PM", "", "",
             "Export faktur skončí chybou po 10 minutách.", "", "", "", "", "Get IT help",
             "", "", "06/Mar/24 2:20 PM;jana.novakova;Přikládám snímek obrazovky.", "", "",
+            "", "Účetnictví", "", "", "",
+        ],
+        [
+            "Facturile tot nu ajung", "HELP-163", "10163", "Service Request", "Closed",
+            "HELP", "Helpdesk", "High", "Duplicate", "ioana.marin", "mihai.popescu",
+            "mihai.popescu", "04/Mar/24 11:00 AM", "04/Mar/24 11:20 AM", "",
+            "04/Mar/24 11:20 AM", "Nici azi nu au ajuns facturile.", "", "", "", "",
+            "Get IT help", "", "", "", "", "", "MAG-0042", "EDI", "", "", "HELP-161",
         ],
         [
             "Another project's issue", "DEV-5", "10005", "Bug", "Open", "DEV", "Development",
             "Low", "", "", "mihai.popescu", "mihai.popescu", "06/Mar/24 3:00 PM",
             "06/Mar/24 3:00 PM", "", "", "", "", "", "", "", "", "", "", "", "", "",
+            "", "", "", "", "",
         ],
     ]  # fmt: skip
 
@@ -120,7 +134,7 @@ def test_the_csv_export_becomes_the_requests_with_their_conversation_and_files(
 ):
     report = _import(cast, _source(export, jira_files))
 
-    assert report.counts[("request", "created")] == 2  # DEV-5 is another project's
+    assert report.counts[("request", "created")] == 3  # DEV-5 is another project's
     help161 = Ticket.objects.get(reference="HELP-161")
     assert help161.summary == "Facturile nu ajung la distribuitor"
     assert help161.created_at == dt.datetime(2024, 3, 4, 7, 0, tzinfo=dt.UTC)  # 9:00 in Bucharest
@@ -161,7 +175,7 @@ def test_the_csv_export_becomes_the_requests_with_their_conversation_and_files(
     before = _counts()
     again = _import(cast, _source(export, jira_files))
     assert _counts() == before
-    assert again.counts[("request", "skipped")] == 2
+    assert again.counts[("request", "skipped")] == 3
 
 
 @pytest.mark.django_db
@@ -175,8 +189,8 @@ def test_agents_comments_public_when_asked_and_the_command_dry_run_writes_nothin
         time_zone="Europe/Bucharest", dry_run=True, no_progress=True,
     )  # fmt: skip
     out = capsys.readouterr().out
-    assert "Dry run" in out and "request: created 2" in out and "Resolved → Resolved" in out
-    assert "  High → High: 1" in out and "  Medium → not mapped, the desk's default: 1" in out
+    assert "Dry run" in out and "request: created 3" in out and "Resolved → Resolved" in out
+    assert "  High → High: 2" in out and "  Medium → not mapped, the desk's default: 1" in out
     assert _counts() == before
     assert not jira_files.asked  # a dry run fetches no file
 
@@ -187,6 +201,40 @@ def test_agents_comments_public_when_asked_and_the_command_dry_run_writes_nothin
     assert all(
         Ticket.objects.get(reference="HELP-161").comments.values_list("is_public", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_request_types_custom_fields_and_duplicates_of_the_export_are_mapped(
+    cast, export, jira_files, capsys
+):
+    path, people = export
+    options = dict(file=str(path), people=str(people), desk="HELP", no_progress=True)
+    before = (*_counts(), CustomField.objects.count())
+    call_command("import", "jira-csv", type_map=["Get IT help=Question"], dry_run=True, **options)
+    out = capsys.readouterr().out
+    assert (*_counts(), CustomField.objects.count()) == before
+    assert "  Helpdesk → HELP: 3" in out and "  Get IT help → Question: 3" in out
+    assert "Custom fields: 2 to create, 0 mapped" in out
+    assert "Time to resolution" not in out  # the service desk's own field
+
+    call_command("import", "jira-csv", type_map=["Get IT help=Question"], **options)
+    help161 = Ticket.objects.get(reference="HELP-161")
+    assert help161.request_type == cast.question
+    fields = {f.label: f for f in CustomField.objects.filter(desk=cast.help_desk)}
+    assert sorted(fields) == ["Cod magazin", "Sistem afectat"]
+    # The export does not say a field's type: text, a repeated column's values joined.
+    assert {f.kind for f in fields.values()} == {"text"}
+    assert help161.custom_fields == {
+        fields["Cod magazin"].name: "MAG-0042",
+        fields["Sistem afectat"].name: "EDI, Portal clienți",
+    }
+    duplicate = Ticket.objects.get(reference="HELP-163")
+    assert duplicate.status == Status.CLOSED
+    assert duplicate.comments.get().body == "Merged into HELP-161."
+
+    before = (*_counts(), CustomField.objects.count())
+    call_command("import", "jira-csv", type_map=["Get IT help=Question"], **options)
+    assert (*_counts(), CustomField.objects.count()) == before
 
 
 @pytest.mark.django_db

@@ -10,9 +10,11 @@ def _fresh_vectors():
     # Each test reads its own rows: no matrix of an earlier test's vectors stays in memory.
     embeddings._matrices.clear()
     suggest._stem_lists.clear()
+    suggest._common.clear()
     yield
     embeddings._matrices.clear()
     suggest._stem_lists.clear()
+    suggest._common.clear()
 
 
 @pytest.fixture

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from supportal.knowledge import embeddings, services
 from supportal.knowledge.models import Embedding, EmbeddingState, SuggestionOpen, Visibility
 from supportal.knowledge.suggest import fuse, stems_of, suggest
+from supportal.tickets.models import Ticket
 from supportal.tickets.services import ticket_transition
 from supportal.tickets.workflow import Action
 
@@ -295,3 +297,99 @@ def test_while_typing_a_stem_is_searched_once_and_never_shown_to_another_reader(
     # Another company's customer asking the same words gets their own lists.
     other = suggest(cast.other_customer, "nejde mi tisknout faktury", language="cs")
     assert {t.pk for t in other.requests} == {world["other_company"].pk}
+
+
+def _index_built(kind):
+    loaded = embeddings._matrices[kind]
+    loaded.builder.join(timeout=60)
+    assert loaded.index is not None
+    return loaded
+
+
+def test_above_its_size_the_approximate_index_finds_what_brute_force_finds(
+    cast, world, monkeypatch
+):
+    embed_all()
+    vector = embeddings.query_vector("tiskárna netiskne fakturu")
+    # Four vectors: brute force, and no index is built.
+    exact = embeddings.nearest("request", vector, limit=10, threshold=0.0)
+    assert embeddings._matrices["request"].builder is None
+    monkeypatch.setattr(embeddings, "ANN_ABOVE", 0)
+    # The first query over the limit starts the build and is answered by brute force meanwhile.
+    assert embeddings.nearest("request", vector, limit=10, threshold=0.0) == exact
+    loaded = _index_built("request")
+    assert len(loaded.index) == loaded.count == 4
+    approximate = embeddings.nearest("request", vector, limit=10, threshold=0.0)
+    assert [pk for pk, _s in approximate] == [pk for pk, _s in exact]
+    assert [s for _pk, s in approximate] == pytest.approx([s for _pk, s in exact], abs=1e-5)
+    assert embeddings.nearest("request", vector, limit=10, threshold=0.99) == []
+    # Through the index, the suggestions are the same as before.
+    found = suggest(cast.cristina, CZECH_QUERY, language="cs")
+    assert {t.pk for t in found.requests} == {world["colleague"].pk, world["other_desk"].pk}
+
+
+def test_the_index_follows_new_changed_and_deleted_vectors(cast, world, monkeypatch):
+    import threading
+
+    embed_all()
+    monkeypatch.setattr(embeddings, "ANN_ABOVE", 0)
+    licence = embeddings.query_vector("licence expired, cannot open the program")
+    # A build held back until a new request's vector has been read: it joins when done.
+    release, build = threading.Event(), embeddings.ann_index_build
+
+    def held(*args, **kwargs):
+        release.wait(30)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(embeddings, "ann_index_build", held)
+    embeddings.nearest("request", licence, limit=10, threshold=0.0)
+    loaded = embeddings._matrices["request"]
+    added = solved(
+        cast, cast.colleague, "Licence expired", "The program says the licence expired.",
+        "Renewed the licence key in Settings > Licence.",
+    )  # fmt: skip
+    embed_all()
+    loaded.checked_at -= embeddings.FRESH_SECONDS
+    embeddings.nearest("request", licence, limit=10, threshold=0.0)
+    release.set()
+    _index_built("request")
+    assert len(loaded.index) == 5
+    assert embeddings.nearest("request", licence, limit=1, threshold=0.0)[0][0] == added.pk
+    # A changed text replaces its vector in the index; a deleted request's goes at the reload.
+    before = list(loaded.index[added.pk])
+    Ticket.objects.filter(pk=added.pk).update(
+        resolution="Bought more seats.", updated_at=timezone.now()
+    )
+    embed_all()
+    loaded.checked_at -= embeddings.FRESH_SECONDS
+    embeddings.nearest("request", licence, limit=10, threshold=0.0)
+    assert len(loaded.index) == 5
+    assert list(loaded.index[added.pk]) != before
+    Embedding.objects.filter(object_id=world["unrelated"].pk, kind="request").delete()
+    loaded.checked_at -= embeddings.FRESH_SECONDS
+    loaded.loaded_at -= embeddings.RELOAD_SECONDS + 1
+    near = embeddings.nearest("request", licence, limit=10, threshold=0.0)
+    reloaded = embeddings._matrices["request"]
+    assert reloaded is not loaded and reloaded.index is loaded.index
+    assert len(reloaded.index) == 4
+    assert world["unrelated"].pk not in {pk for pk, _s in near}
+
+
+def test_words_most_requests_contain_are_searched_only_when_nothing_else_ranks(
+    cast, world, engine, monkeypatch
+):
+    from supportal.knowledge import suggest as module
+
+    embed_all()
+    # "tisk" and "fakt" are in three requests each: common, once the limit is two.
+    monkeypatch.setattr(module, "COMMON_ABOVE", 2)
+    found = suggest(cast.agent_help, CZECH_QUERY, language="cs")
+    assert {stem for _user, stem, _ex in module._stem_lists} == {"nejde"}
+    seen = {t.pk for t in found.requests}
+    assert world["other_company"].pk in seen and world["other_desk"].pk not in seen
+    # Only common words: searched all the same when the model has nothing near to rank by.
+    module._stem_lists.clear()
+    found = suggest(cast.agent_help, "tisk faktur", language="cs")
+    searched = {stem for _user, stem, _ex in module._stem_lists}
+    assert searched == (set() if engine == "model" else {"tisk", "fakt"})
+    assert world["colleague"].pk in {t.pk for t in found.requests}

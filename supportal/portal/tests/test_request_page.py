@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from supportal.accounts.models import User
+from supportal.core import paging
 from supportal.desks.models import CustomField
 from supportal.tickets import services
 from supportal.tickets.models import Feedback, NotificationMute, QuoteState, SubmissionMethod
@@ -159,6 +160,26 @@ def test_participants_are_added_and_removed(client, cast):
     assert not ticket.participants.filter(user=cast.other_customer).exists()
     client.post(reverse("portal:participant_remove", args=[ticket.reference, cast.colleague.pk]))
     assert not ticket.participants.exists()
+
+
+def test_a_company_too_big_for_the_menu_shares_by_a_colleagues_address(client, cast, monkeypatch):
+    """Past PICKER_LIMIT colleagues the page asks for the colleague's address instead of
+    listing everyone; only a colleague's address is taken."""
+    monkeypatch.setattr(paging, "PICKER_LIMIT", 1)
+    User.objects.create_user("maria@example.com", organization=cast.cristina_srl)
+    ticket = cast.ticket()
+    client.force_login(cast.cristina)
+    page = _page(client, ticket)
+    assert "<option" not in page.split('id="participants"')[-1].split("</section>")[0]
+    assert 'name="email" id="id_participant_email"' in page
+    url = reverse("portal:participant_add", args=[ticket.reference])
+    response = client.post(url, {"email": cast.other_customer.email}, follow=True)
+    assert f"No colleague of yours has the address {cast.other_customer.email}" in (
+        response.content.decode()
+    )
+    assert not ticket.participants.exists()
+    client.post(url, {"email": "ION.Popescu@example.com"})
+    assert list(ticket.participants.values_list("user", flat=True)) == [cast.colleague.pk]
 
 
 def test_a_participant_may_leave_but_not_remove_others(client, cast):

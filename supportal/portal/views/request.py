@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
+from supportal.core import paging
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages, row_id
 from supportal.portal import uploads
@@ -63,7 +65,7 @@ class RequestPage:
     attachments: list[Attachment]
     custom_field_rows: list[tuple[str, object]]
     participants: list[Participant]
-    participant_candidates: list[User]
+    participant_candidates: list[User] | None  # None: too many for a menu, chosen by address
     quotes: list[Quote]
     proposed_quote: Quote | None
     last_quote: Quote | None  # shown with its state once answered
@@ -109,14 +111,19 @@ def _request_page(user: User, ticket: Ticket) -> RequestPage:
     )
 
 
-def _candidates(ticket: Ticket, participants: list[Participant]) -> list[User]:
-    """The requester's colleagues the request could still be shared with."""
+def _candidates(ticket: Ticket, participants: list[Participant]) -> list[User] | None:
+    """The requester's colleagues the request could still be shared with; None when there are
+    too many for a menu (the page then asks for the colleague's e-mail address)."""
     if not ticket.organization_id:
         return []
-    return list(
-        selectors.colleague_queryset(ticket.requester)
-        .filter(organization_id=ticket.organization_id)
-        .exclude(pk__in=[p.user_id for p in participants])
+    return paging.picker_choices(
+        _colleagues(ticket).exclude(pk__in=[p.user_id for p in participants])
+    )
+
+
+def _colleagues(ticket: Ticket) -> QuerySet[User]:
+    return selectors.colleague_queryset(ticket.requester).filter(
+        organization_id=ticket.organization_id
     )
 
 
@@ -222,14 +229,21 @@ def request_mute(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
 @refusals_as_messages("portal:request")
 def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     ticket = selectors.ticket_get_for_user(request.user, reference)
-    chosen = request.POST.get("user", "")
-    person = (
-        selectors.colleague_queryset(ticket.requester)
-        .filter(organization_id=ticket.organization_id, pk=int(chosen))
-        .first()
-        if row_id(chosen) is not None
-        else None
-    )
+    chosen, address = request.POST.get("user", ""), request.POST.get("email", "").strip()
+    if address:
+        # A company too big for the menu: the colleague is named by their address.
+        person = _colleagues(ticket).filter(email__iexact=address).first()
+        if person is None:
+            raise InvalidInput(
+                _("No colleague of yours has the address %(email)s.") % {"email": address},
+                field="email",
+            )
+    else:
+        person = (
+            _colleagues(ticket).filter(pk=int(chosen)).first()
+            if row_id(chosen) is not None
+            else None
+        )
     if person is None:
         raise InvalidInput(_("Choose a colleague to share the request with."), field="user")
     services.participant_add(ticket=ticket, actor=request.user, person=person)

@@ -11,7 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from supportal.accounts.models import Contract
+from supportal.accounts.models import Contract, User
+from supportal.core import paging
 from supportal.replies.models import CannedReply
 from supportal.tickets import services
 from supportal.tickets.models import Comment, EventKind, Quote
@@ -169,6 +170,21 @@ def test_agent_adds_and_removes_a_participant(client, cast):
     assert ticket.participants.count() == 1
     client.post(_url("participant_remove", ticket, cast.colleague.pk))
     assert ticket.participants.count() == 0
+
+
+def test_a_company_too_big_for_the_menu_is_shared_with_by_address(client, cast, monkeypatch):
+    """Past PICKER_LIMIT colleagues the page lists none (a company of thousands made every
+    request page read and render them all) and says to use the address field."""
+    monkeypatch.setattr(paging, "PICKER_LIMIT", 1)
+    User.objects.create_user("maria@example.com", organization=cast.cristina_srl)
+    ticket = cast.ticket()
+    client.force_login(cast.agent_help)
+    page = _page(client, ticket).content.decode()
+    assert 'id="id_participant"' not in page
+    assert "ion.popescu@example.com" not in page
+    assert "too many people to list" in page
+    client.post(_url("participant_add", ticket), {"email": "ion.popescu@example.com"})
+    assert list(ticket.participants.values_list("user", flat=True)) == [cast.colleague.pk]
 
 
 def test_agent_proposes_a_quote(client, cast):

@@ -11,6 +11,7 @@ from django.db import transaction
 from supportal.core.errors import DomainError
 from supportal.desks.models import Desk
 from supportal.imports.http import SourceError
+from supportal.imports.mapping import desks_resolve, pairs_parse
 from supportal.imports.run import import_run, priorities_parse, statuses_parse
 from supportal.imports.sources import SOURCES, source_build
 
@@ -54,6 +55,22 @@ class Command(BaseCommand):
             metavar="NAME=PRIORITY",
             help="Map a source priority to a Supportal priority by name (repeatable), e.g. "
             "'Medium=Normal'; by default the priority of the same name.",
+        )
+        parser.add_argument(
+            "--desk-map",
+            action="append",
+            default=[],
+            metavar="GROUP=DESK",
+            help="Import a source group's (Freshdesk) or project's (Jira) requests into another "
+            "desk, by its key (repeatable), e.g. 'Suport EDI=EDI'; the others go to --desk.",
+        )
+        parser.add_argument(
+            "--type-map",
+            action="append",
+            default=[],
+            metavar="NAME=TYPE",
+            help="Map a source request type to one of the desk's request types by name "
+            "(repeatable); by default the type of the same name.",
         )
         parser.add_argument(
             "--keep-numbers",
@@ -113,6 +130,8 @@ class Command(BaseCommand):
             source = source_build(options["source"], options)
             statuses = statuses_parse(options["status"], source.statuses)
             priorities = priorities_parse(options["priority"])
+            desks = desks_resolve(pairs_parse(options["desk_map"], option="desk_map"))
+            types = pairs_parse(options["type_map"], option="type_map")
         except (DomainError, ValueError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         run = lambda: import_run(  # noqa: E731
@@ -122,6 +141,8 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             keep_numbers=options["keep_numbers"],
             priorities=priorities,
+            desks=desks,
+            types=types,
             progress_to=None if options["no_progress"] else sys.stderr,
         )
         try:
