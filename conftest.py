@@ -1,0 +1,70 @@
+"""The test databases, for every test of the repository (supportal/, config/, bench/): one
+conftest at the root, so that one ``django_db_setup`` overrides pytest-django's everywhere
+(config/pytest_databases.py; docs/architecture.md, "Tests and their time")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import pytest_databases
+
+_SHARED = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    # pytest-xdist's controller, once per worker it starts: one shared directory for the run.
+    config = node.config
+    if _SHARED not in config.stash:
+        config.stash[_SHARED] = pytest_databases.shared_directory_make()
+    node.workerinput[pytest_databases.WORKER_INPUT_KEY] = str(config.stash[_SHARED])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # The controller, after every worker has finished (and torn its clone down).
+    directory = session.config.stash.get(_SHARED, None)
+    if directory is None:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with session.config.stash[blocking_manager_key].unblock():
+        pytest_databases.templates_drop(directory)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's, except that the workers of a parallel run clone one database built by
+    migrations instead of each migrating its own."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    setup = {
+        "verbosity": request.config.option.verbose,
+        "aliases": aliases,
+        "serialized_aliases": serialized_aliases,
+    }
+    keepdb = django_db_keepdb and not django_db_createdb
+    workerinput = getattr(request.config, "workerinput", {})
+    shared = workerinput.get(pytest_databases.WORKER_INPUT_KEY)
+    if not django_db_use_migrations:
+        _disable_migrations()
+    with django_db_blocker.unblock():
+        if shared and not keepdb:
+            db_cfg = pytest_databases.databases_set_up(Path(shared), workerinput["workerid"], setup)
+        else:
+            db_cfg = setup_databases(interactive=False, keepdb=keepdb, **setup)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=setup["verbosity"])
