@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from supportal.accounts.models import User
 from supportal.imports.http import SourceError
 from supportal.imports.models import ImportedObject
+from supportal.imports.records import Request
 from supportal.imports.run import import_run, statuses_parse
 from supportal.imports.sources.django_helpdesk import DjangoHelpdeskSource
 from supportal.imports.tests.helpdesk_env import (
@@ -128,6 +129,44 @@ def test_helpdesk_import_twice_changes_nothing(cast, helpdesk):
     report = _import(cast, helpdesk)
     assert _counts() == before
     assert report.counts[("request", "skipped")] == 2
+
+
+def _closed_after_the_first_request(source):
+    """The source's records, its database connection closed once the first request is read
+    (the database went away half-way)."""
+    records = source.records
+
+    def closed():
+        for record in records():
+            yield record
+            if isinstance(record, Request):
+                source.db.connection.close()
+
+    source.records = closed
+    return source
+
+
+@pytest.mark.django_db
+def test_helpdesk_import_killed_half_way_ends_complete_when_run_again(cast, helpdesk):
+    source = _closed_after_the_first_request(_source(helpdesk, queues=()))
+    with pytest.raises(SourceError):
+        import_run(source, desk=cast.help_desk, statuses=statuses_parse([], source.statuses))
+    source.close()
+    assert Ticket.objects.count() == 1
+
+    report = _import(cast, helpdesk, queues=())
+    assert report.counts[("request", "skipped")] == 1
+    assert report.counts[("request", "created")] == 2
+    assert Ticket.objects.count() == 3
+    # As one uninterrupted import of every queue writes them: none twice.
+    assert Comment.objects.count() == 8
+    assert Attachment.objects.count() == 3
+    assert Event.objects.filter(kind="status_changed").count() == 4
+    assert ImportedObject.objects.filter(kind="request").count() == 3
+    before = _counts()
+    _import(cast, helpdesk, queues=())
+    assert _counts() == before
+    assert OutboundEmail.objects.count() == 0
 
 
 @pytest.mark.django_db
