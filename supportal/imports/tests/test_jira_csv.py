@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 
 import pytest
 from django.core.management import call_command
-from django.urls import reverse
 
 from supportal.accounts.models import User
 from supportal.desks.models import CustomField
@@ -18,6 +16,7 @@ from supportal.imports.models import ImportedObject
 from supportal.imports.records import Request
 from supportal.imports.run import import_run
 from supportal.imports.sources.jira_csv import JiraCsvSource, emails_read
+from supportal.imports.tests.portal import listed
 from supportal.imports.tests.server import Answer, FixtureServer
 from supportal.mail.models import OutboundEmail
 from supportal.tickets.models import Attachment, Comment, Ticket
@@ -252,12 +251,6 @@ def test_a_file_that_is_not_a_jira_export_is_a_clear_message(cast, tmp_path):
         call_command("import", "jira-csv", file=str(tmp_path / "x.csv"), desk="HELP")
 
 
-def _listed(client):
-    """The references the portal's list of requests (every status) shows."""
-    page = client.get(reverse("portal:requests"), {"status": "any"}).content.decode()
-    return set(re.findall(r'href="/requests/([A-Z]+-[0-9]+)/"', page))
-
-
 @pytest.mark.django_db
 def test_customers_see_exactly_their_requests_of_the_export(cast, export, jira_files, client):
     _import(cast, _source(export, jira_files))
@@ -266,19 +259,19 @@ def test_customers_see_exactly_their_requests_of_the_export(cast, export, jira_f
     jana = User.objects.get(email="jana.novakova@pivovar.cz")
 
     client.force_login(mihai)
-    assert _listed(client) == {"HELP-161", "HELP-163"}
+    assert listed(client) == {"HELP-161", "HELP-163"}
     page = client.get("/requests/HELP-161/").content.decode()
     assert "Mulțumesc; aștept vești." in page
     assert "distribuitorul a schimbat certificatul" not in page  # the agent's internal note
     assert client.get("/requests/HELP-162/").status_code == 404
     client.force_login(ana)  # a request participant in Jira
-    assert _listed(client) == {"HELP-161"}
+    assert listed(client) == {"HELP-161"}
     assert client.get("/requests/HELP-163/").status_code == 404
     client.force_login(jana)
-    assert _listed(client) == {"HELP-162"}
+    assert listed(client) == {"HELP-162"}
     assert client.get("/requests/HELP-161/").status_code == 404
     client.force_login(cast.other_customer)  # another company's customer
-    assert _listed(client) == set()
+    assert listed(client) == set()
     for reference in ("HELP-161", "HELP-162", "HELP-163"):
         assert client.get(f"/requests/{reference}/").status_code == 404
 

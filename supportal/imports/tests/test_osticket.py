@@ -3,7 +3,6 @@ schema (docs/import.md#osticket)."""
 
 from __future__ import annotations
 
-import re
 from io import StringIO
 
 import pymysql
@@ -24,6 +23,7 @@ from supportal.imports.tests.osticket_fixtures import (
     osticket_database,
     root,
 )
+from supportal.imports.tests.portal import colleague_sees, listed
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
 from supportal.tickets.models import Attachment, Comment, Event, Ticket
@@ -227,12 +227,6 @@ def test_osticket_old_links_lead_to_the_imported_request(cast, osticket, client)
     assert client.get(f"/tickets.php?id={ticket_id}").status_code == 404
 
 
-def _listed(client):
-    """The references the portal's list of requests (every status) shows."""
-    page = client.get(reverse("portal:requests"), {"status": "any"}).content.decode()
-    return set(re.findall(r'href="/requests/([A-Z]+-[0-9]+)/"', page))
-
-
 @pytest.mark.django_db
 def test_osticket_customers_see_exactly_their_imported_requests(cast, osticket, client):
     _import(cast, osticket)
@@ -240,33 +234,23 @@ def test_osticket_customers_see_exactly_their_imported_requests(cast, osticket, 
     address = Ticket.objects.get(summary="Změna fakturační adresy")
 
     client.force_login(invoice.requester)
-    assert _listed(client) == {invoice.reference}
+    assert listed(client) == {invoice.reference}
     page = client.get(f"/requests/{invoice.reference}/").content.decode()
     assert "Am reînnoit certificatul" in page
     assert "certificatul SSL al portalului" not in page  # the internal note stays with agents
     assert client.get(f"/requests/{address.reference}/").status_code == 404
 
     client.force_login(address.requester)
-    assert _listed(client) == {address.reference}
+    assert listed(client) == {address.reference}
     assert client.get(f"/requests/{invoice.reference}/").status_code == 404
 
     client.force_login(cast.other_customer)  # another company's customer
-    assert _listed(client) == set()
+    assert listed(client) == set()
     assert client.get(f"/requests/{invoice.reference}/").status_code == 404
     assert client.get(f"/requests/{address.reference}/").status_code == 404
 
     # Mihai's colleague sees his request only once their company shares its requests.
-    company = invoice.requester.organization
-    colleague = User.objects.create_user(
-        "ana.ionescu@transilvania.ro", password="parola123", organization=company
-    )
-    client.force_login(colleague)
-    assert _listed(client) == set()
-    assert client.get(f"/requests/{invoice.reference}/").status_code == 404
-    company.shares_requests = True
-    company.save(update_fields=["shares_requests"])
-    assert _listed(client) == {invoice.reference}
-    assert client.get(f"/requests/{invoice.reference}/").status_code == 200
+    colleague_sees(client, invoice.requester.organization, {invoice.reference})
     assert client.get(f"/requests/{address.reference}/").status_code == 404
 
 
