@@ -23,6 +23,7 @@ from supportal.imports.tests.helpdesk_env import (
     HelpdeskUnavailable,
     helpdesk_database,
 )
+from supportal.imports.tests.portal import listed
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
 from supportal.tickets.models import Attachment, Comment, Event, Ticket
@@ -262,6 +263,16 @@ def test_helpdesk_customers_see_exactly_their_requests_and_old_links_redirect(
     page = client.get(mail_link["Location"]).content.decode()
     assert "vă trimit raportul atașat" in page
     assert "certificatul de semnare a expirat" not in page  # internal stays with the agents
+    address = Ticket.objects.get(summary="Změna fakturační adresy")
+    # The portal's list: the references of Mihai's two requests, nothing else.
+    assert listed(client) == set(
+        Ticket.objects.filter(summary__in=mine).values_list("reference", flat=True)
+    )
+    assert client.get(f"/requests/{address.reference}/").status_code == 404
+    client.force_login(cast.other_customer)  # another company's customer
+    assert listed(client) == set()
+    assert client.get(f"/requests/{invoice.reference}/").status_code == 404
+    client.force_login(mihai)
     address_id = made["tickets"]["address"]
     assert client.get(f"/helpdesk/tickets/{address_id}/").status_code == 404  # Jana's
     assert client.get("/helpdesk/view/", {"ticket": "suport-x"}).status_code == 404
