@@ -338,7 +338,7 @@ class OrganizationAdmin(AuditedAdmin, admin.ModelAdmin):
             organization.users.filter(is_company_account=True).first() if organization.pk else None
         )
         if account is None:
-            return _("Created when company log-in is switched on.")
+            return str(_("Created when company log-in is switched on."))
         # Django's UserAdmin names this URL after auth's user, whatever the user model.
         url = reverse("admin:auth_user_password_change", args=[account.pk])
         if account.has_usable_password():

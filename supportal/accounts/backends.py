@@ -4,7 +4,8 @@ password (docs/requirements.md#accounts, A6), both throttled (``accounts.throttl
 The throttle sits in the backends, not in a view, so every log-in form — the portal's, the
 company one and the administration site's — is counted and refused alike. A refused attempt
 raises ``PermissionDenied``, which stops Django's ``authenticate`` before any other backend
-and before any password is checked; the refusal is left on the request for the page to show.
+and before any password is checked; the refusal is kept for the request
+(``login_refusal_of``) for the page to show.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.exceptions import PermissionDenied
@@ -34,6 +36,18 @@ class PasswordLoginRefused:
         return self.text
 
 
+LoginRefusal = throttle.Refusal | PasswordLoginRefused
+
+# Why an attempt was refused, by request: Django's ``authenticate`` answers only None or
+# PermissionDenied, and the log-in form says which refusal it was.
+_refusals: WeakKeyDictionary[HttpRequest, LoginRefusal] = WeakKeyDictionary()
+
+
+def login_refusal_of(request: HttpRequest | None) -> LoginRefusal | None:
+    """The refusal of this request's log-in attempt, if the throttle or the account refused it."""
+    return _refusals.get(request) if request is not None else None
+
+
 def _password_login_refused(request: HttpRequest | None, email: str) -> bool:
     """Refuse, before any password is checked, an account that may not use one: the person is
     told where to sign in instead (the refusal says no more than the log-in page's "Sign in
@@ -46,7 +60,7 @@ def _password_login_refused(request: HttpRequest | None, email: str) -> bool:
         return False
     services.password_login_refused_audit(user=user, request=request)
     if request is not None:
-        request.login_refusal = PasswordLoginRefused(message)  # type: ignore[attr-defined]
+        _refusals[request] = PasswordLoginRefused(message)
     return True
 
 
@@ -58,7 +72,7 @@ def _throttled(
     reservation = throttle.login_attempt_reserve(identity=identity, ip=ip)
     if isinstance(reservation, throttle.Refusal):
         if request is not None:
-            request.login_refusal = reservation
+            _refusals[request] = reservation
         raise PermissionDenied
     user = check()
     if user is not None:
@@ -115,6 +129,7 @@ class CompanyLoginBackend(BaseBackend):
         request: HttpRequest | None,
         registration_number: str | None = None,
         password: str | None = None,
+        **kwargs: object,
     ) -> User | None:
         if not registration_number or password is None:
             return None

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from supportal.accounts.backends import login_refusal_of
 from supportal.accounts.models import SignupMode, User
 
 
@@ -23,7 +24,7 @@ class LoginForm(AuthenticationForm):
     remember_me = forms.BooleanField(label=_("Keep me logged in"), required=False)
 
     def get_invalid_login_error(self) -> ValidationError:
-        refusal = getattr(self.request, "login_refusal", None)
+        refusal = login_refusal_of(self.request)
         if refusal is not None:
             return ValidationError(refusal.message(), code="throttled")
         return ValidationError(
@@ -37,7 +38,7 @@ class AdminLoginForm(AdminAuthenticationForm):
     password is wrong (the throttle counts this form like every other)."""
 
     def get_invalid_login_error(self) -> ValidationError:
-        refusal = getattr(self.request, "login_refusal", None)
+        refusal = login_refusal_of(self.request)
         if refusal is not None:
             return ValidationError(refusal.message(), code="throttled")
         return super().get_invalid_login_error()
@@ -67,7 +68,7 @@ class CompanyLoginForm(forms.Form):
                 self.request, registration_number=number, password=password
             )
             if self.user_cache is None:
-                refusal = getattr(self.request, "login_refusal", None)
+                refusal = login_refusal_of(self.request)
                 if refusal is not None:
                     raise ValidationError(refusal.message(), code="throttled")
                 raise ValidationError(

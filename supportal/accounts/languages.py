@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 if TYPE_CHECKING:
     from supportal.accounts.models import User
@@ -141,7 +142,7 @@ def browser_language(request: HttpRequest) -> str:
     if _known(cookie):
         return cookie
     header = request.headers.get("Accept-Language", "")
-    for code, _quality in translation.trans_real.parse_accept_lang_header(header):
+    for code, _quality in parse_accept_lang_header(header):
         if code == "*":
             continue
         try:

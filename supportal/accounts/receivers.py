@@ -22,7 +22,7 @@ from supportal.accounts.throttle import client_ip
 @receiver(user_logged_in, dispatch_uid="accounts.session_record")
 def _session_record(sender: object, request: HttpRequest | None, user, **kwargs: object) -> None:
     session = getattr(request, "session", None)
-    if session is None:
+    if request is None or session is None:
         return
     if session.session_key is None:
         session.save()
@@ -35,7 +35,7 @@ def _session_record(sender: object, request: HttpRequest | None, user, **kwargs:
     # Whether this new session still owes the second step or must enrol (docs/security.md).
     session[twofactor.SESSION_KEY] = twofactor.twofactor_state_at_login(
         user=user,
-        trusted_token=request.COOKIES.get(twofactor.TRUSTED_COOKIE, "") if request else "",
+        trusted_token=request.COOKIES.get(twofactor.TRUSTED_COOKIE, ""),
     )
 
 

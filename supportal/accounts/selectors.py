@@ -99,20 +99,15 @@ def user_requires_contact_email(user: User) -> bool:
 
 
 def session_list_for_user(user: User, *, now: datetime | None = None) -> list[UserSession]:
-    """The user's sessions that are still alive, newest first, each with ``expires_at``."""
+    """The user's sessions that are still alive, newest first."""
     now = now or timezone.now()
     rows = list(UserSession.objects.filter(user=user))
-    alive = dict(
+    alive = set(
         Session.objects.filter(
             session_key__in=[row.session_key for row in rows], expire_date__gt=now
-        ).values_list("session_key", "expire_date")
+        ).values_list("session_key", flat=True)
     )
-    result = []
-    for row in rows:
-        if row.session_key in alive:
-            row.expires_at = alive[row.session_key]
-            result.append(row)
-    return result
+    return [row for row in rows if row.session_key in alive]
 
 
 def access_request_list_pending() -> QuerySet[AccessRequest]:

@@ -13,7 +13,7 @@ written before the address is confirmed).
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -50,7 +50,8 @@ class LinkTokenGenerator(PasswordResetTokenGenerator):
     def _now(self) -> datetime:
         return timezone.now()
 
-    def _num_seconds(self, dt: datetime) -> int:
+    def _num_seconds(self, dt: datetime | date) -> int:
+        assert isinstance(dt, datetime), dt  # an instant from _now(), as Django's own passes
         return int((dt - _EPOCH).total_seconds())
 
     def make_token(self, user: User, *, now: datetime | None = None) -> str:

@@ -15,9 +15,15 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -27,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from supportal.accounts import selectors, services, throttle
+from supportal.accounts.backends import login_refusal_of
 from supportal.accounts.forms import (
     ApiTokenForm,
     CompanyLoginForm,
@@ -70,16 +77,16 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     template_name = "registration/login.html"
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         remember = form.cleaned_data.get("remember_me")
         # 0: the session cookie ends when the browser closes.
         self.request.session.set_expiry(REMEMBER_ME_DURATION if remember else 0)
         return response
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        refusal = getattr(self.request, "login_refusal", None)
+        refusal = login_refusal_of(self.request)
         if refusal is not None:
             # 429 for the throttle; a password log-in refused to a single-sign-on account: 403.
             response.status_code = getattr(refusal, "status", 429)
@@ -97,7 +104,7 @@ class CompanyLoginView(LoginView):
     form_class = CompanyLoginForm  # type: ignore[assignment]
     template_name = "accounts/company_login.html"
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if not selectors.portal_settings_get().is_company_login_enabled:
             raise Http404
         return super().dispatch(request, *args, **kwargs)
@@ -158,7 +165,7 @@ def _password_link(request: HttpRequest, uidb64: str, token: str, *, kind: str) 
     state = _LINK_TOKENS[kind].check_link(account, token)
     if account is not None and (not account.is_active or account.is_company_account):
         state = LinkState.USED_OR_INVALID
-    if state is not LinkState.VALID:
+    if account is None or state is not LinkState.VALID:  # no account: never VALID
         return _link_refused(request, state, kind=kind, uidb64=uidb64, token=token)
     form = SetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -189,7 +196,7 @@ def link_renew(request: HttpRequest) -> HttpResponse:
     if kind in _LINK_TOKENS:
         account = user_from_uid(request.POST.get("uidb64", ""))
         state = _LINK_TOKENS[kind].check_link(account, request.POST.get("token", ""))
-        if state is LinkState.EXPIRED:
+        if state is LinkState.EXPIRED and account is not None:  # no account: never EXPIRED
             services.link_renew(
                 user=account, language=request.LANGUAGE_CODE, ip=throttle.client_ip(request)
             )
@@ -311,7 +318,7 @@ def _account_exists(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     # A copy: an invalid form must not change the logged-in user shown in the header.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
@@ -326,7 +333,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         old_key = request.session.session_key
@@ -346,7 +353,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "sessions": selectors.session_list_for_user(request.user),
         "current_key": request.session.session_key,
@@ -356,7 +363,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_end(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     try:
         services.session_end(
             user=request.user, session_id=session_id, keep_session_key=request.session.session_key
@@ -369,7 +376,7 @@ def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def sessions_end_all(request: HttpRequest) -> HttpResponse:
+def sessions_end_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.sessions_end(user=request.user)
     logout(request)
     messages.success(request, _("You are logged out everywhere, on every device."))
@@ -445,13 +452,9 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     response: HttpResponse = HttpResponseRedirect(target)
     if language not in dict(settings.LANGUAGES):
         return response
-    if (
-        request.user.is_authenticated
-        and not request.user.is_company_account
-        and CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})
-        is None
-    ):
-        services.profile_update(user=request.user, language=language)
+    user = request.user
+    if isinstance(user, User) and not user.is_company_account and _has_valid_csrf_token(request):
+        services.profile_update(user=user, language=language)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -463,3 +466,13 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def _protected_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()  # never called: what CsrfViewMiddleware checks a request against
+
+
+def _has_valid_csrf_token(request: HttpRequest) -> bool:
+    """Whether the request passes the CSRF check of a view that is not exempt."""
+    middleware = CsrfViewMiddleware(_protected_view)
+    return middleware.process_view(request, _protected_view, (), {}) is None

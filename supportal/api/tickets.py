@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -355,7 +355,7 @@ def ticket_participant_remove(request: HttpRequest, reference: str, user_id: int
     response={200: None, **ERRORS},
     url_name="attachment_download",
 )
-def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     """Download a file, after the same permission check as the web's `/files/<id>/`."""
     attachment = attachment_get_for_user(user_of(request), attachment_id)
     return download_response(attachment.file, file_name=attachment.file_name)

@@ -32,7 +32,7 @@ def request_meta_of(request: HttpRequest | None) -> RequestMeta:
     return RequestMeta(
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-        request_id=getattr(request, "request_id", "") or request_id_var.get(),
+        request_id=request_id_var.get(),
     )
 
 

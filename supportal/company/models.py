@@ -232,6 +232,7 @@ class IssueAttachment(models.Model):
     @property
     def outbox_ref(self) -> dict[str, str]:
         """What ``mail.outbox.email_queue(attachments=...)`` takes."""
+        assert self.file.name is not None, self  # a stored attachment has its file
         return {"path": self.file.name, "name": self.name, "content_type": self.content_type}
 
 

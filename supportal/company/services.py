@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -540,8 +541,10 @@ def support_line_setup(*, actor: User, **fields: str) -> None:
             if name not in fields:
                 continue
             row = targets.get(name, channels)
+            field = row._meta.get_field(name)
+            assert isinstance(field, Field), name  # a column of the row, never a relation
             try:
-                value = row._meta.get_field(name).clean((fields[name] or "").strip(), row)
+                value = field.clean((fields[name] or "").strip(), row)
             except ValidationError as exc:
                 raise InvalidInput(exc.messages[0], field=name) from None
             if name in _TYPED_IN_EACH_LANGUAGE:

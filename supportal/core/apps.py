@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
 
 
 class CoreConfig(AppConfig):
@@ -40,7 +47,11 @@ class CoreConfig(AppConfig):
         checks.register(shared_cache_check, checks.Tags.caches, deploy=False)
 
 
-def shared_cache_check(app_configs: object, **kwargs: object) -> list[object]:
+def shared_cache_check(
+    app_configs: Sequence[AppConfig] | None,
+    databases: Sequence[str] | None = None,
+    **kwargs: object,
+) -> list[CheckMessage]:
     """Say so when several web processes share the database cache because Redis is missing."""
     from django.conf import settings
     from django.core import checks

@@ -10,11 +10,13 @@ stream from Python.
 
 from __future__ import annotations
 
+from typing import Protocol, TypeGuard
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 DOWNLOAD_HEADERS = {
@@ -25,31 +27,42 @@ DOWNLOAD_HEADERS = {
 }
 
 
-def _is_object_storage(field_file: FieldFile) -> bool:
-    return hasattr(field_file.storage, "bucket_name")
+class _PresigningStorage(Protocol):
+    """What django-storages' S3 storage offers beside a ``Storage`` (the extra is optional)."""
+
+    bucket_name: str
+
+    def url(
+        self, name: str, parameters: dict[str, str] | None = None, expire: int | None = None
+    ) -> str: ...
 
 
-def download_response(field_file: FieldFile, *, file_name: str) -> HttpResponse:
+def _is_object_storage(storage: Storage) -> TypeGuard[_PresigningStorage]:
+    return hasattr(storage, "bucket_name")
+
+
+def download_response(field_file: FieldFile, *, file_name: str) -> HttpResponseBase:
     disposition = content_disposition_header(True, file_name)
-    if _is_object_storage(field_file):
-        url = field_file.storage.url(
-            field_file.name,
+    name = field_file.name
+    assert name is not None, field_file  # a stored file has a name
+    storage = field_file.storage
+    if _is_object_storage(storage):
+        url = storage.url(
+            name,
             parameters={
                 "ResponseContentDisposition": disposition,
                 "ResponseContentType": "application/octet-stream",
             },
             expire=settings.SUPPORTAL_PRESIGNED_URL_SECONDS,
         )
-        response: HttpResponse = HttpResponseRedirect(url)
+        response: HttpResponseBase = HttpResponseRedirect(url)
         response.headers["Cache-Control"] = "private, no-store"
         return response
     mode = settings.SUPPORTAL_SENDFILE
     if mode and field_file.size >= settings.SUPPORTAL_SENDFILE_MIN_BYTES:
         response = HttpResponse(content_type="application/octet-stream")
         if mode == "nginx":
-            response.headers["X-Accel-Redirect"] = settings.SUPPORTAL_SENDFILE_PREFIX + quote(
-                field_file.name
-            )
+            response.headers["X-Accel-Redirect"] = settings.SUPPORTAL_SENDFILE_PREFIX + quote(name)
         else:
             response.headers["X-Sendfile"] = field_file.path
         response.headers["Content-Disposition"] = disposition

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from supportal.core.errors import DomainError, NotFound
 
@@ -34,7 +35,7 @@ def refusals_as_messages(
             except DomainError as exc:
                 messages.error(request, exc.message)
                 target_kwargs = {k: v for k, v in kwargs.items() if k == "reference"}
-                return redirect(page, **target_kwargs)
+                return redirect(reverse(page, kwargs=target_kwargs))
 
         return wrapper
 

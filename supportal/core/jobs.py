@@ -25,13 +25,16 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from supportal.core.models import DueWork, Lease
+
+if TYPE_CHECKING:
+    import psycopg  # PostgreSQL only: imported where a worker listens
 
 logger = logging.getLogger("supportal.worker")
 
@@ -297,7 +300,7 @@ def worker_tick(*, holder: str, now: datetime | None = None) -> dict[str, int]:
     return handled
 
 
-_outage = {"since": None}
+_outage: dict[str, datetime | None] = {"since": None}
 
 
 def _database_outage_log(*, failed: bool) -> None:
@@ -330,10 +333,14 @@ def wake_workers(using: str = "default") -> None:
 
 
 def _wake_on_new_work(
-    sender: type, instance: models.Model, created: bool, **kwargs: object
+    sender: type,
+    instance: models.Model,
+    created: bool,
+    using: str = "default",
+    **kwargs: object,
 ) -> None:
     if created:
-        wake_workers(kwargs.get("using") or "default")
+        wake_workers(using or "default")
 
 
 def connect_wake_signals() -> None:
@@ -359,7 +366,7 @@ class WakeListener:
 
     def __init__(self, using: str = "default") -> None:
         self.using = using
-        self._connection: object | None = None
+        self._connection: psycopg.Connection | None = None
 
     @property
     def available(self) -> bool:

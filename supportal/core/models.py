@@ -42,7 +42,7 @@ class SingletonModel(models.Model):
     @classmethod
     def load(cls) -> Self:
         """The row, created with its defaults on first use."""
-        row, _created = cls.objects.get_or_create(pk=1)
+        row, _created = cls._default_manager.get_or_create(pk=1)
         return row
 
 

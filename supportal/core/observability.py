@@ -31,8 +31,8 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         if not (settings.SUPPORTAL_TRUSTED_PROXY and _SAFE_ID.match(incoming)):
             incoming = uuid.uuid4().hex
+        # Read through request_id_var (log lines, the audit log), set for the whole request.
         token = request_id_var.set(incoming)
-        request.request_id = incoming
         try:
             response = self.get_response(request)
         finally:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import connection, models
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -224,7 +224,7 @@ def _check_storage() -> Check:
     except Exception as exc:
         logger.warning("readyz: storage: %s", exc)
         return Check("storage", False, f"{type(exc).__name__}: {exc}")
-    return Check("storage", True, type(default_storage._wrapped).__name__)
+    return Check("storage", True, type(storages["default"]).__name__)
 
 
 def _check_worker(now: datetime) -> Check:

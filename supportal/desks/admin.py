@@ -47,8 +47,9 @@ class CustomFieldInline(TranslationStackedInline):
     ) -> ModelChoiceField | None:
         if db_field.name == "request_type":
             # Only this desk's request types make sense for its fields.
-            object_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = RequestType.objects.filter(desk_id=object_id or None)
+            match = request.resolver_match
+            object_id = match.kwargs.get("object_id") if match is not None else None
+            kwargs["queryset"] = RequestType.objects.filter(desk=object_id or None)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

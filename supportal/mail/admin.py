@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from supportal.accounts.http import signed_in_user
 from supportal.audit.admin import AuditedAdmin
 from supportal.core.admin import ReadOnlyAdmin
 from supportal.core.errors import DomainError
@@ -151,9 +152,10 @@ class InboundMessageAdmin(ReadOnlyAdmin):
         from supportal.mail.inbound import inbound_process_one, outcome_describe
         from supportal.mail.quarantine import inbound_decide
 
+        actor = signed_in_user(request)
         for message in queryset.exclude(state=InboundState.PROCESSED).order_by("pk"):
             if decision:
-                message = inbound_decide(message=message, decision=decision, actor=request.user)
+                message = inbound_decide(message=message, decision=decision, actor=actor)
             else:
                 message = inbound_process_one(message.pk, again=True)
             self.message_user(
@@ -183,8 +185,9 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     def discard(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
         from supportal.mail.quarantine import DISCARD, inbound_decide
 
+        actor = signed_in_user(request)
         for message in queryset.filter(state__in=[InboundState.QUARANTINED, InboundState.FAILED]):
-            inbound_decide(message=message, decision=DISCARD, actor=request.user)
+            inbound_decide(message=message, decision=DISCARD, actor=actor)
         self.message_user(request, _("Discarded."))
 
 

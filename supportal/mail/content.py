@@ -322,10 +322,10 @@ def _headers_read(message: Message, parsed: ParsedMail, hint: str | None) -> Non
     parsed.in_reply_to = _message_ids(parsed.header("in-reply-to"))
     parsed.references = _message_ids(parsed.header("references"))
     parsed.content_type = message.get_content_type()
-    parsed.report_type = (message.get_param("report-type") or "") if message.is_multipart() else ""
-    if isinstance(parsed.report_type, tuple):
-        parsed.report_type = str(parsed.report_type[-1])
-    parsed.report_type = str(parsed.report_type).lower()
+    report_type = (message.get_param("report-type") or "") if message.is_multipart() else ""
+    if isinstance(report_type, tuple):  # an RFC 2231 value: (charset, language, text)
+        report_type = report_type[-1]
+    parsed.report_type = str(report_type).lower()
 
 
 def mail_parse(raw: bytes) -> ParsedMail:

@@ -108,8 +108,9 @@ def mailbox_fetch(mailbox: Mailbox, *, now: datetime | None = None) -> list[int]
         status, _data = client.select(f'"{mailbox.folder}"')
         if status != "OK":
             raise RuntimeError(f"cannot open {mailbox}")
-        status, data = client.uid("SEARCH", None, "UNSEEN")
-        uids = (data[0] or b"").split()[:BATCH_SIZE] if status == "OK" else []
+        status, data = client.uid("SEARCH", "UNSEEN")
+        found: bytes = (data[0] or b"") if status == "OK" else b""
+        uids = [uid.decode("ascii") for uid in found.split()[:BATCH_SIZE]]
         for uid in uids:
             status, fetched = client.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next(
@@ -117,7 +118,7 @@ def mailbox_fetch(mailbox: Mailbox, *, now: datetime | None = None) -> list[int]
                 None,
             )
             if status != "OK" or raw is None:
-                logger.warning("could not fetch UID %s from %s", uid.decode(), mailbox)
+                logger.warning("could not fetch UID %s from %s", uid, mailbox)
                 continue
             stored = inbound_store(raw, channel=InboundChannel.IMAP, mailbox=mailbox.desk, now=now)
             stored_ids.append(stored.message.pk)

@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.template import Context
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -58,7 +59,8 @@ def _render(name: str, context: Mapping[str, Any], *, is_html: bool) -> str:
     if is_html:
         return template.render(dict(context))
     # Plain text must not be HTML-escaped ("R&D" stays "R&D"): render the underlying Django
-    # template with autoescaping off.
+    # template with autoescaping off. Django's is the only template engine (config/settings.py).
+    assert isinstance(template, DjangoTemplate), template
     return template.template.render(Context(dict(context), autoescape=False))
 
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from supportal.accounts.http import signed_in_user
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
 from supportal.core.admin import ReadOnlyAdmin
@@ -127,5 +128,5 @@ class NotificationTemplateAdmin(AuditedAdmin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Edit with preview"))
 
     def save_model(self, request: HttpRequest, obj: NotificationTemplate, form, change) -> None:
-        obj.updated_by = request.user
+        obj.updated_by = signed_in_user(request)
         super().save_model(request, obj, form, change)

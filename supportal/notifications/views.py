@@ -65,9 +65,9 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("Your notification choices were saved."))
         return redirect("notifications:preferences")
     preference = selectors.agent_preference_get(request.user)
+    labels = {field.name: field.verbose_name for field in preference._meta.fields}
     choices = [
-        (name, preference._meta.get_field(name).verbose_name, getattr(preference, name))
-        for name in services.AGENT_PREFERENCE_FIELDS
+        (name, labels[name], getattr(preference, name)) for name in services.AGENT_PREFERENCE_FIELDS
     ]
     return render(request, "notifications/preferences.html", {"choices": choices})
 

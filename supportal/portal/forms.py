@@ -6,11 +6,11 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -22,6 +22,8 @@ from supportal.desks.forms import custom_form_field
 from supportal.desks.models import CustomField, Desk, Priority, Product
 from supportal.tickets import selectors, services
 from supportal.tickets.models import DETAILS_MAX_LENGTH
+
+_Row = TypeVar("_Row", bound=Model)
 
 STATUS_CHOICES = [
     ("open", _("Open requests")),
@@ -84,6 +86,11 @@ class RequestFilterForm(forms.Form):
         self.is_valid()
         value = self.cleaned_data.get(name)
         return default if value in (None, "") else value
+
+    def chosen(self, name: str, model: type[_Row]) -> _Row | None:
+        """The row chosen in a list of ``model`` rows, or None when absent or not valid."""
+        value = self.value(name, None)
+        return value if isinstance(value, model) else None
 
 
 class ListedChoiceField(forms.ModelChoiceField):
@@ -196,9 +203,7 @@ class NewRequestForm(forms.Form):
             )
         )
         for field in self.custom_fields:
-            form_field = custom_form_field(field)
-            form_field.custom = field
-            self.fields[f"cf_{field.name}"] = form_field
+            self.fields[f"cf_{field.name}"] = custom_form_field(field)
 
     def _choices_list(self, name: str, queryset: QuerySet) -> list:
         field = self.fields[name]
@@ -207,11 +212,10 @@ class NewRequestForm(forms.Form):
         field.listed = list(queryset)
         return field.listed
 
-    def custom_field_names(self) -> list[str]:
-        return [f"cf_{field.name}" for field in self.custom_fields]
-
-    def custom_bound_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.custom_field_names()]
+    def custom_bound_fields(self) -> list[tuple[forms.BoundField, CustomField]]:
+        """Each custom field's form field with the desk's field it asks for (the page shows
+        which request type it belongs to)."""
+        return [(self[f"cf_{field.name}"], field) for field in self.custom_fields]
 
     def clean(self) -> dict[str, object]:
         super().clean()

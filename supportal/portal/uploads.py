@@ -38,8 +38,15 @@ class PendingUpload:
     path: str
 
 
-def _session_uploads(request: HttpRequest) -> dict[str, dict[str, object]]:
-    return dict(request.session.get(SESSION_KEY, {}))
+def _session_uploads(request: HttpRequest) -> dict[str, PendingUpload]:
+    return {
+        token: PendingUpload(**fields)
+        for token, fields in request.session.get(SESSION_KEY, {}).items()
+    }
+
+
+def _session_keep(request: HttpRequest, uploads: dict[str, PendingUpload]) -> None:
+    request.session[SESSION_KEY] = {token: asdict(item) for token, item in uploads.items()}
 
 
 def pending_list(request: HttpRequest, tokens: Iterable[str]) -> list[PendingUpload]:
@@ -48,7 +55,7 @@ def pending_list(request: HttpRequest, tokens: Iterable[str]) -> list[PendingUpl
     found = []
     for token in dict.fromkeys(tokens):
         if token in stored:
-            found.append(PendingUpload(**stored[token]))
+            found.append(stored[token])
     return found
 
 
@@ -67,9 +74,9 @@ def pending_store(request: HttpRequest, files: Sequence[UploadedFile]) -> list[P
             content_type=getattr(upload, "content_type", "") or "",
             path=path,
         )
-        stored[token] = asdict(item)
+        stored[token] = item
         kept.append(item)
-    request.session[SESSION_KEY] = stored
+    _session_keep(request, stored)
     return kept
 
 
@@ -100,7 +107,7 @@ def pending_discard(request: HttpRequest, uploads: Sequence[PendingUpload]) -> N
     for item in uploads:
         stored.pop(item.token, None)
         default_storage.delete(item.path)
-    request.session[SESSION_KEY] = stored
+    _session_keep(request, stored)
 
 
 def pending_uploads_sweep(now: dt.datetime | None = None) -> int:

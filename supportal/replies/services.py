@@ -60,11 +60,10 @@ def canned_reply_save(
     if reply is not None:
         _require_lead(actor, reply.desk)
     title, body = _clean_reply(title, body)
-    if (
-        CannedReply.objects.filter(desk=desk, title__iexact=title)
-        .exclude(pk=getattr(reply, "pk", None))
-        .exists()
-    ):
+    same_title = CannedReply.objects.filter(desk=desk, title__iexact=title)
+    if reply is not None:
+        same_title = same_title.exclude(pk=reply.pk)
+    if same_title.exists():
         raise InvalidInput(_("This desk already has a reply with this title."), field="title")
     fields = ("desk", "title", "body", "is_active")
     before = snapshot(reply, fields) if reply is not None else None

@@ -232,21 +232,28 @@ class Policy(TimeStampedModel):
         super().clean()
         if (
             self.desk_id is not None
-            and self.request_type_id is not None
+            and self.request_type is not None
             and self.request_type.desk_id != self.desk_id
         ):
             raise ValidationError({"request_type": _("This request type belongs to another desk.")})
-        same_scope = Policy.objects.filter(
-            desk_id=self.desk_id,
-            priority_id=self.priority_id,
-            request_type_id=self.request_type_id,
-            contract_id=self.contract_id,
-            is_active=True,
-        ).exclude(pk=self.pk)
-        if self.is_active and same_scope.exists():
+        if not self.is_active:
+            return
+        # By the relations' names: an empty scope field matches an empty one (IS NULL).
+        clash = (
+            Policy.objects.filter(
+                desk=self.desk_id,
+                priority=self.priority_id,
+                request_type=self.request_type_id,
+                contract=self.contract_id,
+                is_active=True,
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if clash is not None:
             raise ValidationError(
                 _("An active policy already applies to exactly these requests: %(name)s.")
-                % {"name": same_scope.first().name}
+                % {"name": clash.name}
             )
 
     def target_for(self, goal: str) -> timedelta | None:
@@ -341,9 +348,11 @@ class DeskSlaSettings(TimeStampedModel):
             errors["customer_reply_duration"] = _("Resolving needs a reply time.")
         if self.resolve_as_id is None:
             errors["resolve_as"] = _("Choose the agent account that resolves the request.")
-        elif self.desk_id is not None and not (
-            self.resolve_as.is_superuser
-            or self.desk.memberships.filter(user=self.resolve_as).exists()
+        elif (
+            self.desk_id is not None
+            and self.resolve_as is not None
+            and not self.resolve_as.is_superuser
+            and not self.desk.memberships.filter(user=self.resolve_as).exists()
         ):
             errors["resolve_as"] = _("This account is not an agent of the desk.")
         if not self.reply_overdue_note.strip():

@@ -127,6 +127,7 @@ def _goal_line(
     calendar = calendars.get(clock.calendar, clock.started_at.year - 1, at.year + 1)
     used = clock_used_duration(clock, calendar, at)
     target = clock.target_duration
+    assert target is not None, clock  # the panel reads only clocks with a target (above)
     if clock.state == ClockState.RUNNING:
         is_overdue = clock.deadline_at is not None and clock.deadline_at < at
     else:

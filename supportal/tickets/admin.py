@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from supportal.accounts.http import signed_in_user
 from supportal.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from supportal.core.forms import model_choice_field
 from supportal.desks.models import RequestType
@@ -155,7 +156,7 @@ class TicketAdmin(admin.ModelAdmin):
         if obj is None:
             return True
         # The service refuses closed tickets and people outside the desk: show those read-only.
-        return obj.status not in FINAL_STATUSES and is_support_for(request.user, obj)
+        return obj.status not in FINAL_STATUSES and is_support_for(signed_in_user(request), obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
@@ -172,7 +173,7 @@ class TicketAdmin(admin.ModelAdmin):
             name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
         }
         if changes:
-            services.ticket_fields_change(ticket=obj, actor=request.user, **changes)
+            services.ticket_fields_change(ticket=obj, actor=signed_in_user(request), **changes)
 
 
 class TicketPartAdmin(ReadOnlyAdmin):

@@ -126,7 +126,7 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
     """
     counted = [key for key, queue in QUEUES.items() if queue.is_counted]
     pieces: list[str] = []
-    params: list[object] = []
+    params = []  # the compiled querysets' parameters, in order
     for index, key in enumerate(counted):
         rows = (
             QUEUES[key]

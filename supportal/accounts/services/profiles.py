@@ -6,6 +6,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from supportal import audit
@@ -56,8 +57,10 @@ def profile_update(*, user: User, **fields: object) -> User:
     if unknown:
         raise InvalidInput(_("These fields cannot be changed here."), field=sorted(unknown)[0])
     for name, value in fields.items():
+        field = User._meta.get_field(name)
+        assert isinstance(field, Field), name  # PROFILE_FIELDS are columns of the user
         try:
-            cleaned = User._meta.get_field(name).clean(value, user)
+            cleaned = field.clean(value, user)
         except ValidationError as exc:
             raise InvalidInput(exc.messages[0], field=name) from None
         setattr(user, name, cleaned)

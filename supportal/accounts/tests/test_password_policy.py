@@ -12,7 +12,7 @@ from supportal.accounts.models import User
 from supportal.accounts.validators import PasswordCompositionValidator
 
 
-def _codes(password: str, user: User | None = None) -> set[str]:
+def _codes(password: str, user: User | None = None) -> set[str | None]:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:

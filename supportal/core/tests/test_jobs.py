@@ -87,9 +87,14 @@ def test_a_lease_is_held_by_one_holder_until_it_expires_or_is_released():
 
 
 @pytest.mark.django_db
-def test_a_periodic_job_runs_at_most_once_per_interval(registry):
+def test_a_periodic_job_runs_at_most_once_per_interval(registry) -> None:
     runs: list = []
-    jobs.register_periodic("sweep", lambda now: runs.append(now) or 1, every=timedelta(minutes=5))
+
+    def sweep(now):
+        runs.append(now)
+        return 1
+
+    jobs.register_periodic("sweep", sweep, every=timedelta(minutes=5))
     now = timezone.now()
 
     assert jobs.worker_tick(holder="a", now=now) == {"sweep": 1}
@@ -116,7 +121,7 @@ def test_a_failing_periodic_job_waits_its_interval_before_trying_again(registry,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_leased_periodic_job_runs_in_only_one_of_two_concurrent_workers(registry):
+def test_a_leased_periodic_job_runs_in_only_one_of_two_concurrent_workers(registry) -> None:
     runs: list[str] = []
     running = threading.Event()
 
@@ -153,7 +158,9 @@ def test_a_leased_periodic_job_runs_in_only_one_of_two_concurrent_workers(regist
 
 
 @pytest.mark.django_db
-def test_run_worker_once_runs_registered_handlers_and_survives_one_that_raises(registry, caplog):
+def test_run_worker_once_runs_registered_handlers_and_survives_one_that_raises(
+    registry, caplog
+) -> None:
     calls: list[str] = []
 
     def broken(now):
@@ -166,7 +173,12 @@ def test_run_worker_once_runs_registered_handlers_and_survives_one_that_raises(r
 
     jobs.register_queue("broken", broken)
     jobs.register_queue("working", working)
-    jobs.register_periodic("sweep", lambda now: calls.append("sweep") or 0, every=timedelta(1))
+
+    def sweep(now):
+        calls.append("sweep")
+        return 0
+
+    jobs.register_periodic("sweep", sweep, every=timedelta(1))
 
     with caplog.at_level(logging.INFO, logger="supportal.worker"):
         call_command("run_worker", "--once")

@@ -183,7 +183,7 @@ def test_a_crashed_claim_is_claimed_again_after_the_lease(locmem):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_racing_over_the_same_due_rows_handle_each_row_once(settings):
+def test_two_workers_racing_over_the_same_due_rows_handle_each_row_once(settings) -> None:
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
     with transaction.atomic():
         queued_ids = {queue_plain(to=f"customer{i}@example.com").message_id for i in range(200)}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from weakref import WeakKeyDictionary
 
 from django import template
+from django.http import HttpRequest
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from supportal.accounts.models import User
 from supportal.tickets.selectors import ticket_queryset_awaiting_reply
 
 register = template.Library()
@@ -54,15 +57,20 @@ def linkify(text: str | None) -> SafeString:
     return mark_safe("".join(pieces))  # noqa: S308 - every piece above is escaped
 
 
+_awaiting_counts: WeakKeyDictionary[HttpRequest, int] = WeakKeyDictionary()
+
+
 @register.simple_tag(takes_context=True)
 def awaiting_reply_count(context: template.Context) -> int:
     """How many requests wait for this customer, for the navigation (one COUNT query)."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.is_agent or user.is_superuser:
+    if not isinstance(request, HttpRequest):
         return 0
-    cached = getattr(request, "_portal_awaiting_count", None)
+    user = request.user
+    if not isinstance(user, User) or user.is_agent or user.is_superuser:
+        return 0
+    # A page may show the count in more than one place: one query per request.
+    cached = _awaiting_counts.get(request)
     if cached is None:
-        cached = ticket_queryset_awaiting_reply(user).count()
-        request._portal_awaiting_count = cached
+        cached = _awaiting_counts[request] = ticket_queryset_awaiting_reply(user).count()
     return cached

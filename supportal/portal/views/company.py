@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -124,7 +124,7 @@ def downloads(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def download_file(request: AuthenticatedHttpRequest, download_id: int) -> HttpResponse:
+def download_file(request: AuthenticatedHttpRequest, download_id: int) -> HttpResponseBase:
     """Always a download, never rendered by the browser (as attachments are)."""
     try:
         download = selectors.download_get_for_user(request.user, download_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponseBase
 
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.core.errors import NotFound
@@ -12,7 +12,7 @@ from supportal.tickets import previews, selectors
 
 
 @login_required
-def file_download(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponse:
+def file_download(request: AuthenticatedHttpRequest, attachment_id: int) -> HttpResponseBase:
     """Always a download, never rendered by the browser: a customer's HTML or SVG file must
     not run as our page."""
     try:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.http import AuthenticatedHttpRequest
 from supportal.accounts.models import User
 from supportal.core.paging import CappedPaginator, keyset_of
+from supportal.desks.models import Product, RequestType
 from supportal.portal.forms import SORT_FIELDS, RequestFilterForm
 from supportal.portal.list_rows import LIST_VALUES, list_rows
 from supportal.search.selectors import ticket_search
@@ -59,9 +60,9 @@ def _listing(
         )
     elif who == "company":
         tickets = tickets.filter(Q(organization_id=user.organization_id))
-    if request_type := filters.value("request_type", None):
+    if request_type := filters.chosen("request_type", RequestType):
         tickets = tickets.filter(request_type=request_type)
-    if product := filters.value("product", None):
+    if product := filters.chosen("product", Product):
         tickets = tickets.filter(product=product)
     query = str(filters.value("q")).strip()
     if query:

@@ -123,7 +123,7 @@ def _candidates(ticket: Ticket, participants: list[Participant]) -> list[User] |
 
 def _colleagues(ticket: Ticket) -> QuerySet[User]:
     return selectors.colleague_queryset(ticket.requester).filter(
-        organization_id=ticket.organization_id
+        organization=ticket.organization_id
     )
 
 

@@ -234,6 +234,7 @@ def _clocks_retarget(
     for clock in clocks:
         if clock.is_stopped:
             continue
+        new: tuple[Policy | None, Calendar | None, dt.timedelta | None]
         if clock.goal == Goal.CUSTOMER_REPLY:
             new = (None, rules.reply_calendar, rules.reply_duration)
         else:

@@ -40,6 +40,7 @@ def clock(ticket, goal=Goal.RESOLUTION) -> Clock:
 
 def used(ticket, at: dt.datetime, goal=Goal.RESOLUTION) -> dt.timedelta:
     panel = sla_panel_for(ticket, ticket.requester, now=at)
+    assert panel is not None, "the requester sees no SLA panel"
     return next(line.used_duration for line in panel.goals if line.goal == goal)
 
 

@@ -30,10 +30,11 @@ from supportal.tickets.workflow import Action, Status
 FIRST, RESOLUTION = Goal.FIRST_RESPONSE, Goal.RESOLUTION
 
 
-def what_the_customer_sees(ticket, customer, at: dt.datetime) -> dict[str, tuple]:
+def what_the_customer_sees(ticket, customer, at: dt.datetime) -> dict[str, object]:
     """Per goal: used, remaining (or "overdue ..."), the clock's words, the deadline."""
     panel = sla_panel_for(ticket, customer, now=at)
-    seen = {}
+    assert panel is not None, "the customer sees no SLA panel"
+    seen: dict[str, object] = {}
     for goal in panel.goals:
         left = (
             f"overdue {duration_text(goal.overdue_duration)}"
@@ -42,8 +43,8 @@ def what_the_customer_sees(ticket, customer, at: dt.datetime) -> dict[str, tuple
         )
         deadline = goal.deadline_at.strftime("%a %d.%m %H:%M") if goal.deadline_at else None
         seen[goal.goal] = (duration_text(goal.used_duration), left, goal.status_text, deadline)
-    reply = panel.reply.deadline_at.strftime("%a %H:%M") if panel.reply else None
-    return {**seen, "reply expected by": reply}
+    reply_at = panel.reply.deadline_at if panel.reply else None
+    return {**seen, "reply expected by": reply_at.strftime("%a %H:%M") if reply_at else None}
 
 
 # fmt: off

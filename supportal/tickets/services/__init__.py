@@ -21,6 +21,7 @@ from supportal.tickets.services.bulk import (
 from supportal.tickets.services.comments import ticket_comment_add, ticket_mail_note_add
 from supportal.tickets.services.create import ticket_create
 from supportal.tickets.services.fields import (
+    FieldChanges,
     custom_fields_clean,
     priority_rank_copy,
     ticket_fields_change,
@@ -55,6 +56,7 @@ __all__ = [
     "BULK_MAX_TICKETS",
     "BulkOutcome",
     "BulkReport",
+    "FieldChanges",
     "ImportedAssignment",
     "ImportedComment",
     "ImportedFiles",

@@ -21,6 +21,7 @@ Callers lock the ticket, resolve the actor's roles and validate their own inputs
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict, Unpack
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +34,14 @@ from supportal.tickets.events import Assigned, Commented, StatusChanged
 from supportal.tickets.models import Comment, Ticket
 from supportal.tickets.services._common import _event, _touch
 from supportal.tickets.workflow import Action, Role, Status, Transition
+
+
+class StatusNote(TypedDict, total=False):
+    """What a status change's event tells beside the move itself (``events.StatusChanged``)."""
+
+    reason: str  # the waiting reason, when asking the customer
+    resolution: str  # when resolving
+
 
 # Everything a status change may touch, saved together in one UPDATE.
 _STATUS_FIELDS = (
@@ -75,7 +84,7 @@ def transition_apply(
     at: dt.datetime,
     comment_text: str = "",
     comment: Comment | None = None,
-    **data: object,
+    **data: Unpack[StatusNote],
 ) -> Comment | None:
     """Apply a checked row to the locked ticket; return the comment written with it, if any.
 
@@ -132,7 +141,9 @@ def transition_import_apply(
         return
     if target == Status.RESOLVED and resolution:
         ticket.resolution = resolution
-    data = {"resolution": resolution} if target == Status.RESOLVED and resolution else {}
+    data: StatusNote = (
+        {"resolution": resolution} if target == Status.RESOLVED and resolution else {}
+    )
     _status_write(ticket, target, actor=actor, at=at, action=IMPORTED_ACTION, comment=None, **data)
     if ticket.auto_close_at is not None and ticket.auto_close_at <= timezone.now():
         # Resolved long ago and left so by the old system: the auto-close worker would close
@@ -159,7 +170,7 @@ def _status_write(
     at: dt.datetime,
     action: Action | str,
     comment: Comment | None,
-    **data: object,
+    **data: Unpack[StatusNote],
 ) -> None:
     previous = Status(ticket.status)
     ticket.status = target

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from supportal.tickets.services._common import (
     _text_changed,
     _touch,
 )
-from supportal.tickets.services._gate import transition_apply, transition_check
+from supportal.tickets.services._gate import StatusNote, transition_apply, transition_check
 from supportal.tickets.services.attachments import NewAttachment, _attachments_add
 from supportal.tickets.workflow import Action, Role, Status, Transition
 
@@ -93,7 +92,7 @@ _REPLY_STATUS_ACTIONS = (Action.REQUEST_INFO, Action.RESOLVE)
 
 def _reply_status_check(
     ticket: Ticket, roles: frozenset[Role], then: Action | None, *, is_public: bool, body: str
-) -> tuple[Transition | None, dict[str, Any]]:
+) -> tuple[Transition | None, StatusNote]:
     """The workflow row an agent's reply applies after it (``then``), checked by the gate, and
     what the status change records; sets the waiting reason or the resolution on the ticket."""
     if then is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from supportal.desks.models import (
     CustomFieldKind,
     Desk,
     Priority,
+    Product,
     RequestType,
 )
 from supportal.tickets import workflow
@@ -96,8 +99,19 @@ def _custom_value(field: CustomField, value: object) -> object:
 _CHANGEABLE_FIELDS = ("priority", "request_type", "product", "summary", "contact_phone")
 
 
+class FieldChanges(TypedDict, total=False):
+    """What ``ticket_fields_change`` may change; a field not given keeps its value."""
+
+    priority: Priority | None
+    request_type: RequestType | None
+    product: Product | None
+    summary: str
+    contact_phone: str
+    custom_fields: Mapping[str, object]  # the values by field name
+
+
 def ticket_fields_change(
-    *, ticket: Ticket, actor: User, now: dt.datetime | None = None, **changes: object
+    *, ticket: Ticket, actor: User, now: dt.datetime | None = None, **changes: Unpack[FieldChanges]
 ) -> Ticket:
     """Change priority, request type, product, summary, contact phone or the desk's custom
     fields (``custom_fields``: the values by field name, checked like on creation; the fields
@@ -125,7 +139,7 @@ def ticket_fields_change(
                     max_length=ticket.desk.summary_max_length,
                     required=True,
                 )
-            if name == "request_type" and value is not None and value.desk_id != ticket.desk_id:
+            if isinstance(value, RequestType) and value.desk_id != ticket.desk_id:
                 raise InvalidInput(
                     _("This request type belongs to another desk."), field="request_type"
                 )

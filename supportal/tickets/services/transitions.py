@@ -15,7 +15,7 @@ from supportal.tickets.models import (
 )
 from supportal.tickets.selectors import ticket_roles
 from supportal.tickets.services._common import _lock, _now, _roles_of, _text_changed
-from supportal.tickets.services._gate import transition_apply, transition_check
+from supportal.tickets.services._gate import StatusNote, transition_apply, transition_check
 from supportal.tickets.services.comments import ticket_comment_add
 from supportal.tickets.workflow import Action, Status, Transition, WaitingReason
 
@@ -78,9 +78,9 @@ def _inputs_apply(
     reason: WaitingReason | str,
     third_party: str,
     resolution: str,
-) -> dict[str, object]:
+) -> StatusNote:
     """Check what the row needs and set it on the ticket; return what the status event tells."""
-    data: dict[str, object] = {}
+    data: StatusNote = {}
     if transition.needs_public_comment:
         if not comment_text:
             raise InvalidInput(

@@ -68,8 +68,9 @@ def request_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     found = _requester_context(request.user, data["email"])
     if found["open_tickets"] and not data["is_duplicate_checked"]:
         # Shown before creating, so a customer who calls twice does not get two requests.
-        form.data = form.data.copy()
-        form.data["is_duplicate_checked"] = "True"
+        resubmitted = request.POST.copy()
+        resubmitted["is_duplicate_checked"] = "True"
+        form.data = resubmitted
         return render(
             request,
             "workspace/register.html",

@@ -3,7 +3,10 @@ participants, quotes, collision warnings and the export of the whole record."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib import messages
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +52,8 @@ from supportal.workspace.views.common import (
 _ACTIONS_CHECKED_FOR_CHANGES = {Action.REQUEST_INFO, Action.RESOLVE}
 # The status changes offered next to "Send" (the reply is the question, or the resolution).
 _REPLY_THEN = {Action.REQUEST_INFO.value, Action.RESOLVE.value}
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 def _page(
@@ -266,24 +271,20 @@ def ticket_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 def ticket_fields(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Change priority, type and product (the fields the form sends)."""
     ticket = selectors.ticket_get_for_user(request.user, reference)
-    sources = {
-        "priority": Priority.objects.all(),
-        "request_type": RequestType.objects.filter(desk_id=ticket.desk_id),
-        "product": ticket.desk.products.all(),
-    }
-    changes: dict[str, object] = {}
-    for name, choices in sources.items():
-        if name not in request.POST:
-            continue
-        value = request.POST[name]
-        if not value:
-            changes[name] = None
-            continue
-        chosen = choices.filter(pk=value).first() if row_id(value) is not None else None
-        if chosen is None:
-            messages.error(request, _("Choose one of the offered values."))
-            return _back(request, ticket)
-        changes[name] = chosen
+    posted = request.POST
+    changes: services.FieldChanges = {}
+    try:
+        if "priority" in posted:
+            changes["priority"] = _offered(posted["priority"], Priority.objects.all())
+        if "request_type" in posted:
+            changes["request_type"] = _offered(
+                posted["request_type"], RequestType.objects.filter(desk_id=ticket.desk_id)
+            )
+        if "product" in posted:
+            changes["product"] = _offered(posted["product"], ticket.desk.products.all())
+    except LookupError:
+        messages.error(request, _("Choose one of the offered values."))
+        return _back(request, ticket)
     custom = {
         name.removeprefix("cf_"): request.POST.get(name, "").strip()
         for name in request.POST
@@ -294,6 +295,17 @@ def ticket_fields(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     services.ticket_fields_change(ticket=ticket, actor=request.user, **changes)
     messages.success(request, _("The request was updated."))
     return _back(request, ticket)
+
+
+def _offered(value: str, choices: QuerySet[_Row]) -> _Row | None:
+    """The row chosen among ``choices``, None for the empty choice; LookupError for a value
+    that was not offered."""
+    if not value:
+        return None
+    chosen = choices.filter(pk=value).first() if row_id(value) is not None else None
+    if chosen is None:
+        raise LookupError(value)
+    return chosen
 
 
 @require_POST
