@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from supportal.accounts.models import User
 from supportal.imports.http import SourceError
 from supportal.imports.models import ImportedObject
+from supportal.imports.records import Request
 from supportal.imports.run import import_run, statuses_parse
 from supportal.imports.sources.django_helpdesk import DjangoHelpdeskSource
 from supportal.imports.tests.helpdesk_env import (
@@ -22,6 +23,7 @@ from supportal.imports.tests.helpdesk_env import (
     HelpdeskUnavailable,
     helpdesk_database,
 )
+from supportal.imports.tests.portal import listed
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
 from supportal.tickets.models import Attachment, Comment, Event, Ticket
@@ -130,6 +132,44 @@ def test_helpdesk_import_twice_changes_nothing(cast, helpdesk):
     assert report.counts[("request", "skipped")] == 2
 
 
+def _closed_after_the_first_request(source):
+    """The source's records, its database connection closed once the first request is read
+    (the database went away half-way)."""
+    records = source.records
+
+    def closed():
+        for record in records():
+            yield record
+            if isinstance(record, Request):
+                source.db.connection.close()
+
+    source.records = closed
+    return source
+
+
+@pytest.mark.django_db
+def test_helpdesk_import_killed_half_way_ends_complete_when_run_again(cast, helpdesk):
+    source = _closed_after_the_first_request(_source(helpdesk, queues=()))
+    with pytest.raises(SourceError):
+        import_run(source, desk=cast.help_desk, statuses=statuses_parse([], source.statuses))
+    source.close()
+    assert Ticket.objects.count() == 1
+
+    report = _import(cast, helpdesk, queues=())
+    assert report.counts[("request", "skipped")] == 1
+    assert report.counts[("request", "created")] == 2
+    assert Ticket.objects.count() == 3
+    # As one uninterrupted import of every queue writes them: none twice.
+    assert Comment.objects.count() == 8
+    assert Attachment.objects.count() == 3
+    assert Event.objects.filter(kind="status_changed").count() == 4
+    assert ImportedObject.objects.filter(kind="request").count() == 3
+    before = _counts()
+    _import(cast, helpdesk, queues=())
+    assert _counts() == before
+    assert OutboundEmail.objects.count() == 0
+
+
 @pytest.mark.django_db
 def test_helpdesk_queues_go_into_their_desks_with_their_status_history(cast, helpdesk):
     url, media, _made = helpdesk
@@ -223,6 +263,16 @@ def test_helpdesk_customers_see_exactly_their_requests_and_old_links_redirect(
     page = client.get(mail_link["Location"]).content.decode()
     assert "vă trimit raportul atașat" in page
     assert "certificatul de semnare a expirat" not in page  # internal stays with the agents
+    address = Ticket.objects.get(summary="Změna fakturační adresy")
+    # The portal's list: the references of Mihai's two requests, nothing else.
+    assert listed(client) == set(
+        Ticket.objects.filter(summary__in=mine).values_list("reference", flat=True)
+    )
+    assert client.get(f"/requests/{address.reference}/").status_code == 404
+    client.force_login(cast.other_customer)  # another company's customer
+    assert listed(client) == set()
+    assert client.get(f"/requests/{invoice.reference}/").status_code == 404
+    client.force_login(mihai)
     address_id = made["tickets"]["address"]
     assert client.get(f"/helpdesk/tickets/{address_id}/").status_code == 404  # Jana's
     assert client.get("/helpdesk/view/", {"ticket": "suport-x"}).status_code == 404

@@ -12,6 +12,7 @@ from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run, statuses_parse
 from supportal.imports.sources.freshdesk import FreshdeskSource
 from supportal.imports.tests.freshdesk_fixtures import FILES, Freshdesk
+from supportal.imports.tests.portal import colleague_sees, listed
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
 from supportal.tickets.models import Attachment, Comment, Event, Ticket
@@ -127,6 +128,16 @@ def test_customers_see_exactly_their_imported_requests(cast, freshdesk, client):
     assert "puteți trimite jurnalul de azi?" in page
     assert "certificatul AS2" not in page  # the internal note stays with the agents
     assert client.get("/requests/HELP-162/").status_code == 404
+    # Through the portal: each customer's list, another company's customer, a colleague.
+    assert listed(client) == {"HELP-161", "HELP-165"}
+    client.force_login(jana)
+    assert listed(client) == {"HELP-162"}
+    assert client.get("/requests/HELP-161/").status_code == 404
+    client.force_login(cast.other_customer)
+    assert listed(client) == set()
+    assert client.get("/requests/HELP-161/").status_code == 404
+    # HELP-163 too: another contact of the same company opened it.
+    colleague_sees(client, mihai.organization, {"HELP-161", "HELP-163", "HELP-165"})
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run
 from supportal.imports.sources.jira import JiraSource
 from supportal.imports.tests.jira_fixtures import FILES, Jira
+from supportal.imports.tests.portal import listed
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
 from supportal.tickets.models import Attachment, Comment, Event, Ticket
@@ -145,6 +146,15 @@ def test_old_portal_links_lead_to_the_imported_request_for_whoever_may_see_it(
     assert set(ticket_queryset_for_user(jana).values_list("reference", flat=True)) == {"HELP-162"}
     assert not ticket_queryset_for_user(cast.cristina).exclude(pk=native_help_1.pk).exists()
     assert not ticket_queryset_for_user(cast.agent_dev).exists()
+    # Through the portal: each customer's list, another company's customer.
+    client.force_login(mihai)
+    assert listed(client) == {"HELP-2", "HELP-161", "HELP-164"}
+    client.force_login(jana)
+    assert listed(client) == {"HELP-162"}
+    assert client.get("/requests/HELP-161/").status_code == 404
+    client.force_login(cast.other_customer)
+    assert listed(client) == set()
+    assert client.get("/requests/HELP-161/").status_code == 404
 
 
 @pytest.mark.django_db

@@ -13,8 +13,10 @@ from django.core.management import call_command
 from supportal.accounts.models import User
 from supportal.desks.models import CustomField
 from supportal.imports.models import ImportedObject
+from supportal.imports.records import Request
 from supportal.imports.run import import_run
 from supportal.imports.sources.jira_csv import JiraCsvSource, emails_read
+from supportal.imports.tests.portal import listed
 from supportal.imports.tests.server import Answer, FixtureServer
 from supportal.mail.models import OutboundEmail
 from supportal.tickets.models import Attachment, Comment, Ticket
@@ -247,3 +249,74 @@ def test_a_file_that_is_not_a_jira_export_is_a_clear_message(cast, tmp_path):
         call_command("import", "jira-csv", file=str(other), desk="HELP", no_progress=True)
     with pytest.raises(CommandError, match="no such file"):
         call_command("import", "jira-csv", file=str(tmp_path / "x.csv"), desk="HELP")
+
+
+@pytest.mark.django_db
+def test_customers_see_exactly_their_requests_of_the_export(cast, export, jira_files, client):
+    _import(cast, _source(export, jira_files))
+    mihai = User.objects.get(email="mihai.popescu@transilvania.ro")
+    ana = User.objects.get(email="ana.ionescu@transilvania.ro")
+    jana = User.objects.get(email="jana.novakova@pivovar.cz")
+
+    client.force_login(mihai)
+    assert listed(client) == {"HELP-161", "HELP-163"}
+    page = client.get("/requests/HELP-161/").content.decode()
+    assert "Mulțumesc; aștept vești." in page
+    assert "distribuitorul a schimbat certificatul" not in page  # the agent's internal note
+    assert client.get("/requests/HELP-162/").status_code == 404
+    client.force_login(ana)  # a request participant in Jira
+    assert listed(client) == {"HELP-161"}
+    assert client.get("/requests/HELP-163/").status_code == 404
+    client.force_login(jana)
+    assert listed(client) == {"HELP-162"}
+    assert client.get("/requests/HELP-161/").status_code == 404
+    client.force_login(cast.other_customer)  # another company's customer
+    assert listed(client) == set()
+    for reference in ("HELP-161", "HELP-162", "HELP-163"):
+        assert client.get(f"/requests/{reference}/").status_code == 404
+
+
+class _Interrupted(JiraCsvSource):
+    """The export's reader, stopped by a failing disk once ``after`` requests are read."""
+
+    after: int = 1
+
+    def records(self):
+        read = 0
+        for record in super().records():
+            if isinstance(record, Request):
+                if read == self.after:
+                    raise OSError("Input/output error")
+                read += 1
+            yield record
+
+
+@pytest.mark.django_db
+def test_the_csv_import_stopped_half_way_ends_complete_when_run_again(cast, export, jira_files):
+    path, people = export
+    interrupted = _Interrupted(
+        path=str(path),
+        time_zone="Europe/Bucharest",
+        emails=emails_read(str(people)),
+        base_url=jira_files.url,
+        user="import@firma.ro",
+        token="jeton",
+    )
+    with pytest.raises(OSError, match="Input/output error"):
+        _import(cast, interrupted)
+    assert list(Ticket.objects.values_list("reference", flat=True)) == ["HELP-161"]
+
+    report = _import(cast, _source(export, jira_files))
+    assert report.counts[("request", "skipped")] == 1
+    assert report.counts[("request", "created")] == 2
+    assert sorted(Ticket.objects.values_list("reference", flat=True)) == [
+        "HELP-161",
+        "HELP-162",
+        "HELP-163",
+    ]
+    # As one uninterrupted import writes them: none twice, each file fetched once.
+    assert Comment.objects.count() == 5  # three, one, and the duplicate's note
+    assert Attachment.objects.count() == 2
+    assert jira_files.count("/secure/attachment/20002/factura-4471.pdf") == 1
+    assert ImportedObject.objects.filter(kind="request").count() == 3
+    assert OutboundEmail.objects.count() == 0

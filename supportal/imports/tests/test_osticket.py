@@ -13,6 +13,7 @@ from django.urls import reverse
 from supportal.accounts.models import User
 from supportal.imports.http import SourceError
 from supportal.imports.models import ImportedObject
+from supportal.imports.records import Request
 from supportal.imports.run import import_run
 from supportal.imports.sources.osticket import OsTicketSource
 from supportal.imports.tests.osticket_fixtures import (
@@ -22,6 +23,7 @@ from supportal.imports.tests.osticket_fixtures import (
     osticket_database,
     root,
 )
+from supportal.imports.tests.portal import colleague_sees, listed
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
 from supportal.tickets.models import Attachment, Comment, Event, Ticket
@@ -223,3 +225,82 @@ def test_osticket_old_links_lead_to_the_imported_request(cast, osticket, client)
     # Someone else's customer: not found, as on the request page.
     client.force_login(cast.other_customer)
     assert client.get(f"/tickets.php?id={ticket_id}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_osticket_customers_see_exactly_their_imported_requests(cast, osticket, client):
+    _import(cast, osticket)
+    invoice = Ticket.objects.get(summary="Nu pot emite factura din portal")
+    address = Ticket.objects.get(summary="Změna fakturační adresy")
+
+    client.force_login(invoice.requester)
+    assert listed(client) == {invoice.reference}
+    page = client.get(f"/requests/{invoice.reference}/").content.decode()
+    assert "Am reînnoit certificatul" in page
+    assert "certificatul SSL al portalului" not in page  # the internal note stays with agents
+    assert client.get(f"/requests/{address.reference}/").status_code == 404
+
+    client.force_login(address.requester)
+    assert listed(client) == {address.reference}
+    assert client.get(f"/requests/{invoice.reference}/").status_code == 404
+
+    client.force_login(cast.other_customer)  # another company's customer
+    assert listed(client) == set()
+    assert client.get(f"/requests/{invoice.reference}/").status_code == 404
+    assert client.get(f"/requests/{address.reference}/").status_code == 404
+
+    # Mihai's colleague sees his request only once their company shares its requests.
+    colleague_sees(client, invoice.requester.organization, {invoice.reference})
+    assert client.get(f"/requests/{address.reference}/").status_code == 404
+
+
+def _killed_after_the_first_request(source):
+    """The source's records, its MariaDB connection killed once the first request is read
+    (the server restarted half-way)."""
+    records = source.records
+
+    def killed():
+        for record in records():
+            yield record
+            if isinstance(record, Request):
+                admin = root()
+                try:
+                    with admin.cursor() as cursor:
+                        cursor.execute(f"KILL {source._connection.thread_id()}")
+                finally:
+                    admin.close()
+
+    source.records = killed
+    return source
+
+
+@pytest.mark.django_db
+def test_osticket_import_killed_half_way_ends_complete_when_run_again(cast, osticket):
+    url, files = osticket
+    source = _killed_after_the_first_request(OsTicketSource(url=url, files_dir=files))
+    with pytest.raises(SourceError):
+        import_run(source, desk=cast.help_desk, statuses=source.statuses)
+    source.close()
+    assert list(Ticket.objects.values_list("summary", flat=True)) == [
+        "Nu pot emite factura din portal"
+    ]
+
+    report = _import(cast, osticket)
+    assert report.counts[("request", "skipped")] == 1
+    assert report.counts[("request", "created")] == 1
+    assert sorted(Ticket.objects.values_list("summary", flat=True)) == [
+        "Nu pot emite factura din portal",
+        "Změna fakturační adresy",
+    ]
+    assert Comment.objects.count() == 4  # three on the invoice, one on the address
+    invoice = Ticket.objects.get(summary="Nu pot emite factura din portal")
+    assert [status for status, _at, _who in _timeline(invoice)] == [
+        Status.RESOLVED,
+        Status.WAITING_FOR_SUPPORT,
+    ]  # its status history once, not twice
+    assert Attachment.objects.count() == 2
+    assert ImportedObject.objects.filter(kind="request").count() == 2
+    before = _counts()
+    _import(cast, osticket)
+    assert _counts() == before
+    assert OutboundEmail.objects.count() == 0

@@ -14,6 +14,7 @@ from supportal.imports.mapping import desks_resolve
 from supportal.imports.models import ImportedObject
 from supportal.imports.run import import_run, statuses_parse
 from supportal.imports.sources.zammad import ZammadSource
+from supportal.imports.tests.portal import colleague_sees, listed
 from supportal.imports.tests.zammad_fixtures import FILES, TOKEN, Zammad
 from supportal.mail.models import OutboundEmail
 from supportal.notifications.models import PendingNotification
@@ -147,6 +148,15 @@ def test_zammad_customers_see_exactly_their_requests(cast, zammad, client):
     assert "puteți trimite captura ecranului?" in page
     assert "certificatul AS2" not in page and "Zammad tags" not in page  # internal notes
     assert client.get("/requests/HELP-31002/").status_code == 404
+    # Through the portal: each customer's list, another company's customer, a colleague.
+    assert listed(client) == {"HELP-31001"}
+    client.force_login(jana)
+    assert listed(client) == {"HELP-31002", "HELP-31004"}
+    assert client.get("/requests/HELP-31001/").status_code == 404
+    client.force_login(cast.other_customer)
+    assert listed(client) == set()
+    assert client.get("/requests/HELP-31001/").status_code == 404
+    colleague_sees(client, mihai.organization, {"HELP-31001", "HELP-31003"})
 
 
 @pytest.mark.django_db
