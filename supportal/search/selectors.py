@@ -33,7 +33,7 @@ def ticket_search(
     query: str,
     queryset: QuerySet[Ticket] | None = None,
     *,
-    ranked_at_most: int = paging.COUNT_CAP + 1,
+    ranked_at_most: int | None = None,
 ) -> QuerySet[Ticket]:
     """Tickets ``user`` may see that match ``query``, best match first, then newest.
 
@@ -61,9 +61,11 @@ def ticket_search(
     # Ranking stops early: only the most recently updated matches are ranked (a common word
     # matches half the tickets; ranking them all costs seconds). The list then shows
     # "more than 1,000" (docs/search.md): one more than the lists count exactly. Suggestions
-    # rank fewer (``ranked_at_most``: they show three).
+    # rank fewer (``ranked_at_most``: they show three); by default one past the cap, read when
+    # called (``paging.COUNT_CAP`` may change).
     candidates = tickets.filter(matches).order_by("-updated_at", "-pk").values("pk")
-    found = tickets.filter(pk__in=candidates[:ranked_at_most])
+    cap = paging.COUNT_CAP + 1 if ranked_at_most is None else ranked_at_most
+    found = tickets.filter(pk__in=candidates[:cap])
     if include_internal and not user.is_superuser:
         # Internal notes are for the desk's support team: even given a wider queryset, an
         # agent never matches another desk's notes ("a supported desk, or a public match").

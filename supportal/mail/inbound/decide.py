@@ -217,11 +217,9 @@ def _thread_answer(
         user = customer_for(
             sender, name=mail.from_name, now=now, desk=desk, text=language_sample(mail)
         )
-    # Whoever may write it, or an agent's attaching, has an account by now (a claimed agent
-    # is one): ``user is not None`` only tells the type checker so.
-    if user is not None and (
-        decision is Decision.ATTACH or (allowed and decision is not Decision.NEW)
-    ):
+    # An agent's attaching of mail forged in an agent's name has no author (``user`` is None):
+    # it becomes a note by nobody.
+    if decision is Decision.ATTACH or (allowed and decision is not Decision.NEW):
         # An agent attaching a stranger's mail: kept as an internal note, which shows the
         # stranger nothing and lets the agent decide what to share.
         outcome = comment_add(ticket, user, mail, how=how, now=now, base=base, as_note=not allowed)

@@ -65,7 +65,7 @@ def request_create(
 
 def comment_add(
     ticket: Ticket,
-    user: User,
+    user: User | None,
     mail: ParsedMail,
     *,
     how: str,
@@ -91,7 +91,8 @@ def comment_add(
         public, body = agent_reply_public(body, desk=ticket.desk)
         if not public:
             note_reason = "an agent's reply by mail"
-    if note_reason or ticket.status in FINAL_STATUSES:
+    # Without an author (an agent attached a forgery) it is always a note (``as_note``).
+    if note_reason or user is None or ticket.status in FINAL_STATUSES:
         return _note_add(
             ticket,
             user,
@@ -139,7 +140,7 @@ class _Note:
 
 def _note_add(
     ticket: Ticket,
-    user: User,
+    user: User | None,
     mail: ParsedMail,
     note: _Note,
     *,
@@ -156,7 +157,11 @@ def _note_add(
     )
     reason, extra = note.reason, {**base, "threaded_by": how}
     if not reason:
-        extra["replied"] = False if note.is_support else closed_reply(ticket, user, mail, now=now)
+        # Only a note with no reason of its own has a writer (a note by nobody is an agent's
+        # attaching, which has one) to tell that the request is closed.
+        extra["replied"] = (
+            False if note.is_support or user is None else closed_reply(ticket, user, mail, now=now)
+        )
         reason = f"{ticket.reference} is {ticket.get_status_display().lower()}; not reopened"
     return Outcome(
         InboundState.PROCESSED,
