@@ -91,8 +91,7 @@ def comment_add(
         public, body = agent_reply_public(body, desk=ticket.desk)
         if not public:
             note_reason = "an agent's reply by mail"
-    # Without an author (an agent attached a forgery) it is always a note (``as_note``).
-    if note_reason or user is None or ticket.status in FINAL_STATUSES:
+    if note_reason or user is None or ticket.status in FINAL_STATUSES:  # None: an attached forgery
         return _note_add(
             ticket,
             user,
