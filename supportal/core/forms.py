@@ -28,16 +28,28 @@ def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceFiel
     return field
 
 
+def listed_choices(form: forms.BaseForm, name: str, queryset: Any, listed: list[Any]) -> list[Any]:
+    """Offer ``listed`` (the rows of ``queryset`` the form has read) in the form's
+    :class:`ListedChoiceField` ``name``; returns ``listed``."""
+    field = form.fields[name]
+    if not isinstance(field, ListedChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a listed choice field")
+    field.choices_list(queryset, listed)
+    return listed
+
+
 class LabelledModelChoiceField(forms.ModelChoiceField[Any]):
     """A model choice whose option text is ``label_of(instance)`` (a request type shown with its
-    desk, say) instead of the instance's ``str``."""
+    desk, say) instead of the instance's ``str`` (without ``label_of``, the ``str``)."""
 
-    def __init__(self, *args: Any, label_of: Callable[[Any], str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, label_of: Callable[[Any], str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.label_of = label_of
 
     def label_from_instance(self, obj: Any) -> str:
-        return self.label_of(obj)
+        return self.label_of(obj) if self.label_of else super().label_from_instance(obj)
 
 
 class ListedChoiceIterator(forms.models.ModelChoiceIterator):
@@ -70,7 +82,7 @@ class ListedChoiceIterator(forms.models.ModelChoiceIterator):
         return self.field.empty_label is not None or bool(listed)
 
 
-class ListedChoiceField(forms.ModelChoiceField[Any]):
+class ListedChoiceField(LabelledModelChoiceField):
     """A model choice whose choices the form has read (``listed``, in the order shown): they
     are rendered from the list, and a submitted value is looked up among them, not asked of
     the database again (docs/performance.md). Until ``listed`` is set it is a plain
@@ -78,15 +90,6 @@ class ListedChoiceField(forms.ModelChoiceField[Any]):
 
     iterator = ListedChoiceIterator
     listed: list[Any] | None = None
-
-    def __init__(
-        self, *args: Any, label_of: Callable[[Any], str] | None = None, **kwargs: Any
-    ) -> None:
-        self.label_of = label_of
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return self.label_of(obj) if self.label_of else super().label_from_instance(obj)
 
     def choices_list(self, queryset: Any, listed: list[Any]) -> None:
         """Offer ``listed``, the rows of ``queryset`` (its model and field names are kept)."""

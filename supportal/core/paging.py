@@ -14,8 +14,10 @@ import datetime as dt
 import operator
 from collections.abc import Mapping, Sequence
 from functools import reduce
+from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
@@ -35,6 +37,21 @@ def picker_choices(rows: QuerySet) -> list | None:
     asks for the person's e-mail address)."""
     chosen = list(rows[: PICKER_LIMIT + 1])
     return None if len(chosen) > PICKER_LIMIT else chosen
+
+
+def counts_at_once(database: str, subqueries: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
+    """The number of rows of each subquery (SQL and its parameters, each capped by its own
+    LIMIT), in one statement: a page's capped counts cost one round trip."""
+    # The callers' SQL (compiled querysets, the search engines' constant fragments): every
+    # value in it is a parameter.
+    pieces = [
+        f"(SELECT COUNT(*) FROM ({sql}) counted_{index})"  # noqa: S608
+        for index, (sql, _p) in enumerate(subqueries)
+    ]
+    params = [param for _sql, sql_params in subqueries for param in sql_params]
+    with connections[database].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(pieces), params)
+        return list(cursor.fetchone())
 
 
 def keyset_of(order: Sequence[object]) -> tuple[str, ...] | None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from supportal.core.forms import (
     LabelledModelChoiceField,
     ListedChoiceField,
     choice_field,
+    listed_choices,
     model_choice_field,
 )
 from supportal.desks.choices import (
@@ -139,7 +140,8 @@ class NewRequestForm(forms.Form):
         # Each list of choices is read once, and what only the administration changes once
         # per process: whether it is required, its only choice, the page's options and the
         # submitted value's check all use the list (docs/performance.md, "Fifth round").
-        listed_products = self._choices_list(
+        listed_products = listed_choices(
+            self,
             "product",
             Product.objects.all(),
             selectors.products_for_customer(user, products_kept(desk)),
@@ -148,8 +150,8 @@ class NewRequestForm(forms.Form):
         if len(listed_products) == 1:
             self.fields["product"].initial = listed_products[0].pk
         model_choice_field(self, "product").empty_label = _("Choose…")
-        listed_types = self._choices_list(
-            "request_type", RequestType.objects.all(), request_types_kept(desk)
+        listed_types = listed_choices(
+            self, "request_type", RequestType.objects.all(), request_types_kept(desk)
         )
         self.fields["request_type"].required = bool(listed_types)
         model_choice_field(self, "request_type").empty_label = _("Choose…")
@@ -168,7 +170,7 @@ class NewRequestForm(forms.Form):
         ) % {"limit": number_format(DETAILS_MAX_LENGTH, use_l10n=True, force_grouping=True)}
         offered, allowed = _priorities_offered(user, desk)
         self.fields["priority"].widget.attrs["data-allowed-by-product"] = json.dumps(allowed)
-        priorities = self._choices_list("priority", Priority.objects.all(), offered)
+        priorities = listed_choices(self, "priority", Priority.objects.all(), offered)
         self.fields["priority"].help_text = _("As your maintenance contract defines them.")
         default = next((p for p in priorities if p.is_default), None)
         if default is not None:
@@ -189,12 +191,6 @@ class NewRequestForm(forms.Form):
         self.custom_fields = [f for f in self.desk_custom_fields if f.is_visible_to_customer]
         for field in self.custom_fields:
             self.fields[f"cf_{field.name}"] = custom_form_field(field)
-
-    def _choices_list(self, name: str, queryset: QuerySet, listed: list) -> list:
-        field = self.fields[name]
-        assert isinstance(field, ListedChoiceField)
-        field.choices_list(queryset, listed)
-        return listed
 
     def custom_bound_fields(self) -> list[tuple[forms.BoundField, CustomField]]:
         """Each custom field's form field with the desk's field it asks for (the page shows

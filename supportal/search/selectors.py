@@ -7,6 +7,7 @@ SQLite FTS5. See docs/search.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
@@ -90,24 +91,20 @@ def search_words_common(words: Sequence[str], *, include_internal: bool, above: 
     if not words:
         return set()
     database = reporting_database()
-    counts: list[str] = []
-    params: list[str] = []
     counted: list[str] = []
+    subqueries: list[tuple[str, Sequence[Any]]] = []
     for word in words:
         parsed = search_query_parse(word)
         if not parsed:
             continue
         matching = _engine(database, parsed).matching_ids(include_internal=include_internal)
         # Constant SQL fragments (the engines' own); every word is a parameter.
-        counts.append(f"(SELECT COUNT(*) FROM ({matching.sql} LIMIT {int(above) + 1}) m)")  # noqa: S608
-        params.extend(matching.params)
+        subqueries.append((f"{matching.sql} LIMIT {int(above) + 1}", matching.params))
         counted.append(word)
-    if not counts:
+    if not subqueries:
         return set()
-    with connections[database].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(counts)}", params)
-        row = cursor.fetchone()
-    return {word for word, count in zip(counted, row, strict=True) if count > above}
+    counts = paging.counts_at_once(database, subqueries)
+    return {word for word, count in zip(counted, counts, strict=True) if count > above}
 
 
 def _engine(database: str, parsed: SearchQuery) -> _Engine:

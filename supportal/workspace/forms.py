@@ -18,6 +18,7 @@ from supportal.core.forms import (
     LabelledModelChoiceField,
     ListedChoiceField,
     choice_field,
+    listed_choices,
     model_choice_field,
 )
 from supportal.core.widgets import QuickSelect
@@ -143,9 +144,10 @@ class QueueFilterForm(forms.Form):
         self.agents = list(agents_of_desks(user))
         self.priorities = kept_rows(self.desks, "priorities", Priority.objects.all)
         choice_field(self, "view").choices = [(key, q.label) for key, q in QUEUES.items()]
-        self._listed("desk", Desk.objects.all(), self.desks)
-        self._listed("priority", Priority.objects.all(), self.priorities)
-        self._listed(
+        listed_choices(self, "desk", Desk.objects.all(), self.desks)
+        listed_choices(self, "priority", Priority.objects.all(), self.priorities)
+        listed_choices(
+            self,
             "request_type",
             RequestType.objects.all(),
             kept_rows(
@@ -154,7 +156,8 @@ class QueueFilterForm(forms.Form):
                 lambda: RequestType.objects.filter(desk__in=desk_ids).select_related("desk"),
             ),
         )
-        self._listed(
+        listed_choices(
+            self,
             "product",
             Product.objects.all(),
             kept_rows(self.desks, "active_products", Product.objects.filter(is_active=True).all),
@@ -168,11 +171,6 @@ class QueueFilterForm(forms.Form):
             ("none", _("Nobody")),
             *((str(agent.pk), str(agent)) for agent in self.agents),
         ]
-
-    def _listed(self, name: str, queryset: QuerySet[Any], listed: list[Any]) -> None:
-        field = self.fields[name]
-        assert isinstance(field, ListedChoiceField)
-        field.choices_list(queryset, listed)
 
     def queue_key(self) -> str:
         key = self.cleaned_data.get("view") if self.is_bound and self.is_valid() else ""

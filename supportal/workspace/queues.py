@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db import connections
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import BaseExpression
 from django.utils.functional import Promise
@@ -125,23 +124,16 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
     every page view, while a capped one reads at most what it shows (docs/performance.md).
     """
     counted = [key for key, queue in QUEUES.items() if queue.is_counted]
-    pieces: list[str] = []
-    params = []  # the compiled querysets' parameters, in order
-    for index, key in enumerate(counted):
+    subqueries = []
+    for key in counted:
         rows = (
             QUEUES[key]
             .tickets(tickets, user=user, now=now)
             .order_by(*QUEUES[key].count_order)
             .values("pk")[: paging.COUNT_CAP + 1]
         )
-        sql, row_params = rows.query.get_compiler(using=tickets.db).as_sql()
-        # The compiled SQL of a queryset; every value in it is a parameter.
-        pieces.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{index})")  # noqa: S608
-        params.extend(row_params)
-    with connections[tickets.db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(pieces), params)
-        row = cursor.fetchone()
-    return dict(zip(counted, row, strict=True))
+        subqueries.append(rows.query.get_compiler(using=tickets.db).as_sql())
+    return dict(zip(counted, paging.counts_at_once(tickets.db, subqueries), strict=True))
 
 
 def queue_count_label(count: int | None) -> str | int | None:
