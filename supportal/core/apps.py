@@ -20,6 +20,7 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.core import checks
 
+        from supportal.core import lookups  # noqa: F401 (registers __in_constants)
         from supportal.core.admin import autocomplete_ignores_unreadable_choices
         from supportal.core.jobs import connect_wake_signals, register_periodic
         from supportal.core.metrics import login_failed

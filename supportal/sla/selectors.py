@@ -254,7 +254,7 @@ def duration_text(duration: dt.timedelta) -> str:
 def _running_goal_clocks() -> QuerySet[Clock]:
     return Clock.objects.filter(
         ticket=OuterRef("pk"),
-        goal__in=[goal.value for goal in POLICY_GOALS],
+        goal__in_constants=[goal.value for goal in POLICY_GOALS],
         state=ClockState.RUNNING,
         deadline_at__isnull=False,
     )
@@ -276,7 +276,7 @@ def tickets_at_risk_by_deadline(tickets: QuerySet[Ticket], *, now: dt.datetime) 
     """The requests of ``tickets`` at risk at ``now``, each joined to its earliest running goal:
     annotated ``next_deadline_at``, the same instant as :func:`next_deadline`.
 
-    Ordered by ``next_deadline_at`` with a LIMIT, PostgreSQL walks the running clocks' deadline
+    Ordered by ``next_deadline_at`` with a LIMIT, the database walks the running clocks' deadline
     index (``sla_clock_running_deadline``) from the soonest and stops when the page is full, so
     the page costs what it shows, not the number of open requests (docs/performance.md). Each
     request appears once: the clock joined is the one no other running goal of the request
@@ -284,18 +284,23 @@ def tickets_at_risk_by_deadline(tickets: QuerySet[Ticket], *, now: dt.datetime) 
     """
     goals = [goal.value for goal in POLICY_GOALS]
     running = Q(
-        sla_clocks__goal__in=goals,
+        sla_clocks__goal__in_constants=goals,
         sla_clocks__state=ClockState.RUNNING,
         sla_clocks__deadline_at__isnull=False,
     )
-    # The join's columns are annotated first, so the subquery below refers to this join
-    # rather than to a second one.
-    joined = tickets.annotate(
-        next_clock=FilteredRelation("sla_clocks", condition=running)
-    ).annotate(
-        next_deadline_at=F("next_clock__deadline_at"),
-        next_warn_at=F("next_clock__warn_at"),
-        next_clock_id=F("next_clock__id"),
+    # Only requests with a running goal, filtered through the relation itself: the join is
+    # then an INNER JOIN, which SQLite may start from (the deadline index) where it keeps a
+    # LEFT JOIN's tickets outside (docs/performance.md, "Sixth round: SQLite's queues"). The
+    # join's columns are annotated next, so the subquery below refers to this join rather
+    # than to a second one.
+    joined = (
+        tickets.annotate(next_clock=FilteredRelation("sla_clocks", condition=running))
+        .filter(next_clock__isnull=False)
+        .annotate(
+            next_deadline_at=F("next_clock__deadline_at"),
+            next_warn_at=F("next_clock__warn_at"),
+            next_clock_id=F("next_clock__id"),
+        )
     )
     earlier = _running_goal_clocks().filter(
         Q(deadline_at__lt=OuterRef("next_deadline_at"))
@@ -305,7 +310,7 @@ def tickets_at_risk_by_deadline(tickets: QuerySet[Ticket], *, now: dt.datetime) 
     # at different leads) another goal is. Under the OR, the subquery runs for the rows walked
     # only, instead of being hashed over every running clock first.
     risky = Q(next_deadline_at__lte=now) | Q(next_warn_at__lte=now) | at_risk_condition(now)
-    return joined.filter(next_clock_id__isnull=False).filter(~Exists(earlier), risky)
+    return joined.filter(~Exists(earlier), risky)
 
 
 def tickets_at_risk(tickets: QuerySet[Ticket], *, now: dt.datetime | None = None):

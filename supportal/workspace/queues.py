@@ -25,7 +25,8 @@ from supportal.tickets.workflow import OPEN_STATUSES, Status
 
 RECENTLY_RESOLVED_DURATION = dt.timedelta(days=7)
 
-_OPEN = Q(status__in=OPEN_STATUSES)
+# Written as the partial indexes' condition, so that SQLite uses them (core/lookups.py).
+_OPEN = Q(status__in_constants=OPEN_STATUSES)
 # Within "Mine", what waits for the agent's action comes first.
 _WAITING_FOR_SUPPORT_FIRST = Case(
     When(status=Status.WAITING_FOR_SUPPORT, then=Value(0)),
