@@ -88,7 +88,7 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.mark.slow
-def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path):
+def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path, migrated_sqlite):
     """gunicorn with uvicorn workers, two processes, static files collected on first start."""
     port = free_port()
     env = production_env(
@@ -97,7 +97,7 @@ def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path
         SUPPORTAL_OPS_TOKEN="t0ken",
     )
     env.pop("REDIS_URL", None)  # two processes without Redis share the database cache
-    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    # The database of production_env: migrated_sqlite, a copy of the run's migrated one.
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "secret.txt").write_text("never served")
     serve = subprocess.Popen(  # noqa: S603
@@ -265,7 +265,9 @@ def test_reports_exports_and_search_read_the_replica_except_right_after_ones_own
     env = child_env(tmp_path)
     if connection.vendor == "postgresql":
         # The suite's own database holds no committed rows for the child: a fresh one.
-        env["DATABASE_URL"] = request.getfixturevalue("fresh_postgres")[0]
+        env["DATABASE_URL"] = request.getfixturevalue("migrated_postgres")[0]
+    else:
+        request.getfixturevalue("migrated_sqlite")  # the database of child_env
     env.update(
         {
             "DATABASE_REPLICA_URL": env["DATABASE_URL"],
