@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a subprocess
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Recall@5 of the similar solved requests: fusion over full-text alone, at least this much, and

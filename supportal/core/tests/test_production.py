@@ -42,6 +42,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # subprocesses
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     result = subprocess.run(  # noqa: S603
         [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
@@ -54,6 +55,7 @@ def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow  # subprocesses
 def test_https_settings_follow_the_base_url_and_the_proxy_is_trusted_only_when_told(tmp_path):
     code = (
         "from django.conf import settings as s;"
@@ -162,6 +164,7 @@ def test_postgresql_urls_take_a_unix_socket_and_the_pool_setting():
     assert pooled["CONN_MAX_AGE"] == 0  # Django's pool and persistent connections exclude
 
 
+@pytest.mark.slow  # subprocesses
 def test_a_unix_socket_url_reaches_the_real_postgresql(tmp_path):
     """Whatever the suite's own database: PostgreSQL runs on every machine that runs the suite
     (.ci/services), and Debian's listens on this socket."""
@@ -190,6 +193,7 @@ def test_a_unix_socket_url_reaches_the_real_postgresql(tmp_path):
     assert "socket /var/run/postgresql /var/run/postgresql" in result.stdout, result.stderr
 
 
+@pytest.mark.slow  # subprocesses
 def test_several_web_processes_without_redis_share_the_database_cache(tmp_path):
     code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
     env = {**child_env(tmp_path), "WEB_CONCURRENCY": "3"}
@@ -257,6 +261,7 @@ print(json.dumps(seen))
 """
 
 
+@pytest.mark.slow  # subprocesses
 def test_reports_exports_and_search_read_the_replica_except_right_after_ones_own_write(
     tmp_path, request
 ):
