@@ -133,16 +133,21 @@ class CappedPaginator(Paginator):
         cap: int | None = None,
         count_in_order: bool = False,
         keyset: Sequence[str] | None = None,
+        rows_at_most: int | None = None,
     ) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
-        self.cap = COUNT_CAP if cap is None else cap
+        # A list that holds at most this many rows (a search's ranked matches): counted
+        # exactly, paged by number, and ``is_full`` when it holds them all.
+        self.rows_at_most = rows_at_most
+        self.cap = rows_at_most if rows_at_most is not None else COUNT_CAP if cap is None else cap
         self._limit = self.cap
         # Count in the list's order when that order is what lets the database stop early (an
         # index walked from the start, as for "SLA at risk"); otherwise unordered.
         self.count_in_order = count_in_order
-        # The list's ordering as column names (see keyset_of), when it may be paged by keyset.
-        self.keyset = tuple(keyset) if keyset else None
+        # The list's ordering as column names (see keyset_of), when it may be paged by keyset
+        # (a cut list is short: paged by number).
+        self.keyset = tuple(keyset) if keyset and rows_at_most is None else None
 
     def get_page(
         self, number: object, *, after: str | None = None, before: str | None = None
@@ -159,7 +164,8 @@ class CappedPaginator(Paginator):
                 if values is not None:
                     return self._keyset_page(max(wanted, 1), values, backwards=backwards)
         # Count just past the page asked for, so that "Next" knows whether more rows exist.
-        self._limit = max(self.cap, wanted * self.per_page)
+        if self.rows_at_most is None:
+            self._limit = max(self.cap, wanted * self.per_page)
         page = super().get_page(wanted)
         if self.keyset:
             rows = list(page.object_list)
@@ -199,6 +205,11 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count > self._limit
+
+    @property
+    def is_full(self) -> bool:
+        """A list of at most ``rows_at_most`` rows holds that many (more may have matched)."""
+        return self.rows_at_most is not None and self.count >= self.rows_at_most
 
     @property
     def shown_count(self) -> int:
