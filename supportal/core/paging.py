@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
@@ -122,6 +122,8 @@ def _past(keyset: Sequence[str], values: list[object], *, backwards: bool) -> Q:
 
 # Deeper than any list is paged; a larger number asks for the last page.
 PAGE_MAX = 100_000
+# The column a short list's page carries its count in.
+_TOTAL = "paging_total"
 
 
 class CappedPaginator(Paginator):
@@ -163,8 +165,12 @@ class CappedPaginator(Paginator):
                 values = cursor_values(cursor, self.keyset)
                 if values is not None:
                     return self._keyset_page(max(wanted, 1), values, backwards=backwards)
-        # Count just past the page asked for, so that "Next" knows whether more rows exist.
-        if self.rows_at_most is None:
+        if self.rows_at_most is not None:
+            counted = self._page_with_count(wanted)
+            if counted is not None:
+                return counted
+        else:
+            # Count just past the page asked for, so that "Next" knows whether more rows exist.
             self._limit = max(self.cap, wanted * self.per_page)
         page = super().get_page(wanted)
         if self.keyset:
@@ -173,6 +179,23 @@ class CappedPaginator(Paginator):
             page.next_cursor = cursor_of(rows[-1], self.keyset) if rows else ""  # type: ignore[attr-defined]
             page.previous_cursor = cursor_of(rows[0], self.keyset) if rows else ""  # type: ignore[attr-defined]
         return page
+
+    def _page_with_count(self, number: int) -> Page | None:
+        """A short list's page and its count in one statement (``COUNT(*) OVER ()``, over at
+        most ``rows_at_most`` rows), or None when the page is empty: then counted apart, and
+        the last page shown."""
+        bottom = (number - 1) * self.per_page
+        counted = self.queryset.annotate(**{_TOTAL: Window(Count("pk"))})
+        rows = list(counted[bottom : bottom + self.per_page])
+        if not rows:
+            return None
+        if isinstance(rows[0], dict):
+            self.__dict__["count"] = rows[0][_TOTAL]  # the cached property
+            for row in rows:
+                del row[_TOTAL]
+        else:
+            self.__dict__["count"] = getattr(rows[0], _TOTAL)
+        return Page(rows, number, self)
 
     def _keyset_page(self, number: int, values: list[object], *, backwards: bool) -> Page:
         assert self.keyset is not None
