@@ -27,6 +27,7 @@ from supportal.tickets.models import (
     Attachment,
     Comment,
     Event,
+    EventKind,
     NotificationMute,
     Participant,
     Quote,
@@ -245,6 +246,17 @@ def event_list_for_user(user: User, ticket: Ticket) -> QuerySet[Event]:
     return events
 
 
+def quote_list_for_events(ticket: Ticket, events: Sequence[Event]) -> list[Quote]:
+    """The request's quotes, newest first, read only when its timeline names one: every quote
+    is proposed by ``quote_propose``, which writes a public ``quote_proposed`` event with it
+    (the administration shows quotes read-only), so a request whose events (all of them, or
+    the public ones) name none has none, and its page costs no query for them
+    (docs/performance.md, "Sixth round")."""
+    if not any(event.kind == EventKind.QUOTE_PROPOSED for event in events):
+        return []
+    return list(ticket.quotes.all())
+
+
 def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
     """What waits for this customer (docs/requirements.md#request-life, R13): requests waiting for
     the customer where they are the requester or a participant, and their own requests with a
@@ -253,7 +265,14 @@ def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
     quote_waiting = Exists(Quote.objects.filter(ticket=OuterRef("pk"), state=QuoteState.PROPOSED))
     # (waiting AND (mine OR shared)) OR (mine AND quote), written as (mine OR shared) AND
     # (waiting OR (mine AND quote)): the first part reads the user's rows through indexes.
-    return ticket_queryset_for_user(user).filter(
+    # A customer's own and shared requests are always among those they may see: their
+    # visibility (own, shared, the company's) is not written again around them (its
+    # conditions cost more to build than the statement costs to run: docs/performance.md,
+    # "Sixth round").
+    is_customer = user.is_authenticated and user.is_active
+    is_customer = is_customer and not (user.is_agent or user.is_superuser)
+    tickets = Ticket.objects.all() if is_customer else ticket_queryset_for_user(user)
+    return tickets.filter(
         (mine | Q(_shared_with(user)))
         & (Q(status=Status.WAITING_FOR_CUSTOMER) | (mine & quote_waiting))
     )

@@ -101,7 +101,8 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
         .annotate(
             open_total=Window(Sum(Case(is_open, default=Value(0), output_field=IntegerField())))
         )
-        .select_related("desk")
+        # The card shows each one's reference, summary and status: only those columns.
+        .only("reference", "summary", "status", "created_at")
         .order_by("-created_at", "-pk")[: RECENT_TICKETS + 1]
     )
     open_total = int(getattr(rows[0], "open_total", 0)) if rows else 0
@@ -210,7 +211,7 @@ class TicketPage:
     priorities: list[Priority]
     request_types: list[RequestType]
     products: list[Product]
-    quotes: QuerySet[Quote]
+    quotes: list[Quote]
     quote_form: QuoteForm
     others: list[presence.Presence]
     poll_seconds: int
@@ -233,20 +234,27 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     now = timezone.now()
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
-    events = events_describe(selectors.event_list_for_user(user, ticket))
+    participants = list(ticket.participants.select_related("user"))
+    logged = list(selectors.event_list_for_user(user, ticket))
+    # The people the events name are the request's own, as a rule: no query for them.
+    events = events_describe(
+        logged, known=[ticket.requester, ticket.assignee, *(p.user for p in participants)]
+    )
     if presence.presence_touch(ticket_id=ticket.pk, user=user):
         live.presence_announce(ticket)
     feedback = _feedback(ticket, events)
     actions = [
         a for a in workflow.allowed_actions(ticket_status, roles) if a not in CUSTOMER_ONLY_ACTIONS
     ]
-    participants = list(ticket.participants.select_related("user"))
     is_team_lead = Role.TEAM_LEAD in roles
     return TicketPage(
         ticket=ticket,
         events=events,
         last_event_id=max((e.pk for e in events), default=0),
-        attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
+        # The page names no uploader: the files without their uploaders' columns.
+        attachments=_with_previews(
+            selectors.attachment_queryset_for_user(user, ticket).select_related(None)
+        ),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
         colleagues=paging.picker_choices(colleagues_for(ticket)) if ticket.is_open else [],
@@ -266,7 +274,7 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         priorities=priorities_kept(ticket.desk),
         request_types=request_types_kept(ticket.desk),
         products=[p for p in products_kept(ticket.desk) if p.is_active],
-        quotes=ticket.quotes.select_related("proposed_by"),
+        quotes=selectors.quote_list_for_events(ticket, logged),
         quote_form=QuoteForm(initial={"currency": "RON"}),
         others=presence.presence_others(ticket_id=ticket.pk, user=user),
         poll_seconds=presence.POLL_SECONDS,
