@@ -343,10 +343,11 @@ def test_ticket_page_queries_do_not_grow_with_events(client, cast, django_assert
     services.ticket_assign(ticket=ticket, actor=cast.lead_help, assignee=cast.agent_help)
     services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body="first")
     client.force_login(cast.lead_help)
-    # 21 (24 before the sixth round, 33 before the fifth): among them the navigation's count of quarantined mail,
-    # the site language and time zone, the customer's company's (both read once a minute,
-    # docs/languages.md), and this process's first read of the desk's priorities, types,
-    # products and custom fields, then kept (docs/performance.md, "Fifth round").
+    # 21 (24 before the sixth round, 33 before the fifth): among them the navigation's count
+    # of quarantined mail, the site language and time zone, the customer's company's (both
+    # read once a minute, docs/languages.md), and this process's first read of the desk's
+    # priorities, types, products and custom fields, then kept (docs/performance.md, "Fifth
+    # round").
     with django_assert_max_num_queries(21) as few:
         _page(client, ticket)
     for i in range(10):
