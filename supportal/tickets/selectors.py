@@ -147,17 +147,25 @@ def ticket_queryset_for_user(user: User) -> QuerySet[Ticket]:
 
 
 def ticket_get_for_user(
-    user: User, reference: str, *, for_update: bool = False, with_viewer_state: bool = False
+    user: User,
+    reference: str,
+    *,
+    for_update: bool = False,
+    with_viewer_state: bool = False,
+    with_names: bool = True,
 ) -> Ticket:
     """The request by its reference, if ``user`` may see it, with the rows its pages show.
 
     ``with_viewer_state``: its feedback (``ticket.feedback``, None-cached when there is none)
     and whether ``user`` muted it (``ticket.is_muted_by_viewer``) come in the same statement,
     for the customer's request page (docs/performance.md, "Fifth round").
+    ``with_names=False``: without its product, request type and priority, for a page that has
+    them kept already (the agent's ticket page, "Sixth round"); each is read when first used.
     """
-    tickets = ticket_queryset_for_user(user).select_related(
-        "desk", "requester", "assignee", "organization", "product", "request_type", "priority"
-    )
+    related = ["desk", "requester", "assignee", "organization"]
+    if with_names:
+        related += ["product", "request_type", "priority"]
+    tickets = ticket_queryset_for_user(user).select_related(*related)
     if with_viewer_state:
         tickets = tickets.select_related("feedback").annotate(
             is_muted_by_viewer=Exists(
