@@ -113,13 +113,26 @@ def company_sharing(user: User) -> tuple[bool, list[int]]:
     return remembered(user, f"company_sharing_{organization_id}", read)
 
 
-def _customer_visibility(user: User) -> Q:
+def _company_shared_as_subqueries(organization_id: int) -> Q:
+    """A company's shared requests (below) as conditions on the company's rows, without
+    reading them first: for one request by its reference, where the planner reads that one
+    row first (docs/performance.md, "Sixth round": a statement fewer on the request page)."""
+    shared_products = OrganizationProduct.objects.filter(
+        organization_id=organization_id, shares_requests=True
+    ).values("product_id")
+    company_shares = Exists(Organization.objects.filter(pk=organization_id, shares_requests=True))
+    return Q(product_id__in=shared_products) | (Q(product__isnull=True) & Q(company_shares))
+
+
+def _customer_visibility(user: User, *, one_row: bool = False) -> Q:
     own = Q(requester=user) | Q(_shared_with(user))
     if user.organization_id is None:
         return own
     company = Q(organization_id=user.organization_id)
     if user.is_customer_admin:
         return own | company
+    if one_row:
+        return own | (company & _company_shared_as_subqueries(user.organization_id))
     # Colleagues' requests: per product where the company has the product, else the company's
     # own setting for requests without a product (docs/requirements.md#visibility, V3).
     # The shared products are read first and written into the statement as values: as a
@@ -135,15 +148,17 @@ def _customer_visibility(user: User) -> Q:
     return own | (company & shared)
 
 
-def ticket_queryset_for_user(user: User) -> QuerySet[Ticket]:
-    """Every ticket this user may see, as one filter (composable with search and lists)."""
+def ticket_queryset_for_user(user: User, *, one_row: bool = False) -> QuerySet[Ticket]:
+    """Every ticket this user may see, as one filter (composable with search and lists).
+    ``one_row``: for reading one request by a unique key (the company's sharing as subqueries,
+    not read first)."""
     tickets = Ticket.objects.all()
     if not user.is_authenticated or not user.is_active:
         return tickets.none()
     if user.is_agent or user.is_superuser:
         desk_ids = desk_ids_for_agent(user)
         return tickets if desk_ids is None else tickets.filter(desk_id__in=desk_ids)
-    return tickets.filter(_customer_visibility(user))
+    return tickets.filter(_customer_visibility(user, one_row=one_row))
 
 
 def ticket_get_for_user(
@@ -165,7 +180,7 @@ def ticket_get_for_user(
     related = ["desk", "requester", "assignee", "organization"]
     if with_names:
         related += ["product", "request_type", "priority"]
-    tickets = ticket_queryset_for_user(user).select_related(*related)
+    tickets = ticket_queryset_for_user(user, one_row=with_viewer_state).select_related(*related)
     if with_viewer_state:
         tickets = tickets.select_related("feedback").annotate(
             is_muted_by_viewer=Exists(
