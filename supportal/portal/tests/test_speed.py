@@ -109,3 +109,24 @@ def test_the_next_link_reads_the_rows_past_the_last_one_shown(client, cast, monk
     assert refs == [["HELP-1", "HELP-2"], ["HELP-3", "HELP-4"], ["HELP-5"]]
     back = client.get("/" + link(response, "prev"))
     assert [t.reference for t in back.context["tickets"]] == ["HELP-3", "HELP-4"]
+
+
+def test_the_lists_menus_are_read_once_with_the_form(client, cast):
+    """The type and product menus are read into lists with the form (docs/performance.md, "The
+    customer's lists"): rendering them and checking a chosen value ask nothing more."""
+    from supportal.portal.forms import RequestFilterForm
+
+    mine = cast.ticket(request_type=cast.bug)
+    other = cast.ticket(request_type=cast.question)
+    chosen = {"request_type": str(cast.bug.pk), "product": str(cast.product.pk)}
+    form = RequestFilterForm(chosen, user=cast.cristina, sees_colleagues=False)
+    with CaptureQueriesContext(connection) as queries:
+        menus = str(form["request_type"]) + str(form["product"])
+        assert form.chosen("request_type", type(cast.bug)) == cast.bug
+    assert queries.captured_queries == []
+    assert f'<option value="{cast.bug.pk}" selected>Helpdesk · Bug</option>' in menus
+    assert f'<option value="{cast.product.pk}" selected>Tecnet Web</option>' in menus
+    client.force_login(cast.cristina)
+    page = client.get("/", {"request_type": cast.bug.pk}).content.decode()
+    assert mine.reference in page
+    assert other.reference not in page
