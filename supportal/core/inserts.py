@@ -17,6 +17,7 @@ sent: a caller whose model has receivers does their work itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -28,7 +29,7 @@ def values_of(
     *,
     connection: BaseDatabaseWrapper,
     exclude: Iterable[str] = (),
-) -> tuple[list[str], str, list[object]]:
+) -> tuple[list[str], str, list[Any]]:
     """The quoted columns of ``model`` (less the key and the fields named in ``exclude``), the
     placeholders of one row, ``(%s::type, …)``, and the parameters of ``objs``, row by row."""
     left_out = set(exclude)
@@ -44,7 +45,9 @@ def values_of(
         for obj in objs
         for field in fields
     ]
-    return [quote(field.column) for field in fields], row, params
+    columns = [quote(field.column) for field in fields if field.column]
+    assert len(columns) == len(fields), "every concrete field has a column"
+    return columns, row, params
 
 
 def saved(obj: models.Model, pk: int, *, using: str) -> None:
