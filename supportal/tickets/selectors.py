@@ -339,11 +339,7 @@ def priority_ids_allowed_by_product(
         if every is None:
             every = set(Priority.objects.values_list("pk", flat=True))
         return {getattr(product, "pk", None): every for product in products}
-    listed = list(
-        Contract.objects.in_force(timezone.localdate())
-        .filter(organization_id=user.organization_id, priorities__isnull=False)
-        .values_list("product_id", "priorities")
-    )
+    listed = _contract_priorities(user)
     by_product: dict[int | None, set[int]] = {}
     every_ids: set[int] | None = every
     for product in products:
@@ -359,6 +355,36 @@ def priority_ids_allowed_by_product(
             allowed = every_ids
         by_product[product_id] = allowed
     return by_product
+
+
+def priority_is_allowed(user: User, *, product: Product | None, priority: Priority) -> bool:
+    """Whether :func:`priority_queryset_allowed` holds ``priority``, from the contracts' rows
+    the new-request form read in this request (no second query for the service's check)."""
+    if user.is_agent or user.is_superuser or user.organization_id is None:
+        return True
+    product_id = getattr(product, "pk", None)
+    allowed = {
+        priority_id
+        for contract_product_id, priority_id in _contract_priorities(user)
+        if contract_product_id is None or contract_product_id == product_id
+    }
+    return not allowed or priority.pk in allowed
+
+
+def _contract_priorities(user: User) -> list[tuple[int | None, int]]:
+    """(product id or None, priority id) of the company's contracts in force today that list
+    priorities; remembered on ``user`` for the request (``core.memo``: a contract's change
+    forgets it)."""
+    today = timezone.localdate()
+
+    def read() -> list[tuple[int | None, int]]:
+        return list(
+            Contract.objects.in_force(today)
+            .filter(organization_id=user.organization_id, priorities__isnull=False)
+            .values_list("product_id", "priorities")
+        )
+
+    return remembered(user, f"contract_priorities_{user.organization_id}_{today}", read)
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:
