@@ -7,7 +7,7 @@ live counts read this table, so a new queue (the SLA issue's "SLA at risk") is o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,19 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
     ``queue_count_label``): an exact count of a million open tickets would read them all on
     every page view, while a capped one reads at most what it shows (docs/performance.md).
     """
+    return queue_counts_and(tickets, user=user, now=now, also=())[0]
+
+
+def queue_counts_and(
+    tickets: QuerySet[Ticket],
+    *,
+    user: User,
+    now: dt.datetime,
+    also: Sequence[tuple[str, Sequence[Any]]],
+) -> tuple[dict[str, int], list[int]]:
+    """``queue_counts``, and the row counts of ``also`` (capped subqueries, SQL and
+    parameters) in the same statement: the queue page's navigation facts cost no statement of
+    their own (docs/performance.md, "Sixth round")."""
     counted = [key for key, queue in QUEUES.items() if queue.is_counted]
     subqueries = []
     for key in counted:
@@ -133,7 +146,8 @@ def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> 
             .values("pk")[: paging.COUNT_CAP + 1]
         )
         subqueries.append(rows.query.get_compiler(using=tickets.db).as_sql())
-    return dict(zip(counted, paging.counts_at_once(tickets.db, subqueries), strict=True))
+    numbers = paging.counts_at_once(tickets.db, [*subqueries, *also])
+    return dict(zip(counted, numbers, strict=False)), numbers[len(counted) :]
 
 
 def queue_count_label(count: int | None) -> str | int | None:

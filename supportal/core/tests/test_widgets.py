@@ -1,11 +1,14 @@
-"""QuickSelect writes the very markup Django's Select writes, without a template per option."""
+"""QuickSelect, QuickTextInput and QuickDateInput write the very markup Django's widgets write,
+without a template per option or input (docs/performance.md, "Sixth round")."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django import forms
 
-from supportal.core.widgets import QuickSelect
+from supportal.core.widgets import QuickDateInput, QuickSelect, QuickTextInput
 from supportal.workspace.forms import QueueFilterForm
 
 CASES = [
@@ -13,6 +16,15 @@ CASES = [
     ([("1", "x")], None, {"id": "id_y", "required": True}),
     ([("", "Any"), ("me", "Me"), ("7", "Ana Pop")], "", {"class": "wide"}),
     ([], None, {}),
+    ([("a", "x"), ("a", "y"), (None, "n"), (3, "t")], ["a", "3"], {"aria-invalid": "true"}),
+    ([("<'\"&>", "<q>")], "<'\"&>", {"id": "i", "hidden": False}),
+]
+
+INPUT_VALUES = [None, "", 'x<"y>', 0, 7, "not a date", dt.date(2026, 1, 2)]
+INPUT_ATTRS = [
+    {},
+    {"maxlength": "200", "id": "id_company", "aria-describedby": "id_company_helptext"},
+    {"required": True, "disabled": False, "data-x": None, "title": "\"'<&"},
 ]
 
 
@@ -20,6 +32,49 @@ CASES = [
 def test_the_markup_is_djangos(choices, value, attrs):
     expected = forms.Select(choices=choices).render("f", value, attrs)
     assert QuickSelect(choices=choices).render("f", value, attrs) == expected
+
+
+@pytest.mark.parametrize("value", INPUT_VALUES)
+@pytest.mark.parametrize("attrs", INPUT_ATTRS)
+def test_the_inputs_markup_is_djangos(value, attrs):
+    for own in ({}, {"maxlength": "200"}):
+        expected = forms.TextInput(attrs=own).render("company", value, attrs)
+        assert QuickTextInput(attrs=own).render("company", value, attrs) == expected
+        plain_date = forms.DateInput(attrs=own, format="%Y-%m-%d")
+        plain_date.input_type = "date"
+        quick_date = QuickDateInput(attrs=own, format="%Y-%m-%d")
+        quick_date.input_type = "date"
+        assert quick_date.render("day", value, attrs) == plain_date.render("day", value, attrs)
+
+
+def test_the_queue_filters_inputs_render_as_with_djangos(cast):
+    data = {"company": 'A & "B" <C>', "created_from": "2026-01-02", "updated_to": "nonsense"}
+    form = QueueFilterForm(data, user=cast.lead_help)
+    quick = {name: str(form[name]) for name in form.fields}
+    inputs = {
+        name: field
+        for name, field in form.fields.items()
+        if isinstance(field.widget, QuickTextInput | QuickDateInput)
+    }
+    assert set(inputs) == {
+        "q",
+        "company",
+        "created_from",
+        "created_to",
+        "updated_from",
+        "updated_to",
+    }
+    for name, field in inputs.items():
+        plain = (
+            forms.DateInput(format="%Y-%m-%d")
+            if isinstance(field.widget, QuickDateInput)
+            else forms.TextInput()
+        )
+        plain.input_type = field.widget.input_type
+        plain.attrs = field.widget.attrs
+        field.widget = plain
+        assert str(form[name]) == quick[name], name
+    assert 'aria-invalid="true"' in quick["updated_to"]
 
 
 def test_the_queue_filters_render_as_with_djangos_select(cast):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django import template
-from django.db import connections
+from collections.abc import Sequence
+from typing import Any
 
+from django import template
+
+from supportal.accounts.models import User
+from supportal.core.paging import counts_at_once
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.mail.inbound import quarantine_reason as _quarantine_reason
 from supportal.mail.quarantine import quarantine_list_for_user
@@ -21,27 +25,40 @@ def quarantined_count(context: template.Context) -> int:
     return quarantine_list_for_user(request.user).count()
 
 
+def nav_fact_subqueries(user: User) -> list[tuple[str, Sequence[Any]]]:
+    """The navigation's two facts as capped subqueries (SQL, parameters) for
+    ``core.paging.counts_at_once``: the quarantined messages ``user`` may decide, and their
+    team-lead memberships (at most one)."""
+    messages = quarantine_list_for_user(user).order_by().values("pk")
+    leads = DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values("pk")[:1]
+    db = messages.db
+    return [
+        messages.query.get_compiler(using=db).as_sql(),
+        leads.query.get_compiler(using=db).as_sql(),
+    ]
+
+
+def nav_facts_of(user: User, counted: Sequence[int]) -> dict[str, object]:
+    """The navigation's facts from the counts of ``nav_fact_subqueries``."""
+    count, leads = counted
+    return {"quarantined": count, "is_team_lead": bool(leads) or user.is_superuser}
+
+
 @register.simple_tag(takes_context=True)
 def workspace_nav_facts(context: template.Context) -> dict[str, object]:
     """What the navigation shows beside its links, in one query: how many quarantined
-    messages the agent may decide, and whether they lead a desk (the "Reports" entry)."""
+    messages the agent may decide, and whether they lead a desk (the "Reports" entry). A page
+    that counted them with its own counts passes them as ``nav_facts`` (the queue page:
+    docs/performance.md, "Sixth round")."""
+    known = context.get("nav_facts")
+    if known is not None:
+        return known
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return {"quarantined": 0, "is_team_lead": False}
     user = request.user
-    messages = quarantine_list_for_user(user).order_by().values("pk")
-    leads = DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values("pk")[:1]
-    db = messages.db
-    count_sql, count_params = messages.query.get_compiler(using=db).as_sql()
-    lead_sql, lead_params = leads.query.get_compiler(using=db).as_sql()
-    with connections[db].cursor() as cursor:
-        # Compiled querysets: every value in them is a parameter.
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM ({count_sql}) q), EXISTS({lead_sql})",  # noqa: S608
-            [*count_params, *lead_params],
-        )
-        count, is_lead = cursor.fetchone()
-    return {"quarantined": count, "is_team_lead": bool(is_lead) or user.is_superuser}
+    subqueries = nav_fact_subqueries(user)
+    return nav_facts_of(user, counts_at_once(DeskMembership.objects.db, subqueries))
 
 
 @register.filter

@@ -140,3 +140,23 @@ def test_the_quarantine_reason_is_shown_in_the_readers_language():
         assert quarantine_reason(outcome) != "x@example.com is a deactivated account."
         assert "x@example.com" in quarantine_reason(outcome)
     assert quarantine_reason({"reason": "older message"}) == "older message"
+
+
+def test_the_queue_page_counts_the_quarantined_mail_with_its_queues(client, cast, stranger_mail):
+    """The queue page's navigation shows the count the quarantine page shows, read in the
+    queue counts' statement rather than one of its own (docs/performance.md, "Sixth round")."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supportal.mail.models import InboundMessage
+
+    table = InboundMessage._meta.db_table
+    for agent, count in ((cast.agent_help, 1), (cast.agent_dev, 0), (cast.admin, 1)):
+        client.force_login(agent)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("workspace:queue")).content.decode()
+        assert f"Quarantined mail ({count})" in html
+        reading = [q["sql"] for q in queries.captured_queries if table in q["sql"]]
+        assert len(reading) == 1 and "counted_" in reading[0]
+        quarantine_page = client.get(reverse("workspace:quarantine")).content.decode()
+        assert f"Quarantined mail ({count})" in quarantine_page

@@ -47,3 +47,23 @@ def test_queue_row_shows_reference_link_status_priority_and_assignee(client, cas
     assert f'<td class="one-line">{cast.high.name}</td>' in row
     assert '<td class="one-line">—</td>' in row  # nobody assigned
     assert "<time datetime=" in row
+
+
+def test_queue_menus_escape_agent_and_desk_names_and_leave_out_the_reader(client, cast):
+    """The bulk-action and saved-view menus are written in Python from the form's lists
+    (docs/performance.md, "Sixth round"): names are shown as text."""
+    cast.lead_help.first_name = '<img src=x onerror="alert(1)">'
+    cast.lead_help.save(update_fields=["first_name"])
+    cast.help_desk.name = "<b>Help</b> & Co"
+    cast.help_desk.save(update_fields=["name"])
+    client.force_login(cast.agent_help)
+    with translation.override("en"):
+        html = client.get("/agent/").content.decode()
+    assert "<img src=x" not in html and "<b>Help</b>" not in html
+    bulk_menu = html.split('id="id_bulk_assignee"')[1].split("</select>")[0]
+    lead = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Lead"
+    assert f'<option value="{cast.lead_help.pk}">{lead}</option>' in bulk_menu
+    assert f'<option value="{cast.agent_help.pk}">' not in bulk_menu
+    scopes = html.split('id="id_view_scope"')[1].split("</select>")[0]
+    everyone = "Everyone on &lt;b&gt;Help&lt;/b&gt; &amp; Co"
+    assert f'<option value="{cast.help_desk.pk}">{everyone}</option>' in scopes

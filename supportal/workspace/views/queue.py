@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from html import escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -20,7 +23,7 @@ from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import row_id
 from supportal.core.paging import CappedPaginator, keyset_of
-from supportal.desks.models import Priority
+from supportal.desks.models import DeskRole, Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
@@ -36,11 +39,15 @@ from supportal.workspace.queues import (
     SORTS,
     queue_count_label,
     queue_counts,
+    queue_counts_and,
     queue_ordering,
 )
+from supportal.workspace.templatetags.workspace_quarantine import nav_fact_subqueries, nav_facts_of
 from supportal.workspace.views.common import agent_required, safe_next
 
 QUEUE_PAGE_SIZE = 50
+# A search lists the best matches among this many of the newest (docs/search.md).
+SEARCH_RANKED = 200
 # Actions offered on a selection: those that need no text, and resolve with one text for all.
 BULK_ACTIONS = (
     Action.TAKE,
@@ -94,11 +101,16 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = (query_dict or QueryDict()).copy()
     for name in ("page", "after", "before"):
         params.pop(name, None)
-    counts = queue_counts(visible, user=request.user, now=now)
+    # The navigation's facts are counted with the queues (docs/performance.md, "Sixth round").
+    counts, nav_counted = queue_counts_and(
+        visible, user=request.user, now=now, also=nav_fact_subqueries(request.user)
+    )
     context = {
         "form": form,
         "page": page,
         "tickets": rows,
+        # As the template's loop over the rows wrote them (docs/performance.md, "Sixth round").
+        "rows_html": mark_safe("".join(f"\n    {row.html}\n  " for row in rows)),  # noqa: S308
         "view": queue_key,
         "queue_label": QUEUES[queue_key].label,
         "queues": [(key, q.label, queue_count_label(counts.get(key))) for key, q in QUEUES.items()],
@@ -108,16 +120,47 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "params": params.urlencode(),
         "saved_views": _saved_views(request.user),
         "bulk_actions": [(a.value, _bulk_action_label(a)) for a in BULK_ACTIONS],
+        "menus": _menus(request.user, form),
         # The form's lists, read once (docs/performance.md, "Fifth round").
         "agents": form.agents,
         "priorities": form.priorities,
         "desks": form.desks,
         "sorts": [(key, sort.label) for key, sort in SORTS.items()],
         "filter_count": form.filter_count(),
+        "nav_facts": nav_facts_of(request.user, nav_counted),
     }
     response = render(request, "workspace/queue.html", context)
     _remember_queue(request, response)
     return response
+
+
+def _options(choices: Iterable[tuple[object, str]]) -> SafeString:
+    """``<option>`` elements, each value and label escaped."""
+    return mark_safe(  # noqa: S308 - every value in it is escaped
+        "".join(
+            f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
+            for value, label in choices
+        )
+    )
+
+
+def _menus(user: User, form: QueueFilterForm) -> dict[str, SafeString]:
+    """The options of the page's own menus (bulk actions, saved views), written from the
+    form's lists in Python rather than a template loop per option (docs/performance.md,
+    "Sixth round")."""
+    # As {% blocktranslate %} wrote it: the desk's name escaped, the translation as it is.
+    everyone_on = _("Everyone on %(desk)s")
+    desks = "".join(
+        f'<option value="{escape(str(desk.pk))}">'
+        f"{everyone_on % {'desk': escape(desk.name)}}</option>"
+        for desk in form.desks
+    )
+    return {
+        "assignees": _options((agent.pk, str(agent)) for agent in form.agents if agent != user),
+        "bulk_actions": _options((a.value, _bulk_action_label(a)) for a in BULK_ACTIONS),
+        "priorities": _options((priority.pk, priority.name) for priority in form.priorities),
+        "scopes": mark_safe(desks),  # noqa: S308 - the names are escaped
+    }
 
 
 def _queue_page(
@@ -132,7 +175,8 @@ def _queue_page(
     query = (data.get("q") or "").strip()
     sort_key = data.get("sort") or ""
     if query:
-        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+        # The best of the newest matches (docs/search.md, "Ranking stops early").
+        tickets = ticket_search(request.user, query, queryset=tickets, ranked_at_most=SEARCH_RANKED)
     keyset = None
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
@@ -149,6 +193,7 @@ def _queue_page(
         cap=shown.count_cap,
         count_in_order=shown.count_cap is not None,
         keyset=keyset,
+        rows_at_most=SEARCH_RANKED if query else None,
     ).get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
@@ -179,7 +224,7 @@ def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -
 
 def _saved_views(user: User) -> list[dict[str, object]]:
     views = list(reply_selectors.saved_view_list_for_user(user))
-    led = reply_selectors.desk_ids_led_by(user) if any(v.desk_id for v in views) else set()
+    led = _desks_led_by(user) if any(v.desk_id for v in views) else set()
     return [
         {
             "view": view,
@@ -189,6 +234,15 @@ def _saved_views(user: User) -> list[dict[str, object]]:
         }
         for view in views
     ]
+
+
+def _desks_led_by(user: User) -> set[int] | None:
+    """``replies.selectors.desk_ids_led_by`` from the memberships the page has read already
+    (``desk_roles``, remembered for the request): no statement of its own."""
+    if user.is_superuser:
+        return None
+    roles = selectors.desk_roles(user)
+    return {desk_id for desk_id, role in roles.items() if role == DeskRole.TEAM_LEAD}
 
 
 @agent_required
