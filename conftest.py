@@ -4,6 +4,8 @@ conftest at the root, so that one ``django_db_setup`` overrides pytest-django's 
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,32 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=setup["verbosity"])
+
+
+@pytest.fixture(scope="session")
+def children_directory(request, tmp_path_factory) -> Iterator[Path]:
+    """Where the databases made once per run for the tests' child processes live: the run's
+    shared directory (the controller drops what is in it), or this process's own."""
+    shared = getattr(request.config, "workerinput", {}).get(pytest_databases.WORKER_INPUT_KEY)
+    if shared:
+        yield Path(shared)
+        return
+    directory = tmp_path_factory.mktemp("children")
+    yield directory
+    pytest_databases.child_postgres_drop(directory)
+
+
+@pytest.fixture(scope="session")
+def child_sqlite(children_directory) -> Path:
+    """A SQLite database migrated by ``manage.py migrate``, once per run: copy it, never write
+    to it (config/pytest_databases.py)."""
+    return pytest_databases.child_sqlite(children_directory)
+
+
+@pytest.fixture
+def migrated_sqlite(child_sqlite, tmp_path) -> Path:
+    """``tmp_path/child.sqlite3`` (the database of ``child_env``), migrated: a copy of
+    ``child_sqlite``."""
+    path = tmp_path / "child.sqlite3"
+    shutil.copyfile(child_sqlite, path)
+    return path

@@ -324,9 +324,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         expected = json.loads(EXPECTED.read_text())
         # The committed counts are SQLite's (make bench-ci). On PostgreSQL a write runs one
-        # statement more: the live updates' NOTIFY (docs/performance.md, "Query counts").
+        # statement more: the live updates' NOTIFY (docs/performance.md, "Query counts"); a
+        # search up to two more: choosing its newest matches (docs/search.md).
+        postgresql = connection.vendor == "postgresql"
         slack = {
-            page.name: 1 if connection.vendor == "postgresql" and page.method != "GET" else 0
+            page.name: 0
+            if not postgresql
+            else 1
+            if page.method != "GET"
+            else 2
+            if "search" in page.name
+            else 0
             for page in pages
         }
         worse = [

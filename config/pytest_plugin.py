@@ -30,6 +30,51 @@ os.environ.setdefault("SUPPORTAL_STATIC_MANIFEST", "false")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def static_files_indexed_once(patch: pytest.MonkeyPatch) -> None:
+    """WhiteNoise's middleware lists the static files (some 600) and builds a responder for each
+    when it is made, and the test client makes its middleware anew for each client: 23 ms of
+    CPU per client, which was most of the URL walks' time (docs/architecture.md, "Tests and
+    their time"). The list is built once per folder state and configuration, and then shared,
+    as one server process shares it between its requests: a folder whose files changed (names,
+    sizes, times) or another configuration is listed again."""
+    from whitenoise.base import WhiteNoise, scantree
+
+    index = WhiteNoise.update_files_dictionary
+    indexed: dict[tuple, dict] = {}
+
+    def update_files_dictionary(self: WhiteNoise, root: str, prefix: str) -> None:
+        state = tuple(sorted((path, st.st_size, st.st_mtime_ns) for path, st in scantree(root)))
+        configuration = (
+            type(self),
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            self.index_file,
+            self.add_headers_function,
+            self.__dict__.get("immutable_file_test"),
+            tuple(sorted(self.media_types.types_map.items())),
+        )
+        key = (root, prefix, configuration, state)
+        if key not in indexed:
+            before = dict(self.files)
+            index(self, root, prefix)
+            indexed[key] = {url: f for url, f in self.files.items() if before.get(url) is not f}
+        self.files.update(indexed[key])
+
+    patch.setattr(WhiteNoise, "update_files_dictionary", update_files_dictionary)
+
+
+_PATCHES = pytest.MonkeyPatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    static_files_indexed_once(_PATCHES)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _PATCHES.undo()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -44,8 +89,21 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"SUPPORTAL_REQUIRE_ALL=1 turns this skip into a failure: {reason}"
 
 
-# Fixtures that start a browser or a server of their own.
-SLOW_FIXTURES = {"live_server", "chromium", "page", "dovecot", "oidc_provider"}
+# Fixtures that start a browser, a server of their own (mail, S3) or child processes on a
+# migrated database of their own.
+SLOW_FIXTURES = {
+    "live_server",
+    "chromium",
+    "page",
+    "dovecot",
+    "oidc_provider",
+    "smtp_server",
+    "sink",
+    "s3_endpoint",
+    "child_sqlite",
+    "migrated_sqlite",
+    "migrated_postgres",
+}
 
 
 def is_transactional(item: pytest.Item) -> bool:

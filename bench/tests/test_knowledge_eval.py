@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a subprocess
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Recall@5 of the similar solved requests: fusion over full-text alone, at least this much, and
@@ -21,10 +25,12 @@ MARGIN = 0.25
 FUSION_AT_LEAST = {"requests_recall@5": 0.66, "requests_mrr": 0.82, "articles_recall@5": 0.78}
 
 
-def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path):
+def test_the_evaluation_runs_offline_and_the_fusion_beats_full_text(tmp_path, migrated_sqlite):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'eval.sqlite3'}",
+        # Migrated already (a copy of the run's migrated database): the evaluation's own
+        # migrate finds nothing to do.
+        "DATABASE_URL": f"sqlite:///{migrated_sqlite}",
         "KNOWLEDGE_EVAL_OUT": str(tmp_path),
         "REDIS_URL": "",
     }

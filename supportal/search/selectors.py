@@ -6,11 +6,11 @@ SQLite FTS5. See docs/search.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, Field, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from supportal.accounts.models import User
@@ -57,29 +57,26 @@ def ticket_search(
     # What the searcher's texts match: customers the public text, agents and administrators
     # the internal notes too.
     include_internal = _may_search_internal(user)
-    matches = Q(pk__in=engine.matching_ids(include_internal=include_internal))
     rank = engine.rank(include_internal=include_internal)
     # Ranking stops early: only the most recently updated matches are ranked (a common word
-    # matches half the tickets; ranking them all costs seconds). The list then shows
-    # "more than 1,000" (docs/search.md): one more than the lists count exactly. Suggestions
-    # rank fewer (``ranked_at_most``: they show three); by default one past the cap, read when
-    # called (``paging.COUNT_CAP`` may change).
-    candidates = tickets.filter(matches).order_by("-updated_at", "-pk").values("pk")
+    # matches half the tickets; ranking them all costs seconds). The lists then show
+    # "more than 1,000" (docs/search.md): one more than the lists count exactly. The agent's
+    # list (200) and the suggestions (``ranked_at_most``: they show three) rank fewer; by
+    # default one past the cap, read when called (``paging.COUNT_CAP`` may change).
     cap = paging.COUNT_CAP + 1 if ranked_at_most is None else ranked_at_most
-    found = tickets.filter(pk__in=candidates[:cap])
+    newest = engine.newest(tickets, cap, include_internal=include_internal)
+    found = tickets.filter(pk__in=newest)
     if include_internal and not user.is_superuser:
         # Internal notes are for the desk's support team: even given a wider queryset, an
         # agent never matches another desk's notes ("a supported desk, or a public match").
-        # Applied to the capped candidates, not inside their query, and the public match as
-        # an array the database builds only for a row outside those desks: written as
-        # "IN (subquery)" under an OR, it made the planner test every ticket of the table
-        # instead of reading the matches (docs/performance.md, "Agent search: the desk
-        # condition").
+        # Applied to the capped candidates, not inside their query (written as "IN
+        # (subquery)" under an OR, it made the planner test every ticket of the table), and
+        # the public match tested only for a candidate outside those desks
+        # (docs/performance.md, "Agent search: the desk condition", "Sixth round").
         supported = sorted(
             desk for desk, role in desk_roles(user).items() if role in _SUPPORT_ROLES
         )
-        public = InSubquery(F("pk"), engine.matching_ids(include_internal=False))
-        found = found.filter(Q(desk_id__in=supported) | Q(public))
+        found = found.filter(Q(desk_id__in=supported) | engine.public_match())
     return found.alias(**{RANK: rank}).order_by(F(RANK).desc(nulls_last=True), "-updated_at", "-pk")
 
 
@@ -124,9 +121,22 @@ class _Engine:
         """A subquery of the ticket ids whose document matches."""
         raise NotImplementedError
 
+    def newest(
+        self, tickets: QuerySet[Ticket], cap: int, *, include_internal: bool
+    ) -> Iterable[int]:
+        """The ids of the ``cap`` most recently updated of ``tickets`` that match (here a
+        subquery of the list's statement)."""
+        matches = Q(pk__in=self.matching_ids(include_internal=include_internal))
+        newest = tickets.filter(matches).order_by("-updated_at", "-pk")
+        return newest.values_list("pk", flat=True)[:cap]
+
     def rank(self, *, include_internal: bool) -> Func:
         """An expression over the outer Ticket row: higher is more relevant."""
         raise NotImplementedError
+
+    def public_match(self) -> Q | Func:
+        """A condition over the outer Ticket row: its public text matches."""
+        return Q(InSubquery(F("pk"), self.matching_ids(include_internal=False)))
 
 
 class _SQLite(_Engine):
@@ -173,6 +183,13 @@ _TSQUERY_WORD = (
 )
 
 
+# The newest tickets read to tell a common word (PostgreSQL); a word is walked newest first when
+# its share among them promises ``cap`` matches within _WALK_AT_MOST tickets, else read from
+# the search index (docs/search.md, "Ranking stops early").
+_PROBE = 1000
+_WALK_AT_MOST = 20_000
+
+
 class _PostgreSQL(_Engine):
     """to_tsquery over the stored vectors of search/migrations/0002 (the 'simple' configuration
     over supportal_unaccent(text)), each with its GIN index: ``public_vector`` for customers,
@@ -211,14 +228,83 @@ class _PostgreSQL(_Engine):
         sql = f"SELECT ticket_id FROM search_searchdocument WHERE {column} @@ {tsquery}"  # noqa: S608
         return RawSQL(sql, params)  # noqa: S611
 
-    def rank(self, *, include_internal: bool) -> Func:
+    def _of_document(self, head: str, output_field: Field) -> Func:
+        """``head`` and the query, then ")", over the outer ticket's stored document ``d``:
+        nothing is recomputed from text."""
         tsquery, params = self._tsquery()
-        column = self._column(include_internal=include_internal)
-        # The stored vector of the outer ticket's document: nothing is recomputed from text.
         return Func(
             RawSQL(tsquery, params),  # noqa: S611 - constant SQL; every word is a parameter
             F("pk"),
-            template=f"(SELECT ts_rank(d.{column}, %(expressions)s)",
+            template=f"(SELECT {head}%(expressions)s)",
             arg_joiner=") FROM search_searchdocument d WHERE d.ticket_id = ",
-            output_field=FloatField(),
+            output_field=output_field,
         )
+
+    def rank(self, *, include_internal: bool) -> Func:
+        column = self._column(include_internal=include_internal)
+        return self._of_document(f"ts_rank(d.{column}, ", FloatField())
+
+    def newest(self, tickets: QuerySet[Ticket], cap: int, *, include_internal: bool) -> list[int]:
+        """Chosen in one or two statements, by how often the words match among the newest
+        tickets; the list's count and page then read only these ids.
+
+        Left to itself, PostgreSQL estimates a word in fewer than about 1.4 % of the
+        documents (none of its statistics' common words) at 0.5 to 1 %: asked for 201 matches
+        it walked the tickets newest first testing each one's vector, 1.7 s at a million
+        tickets for a word in 0.25 % of them (docs/performance.md, "Sixth round").
+        """
+        if tickets.query.is_empty():
+            return []
+        column = self._column(include_internal=include_internal)
+        ordered = tickets.order_by("-updated_at", "-pk")
+        # The newest _PROBE tickets, each tested: every candidate when there are no more (a
+        # customer's requests, a narrow filter), enough matches for a common word.
+        tsquery, words = self._tsquery()
+        # Constant SQL fragments; every word is a parameter.
+        test = (
+            f"(SELECT d.{column} @@ ({tsquery})"  # noqa: S608
+            " FROM search_searchdocument d WHERE d.ticket_id = c.c_id)"
+        )
+        probed = self._rows(ordered[:_PROBE], test, words)
+        recent = [pk for pk, matches in probed if matches][:cap]
+        if len(recent) >= cap or len(probed) < _PROBE:
+            return recent
+        if len(recent) * _WALK_AT_MOST >= _PROBE * cap:
+            # Common enough that walking newest first meets ``cap`` within _WALK_AT_MOST.
+            walked = ordered.filter(self._of_document(f"d.{column} @@ (", BooleanField()))
+            return list(walked.values_list("pk", flat=True)[:cap])
+        # Rare among the newest: every match, planned for all of them (OFFSET 0 keeps the
+        # planner from walking the tickets for the LIMIT), then the newest.
+        matches = tickets.filter(pk__in=self.matching_ids(include_internal=include_internal))
+        return [pk for pk, _ in self._rows(matches.order_by(), "TRUE", (), cap=cap, fenced=True)]
+
+    @staticmethod
+    def _rows(
+        rows: QuerySet[Ticket],
+        test: str,
+        params: Sequence[str],
+        *,
+        cap: int | None = None,
+        fenced: bool = False,
+    ) -> list[tuple[int, bool]]:
+        """The ids of ``rows`` (the subquery ``c``) with ``test`` of each, newest first."""
+        columns = rows.annotate(c_id=F("pk"), c_at=F("updated_at")).values("c_id", "c_at")
+        sql, rows_params = columns.query.get_compiler(using=rows.db).as_sql()
+        fence = " OFFSET 0" if fenced else ""
+        limit = "" if cap is None else f" LIMIT {int(cap)}"
+        # A compiled queryset and constant fragments; every value is a parameter.
+        statement = (
+            f"SELECT c.c_id, {test} FROM ({sql}{fence}) c"  # noqa: S608
+            f" ORDER BY c.c_at DESC, c.c_id DESC{limit}"
+        )
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(statement, (*params, *rows_params))
+            return [(row[0], bool(row[1])) for row in cursor.fetchall()]
+
+    def public_match(self) -> Func:
+        # Per candidate, through the document's primary key, and only for a candidate the OR
+        # reaches (outside the agent's desks: for most agents none). As an array of every
+        # public match (an InitPlan, never run) its estimated cost, a sequential scan for a
+        # common word, made PostgreSQL compile the whole statement (JIT): 47 to 73 ms
+        # (docs/performance.md, "Sixth round").
+        return self._of_document("d.public_vector @@ (", BooleanField())

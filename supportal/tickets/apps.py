@@ -8,9 +8,9 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Requests")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from supportal.accounts.models import Organization, OrganizationProduct
+        from supportal.accounts.models import Contract, Organization, OrganizationProduct
         from supportal.core.jobs import register_queue
         from supportal.core.memo import forget_all
         from supportal.core.orphans import register_file_folder
@@ -24,8 +24,11 @@ class TicketsConfig(AppConfig):
         # are removed by core.orphans after the grace period.
         register_file_folder("attachments", model="tickets.Attachment", field="file")
         # What the selectors remember per request (core.memo) is read again after a change.
-        for model in (DeskMembership, Organization, OrganizationProduct):
+        for model in (DeskMembership, Organization, OrganizationProduct, Contract):
             post_save.connect(forget_all, sender=model, dispatch_uid=f"memo-{model.__name__}")
             post_delete.connect(forget_all, sender=model, dispatch_uid=f"memo-d-{model.__name__}")
+        m2m_changed.connect(
+            forget_all, sender=Contract.priorities.through, dispatch_uid="memo-contract-priorities"
+        )
         # Derived data: each request carries its priority's rank for the queue's sort.
         post_save.connect(priority_rank_copy, sender=Priority, dispatch_uid="priority-rank")

@@ -27,6 +27,7 @@ from supportal.tickets.models import (
     Attachment,
     Comment,
     Event,
+    EventKind,
     NotificationMute,
     Participant,
     Quote,
@@ -112,13 +113,26 @@ def company_sharing(user: User) -> tuple[bool, list[int]]:
     return remembered(user, f"company_sharing_{organization_id}", read)
 
 
-def _customer_visibility(user: User) -> Q:
+def _company_shared_as_subqueries(organization_id: int) -> Q:
+    """A company's shared requests (below) as conditions on the company's rows, without
+    reading them first: for one request by its reference, where the planner reads that one
+    row first (docs/performance.md, "Sixth round": a statement fewer on the request page)."""
+    shared_products = OrganizationProduct.objects.filter(
+        organization_id=organization_id, shares_requests=True
+    ).values("product_id")
+    company_shares = Exists(Organization.objects.filter(pk=organization_id, shares_requests=True))
+    return Q(product_id__in=shared_products) | (Q(product__isnull=True) & Q(company_shares))
+
+
+def _customer_visibility(user: User, *, one_row: bool = False) -> Q:
     own = Q(requester=user) | Q(_shared_with(user))
     if user.organization_id is None:
         return own
     company = Q(organization_id=user.organization_id)
     if user.is_customer_admin:
         return own | company
+    if one_row:
+        return own | (company & _company_shared_as_subqueries(user.organization_id))
     # Colleagues' requests: per product where the company has the product, else the company's
     # own setting for requests without a product (docs/requirements.md#visibility, V3).
     # The shared products are read first and written into the statement as values: as a
@@ -134,29 +148,39 @@ def _customer_visibility(user: User) -> Q:
     return own | (company & shared)
 
 
-def ticket_queryset_for_user(user: User) -> QuerySet[Ticket]:
-    """Every ticket this user may see, as one filter (composable with search and lists)."""
+def ticket_queryset_for_user(user: User, *, one_row: bool = False) -> QuerySet[Ticket]:
+    """Every ticket this user may see, as one filter (composable with search and lists).
+    ``one_row``: for reading one request by a unique key (the company's sharing as subqueries,
+    not read first)."""
     tickets = Ticket.objects.all()
     if not user.is_authenticated or not user.is_active:
         return tickets.none()
     if user.is_agent or user.is_superuser:
         desk_ids = desk_ids_for_agent(user)
         return tickets if desk_ids is None else tickets.filter(desk_id__in=desk_ids)
-    return tickets.filter(_customer_visibility(user))
+    return tickets.filter(_customer_visibility(user, one_row=one_row))
 
 
 def ticket_get_for_user(
-    user: User, reference: str, *, for_update: bool = False, with_viewer_state: bool = False
+    user: User,
+    reference: str,
+    *,
+    for_update: bool = False,
+    with_viewer_state: bool = False,
+    with_names: bool = True,
 ) -> Ticket:
     """The request by its reference, if ``user`` may see it, with the rows its pages show.
 
     ``with_viewer_state``: its feedback (``ticket.feedback``, None-cached when there is none)
     and whether ``user`` muted it (``ticket.is_muted_by_viewer``) come in the same statement,
     for the customer's request page (docs/performance.md, "Fifth round").
+    ``with_names=False``: without its product, request type and priority, for a page that has
+    them kept already (the agent's ticket page, "Sixth round"); each is read when first used.
     """
-    tickets = ticket_queryset_for_user(user).select_related(
-        "desk", "requester", "assignee", "organization", "product", "request_type", "priority"
-    )
+    related = ["desk", "requester", "assignee", "organization"]
+    if with_names:
+        related += ["product", "request_type", "priority"]
+    tickets = ticket_queryset_for_user(user, one_row=with_viewer_state).select_related(*related)
     if with_viewer_state:
         tickets = tickets.select_related("feedback").annotate(
             is_muted_by_viewer=Exists(
@@ -245,6 +269,17 @@ def event_list_for_user(user: User, ticket: Ticket) -> QuerySet[Event]:
     return events
 
 
+def quote_list_for_events(ticket: Ticket, events: Sequence[Event]) -> list[Quote]:
+    """The request's quotes, newest first, read only when its timeline names one: every quote
+    is proposed by ``quote_propose``, which writes a public ``quote_proposed`` event with it
+    (the administration shows quotes read-only), so a request whose events (all of them, or
+    the public ones) name none has none, and its page costs no query for them
+    (docs/performance.md, "Sixth round")."""
+    if not any(event.kind == EventKind.QUOTE_PROPOSED for event in events):
+        return []
+    return list(ticket.quotes.all())
+
+
 def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
     """What waits for this customer (docs/requirements.md#request-life, R13): requests waiting for
     the customer where they are the requester or a participant, and their own requests with a
@@ -253,7 +288,14 @@ def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
     quote_waiting = Exists(Quote.objects.filter(ticket=OuterRef("pk"), state=QuoteState.PROPOSED))
     # (waiting AND (mine OR shared)) OR (mine AND quote), written as (mine OR shared) AND
     # (waiting OR (mine AND quote)): the first part reads the user's rows through indexes.
-    return ticket_queryset_for_user(user).filter(
+    # A customer's own and shared requests are always among those they may see: their
+    # visibility (own, shared, the company's) is not written again around them (its
+    # conditions cost more to build than the statement costs to run: docs/performance.md,
+    # "Sixth round").
+    is_customer = user.is_authenticated and user.is_active
+    is_customer = is_customer and not (user.is_agent or user.is_superuser)
+    tickets = Ticket.objects.all() if is_customer else ticket_queryset_for_user(user)
+    return tickets.filter(
         (mine | Q(_shared_with(user)))
         & (Q(status=Status.WAITING_FOR_CUSTOMER) | (mine & quote_waiting))
     )
@@ -297,11 +339,7 @@ def priority_ids_allowed_by_product(
         if every is None:
             every = set(Priority.objects.values_list("pk", flat=True))
         return {getattr(product, "pk", None): every for product in products}
-    listed = list(
-        Contract.objects.in_force(timezone.localdate())
-        .filter(organization_id=user.organization_id, priorities__isnull=False)
-        .values_list("product_id", "priorities")
-    )
+    listed = _contract_priorities(user)
     by_product: dict[int | None, set[int]] = {}
     every_ids: set[int] | None = every
     for product in products:
@@ -317,6 +355,36 @@ def priority_ids_allowed_by_product(
             allowed = every_ids
         by_product[product_id] = allowed
     return by_product
+
+
+def priority_is_allowed(user: User, *, product: Product | None, priority: Priority) -> bool:
+    """Whether :func:`priority_queryset_allowed` holds ``priority``, from the contracts' rows
+    the new-request form read in this request (no second query for the service's check)."""
+    if user.is_agent or user.is_superuser or user.organization_id is None:
+        return True
+    product_id = getattr(product, "pk", None)
+    allowed = {
+        priority_id
+        for contract_product_id, priority_id in _contract_priorities(user)
+        if contract_product_id is None or contract_product_id == product_id
+    }
+    return not allowed or priority.pk in allowed
+
+
+def _contract_priorities(user: User) -> list[tuple[int | None, int]]:
+    """(product id or None, priority id) of the company's contracts in force today that list
+    priorities; remembered on ``user`` for the request (``core.memo``: a contract's change
+    forgets it)."""
+    today = timezone.localdate()
+
+    def read() -> list[tuple[int | None, int]]:
+        return list(
+            Contract.objects.in_force(today)
+            .filter(organization_id=user.organization_id, priorities__isnull=False)
+            .values_list("product_id", "priorities")
+        )
+
+    return remembered(user, f"contract_priorities_{user.organization_id}_{today}", read)
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:

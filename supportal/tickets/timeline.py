@@ -4,7 +4,8 @@ record) and the agent's ticket page (its event log, the collision warnings and t
 ``timeline_build`` turns the events a reader may see into ``TimelineEntry`` rows carrying all
 that ``templates/tickets/_timeline.html`` shows: one sentence per event in the reader's
 language, the people and files it names, the labels of changed fields and waiting reasons.
-It reads the people all the entries name in one query, whatever their number.
+It reads the people all the entries name in one query, whatever their number, and none when the
+page has them already (the events' authors, the request's people: ``known``).
 
 The audiences differ in what they are shown, not in how it is built (docs/requirements.md#
 visibility): a customer sees a comment's files with the comment and never a file they may not
@@ -121,12 +122,15 @@ def timeline_build(
     *,
     audience: Audience,
     attachments: Iterable[Attachment] = (),
+    known: Iterable[User | None] = (),
 ) -> list[TimelineEntry]:
     """The entries of ``events`` (already limited to what the reader may see, in the order
     given). For customers, ``attachments`` are the files they may download: a comment's files
-    go with the comment, and a file's own entry shows only when it is among them."""
+    go with the comment, and a file's own entry shows only when it is among them. ``known``:
+    people the page has read already (the requester, the assignee, the participants), whom
+    the events may name without another query."""
     events = list(events)
-    people = _people_named(events)
+    people = _people_named(events, known)
     if audience == Audience.CUSTOMER:
         events, files = _customer_files(events, list(attachments))
     else:
@@ -202,8 +206,9 @@ def _customer_files(
     return shown, files
 
 
-def _people_named(events: list[Event]) -> dict[int, User]:
-    """Everyone the events name (assignees, the previous assignee, participants), one query."""
+def _people_named(events: list[Event], known: Iterable[User | None]) -> dict[int, User]:
+    """Everyone the events name (assignees, the previous assignee, participants): from the
+    people already read (``known``, the events' authors), the others in one query."""
     ids: set[int] = set()
     for event in events:
         payload = event.payload
@@ -213,7 +218,16 @@ def _people_named(events: list[Event]) -> dict[int, User]:
                 ids.add(value)
     if not ids:
         return {}
-    return User.objects.in_bulk(ids)
+    read = {person.pk: person for person in known if person is not None}
+    # The authors came with the events (select_related), when they did.
+    for event in events:
+        if event.actor_id and Event.actor.is_cached(event) and event.actor is not None:
+            read[event.actor.pk] = event.actor
+    people = {pk: read[pk] for pk in ids if pk in read}
+    missing = ids - people.keys()
+    if missing:
+        people.update(User.objects.in_bulk(missing))
+    return people
 
 
 def _person_id(payload: Payload) -> int | None:

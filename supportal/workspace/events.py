@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from supportal.accounts.models import User
 from supportal.mail.models import InboundMessage
 from supportal.mail.repair import repairs_describe
 from supportal.tickets.events import Commented, Created
@@ -28,13 +29,16 @@ def _mail_id(origin: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def events_describe(events: Iterable[Event]) -> list[TimelineEntry]:
+def events_describe(
+    events: Iterable[Event], *, known: Iterable[User | None] = ()
+) -> list[TimelineEntry]:
     """The events as timeline entries, each with its sentence in the reader's language.
 
-    One query for the people the events name (assignees, participants), whatever their number,
-    and one for the mails behind them when any event came by mail.
+    One query for the people the events name (assignees, participants) that are not among
+    ``known`` and the events' authors, whatever their number, and one for the mails behind
+    them when any event came by mail.
     """
-    entries = timeline_build(events, audience=Audience.AGENT)
+    entries = timeline_build(events, audience=Audience.AGENT, known=known)
     rows = _mails_of([entry.event for entry in entries])
     by_id = {row["pk"]: row for row in rows}
     unverified = {(row["ticket_id"], row["comment_id"]) for row in rows if row["marked_unverified"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
+from django.db.models import Case, IntegerField, Model, QuerySet, Sum, Value, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,7 +102,8 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
         .annotate(
             open_total=Window(Sum(Case(is_open, default=Value(0), output_field=IntegerField())))
         )
-        .select_related("desk")
+        # The card shows each one's reference, summary and status: only those columns.
+        .only("reference", "summary", "status", "created_at")
         .order_by("-created_at", "-pk")[: RECENT_TICKETS + 1]
     )
     open_total = int(getattr(rows[0], "open_total", 0)) if rows else 0
@@ -210,7 +212,7 @@ class TicketPage:
     priorities: list[Priority]
     request_types: list[RequestType]
     products: list[Product]
-    quotes: QuerySet[Quote]
+    quotes: list[Quote]
     quote_form: QuoteForm
     others: list[presence.Presence]
     poll_seconds: int
@@ -229,24 +231,57 @@ class TicketPage:
         return context
 
 
+def names_kept(ticket: Ticket) -> tuple[list[Priority], list[RequestType], list[Product]]:
+    """The desk's priorities, active request types and products, kept per process (the
+    page's menus), and the request's own among them when it was read without them
+    (``ticket_get_for_user(with_names=False)``: three joins fewer, docs/performance.md, "Sixth
+    round"). One not among them (a type made inactive, a product taken off the desk) is read
+    when first used, as before."""
+    priorities = priorities_kept(ticket.desk)
+    request_types = request_types_kept(ticket.desk)
+    products = products_kept(ticket.desk)
+    named: list[tuple[str, Sequence[Model]]] = [
+        ("priority", priorities),
+        ("request_type", request_types),
+        ("product", products),
+    ]
+    for name, rows in named:
+        descriptor = getattr(Ticket, name)
+        row_id = getattr(ticket, f"{name}_id")
+        if row_id is None or descriptor.is_cached(ticket):
+            continue
+        row = next((row for row in rows if row.pk == row_id), None)
+        if row is not None:
+            descriptor.field.set_cached_value(ticket, copy.copy(row))
+    return priorities, request_types, products
+
+
 def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     now = timezone.now()
+    priorities, request_types, products = names_kept(ticket)
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
-    events = events_describe(selectors.event_list_for_user(user, ticket))
+    participants = list(ticket.participants.select_related("user"))
+    logged = list(selectors.event_list_for_user(user, ticket))
+    # The people the events name are the request's own, as a rule: no query for them.
+    events = events_describe(
+        logged, known=[ticket.requester, ticket.assignee, *(p.user for p in participants)]
+    )
     if presence.presence_touch(ticket_id=ticket.pk, user=user):
         live.presence_announce(ticket)
     feedback = _feedback(ticket, events)
     actions = [
         a for a in workflow.allowed_actions(ticket_status, roles) if a not in CUSTOMER_ONLY_ACTIONS
     ]
-    participants = list(ticket.participants.select_related("user"))
     is_team_lead = Role.TEAM_LEAD in roles
     return TicketPage(
         ticket=ticket,
         events=events,
         last_event_id=max((e.pk for e in events), default=0),
-        attachments=_with_previews(selectors.attachment_queryset_for_user(user, ticket)),
+        # The page names no uploader: the files without their uploaders' columns.
+        attachments=_with_previews(
+            selectors.attachment_queryset_for_user(user, ticket).select_related(None)
+        ),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
         colleagues=paging.picker_choices(colleagues_for(ticket)) if ticket.is_open else [],
@@ -263,10 +298,10 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         and workflow.can_assign(roles, to_self=True, status=ticket_status),
         desk_agents=desk_agents_for(ticket) if is_team_lead else [],
         # What only the administration changes: kept per process (desks.choices).
-        priorities=priorities_kept(ticket.desk),
-        request_types=request_types_kept(ticket.desk),
-        products=[p for p in products_kept(ticket.desk) if p.is_active],
-        quotes=ticket.quotes.select_related("proposed_by"),
+        priorities=priorities,
+        request_types=request_types,
+        products=[p for p in products if p.is_active],
+        quotes=selectors.quote_list_for_events(ticket, logged),
         quote_form=QuoteForm(initial={"currency": "RON"}),
         others=presence.presence_others(ticket_id=ticket.pk, user=user),
         poll_seconds=presence.POLL_SECONDS,

@@ -33,9 +33,9 @@ def postgres_server() -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def fresh_postgres() -> Iterator[tuple[str, Any]]:
-    """A fresh PostgreSQL database (its URL, and an autocommit connection to it)."""
+def _postgres_database(template: str | None = None) -> Iterator[tuple[str, Any]]:
+    """A new PostgreSQL database (its URL, and an autocommit connection to it), dropped after;
+    a copy of ``template`` when given."""
     psycopg = pytest.importorskip("psycopg")
     server = postgres_server()
     try:
@@ -43,7 +43,7 @@ def fresh_postgres() -> Iterator[tuple[str, Any]]:
     except psycopg.OperationalError as exc:
         pytest.skip(f"needs PostgreSQL on {server['host']}:{server['port']} ({exc})")
     name = f"supportal_scale_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     password = f":{server['password']}" if server["password"] else ""
     url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
     own = None
@@ -55,6 +55,27 @@ def fresh_postgres() -> Iterator[tuple[str, Any]]:
             own.close()
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[tuple[str, Any]]:
+    """A fresh, empty PostgreSQL database (its URL, and an autocommit connection to it)."""
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def migrated_postgres(children_directory) -> Iterator[tuple[str, Any]]:
+    """A fresh PostgreSQL database with every migration applied, as ``manage.py migrate``
+    leaves it: a copy of a template migrated once per run (config/pytest_databases.py)."""
+    psycopg = pytest.importorskip("psycopg")
+    from config import pytest_databases
+
+    server = postgres_server()
+    try:
+        template = pytest_databases.child_postgres_template(children_directory, server)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"needs PostgreSQL on {server['host']}:{server['port']} ({exc})")
+    yield from _postgres_database(template)
 
 
 # The world of the tests that walk every URL (test_url_permissions, test_hostile_input): built

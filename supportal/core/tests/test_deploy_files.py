@@ -121,6 +121,7 @@ def test_systemd_units_start_real_commands_and_restart(unit):
         assert service["Restart"] == "always"
 
 
+@pytest.mark.slow  # a subprocess (systemd-analyze)
 def test_systemd_accepts_every_unit_and_timer(tmp_path):
     """systemd's own parser: an unknown key or a bad value is reported (and ignored at run
     time, where nobody would notice). Only the install path, absent here, may be missing."""

@@ -87,9 +87,9 @@ Query = Callable[[str], list[tuple]]
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def child_database(request, tmp_path) -> Iterator[tuple[str, Query]]:
-    """The workers' database (URL, and a function that runs a query on it)."""
+    """The workers' database, migrated (URL, and a function that runs a query on it)."""
     if request.param == "sqlite":
-        path = tmp_path / "child.sqlite3"
+        path = request.getfixturevalue("migrated_sqlite")
 
         def sqlite_query(sql: str) -> list[tuple]:
             with sqlite3.connect(path) as db:
@@ -97,7 +97,7 @@ def child_database(request, tmp_path) -> Iterator[tuple[str, Query]]:
 
         yield f"sqlite:///{path}", sqlite_query
         return
-    url, own = request.getfixturevalue("fresh_postgres")
+    url, own = request.getfixturevalue("migrated_postgres")
     yield url, lambda sql: own.execute(sql).fetchall()
 
 

@@ -42,6 +42,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # subprocesses
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     result = subprocess.run(  # noqa: S603
         [*MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
@@ -54,6 +55,7 @@ def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow  # subprocesses
 def test_https_settings_follow_the_base_url_and_the_proxy_is_trusted_only_when_told(tmp_path):
     code = (
         "from django.conf import settings as s;"
@@ -88,7 +90,7 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.mark.slow
-def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path):
+def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path, migrated_sqlite):
     """gunicorn with uvicorn workers, two processes, static files collected on first start."""
     port = free_port()
     env = production_env(
@@ -97,7 +99,7 @@ def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path
         SUPPORTAL_OPS_TOKEN="t0ken",
     )
     env.pop("REDIS_URL", None)  # two processes without Redis share the database cache
-    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    # The database of production_env: migrated_sqlite, a copy of the run's migrated one.
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "secret.txt").write_text("never served")
     serve = subprocess.Popen(  # noqa: S603
@@ -162,6 +164,7 @@ def test_postgresql_urls_take_a_unix_socket_and_the_pool_setting():
     assert pooled["CONN_MAX_AGE"] == 0  # Django's pool and persistent connections exclude
 
 
+@pytest.mark.slow  # subprocesses
 def test_a_unix_socket_url_reaches_the_real_postgresql(tmp_path):
     """Whatever the suite's own database: PostgreSQL runs on every machine that runs the suite
     (.ci/services), and Debian's listens on this socket."""
@@ -190,6 +193,7 @@ def test_a_unix_socket_url_reaches_the_real_postgresql(tmp_path):
     assert "socket /var/run/postgresql /var/run/postgresql" in result.stdout, result.stderr
 
 
+@pytest.mark.slow  # subprocesses
 def test_several_web_processes_without_redis_share_the_database_cache(tmp_path):
     code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
     env = {**child_env(tmp_path), "WEB_CONCURRENCY": "3"}
@@ -257,6 +261,7 @@ print(json.dumps(seen))
 """
 
 
+@pytest.mark.slow  # subprocesses
 def test_reports_exports_and_search_read_the_replica_except_right_after_ones_own_write(
     tmp_path, request
 ):
@@ -265,7 +270,9 @@ def test_reports_exports_and_search_read_the_replica_except_right_after_ones_own
     env = child_env(tmp_path)
     if connection.vendor == "postgresql":
         # The suite's own database holds no committed rows for the child: a fresh one.
-        env["DATABASE_URL"] = request.getfixturevalue("fresh_postgres")[0]
+        env["DATABASE_URL"] = request.getfixturevalue("migrated_postgres")[0]
+    else:
+        request.getfixturevalue("migrated_sqlite")  # the database of child_env
     env.update(
         {
             "DATABASE_REPLICA_URL": env["DATABASE_URL"],

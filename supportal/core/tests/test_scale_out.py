@@ -192,13 +192,13 @@ def rows(db, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 def test_two_web_processes_and_two_workers_share_everything_and_do_each_job_once(
     tmp_path,
-    fresh_postgres,
+    migrated_postgres,
     redis_url,
     s3_endpoint,  # noqa: F811 - the fixture imported above
     sink,
 ):
     requests = pytest.importorskip("requests")
-    database_url, db = fresh_postgres
+    database_url, db = migrated_postgres
     sink_handler, sink_port = sink
     tag = uuid.uuid4().hex[:8]
     smtp_port = free_port()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -21,11 +21,11 @@ from supportal.core.tests.test_jobs import MANAGE, child_env
 
 
 @pytest.fixture(scope="module")
-def worker_env(tmp_path_factory) -> dict[str, str]:
-    """A child worker's environment, on its own migrated SQLite database."""
+def worker_env(tmp_path_factory, child_sqlite) -> dict[str, str]:
+    """A child worker's environment, on its own migrated SQLite database (a copy of the run's)."""
     folder = tmp_path_factory.mktemp("worker")
     env = child_env(folder)
-    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, timeout=300)  # noqa: S603
+    shutil.copyfile(child_sqlite, folder / "child.sqlite3")
     return env
 
 

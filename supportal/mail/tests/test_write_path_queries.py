@@ -32,11 +32,13 @@ pytestmark = pytest.mark.usefixtures("default_policy")
 
 MONDAY_9 = bucharest("Mon 2026-01-12 09:00")
 
-# Measured on PostgreSQL (SQLite runs the same or fewer: no NOTIFY). A change that adds a
-# statement to these paths should say why, here. (The answer's 41st: the desk read again when
-# the outcome is recorded, since the merge of main on 2 December.)
-CREATE_AT_MOST = 14
-NEW_REQUEST_MAIL_AT_MOST = 42
+# Measured on PostgreSQL (SQLite runs the same or fewer: no NOTIFY), except where a path writes
+# rows of several tables in one statement on PostgreSQL (its data-modifying WITH; SQLite has
+# none): creating a request, on its own or from a mail (docs/performance.md, "Sixth round").
+# A change that adds a statement to these paths should say why, here. (The answer's 41st: the
+# desk read again when the outcome is recorded, since the merge of main on 2 December.)
+CREATE_AT_MOST = {"postgresql": 7, "sqlite": 10}
+NEW_REQUEST_MAIL_AT_MOST = {"postgresql": 25, "sqlite": 27}
 ANSWER_MAIL_AT_MOST = 41
 
 
@@ -77,7 +79,7 @@ def test_creating_a_request_runs_a_fixed_number_of_statements(cast):
     many = _count(lambda: _create(cast, "A douazecea"))
 
     assert many == few
-    assert many <= CREATE_AT_MOST
+    assert many <= CREATE_AT_MOST[connection.vendor]
 
 
 def test_taking_in_an_email_runs_a_fixed_number_of_statements(cast):
@@ -92,7 +94,7 @@ def test_taking_in_an_email_runs_a_fixed_number_of_statements(cast):
     answer_many = _count(lambda: deliver(mail(subject=answer, body="Tot asa.")))
 
     assert (new_many, answer_many) == (new_few, answer_few)
-    assert new_many <= NEW_REQUEST_MAIL_AT_MOST
+    assert new_many <= NEW_REQUEST_MAIL_AT_MOST[connection.vendor]
     assert answer_many <= ANSWER_MAIL_AT_MOST
     assert Ticket.objects.filter(summary__in=["A doua", "A treia"]).count() == 2
     assert first.comments.filter(is_public=True).count() == 3

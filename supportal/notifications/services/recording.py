@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from supportal.core.inserts import saved, values_of
+from supportal.core.jobs import WAKE_CHANNEL
 from supportal.core.quiet import is_quiet
 from supportal.notifications.models import (
     PendingNotification,
@@ -85,16 +87,49 @@ def notification_event_record(event: Event) -> PendingNotification | None:
 def _created_record(event: Event) -> PendingNotification:
     """A request's first event: the request is new in this transaction, so nothing can hold
     its reply address or a notification of it yet (no other transaction sees the row): both
-    are inserted without looking first (two statements, no savepoint)."""
+    are inserted without looking first (two statements, no savepoint; on PostgreSQL one, with
+    the workers' wake-up)."""
+    address = TicketReplyAddress(ticket_id=event.ticket_id, token=_reply_token_new())
+    pending = PendingNotification(
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        occurred_at=event.created_at,
+        event_ids=[event.pk],
+        next_attempt_at=timezone.now(),
+    )
+    using = router.db_for_write(PendingNotification)
+    if connections[using].vendor == "postgresql":
+        _created_record_at_once(address, pending, using=using)
+        return pending
     with transaction.atomic(savepoint=False):
-        TicketReplyAddress.objects.create(ticket_id=event.ticket_id, token=_reply_token_new())
-        return PendingNotification.objects.create(
-            ticket_id=event.ticket_id,
-            actor_id=event.actor_id,
-            occurred_at=event.created_at,
-            event_ids=[event.pk],
-            next_attempt_at=timezone.now(),
-        )
+        address.save(force_insert=True)
+        pending.save(force_insert=True)
+    return pending
+
+
+def _created_record_at_once(
+    address: TicketReplyAddress, pending: PendingNotification, *, using: str
+) -> None:
+    """Both rows in one statement (PostgreSQL's data-modifying WITH), with the NOTIFY that
+    ``core.jobs`` sends for a new row of due work (``pg_notify``: delivered on commit, like
+    it); no ``post_save`` signal is sent, so that wake-up is this statement's."""
+    db = connections[using]
+    address_columns, address_row, params = values_of(TicketReplyAddress, [address], connection=db)
+    pending_columns, pending_row, pending_params = values_of(
+        PendingNotification, [pending], connection=db
+    )
+    sql = (
+        f"WITH a AS (INSERT INTO {TicketReplyAddress._meta.db_table}"  # noqa: S608
+        f" ({', '.join(address_columns)}) VALUES {address_row} RETURNING id),"
+        f" p AS (INSERT INTO {PendingNotification._meta.db_table}"
+        f" ({', '.join(pending_columns)}) VALUES {pending_row} RETURNING id)"
+        " SELECT a.id, p.id, pg_notify(%s, '') FROM a, p"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, *pending_params, WAKE_CHANNEL])
+        address_id, pending_id, _notified = cursor.fetchone()
+    saved(address, address_id, using=using)
+    saved(pending, pending_id, using=using)
 
 
 def notification_sla_event_record(sla_event: Any) -> PendingSlaNotification | None:

@@ -89,16 +89,21 @@ class RequestPage:
 def _request_page(user: User, ticket: Ticket) -> RequestPage:
     roles = selectors.ticket_roles(user, ticket)
     status = Status(ticket.status)
-    attachments = list(selectors.attachment_queryset_for_user(user, ticket))
+    # The page names no uploader: the files without their uploaders' columns.
+    attachments = list(selectors.attachment_queryset_for_user(user, ticket).select_related(None))
     participants = list(ticket.participants.select_related("user"))
-    quotes = list(ticket.quotes.all())
     is_final = status in workflow.FINAL_STATUSES
-    events = selectors.event_list_for_user(user, ticket)
+    events = list(selectors.event_list_for_user(user, ticket))
+    quotes = selectors.quote_list_for_events(ticket, events)
+    # The people the events name are the request's own, as a rule: no query for them.
+    known = [ticket.requester, ticket.assignee, *(p.user for p in participants)]
     return RequestPage(
         ticket=ticket,
         roles=roles,
         is_requester=Role.REQUESTER in roles,
-        timeline=timeline_build(events, audience=Audience.CUSTOMER, attachments=attachments),
+        timeline=timeline_build(
+            events, audience=Audience.CUSTOMER, attachments=attachments, known=known
+        ),
         attachments=attachments,
         custom_field_rows=custom_field_rows(ticket, audience=Audience.CUSTOMER),
         participants=participants,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connections, router
+
 from supportal.accounts.models import User
+from supportal.core.inserts import saved, values_of
 from supportal.desks.models import Desk
 from supportal.sla.models import (
     POLICY_GOALS,
@@ -166,12 +169,52 @@ def _clocks_insert(
     calendars = CalendarBook()
     for clock, entry in started:
         _clock_derive(clock, [entry], calendars, lead_duration=_lead_for(clock, rules), at=at)
+    using = router.db_for_write(Clock)
+    goals = {clock.goal for clock, _entry in started}
+    if connections[using].vendor == "postgresql" and len(goals) == len(started):
+        _clocks_insert_at_once(started, using=using)
+        return
     Clock.objects.bulk_create([clock for clock, _entry in started])
     entries = []
     for clock, entry in started:
         entry.clock = clock
         entries.append(entry)
     ClockEntry.objects.bulk_create(entries)
+
+
+def _clocks_insert_at_once(started: list[tuple[Clock, ClockEntry]], *, using: str) -> None:
+    """The clocks and their entries in one statement (PostgreSQL's data-modifying WITH; one
+    clock per goal: an entry finds its clock by the goal). No signals, as ``bulk_create``."""
+    db = connections[using]
+    clock_columns, clock_row, params = values_of(
+        Clock, [clock for clock, _entry in started], connection=db
+    )
+    entry_columns, entry_row, entry_params = values_of(
+        ClockEntry, [entry for _clock, entry in started], connection=db, exclude={"clock"}
+    )
+    # Each entry's row leads with its clock's goal, the key to the clock's new id.
+    entry_row = "(%s::varchar, " + entry_row[1:]
+    for n, (clock, _entry) in enumerate(started):
+        at = n * (len(entry_columns) + 1)
+        entry_params[at:at] = [clock.goal]
+    names = [f"v{n}" for n in range(len(entry_columns))]
+    sql = (
+        f"WITH c AS (INSERT INTO {Clock._meta.db_table} ({', '.join(clock_columns)})"  # noqa: S608
+        f" VALUES {', '.join([clock_row] * len(started))} RETURNING id, goal),"
+        f" e AS (INSERT INTO {ClockEntry._meta.db_table} (clock_id, {', '.join(entry_columns)})"
+        f" SELECT c.id, {', '.join(f'v.{name}' for name in names)}"
+        f" FROM (VALUES {', '.join([entry_row] * len(started))}) AS v(goal, {', '.join(names)})"
+        " JOIN c ON c.goal = v.goal RETURNING id, clock_id)"
+        " SELECT c.goal, c.id, e.id FROM c JOIN e ON e.clock_id = c.id"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, *entry_params])
+        written = {goal: (clock_id, entry_id) for goal, clock_id, entry_id in cursor.fetchall()}
+    for clock, entry in started:
+        clock_id, entry_id = written[clock.goal]
+        saved(clock, clock_id, using=using)
+        entry.clock = clock
+        saved(entry, entry_id, using=using)
 
 
 def _moves_on_assignment(clocks: list[Clock]) -> list[_Move]:

@@ -390,3 +390,31 @@ def test_queue_search_and_at_risk_queries_do_not_grow_with_rows(
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_a_search_lists_the_best_of_its_newest_matches_and_says_so(client, cast, monkeypatch):
+    """A search lists the best matches among the SEARCH_RANKED most recently updated, and
+    says so when it holds that many (docs/search.md, "Ranking stops early")."""
+    monkeypatch.setattr(queue_views, "SEARCH_RANKED", 2)
+    monkeypatch.setattr(queue_views, "QUEUE_PAGE_SIZE", 1)
+    old, middle = cast.ticket(summary="Tastatura"), cast.ticket(summary="Tastatura")
+    new = cast.ticket(summary="Tastatura", details="Tastatura, tastatura, iar tastatura")
+    client.force_login(cast.agent_help)
+    first = client.get("/agent/", {"view": "all", "q": "tastatura"})
+    second = client.get("/agent/", {"view": "all", "q": "tastatura", "page": 2})
+    assert _refs(first) + _refs(second) == [new.reference, middle.reference]
+    assert 'rel="next"' not in second.content.decode()  # the oldest match is not listed
+    assert "(2)" in first.content.decode()
+    assert (
+        "Only the 2 most recently updated matching requests are listed, best match first:"
+        " add words or filters to narrow the search." in html.unescape(first.content.decode())
+    )
+    by_age = client.get("/agent/", {"view": "all", "q": "tastatura", "sort": "age"})
+    assert _refs(by_age) == [middle.reference]  # the newest two, oldest first
+    assert (
+        "Only the 2 most recently updated matching requests are listed: add words"
+        in html.unescape(by_age.content.decode())
+    )
+    one = client.get("/agent/", {"view": "all", "q": old.reference})
+    assert _refs(one) == [old.reference]
+    assert "Only the" not in one.content.decode()

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from supportal.accounts.models import Contract, User
@@ -200,6 +202,30 @@ def test_agent_proposes_a_quote(client, cast):
     assert Quote.objects.count() == 1
 
 
+def test_the_page_reads_quotes_and_named_people_only_when_it_must(client, cast):
+    """docs/performance.md, "Sixth round": no quote statement for a request that never had a
+    quote; the people the log names come from the request's own (the assignee, participants)."""
+    ticket = cast.ticket()
+    services.ticket_assign(ticket=ticket, actor=cast.lead_help, assignee=cast.agent_help)
+    services.participant_add(ticket=ticket, actor=cast.cristina, person=cast.colleague)
+    client.force_login(cast.agent_help)
+    _page(client, ticket)
+    with CaptureQueriesContext(connection) as queries:
+        page = _page(client, ticket).content.decode()
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert f"assigned the request to {cast.agent_help}." in page
+    assert f"shared the request with {cast.colleague}." in page
+    assert "No quote yet." in page
+    assert not [sql for sql in statements if sql.startswith('SELECT "tickets_quote"."id"')]
+    # The people the log names are not read again by their ids.
+    assert not [sql for sql in statements if 'WHERE "accounts_user"."id" IN (' in sql]
+
+    services.quote_propose(ticket=ticket, actor=cast.agent_help, price=Decimal("99"))
+    page = _page(client, ticket).content.decode()
+    assert "99.00 RON" in page
+    assert "No quote yet." not in page
+
+
 def test_canned_reply_is_inserted_with_its_placeholders_filled(client, cast):
     ticket = cast.ticket()
     reply = CannedReply.objects.create(
@@ -317,11 +343,12 @@ def test_ticket_page_queries_do_not_grow_with_events(client, cast, django_assert
     services.ticket_assign(ticket=ticket, actor=cast.lead_help, assignee=cast.agent_help)
     services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body="first")
     client.force_login(cast.lead_help)
-    # 24 (33 before the fifth round): among them the navigation's count of quarantined mail,
-    # the site language and time zone, the customer's company's (both read once a minute,
-    # docs/languages.md), and this process's first read of the desk's priorities, types,
-    # products and custom fields, then kept (docs/performance.md, "Fifth round").
-    with django_assert_max_num_queries(24) as few:
+    # 21 (24 before the sixth round, 33 before the fifth): among them the navigation's count
+    # of quarantined mail, the site language and time zone, the customer's company's (both
+    # read once a minute, docs/languages.md), and this process's first read of the desk's
+    # priorities, types, products and custom fields, then kept (docs/performance.md, "Fifth
+    # round").
+    with django_assert_max_num_queries(21) as few:
         _page(client, ticket)
     for i in range(10):
         services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body=f"c{i}")

@@ -36,9 +36,11 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def ticket_or_404(request: AuthenticatedHttpRequest, reference: str) -> Ticket:
+def ticket_or_404(
+    request: AuthenticatedHttpRequest, reference: str, *, with_names: bool = True
+) -> Ticket:
     try:
-        return selectors.ticket_get_for_user(request.user, reference)
+        return selectors.ticket_get_for_user(request.user, reference, with_names=with_names)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 

@@ -46,6 +46,8 @@ from supportal.workspace.templatetags.workspace_quarantine import nav_fact_subqu
 from supportal.workspace.views.common import agent_required, safe_next
 
 QUEUE_PAGE_SIZE = 50
+# A search lists the best matches among this many of the newest (docs/search.md).
+SEARCH_RANKED = 200
 # Actions offered on a selection: those that need no text, and resolve with one text for all.
 BULK_ACTIONS = (
     Action.TAKE,
@@ -173,7 +175,8 @@ def _queue_page(
     query = (data.get("q") or "").strip()
     sort_key = data.get("sort") or ""
     if query:
-        tickets = ticket_search(request.user, query, queryset=tickets)  # best match first
+        # The best of the newest matches (docs/search.md, "Ranking stops early").
+        tickets = ticket_search(request.user, query, queryset=tickets, ranked_at_most=SEARCH_RANKED)
     keyset = None
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
@@ -190,6 +193,7 @@ def _queue_page(
         cap=shown.count_cap,
         count_in_order=shown.count_cap is not None,
         keyset=keyset,
+        rows_at_most=SEARCH_RANKED if query else None,
     ).get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )

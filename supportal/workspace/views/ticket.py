@@ -81,7 +81,8 @@ def _page(
 
 @agent_required
 def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    ticket = ticket_or_404(request, reference)
+    # Its product, type and priority come from the desk's kept rows (ticket_page.names_kept).
+    ticket = ticket_or_404(request, reference, with_names=False)
     body = ""
     canned_id = request.GET.get("canned", "")
     if row_id(canned_id) is not None:

@@ -1,0 +1,57 @@
+"""A model's new rows as the VALUES of an INSERT, for one statement that writes several tables.
+
+Django writes each model's rows with an INSERT of their own, compiled per call. Where one
+action writes rows that depend on one another (a request's clocks and their first entries; its
+reply address and pending notification), PostgreSQL writes them in one statement with a
+data-modifying ``WITH``: one round trip instead of two or three, and none of the query
+compiler's work (docs/performance.md, "Sixth round").
+
+:func:`values_of` gives the columns, the rows and their parameters the way ``bulk_create``
+would write them: every concrete column but the auto-incremented key, each value prepared by
+its field (``pre_save`` fills ``auto_now_add``; ``get_db_prep_save`` adapts JSON and
+durations), each placeholder cast to its column's type so that a ``VALUES`` list read by a
+``SELECT`` keeps the types. As with ``bulk_create``, no ``pre_save``/``post_save`` signal is
+sent: a caller whose model has receivers does their work itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+def values_of(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    connection: BaseDatabaseWrapper,
+    exclude: Iterable[str] = (),
+) -> tuple[list[str], str, list[Any]]:
+    """The quoted columns of ``model`` (less the key and the fields named in ``exclude``), the
+    placeholders of one row, ``(%s::type, …)``, and the parameters of ``objs``, row by row."""
+    left_out = set(exclude)
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in left_out
+    ]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields) + ")"
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+        for obj in objs
+        for field in fields
+    ]
+    columns = [quote(field.column) for field in fields if field.column]
+    assert len(columns) == len(fields), "every concrete field has a column"
+    return columns, row, params
+
+
+def saved(obj: models.Model, pk: int, *, using: str) -> None:
+    """Mark ``obj`` as the row written with key ``pk`` (what ``save`` leaves on an instance)."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = using
