@@ -15,20 +15,15 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-
-
-def _text(value: object) -> str:
-    """``value`` as the template language prints it: escaped unless already safe."""
-    html = getattr(value, "__html__", None)
-    return html() if html is not None else escape(str(value))
 
 
 def _template_attrs(attrs: dict[str, Any]) -> str:
     """The attributes as Django's ``attrs.html`` writes them: in their order, ``True`` as a
     bare name, ``False`` left out, anything else (``None`` too) as its text."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{_text(value)}"'
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -53,12 +48,12 @@ class QuickSelect(forms.Select):
             has_selected = has_selected or selected
             options.append(
                 f'  <option value="{escape(text)}"{" selected" if selected else ""}>'
-                f"{_text(label)}</option>\n\n"
+                f"{conditional_escape(str(label))}</option>\n\n"
             )
         # Sorted, as this widget always wrote them (``flatatt``).
         select_attrs = flatatt(self.build_attrs(self.attrs, attrs))
         return mark_safe(  # noqa: S308 - every value above is escaped
-            f'<select name="{_text(name)}"{select_attrs}>\n{"".join(options)}</select>'
+            f'<select name="{conditional_escape(name)}"{select_attrs}>\n{"".join(options)}</select>'
         )
 
 
@@ -67,9 +62,10 @@ class _QuickInput(forms.widgets.Input):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         shown = self.format_value(value)
-        value_attr = "" if shown is None else f' value="{_text(shown)}"'
+        value_attr = "" if shown is None else f' value="{conditional_escape(shown)}"'
         return mark_safe(  # noqa: S308 - every value above is escaped
-            f'<input type="{_text(self.input_type)}" name="{_text(name)}"{value_attr}'
+            f'<input type="{conditional_escape(str(self.input_type))}"'
+            f' name="{conditional_escape(name)}"{value_attr}'
             f"{_template_attrs(self.build_attrs(self.attrs, attrs))}>"
         )
 

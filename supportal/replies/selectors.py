@@ -11,7 +11,7 @@ from supportal.desks.models import DeskMembership, DeskRole
 from supportal.replies.models import CannedReply, SavedView, SubmissionToken
 from supportal.replies.placeholders import PlaceholderValues, placeholders_fill
 from supportal.tickets.models import Ticket
-from supportal.tickets.selectors import desk_ids_for_agent
+from supportal.tickets.selectors import desk_ids_for_agent, desk_roles
 
 
 def _desk_filter(user: User, field: str = "desk_id") -> Q:
@@ -77,14 +77,12 @@ def saved_view_list_for_user(user: User) -> QuerySet[SavedView]:
 
 
 def desk_ids_led_by(user: User) -> set[int] | None:
-    """The desks whose team lead ``user`` is; None means every desk (administrators)."""
+    """The desks whose team lead ``user`` is; None means every desk (administrators). From
+    the memberships ``desk_roles`` reads once per request: no statement of its own on a page
+    that has checked them already."""
     if user.is_superuser:
         return None
-    return set(
-        DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values_list(
-            "desk_id", flat=True
-        )
-    )
+    return {desk_id for desk_id, role in desk_roles(user).items() if role == DeskRole.TEAM_LEAD}
 
 
 def saved_view_get_for_user(user: User, view_id: int) -> SavedView:

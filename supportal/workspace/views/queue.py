@@ -23,7 +23,7 @@ from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import row_id
 from supportal.core.paging import CappedPaginator, keyset_of
-from supportal.desks.models import DeskRole, Priority
+from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
@@ -224,7 +224,7 @@ def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -
 
 def _saved_views(user: User) -> list[dict[str, object]]:
     views = list(reply_selectors.saved_view_list_for_user(user))
-    led = _desks_led_by(user) if any(v.desk_id for v in views) else set()
+    led = reply_selectors.desk_ids_led_by(user) if any(v.desk_id for v in views) else set()
     return [
         {
             "view": view,
@@ -234,15 +234,6 @@ def _saved_views(user: User) -> list[dict[str, object]]:
         }
         for view in views
     ]
-
-
-def _desks_led_by(user: User) -> set[int] | None:
-    """``replies.selectors.desk_ids_led_by`` from the memberships the page has read already
-    (``desk_roles``, remembered for the request): no statement of its own."""
-    if user.is_superuser:
-        return None
-    roles = selectors.desk_roles(user)
-    return {desk_id for desk_id, role in roles.items() if role == DeskRole.TEAM_LEAD}
 
 
 @agent_required
