@@ -6,15 +6,23 @@ supportal/imports/tests/helpdesk_env.py``) so CI has the environment before the 
 tests call ``helpdesk_python()`` (which builds it when it is missing) and
 ``helpdesk_database()``. The environment lives under ``var/`` and is built once; a lock keeps
 parallel test workers from building it twice.
+
+The SQLite database django-helpdesk makes is kept under ``var/`` too, named by what made it
+(the version and ``helpdesk_make.py``), and built once, not by each test worker that needs it
+(``helpdesk_sqlite``; docs/architecture.md, "Tests and their time"); ``.ci/services`` builds it
+beside the environment.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -72,9 +80,41 @@ def helpdesk_database(database_url: str, media_dir: Path) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _made_by() -> str:
+    """What the kept database depends on: django-helpdesk's version and the script that fills it."""
+    return hashlib.sha256(VERSION.encode() + MAKER.read_bytes()).hexdigest()[:12]
+
+
+def helpdesk_sqlite(folder: Path) -> tuple[str, Path, dict[str, object]]:
+    """django-helpdesk's SQLite database and media folder, copied into ``folder`` from the one
+    kept under ``var/`` (built first when missing, under a lock, so that parallel test workers
+    and ``.ci/services`` build it once): its URL, its media folder and what it made."""
+    kept = VENV.parent / f"django-helpdesk-{VERSION}-{_made_by()}"
+    if not kept.exists():
+        helpdesk_python()
+        with open(VENV.parent / f".django-helpdesk-{VERSION}-database.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not kept.exists():
+                building = Path(tempfile.mkdtemp(prefix=f".{kept.name}-", dir=VENV.parent))
+                try:
+                    made = helpdesk_database(
+                        f"sqlite:///{building / 'helpdesk.sqlite3'}", building / "media"
+                    )
+                    (building / "made.json").write_text(json.dumps(made))
+                    building.rename(kept)
+                finally:
+                    shutil.rmtree(building, ignore_errors=True)
+    shutil.copyfile(kept / "helpdesk.sqlite3", folder / "helpdesk.sqlite3")
+    shutil.copytree(kept / "media", folder / "media")
+    made = json.loads((kept / "made.json").read_text())
+    return f"sqlite:///{folder / 'helpdesk.sqlite3'}", folder / "media", made
+
+
 if __name__ == "__main__":
     try:
         print(helpdesk_python())
+        with tempfile.TemporaryDirectory() as folder:
+            helpdesk_sqlite(Path(folder))
     except HelpdeskUnavailable as exc:
         print(f"django-helpdesk {VERSION} could not be installed: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -22,6 +22,7 @@ from supportal.imports.tests.helpdesk_env import (
     VERSION,
     HelpdeskUnavailable,
     helpdesk_database,
+    helpdesk_sqlite,
 )
 from supportal.imports.tests.portal import listed
 from supportal.mail.models import OutboundEmail
@@ -36,14 +37,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def helpdesk(tmp_path_factory):
     """The database and media folder django-helpdesk made (read-only for the reader, so one
-    serves every test of the module)."""
+    serves every test of the module): a copy of the one kept under var/."""
     folder = tmp_path_factory.mktemp("django-helpdesk")
-    url = f"sqlite:///{folder / 'helpdesk.sqlite3'}"
     try:
-        made = helpdesk_database(url, folder / "media")
+        url, media, made = helpdesk_sqlite(folder)
     except HelpdeskUnavailable as exc:
         pytest.skip(f"django-helpdesk {VERSION} could not be installed: {exc}")
-    return url, str(folder / "media"), made
+    return url, str(media), made
 
 
 def _source(helpdesk, queues=("suport",)):
