@@ -4,6 +4,7 @@ conftest at the root, so that one ``django_db_setup`` overrides pytest-django's 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,7 +76,14 @@ def django_db_setup(
 @pytest.fixture(scope="session")
 def children_directory(request, tmp_path_factory) -> Iterator[Path]:
     """Where the databases made once per run for the tests' child processes live: the run's
-    shared directory (the controller drops what is in it), or this process's own."""
+    shared directory (the controller drops what is in it), or this process's own; or, with
+    ``SUPPORTAL_TEST_CHILDREN_DIR`` set (.ci/run: its SQLite run and its PostgreSQL run), that
+    directory, kept for the next run of the same checkout and dropped by whoever set it."""
+    kept = os.environ.get(pytest_databases.CHILDREN_DIR_VARIABLE)
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        yield Path(kept)
+        return
     shared = getattr(request.config, "workerinput", {}).get(pytest_databases.WORKER_INPUT_KEY)
     if shared:
         yield Path(shared)

@@ -18,7 +18,9 @@ migrated database of their own used to run every migration in each child (about 
 each). They now copy one database migrated once per run by ``manage.py migrate`` in a child
 process, as before: a SQLite file (``child_sqlite``), or on PostgreSQL a template the copies are
 created from (``child_postgres_template``); the child's own ``migrate`` then has nothing left to
-do.
+do. ``.ci/run`` runs the suite twice (SQLite, then PostgreSQL) on one checkout: it keeps these
+children's databases for both runs (``SUPPORTAL_TEST_CHILDREN_DIR``) and drops them at its end
+(``python -m config.pytest_databases drop DIRECTORY``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ SERIALIZED = "serialized.json"
 CHILD_SQLITE = "child.sqlite3"
 # The PostgreSQL template of the children's databases: its name and server, once made.
 CHILD_POSTGRES = "child-postgres.json"
+# A directory for the children's databases kept from one run to the next (see above).
+CHILDREN_DIR_VARIABLE = "SUPPORTAL_TEST_CHILDREN_DIR"
 
 
 def shared_directory_make() -> Path:
@@ -190,7 +194,11 @@ def child_postgres_template(directory: Path, server: dict[str, Any]) -> str:
     manifest = directory / CHILD_POSTGRES
     with _locked(directory, "child-postgres.lock"):
         if manifest.exists():
-            return json.loads(manifest.read_text())["name"]
+            made = json.loads(manifest.read_text())
+            if made["server"] == server and made.get("migrated"):
+                return made["name"]
+            # Kept from a run on another server, or whose migrations did not finish.
+            child_postgres_drop(directory)
         name = f"supportal_child_template_{uuid.uuid4().hex[:10]}"
         manifest.write_text(json.dumps({"name": name, "server": server}))
         with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
@@ -200,6 +208,7 @@ def child_postgres_template(directory: Path, server: dict[str, Any]) -> str:
         var_dir = directory / "child-var"
         var_dir.mkdir(exist_ok=True)
         _child_migrate(url, var_dir)
+        manifest.write_text(json.dumps({"name": name, "server": server, "migrated": True}))
         return name
 
 
@@ -233,3 +242,11 @@ def templates_drop(directory: Path) -> None:
             connection.settings_dict["NAME"] = template
             connection.creation.destroy_test_db(name, verbosity=0)
     shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # python -m config.pytest_databases drop DIRECTORY: the children's databases kept there.
+    if sys.argv[1:2] != ["drop"] or len(sys.argv) != 3:
+        sys.exit("usage: python -m config.pytest_databases drop DIRECTORY")
+    child_postgres_drop(Path(sys.argv[2]))
+    shutil.rmtree(sys.argv[2], ignore_errors=True)
