@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # a subprocess
+# A subprocess, on a SQLite database of its own whatever the suite's.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -190,6 +190,7 @@ def test_run_worker_once_runs_registered_handlers_and_survives_one_that_raises(
 
 
 @pytest.mark.slow  # a subprocess
+@pytest.mark.own_database  # child_env's SQLite database, whatever the suite's
 def test_run_worker_stops_cleanly_on_sigterm(tmp_path):
     worker = subprocess.Popen(  # noqa: S603
         [*MANAGE, "run_worker", "--interval", "1"],
@@ -279,6 +280,7 @@ def test_supervise_stops_every_child_on_sigterm(tmp_path):
 
 
 @pytest.mark.slow  # a subprocess
+@pytest.mark.own_database  # child_env's SQLite database, whatever the suite's
 def test_serve_starts_the_web_server_and_worker_and_stops_them_on_sigterm(tmp_path):
     port = free_port()
     serve = subprocess.Popen(  # noqa: S603

@@ -32,7 +32,8 @@ from aiosmtpd.controller import Controller
 from supportal.core.management.commands.serve import supervise
 from supportal.core.tests.test_jobs import MANAGE, child_env, free_port
 
-pytestmark = pytest.mark.slow
+# The workers run on the database the test chooses (both kinds), whatever the suite's own.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 MAILS = 200
 KILL_AT = 50  # the tenth of the third batch of 20

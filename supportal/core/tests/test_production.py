@@ -90,6 +90,7 @@ def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.own_database  # the child's SQLite database, whatever the suite's
 def test_serve_production_serves_a_styled_site_with_hashed_static_files(tmp_path, migrated_sqlite):
     """gunicorn with uvicorn workers, two processes, static files collected on first start."""
     port = free_port()

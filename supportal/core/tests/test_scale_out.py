@@ -34,7 +34,8 @@ from aiosmtpd.controller import Controller
 from supportal.core.tests.test_jobs import MANAGE, free_port
 from supportal.core.tests.test_s3 import BUCKET, s3_endpoint  # noqa: F401 - a fixture
 
-pytestmark = pytest.mark.slow
+# The processes run on a PostgreSQL database of the test's own, whatever the suite's.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 REQUESTS_PER_WEB = 2
 INBOUND_MAILS = 2
