@@ -70,6 +70,8 @@ def claim_due(
         return []
     model = queryset.model
     token = uuid.uuid4().hex
+    if connections[queryset.db].vendor == "postgresql":
+        return _claim_due_at_once(queryset, token, now=now, limit=limit, until=now + lease_duration)
     with transaction.atomic():
         # PostgreSQL: rows another worker has locked are skipped, not waited for, so workers
         # spread over different rows. SQLite ignores FOR UPDATE; there the IMMEDIATE
@@ -90,6 +92,40 @@ def claim_due(
             next_attempt_at=now + lease_duration,
         )
         return list(model._default_manager.filter(claim_token=token).order_by("pk"))
+
+
+def _claim_due_at_once(
+    queryset: models.QuerySet[M], token: str, *, now: datetime, limit: int, until: datetime
+) -> list[M]:
+    """PostgreSQL: :func:`claim_due`'s claim as one statement, ``UPDATE … WHERE id IN (SELECT …
+    FOR UPDATE SKIP LOCKED) RETURNING``: the same rows, skipped and locked alike, without the
+    SELECT of their ids and the SELECT of the claimed rows (docs/performance.md, "Seventh
+    round"). Rows another worker finished or claimed meanwhile are not locked, so not taken."""
+    model = queryset.model
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=queryset.db):
+        due = (
+            queryset.filter(next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values("pk")[:limit]
+        )
+        chosen, params = due.query.sql_with_params()
+        meta = model._meta
+        columns = ", ".join(quote(field.column) for field in meta.concrete_fields if field.column)
+        key = quote(str(meta.pk.column))
+        # Our own table's and columns' names and the ORM's own SQL: no input.
+        sql = f"UPDATE {quote(meta.db_table)} SET claim_token = %s,"  # noqa: S608
+        sql += (
+            f" attempts = attempts + 1, next_attempt_at = %s WHERE {key} IN ({chosen})"
+            f" RETURNING {columns}"
+        )
+        until_value = connection.ops.adapt_datetimefield_value(until)
+        claimed = list(
+            model._default_manager.raw(sql, [token, until_value, *params], using=queryset.db)
+        )
+    return sorted(claimed, key=lambda row: row.pk)
 
 
 def claim_renew(rows: Sequence[DueWork], *, lease_duration: timedelta) -> int:

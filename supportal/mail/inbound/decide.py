@@ -121,6 +121,8 @@ def decide(
         return refused
 
     thread = thread_find(mail, message)
+    if thread.ticket is not None and desk is not None and thread.ticket.desk_id == desk.pk:
+        thread.ticket.desk = desk  # the desk row in hand (served_desks_once), not read again
     writer = _writer_identify(sender, thread, verdict)
     base["sender_verified"] = writer.is_authenticated
     policy = (

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import IntegrityError
 
 from supportal.accounts.languages import language_detect
 from supportal.accounts.models import User
@@ -42,16 +43,25 @@ def customer_for(
         organization_for_email(address) is not None
         or (desk is not None and desk.invite_all_senders)
     ) and _can_be_written_to(address)
-    # The invitation goes out in the language the mail was written in (docs/languages.md).
-    return customer_register(
-        email=address,
-        invited_by=None,
-        is_invited=is_invited,
-        first_name=first,
-        last_name=last if first else "",
-        detected_language=language_detect(text),
-        now=now,
-    )
+    try:
+        # The invitation goes out in the language the mail was written in (docs/languages.md).
+        return customer_register(
+            email=address,
+            invited_by=None,
+            is_invited=is_invited,
+            first_name=first,
+            last_name=last if first else "",
+            detected_language=language_detect(text),
+            now=now,
+        )
+    except IntegrityError:
+        # Another intake worker registered the same new sender (their first two mails taken
+        # in at once) after our look-up: its savepoint is rolled back; theirs is the account
+        # (docs/email.md, "Several workers").
+        user = User.objects.filter(email__iexact=address).first()
+        if user is None:
+            raise
+        return user
 
 
 def _can_be_written_to(address: str) -> bool:

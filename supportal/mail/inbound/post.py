@@ -24,6 +24,12 @@ from supportal.tickets.selectors import ticket_roles
 from supportal.tickets.workflow import FINAL_STATUSES, Role
 
 CLOSED_REPLY_REPEAT_DURATION = timedelta(hours=24)
+# What a comment changes on its request (the status a customer's reply moves, the time) is read
+# back after it; a comment never moves a request to another desk, so the desk in hand is kept,
+# not read again.
+_FIELDS_BUT_DESK = [
+    field.attname for field in Ticket._meta.concrete_fields if field.name not in ("id", "desk")
+]
 # The line an agent starts a reply by mail with to make it public (docs/security.md).
 PUBLIC_MARKER = "#public"
 
@@ -109,7 +115,7 @@ def comment_add(
         attachments=files,
         now=now,
     )
-    ticket.refresh_from_db()
+    ticket.refresh_from_db(fields=_FIELDS_BUT_DESK)  # what the comment changed; see there
     others = copied_people(
         ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
     )

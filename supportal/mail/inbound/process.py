@@ -3,14 +3,14 @@ tells the order of decisions)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from supportal.core.jobs import claim_due, claimed_in_turn
@@ -34,18 +34,31 @@ LAST_ERROR_MAX_LENGTH = 4000
 
 
 def _claim_one(pk: int, *, states: tuple[str, ...], now: datetime) -> InboundMessage | None:
+    """Claim the row ``pk`` if it is in one of ``states`` and unclaimed (or its lease passed):
+    one ``UPDATE … RETURNING`` (PostgreSQL, SQLite 3.35+) that gives the claimed row, instead
+    of an UPDATE and a SELECT (docs/performance.md, "Seventh round")."""
     token = uuid.uuid4().hex
-    claimed = (
-        InboundMessage.objects.filter(pk=pk, state__in=states)
-        .filter(Q(claim_token="") | Q(next_attempt_at__lte=now))
-        .update(
-            state=InboundState.RECEIVED,
-            claim_token=token,
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + CLAIM_LEASE_DURATION,
-        )
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(field.column) for field in InboundMessage._meta.concrete_fields if field.column
     )
-    return InboundMessage.objects.get(pk=pk) if claimed else None
+    marks = ", ".join(["%s"] * len(states))
+    lease_end, at = (
+        connection.ops.adapt_datetimefield_value(instant)
+        for instant in (now + CLAIM_LEASE_DURATION, now)
+    )
+    # Our own table's and columns' names, and one placeholder per state: no input.
+    table = quote(InboundMessage._meta.db_table)
+    sql = f"UPDATE {table} SET state = %s, claim_token = %s, attempts = attempts + 1,"  # noqa: S608
+    sql += (
+        " next_attempt_at = %s"
+        f" WHERE id = %s AND state IN ({marks}) AND (claim_token = '' OR next_attempt_at <= %s)"
+        f" RETURNING {columns}"
+    )
+    claimed = InboundMessage.objects.raw(
+        sql, [InboundState.RECEIVED, token, lease_end, pk, *states, at]
+    )
+    return next(iter(list(claimed)), None)
 
 
 def inbound_process_one(
@@ -67,7 +80,9 @@ def inbound_process_one(
     message = _claim_one(pk, states=states, now=now)
     if message is not None:
         inbound_process(message, now=now, decision=decision)
-    return InboundMessage.objects.get(pk=pk)
+    if message is None or message.claim_token:  # not ours, or our claim was lost meanwhile
+        return InboundMessage.objects.get(pk=pk)
+    return message  # as it ends: inbound_process sets on it what it wrote
 
 
 def inbound_process_due(now: datetime) -> int:
@@ -91,8 +106,10 @@ def inbound_process(
     decision: Decision = Decision.NONE,
 ) -> Outcome | None:
     """Process one claimed message (its ``claim_token`` set). The outcome and every change it
-    causes are committed together; an exception rolls them back and leaves the row FAILED with
-    the error. Returns the outcome, or None when the row failed or our claim was lost."""
+    causes are committed together, with the sender's verification, in one transaction; an
+    exception rolls them back and leaves the row FAILED with the error. What was written is
+    also set on ``message`` (whose ``claim_token`` stays set only when the claim was lost).
+    Returns the outcome, or None when the row failed or our claim was lost."""
     now = now or timezone.now()
     token = message.claim_token
     try:
@@ -105,8 +122,11 @@ def inbound_process(
             # Everything this mail changes is one entry on the request's timeline.
             events_origin(f"mail:{message.pk}"),
         ):
+            _commit_without_waiting_for_disk()
             outcome = decide(message, now=now, decision=decision, verdict=verdict)
-            updated = InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
+            _record(
+                message,
+                token,
                 state=outcome.state,
                 outcome=outcome.as_json(),
                 ticket=outcome.ticket,
@@ -114,24 +134,48 @@ def inbound_process(
                 marked_unverified=outcome.marked_unverified,
                 processed_at=now,
                 last_error="",
-                claim_token="",
             )
-            if not updated:
-                raise LeaseLost
     except LeaseLost:
         return None
     except Exception:
         error = traceback.format_exc()[-LAST_ERROR_MAX_LENGTH:]
         logger.exception("inbound message #%s failed", message.pk)
-        InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(
-            state=InboundState.FAILED, last_error=error, claim_token=""
-        )
+        with contextlib.suppress(LeaseLost):  # another worker's now: theirs to record
+            _record(message, token, state=InboundState.FAILED, last_error=error)
         return None
     return outcome
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk
+    (``synchronous_commit`` off for it alone). What it writes is derived from the stored
+    message, whose bytes and claim were committed durably before: a crash of the machine in the
+    fraction of a second before the WAL is flushed loses the processing, and the row is claimed
+    and processed again when its lease passes. The commit is still atomic and visible at once;
+    the wait it saves is the disk's, 4–7 ms a commit on the shared machine (docs/performance.md,
+    "Seventh round")."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _record(message: InboundMessage, token: str, **values: object) -> None:
+    """Write ``values``, the verification and the end of the claim on the row if our claim
+    still holds it (else LeaseLost), and set them on ``message``."""
+    values.update(
+        authentication=message.authentication,
+        sender_verified=message.sender_verified,
+        claim_token="",
+    )
+    if not InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(**values):
+        raise LeaseLost
+    for name, value in values.items():
+        setattr(message, name, value)
+
+
 def _verdict(message: InboundMessage) -> Verdict:
-    """The stored verdict, or a new check (also again when the DNS failed last time)."""
+    """The stored verdict, or a new check (also again when the DNS failed last time), set on
+    ``message`` and written with the outcome."""
     stored = message.authentication or {}
     if message.sender_verified is not None and stored.get("dmarc") != "temperror":
         return verdict_from_json(stored)
@@ -142,9 +186,6 @@ def _verdict(message: InboundMessage) -> Verdict:
         helo=message.helo,
     )
     message.authentication, message.sender_verified = verdict.as_json(), verdict.verified
-    InboundMessage.objects.filter(pk=message.pk).update(
-        authentication=message.authentication, sender_verified=message.sender_verified
-    )
     return verdict
 
 
