@@ -77,9 +77,7 @@ class KeptStatement(Generic[S, M]):
             params[position] = values[name]
         return list(_run(kept, tuple(params), using))
 
-    def _compile(
-        self, shape: S, values: Mapping[str, Any], using: str
-    ) -> _Compiled[M] | None:
+    def _compile(self, shape: S, values: Mapping[str, Any], using: str) -> _Compiled[M] | None:
         names = sorted(values)
         rounds = []
         for round_ in (0, 1):
@@ -127,9 +125,10 @@ def _slots(
 def _run(kept: _Compiled[M], params: tuple[object, ...], using: str) -> QuerySet[M]:
     """The kept queryset, run with ``params`` by a copy of its compiler (Django's iterable then
     reads the rows into instances as for any queryset)."""
-    queryset = kept.queryset._chain()
+    queryset = kept.queryset.all()  # a copy: its query is this run's alone
     compiler = copy.copy(kept.compiler)
     compiler.connection = connections[using]
     compiler.as_sql = lambda *args, **kwargs: (kept.sql, params)
-    queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+    query: Any = queryset.query
+    query.get_compiler = lambda *args, **kwargs: compiler
     return queryset

@@ -195,9 +195,9 @@ def ticket_get_for_user(
     """
     if with_viewer_state and _is_customer(user) and not for_update:
         return _request_page_ticket(user, reference.upper(), with_names=with_names)
-    if (user.is_agent or user.is_superuser) and user.is_active and not with_viewer_state:
-        if not for_update:
-            return _agent_ticket(user, reference.upper(), with_names=with_names)
+    is_support = (user.is_agent or user.is_superuser) and user.is_active
+    if is_support and not with_viewer_state and not for_update:
+        return _agent_ticket(user, reference.upper(), with_names=with_names)
     tickets = _ticket_with_rows(user, with_viewer_state=with_viewer_state, with_names=with_names)
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
@@ -440,7 +440,7 @@ def _page_rows_shape(user: User, ticket: Ticket) -> _PageRowsShape:
 def _of_ticket(rows: list[R], ticket: Ticket) -> list[R]:
     """Each row with its request set, as ``ticket.<related>`` would have set it."""
     for row in rows:
-        row.ticket = ticket  # type: ignore[attr-defined]
+        row.ticket = ticket
     return rows
 
 
