@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
+from supportal.core.statements import KeptStatement
 from supportal.sla.models import POLICY_GOALS, Clock, ClockEntry, ClockState, EntryKind, Goal
 from supportal.sla.services import CalendarBook, clock_used_duration
 from supportal.tickets.models import Ticket
@@ -79,6 +80,22 @@ def _viewer_zone(viewer: User) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def _panel_clocks_build(shape: str, values: Mapping[str, Any]) -> QuerySet[Clock]:
+    return (
+        Clock.objects.filter(ticket_id=values["ticket_id"], target_duration__isnull=False)
+        .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
+        .select_related("calendar")
+        # Unordered: the entries are sorted below. Their default order ("clock", then the
+        # clock's own) joined the clocks and the requests to sort a few rows.
+        .prefetch_related(Prefetch("entries", queryset=ClockEntry.objects.order_by()))
+        .order_by("pk")
+    )
+
+
+# Compiled once per process (core/statements.py; docs/performance.md, "Seventh round").
+_PANEL_CLOCKS = KeptStatement(_panel_clocks_build)
+
+
 def sla_panel_for(
     ticket: Ticket, viewer: User, *, now: dt.datetime | None = None
 ) -> SlaPanel | None:
@@ -94,15 +111,7 @@ def sla_panel_for(
     is_for_customer = not roles & {Role.AGENT, Role.TEAM_LEAD}
     at = now or timezone.now()
     zone = _viewer_zone(viewer)
-    clocks = (
-        Clock.objects.filter(ticket=ticket, target_duration__isnull=False)
-        .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
-        .select_related("calendar")
-        # Unordered: the entries are sorted below. Their default order ("clock", then the
-        # clock's own) joined the clocks and the requests to sort a few rows.
-        .prefetch_related(Prefetch("entries", queryset=ClockEntry.objects.order_by()))
-        .order_by("pk")
-    )
+    clocks = _PANEL_CLOCKS.rows("panel", {"ticket_id": ticket.pk})
     calendars = CalendarBook()
     goals = []
     reply = None

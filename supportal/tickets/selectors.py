@@ -6,15 +6,29 @@ so the privacy rules (docs/requirements.md#visibility) live in exactly one place
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from django.db.models import Exists, F, FilteredRelation, Lookup, OuterRef, Q, QuerySet
+from django.db.models import (
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Lookup,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
 from supportal.core.errors import NotFound
 from supportal.core.memo import remembered
+from supportal.core.statements import KeptStatement
 from supportal.desks.models import (
     Desk,
     DeskMembership,
@@ -35,6 +49,8 @@ from supportal.tickets.models import (
     Ticket,
 )
 from supportal.tickets.workflow import Role, Status
+
+R = TypeVar("R", Event, Attachment, Participant)
 
 
 def desk_ids_for_agent(user: User) -> set[int] | None:
@@ -177,6 +193,22 @@ def ticket_get_for_user(
     ``with_names=False``: without its product, request type and priority, for a page that has
     them kept already (the agent's ticket page, "Sixth round"); each is read when first used.
     """
+    if with_viewer_state and _is_customer(user) and not for_update:
+        return _request_page_ticket(user, reference.upper(), with_names=with_names)
+    is_support = (user.is_agent or user.is_superuser) and user.is_active
+    if is_support and not with_viewer_state and not for_update:
+        return _agent_ticket(user, reference.upper(), with_names=with_names)
+    tickets = _ticket_with_rows(user, with_viewer_state=with_viewer_state, with_names=with_names)
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    # get(), not first(): one row by its unique reference, without first()'s ORDER BY.
+    try:
+        return tickets.get(reference=reference.upper())
+    except Ticket.DoesNotExist:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference}) from None
+
+
+def _ticket_with_rows(user: User, *, with_viewer_state: bool, with_names: bool) -> QuerySet[Ticket]:
     related = ["desk", "requester", "assignee", "organization"]
     if with_names:
         related += ["product", "request_type", "priority"]
@@ -187,13 +219,99 @@ def ticket_get_for_user(
                 NotificationMute.objects.filter(ticket=OuterRef("pk"), user_id=user.pk)
             )
         )
-    if for_update:
-        tickets = tickets.select_for_update(of=("self",))
-    # get(), not first(): one row by its unique reference, without first()'s ORDER BY.
-    try:
-        return tickets.get(reference=reference.upper())
-    except Ticket.DoesNotExist:
-        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference}) from None
+    return tickets
+
+
+def _is_customer(user: User) -> bool:
+    return user.is_authenticated and user.is_active and not (user.is_agent or user.is_superuser)
+
+
+@dataclass(frozen=True)
+class _RequestPageShape:
+    """What the request page's statement is built from besides its values."""
+
+    has_organization: bool
+    is_customer_admin: bool
+    with_names: bool
+
+
+def _request_page_build(shape: _RequestPageShape, values: Mapping[str, Any]) -> QuerySet[Ticket]:
+    """The customer's request page's statement for the values of one request: the request by
+    its reference as the customer may see it, with its rows, the viewer's state and the
+    navigation's count of requests awaiting their reply (one statement for both)."""
+    user = User(
+        pk=values["user_id"],
+        organization_id=values["organization_id"] if shape.has_organization else None,
+        is_customer_admin=shape.is_customer_admin,
+        is_active=True,
+    )
+    awaiting = (
+        ticket_queryset_awaiting_reply(user)
+        .order_by()
+        .annotate(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        .values("count")
+    )
+    return (
+        _ticket_with_rows(user, with_viewer_state=True, with_names=shape.with_names)
+        .annotate(awaiting_reply_count=Subquery(awaiting))
+        .filter(reference=values["reference"])
+    )
+
+
+# Compiled once per process for each shape (core/statements.py; docs/performance.md, "Seventh
+# round"): building and compiling it cost more CPU than the statement takes to run.
+_REQUEST_PAGE_TICKET = KeptStatement(_request_page_build)
+
+
+def _request_page_ticket(user: User, reference: str, *, with_names: bool) -> Ticket:
+    """``ticket_get_for_user(with_viewer_state=True)`` for a customer, with
+    ``ticket.awaiting_reply_count`` for the navigation (``portal_tags``)."""
+    shape = _RequestPageShape(
+        has_organization=user.organization_id is not None,
+        is_customer_admin=user.is_customer_admin,
+        with_names=with_names,
+    )
+    values: dict[str, Any] = {"user_id": user.pk, "reference": reference}
+    if shape.has_organization:
+        values["organization_id"] = user.organization_id
+    rows = _REQUEST_PAGE_TICKET.rows(shape, values)
+    if not rows:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference})
+    return rows[0]
+
+
+@dataclass(frozen=True)
+class _AgentTicketShape:
+    desk_ids: tuple[int, ...] | None  # None: every desk (administrators)
+    with_names: bool
+
+
+def _agent_ticket_build(shape: _AgentTicketShape, values: Mapping[str, Any]) -> QuerySet[Ticket]:
+    related = ["desk", "requester", "assignee", "organization"]
+    if shape.with_names:
+        related += ["product", "request_type", "priority"]
+    tickets = Ticket.objects.select_related(*related)
+    if shape.desk_ids is not None:
+        tickets = tickets.filter(desk_id__in=shape.desk_ids)
+    return tickets.filter(reference=values["reference"])
+
+
+# Compiled once per process for each set of desks (core/statements.py).
+_AGENT_TICKET = KeptStatement(_agent_ticket_build)
+
+
+def _agent_ticket(user: User, reference: str, *, with_names: bool) -> Ticket:
+    """``ticket_get_for_user`` for an agent: their desks' request by its reference."""
+    desk_ids = desk_ids_for_agent(user)
+    shape = _AgentTicketShape(
+        desk_ids=None if desk_ids is None else tuple(sorted(desk_ids)), with_names=with_names
+    )
+    if shape.desk_ids == ():
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference})
+    rows = _AGENT_TICKET.rows(shape, {"reference": reference})
+    if not rows:
+        raise NotFound(_("There is no request %(reference)s.") % {"reference": reference})
+    return rows[0]
 
 
 def ticket_roles(user: User | None, ticket: Ticket) -> frozenset[Role]:
@@ -267,6 +385,86 @@ def event_list_for_user(user: User, ticket: Ticket) -> QuerySet[Event]:
     if not is_support_for(user, ticket):
         events = events.filter(is_public=True)
     return events
+
+
+@dataclass(frozen=True)
+class _PageRowsShape:
+    """What the page's rows of one request are built from besides the request and viewer."""
+
+    is_support: bool  # the desk's agents see every event and file
+    shares_attachments: bool  # the request's company shares its people's files
+
+
+def _event_rows_build(shape: _PageRowsShape, values: Mapping[str, Any]) -> QuerySet[Event]:
+    events = Event.objects.filter(ticket_id=values["ticket_id"]).select_related("actor", "comment")
+    return events if shape.is_support else events.filter(is_public=True)
+
+
+def _attachment_rows_build(
+    shape: _PageRowsShape, values: Mapping[str, Any]
+) -> QuerySet[Attachment]:
+    files = Attachment.objects.filter(ticket_id=values["ticket_id"])
+    if shape.is_support:
+        return files
+    visible = Q(is_internal=False) & (
+        Q(uploaded_by_id=values["user_id"])
+        | Q(uploaded_by__is_agent=True)
+        | Q(uploaded_by__isnull=True)
+    )
+    if shape.shares_attachments:
+        visible |= Q(is_internal=False, uploaded_by__organization_id=values["organization_id"])
+    return files.filter(visible)
+
+
+def _participant_rows_build(
+    shape: _PageRowsShape, values: Mapping[str, Any]
+) -> QuerySet[Participant]:
+    return Participant.objects.filter(ticket_id=values["ticket_id"]).select_related("user")
+
+
+# Compiled once per process for each shape (core/statements.py; docs/performance.md, "Seventh
+# round"): the request page and the ticket page read these for every request.
+_EVENT_ROWS = KeptStatement(_event_rows_build)
+_ATTACHMENT_ROWS = KeptStatement(_attachment_rows_build)
+_PARTICIPANT_ROWS = KeptStatement(_participant_rows_build)
+
+
+def _page_rows_shape(user: User, ticket: Ticket) -> _PageRowsShape:
+    organization = ticket.organization if ticket.organization_id else None
+    return _PageRowsShape(
+        is_support=is_support_for(user, ticket),
+        shares_attachments=organization is not None and organization.shares_attachments,
+    )
+
+
+def _of_ticket(rows: list[R], ticket: Ticket) -> list[R]:
+    """Each row with its request set, as ``ticket.<related>`` would have set it."""
+    for row in rows:
+        row.ticket = ticket
+    return rows
+
+
+def event_rows_for_user(user: User, ticket: Ticket) -> list[Event]:
+    """``event_list_for_user``'s rows (newest first) for a page: the same statement, compiled
+    once per process."""
+    shape = _page_rows_shape(user, ticket)
+    return _of_ticket(_EVENT_ROWS.rows(shape, {"ticket_id": ticket.pk}), ticket)
+
+
+def attachment_rows_for_user(user: User, ticket: Ticket) -> list[Attachment]:
+    """``attachment_queryset_for_user``'s rows for a page, without their uploaders (neither
+    page names them): the same conditions, compiled once per process."""
+    shape = _page_rows_shape(user, ticket)
+    values: dict[str, Any] = {"ticket_id": ticket.pk, "user_id": user.pk}
+    if shape.shares_attachments:
+        values["organization_id"] = ticket.organization_id
+    return _of_ticket(_ATTACHMENT_ROWS.rows(shape, values), ticket)
+
+
+def participant_rows(ticket: Ticket) -> list[Participant]:
+    """The request's participants with their users, compiled once per process."""
+    shape = _PageRowsShape(is_support=False, shares_attachments=False)
+    return _of_ticket(_PARTICIPANT_ROWS.rows(shape, {"ticket_id": ticket.pk}), ticket)
 
 
 def quote_list_for_events(ticket: Ticket, events: Sequence[Event]) -> list[Quote]:

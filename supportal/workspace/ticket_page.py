@@ -138,7 +138,7 @@ def _custom_fields(ticket: Ticket) -> list[dict[str, object]]:
     return rows
 
 
-def _with_previews(attachments: QuerySet[Attachment]) -> list[Attachment]:
+def _with_previews(attachments: list[Attachment]) -> list[Attachment]:
     """The attachments, each with ``preview_kind`` and whether its preview is made yet (a
     look at the storage, no query)."""
     rows = list(attachments)
@@ -261,8 +261,8 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
     priorities, request_types, products = names_kept(ticket)
     roles = selectors.ticket_roles(user, ticket)
     ticket_status = Status(ticket.status)
-    participants = list(ticket.participants.select_related("user"))
-    logged = list(selectors.event_list_for_user(user, ticket))
+    participants = selectors.participant_rows(ticket)
+    logged = selectors.event_rows_for_user(user, ticket)
     # The people the events name are the request's own, as a rule: no query for them.
     events = events_describe(
         logged, known=[ticket.requester, ticket.assignee, *(p.user for p in participants)]
@@ -279,9 +279,7 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         events=events,
         last_event_id=max((e.pk for e in events), default=0),
         # The page names no uploader: the files without their uploaders' columns.
-        attachments=_with_previews(
-            selectors.attachment_queryset_for_user(user, ticket).select_related(None)
-        ),
+        attachments=_with_previews(selectors.attachment_rows_for_user(user, ticket)),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
         colleagues=paging.picker_choices(colleagues_for(ticket)) if ticket.is_open else [],

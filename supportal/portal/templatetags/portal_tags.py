@@ -60,6 +60,12 @@ def linkify(text: str | None) -> SafeString:
 _awaiting_counts: WeakKeyDictionary[HttpRequest, int] = WeakKeyDictionary()
 
 
+def awaiting_reply_count_known(request: HttpRequest, count: int) -> None:
+    """The navigation's count, read by the page with its own statement (the request page:
+    ``selectors.ticket_get_for_user(with_viewer_state=True)``): no query of its own."""
+    _awaiting_counts[request] = count
+
+
 @register.simple_tag(takes_context=True)
 def awaiting_reply_count(context: template.Context) -> int:
     """How many requests wait for this customer, for the navigation (one COUNT query)."""

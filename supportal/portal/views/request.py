@@ -21,6 +21,7 @@ from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import refusals_as_messages, row_id
 from supportal.portal import uploads
 from supportal.portal.forms import CommentForm, FeedbackForm
+from supportal.portal.templatetags.portal_tags import awaiting_reply_count_known
 from supportal.sla.selectors import sla_panel_for
 from supportal.tickets import selectors, services, workflow
 from supportal.tickets.models import (
@@ -56,6 +57,10 @@ def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     ticket = _ticket(request, reference, with_viewer_state=True)
     if selectors.is_support_for(request.user, ticket):
         return redirect("workspace:ticket", reference=ticket.reference)
+    # A customer's request comes with the navigation's count (one statement for both).
+    awaiting = getattr(ticket, "awaiting_reply_count", None)
+    if awaiting is not None:
+        awaiting_reply_count_known(request, awaiting)
     return _detail_page(request, ticket)
 
 
@@ -89,11 +94,10 @@ class RequestPage:
 def _request_page(user: User, ticket: Ticket) -> RequestPage:
     roles = selectors.ticket_roles(user, ticket)
     status = Status(ticket.status)
-    # The page names no uploader: the files without their uploaders' columns.
-    attachments = list(selectors.attachment_queryset_for_user(user, ticket).select_related(None))
-    participants = list(ticket.participants.select_related("user"))
+    attachments = selectors.attachment_rows_for_user(user, ticket)
+    participants = selectors.participant_rows(ticket)
     is_final = status in workflow.FINAL_STATUSES
-    events = list(selectors.event_list_for_user(user, ticket))
+    events = selectors.event_rows_for_user(user, ticket)
     quotes = selectors.quote_list_for_events(ticket, events)
     # The people the events name are the request's own, as a rule: no query for them.
     known = [ticket.requester, ticket.assignee, *(p.user for p in participants)]

@@ -1,0 +1,49 @@
+"""Statements compiled once per process and run again with new values (core/statements.py,
+docs/performance.md "Seventh round"): the same rows as the ORM's own statement, and a build
+that writes a value into the statement's text is never kept."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from supportal.core.statements import KeptStatement
+from supportal.tickets.models import Ticket
+
+
+def _by_requester(shape: str, values) -> object:
+    tickets = Ticket.objects.filter(requester_id=values["user_id"]).order_by("pk")
+    if shape == "with desk":
+        tickets = tickets.select_related("desk")
+    return tickets
+
+
+def test_a_kept_statement_reads_each_value_s_rows(cast):
+    mine = [cast.ticket(), cast.ticket()]
+    theirs = cast.ticket(requester=cast.other_customer)
+    kept = KeptStatement(_by_requester)
+
+    assert kept.rows("with desk", {"user_id": cast.cristina.pk}) == mine
+    with CaptureQueriesContext(connection) as queries:
+        rows = kept.rows("with desk", {"user_id": cast.other_customer.pk})
+    assert rows == [theirs]
+    assert rows[0].desk == cast.help_desk  # joined, not read again
+    assert len(queries) == 1
+    assert kept.rows("with desk", {"user_id": cast.outsider.pk}) == []
+    assert kept.rows("plain", {"user_id": cast.cristina.pk}) == mine
+
+
+def test_a_value_written_into_the_statement_is_not_kept(cast):
+    mine = cast.ticket()
+    theirs = cast.ticket(requester=cast.other_customer)
+
+    def inlined(shape: str, values) -> object:
+        # The value is written into the text (an int made safe by int()).
+        return Ticket.objects.filter(requester_id=values["user_id"]).extra(  # noqa: S610
+            where=[f"tickets_ticket.requester_id = {int(values['user_id'])}"]
+        )
+
+    kept = KeptStatement(inlined)
+    assert kept.rows("s", {"user_id": cast.cristina.pk}) == [mine]
+    assert kept.rows("s", {"user_id": cast.other_customer.pk}) == [theirs]
+    assert list(kept._kept.values()) == [None]  # built and compiled for every request
