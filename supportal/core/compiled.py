@@ -15,11 +15,15 @@ connection object, so each thread and each database has its own.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import MultipleObjectsReturned
 from django.db import connections, models
+from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+from django.utils.translation import get_language
 
 M = TypeVar("M", bound=models.Model)
 
@@ -97,3 +101,72 @@ def row_by(model: type[M], field_name: str, value: object, *, using: str = "defa
     else:
         (row,) = rows
     return model.from_db(using, compiled.init_list, row)
+
+
+def _sample_of(field: models.Field, n: int) -> object:
+    """A value of ``field``'s type that no caller sends (the ``n``-th), to find where a value
+    goes among a compiled query's parameters."""
+    if isinstance(field, models.ForeignKey):
+        return _sample_of(field.target_field, n)
+    if isinstance(field, models.IntegerField):
+        return -7_342_901 - n
+    if isinstance(field, models.DateTimeField):
+        raise TypeError("a date-time parameter is not kept: its SQL may depend on the zone")
+    if isinstance(field, models.DateField):
+        return datetime.date(1901, 2, 3 + n)
+    return f"\x01supportal-compiled-{n}\x01"
+
+
+def values_rows(
+    name: str,
+    build: Callable[..., QuerySet[Any]],
+    values: Sequence[tuple[models.Field, object]],
+    *,
+    using: str = "default",
+) -> list[tuple[Any, ...]]:
+    """The rows of ``build(*values)``, a ``values_list`` query, with its SQL compiled once per
+    connection under ``name``: each value is prepared by the field given with it, as the ORM
+    prepares a lookup's value, and put where the compiled query had it (a value may appear more
+    than once). ``build`` must give the same SQL for every value of the fields' types."""
+    connection = connections[using]
+    kept: dict[str, tuple[SQLCompiler, str, list[Any], list[list[int]], Any]] = (
+        connection.__dict__.setdefault(_KEPT_ATTRIBUTE + "_values", {})
+    )
+    # A translated model's order or columns follow the active language (modeltranslation).
+    key = f"{name}:{get_language()}"
+    compiled = kept.get(key)
+    fields = [field for field, _value in values]
+    if compiled is None:
+        samples = [_sample_of(field, n) for n, field in enumerate(fields)]
+        queryset = build(*samples)
+        query = queryset.query
+        assert not query.extra_select and not query.annotation_select, "plain columns only"
+        compiler = query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        prepared = [
+            _prepared(field, sample, connection)
+            for field, sample in zip(fields, samples, strict=True)
+        ]
+        places = [[n for n, param in enumerate(params) if param == p] for p in prepared]
+        if not all(places):
+            raise AssertionError(f"{name}: a value is not among the parameters")
+        converters = compiler.get_converters(
+            [column[0] for column in compiler.select[: compiler.col_count]]
+        )
+        compiled = kept[key] = (compiler, sql, list(params), places, converters)
+    compiler, sql, params, places, converters = compiled
+    params = list(params)
+    for field, value, where in zip(fields, (v for _f, v in values), places, strict=True):
+        prepared_value = _prepared(field, value, connection)
+        for n in where:
+            params[n] = prepared_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+    return [tuple(row) for row in rows]
+
+
+def _prepared(field: models.Field, value: object, connection: Any) -> object:
+    return field.get_db_prep_value(field.get_prep_value(value), connection, prepared=True)

@@ -6,6 +6,7 @@ so the privacy rules (docs/requirements.md#visibility) live in exactly one place
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db.models import Exists, F, FilteredRelation, Lookup, OuterRef, Q, QuerySet
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
+from supportal.core.compiled import values_rows
 from supportal.core.errors import NotFound
 from supportal.core.memo import remembered
 from supportal.desks.models import (
@@ -378,13 +380,27 @@ def _contract_priorities(user: User) -> list[tuple[int | None, int]]:
     today = timezone.localdate()
 
     def read() -> list[tuple[int | None, int]]:
-        return list(
-            Contract.objects.in_force(today)
-            .filter(organization_id=user.organization_id, priorities__isnull=False)
-            .values_list("product_id", "priorities")
+        # Compiled once per connection: the new-request form asks on every GET and POST
+        # (docs/performance.md, "Seventh round").
+        return values_rows(
+            "contract_priorities",
+            _contract_priorities_query,
+            [(_CONTRACT_ORGANIZATION, user.organization_id), (_CONTRACT_STARTS_ON, today)],
         )
 
     return remembered(user, f"contract_priorities_{user.organization_id}_{today}", read)
+
+
+_CONTRACT_ORGANIZATION = Contract._meta.get_field("organization")
+_CONTRACT_STARTS_ON = Contract._meta.get_field("starts_on")
+
+
+def _contract_priorities_query(organization_id: int, day: dt.date) -> QuerySet[Contract]:
+    return (
+        Contract.objects.in_force(day)
+        .filter(organization_id=organization_id, priorities__isnull=False)
+        .values_list("product_id", "priorities")
+    )
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportal.accounts.models import User
-from supportal.core.compiled import row_by
+from supportal.core.compiled import row_by, values_rows
 from supportal.desks.choices import products_kept
 from supportal.desks.models import Desk
 
@@ -114,3 +114,31 @@ def test_the_desks_kept_rows_are_copies(cast):
     assert again[0].name != "changed here"
     assert "x" not in again[0]._state.fields_cache
     assert again[0].pk == first[0].pk and not again[0]._state.adding
+
+
+def test_the_contracts_priorities_read_once_compiled_equal_the_orms(cast):
+    from supportal.accounts.models import Contract
+    from supportal.tickets.selectors import _contract_priorities_query
+
+    today = timezone.localdate()
+    contract = Contract.objects.create(
+        organization=cast.cristina_srl,
+        name="Basic",
+        starts_on=today - dt.timedelta(days=3),
+        ends_on=today + dt.timedelta(days=3),
+    )
+    contract.priorities.add(cast.normal, cast.high)
+    organization = Contract._meta.get_field("organization")
+    starts_on = Contract._meta.get_field("starts_on")
+    for organization_id in (cast.cristina_srl.pk, cast.other_sa.pk):
+        for day in (today, today - dt.timedelta(days=5), today + dt.timedelta(days=3)):
+            ours = values_rows(
+                "test_contract_priorities",
+                _contract_priorities_query,
+                [(organization, organization_id), (starts_on, day)],
+            )
+            theirs = list(_contract_priorities_query(organization_id, day))
+            assert sorted(ours, key=str) == sorted(theirs, key=str)
+            assert bool(ours) == (
+                organization_id == cast.cristina_srl.pk and day != today - dt.timedelta(days=5)
+            )
