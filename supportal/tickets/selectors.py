@@ -442,6 +442,15 @@ def product_queryset_for_customer(user: User, *, desk: Desk | None = None) -> Qu
     return products
 
 
+_ORGANIZATION_PRODUCT_ORGANIZATION = OrganizationProduct._meta.get_field("organization")
+
+
+def _company_products_query(organization_id: int) -> QuerySet[OrganizationProduct, tuple[int]]:
+    return OrganizationProduct.objects.filter(organization_id=organization_id).values_list(
+        "product_id"
+    )
+
+
 def company_product_ids(user: User) -> frozenset[int] | None:
     """The products ``user``'s company has listed, or None when it lists none (then every
     product is theirs). One query, remembered on the user object (``core.memo``)."""
@@ -450,12 +459,13 @@ def company_product_ids(user: User) -> frozenset[int] | None:
         return None
 
     def read() -> frozenset[int] | None:
-        ids = frozenset(
-            OrganizationProduct.objects.filter(organization_id=organization_id).values_list(
-                "product_id", flat=True
-            )
+        # Compiled once per connection (docs/performance.md, "Seventh round").
+        rows = values_rows(
+            "company_products",
+            _company_products_query,
+            [(_ORGANIZATION_PRODUCT_ORGANIZATION, organization_id)],
         )
-        return ids or None
+        return frozenset(product_id for (product_id,) in rows) or None
 
     return remembered(user, f"company_products_{organization_id}", read)
 
