@@ -333,6 +333,9 @@ SUPPORTAL_LIVE_CHANNEL = env.str("SUPPORTAL_LIVE_CHANNEL", "")
 # a shared one: Redis, or else the database cache (slower, but never silently per process).
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", 1, minimum=1)
 CACHE_FALLBACK_REASON = ""
+# Django's database store, reading the row with SQL compiled once (docs/performance.md, "Seventh
+# round"); with Redis, Django's cached store.
+SESSION_ENGINE = "supportal.core.sessions"
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL: expected redis://host:port/db, got {REDIS_URL!r}")

@@ -32,22 +32,41 @@ def values_of(
 ) -> tuple[list[str], str, list[Any]]:
     """The quoted columns of ``model`` (less the key and the fields named in ``exclude``), the
     placeholders of one row, ``(%s::type, …)``, and the parameters of ``objs``, row by row."""
-    left_out = set(exclude)
-    fields = [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and field.name not in left_out
-    ]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields) + ")"
+    fields, columns, row = _shape_of(model, frozenset(exclude), connection.alias, connection)
     params = [
         field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
         for obj in objs
         for field in fields
     ]
-    columns = [quote(field.column) for field in fields if field.column]
-    assert len(columns) == len(fields), "every concrete field has a column"
-    return columns, row, params
+    return list(columns), row, params
+
+
+# (model, fields left out, database alias) -> the fields, their quoted columns and one row's
+# placeholders: the same for every call, built once per process (docs/performance.md, "Seventh
+# round").
+_SHAPES: dict[tuple[object, ...], tuple[list[models.Field], list[str], str]] = {}
+
+
+def _shape_of(
+    model: type[models.Model],
+    left_out: frozenset[str],
+    alias: str,
+    connection: BaseDatabaseWrapper,
+) -> tuple[list[models.Field], list[str], str]:
+    key = (model, left_out, alias, connection.vendor)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if not field.primary_key and field.name not in left_out
+        ]
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields) + ")"
+        columns = [quote(field.column) for field in fields if field.column]
+        assert len(columns) == len(fields), "every concrete field has a column"
+        shape = _SHAPES[key] = (fields, columns, row)
+    return shape
 
 
 def saved(obj: models.Model, pk: int, *, using: str) -> None:

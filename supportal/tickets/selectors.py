@@ -6,6 +6,7 @@ so the privacy rules (docs/requirements.md#visibility) live in exactly one place
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
+from supportal.core.compiled import values_rows
 from supportal.core.errors import NotFound
 from supportal.core.memo import remembered
 from supportal.core.statements import KeptStatement
@@ -576,13 +578,27 @@ def _contract_priorities(user: User) -> list[tuple[int | None, int]]:
     today = timezone.localdate()
 
     def read() -> list[tuple[int | None, int]]:
-        return list(
-            Contract.objects.in_force(today)
-            .filter(organization_id=user.organization_id, priorities__isnull=False)
-            .values_list("product_id", "priorities")
+        # Compiled once per connection: the new-request form asks on every GET and POST
+        # (docs/performance.md, "Seventh round").
+        return values_rows(
+            "contract_priorities",
+            _contract_priorities_query,
+            [(_CONTRACT_ORGANIZATION, user.organization_id), (_CONTRACT_STARTS_ON, today)],
         )
 
     return remembered(user, f"contract_priorities_{user.organization_id}_{today}", read)
+
+
+_CONTRACT_ORGANIZATION = Contract._meta.get_field("organization")
+_CONTRACT_STARTS_ON = Contract._meta.get_field("starts_on")
+
+
+def _contract_priorities_query(organization_id: int, day: dt.date) -> QuerySet[Contract]:
+    return (
+        Contract.objects.in_force(day)
+        .filter(organization_id=organization_id, priorities__isnull=False)
+        .values_list("product_id", "priorities")
+    )
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:
@@ -624,6 +640,15 @@ def product_queryset_for_customer(user: User, *, desk: Desk | None = None) -> Qu
     return products
 
 
+_ORGANIZATION_PRODUCT_ORGANIZATION = OrganizationProduct._meta.get_field("organization")
+
+
+def _company_products_query(organization_id: int) -> QuerySet[OrganizationProduct, tuple[int]]:
+    return OrganizationProduct.objects.filter(organization_id=organization_id).values_list(
+        "product_id"
+    )
+
+
 def company_product_ids(user: User) -> frozenset[int] | None:
     """The products ``user``'s company has listed, or None when it lists none (then every
     product is theirs). One query, remembered on the user object (``core.memo``)."""
@@ -632,12 +657,13 @@ def company_product_ids(user: User) -> frozenset[int] | None:
         return None
 
     def read() -> frozenset[int] | None:
-        ids = frozenset(
-            OrganizationProduct.objects.filter(organization_id=organization_id).values_list(
-                "product_id", flat=True
-            )
+        # Compiled once per connection (docs/performance.md, "Seventh round").
+        rows = values_rows(
+            "company_products",
+            _company_products_query,
+            [(_ORGANIZATION_PRODUCT_ORGANIZATION, organization_id)],
         )
-        return ids or None
+        return frozenset(product_id for (product_id,) in rows) or None
 
     return remembered(user, f"company_products_{organization_id}", read)
 
