@@ -39,3 +39,29 @@ def test_a_format_with_escaped_letters_is_split_as_django_splits_it():
         instant = dt.datetime(2026, 5, 7, 8, 9, tzinfo=dt.UTC)
         local = timezone.localtime(instant)
         assert rows.short(instant) == formats.date_format(local, r"\d\a\y j \o\f F, H:i")
+
+
+class _FixedNow(dt.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        fixed = dt.datetime(2026, 12, 3, 12, 0, 0, tzinfo=dt.UTC)
+        return fixed if tz else fixed.replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("language", ["en", "ro", "cs"])
+def test_natural_times_are_what_naturaltime_writes_in_every_language(language, monkeypatch):
+    from django.contrib.humanize.templatetags import humanize
+
+    monkeypatch.setattr(humanize, "datetime", _FixedNow)
+    now = _FixedNow.now(dt.UTC)
+    steps = [0, 1, 5, 59, 60, 61, 119, 3599, 3600, 7261, 86399, 86400, 90000, 6 * 86400]
+    steps += [13 * 86400 + 7200, 40 * 86400, 400 * 86400, 3 * 365 * 86400 + 5 * 86400]
+    with translation.override(language):
+        rows = RowFormat()  # one list: the kept translations are reused from row to row
+        for seconds in steps * 2:
+            for instant in (
+                now - dt.timedelta(seconds=seconds),
+                now + dt.timedelta(seconds=seconds),
+            ):
+                local = timezone.localtime(instant)
+                assert rows.natural(instant) == str(humanize.naturaltime(local))
