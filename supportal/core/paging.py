@@ -126,6 +126,15 @@ PAGE_MAX = 100_000
 _TOTAL = "paging_total"
 
 
+def _wanted(number: object) -> int:
+    try:
+        wanted = int(str(number))
+    except (TypeError, ValueError):
+        wanted = 1
+    # ?page=99999999999999999999 must not become a LIMIT the database cannot hold.
+    return min(max(wanted, 1), PAGE_MAX)
+
+
 class CappedPaginator(Paginator):
     def __init__(
         self,
@@ -151,15 +160,34 @@ class CappedPaginator(Paginator):
         # (a cut list is short: paged by number).
         self.keyset = tuple(keyset) if keyset and rows_at_most is None else None
 
+    def count_rows(
+        self, number: object, *, after: str | None = None, before: str | None = None
+    ) -> QuerySet | None:
+        """The capped rows ``get_page`` would count for the same page, for a caller that
+        counts them with other counts in one statement and hands the number to
+        ``count_is``; None when the page counts its rows with them (a short list on
+        PostgreSQL: ``_page_with_count``)."""
+        if self.rows_at_most is not None:
+            if connections[self.queryset.db].vendor == "postgresql":
+                return None
+            limit = self.cap
+        elif self.keyset and any(
+            cursor_values(cursor, self.keyset) is not None for cursor in (after, before)
+        ):
+            limit = self.cap
+        else:
+            limit = max(self.cap, _wanted(number) * self.per_page)
+        rows = self.queryset if self.count_in_order else self.queryset.order_by()
+        return rows.values("pk")[: limit + 1]
+
+    def count_is(self, counted: int) -> None:
+        """The number of the rows of ``count_rows``, counted by the caller."""
+        self.__dict__["count"] = counted  # the cached property
+
     def get_page(
         self, number: object, *, after: str | None = None, before: str | None = None
     ) -> Page:
-        try:
-            wanted = int(str(number))
-        except (TypeError, ValueError):
-            wanted = 1
-        # ?page=99999999999999999999 must not become a LIMIT the database cannot hold.
-        wanted = min(max(wanted, 1), PAGE_MAX)
+        wanted = _wanted(number)
         if self.keyset:
             for cursor, backwards in ((after, False), (before, True)):
                 values = cursor_values(cursor, self.keyset)

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from modeltranslation.utils import get_language
 
@@ -69,12 +69,62 @@ def url_maker(viewname: str) -> Any:
     return lambda value: f"{before}{quote(str(value), safe=safe)}{after}"
 
 
+def _format_pieces(format_string: str) -> tuple[tuple[str, str], ...]:
+    """A date format split as ``dateformat.format`` splits it on every call: (a format
+    character, "") or ("", literal text), in order."""
+    pieces = []
+    for index, piece in enumerate(dateformat.re_formatchars.split(format_string)):
+        if index % 2:
+            pieces.append((piece, ""))
+        elif piece:
+            pieces.append(("", dateformat.re_escaped.sub(r"\1", piece)))
+    return tuple(pieces)
+
+
+class _KeptString:
+    """One of humanize's lazy strings, translated once per list for each value put in it:
+    50 rows resolved the same plural forms again and again."""
+
+    def __init__(self, lazy: Any) -> None:
+        self.lazy = lazy
+        self.written: dict[tuple[tuple[str, Any], ...], str] = {}
+
+    def __mod__(self, values: dict[str, Any]) -> str:
+        key = tuple(sorted(values.items()))
+        text = self.written.get(key)
+        if text is None:
+            text = self.written[key] = self.lazy % values
+        return text
+
+    def __str__(self) -> str:
+        return str(self.lazy)
+
+
+def _kept_strings(strings: dict[str, Any]) -> dict[str, Any]:
+    # Typed as humanize's own (str values): a _KeptString is used where they are.
+    return {name: _KeptString(lazy) for name, lazy in strings.items()}
+
+
+def _natural_time_writer() -> type[NaturalTimeFormatter]:
+    """humanize's ``naturaltime``, its strings kept for one list (one language)."""
+
+    class KeptNaturalTime(NaturalTimeFormatter):
+        time_strings = _kept_strings(NaturalTimeFormatter.time_strings)
+        past_substrings = _kept_strings(NaturalTimeFormatter.past_substrings)
+        future_substrings = _kept_strings(NaturalTimeFormatter.future_substrings)
+
+    return KeptNaturalTime
+
+
 class RowFormat:
     """Dates as the templates' ``date`` and ``naturaltime`` filters write them, in the active
-    time zone and language; the format strings are looked up once per list, not per row."""
+    time zone and language; the format strings are looked up and split once per list, not
+    per row (docs/performance.md, "Seventh round: the agent queue")."""
 
     def __init__(self) -> None:
         self.short_datetime = formats.get_format("SHORT_DATETIME_FORMAT")
+        self.short_pieces = _format_pieces(str(self.short_datetime))
+        self.natural_time = _natural_time_writer()
 
     def local(self, value: dt.datetime) -> dt.datetime:
         return timezone.localtime(value) if timezone.is_aware(value) else value
@@ -83,7 +133,13 @@ class RowFormat:
         return self.local(value).isoformat()
 
     def short(self, value: dt.datetime) -> str:
-        return formats.date_format(self.local(value), self.short_datetime)
+        """``formats.date_format(value, SHORT_DATETIME_FORMAT)``, each piece written by the
+        same ``DateFormat`` method."""
+        written = dateformat.DateFormat(self.local(value))
+        return "".join(
+            str(getattr(written, char)()) if char else text for char, text in self.short_pieces
+        )
 
     def natural(self, value: dt.datetime) -> str:
-        return str(naturaltime(self.local(value)))
+        """``naturaltime(value)``, each translated piece resolved once per list."""
+        return str(self.natural_time.string_for(self.local(value)))

@@ -209,3 +209,27 @@ def test_the_at_risk_queue_is_ordered_by_a_join_not_a_subquery_per_request(
         # The statement's own ORDER BY is its last (the SLA column's subqueries have their own).
         order_by = sql.rsplit("ORDER BY", 1)[1]
         assert "SELECT" not in order_by
+
+
+def test_the_at_risk_count_is_the_number_of_requests_listed_each_once(
+    client, cast, around_the_clock
+):
+    """The tab's count is taken from the clocks' side (docs/performance.md, "Seventh round:
+    the agent queue"): a request whose two goals are both past due counts once, a calm, paused,
+    closed or other desk's request not at all, as in the list."""
+    now = timezone.now()
+    cast.ticket(now=now - 5 * MIN)  # calm
+    warned = cast.ticket(now=now - 25 * MIN)
+    overdue = cast.ticket(now=now - 50 * MIN)
+    both_late = cast.ticket(now=now - 30 * dt.timedelta(days=1))
+    paused = cast.ticket(now=now - 50 * MIN)
+    ask_customer(cast, paused, at=now - 45 * MIN)
+    cast.ticket(desk=cast.dev_desk, now=now - 50 * MIN)
+    client.force_login(cast.agent_help)
+
+    listed = queue_references(client, view="at_risk")
+    counts = client.get(reverse("workspace:queue")).context["counts"]
+
+    assert set(listed) == {warned.reference, overdue.reference, both_late.reference}
+    assert counts["at_risk"] == len(listed) == 3
+    assert client.get(reverse("workspace:counts")).json()["at_risk"] == 3

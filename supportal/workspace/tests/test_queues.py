@@ -185,7 +185,9 @@ def test_next_and_previous_links_walk_the_queue_by_keyset_without_offset(client,
         seen.append(_refs(response))
         if pages:
             assert "after=" in url
-            assert not [q for q in queries.captured_queries if "OFFSET" in q["sql"]]
+            # (The counts' "OFFSET 0" skips no row: it keeps a subquery per row, sla/selectors.py.)
+            sqls = [q["sql"] for q in queries.captured_queries]
+            assert not [sql for sql in sqls if re.search(r"OFFSET (?!0\))", sql)]
         url, pages = _link(response, "next"), pages + 1
     assert seen == [["HELP-1", "HELP-2"], ["HELP-3", "HELP-4"], ["HELP-5"]]
     assert "Page 3" in response.content.decode()
@@ -230,7 +232,9 @@ def test_priority_sort_walks_by_keyset_and_follows_priority_changes(client, cast
         seen.append(_refs(response))
         if pages:
             assert "after=" in url
-            assert not [q for q in queries.captured_queries if "OFFSET" in q["sql"]]
+            # (The counts' "OFFSET 0" skips no row: it keeps a subquery per row, sla/selectors.py.)
+            sqls = [q["sql"] for q in queries.captured_queries]
+            assert not [sql for sql in sqls if re.search(r"OFFSET (?!0\))", sql)]
         url, pages = _link(response, "next"), pages + 1
     order = [made[name] for name in ("h1", "h2", "n1", "n2", "none")]
     assert seen == [order[:2], order[2:4], order[4:]]
@@ -267,11 +271,12 @@ def test_queue_page_queries_do_not_grow_with_rows(client, cast, django_assert_ma
     cast.ticket(
         priority=cast.high, actor=cast.agent_help, product=cast.product, request_type=cast.bug
     )
-    # 13 (20 before the fifth round: the menus read the form's lists again, and the
+    # 12 (20 before the fifth round: the menus read the form's lists again, and the
     # priorities, types and products are now kept per process; 15 before the sixth: the
     # navigation's facts are counted with the queues, the led desks come from the
-    # memberships already read; docs/performance.md).
-    with django_assert_max_num_queries(13) as few:
+    # memberships already read; 13 before the seventh: the list's own capped count is
+    # counted with the queues too; docs/performance.md).
+    with django_assert_max_num_queries(12) as few:
         client.get("/agent/", params)
     for i in range(15):
         ticket = cast.ticket(

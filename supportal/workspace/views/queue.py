@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from html import escape
 from urllib.parse import urlencode
@@ -95,16 +96,13 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     queue_key = form.queue_key()
     tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
     tickets = form.filtered(tickets).annotate(**queue_sla_annotations())
-    page, query, sort_key = _queue_page(request, form, queue_key, tickets)
+    paginator, query, sort_key = _queue_paginator(form, queue_key, tickets)
+    counts, nav_counted, page = _counts_and_page(request, visible, paginator, now=now)
     rows = queue_rows(page.object_list, now=now)
     page.object_list = rows
     params = (query_dict or QueryDict()).copy()
     for name in ("page", "after", "before"):
         params.pop(name, None)
-    # The navigation's facts are counted with the queues (docs/performance.md, "Sixth round").
-    counts, nav_counted = queue_counts_and(
-        visible, user=request.user, now=now, also=nav_fact_subqueries(request.user)
-    )
     context = {
         "form": form,
         "page": page,
@@ -163,20 +161,41 @@ def _menus(user: User, form: QueueFilterForm) -> dict[str, SafeString]:
     }
 
 
-def _queue_page(
+def _counts_and_page(
     request: AuthenticatedHttpRequest,
+    visible: QuerySet[Ticket],
+    paginator: CappedPaginator,
+    *,
+    now: dt.datetime,
+) -> tuple[dict[str, int], list[int], Page]:
+    """The queue counts, the navigation's facts and the page the request asks for: the
+    facts and the list's own capped count are counted in the queue counts' statement
+    (docs/performance.md, "Sixth round" and "Seventh round: the agent queue")."""
+    number = request.GET.get("page")
+    cursors = {"after": request.GET.get("after"), "before": request.GET.get("before")}
+    also = nav_fact_subqueries(request.user)
+    list_rows = paginator.count_rows(number, **cursors)
+    if list_rows is not None:
+        also.append(list_rows.query.get_compiler(using=list_rows.db).as_sql())
+    counts, counted = queue_counts_and(visible, user=request.user, now=now, also=also)
+    if list_rows is not None:
+        paginator.count_is(counted[-1])
+    return counts, counted[:2], paginator.get_page(number, **cursors)
+
+
+def _queue_paginator(
     form: QueueFilterForm,
     queue_key: str,
     tickets: QuerySet[Ticket],
-) -> tuple[Page, str, str]:
-    """The page of ``tickets`` the request asks for, with the search text and the sort used:
-    a search ranks by best match unless a sort is chosen; sorted lists page by keyset."""
+) -> tuple[CappedPaginator, str, str]:
+    """The paginator of ``tickets`` for the form's queue, with the search text and the sort
+    used: a search ranks by best match unless a sort is chosen; sorted lists page by keyset."""
     data = form.cleaned_data if form.is_bound else {}
     query = (data.get("q") or "").strip()
     sort_key = data.get("sort") or ""
     if query:
         # The best of the newest matches (docs/search.md, "Ranking stops early").
-        tickets = ticket_search(request.user, query, queryset=tickets, ranked_at_most=SEARCH_RANKED)
+        tickets = ticket_search(form.user, query, queryset=tickets, ranked_at_most=SEARCH_RANKED)
     keyset = None
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
@@ -187,17 +206,15 @@ def _queue_page(
     extra = [name.lstrip("-") for name in keyset or () if name.lstrip("-") not in QUEUE_VALUES]
     tickets = tickets.values(*QUEUE_VALUES, *extra)
     shown = QUEUES[queue_key]
-    page = CappedPaginator(
+    paginator = CappedPaginator(
         tickets,
         QUEUE_PAGE_SIZE,
         cap=shown.count_cap,
         count_in_order=shown.count_cap is not None,
         keyset=keyset,
         rows_at_most=SEARCH_RANKED if query else None,
-    ).get_page(
-        request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
-    return page, query, sort_key
+    return paginator, query, sort_key
 
 
 def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
