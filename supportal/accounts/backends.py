@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from supportal.accounts import selectors, services, throttle
 from supportal.accounts.models import User
-from supportal.core.compiled import row_by
+from supportal.core.statements import row_by
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class EmailBackend(ModelBackend):
 
     def get_user(self, user_id: int) -> User | None:
         """The session's user, as Django's backend reads it (by key, active, not a company
-        account), with the SELECT compiled once per connection: every logged-in page runs
+        account), with the SELECT compiled once per process: every logged-in page runs
         it (docs/performance.md, "Seventh round")."""
         user = row_by(User, "pk", user_id, using=router.db_for_read(User))
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,7 +1,7 @@
-"""The database session store, reading its row with SQL compiled once per connection.
+"""The database session store, reading its row with SQL compiled once per process.
 
 Django's ``db`` store builds ``Session.objects.get(session_key=…, expire_date__gt=now)`` on every
-request; this one reads the row by its key through :func:`supportal.core.compiled.row_by` and
+request; this one reads the row by its key through :func:`supportal.core.statements.row_by` and
 compares the expiry itself: the same row, the same answer (a missing or expired session is an
 empty one), the same writes (docs/performance.md, "Seventh round").
 """
@@ -16,7 +16,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import router
 from django.utils import timezone
 
-from supportal.core.compiled import row_by
+from supportal.core.statements import row_by
 
 
 class SessionStore(db.SessionStore):

@@ -14,20 +14,25 @@ are. A value the ORM wrote into the text instead of a parameter fails that test,
 statement is then built and compiled for every request, as before. The build is given the
 stand-ins, never a request's values, when it is compiled: it must not branch on its values,
 and everything it branches on (the kind of user, the options) belongs in the shape. The
-permission conditions stay in the statement.
+permission conditions stay in the statement. Values are ints, strings and days; the active
+language is part of the key, since a translated model's columns in a filter or an order follow
+it. :func:`row_by` is the simplest use: one row by one unique column, as every logged-in page
+reads its session and its user.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, MultipleObjectsReturned
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.utils.translation import get_language
 
 M = TypeVar("M", bound=Model)
 S = TypeVar("S", bound=Hashable)
@@ -41,7 +46,9 @@ def _stand_in(kind: type, round_: int, index: int) -> object:
         return _INT_STAND_INS[round_] - index
     if kind is str:
         return f"\x1fkept-{round_}-{index}\x1f"
-    raise TypeError(f"a kept statement takes int and str values, not {kind.__name__}")
+    if kind is datetime.date:  # a day, never a moment: a moment's text may follow the zone
+        return datetime.date(1901 + round_, 2, 1 + index)
+    raise TypeError(f"a kept statement takes int, str and date values, not {kind.__name__}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,8 @@ class _Compiled(Generic[M]):
     compiler: Any  # the SQLCompiler that compiled it, with its select and row layout
     sql: str
     params: tuple[object, ...]
-    slots: tuple[tuple[int, str], ...]  # (parameter position, value name)
+    # (parameter position, value name, whether a day is sent as its ISO text, as SQLite's is)
+    slots: tuple[tuple[int, str, bool], ...]
 
 
 class KeptStatement(Generic[S, M]):
@@ -64,7 +72,8 @@ class KeptStatement(Generic[S, M]):
         self._lock = threading.Lock()
 
     def rows(self, shape: S, values: Mapping[str, Any], *, using: str = "default") -> list[M]:
-        key = (using, connections[using].vendor, shape)
+        # A translated model's columns in a filter or an order follow the active language.
+        key = (using, connections[using].vendor, get_language(), shape)
         if key not in self._kept:
             kept = self._compile(shape, values, using)
             with self._lock:
@@ -73,8 +82,8 @@ class KeptStatement(Generic[S, M]):
         if kept is None:
             return list(self._build(shape, values).using(using))
         params = list(kept.params)
-        for position, name in kept.slots:
-            params[position] = values[name]
+        for position, name, as_text in kept.slots:
+            params[position] = _as_text(values[name]) if as_text else values[name]
         return list(_run(kept, tuple(params), using))
 
     def _compile(self, shape: S, values: Mapping[str, Any], using: str) -> _Compiled[M] | None:
@@ -104,22 +113,38 @@ def _slots(
     params_b: tuple[object, ...],
     first: Mapping[str, object],
     second: Mapping[str, object],
-) -> tuple[tuple[int, str], ...] | None:
+) -> tuple[tuple[int, str, bool], ...] | None:
     """Where each value goes, or None when the two compilations differ anywhere else."""
     if len(params) != len(params_b):
         return None
-    by_stand_in = {(type(v), v): name for name, v in first.items()}
+    by_stand_in: dict[tuple[type, object], tuple[str, bool]] = {
+        (type(v), v): (name, False) for name, v in first.items()
+    }
+    by_stand_in.update(
+        {(str, _as_text(v)): (name, True) for name, v in first.items() if _is_day(v)}
+    )
     slots = []
     for position, (a, b) in enumerate(zip(params, params_b, strict=True)):
-        name = by_stand_in.get((type(a), a))
-        if name is None:
+        found = by_stand_in.get((type(a), a))
+        if found is None:
             if a != b or type(a) is not type(b):
                 return None
             continue
-        if type(b) is not type(second[name]) or b != second[name]:
+        name, as_text = found
+        expected = _as_text(second[name]) if as_text else second[name]
+        if type(b) is not type(expected) or b != expected:
             return None
-        slots.append((position, name))
+        slots.append((position, name, as_text))
     return tuple(slots)
+
+
+def _is_day(value: object) -> bool:
+    return type(value) is datetime.date
+
+
+def _as_text(day: object) -> str:
+    assert isinstance(day, datetime.date)
+    return day.isoformat()
 
 
 def _run(kept: _Compiled[M], params: tuple[object, ...], using: str) -> QuerySet[M]:
@@ -132,3 +157,28 @@ def _run(kept: _Compiled[M], params: tuple[object, ...], using: str) -> QuerySet
     query: Any = queryset.query
     query.get_compiler = lambda *args, **kwargs: compiler
     return queryset
+
+
+_BY_COLUMN: dict[tuple[type[Model], str], KeptStatement[None, Any]] = {}
+
+
+def row_by(model: type[M], field_name: str, value: object, *, using: str = "default") -> M | None:
+    """The row of ``model`` whose ``field_name`` (a unique column) equals ``value``, or None:
+    what ``model._base_manager.filter(field_name=value).first()`` gives, kept as above. Every
+    logged-in page reads its session's and its user's row this way (``core.sessions``,
+    ``accounts.backends``): building those two lookups was most of the floor of a page
+    (docs/performance.md, "Seventh round: creating a request and the floor of every page")."""
+    kept = _BY_COLUMN.get((model, field_name))
+    if kept is None:
+
+        def build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
+            return model._base_manager.filter(**{field_name: values["value"]}).order_by()
+
+        kept = _BY_COLUMN.setdefault((model, field_name), KeptStatement(build))
+    field = model._meta.pk if field_name == "pk" else model._meta.get_field(field_name)
+    # Prepared as the ORM prepares an exact lookup's value ("7" for a key becomes 7; a value
+    # that is not one raises as the ORM's lookup would).
+    rows = kept.rows(None, {"value": field.get_prep_value(value)}, using=using)  # type: ignore[union-attr]
+    if len(rows) > 1:
+        raise MultipleObjectsReturned(f"{model.__name__}.{field_name} is not unique")
+    return rows[0] if rows else None

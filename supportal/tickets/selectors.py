@@ -6,7 +6,6 @@ so the privacy rules (docs/requirements.md#visibility) live in exactly one place
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -27,7 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import Contract, Organization, OrganizationProduct, User
-from supportal.core.compiled import values_rows
 from supportal.core.errors import NotFound
 from supportal.core.memo import remembered
 from supportal.core.statements import KeptStatement
@@ -578,27 +576,23 @@ def _contract_priorities(user: User) -> list[tuple[int | None, int]]:
     today = timezone.localdate()
 
     def read() -> list[tuple[int | None, int]]:
-        # Compiled once per connection: the new-request form asks on every GET and POST
-        # (docs/performance.md, "Seventh round").
-        return values_rows(
-            "contract_priorities",
-            _contract_priorities_query,
-            [(_CONTRACT_ORGANIZATION, user.organization_id), (_CONTRACT_STARTS_ON, today)],
-        )
+        # Compiled once per process: the new-request form asks on every GET and POST
+        # (core/statements.py; docs/performance.md, "Seventh round").
+        values = {"organization_id": user.organization_id, "day": today}
+        return _CONTRACT_PRIORITIES.rows(None, values)
 
     return remembered(user, f"contract_priorities_{user.organization_id}_{today}", read)
 
 
-_CONTRACT_ORGANIZATION = Contract._meta.get_field("organization")
-_CONTRACT_STARTS_ON = Contract._meta.get_field("starts_on")
-
-
-def _contract_priorities_query(organization_id: int, day: dt.date) -> QuerySet[Contract]:
+def _contract_priorities_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
     return (
-        Contract.objects.in_force(day)
-        .filter(organization_id=organization_id, priorities__isnull=False)
+        Contract.objects.in_force(values["day"])
+        .filter(organization_id=values["organization_id"], priorities__isnull=False)
         .values_list("product_id", "priorities")
     )
+
+
+_CONTRACT_PRIORITIES: KeptStatement[None, Any] = KeptStatement(_contract_priorities_build)
 
 
 def colleague_queryset(user: User) -> QuerySet[User]:
@@ -640,13 +634,13 @@ def product_queryset_for_customer(user: User, *, desk: Desk | None = None) -> Qu
     return products
 
 
-_ORGANIZATION_PRODUCT_ORGANIZATION = OrganizationProduct._meta.get_field("organization")
+def _company_products_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
+    return OrganizationProduct.objects.filter(
+        organization_id=values["organization_id"]
+    ).values_list("product_id")
 
 
-def _company_products_query(organization_id: int) -> QuerySet[OrganizationProduct, tuple[int]]:
-    return OrganizationProduct.objects.filter(organization_id=organization_id).values_list(
-        "product_id"
-    )
+_COMPANY_PRODUCTS: KeptStatement[None, Any] = KeptStatement(_company_products_build)
 
 
 def company_product_ids(user: User) -> frozenset[int] | None:
@@ -657,12 +651,8 @@ def company_product_ids(user: User) -> frozenset[int] | None:
         return None
 
     def read() -> frozenset[int] | None:
-        # Compiled once per connection (docs/performance.md, "Seventh round").
-        rows = values_rows(
-            "company_products",
-            _company_products_query,
-            [(_ORGANIZATION_PRODUCT_ORGANIZATION, organization_id)],
-        )
+        # Compiled once per process (core/statements.py; docs/performance.md, "Seventh round").
+        rows = _COMPANY_PRODUCTS.rows(None, {"organization_id": organization_id})
         return frozenset(product_id for (product_id,) in rows) or None
 
     return remembered(user, f"company_products_{organization_id}", read)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from supportal.accounts.models import User
-from supportal.core.compiled import row_by, values_rows
+from supportal.core.statements import row_by
 from supportal.desks.choices import products_kept
 from supportal.desks.models import Desk
 
@@ -118,7 +118,7 @@ def test_the_desks_kept_rows_are_copies(cast):
 
 def test_the_contracts_priorities_read_once_compiled_equal_the_orms(cast):
     from supportal.accounts.models import Contract
-    from supportal.tickets.selectors import _contract_priorities_query
+    from supportal.tickets.selectors import _CONTRACT_PRIORITIES, _contract_priorities_build
 
     today = timezone.localdate()
     contract = Contract.objects.create(
@@ -128,17 +128,16 @@ def test_the_contracts_priorities_read_once_compiled_equal_the_orms(cast):
         ends_on=today + dt.timedelta(days=3),
     )
     contract.priorities.add(cast.normal, cast.high)
-    organization = Contract._meta.get_field("organization")
-    starts_on = Contract._meta.get_field("starts_on")
     for organization_id in (cast.cristina_srl.pk, cast.other_sa.pk):
         for day in (today, today - dt.timedelta(days=5), today + dt.timedelta(days=3)):
-            ours = values_rows(
-                "test_contract_priorities",
-                _contract_priorities_query,
-                [(organization, organization_id), (starts_on, day)],
-            )
-            theirs = list(_contract_priorities_query(organization_id, day))
+            values = {"organization_id": organization_id, "day": day}
+            with CaptureQueriesContext(connection) as queries:
+                ours = _CONTRACT_PRIORITIES.rows(None, values)
+            theirs = list(_contract_priorities_build(None, values))
             assert sorted(ours, key=str) == sorted(theirs, key=str)
             assert bool(ours) == (
                 organization_id == cast.cristina_srl.pk and day != today - dt.timedelta(days=5)
             )
+            assert len(queries) == 1
+    # Kept (the day's stand-in found among the parameters, as a date or as SQLite's text).
+    assert None not in _CONTRACT_PRIORITIES._kept.values()

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from supportal.accounts.http import AuthenticatedHttpRequest
-from supportal.core.compiled import row_by
 from supportal.core.errors import InvalidInput, PermissionRefused
+from supportal.core.statements import row_by
 from supportal.desks.models import Desk
 from supportal.knowledge.services import suggestions_submitted
 from supportal.portal import uploads
