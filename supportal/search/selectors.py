@@ -182,7 +182,7 @@ class _SQLite(_Engine):
         ordered = tickets.order_by("-updated_at", "-pk")
         matching = self.matching_ids(include_internal=include_internal)
         # Counted in every column: a column filter makes FTS5 read the words' positions,
-        # five times the cost for a common word, and these are at least the searcher's.
+        # several times the cost for a common word, and these are at least the searcher's.
         anywhere = self.matching_ids(include_internal=True)
         capped = (f"{anywhere.sql} LIMIT {_FEW + 1}", anywhere.params)
         if paging.counts_at_once(tickets.db, [capped])[0] <= _FEW:
@@ -234,8 +234,8 @@ class _SQLite(_Engine):
 
     def rank(self, *, include_internal: bool) -> Func:
         # How many times the phrases occur in the searcher's texts, as PostgreSQL's ts_rank
-        # counts them in the document alone (each phrase counted as if its last word were a
-        # prefix: a word's own spaces cannot be shared by two neighbours). FTS5's bm25()
+        # counts them in the document alone (each phrase counted where its words start, " w1
+        # w2": a whole word also counts the longer words it begins). FTS5's bm25()
         # needs a MATCH that reads every match to weigh each word by its rarity: 30-110 ms
         # for a common word at 100,000 tickets, for at most 1,001 candidates
         # (docs/performance.md, "Seventh round").
