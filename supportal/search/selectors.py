@@ -6,11 +6,11 @@ SQLite FTS5. See docs/search.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, F, Field, FloatField, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, F, Field, FloatField, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from supportal.accounts.models import User
@@ -19,7 +19,7 @@ from supportal.core.routers import reporting_database
 from supportal.desks.models import DeskRole
 from supportal.search.text import SearchQuery, search_query_parse
 from supportal.tickets.models import Ticket
-from supportal.tickets.selectors import InSubquery, desk_roles, ticket_queryset_for_user
+from supportal.tickets.selectors import desk_roles, ticket_queryset_for_user
 
 RANK = "search_rank"
 _SUPPORT_ROLES = frozenset({DeskRole.AGENT, DeskRole.TEAM_LEAD})
@@ -113,6 +113,15 @@ def _engine(database: str, parsed: SearchQuery) -> _Engine:
     raise NotImplementedError(f"Search supports PostgreSQL and SQLite, not {vendor}.")
 
 
+# The newest tickets read to tell a common word (SQLite reads ``cap`` more); on PostgreSQL a word
+# is walked newest first when its share among them promises ``cap`` matches within
+# _WALK_AT_MOST tickets, else read from the search index (docs/search.md, "Ranking stops early").
+_PROBE = 1000
+_WALK_AT_MOST = 20_000
+# SQLite: a word in no more documents than this is chosen from its FTS5 matches.
+_FEW = 2000
+
+
 class _Engine:
     def __init__(self, query: SearchQuery) -> None:
         self.query = query
@@ -121,22 +130,19 @@ class _Engine:
         """A subquery of the ticket ids whose document matches."""
         raise NotImplementedError
 
-    def newest(
-        self, tickets: QuerySet[Ticket], cap: int, *, include_internal: bool
-    ) -> Iterable[int]:
-        """The ids of the ``cap`` most recently updated of ``tickets`` that match (here a
-        subquery of the list's statement)."""
-        matches = Q(pk__in=self.matching_ids(include_internal=include_internal))
-        newest = tickets.filter(matches).order_by("-updated_at", "-pk")
-        return newest.values_list("pk", flat=True)[:cap]
+    def newest(self, tickets: QuerySet[Ticket], cap: int, *, include_internal: bool) -> list[int]:
+        """The ids of the ``cap`` most recently updated of ``tickets`` that match, newest
+        first, chosen in statements of their own: the list's count and page then read only
+        these ids (docs/search.md, "Ranking stops early")."""
+        raise NotImplementedError
 
     def rank(self, *, include_internal: bool) -> Func:
         """An expression over the outer Ticket row: higher is more relevant."""
         raise NotImplementedError
 
-    def public_match(self) -> Q | Func:
+    def public_match(self) -> Func:
         """A condition over the outer Ticket row: its public text matches."""
-        return Q(InSubquery(F("pk"), self.matching_ids(include_internal=False)))
+        raise NotImplementedError
 
 
 class _SQLite(_Engine):
@@ -157,23 +163,101 @@ class _SQLite(_Engine):
             [self._match(include_internal=include_internal)],
         )
 
-    def rank(self, *, include_internal: bool) -> Func:
-        # bm25() is only available inside a full-text query. Scored once for all matches, in a
-        # derived table that "LIMIT -1" keeps SQLite from flattening into the correlated
-        # subquery: it is materialised once and read through an automatic index. Flattened, the
-        # match ran once per candidate: 3.4 s instead of 0.1 s for a word in 95% of 10,000
-        # requests (docs/performance.md). Lower bm25 is better, so negate it.
+    def newest(self, tickets: QuerySet[Ticket], cap: int, *, include_internal: bool) -> list[int]:
+        """Chosen in two or three statements, by how many documents the words match.
+
+        1. The FTS5 matches counted up to _FEW + 1, whoever may see them. When there are no
+           more (a rare word), the newest of the list among them.
+        2. Otherwise the newest ``_PROBE + cap`` tickets of the list, each tested through its
+           document's text: every candidate when there are no more (a customer's requests, a
+           narrow filter), enough matches for a common word.
+        3. Otherwise every FTS5 match of the list, then the newest.
+
+        FTS5 cannot answer "which of these tickets match" cheaply: a MATCH reads every match
+        (95,000 of 100,000 documents for a common word, 60-300 ms), and a MATCH per ticket
+        (``rowid = ?``) costs as much for a prefix (docs/performance.md, "Seventh round").
+        """
+        if tickets.query.is_empty():
+            return []
+        ordered = tickets.order_by("-updated_at", "-pk")
+        matching = self.matching_ids(include_internal=include_internal)
+        # Counted in every column: a column filter makes FTS5 read the words' positions,
+        # several times the cost for a common word, and these are at least the searcher's.
+        anywhere = self.matching_ids(include_internal=True)
+        capped = (f"{anywhere.sql} LIMIT {_FEW + 1}", anywhere.params)
+        if paging.counts_at_once(tickets.db, [capped])[0] <= _FEW:
+            return list(ordered.filter(pk__in=matching).values_list("pk", flat=True)[:cap])
+        probe = _PROBE + cap
+        test, params = self._text_test(include_internal=include_internal)
+        # Constant SQL fragments; every word is a parameter.
+        of_candidate = f"(SELECT {test} FROM search_searchdocument d WHERE d.ticket_id = c.c_id)"  # noqa: S608
+        probed = _newest_first(ordered[:probe], of_candidate, params)
+        recent = [pk for pk, matches in probed if matches][:cap]
+        if len(recent) >= cap or len(probed) < probe:
+            return recent
+        return list(ordered.filter(pk__in=matching).values_list("pk", flat=True)[:cap])
+
+    def _patterns(self) -> list[str]:
+        """Each phrase as it stands in a document's text between spaces (``_SPACED``):
+        " w1 w2 " for whole words, " w1 w2" when the last word is a prefix."""
+        last = len(self.query.phrases) - 1
+        return [
+            " " + " ".join(words) + ("" if self.query.is_prefix and index == last else " ")
+            for index, words in enumerate(self.query.phrases)
+        ]
+
+    @staticmethod
+    def _columns(*, include_internal: bool) -> tuple[str, ...]:
+        return ("public_text", "internal_text") if include_internal else ("public_text",)
+
+    def _text_test(self, *, include_internal: bool) -> tuple[str, list[str | int]]:
+        """Over a document ``d``: every phrase is in one of the searcher's texts. The texts
+        hold words joined by single spaces (search/text.py), as FTS5 reads them, so a phrase
+        is in a text exactly when its pattern is in the text between spaces."""
+        columns = self._columns(include_internal=include_internal)
+        tests: list[str] = []
+        params: list[str | int] = []
+        for pattern in self._patterns():
+            tests.append("(" + " OR ".join(f"instr({_SPACED % c}, %s) > 0" for c in columns) + ")")
+            params += [pattern] * len(columns)
+        return " AND ".join(tests), params
+
+    def _of_document(self, expression: str, params: list[str | int], output_field: Field) -> Func:
+        """``expression`` over the outer ticket's document ``d``."""
         return Func(
-            Value(self._match(include_internal=include_internal)),
+            RawSQL(expression, params),  # noqa: S611 - constant SQL; every word is a parameter
             F("pk"),
-            template=(
-                "(SELECT ranked.score FROM (SELECT rowid AS id,"
-                " -bm25(search_searchdocument_fts) AS score FROM search_searchdocument_fts"
-                " WHERE search_searchdocument_fts MATCH %(expressions)s)"
-            ),
-            arg_joiner=" LIMIT -1) ranked WHERE ranked.id = ",
-            output_field=FloatField(),
+            template="(SELECT %(expressions)s)",
+            arg_joiner=" FROM search_searchdocument d WHERE d.ticket_id = ",
+            output_field=output_field,
         )
+
+    def rank(self, *, include_internal: bool) -> Func:
+        # How many times the phrases occur in the searcher's texts, as PostgreSQL's ts_rank
+        # counts them in the document alone (each phrase counted where its words start, " w1
+        # w2": a whole word also counts the longer words it begins). FTS5's bm25()
+        # needs a MATCH that reads every match to weigh each word by its rarity: 30-110 ms
+        # for a common word at 100,000 tickets, for at most 1,001 candidates
+        # (docs/performance.md, "Seventh round").
+        columns = self._columns(include_internal=include_internal)
+        counts: list[str] = []
+        params: list[str | int] = []
+        for pattern in self._patterns():
+            for column in columns:
+                text = f"(' ' || d.{column})"
+                counts.append(f"(length({text}) - length(replace({text}, %s, ''))) / %s")
+                params += [pattern.rstrip(" "), len(pattern.rstrip(" "))]
+        return self._of_document(" + ".join(counts), params, FloatField())
+
+    def public_match(self) -> Func:
+        # Per candidate, through its document, as the candidates were chosen.
+        test, params = self._text_test(include_internal=False)
+        return self._of_document(test, params, BooleanField())
+
+
+# A document's text with a space at each end: every word then stands between spaces, so a
+# phrase of whole words is found by its pattern, as FTS5 matches it.
+_SPACED = "(' ' || d.%s || ' ')"
 
 
 # Each word goes through unaccent on its own and is then quoted for to_tsquery: unaccent
@@ -181,13 +265,6 @@ class _SQLite(_Engine):
 _TSQUERY_WORD = (
     "'''' || replace(replace(supportal_unaccent(%s), '\\', '\\\\'), '''', '''''') || ''''"
 )
-
-
-# The newest tickets read to tell a common word (PostgreSQL); a word is walked newest first when
-# its share among them promises ``cap`` matches within _WALK_AT_MOST tickets, else read from
-# the search index (docs/search.md, "Ranking stops early").
-_PROBE = 1000
-_WALK_AT_MOST = 20_000
 
 
 class _PostgreSQL(_Engine):
@@ -265,7 +342,7 @@ class _PostgreSQL(_Engine):
             f"(SELECT d.{column} @@ ({tsquery})"  # noqa: S608
             " FROM search_searchdocument d WHERE d.ticket_id = c.c_id)"
         )
-        probed = self._rows(ordered[:_PROBE], test, words)
+        probed = _newest_first(ordered[:_PROBE], test, words)
         recent = [pk for pk, matches in probed if matches][:cap]
         if len(recent) >= cap or len(probed) < _PROBE:
             return recent
@@ -276,30 +353,7 @@ class _PostgreSQL(_Engine):
         # Rare among the newest: every match, planned for all of them (OFFSET 0 keeps the
         # planner from walking the tickets for the LIMIT), then the newest.
         matches = tickets.filter(pk__in=self.matching_ids(include_internal=include_internal))
-        return [pk for pk, _ in self._rows(matches.order_by(), "TRUE", (), cap=cap, fenced=True)]
-
-    @staticmethod
-    def _rows(
-        rows: QuerySet[Ticket],
-        test: str,
-        params: Sequence[str],
-        *,
-        cap: int | None = None,
-        fenced: bool = False,
-    ) -> list[tuple[int, bool]]:
-        """The ids of ``rows`` (the subquery ``c``) with ``test`` of each, newest first."""
-        columns = rows.annotate(c_id=F("pk"), c_at=F("updated_at")).values("c_id", "c_at")
-        sql, rows_params = columns.query.get_compiler(using=rows.db).as_sql()
-        fence = " OFFSET 0" if fenced else ""
-        limit = "" if cap is None else f" LIMIT {int(cap)}"
-        # A compiled queryset and constant fragments; every value is a parameter.
-        statement = (
-            f"SELECT c.c_id, {test} FROM ({sql}{fence}) c"  # noqa: S608
-            f" ORDER BY c.c_at DESC, c.c_id DESC{limit}"
-        )
-        with connections[rows.db].cursor() as cursor:
-            cursor.execute(statement, (*params, *rows_params))
-            return [(row[0], bool(row[1])) for row in cursor.fetchall()]
+        return [pk for pk, _ in _newest_first(matches.order_by(), "TRUE", (), cap=cap, fenced=True)]
 
     def public_match(self) -> Func:
         # Per candidate, through the document's primary key, and only for a candidate the OR
@@ -308,3 +362,26 @@ class _PostgreSQL(_Engine):
         # common word, made PostgreSQL compile the whole statement (JIT): 47 to 73 ms
         # (docs/performance.md, "Sixth round").
         return self._of_document("d.public_vector @@ (", BooleanField())
+
+
+def _newest_first(
+    rows: QuerySet[Ticket],
+    test: str,
+    params: Sequence[str | int],
+    *,
+    cap: int | None = None,
+    fenced: bool = False,
+) -> list[tuple[int, bool]]:
+    """The ids of ``rows`` (the subquery ``c``) with ``test`` of each, newest first."""
+    columns = rows.annotate(c_id=F("pk"), c_at=F("updated_at")).values("c_id", "c_at")
+    sql, rows_params = columns.query.get_compiler(using=rows.db).as_sql()
+    fence = " OFFSET 0" if fenced else ""
+    limit = "" if cap is None else f" LIMIT {int(cap)}"
+    # A compiled queryset and constant fragments; every value is a parameter.
+    statement = (
+        f"SELECT c.c_id, {test} FROM ({sql}{fence}) c"  # noqa: S608
+        f" ORDER BY c.c_at DESC, c.c_id DESC{limit}"
+    )
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(statement, (*params, *rows_params))
+        return [(row[0], bool(row[1])) for row in cursor.fetchall()]

@@ -13,6 +13,16 @@ def _found(user, query: str, queryset=None) -> list[str]:
     return list(ticket_search(user, query, queryset).values_list("reference", flat=True))
 
 
+@pytest.fixture(autouse=True, params=["from the index", "from the texts"])
+def chosen(request, monkeypatch) -> None:
+    """Each test both ways SQLite chooses the matches: from FTS5 (a rare word), and from the
+    documents' texts (a common word, docs/search.md "Ranking stops early")."""
+    if request.param == "from the texts":
+        from supportal.search import selectors
+
+        monkeypatch.setattr(selectors, "_FEW", 0)
+
+
 @pytest.fixture
 def noted(cast) -> Ticket:
     """A HELP ticket of Cristina with an internal note only agents may read."""
