@@ -4,13 +4,12 @@ in at the same moment by two workers make one account, not a failure."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils import timezone
 
 from supportal.accounts.models import User
+from supportal.core.tests.threads import at_once
 from supportal.mail.inbound import inbound_process_due, inbound_store, process
 from supportal.mail.models import InboundChannel, InboundMessage, InboundState
 from supportal.mail.tests.test_inbound_processing import deliver, mail
@@ -34,26 +33,9 @@ def _burst(reference: str) -> list[bytes]:
     return [*answers, *news, *strangers]
 
 
-def _run_workers(count: int) -> list[BaseException]:
-    start = threading.Barrier(count, timeout=30)
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            start.wait()
-            while inbound_process_due(timezone.now()):
-                pass
-        except BaseException as exc:  # reported by the test thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
+def _process_until_none_is_due() -> None:
+    while inbound_process_due(timezone.now()):
+        pass
 
 
 @pytest.mark.django_db(transaction=True)
@@ -63,7 +45,7 @@ def test_several_workers_process_each_message_once_and_answers_still_thread(cast
     for raw in _burst(ticket.reference):
         inbound_store(raw, channel=InboundChannel.SMTP, recipients=["support@localhost"])
 
-    assert _run_workers(WORKERS) == []
+    assert at_once(WORKERS, _process_until_none_is_due) == []
 
     rows = InboundMessage.objects.exclude(ticket=ticket, outcome__result="created")
     assert rows.count() == 12

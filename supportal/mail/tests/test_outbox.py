@@ -3,7 +3,6 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,10 +11,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from supportal.core.jobs import claim_due, retry_delay
+from supportal.core.tests.threads import at_once
 from supportal.mail.models import OutboundEmail, OutboundState
 from supportal.mail.outbox import MAX_ATTEMPTS, email_queue, outbox_send_due
 
@@ -189,29 +189,15 @@ def test_two_workers_racing_over_the_same_due_rows_handle_each_row_once(settings
         queued_ids = {queue_plain(to=f"customer{i}@example.com").message_id for i in range(200)}
     now = timezone.now()
     workers = 4
-    start = threading.Barrier(workers)
     handled_by_worker: list[int] = []
-    errors: list[BaseException] = []
 
     def work() -> None:
         handled = 0
-        try:
-            start.wait()
-            while count := outbox_send_due(now):
-                handled += count
-            handled_by_worker.append(handled)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        while count := outbox_send_due(now):
+            handled += count
+        handled_by_worker.append(handled)
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    assert at_once(workers, work, timeout=60) == []
     assert sum(handled_by_worker) == 200
     assert OutboundEmail.objects.filter(state=OutboundState.SENT).count() == 200
     assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {1}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection, transaction
 
 from supportal.core import jobs
+from supportal.core.tests.threads import at_once
 from supportal.sla import sweeper
 from supportal.sla.models import (
     Clock,
@@ -229,26 +229,13 @@ SWEEPERS = 4
 
 def sweep_racing(now: dt.datetime) -> tuple[list[int], list[BaseException]]:
     """SWEEPERS threads, started together, each sweeping in small batches until nothing is due."""
-    start = threading.Barrier(SWEEPERS, timeout=30)
     counts: list[int] = []
-    errors: list[BaseException] = []
 
     def work() -> None:
-        try:
-            start.wait()
-            while Clock.objects.filter(next_due_at__lt=now).exists():
-                counts.append(sweeper.sla_sweep_due(now, limit=3))
-        except BaseException as exc:  # the test thread reports it
-            errors.append(exc)
-        finally:
-            connection.close()
+        while Clock.objects.filter(next_due_at__lt=now).exists():
+            counts.append(sweeper.sla_sweep_due(now, limit=3))
 
-    threads = [threading.Thread(target=work) for _ in range(SWEEPERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a sweeper hung"
+    errors = at_once(SWEEPERS, work)
     return counts, errors
 
 
