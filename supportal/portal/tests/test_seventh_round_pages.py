@@ -4,19 +4,11 @@ the request's own statement; what the page shows stays the same."""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from supportal.portal.tests.test_sixth_round_pages import page_statements
 from supportal.tickets import services
 from supportal.tickets.workflow import Action
-
-
-def _page(client, url: str) -> tuple[str, list[str]]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode(), [q["sql"] for q in queries.captured_queries]
 
 
 def _counts(statements: list[str]) -> list[str]:
@@ -37,7 +29,7 @@ def test_the_awaiting_count_comes_with_the_request(client, cast):
     client.force_login(cast.cristina)
     url = reverse("portal:request", args=[ticket.reference])
 
-    page, statements = _page(client, url)
+    page, statements = page_statements(client, url)
 
     assert 'id="awaiting-count">2</span>' in page
     assert not _counts(statements)
@@ -58,6 +50,6 @@ def test_the_request_page_is_read_alike_for_each_customer(client, cast):
     assert client.get(reverse("portal:request", args=[other.reference])).status_code == 404
 
     client.force_login(cast.other_customer)
-    page, _ = _page(client, reverse("portal:request", args=[other.reference]))
+    page, _ = page_statements(client, reverse("portal:request", args=[other.reference]))
     assert 'id="awaiting-count">1</span>' in page
     assert client.get(reverse("portal:request", args=[own.reference])).status_code == 404

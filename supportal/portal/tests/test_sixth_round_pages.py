@@ -13,7 +13,7 @@ from django.urls import reverse
 from supportal.tickets import services
 
 
-def _statements(client, url: str) -> tuple[str, list[str]]:
+def page_statements(client, url: str) -> tuple[str, list[str]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -37,7 +37,7 @@ def test_the_timeline_names_the_request_s_people_without_reading_them_again(clie
     url = reverse("portal:request", args=[ticket.reference])
     client.get(url)
 
-    page, statements = _statements(client, url)
+    page, statements = page_statements(client, url)
 
     assert f"{cast.agent_help} is handling the request." in page
     assert f"Shared with {cast.colleague}" in page
@@ -45,7 +45,7 @@ def test_the_timeline_names_the_request_s_people_without_reading_them_again(clie
 
     # Someone no longer on the request is still named: read, once.
     services.participant_remove(ticket=ticket, actor=cast.cristina, person=cast.colleague)
-    page, statements = _statements(client, url)
+    page, statements = page_statements(client, url)
     assert f"No longer shared with {cast.colleague}" in page
     assert len(_people_read(statements)) == 1
 
@@ -55,12 +55,12 @@ def test_quotes_are_read_only_for_a_request_that_had_one(client, cast):
     client.force_login(cast.cristina)
     url = reverse("portal:request", args=[ticket.reference])
 
-    page, statements = _statements(client, url)
+    page, statements = page_statements(client, url)
     assert "Quote for this work" not in page
     assert not _quotes_read(statements)
 
     services.quote_propose(ticket=ticket, actor=cast.agent_help, price=Decimal("120.50"))
-    page, statements = _statements(client, url)
+    page, statements = page_statements(client, url)
     assert "Quote for this work" in page
     assert "120.50 RON" in page
     assert len(_quotes_read(statements)) == 1
