@@ -8,6 +8,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -176,7 +177,11 @@ def _counts_and_page(
     also = nav_fact_subqueries(request.user)
     list_rows = paginator.count_rows(number, **cursors)
     if list_rows is not None:
-        also.append(list_rows.query.get_compiler(using=list_rows.db).as_sql())
+        try:
+            also.append(list_rows.query.get_compiler(using=list_rows.db).as_sql())
+        except EmptyResultSet:  # a list that can hold nothing (a search that matched nothing)
+            paginator.count_is(0)
+            list_rows = None
     counts, counted = queue_counts_and(visible, user=request.user, now=now, also=also)
     if list_rows is not None:
         paginator.count_is(counted[-1])
