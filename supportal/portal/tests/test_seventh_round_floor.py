@@ -118,7 +118,7 @@ def test_the_desks_kept_rows_are_copies(cast):
 
 def test_the_contracts_priorities_read_once_compiled_equal_the_orms(cast):
     from supportal.accounts.models import Contract
-    from supportal.tickets.selectors import _CONTRACT_PRIORITIES, _contract_priorities_build
+    from supportal.tickets.filing import _CONTRACT_PRIORITIES, _contract_priorities_build
 
     today = timezone.localdate()
     contract = Contract.objects.create(
