@@ -19,6 +19,7 @@ from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import gettext
 from modeltranslation.utils import get_language
 
 from supportal.core.names import fallback_order, name_columns
@@ -116,6 +117,26 @@ def _natural_time_writer() -> type[NaturalTimeFormatter]:
     return KeptNaturalTime
 
 
+def _date_writer() -> type[dateformat.DateFormat]:
+    """``DateFormat`` with its "a.m." and "p.m." translated once per list (one language): the
+    English short format writes one in every date (``P``), through the translation machinery
+    each time (docs/performance.md, "Eighth round: the agent queue")."""
+    am, pm, upper_am, upper_pm = gettext("a.m."), gettext("p.m."), gettext("AM"), gettext("PM")
+
+    class KeptDateFormat(dateformat.DateFormat):
+        def a(self) -> str:
+            return pm if self._hour() > 11 else am
+
+        def A(self) -> str:
+            return upper_pm if self._hour() > 11 else upper_am
+
+        def _hour(self) -> int:
+            data: Any = self.data  # a datetime here (DateFormat's own "a" reads its hour)
+            return data.hour
+
+    return KeptDateFormat
+
+
 class RowFormat:
     """Dates as the templates' ``date`` and ``naturaltime`` filters write them, in the active
     time zone and language; the format strings are looked up and split once per list, not
@@ -125,6 +146,7 @@ class RowFormat:
         self.short_datetime = formats.get_format("SHORT_DATETIME_FORMAT")
         self.short_pieces = _format_pieces(str(self.short_datetime))
         self.natural_time = _natural_time_writer()
+        self.date_writer = _date_writer()
 
     def local(self, value: dt.datetime) -> dt.datetime:
         return timezone.localtime(value) if timezone.is_aware(value) else value
@@ -135,7 +157,7 @@ class RowFormat:
     def short(self, value: dt.datetime) -> str:
         """``formats.date_format(value, SHORT_DATETIME_FORMAT)``, each piece written by the
         same ``DateFormat`` method."""
-        written = dateformat.DateFormat(self.local(value))
+        written = self.date_writer(self.local(value))
         return "".join(
             str(getattr(written, char)()) if char else text for char, text in self.short_pieces
         )

@@ -14,10 +14,13 @@ are. A value the ORM wrote into the text instead of a parameter fails that test,
 statement is then built and compiled for every request, as before. The build is given the
 stand-ins, never a request's values, when it is compiled: it must not branch on its values,
 and everything it branches on (the kind of user, the options) belongs in the shape. The
-permission conditions stay in the statement. Values are ints, strings and days; the active
-language is part of the key, since a translated model's columns in a filter or an order follow
-it. :func:`row_by` is the simplest use: one row by one unique column, as every logged-in page
-reads its session and its user.
+permission conditions stay in the statement. Values are ints, strings, days and moments (a
+moment is sent as the database's own adaptation makes it: the object on PostgreSQL, its text
+in the connection's zone on SQLite); the active language is part of the key, since a
+translated model's columns in a filter or an order follow it. :func:`row_by` is the simplest
+use: one row by one unique column, as every logged-in page reads its session and its user;
+:meth:`KeptStatement.sql` gives the SQL and parameters of a statement that runs inside another
+(the queue counts' capped subqueries, docs/performance.md "Eighth round: the agent queue").
 """
 
 from __future__ import annotations
@@ -46,9 +49,11 @@ def _stand_in(kind: type, round_: int, index: int) -> object:
         return _INT_STAND_INS[round_] - index
     if kind is str:
         return f"\x1fkept-{round_}-{index}\x1f"
-    if kind is datetime.date:  # a day, never a moment: a moment's text may follow the zone
+    if kind is datetime.date:
         return datetime.date(1901 + round_, 2, 1 + index)
-    raise TypeError(f"a kept statement takes int, str and date values, not {kind.__name__}")
+    if kind is datetime.datetime:  # sent as the backend adapts it (its zone's text on SQLite)
+        return datetime.datetime(1901 + round_, 3, 1, 0, 0, index, tzinfo=datetime.UTC)
+    raise TypeError(f"a kept statement takes int, str, date and datetime values, not {kind}")
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,9 @@ class _Compiled(Generic[M]):
     compiler: Any  # the SQLCompiler that compiled it, with its select and row layout
     sql: str
     params: tuple[object, ...]
-    # (parameter position, value name, whether a day is sent as its ISO text, as SQLite's is)
-    slots: tuple[tuple[int, str, bool], ...]
+    # (parameter position, value name, how it is sent: as it is, a day as its ISO text as
+    # SQLite's is, a moment as the backend adapts it)
+    slots: tuple[tuple[int, str, str], ...]
 
 
 class KeptStatement(Generic[S, M]):
@@ -72,19 +78,32 @@ class KeptStatement(Generic[S, M]):
         self._lock = threading.Lock()
 
     def rows(self, shape: S, values: Mapping[str, Any], *, using: str = "default") -> list[M]:
+        kept = self._kept_for(shape, values, using)
+        if kept is None:
+            return list(self._build(shape, values).using(using))
+        return list(_run(kept, _params(kept, values, using), using))
+
+    def sql(
+        self, shape: S, values: Mapping[str, Any], *, using: str = "default"
+    ) -> tuple[str, tuple[object, ...]]:
+        """The statement's SQL and parameters for ``values``, for a caller that runs it inside
+        a statement of its own (``core.paging.counts_at_once``); compiled anew, as the ORM
+        would, when the shape cannot be kept (EmptyResultSet then raises as from the ORM)."""
+        kept = self._kept_for(shape, values, using)
+        if kept is None:
+            queryset = self._build(shape, values).using(using)
+            sql, params = queryset.query.get_compiler(using=using).as_sql()
+            return sql, tuple(params)
+        return kept.sql, _params(kept, values, using)
+
+    def _kept_for(self, shape: S, values: Mapping[str, Any], using: str) -> _Compiled[M] | None:
         # A translated model's columns in a filter or an order follow the active language.
         key = (using, connections[using].vendor, get_language(), shape)
         if key not in self._kept:
             kept = self._compile(shape, values, using)
             with self._lock:
                 self._kept.setdefault(key, kept)
-        kept = self._kept[key]
-        if kept is None:
-            return list(self._build(shape, values).using(using))
-        params = list(kept.params)
-        for position, name, as_text in kept.slots:
-            params[position] = _as_text(values[name]) if as_text else values[name]
-        return list(_run(kept, tuple(params), using))
+        return self._kept[key]
 
     def _compile(self, shape: S, values: Mapping[str, Any], using: str) -> _Compiled[M] | None:
         names = sorted(values)
@@ -102,7 +121,7 @@ class KeptStatement(Generic[S, M]):
                 return None  # nothing to keep: built (and found empty) for every request
             rounds.append((queryset, compiler, sql, tuple(params), stand_ins))
         (queryset, compiler, sql, params, first), (_, _, sql_b, params_b, second) = rounds
-        slots = _slots(params, params_b, first, second)
+        slots = _slots(params, params_b, first, second, using)
         if sql != sql_b or slots is None or any(str(v) in sql for v in first.values()):
             return None
         return _Compiled(queryset, compiler, sql, params, slots)
@@ -113,16 +132,20 @@ def _slots(
     params_b: tuple[object, ...],
     first: Mapping[str, object],
     second: Mapping[str, object],
-) -> tuple[tuple[int, str, bool], ...] | None:
+    using: str,
+) -> tuple[tuple[int, str, str], ...] | None:
     """Where each value goes, or None when the two compilations differ anywhere else."""
     if len(params) != len(params_b):
         return None
-    by_stand_in: dict[tuple[type, object], tuple[str, bool]] = {
-        (type(v), v): (name, False) for name, v in first.items()
+    by_stand_in: dict[tuple[type, object], tuple[str, str]] = {
+        (type(v), v): (name, _AS_IT_IS) for name, v in first.items()
     }
-    by_stand_in.update(
-        {(str, _as_text(v)): (name, True) for name, v in first.items() if _is_day(v)}
-    )
+    for name, v in first.items():
+        if _is_day(v):
+            by_stand_in[(str, _as_text(v))] = (name, _DAY_TEXT)
+        elif isinstance(v, datetime.datetime):
+            sent = _sent(_MOMENT, v, using)
+            by_stand_in[(type(sent), sent)] = (name, _MOMENT)
     slots = []
     for position, (a, b) in enumerate(zip(params, params_b, strict=True)):
         found = by_stand_in.get((type(a), a))
@@ -130,12 +153,32 @@ def _slots(
             if a != b or type(a) is not type(b):
                 return None
             continue
-        name, as_text = found
-        expected = _as_text(second[name]) if as_text else second[name]
+        name, how = found
+        expected = _sent(how, second[name], using)
         if type(b) is not type(expected) or b != expected:
             return None
-        slots.append((position, name, as_text))
+        slots.append((position, name, how))
     return tuple(slots)
+
+
+_AS_IT_IS, _DAY_TEXT, _MOMENT = "as it is", "day text", "moment"
+
+
+def _sent(how: str, value: object, using: str) -> object:
+    """``value`` as the database is sent it in a slot of this kind."""
+    if how == _DAY_TEXT:
+        return _as_text(value)
+    if how == _MOMENT:
+        assert isinstance(value, datetime.datetime)
+        return connections[using].ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _params(kept: _Compiled[Any], values: Mapping[str, Any], using: str) -> tuple[object, ...]:
+    params = list(kept.params)
+    for position, name, how in kept.slots:
+        params[position] = _sent(how, values[name], using)
+    return tuple(params)
 
 
 def _is_day(value: object) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils import translation
 
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
+from supportal.core.statements import KeptStatement
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.replies.models import CannedReply, SavedView, SubmissionToken
 from supportal.replies.placeholders import PlaceholderValues, placeholders_fill
@@ -74,6 +78,25 @@ def saved_view_list_for_user(user: User) -> QuerySet[SavedView]:
     return SavedView.objects.filter(Q(owner=user, desk__isnull=True) | shared).select_related(
         "desk"
     )
+
+
+def saved_views_for_user(user: User) -> list[SavedView]:
+    """``saved_view_list_for_user``'s rows, read by a statement compiled once per process and
+    kind of user (``core.statements.KeptStatement``; docs/performance.md, "Eighth round: the
+    agent queue"): the queue page reads them on every request."""
+    if not (user.is_agent or user.is_superuser):
+        return []
+    return _SAVED_VIEWS.rows((user.is_superuser, user.is_agent), {"user": user.pk})
+
+
+def _saved_views_of(shape: tuple[bool, bool], values: Mapping[str, Any]) -> QuerySet[SavedView]:
+    is_superuser, is_agent = shape
+    return saved_view_list_for_user(
+        User(pk=values["user"], is_superuser=is_superuser, is_agent=is_agent)
+    )
+
+
+_SAVED_VIEWS: KeptStatement[tuple[bool, bool], SavedView] = KeptStatement(_saved_views_of)
 
 
 def desk_ids_led_by(user: User) -> set[int] | None:

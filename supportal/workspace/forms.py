@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -23,6 +24,7 @@ from supportal.core.forms import (
     listed_choices,
     model_choice_field,
 )
+from supportal.core.statements import KeptStatement
 from supportal.core.widgets import QuickDateInput, QuickSelect, QuickTextInput
 from supportal.desks.choices import kept_rows
 from supportal.desks.forms import custom_form_field
@@ -88,6 +90,19 @@ def agents_of_desks(user: User) -> QuerySet[User]:
     )
 
 
+def _desks_or_agents(shape: tuple[str, bool, bool], values: Mapping[str, Any]) -> QuerySet:
+    """``desks_of`` or ``agents_of_desks`` for the user of ``values``: the queue page reads
+    both on every request, each by a statement compiled once per process and kind of user
+    (``core.statements.KeptStatement``; docs/performance.md, "Eighth round: the agent
+    queue")."""
+    which, is_superuser, is_agent = shape
+    user = User(pk=values["user"], is_superuser=is_superuser, is_agent=is_agent)
+    return desks_of(user) if which == "desks" else agents_of_desks(user)
+
+
+_DESKS_AND_AGENTS: KeptStatement[tuple[str, bool, bool], Any] = KeptStatement(_desks_or_agents)
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters (GET). Invalid values are ignored, never trusted."""
 
@@ -151,9 +166,10 @@ class QueueFilterForm(forms.Form):
         self.user = user
         # Each list is read once, for the form and the page's menus alike; what only the
         # administration changes once per process (docs/performance.md, "Fifth round").
-        self.desks = list(desks_of(user))
+        kind = (user.is_superuser, user.is_agent)
+        self.desks: list[Desk] = _DESKS_AND_AGENTS.rows(("desks", *kind), {"user": user.pk})
         desk_ids = [desk.pk for desk in self.desks]
-        self.agents = list(agents_of_desks(user))
+        self.agents: list[User] = _DESKS_AND_AGENTS.rows(("agents", *kind), {"user": user.pk})
         self.priorities = kept_rows(self.desks, "priorities", Priority.objects.all)
         choice_field(self, "view").choices = [(key, q.label) for key, q in QUEUES.items()]
         listed_choices(self, "desk", Desk.objects.all(), self.desks)

@@ -7,7 +7,7 @@ live counts read this table, so a new queue (the SLA issue's "SLA at risk") is o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import User
 from supportal.core import paging
+from supportal.core.statements import KeptStatement
 from supportal.sla.selectors import (
     at_risk_count_rows,
     next_deadline,
     tickets_at_risk_by_deadline,
 )
+from supportal.tickets import selectors
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import OPEN_STATUSES, Status
 
@@ -42,6 +44,8 @@ _WAITING_FOR_SUPPORT_FIRST = Case(
 @dataclass(frozen=True)
 class Queue:
     label: str | Promise
+    # (user, moment) -> condition, the moment being ``looks_back`` before now: a value of its
+    # own, so that the counts' kept statement sends it as a parameter (core/statements.py).
     condition: Callable[[User, dt.datetime], Q]
     first: tuple[BaseExpression | str, ...] = field(default=())
     is_counted: bool = True
@@ -55,11 +59,12 @@ class Queue:
     # The rows its count reads instead of its tickets' (one per ticket: tickets, now -> rows),
     # given the permitted tickets its condition holds for.
     counted_rows: Callable[[QuerySet[Ticket], dt.datetime], QuerySet[Any]] | None = None
+    looks_back: dt.timedelta = dt.timedelta(0)
 
     def tickets(
         self, tickets: QuerySet[Ticket], *, user: User, now: dt.datetime
     ) -> QuerySet[Ticket]:
-        tickets = tickets.filter(self.condition(user, now))
+        tickets = tickets.filter(self.condition(user, now - self.looks_back))
         return self.shape(tickets, now) if self.shape else tickets
 
 
@@ -85,10 +90,8 @@ QUEUES: dict[str, Queue] = {
     ),
     "resolved": Queue(
         _("Recently resolved"),
-        lambda user, now: Q(
-            status__in=[Status.RESOLVED, Status.CLOSED],
-            resolved_at__gte=now - RECENTLY_RESOLVED_DURATION,
-        ),
+        lambda user, since: Q(status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__gte=since),
+        looks_back=RECENTLY_RESOLVED_DURATION,
     ),
     # Driven by the clocks' deadline index: the page costs what it shows (docs/performance.md).
     "at_risk": Queue(
@@ -125,38 +128,62 @@ SORTS: dict[str, Sort] = {
 DEFAULT_SORT = "updated"
 
 
-def queue_counts(tickets: QuerySet[Ticket], *, user: User, now: dt.datetime) -> dict[str, int]:
-    """The size of every counted queue over ``tickets`` (already permitted), in one query.
+def queue_counts(user: User, *, now: dt.datetime) -> dict[str, int]:
+    """The size of every counted queue over the tickets ``user`` may see, in one query.
 
     Each count stops at ``paging.COUNT_CAP + 1`` rows (shown as "1,000+", see
     ``queue_count_label``): an exact count of a million open tickets would read them all on
     every page view, while a capped one reads at most what it shows (docs/performance.md).
     """
-    return queue_counts_and(tickets, user=user, now=now, also=())[0]
+    return queue_counts_and(user, now=now, also=())[0]
 
 
 def queue_counts_and(
-    tickets: QuerySet[Ticket],
-    *,
     user: User,
+    *,
     now: dt.datetime,
     also: Sequence[tuple[str, Sequence[Any]]],
 ) -> tuple[dict[str, int], list[int]]:
     """``queue_counts``, and the row counts of ``also`` (capped subqueries, SQL and
     parameters) in the same statement: the queue page's navigation facts cost no statement of
-    their own (docs/performance.md, "Sixth round")."""
-    counted = [key for key, queue in QUEUES.items() if queue.is_counted]
+    their own (docs/performance.md, "Sixth round").
+
+    Each queue's capped subquery is built and compiled once per process and kind of agent
+    (``core.statements.KeptStatement``; "Eighth round: the agent queue"): the agent's
+    desks, the agent and the moment are its parameters, the permission its condition."""
+    desk_ids = selectors.desk_ids_for_agent(user)
+    desks = sorted(desk_ids) if desk_ids is not None else []
+    values: dict[str, Any] = {"user": user.pk, **{f"desk_{i}": pk for i, pk in enumerate(desks)}}
     subqueries = []
-    for key in counted:
-        queue = QUEUES[key]
-        if queue.counted_rows is not None:
-            rows = queue.counted_rows(tickets.filter(queue.condition(user, now)), now)
-        else:
-            rows = queue.tickets(tickets, user=user, now=now).order_by(*queue.count_order)
-        capped = rows.values("pk")[: paging.COUNT_CAP + 1]
-        subqueries.append(capped.query.get_compiler(using=tickets.db).as_sql())
-    numbers = paging.counts_at_once(tickets.db, [*subqueries, *also])
-    return dict(zip(counted, numbers, strict=False)), numbers[len(counted) :]
+    for key in _COUNTED:
+        values["moment"] = now - QUEUES[key].looks_back
+        shape = (key, desk_ids is None, len(desks), paging.COUNT_CAP)
+        subqueries.append(_CAPPED_COUNTS.sql(shape, values, using=Ticket.objects.db))
+    numbers = paging.counts_at_once(Ticket.objects.db, [*subqueries, *also])
+    return dict(zip(_COUNTED, numbers, strict=False)), numbers[len(_COUNTED) :]
+
+
+def _capped_count_rows(
+    shape: tuple[str, bool, int, int], values: Mapping[str, Any]
+) -> QuerySet[Any]:
+    """The rows a queue's count reads, capped, for the agent of ``values`` (or stand-ins):
+    the tickets of their desks (every desk for an administrator) in the queue."""
+    key, every_desk, desks, cap = shape
+    queue = QUEUES[key]
+    user = User(pk=values["user"])
+    moment, now = values["moment"], values["moment"] + queue.looks_back
+    tickets = selectors.tickets_of_desks(
+        None if every_desk else [values[f"desk_{i}"] for i in range(desks)]
+    )
+    if queue.counted_rows is not None:
+        rows = queue.counted_rows(tickets.filter(queue.condition(user, moment)), now)
+    else:
+        rows = queue.tickets(tickets, user=user, now=now).order_by(*queue.count_order)
+    return rows.values("pk")[: cap + 1]
+
+
+_COUNTED = [key for key, queue in QUEUES.items() if queue.is_counted]
+_CAPPED_COUNTS: KeptStatement[tuple[str, bool, int, int], Any] = KeptStatement(_capped_count_rows)
 
 
 def queue_count_label(count: int | None) -> str | int | None:

@@ -41,6 +41,17 @@ def test_a_format_with_escaped_letters_is_split_as_django_splits_it():
         assert rows.short(instant) == formats.date_format(local, r"\d\a\y j \o\f F, H:i")
 
 
+@pytest.mark.parametrize("language", ["en", "ro", "cs"])
+def test_morning_and_afternoon_are_written_as_date_format_writes_them(language):
+    # "a" and "A" (and "P", which writes "a") are translated once per list, not per date.
+    with translation.override(language):
+        rows = RowFormat()
+        rows.short_pieces = _format_pieces("a A P")
+        for hour, minute in ((0, 0), (0, 5), (11, 59), (12, 0), (12, 1), (23, 30)):
+            instant = dt.datetime(2026, 5, 7, hour, minute, tzinfo=timezone.get_current_timezone())
+            assert rows.short(instant) == formats.date_format(instant, "a A P")
+
+
 class _FixedNow(dt.datetime):
     @classmethod
     def now(cls, tz=None):

@@ -4,6 +4,8 @@ that writes a value into the statement's text is never kept."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -47,3 +49,26 @@ def test_a_value_written_into_the_statement_is_not_kept(cast):
     assert kept.rows("s", {"user_id": cast.cristina.pk}) == [mine]
     assert kept.rows("s", {"user_id": cast.other_customer.pk}) == [theirs]
     assert list(kept._kept.values()) == [None]  # built and compiled for every request
+
+
+def test_a_moment_is_sent_as_the_database_takes_it(cast):
+    # A moment is a parameter: on SQLite its text in the connection's zone, on PostgreSQL the
+    # object (docs/performance.md, "Eighth round: the agent queue").
+    older, newer = cast.ticket(), cast.ticket()
+    Ticket.objects.filter(pk=older.pk).update(updated_at=newer.updated_at - dt.timedelta(hours=2))
+    between = newer.updated_at - dt.timedelta(hours=1)
+
+    def updated_since(shape: str, values) -> object:
+        return Ticket.objects.filter(updated_at__gte=values["since"]).order_by("pk")
+
+    kept = KeptStatement(updated_since)
+    assert kept.rows("s", {"since": between}) == [newer]
+    assert kept.rows("s", {"since": between - dt.timedelta(hours=2)}) == [older, newer]
+    assert None not in kept._kept.values()  # kept: compiled once
+    sql, params = kept.sql("s", {"since": between})
+    assert (sql, list(params)) == _compiled(updated_since("s", {"since": between}))
+
+
+def _compiled(queryset) -> tuple[str, list[object]]:
+    sql, params = queryset.query.get_compiler(using="default").as_sql()
+    return sql, list(params)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import template
+from django.db.models import QuerySet
 
 from supportal.accounts.models import User
 from supportal.core.paging import counts_at_once
+from supportal.core.statements import KeptStatement
 from supportal.desks.models import DeskMembership, DeskRole
 from supportal.mail.inbound import quarantine_reason as _quarantine_reason
 from supportal.mail.quarantine import quarantine_list_for_user
@@ -28,14 +30,27 @@ def quarantined_count(context: template.Context) -> int:
 def nav_fact_subqueries(user: User) -> list[tuple[str, Sequence[Any]]]:
     """The navigation's two facts as capped subqueries (SQL, parameters) for
     ``core.paging.counts_at_once``: the quarantined messages ``user`` may decide, and their
-    team-lead memberships (at most one)."""
-    messages = quarantine_list_for_user(user).order_by().values("pk")
-    leads = DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values("pk")[:1]
-    db = messages.db
-    return [
-        messages.query.get_compiler(using=db).as_sql(),
-        leads.query.get_compiler(using=db).as_sql(),
-    ]
+    team-lead memberships (at most one). Each compiled once per process and kind of user
+    (``core.statements.KeptStatement``; docs/performance.md "Eighth round: the agent queue")."""
+    kind = (user.is_active, user.is_superuser, user.is_agent)
+    db = DeskMembership.objects.db
+    return [_NAV_FACTS.sql((fact, *kind), {"user": user.pk}, using=db) for fact in _FACTS]
+
+
+_FACTS = ("quarantined", "leads")
+
+
+def _nav_fact_rows(shape: tuple[str, bool, bool, bool], values: Mapping[str, Any]) -> QuerySet:
+    fact, is_active, is_superuser, is_agent = shape
+    user = User(
+        pk=values["user"], is_active=is_active, is_superuser=is_superuser, is_agent=is_agent
+    )
+    if fact == "quarantined":
+        return quarantine_list_for_user(user).order_by().values("pk")
+    return DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values("pk")[:1]
+
+
+_NAV_FACTS: KeptStatement[tuple[str, bool, bool, bool], Any] = KeptStatement(_nav_fact_rows)
 
 
 def nav_facts_of(user: User, counted: Sequence[int]) -> dict[str, object]:

@@ -59,6 +59,29 @@ def test_queue_counts_every_built_in_queue(client, cast):
     assert _refs(client.get("/agent/?view=resolved")) == [resolved.reference]
 
 
+def test_each_agent_counts_their_own_desks_and_requests(client, cast):
+    # The counts' statements are compiled once per kind of agent (docs/performance.md,
+    # "Eighth round: the agent queue"): agents of one desk each, one after the other, still
+    # count their own desk's requests and their own.
+    taken = cast.ticket()
+    services.ticket_transition(ticket=taken, actor=cast.agent_help, action=Action.TAKE)
+    cast.ticket()
+    dev = cast.ticket(desk=cast.dev_desk)
+    services.ticket_transition(ticket=dev, actor=cast.agent_dev, action=Action.TAKE)
+    cast.ticket(desk=cast.dev_desk)
+    cast.ticket(desk=cast.dev_desk)
+
+    def counts(user) -> tuple[int, int, int]:
+        client.force_login(user)
+        data = json.loads(client.get(reverse("workspace:counts")).content)
+        return data["open"], data["mine"], data["unassigned"]
+
+    assert counts(cast.agent_help) == (2, 1, 1)
+    assert counts(cast.agent_dev) == (3, 1, 2)
+    assert counts(cast.lead_help) == (2, 0, 1)
+    assert counts(cast.agent_help) == (2, 1, 1)
+
+
 def test_counts_refresh_as_json(client, cast):
     cast.ticket()
     cast.ticket(desk=cast.dev_desk)

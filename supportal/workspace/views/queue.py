@@ -60,7 +60,8 @@ BULK_ACTIONS = (
 )
 
 
-def _bulk_action_label(action: Action) -> str:
+def _bulk_action_labels() -> list[tuple[str, str]]:
+    """The bulk actions' values and labels, translated once per page."""
     labels = {
         Action.TAKE: _("Take"),
         Action.THIRD_PARTY_ANSWERED: _("Third party answered"),
@@ -68,7 +69,7 @@ def _bulk_action_label(action: Action) -> str:
         Action.CLOSE: _("Close"),
         Action.CANCEL: _("Cancel"),
     }
-    return labels[action]
+    return [(action.value, labels[action]) for action in BULK_ACTIONS]
 
 
 # The agent's last queue and sort, kept in a cookie (no query): /agent/ opens where they were.
@@ -98,12 +99,13 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
     tickets = form.filtered(tickets).annotate(**queue_sla_annotations())
     paginator, query, sort_key = _queue_paginator(form, queue_key, tickets)
-    counts, nav_counted, page = _counts_and_page(request, visible, paginator, now=now)
+    counts, nav_counted, page = _counts_and_page(request, paginator, now=now)
     rows = queue_rows(page.object_list, now=now)
     page.object_list = rows
     params = (query_dict or QueryDict()).copy()
     for name in ("page", "after", "before"):
         params.pop(name, None)
+    bulk_actions = _bulk_action_labels()
     context = {
         "form": form,
         "page": page,
@@ -118,8 +120,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "sort": sort_key,
         "params": params.urlencode(),
         "saved_views": _saved_views(request.user),
-        "bulk_actions": [(a.value, _bulk_action_label(a)) for a in BULK_ACTIONS],
-        "menus": _menus(request.user, form),
+        "bulk_actions": bulk_actions,
+        "menus": _menus(request.user, form, bulk_actions),
         # The form's lists, read once (docs/performance.md, "Fifth round").
         "agents": form.agents,
         "priorities": form.priorities,
@@ -143,7 +145,9 @@ def _options(choices: Iterable[tuple[object, str]]) -> SafeString:
     )
 
 
-def _menus(user: User, form: QueueFilterForm) -> dict[str, SafeString]:
+def _menus(
+    user: User, form: QueueFilterForm, bulk_actions: list[tuple[str, str]]
+) -> dict[str, SafeString]:
     """The options of the page's own menus (bulk actions, saved views), written from the
     form's lists in Python rather than a template loop per option (docs/performance.md,
     "Sixth round")."""
@@ -156,7 +160,7 @@ def _menus(user: User, form: QueueFilterForm) -> dict[str, SafeString]:
     )
     return {
         "assignees": _options((agent.pk, str(agent)) for agent in form.agents if agent != user),
-        "bulk_actions": _options((a.value, _bulk_action_label(a)) for a in BULK_ACTIONS),
+        "bulk_actions": _options(bulk_actions),
         "priorities": _options((priority.pk, priority.name) for priority in form.priorities),
         "scopes": mark_safe(desks),  # noqa: S308 - the names are escaped
     }
@@ -164,7 +168,6 @@ def _menus(user: User, form: QueueFilterForm) -> dict[str, SafeString]:
 
 def _counts_and_page(
     request: AuthenticatedHttpRequest,
-    visible: QuerySet[Ticket],
     paginator: CappedPaginator,
     *,
     now: dt.datetime,
@@ -182,7 +185,7 @@ def _counts_and_page(
         except EmptyResultSet:  # a list that can hold nothing (a search that matched nothing)
             paginator.count_is(0)
             list_rows = None
-    counts, counted = queue_counts_and(visible, user=request.user, now=now, also=also)
+    counts, counted = queue_counts_and(request.user, now=now, also=also)
     if list_rows is not None:
         paginator.count_is(counted[-1])
     return counts, counted[:2], paginator.get_page(number, **cursors)
@@ -245,7 +248,7 @@ def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -
 
 
 def _saved_views(user: User) -> list[dict[str, object]]:
-    views = list(reply_selectors.saved_view_list_for_user(user))
+    views = reply_selectors.saved_views_for_user(user)
     led = reply_selectors.desk_ids_led_by(user) if any(v.desk_id for v in views) else set()
     return [
         {
@@ -261,8 +264,7 @@ def _saved_views(user: User) -> list[dict[str, object]]:
 @agent_required
 def queue_counts_json(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The queue counts, for the page to refresh them in place."""
-    visible = selectors.ticket_queryset_for_user(request.user)
-    counts = queue_counts(visible, user=request.user, now=timezone.now())
+    counts = queue_counts(request.user, now=timezone.now())
     return JsonResponse({key: queue_count_label(count) for key, count in counts.items()})
 
 
