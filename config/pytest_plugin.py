@@ -17,6 +17,7 @@ pytest-xdist one worker ran them alone while the others had finished.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -28,6 +29,30 @@ os.environ.setdefault("SUPPORTAL_STATIC_MANIFEST", "false")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test
 # body are still synchronous, so its async-safety guard must be told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The packages whose asserts pytest rewrites besides the tests themselves (and conftests).
+OWN_PACKAGES = ("supportal", "config", "bench")
+
+
+def third_party_plugins_not_rewritten() -> None:
+    """pytest rewrites the asserts of every module of each installed plugin's distribution
+    (Hypothesis, Schemathesis, anyio, pytest-django, xdist), not only of the tests; where
+    PYTHONDONTWRITEBYTECODE is set (our machines, CI) nothing caches the result, so each pytest
+    process parsed and compiled some 280 modules of theirs again: about 10 s of CPU in each
+    worker (docs/architecture.md, "Tests and their time"). Their asserts are their own checks,
+    not ours to explain: they load as installed. Runs when this plugin is imported (``-p``),
+    after pytest marked the plugins and before it imports them."""
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    for finder in sys.meta_path:
+        if isinstance(finder, AssertionRewritingHook):
+            finder._must_rewrite = {
+                name for name in finder._must_rewrite if name.split(".")[0] in OWN_PACKAGES
+            }
+            finder._marked_for_rewrite_cache.clear()
+
+
+third_party_plugins_not_rewritten()
 
 
 def static_files_indexed_once(patch: pytest.MonkeyPatch) -> None:
