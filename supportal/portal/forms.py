@@ -131,7 +131,12 @@ class ColleaguesField(forms.ModelMultipleChoiceField[User]):
             self.queryset = selectors.colleague_queryset(user)
         return self._queryset
 
-    queryset = property(_get_queryset, forms.ModelMultipleChoiceField._set_queryset)
+    def _set_queryset(self, queryset: Any) -> None:
+        # As Django's ModelChoiceField sets it.
+        self._queryset = None if queryset is None else queryset.all()
+        self.widget.choices = self.choices
+
+    queryset = property(_get_queryset, _set_queryset)
 
     def clean(self, value: Any) -> Any:
         if not value and not self.required:
