@@ -17,6 +17,7 @@ from supportal.mail.inbound.listeners import HardBounce, bounce_listeners
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
 from supportal.mail.inbound.people import customer_for, language_sample
 from supportal.mail.inbound.post import comment_add, request_create
+from supportal.mail.inbound.rows import first_copy_id, is_our_message_id, user_by_address
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.threads import (
     Thread,
@@ -51,8 +52,7 @@ def _first_copy_id(message: InboundMessage) -> int | None:
     raw message)."""
     if not message.message_id:
         return None
-    copies = InboundMessage.objects.filter(message_id=message.message_id).order_by("pk")
-    return copies.values_list("pk", flat=True).first()
+    return first_copy_id(message.message_id)
 
 
 def _sender_ignored(
@@ -139,16 +139,15 @@ def decide(
 
 def _own_message_ids(mail: ParsedMail) -> set[str]:
     """The message's own Message-ID when it is one of ours (a mail of ours come back)."""
-    if not mail.message_id:
+    if not mail.message_id or not is_our_message_id(mail.message_id):
         return set()
-    ours = OutboundEmail.objects.filter(message_id=mail.message_id)
-    return set(ours.values_list("message_id", flat=True))
+    return {mail.message_id}
 
 
 def _writer_identify(sender: str, thread: Thread, verdict: Verdict) -> _Writer:
     """Who wrote it, as far as can be proven (docs/security.md): a DMARC-aligned pass for the
     From domain, or the sender's own personal reply address."""
-    user = User.objects.filter(email__iexact=sender).first()
+    user = user_by_address(sender)
     domain_verified = verdict.verified and verdict.from_domain == sender.rpartition("@")[2]
     by_token = user is not None and thread.token_user is not None and thread.token_user == user
     return _Writer(

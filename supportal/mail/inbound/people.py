@@ -13,6 +13,7 @@ from supportal.accounts.models import User
 from supportal.accounts.selectors import organization_for_email
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
+from supportal.mail.inbound.rows import user_by_address
 from supportal.mail.inbound.store import served_address
 from supportal.mail.quotes import reply_text
 from supportal.tickets.models import Ticket
@@ -35,7 +36,7 @@ def customer_for(
     "Forgot your password?"."""
     from supportal.accounts.services import customer_register
 
-    user = User.objects.filter(email__iexact=address).first()
+    user = user_by_address(address)
     if user is not None:
         return user
     first, _sep, last = " ".join(name.split()).partition(" ")
@@ -58,7 +59,7 @@ def customer_for(
         # Another intake worker registered the same new sender (their first two mails taken
         # in at once) after our look-up: its savepoint is rolled back; theirs is the account
         # (docs/email.md, "Several workers").
-        user = User.objects.filter(email__iexact=address).first()
+        user = user_by_address(address)
         if user is None:
             raise
         return user
@@ -97,7 +98,7 @@ def copied_people(
     for address in [*mail.to, *mail.cc]:
         if address == sender or served_address(address) is not None:
             continue
-        person = User.objects.filter(email__iexact=address, is_active=True).first()
+        person = user_by_address(address, is_active_only=True)
         if person is not None and (person.is_agent or person.is_superuser):
             continue  # the support team sees the request anyway
         if (

@@ -13,7 +13,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from supportal.core.jobs import claim_due, claimed_in_turn
+from supportal.core.jobs import (
+    WITHOUT_WAITING_FOR_DISK,
+    claim_due,
+    claimed_in_turn,
+    commit_without_waiting_for_disk,
+)
 from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
@@ -28,6 +33,11 @@ BATCH_SIZE = 20
 # are processed by another within this (docs/security.md, "Workers").
 CLAIM_LEASE_DURATION = timedelta(seconds=settings.SUPPORTAL_CLAIM_LEASE_SECONDS)
 LAST_ERROR_MAX_LENGTH = 4000
+# Claims are committed without waiting for the disk (docs/email.md, "Several workers"):
+# processing writes nothing outside the database, so a crash of the machine that loses a claim
+# loses what was processed under it too (the WAL is written in order), and the row is claimable
+# again at once, as if no worker had claimed it. The stored bytes were committed durably
+# before. One wait for the disk fewer per message (docs/performance.md, "Eighth round").
 
 
 # --- Claiming and recording -----------------------------------------------------------------
@@ -36,7 +46,8 @@ LAST_ERROR_MAX_LENGTH = 4000
 def _claim_one(pk: int, *, states: tuple[str, ...], now: datetime) -> InboundMessage | None:
     """Claim the row ``pk`` if it is in one of ``states`` and unclaimed (or its lease passed):
     one ``UPDATE … RETURNING`` (PostgreSQL, SQLite 3.35+) that gives the claimed row, instead
-    of an UPDATE and a SELECT (docs/performance.md, "Seventh round")."""
+    of an UPDATE and a SELECT (docs/performance.md, "Seventh round"). Its commit does not wait
+    for the disk on PostgreSQL (see "Claims are committed" above)."""
     token = uuid.uuid4().hex
     quote = connection.ops.quote_name
     columns = ", ".join(
@@ -50,8 +61,10 @@ def _claim_one(pk: int, *, states: tuple[str, ...], now: datetime) -> InboundMes
     # Our own table's and columns' names, and one placeholder per state: no input.
     table = quote(InboundMessage._meta.db_table)
     sql = f"UPDATE {table} SET state = %s, claim_token = %s, attempts = attempts + 1,"  # noqa: S608
+    sql += " next_attempt_at = %s"
+    if connection.vendor == "postgresql":
+        sql += WITHOUT_WAITING_FOR_DISK
     sql += (
-        " next_attempt_at = %s"
         f" WHERE id = %s AND state IN ({marks}) AND (claim_token = '' OR next_attempt_at <= %s)"
         f" RETURNING {columns}"
     )
@@ -93,6 +106,7 @@ def inbound_process_due(now: datetime) -> int:
         now=now,
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
+        is_durable=False,  # see "Claims are committed" above
     )
     for message in claimed_in_turn(messages, lease_duration=CLAIM_LEASE_DURATION):
         inbound_process(message, now=now)
@@ -122,7 +136,9 @@ def inbound_process(
             # Everything this mail changes is one entry on the request's timeline.
             events_origin(f"mail:{message.pk}"),
         ):
-            _commit_without_waiting_for_disk()
+            # Derived from the stored bytes, committed durably before: a crash of the machine
+            # that loses this commit leaves the row to be claimed and processed again.
+            commit_without_waiting_for_disk()
             outcome = decide(message, now=now, decision=decision, verdict=verdict)
             _record(
                 message,
@@ -144,19 +160,6 @@ def inbound_process(
             _record(message, token, state=InboundState.FAILED, last_error=error)
         return None
     return outcome
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk
-    (``synchronous_commit`` off for it alone). What it writes is derived from the stored
-    message, whose bytes and claim were committed durably before: a crash of the machine in the
-    fraction of a second before the WAL is flushed loses the processing, and the row is claimed
-    and processed again when its lease passes. The commit is still atomic and visible at once;
-    the wait it saves is the disk's, 4–7 ms a commit on the shared machine (docs/performance.md,
-    "Seventh round")."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _record(message: InboundMessage, token: str, **values: object) -> None:

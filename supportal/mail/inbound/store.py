@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from supportal.desks.models import Desk
+from supportal.mail.inbound.rows import served_desks
 from supportal.mail.models import InboundChannel, InboundMessage
 
 # Only the header block is searched, and only bytes: no decoding can fail before storing.
@@ -92,9 +93,9 @@ _desks_in_hand: ContextVar[list[list[Desk]] | None] = ContextVar("served_desks",
 def _served_desks() -> Iterable[Desk]:
     held = _desks_in_hand.get()
     if held is None:
-        return Desk.objects.filter(is_active=True).exclude(email_address="")
+        return served_desks()
     if not held:
-        held.append(list(Desk.objects.filter(is_active=True).exclude(email_address="")))
+        held.append(served_desks())
     return held[0]
 
 

@@ -11,6 +11,7 @@ from supportal.accounts.models import User
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
 from supportal.mail.inbound.listeners import reply_address_ticket
+from supportal.mail.inbound.rows import ticket_by_references
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.tokens import personal_reply_resolve
 from supportal.mail.models import InboundMessage, OutboundEmail
@@ -93,7 +94,7 @@ def subject_ticket(mail: ParsedMail) -> Ticket | None:
     references = _SUBJECT_REFERENCE.findall(mail.subject.upper())
     if not references:
         return None
-    return Ticket.objects.filter(reference__in=references).order_by("pk").first()
+    return ticket_by_references(references)
 
 
 def may_write(user: User, ticket: Ticket, sender: str) -> bool:

@@ -139,6 +139,17 @@ def test_contact_email_for_the_request_and_colleagues_as_participants(client, ca
     assert list(ticket.participants.values_list("user", flat=True)) == [cast.colleague.pk]
 
 
+def test_a_request_shared_with_nobody_has_no_participants_and_an_error_offers_colleagues_again(
+    client, cast
+):
+    client.force_login(cast.cristina)
+    refused = client.post(_new_url(cast.help_desk), _form(cast, summary=""))
+    assert refused.status_code == 400
+    assert str(cast.colleague) in refused.content.decode()
+    client.post(_new_url(cast.help_desk), _form(cast))
+    assert not Ticket.objects.get().participants.exists()
+
+
 def test_a_customer_of_another_company_cannot_be_a_participant(client, cast):
     client.force_login(cast.cristina)
     response = client.post(
