@@ -301,9 +301,30 @@ def median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def side_figures(records: list[dict], pair: Pair, side: str, level: str) -> dict:
+def part_figures(found: list[dict], duration: float) -> dict:
+    """Medians of one page's (or rows request's) runs at one level. A run in which no request
+    finished says only that one request takes longer than the run: the time is then that lower
+    bound, and ``over`` is set."""
+    runs = [x for x in found if x.get("rps")]
+    singles = [t for x in found for t in x.get("single_ms", [])]
+    if runs:
+        return {
+            "rps": statistics.median(x["rps"] for x in runs),
+            "p50": statistics.median(x["p50"] for x in runs),
+            "p95": statistics.median(x["p95"] for x in runs),
+            "single": False,
+            "over": False,
+        }
+    if singles:
+        middle = statistics.median(singles)
+        return {"rps": None, "p50": middle, "p95": max(singles), "single": True, "over": False}
+    bound = duration * 1000
+    return {"rps": 1 / duration, "p50": bound, "p95": bound, "single": False, "over": True}
+
+
+def side_figures(records: list[dict], pair: Pair, side: str, level: str, duration: float) -> dict:
     """Medians over the repetitions: req/s (of the slowest part), p50 and p95 (summed over the
-    parts a user waits for), the load averages seen."""
+    parts a user waits for: the peer's list page and its rows request)."""
     mine = [r for r in records if r["pair"] == pair.name and r["side"] == side]
     parts = (pair.ours,) if side == "supportal" else pair.theirs + pair.timed
     per_part = {}
@@ -311,52 +332,52 @@ def side_figures(records: list[dict], pair: Pair, side: str, level: str) -> dict
         key = "ours" if side == "supportal" else part
         # a peer request timed by single requests is in the 1-connection figures only
         found = [r["figures"].get(level, {}).get(key) or r["figures"]["1"].get(key) for r in mine]
-        runs = [x for x in found if x and "rps" in x]
-        singles = [t for x in found if x for t in x.get("single_ms", [])]
-        per_part[part] = {
-            "rps": median_or_none([x["rps"] for x in runs]),
-            "p50": median_or_none([x["p50"] for x in runs]) or median_or_none(singles),
-            "p95": median_or_none([x["p95"] for x in runs]) or median_or_none(singles),
-            "single": bool(singles) and not runs,
-        }
+        per_part[part] = part_figures([x for x in found if x], duration)
     rps = [v["rps"] for v in per_part.values() if v["rps"] is not None]
-    slow = [v for v in per_part.values() if v["single"]]
     return {
-        "rps": None if slow else (min(rps) if rps else None),
-        "p50": sum(v["p50"] or 0 for v in per_part.values()),
-        "p95": sum(v["p95"] or 0 for v in per_part.values()),
+        "rps": None if any(v["single"] for v in per_part.values()) else min(rps),
+        "p50": sum(v["p50"] for v in per_part.values()),
+        "p95": sum(v["p95"] for v in per_part.values()),
+        "over": any(v["over"] for v in per_part.values()),
+        "single": any(v["single"] for v in per_part.values()),
         "parts": per_part,
-        "loads": [r["load"][0] for r in mine],
-        "reps": len(mine),
     }
 
 
 def figure_text(f: dict) -> str:
-    rate = f"{f['rps']:,.1f} req/s" if f["rps"] is not None else "single requests"
-    return f"{rate}; {f['p50']:,.0f} / {f['p95']:,.0f}"
+    over = "> " if f["over"] else ""
+    if f["rps"] is None:
+        rate = "single requests"
+    elif f["over"]:
+        rate = f"< {f['rps']:,.2f} req/s"
+    else:
+        rate = f"{f['rps']:,.1f} req/s"
+    return f"{rate}; {over}{f['p50']:,.0f} / {over}{f['p95']:,.0f}"
 
 
 def ratio_text(ours: dict, theirs: dict) -> str:
-    if not (ours["p50"] and theirs["p50"]):
-        return "no request finished"
-    text = f"{theirs['p50'] / ours['p50']:.1f}× sooner"
+    if ours["over"]:
+        return "Supportal: no request finished within a run"
+    over = "> " if theirs["over"] else ""
+    text = f"{over}{theirs['p50'] / ours['p50']:.1f}× sooner"
     if ours["rps"] and theirs["rps"]:
-        text += f", {ours['rps'] / theirs['rps']:.1f}× the req/s"
+        text += f", {over}{ours['rps'] / theirs['rps']:.1f}× the req/s"
     return text
 
 
-def table(records: list[dict]) -> str:
+def table(records: list[dict], duration: float) -> str:
     lines = [
         "| page | conn | Supportal req/s; p50 / p95 ms | django-helpdesk req/s; p50 / p95 ms "
         "| Supportal against the peer |",
         "| --- | ---: | --- | --- | --- |",
     ]
     for pair in PAIRS:
-        if not any(r["pair"] == pair.name for r in records):
+        sides = {r["side"] for r in records if r["pair"] == pair.name}
+        if sides != {"supportal", "peer"}:
             continue
         for level in (str(level) for level in LEVELS):
-            ours = side_figures(records, pair, "supportal", level)
-            theirs = side_figures(records, pair, "peer", level)
+            ours = side_figures(records, pair, "supportal", level, duration)
+            theirs = side_figures(records, pair, "peer", level, duration)
             lines.append(
                 f"| {pair.name} | {level} | {figure_text(ours)} | {figure_text(theirs)} "
                 f"| {ratio_text(ours, theirs)} |"
@@ -388,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.summarize:
         records = [r for path in args.summarize for r in json.loads(path.read_text())]
-        print(table(records))
+        print(table(records, args.duration))
         return 0
     if not (args.peer_dir and args.peer_bench and args.write_database_url):
         parser.error("--peer-dir, --peer-bench and --write-database-url are needed to measure")
@@ -400,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=60)
-    print(table(json.loads(records_path.read_text())))
+    print(table(json.loads(records_path.read_text()), args.duration))
     print(f"\nwritten to {records_path}")
     return 0
 
