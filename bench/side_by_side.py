@@ -331,7 +331,9 @@ def side_figures(records: list[dict], pair: Pair, side: str, level: str, duratio
     for part in parts:
         key = "ours" if side == "supportal" else part
         # a peer request timed by single requests is in the 1-connection figures only
-        found = [r["figures"].get(level, {}).get(key) or r["figures"]["1"].get(key) for r in mine]
+        found = [
+            r["figures"].get(level, {}).get(key) or r["figures"].get("1", {}).get(key) for r in mine
+        ]
         per_part[part] = part_figures([x for x in found if x], duration)
     rps = [v["rps"] for v in per_part.values() if v["rps"] is not None]
     return {
