@@ -390,7 +390,7 @@ def table(records: list[dict], duration: float) -> str:
     lines.append(
         f"{len(records)} runs, {min(times)}–{max(times)} UTC, load average (1 min) "
         f"{min(loads):.1f} to {max(loads):.1f}, medians of "
-        f"{max(r['rep'] for r in records)} repetitions."
+        f"{len({r['rep'] for r in records})} repetition(s)."
     )
     return "\n".join(lines)
 
