@@ -310,23 +310,33 @@ def wrk_run(page: Page, session: dict[str, str], port: int, *, connections: int,
         return json.loads(out.read_text())
 
 
+def single_request(page: Page, session: Session) -> tuple[int, str, float]:
+    """One request of the page: its status, redirect and time in ms."""
+    body = None
+    if page.body:
+        body = dict(parse_qsl(page.body.replace("{n}", str(time.time_ns()))))
+        body["csrfmiddlewaretoken"] = session.cookies.get("csrftoken", "")
+    began = time.monotonic()
+    status, location, _text = session.request(page.method, page.paths[0], body)
+    return status, location, (time.monotonic() - began) * 1000
+
+
 def preflight(pages: list[Page], sessions: dict[str | None, Session]) -> None:
-    """Every page once: a page that answers the wrong status is not measured."""
+    """Every page once: a page that answers the wrong status is not measured. A page slower than
+    a second is asked once more and its faster time kept: the first request a freshly started
+    worker serves also pays for what the process reads once (templates, the desks' choices)."""
     problems = []
     for page in pages:
-        session = sessions[page.role]
-        body = None
-        if page.body:
-            body = dict(parse_qsl(page.body.replace("{n}", str(time.time_ns()))))
-            body["csrfmiddlewaretoken"] = session.cookies.get("csrftoken", "")
         began = time.monotonic()
         try:
-            status, location, _text = session.request(page.method, page.paths[0], body)
+            status, location, page.single_ms = single_request(page, sessions[page.role])
+            if page.single_ms > 1000:
+                status, location, again_ms = single_request(page, sessions[page.role])
+                page.single_ms = min(page.single_ms, again_ms)
         except TimeoutError:
             page.single_ms = (time.monotonic() - began) * 1000
             print(f"{page.name}: no answer within {page.single_ms / 1000:.0f} s", flush=True)
             continue
-        page.single_ms = (time.monotonic() - began) * 1000
         if str(status)[0] != page.expect or "/login/" in location:
             problems.append(f"{page.name}: {page.method} {page.paths[0]} -> {status} {location}")
     if problems:
