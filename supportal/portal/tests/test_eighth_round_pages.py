@@ -1,7 +1,8 @@
 """The request page and the ticket page after the eighth performance round
 (docs/performance.md, "Eighth round"): their menus and help are rendered once per language
-(``core/templatetags/per_language.py``); what a user typed is still escaped on both pages, and
-each language still reads its own menus."""
+(``core/templatetags/per_language.py``) and their menus of people without a template node per
+person (``core/templatetags/people.py``); what a user typed is still escaped on both pages,
+and each language still reads its own menus."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from django.template import Context, Template, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from supportal.tickets import services
 
@@ -17,8 +19,14 @@ ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 
 
 def test_what_users_typed_is_escaped_on_both_pages(client, cast):
-    cast.cristina.first_name = HOSTILE
-    cast.cristina.save(update_fields=["first_name"])
+    for person in (cast.cristina, cast.colleague):
+        person.first_name = HOSTILE
+        person.save(update_fields=["first_name"])
+    # The colleague is offered in both pages' "Share with a colleague" menu.
+    option = (
+        f'<option value="{cast.colleague.pk}">{escape(str(cast.colleague))}'
+        f" ({escape(cast.colleague.email)})</option>"
+    )
     ticket = cast.ticket(summary=f"Summary {HOSTILE}", details=f"Details {HOSTILE}")
     services.ticket_comment_add(ticket=ticket, author=cast.cristina, body=f"Comment {HOSTILE}")
 
@@ -32,6 +40,8 @@ def test_what_users_typed_is_escaped_on_both_pages(client, cast):
         assert f"Summary {ESCAPED}" in page
         assert f"Comment {ESCAPED}" in page
         assert ESCAPED in page.split(f"Comment {ESCAPED}")[0]  # the name, before the comment
+        assert ESCAPED in option
+        assert option in page
 
 
 @pytest.mark.parametrize("language", ["en", "cs"])
