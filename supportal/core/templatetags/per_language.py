@@ -12,6 +12,7 @@ text, ``{% translate %}`` of a quoted message, ``{% url %}`` with quoted argumen
 No value from the context (a name, a count, a token) can be kept, so nothing a user typed is
 ever inside; what is kept was escaped as the engine escapes it. The key holds everything the
 output follows: the language, the script prefix and URLconf (``{% url %}``), autoescaping.
+``{% language_buttons %}``, the language switcher's buttons, is kept per language alike.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.base import (
     FilterExpression,
     Node,
@@ -32,8 +34,9 @@ from django.template.defaulttags import CommentNode, URLNode
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix, get_urlconf
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 
 register = template.Library()
 
@@ -89,3 +92,30 @@ def per_language(parser: Parser, token: Token) -> PerLanguageNode:
                 f"quoted values, not {node.token.contents if node.token else node!r}"
             )
     return PerLanguageNode(nodelist)
+
+
+_buttons: dict[str, SafeString] = {}
+
+
+@register.simple_tag
+def language_buttons() -> SafeString:
+    """The language switcher's buttons (``core/_language_switcher.html``), the current
+    language marked: on every page, the same for every request in one language."""
+    current = get_language()
+    kept = _buttons.get(current)
+    if kept is None:
+        kept = _buttons.setdefault(current, _buttons_render(current))
+    return kept
+
+
+def _buttons_render(current: str) -> SafeString:
+    buttons = []
+    for code, _name in settings.LANGUAGES:
+        name = get_language_info(code)["name_local"]
+        marked = ' current"' + ' aria-current="true"' if code == current else '"'
+        buttons.append(
+            f'\n    <button type="submit" name="language" value="{escape(code)}"'
+            f' lang="{escape(code)}" class="link{marked} title="{escape(name)}">'
+            f"{escape(code.upper())}</button>\n  "
+        )
+    return mark_safe("".join(buttons))  # noqa: S308 - every value above is escaped

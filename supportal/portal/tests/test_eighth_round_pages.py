@@ -58,6 +58,9 @@ def test_each_language_reads_its_own_menus(client, cast, language):
             expected = [translation.gettext("Log out"), translation.gettext("Skip to content")]
         page = client.get(url).content.decode()
         assert all(f">{text}<" in page for text in expected)
+        # The language switcher marks this language, and only this one.
+        assert page.count('aria-current="true"') == 1
+        assert f'lang="{language}" class="link current" aria-current="true"' in page
 
 
 def test_a_value_from_the_context_cannot_be_kept():
