@@ -76,3 +76,22 @@ class QuickTextInput(_QuickInput, forms.TextInput):
 
 class QuickDateInput(_QuickInput, forms.DateInput):
     """``forms.DateInput``, as it renders."""
+
+
+class QuickNumberInput(_QuickInput, forms.NumberInput):
+    """``forms.NumberInput``, as it renders (a ``DecimalField`` still adds its step and
+    minimum: it recognises the class)."""
+
+
+class QuickTextarea(forms.Textarea):
+    """``forms.Textarea``, as ``django/forms/widgets/textarea.html`` renders it."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        shown = self.format_value(value)
+        text = conditional_escape(shown) if shown else ""
+        return mark_safe(  # noqa: S308 - every value above is escaped
+            f'<textarea name="{conditional_escape(name)}"'
+            f"{_template_attrs(self.build_attrs(self.attrs, attrs))}>\n{text}</textarea>"
+        )

@@ -25,7 +25,13 @@ from supportal.core.forms import (
     model_choice_field,
 )
 from supportal.core.statements import KeptStatement
-from supportal.core.widgets import QuickDateInput, QuickSelect, QuickTextInput
+from supportal.core.widgets import (
+    QuickDateInput,
+    QuickNumberInput,
+    QuickSelect,
+    QuickTextarea,
+    QuickTextInput,
+)
 from supportal.desks.choices import kept_rows
 from supportal.desks.forms import custom_form_field
 from supportal.desks.models import (
@@ -43,15 +49,8 @@ from supportal.tickets.workflow import Status
 from supportal.workspace.queues import DEFAULT_QUEUE, QUEUES, SORTS
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
 class QuickDayInput(QuickDateInput):
-    """``DateInput``'s markup, written without templates (core/widgets.py)."""
+    """A day picker (``type="date"``, ISO days), written without templates (core/widgets.py)."""
 
     input_type = "date"
 
@@ -386,14 +385,19 @@ def _custom_name(field: CustomField) -> str:
 
 
 class QuoteForm(forms.Form):
+    # On every ticket page: its widgets are written without templates (core/widgets.py).
     price = forms.DecimalField(
-        label=_("Price"), min_value=Decimal(0), max_digits=12, decimal_places=2
+        label=_("Price"),
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
+        widget=QuickNumberInput(),
     )
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="RON")
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    currency = forms.CharField(
+        label=_("Currency"), max_length=3, initial="RON", widget=QuickTextInput()
     )
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=QuickDayInput())
+    note = forms.CharField(label=_("Note"), required=False, widget=QuickTextarea(attrs={"rows": 2}))
 
 
 class CannedReplyForm(forms.Form):

@@ -1,5 +1,6 @@
-"""QuickSelect, QuickTextInput and QuickDateInput write the very markup Django's widgets write,
-without a template per option or input (docs/performance.md, "Sixth round")."""
+"""QuickSelect, QuickTextInput, QuickDateInput, QuickNumberInput and QuickTextarea write the
+very markup Django's widgets write, without a template per option or input (docs/performance.md,
+"Sixth round", "Eighth round")."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import datetime as dt
 import pytest
 from django import forms
 
-from supportal.core.widgets import QuickDateInput, QuickSelect, QuickTextInput
-from supportal.workspace.forms import QueueFilterForm
+from supportal.core.widgets import (
+    QuickDateInput,
+    QuickNumberInput,
+    QuickSelect,
+    QuickTextarea,
+    QuickTextInput,
+)
+from supportal.workspace.forms import QueueFilterForm, QuoteForm
 
 CASES = [
     ([("", "—"), ("a", "A & b"), ("b", "<B>")], "a", {"id": "id_x"}),
@@ -90,3 +97,36 @@ def test_the_queue_filters_render_as_with_djangos_select(cast):
         field.widget = plain
         assert str(form[name]) == quick[name], name
     assert "<option" in quick["assignee"] and 'value="me" selected' in quick["assignee"]
+
+
+@pytest.mark.parametrize("value", [*INPUT_VALUES, "a\nb & <c>", "1.50"])
+@pytest.mark.parametrize("attrs", INPUT_ATTRS)
+def test_the_number_input_and_the_text_area_are_djangos(value, attrs):
+    for own in ({}, {"rows": 2}, {"step": "0.01", "min": "0"}):
+        expected = forms.NumberInput(attrs=own).render("price", value, attrs)
+        assert QuickNumberInput(attrs=own).render("price", value, attrs) == expected
+        expected = forms.Textarea(attrs=own).render("note", value, attrs)
+        assert QuickTextarea(attrs=own).render("note", value, attrs) == expected
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"price": "-1", "currency": 'R<"N>', "deadline": "x", "note": "<b>&</b>"}]
+)
+def test_the_quote_form_renders_as_with_djangos_widgets(data):
+    form = QuoteForm(data, initial={"currency": "RON"})
+    quick = {name: str(form[name]) for name in form.fields}
+    plain_widgets = {
+        "price": forms.NumberInput(),
+        "currency": forms.TextInput(),
+        "deadline": forms.DateInput(format="%Y-%m-%d"),
+        "note": forms.Textarea(attrs={"rows": 2}),
+    }
+    plain_widgets["deadline"].input_type = "date"
+    for name, widget in plain_widgets.items():
+        field = form.fields[name]
+        widget.attrs.update(field.widget_attrs(widget))
+        widget.is_required = field.required
+        field.widget = widget
+        assert str(form[name]) == quick[name], name
+    if data:
+        assert "&lt;b&gt;&amp;&lt;/b&gt;" in quick["note"]
