@@ -45,11 +45,11 @@ def third_party_plugins_not_rewritten() -> None:
     from _pytest.assertion.rewrite import AssertionRewritingHook
 
     for finder in sys.meta_path:
-        if isinstance(finder, AssertionRewritingHook):
-            finder._must_rewrite = {
-                name for name in finder._must_rewrite if name.split(".")[0] in OWN_PACKAGES
-            }
-            finder._marked_for_rewrite_cache.clear()
+        marked = getattr(finder, "_must_rewrite", None)
+        # Private to pytest: a release that renames it only costs the time again.
+        if isinstance(finder, AssertionRewritingHook) and isinstance(marked, set):
+            finder._must_rewrite = {name for name in marked if name.split(".")[0] in OWN_PACKAGES}
+            getattr(finder, "_marked_for_rewrite_cache", {}).clear()
 
 
 third_party_plugins_not_rewritten()
