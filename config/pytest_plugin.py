@@ -171,6 +171,24 @@ def own_database_check(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(f"own_database, yet they use the test database: {wrong}")
 
 
+def no_database_deselect(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """.ci/run's PostgreSQL pass: a test that uses no database (pytest-django refuses it one)
+    and starts no process, server or browser (which might read DATABASE_URL) runs the same code
+    on either database, and the SQLite pass has run it (docs/architecture.md, "Eighth round:
+    the pipeline"). Deselected, not skipped."""
+    left_out = [
+        item
+        for item in items
+        if not uses_database(item)
+        and not item.get_closest_marker("slow")
+        and not item.get_closest_marker("postgres_only")
+    ]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        chosen = set(left_out)
+        items[:] = [item for item in items if item not in chosen]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # The container image's test needs an image built beforehand (minutes): it runs when
     # given one (`make test-image`), and is otherwise left out — deselected, not skipped.
@@ -189,6 +207,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
         ):
             item.add_marker(pytest.mark.slow)
+    if os.environ.get("SUPPORTAL_SKIP_NO_DATABASE") == "1":
+        no_database_deselect(config, items)
     # After pytest-django's ordering (tryfirst): the slow tests without a database go first,
     # the rest keep their order (database tests in Django's order, each module's together).
     first = [item for item in items if item.get_closest_marker("slow") and not uses_database(item)]

@@ -4,8 +4,8 @@ database made by django-helpdesk itself in it (docs/import.md#django-helpdesk).
 Standard library only: ``.ci/services`` runs it as a script (``python3
 supportal/imports/tests/helpdesk_env.py``) so CI has the environment before the tests, and the
 tests call ``helpdesk_python()`` (which builds it when it is missing) and
-``helpdesk_database()``. The environment lives under ``var/`` and is built once; a lock keeps
-parallel test workers from building it twice.
+``helpdesk_database()``. The environment lives under ``var/`` (or ``SUPPORTAL_HELPDESK_DIR``)
+and is built once; a lock keeps parallel test workers from building it twice.
 
 The SQLite database django-helpdesk makes is kept under ``var/`` too, named by what made it
 (the version and ``helpdesk_make.py``), and built once, not by each test worker that needs it
@@ -28,7 +28,9 @@ from pathlib import Path
 
 VERSION = "2.6.1"
 ROOT = Path(__file__).resolve().parents[3]
-VENV = ROOT / "var" / f"django-helpdesk-{VERSION}"
+# .ci/run keeps the environment and its database on the machine, outside the clone, between
+# runs (SUPPORTAL_HELPDESK_DIR; docs/architecture.md, "Eighth round: the pipeline").
+VENV = Path(os.environ.get("SUPPORTAL_HELPDESK_DIR") or ROOT / "var") / f"django-helpdesk-{VERSION}"
 MAKER = Path(__file__).with_name("helpdesk_make.py")
 
 
@@ -43,12 +45,12 @@ def _python() -> Path:
 def helpdesk_python() -> Path:
     """The environment's interpreter, built first when missing."""
     stamp = VENV / ".installed"
-    if stamp.exists():
+    if stamp.exists() and _python().exists():  # kept outside the clone, Python may have moved
         return _python()
     VENV.parent.mkdir(parents=True, exist_ok=True)
     with open(VENV.parent / f".django-helpdesk-{VERSION}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not stamp.exists():
+        if not (stamp.exists() and _python().exists()):
             venv.create(VENV, with_pip=True, clear=True)
             pip = [str(_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
             done = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
