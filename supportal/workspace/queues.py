@@ -152,6 +152,10 @@ def queue_counts_and(
     (``core.statements.KeptStatement``; "Eighth round: the agent queue"): the agent's
     desks, the agent and the moment are its parameters, the permission its condition."""
     desk_ids = selectors.desk_ids_for_agent(user)
+    if desk_ids is not None and not desk_ids:
+        # An agent of no desk sees no ticket (and an empty IN has no SQL to compile).
+        numbers = paging.counts_at_once(Ticket.objects.db, also) if also else []
+        return dict.fromkeys(_COUNTED, 0), numbers
     desks = sorted(desk_ids) if desk_ids is not None else []
     values: dict[str, Any] = {"user": user.pk, **{f"desk_{i}": pk for i, pk in enumerate(desks)}}
     subqueries = []

@@ -446,3 +446,17 @@ def test_a_search_lists_the_best_of_its_newest_matches_and_says_so(client, cast,
     one = client.get("/agent/", {"view": "all", "q": old.reference})
     assert _refs(one) == [old.reference]
     assert "Only the" not in one.content.decode()
+
+
+def test_an_agent_of_no_desk_sees_empty_queues_not_an_error(client, cast):
+    cast.ticket()
+    lonely = cast.agent_help.__class__.objects.create_user(
+        email="lonely@support.test", password="Lonely-agent-2026", is_agent=True
+    )
+    client.force_login(lonely)
+    for view in ("", "?view=resolved", "?view=at_risk", "?view=all&q=factura"):
+        page = client.get(reverse("workspace:queue") + view)
+        assert page.status_code == 200, view
+        assert _refs(page) == []
+    counts = client.get(reverse("workspace:counts")).json()
+    assert counts["unassigned"] == 0 and set(counts.values()) == {0}
