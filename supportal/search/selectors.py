@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, F, Field, FloatField, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -374,7 +375,10 @@ def _newest_first(
 ) -> list[tuple[int, bool]]:
     """The ids of ``rows`` (the subquery ``c``) with ``test`` of each, newest first."""
     columns = rows.annotate(c_id=F("pk"), c_at=F("updated_at")).values("c_id", "c_at")
-    sql, rows_params = columns.query.get_compiler(using=rows.db).as_sql()
+    try:
+        sql, rows_params = columns.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # nothing can match (an agent of no desk): no SQL to run
+        return []
     fence = " OFFSET 0" if fenced else ""
     limit = "" if cap is None else f" LIMIT {int(cap)}"
     # A compiled queryset and constant fragments; every value is a parameter.
