@@ -27,6 +27,20 @@ from supportal.accounts.models import (
 # message to show, or "" to let the password through.
 PASSWORD_LOGIN_REFUSERS: list[Callable[[User], str]] = []
 
+# What an agent page's permission conditions branch on besides the user's id: a statement kept
+# once per process (core/statements.py) is kept per kind, and built for a stand-in of the kind.
+StaffKind = tuple[bool, bool, bool]
+
+
+def staff_kind(user: User) -> StaffKind:
+    return (user.is_active, user.is_superuser, user.is_agent)
+
+
+def staff_stand_in(pk: int, kind: StaffKind) -> User:
+    """An unsaved user with this id and kind, for building a kept statement's queryset."""
+    is_active, is_superuser, is_agent = kind
+    return User(pk=pk, is_active=is_active, is_superuser=is_superuser, is_agent=is_agent)
+
 
 def password_login_refusal(user: User) -> str:
     """Why ``user`` may not log in with a password ("" when they may). No side effects."""

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import translation
 
 from supportal.accounts.models import User
+from supportal.accounts.selectors import StaffKind, staff_kind, staff_stand_in
 from supportal.core.errors import NotFound
 from supportal.core.statements import KeptStatement
 from supportal.desks.models import DeskMembership, DeskRole
@@ -86,17 +87,14 @@ def saved_views_for_user(user: User) -> list[SavedView]:
     agent queue"): the queue page reads them on every request."""
     if not (user.is_agent or user.is_superuser):
         return []
-    return _SAVED_VIEWS.rows((user.is_superuser, user.is_agent), {"user": user.pk})
+    return _SAVED_VIEWS.rows(staff_kind(user), {"user": user.pk})
 
 
-def _saved_views_of(shape: tuple[bool, bool], values: Mapping[str, Any]) -> QuerySet[SavedView]:
-    is_superuser, is_agent = shape
-    return saved_view_list_for_user(
-        User(pk=values["user"], is_superuser=is_superuser, is_agent=is_agent)
-    )
+def _saved_views_of(kind: StaffKind, values: Mapping[str, Any]) -> QuerySet[SavedView]:
+    return saved_view_list_for_user(staff_stand_in(values["user"], kind))
 
 
-_SAVED_VIEWS: KeptStatement[tuple[bool, bool], SavedView] = KeptStatement(_saved_views_of)
+_SAVED_VIEWS: KeptStatement[StaffKind, SavedView] = KeptStatement(_saved_views_of)
 
 
 def desk_ids_led_by(user: User) -> set[int] | None:

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from supportal.accounts.models import Organization, User
+from supportal.accounts.selectors import StaffKind, staff_kind, staff_stand_in
 from supportal.core.errors import InvalidInput
 from supportal.core.forms import (
     LabelledModelChoiceField,
@@ -89,17 +90,17 @@ def agents_of_desks(user: User) -> QuerySet[User]:
     )
 
 
-def _desks_or_agents(shape: tuple[str, bool, bool], values: Mapping[str, Any]) -> QuerySet:
+def _desks_or_agents(shape: tuple[str, StaffKind], values: Mapping[str, Any]) -> QuerySet:
     """``desks_of`` or ``agents_of_desks`` for the user of ``values``: the queue page reads
     both on every request, each by a statement compiled once per process and kind of user
     (``core.statements.KeptStatement``; docs/performance.md, "Eighth round: the agent
     queue")."""
-    which, is_superuser, is_agent = shape
-    user = User(pk=values["user"], is_superuser=is_superuser, is_agent=is_agent)
+    which, kind = shape
+    user = staff_stand_in(values["user"], kind)
     return desks_of(user) if which == "desks" else agents_of_desks(user)
 
 
-_DESKS_AND_AGENTS: KeptStatement[tuple[str, bool, bool], Any] = KeptStatement(_desks_or_agents)
+_DESKS_AND_AGENTS: KeptStatement[tuple[str, StaffKind], Any] = KeptStatement(_desks_or_agents)
 
 
 class QueueFilterForm(forms.Form):
@@ -165,10 +166,10 @@ class QueueFilterForm(forms.Form):
         self.user = user
         # Each list is read once, for the form and the page's menus alike; what only the
         # administration changes once per process (docs/performance.md, "Fifth round").
-        kind = (user.is_superuser, user.is_agent)
-        self.desks: list[Desk] = _DESKS_AND_AGENTS.rows(("desks", *kind), {"user": user.pk})
+        kind = staff_kind(user)
+        self.desks: list[Desk] = _DESKS_AND_AGENTS.rows(("desks", kind), {"user": user.pk})
         desk_ids = [desk.pk for desk in self.desks]
-        self.agents: list[User] = _DESKS_AND_AGENTS.rows(("agents", *kind), {"user": user.pk})
+        self.agents: list[User] = _DESKS_AND_AGENTS.rows(("agents", kind), {"user": user.pk})
         self.priorities = kept_rows(self.desks, "priorities", Priority.objects.all)
         choice_field(self, "view").choices = [(key, q.label) for key, q in QUEUES.items()]
         listed_choices(self, "desk", Desk.objects.all(), self.desks)

@@ -9,6 +9,7 @@ from django import template
 from django.db.models import QuerySet
 
 from supportal.accounts.models import User
+from supportal.accounts.selectors import StaffKind, staff_kind, staff_stand_in
 from supportal.core.paging import counts_at_once
 from supportal.core.statements import KeptStatement
 from supportal.desks.models import DeskMembership, DeskRole
@@ -32,25 +33,23 @@ def nav_fact_subqueries(user: User) -> list[tuple[str, Sequence[Any]]]:
     ``core.paging.counts_at_once``: the quarantined messages ``user`` may decide, and their
     team-lead memberships (at most one). Each compiled once per process and kind of user
     (``core.statements.KeptStatement``; docs/performance.md "Eighth round: the agent queue")."""
-    kind = (user.is_active, user.is_superuser, user.is_agent)
+    kind = staff_kind(user)
     db = DeskMembership.objects.db
-    return [_NAV_FACTS.sql((fact, *kind), {"user": user.pk}, using=db) for fact in _FACTS]
+    return [_NAV_FACTS.sql((fact, kind), {"user": user.pk}, using=db) for fact in _FACTS]
 
 
 _FACTS = ("quarantined", "leads")
 
 
-def _nav_fact_rows(shape: tuple[str, bool, bool, bool], values: Mapping[str, Any]) -> QuerySet:
-    fact, is_active, is_superuser, is_agent = shape
-    user = User(
-        pk=values["user"], is_active=is_active, is_superuser=is_superuser, is_agent=is_agent
-    )
+def _nav_fact_rows(shape: tuple[str, StaffKind], values: Mapping[str, Any]) -> QuerySet:
+    fact, kind = shape
+    user = staff_stand_in(values["user"], kind)
     if fact == "quarantined":
         return quarantine_list_for_user(user).order_by().values("pk")
     return DeskMembership.objects.filter(user=user, role=DeskRole.TEAM_LEAD).values("pk")[:1]
 
 
-_NAV_FACTS: KeptStatement[tuple[str, bool, bool, bool], Any] = KeptStatement(_nav_fact_rows)
+_NAV_FACTS: KeptStatement[tuple[str, StaffKind], Any] = KeptStatement(_nav_fact_rows)
 
 
 def nav_facts_of(user: User, counted: Sequence[int]) -> dict[str, object]:
