@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from supportal.core.widgets import option_tags
 
 register = template.Library()
 
@@ -23,10 +24,4 @@ register = template.Library()
 @register.filter
 def person_options(people: Iterable[Any]) -> SafeString:
     """People (users): their id, their name and address."""
-    return mark_safe(  # noqa: S308 - the name and the address are escaped
-        "".join(
-            f'<option value="{int(person.pk)}">{conditional_escape(str(person))}'
-            f" ({conditional_escape(person.email)})</option>"
-            for person in people
-        )
-    )
+    return option_tags((person.pk, f"{person} ({person.email})") for person in people)

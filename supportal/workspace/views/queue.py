@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from html import escape
 from urllib.parse import urlencode
 
@@ -25,6 +24,7 @@ from supportal.accounts.models import User
 from supportal.core.errors import DomainError, InvalidInput, NotFound
 from supportal.core.http import row_id
 from supportal.core.paging import CappedPaginator, keyset_of
+from supportal.core.widgets import option_tags
 from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
@@ -135,16 +135,6 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return response
 
 
-def _options(choices: Iterable[tuple[object, str]]) -> SafeString:
-    """``<option>`` elements, each value and label escaped."""
-    return mark_safe(  # noqa: S308 - every value in it is escaped
-        "".join(
-            f'<option value="{escape(str(value))}">{escape(str(label))}</option>'
-            for value, label in choices
-        )
-    )
-
-
 def _menus(
     user: User, form: QueueFilterForm, bulk_actions: list[tuple[str, str]]
 ) -> dict[str, SafeString]:
@@ -159,9 +149,9 @@ def _menus(
         for desk in form.desks
     )
     return {
-        "assignees": _options((agent.pk, str(agent)) for agent in form.agents if agent != user),
-        "bulk_actions": _options(bulk_actions),
-        "priorities": _options((priority.pk, priority.name) for priority in form.priorities),
+        "assignees": option_tags((agent.pk, str(agent)) for agent in form.agents if agent != user),
+        "bulk_actions": option_tags(bulk_actions),
+        "priorities": option_tags((priority.pk, priority.name) for priority in form.priorities),
         "scopes": mark_safe(desks),  # noqa: S308 - the names are escaped
     }
 
