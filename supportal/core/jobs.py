@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.utils import timezone
 
@@ -144,29 +145,42 @@ def _claim_due_at_once(
     model = queryset.model
     connection = connections[queryset.db]
     quote = connection.ops.quote_name
-    with transaction.atomic(using=queryset.db):
-        due = (
-            queryset.filter(next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values("pk")[:limit]
-        )
-        chosen, params = due.query.sql_with_params()
-        meta = model._meta
-        columns = ", ".join(quote(field.column) for field in meta.concrete_fields if field.column)
-        key = quote(str(meta.pk.column))
-        # Our own table's and columns' names and the ORM's own SQL: no input.
-        sql = f"UPDATE {quote(meta.db_table)} SET claim_token = %s,"  # noqa: S608
-        sql += (
-            " attempts = attempts + 1, next_attempt_at = %s"
-            f"{'' if durable else WITHOUT_WAITING_FOR_DISK} WHERE {key} IN ({chosen})"
-            f" RETURNING {columns}"
-        )
-        until_value = connection.ops.adapt_datetimefield_value(until)
-        claimed = list(
-            model._default_manager.raw(sql, [token, until_value, *params], using=queryset.db)
-        )
+    due = (
+        queryset.filter(next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values("pk")[:limit]
+    )
+    chosen, params = _compiled(due, connection)
+    meta = model._meta
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields if field.column)
+    key = quote(str(meta.pk.column))
+    # Our own table's and columns' names and the ORM's own SQL: no input.
+    sql = f"UPDATE {quote(meta.db_table)} SET claim_token = %s,"  # noqa: S608
+    sql += (
+        " attempts = attempts + 1, next_attempt_at = %s"
+        f"{'' if durable else WITHOUT_WAITING_FOR_DISK} WHERE {key} IN ({chosen})"
+        f" RETURNING {columns}"
+    )
+    until_value = connection.ops.adapt_datetimefield_value(until)
+    # One statement, so autocommitted on its own: no BEGIN and COMMIT around it (two round
+    # trips a claim; docs/performance.md, "Ninth round: the e-mail intake"). Inside a caller's
+    # transaction it is part of that transaction, as before.
+    claimed = list(
+        model._default_manager.raw(sql, [token, until_value, *params], using=queryset.db)
+    )
     return sorted(claimed, key=lambda row: row.pk)
+
+
+def _compiled(due: models.QuerySet, connection: BaseDatabaseWrapper) -> tuple[str, tuple]:
+    """The SQL of ``due``, a ``FOR UPDATE`` that the ORM compiles only in a transaction: out
+    of one, compiled in a block that sends nothing (no statement runs in it, so neither BEGIN
+    nor COMMIT reaches the server) and run afterwards, autocommitted."""
+    compiler = due.query.get_compiler(connection=connection)
+    if not connection.get_autocommit():
+        return compiler.as_sql()
+    with transaction.atomic(using=connection.alias):
+        return compiler.as_sql()
 
 
 def claim_renew(rows: Sequence[DueWork], *, lease_duration: timedelta) -> int:
@@ -398,6 +412,9 @@ def _database_outage_log(*, failed: bool) -> None:
 # and tick at once instead of after their polling interval. SQLite has no such channel: there
 # workers poll every SUPPORTAL_WORKER_INTERVAL seconds.
 WAKE_CHANNEL = "supportal_work"
+# PostgreSQL: joined to a statement (``… FROM (VALUES …) AS v,`` this), the NOTIFY of
+# ``wake_workers`` sent by the statement itself, delivered when its transaction commits.
+WAKING_WORKERS = f"(SELECT pg_notify('{WAKE_CHANNEL}', '')) AS waking_workers"
 
 
 def wake_workers(using: str = "default") -> None:
