@@ -102,6 +102,7 @@ def inbound_process_due(now: datetime) -> int:
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
         is_durable=False,  # see "Claims are committed" above
+        kept_as="mail.inbound",
     )
     for message in claimed_in_turn(messages, lease_duration=CLAIM_LEASE_DURATION):
         inbound_process(message, now=now)
