@@ -103,17 +103,15 @@ def claim_due(
     claimable at once, as if never claimed, and loses whatever was committed after it too
     (the WAL is written in order).
 
-    ``kept_as`` (PostgreSQL): a name for the queue, whose ``queryset`` is then always built
-    alike: the claim's SQL is compiled once per process under it, not per claim.
+    ``kept_as`` (PostgreSQL): the queue's name (its ``queryset`` always alike): compiled once.
     """
     if limit <= 0:
         return []
-    model = queryset.model
     token = uuid.uuid4().hex
     if connections[queryset.db].vendor == "postgresql":
-        until = now + lease_duration
+        until, durable = now + lease_duration, is_durable
         return _claim_due_at_once(
-            queryset, token, now=now, limit=limit, until=until, durable=is_durable, kept_as=kept_as
+            queryset, token, now=now, limit=limit, until=until, durable=durable, kept_as=kept_as
         )
     with transaction.atomic():
         # PostgreSQL: rows another worker has locked are skipped, not waited for, so workers
@@ -134,7 +132,7 @@ def claim_due(
             attempts=F("attempts") + 1,
             next_attempt_at=now + lease_duration,
         )
-        return list(model._default_manager.filter(claim_token=token).order_by("pk"))
+        return list(queryset.model._default_manager.filter(claim_token=token).order_by("pk"))
 
 
 def _claim_due_at_once(

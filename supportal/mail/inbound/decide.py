@@ -60,11 +60,7 @@ def _sender_ignored(
         # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
         # opening a request would feed the loop.
         return ignored("sent from one of our own addresses", kind="own", **base)
-    if (
-        desk is not None
-        and not decision
-        and is_discarded(desk, sender.lower())
-    ):
+    if desk is not None and not decision and is_discarded(desk, sender.lower()):
         # An agent chose "always discard from this sender" for this desk (mail/quarantine.py).
         return ignored(f"{sender} is always discarded by {desk.key}", kind="discarded", **base)
     return None

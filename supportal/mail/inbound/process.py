@@ -159,7 +159,9 @@ def inbound_process(
     return outcome
 
 
-def _record(message: InboundMessage, token: str, *, is_derived: bool = False, **values: object) -> None:
+def _record(
+    message: InboundMessage, token: str, *, is_derived: bool = False, **values: object
+) -> None:
     """Write ``values``, the verification and the end of the claim on the row if our claim
     still holds it (else LeaseLost), and set them on ``message``. One UPDATE of our own
     (the ORM's is built and compiled per message); ``is_derived`` (PostgreSQL): the commit of
