@@ -177,9 +177,7 @@ class _ClaimStatement:
     tail: str
     due: _ForUpdate
 
-    def sql(
-        self, values: Mapping[str, Any], *, using: str, is_kept: bool
-    ) -> tuple[str, list[object]]:
+    def sql(self, values: Mapping[str, Any], *, using: str, is_kept: bool) -> tuple[str, list[Any]]:
         if is_kept:
             chosen, params = self.due.sql(None, values, using=using)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -46,7 +47,8 @@ def _refresh_but_desk(ticket: Ticket) -> None:
         raise Ticket.DoesNotExist("Ticket matching query does not exist.")
     fresh = found[0]
     left_out = fresh.get_deferred_fields()
-    for field in Ticket._meta.concrete_fields:
+    fields: list[Any] = list(Ticket._meta.concrete_fields)  # with relations (their caches)
+    for field in fields:
         if field.attname in left_out:
             continue
         setattr(ticket, field.attname, getattr(fresh, field.attname))

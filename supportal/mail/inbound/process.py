@@ -8,6 +8,7 @@ import logging
 import traceback
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -174,7 +175,7 @@ def _record(
     meta, quote = InboundMessage._meta, connection.ops.quote_name
     columns, params = [], []
     for name, value in values.items():
-        field = meta.get_field(name)
+        field: Any = meta.get_field(name)  # a concrete field of ours
         if field.is_relation:
             value = getattr(value, "pk", value)  # the request or comment written, or None
         columns.append(f"{quote(field.column)} = %s")
