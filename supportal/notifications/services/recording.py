@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportal.core.inserts import saved, values_of
 from supportal.core.jobs import WAKE_CHANNEL
 from supportal.core.quiet import is_quiet
+from supportal.core.statements import KeptStatement
 from supportal.notifications.models import (
     PendingNotification,
     PendingSlaNotification,
@@ -54,19 +55,11 @@ def notification_event_record(event: Event) -> PendingNotification | None:
     # No savepoint: a failure here fails the ticket service's action, whose own transaction
     # (or savepoint) rolls it back whole (core/listeners.py); two statements fewer per event.
     with transaction.atomic(savepoint=False):
-        # Rows still unclaimed only: a row a worker already holds is not changed under it.
-        # The lock keeps a worker from claiming the row between this read and our commit.
-        same_action = PendingNotification.objects.select_for_update().filter(
-            ticket_id=event.ticket_id,
-            occurred_at=event.created_at,
-            state=PendingState.PENDING,
-            claim_token="",
-        )
+        values = {"ticket": event.ticket_id, "at": event.created_at}
         if event.actor_id is not None:
-            # A system step in the same transaction (auto-close right after resolving)
-            # joins the person's action (docs/requirements.md#notifications, N7).
-            same_action = same_action.filter(Q(actor_id=event.actor_id) | Q(actor__isnull=True))
-        row = same_action.order_by("pk").first()
+            values["actor"] = event.actor_id
+        found = _SAME_ACTION.rows(event.actor_id is not None, values)
+        row = found[0] if found else None
         if row is None:
             return PendingNotification.objects.create(
                 ticket_id=event.ticket_id,
@@ -82,6 +75,28 @@ def notification_event_record(event: Event) -> PendingNotification | None:
             fields.append("actor")
         row.save(update_fields=fields)
         return row
+
+
+def _same_action_build(has_actor: bool, values: Mapping[str, Any]) -> QuerySet[PendingNotification]:
+    """The action's pending notification, locked, as one statement compiled once per process
+    (``core.statements``; every comment and status change asks, docs/performance.md, "Ninth
+    round: the write paths of a request")."""
+    # Rows still unclaimed only: a row a worker already holds is not changed under it.
+    # The lock keeps a worker from claiming the row between this read and our commit.
+    same_action = PendingNotification.objects.select_for_update().filter(
+        ticket_id=values["ticket"],
+        occurred_at=values["at"],
+        state=PendingState.PENDING,
+        claim_token="",
+    )
+    if has_actor:
+        # A system step in the same transaction (auto-close right after resolving)
+        # joins the person's action (docs/requirements.md#notifications, N7).
+        same_action = same_action.filter(Q(actor_id=values["actor"]) | Q(actor__isnull=True))
+    return same_action.order_by("pk")[:1]
+
+
+_SAME_ACTION: KeptStatement[bool, PendingNotification] = KeptStatement(_same_action_build)
 
 
 def _created_record(event: Event) -> PendingNotification:
