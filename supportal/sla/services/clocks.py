@@ -276,9 +276,9 @@ def _update_shape(db: BaseDatabaseWrapper) -> tuple[list[Field], str]:
         quote = db.ops.quote_name
         by_name = {f.name: f for f in Clock._meta.concrete_fields}
         fields = [by_name[name] for name in _CLOCK_FIELDS]
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        assignments = ", ".join(f"{quote(f.column or '')} = %s" for f in fields)
         # The table and columns are the model's, never input.
-        key_column = quote(Clock._meta.pk.column)
+        key_column = quote(Clock._meta.pk.column or "")
         sql = f"UPDATE {quote(Clock._meta.db_table)} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
         shape = _UPDATE_SHAPES[key] = (fields, sql)
     return shape

@@ -125,10 +125,11 @@ def _clocks_of(ticket: Ticket) -> list[Clock]:
 def _entries_keep(clock: Clock, entries: list[ClockEntry]) -> None:
     """What ``prefetch_related`` leaves on the clock: its entries' queryset, already read, and
     the clock on each entry."""
-    queryset = clock.entries.all()
+    queryset: Any = clock.entries.all()
     queryset._result_cache = entries
     queryset._prefetch_done = True
-    clock._prefetched_objects_cache = {"entries": queryset}
+    kept: Any = clock
+    kept._prefetched_objects_cache = {"entries": queryset}
     for entry in entries:
         ClockEntry.clock.field.set_cached_value(entry, clock)
 
