@@ -61,12 +61,14 @@ def notification_event_record(event: Event) -> PendingNotification | None:
         found = _SAME_ACTION.rows(event.actor_id is not None, values)
         row = found[0] if found else None
         if row is None:
-            return PendingNotification.objects.create(
-                ticket_id=event.ticket_id,
-                actor_id=event.actor_id,
-                occurred_at=event.created_at,
-                event_ids=[event.pk],
-                next_attempt_at=timezone.now(),
+            return _pending_insert(
+                PendingNotification(
+                    ticket_id=event.ticket_id,
+                    actor_id=event.actor_id,
+                    occurred_at=event.created_at,
+                    event_ids=[event.pk],
+                    next_attempt_at=timezone.now(),
+                )
             )
         row.event_ids = [*row.event_ids, event.pk]
         fields = ["event_ids"]
@@ -97,6 +99,30 @@ def _same_action_build(has_actor: bool, values: Mapping[str, Any]) -> QuerySet[P
 
 
 _SAME_ACTION: KeptStatement[bool, PendingNotification] = KeptStatement(_same_action_build)
+
+
+def _pending_insert(pending: PendingNotification) -> PendingNotification:
+    """Write an action's first pending notification. On PostgreSQL the row and the workers'
+    wake-up that ``core.jobs`` sends after a new row of due work are one statement
+    (``pg_notify``, delivered on commit like it; no ``post_save`` signal is sent), not
+    compiled by the ORM on every comment and status change (docs/performance.md, "Ninth round:
+    the write paths of a request"); elsewhere the row is saved as before."""
+    using = router.db_for_write(PendingNotification)
+    db = connections[using]
+    if db.vendor != "postgresql":
+        pending.save(force_insert=True, using=using)
+        return pending
+    columns, row, params = values_of(PendingNotification, [pending], connection=db)
+    sql = (
+        f"WITH p AS (INSERT INTO {PendingNotification._meta.db_table}"  # noqa: S608
+        f" ({', '.join(columns)}) VALUES {row} RETURNING id)"
+        " SELECT p.id, pg_notify(%s, '') FROM p"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, WAKE_CHANNEL])
+        pending_id, _notified = cursor.fetchone()
+    saved(pending, pending_id, using=using)
+    return pending
 
 
 def _created_record(event: Event) -> PendingNotification:
