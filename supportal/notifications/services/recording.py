@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportal.core.inserts import saved, values_of
 from supportal.core.jobs import WAKE_CHANNEL
 from supportal.core.quiet import is_quiet
+from supportal.core.statements import KeptStatement
 from supportal.notifications.models import (
     PendingNotification,
     PendingSlaNotification,
@@ -54,26 +55,20 @@ def notification_event_record(event: Event) -> PendingNotification | None:
     # No savepoint: a failure here fails the ticket service's action, whose own transaction
     # (or savepoint) rolls it back whole (core/listeners.py); two statements fewer per event.
     with transaction.atomic(savepoint=False):
-        # Rows still unclaimed only: a row a worker already holds is not changed under it.
-        # The lock keeps a worker from claiming the row between this read and our commit.
-        same_action = PendingNotification.objects.select_for_update().filter(
-            ticket_id=event.ticket_id,
-            occurred_at=event.created_at,
-            state=PendingState.PENDING,
-            claim_token="",
-        )
+        values = {"ticket": event.ticket_id, "at": event.created_at}
         if event.actor_id is not None:
-            # A system step in the same transaction (auto-close right after resolving)
-            # joins the person's action (docs/requirements.md#notifications, N7).
-            same_action = same_action.filter(Q(actor_id=event.actor_id) | Q(actor__isnull=True))
-        row = same_action.order_by("pk").first()
+            values["actor"] = event.actor_id
+        found = _SAME_ACTION.rows(event.actor_id is not None, values)
+        row = found[0] if found else None
         if row is None:
-            return PendingNotification.objects.create(
-                ticket_id=event.ticket_id,
-                actor_id=event.actor_id,
-                occurred_at=event.created_at,
-                event_ids=[event.pk],
-                next_attempt_at=timezone.now(),
+            return _pending_insert(
+                PendingNotification(
+                    ticket_id=event.ticket_id,
+                    actor_id=event.actor_id,
+                    occurred_at=event.created_at,
+                    event_ids=[event.pk],
+                    next_attempt_at=timezone.now(),
+                )
             )
         row.event_ids = [*row.event_ids, event.pk]
         fields = ["event_ids"]
@@ -82,6 +77,52 @@ def notification_event_record(event: Event) -> PendingNotification | None:
             fields.append("actor")
         row.save(update_fields=fields)
         return row
+
+
+def _same_action_build(has_actor: bool, values: Mapping[str, Any]) -> QuerySet[PendingNotification]:
+    """The action's pending notification, locked, as one statement compiled once per process
+    (``core.statements``; every comment and status change asks, docs/performance.md, "Ninth
+    round: the write paths of a request")."""
+    # Rows still unclaimed only: a row a worker already holds is not changed under it.
+    # The lock keeps a worker from claiming the row between this read and our commit.
+    same_action = PendingNotification.objects.select_for_update().filter(
+        ticket_id=values["ticket"],
+        occurred_at=values["at"],
+        state=PendingState.PENDING,
+        claim_token="",
+    )
+    if has_actor:
+        # A system step in the same transaction (auto-close right after resolving)
+        # joins the person's action (docs/requirements.md#notifications, N7).
+        same_action = same_action.filter(Q(actor_id=values["actor"]) | Q(actor__isnull=True))
+    return same_action.order_by("pk")[:1]
+
+
+_SAME_ACTION: KeptStatement[bool, PendingNotification] = KeptStatement(_same_action_build)
+
+
+def _pending_insert(pending: PendingNotification) -> PendingNotification:
+    """Write an action's first pending notification. On PostgreSQL the row and the workers'
+    wake-up that ``core.jobs`` sends after a new row of due work are one statement
+    (``pg_notify``, delivered on commit like it; no ``post_save`` signal is sent), not
+    compiled by the ORM on every comment and status change (docs/performance.md, "Ninth round:
+    the write paths of a request"); elsewhere the row is saved as before."""
+    using = router.db_for_write(PendingNotification)
+    db = connections[using]
+    if db.vendor != "postgresql":
+        pending.save(force_insert=True, using=using)
+        return pending
+    columns, row, params = values_of(PendingNotification, [pending], connection=db)
+    sql = (
+        f"WITH p AS (INSERT INTO {PendingNotification._meta.db_table}"  # noqa: S608
+        f" ({', '.join(columns)}) VALUES {row} RETURNING id)"
+        " SELECT p.id, pg_notify(%s, '') FROM p"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, WAKE_CHANNEL])
+        pending_id, _notified = cursor.fetchone()
+    saved(pending, pending_id, using=using)
+    return pending
 
 
 def _created_record(event: Event) -> PendingNotification:

@@ -53,6 +53,33 @@ def test_resolving_indexes_the_resolution(cast):
     assert _found(cast.cristina, "resetat") == [ticket.reference]
 
 
+def test_a_status_change_with_a_comment_indexes_it_as_a_read_back_would(cast):
+    # The comment's words are appended (docs/performance.md, "Ninth round: the write paths of
+    # a request"): the document is the one the ticket's rows give, and search finds them.
+    ticket = cast.ticket()
+    services.ticket_transition(ticket=ticket, actor=cast.agent_help, action=Action.TAKE)
+    services.ticket_transition(
+        ticket=ticket, actor=cast.agent_help, action=Action.REQUEST_INFO, comment="Ce versiune?"
+    )
+    services.ticket_transition(
+        ticket=ticket,
+        actor=cast.agent_help,
+        action=Action.WAIT_FOR_THIRD_PARTY,
+        third_party="Furnizorul",
+        comment="Intrebam furnizorul de imprimante",
+    )
+    appended = SearchDocument.objects.get(ticket=ticket)
+    ticket_index_update(ticket.pk)
+    read_back = SearchDocument.objects.get(ticket=ticket)
+    assert (appended.public_text, appended.internal_text) == (
+        read_back.public_text,
+        read_back.internal_text,
+    )
+    assert _found(cast.cristina, "versiune") == [ticket.reference]
+    assert _found(cast.agent_help, "imprimante") == [ticket.reference]
+    assert _found(cast.cristina, "imprimante") == []
+
+
 def test_a_requester_with_a_new_email_is_found_by_it_after_reindexing(cast):
     ticket = cast.ticket()
     cast.cristina.email = "cristina@new.example"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import connections, router
+from django.db.models import QuerySet
 
 from supportal.accounts.models import User
 from supportal.core.inserts import saved, values_of
+from supportal.core.statements import KeptStatement
 from supportal.desks.models import Desk
 from supportal.sla.models import (
     POLICY_GOALS,
@@ -100,14 +104,54 @@ def sla_event_record(event: Event) -> None:
 
 
 def _clocks_of(ticket: Ticket) -> list[Clock]:
-    """The request's goal clocks and its current reply clock, with what deriving them needs."""
-    return list(
-        Clock.objects.filter(ticket=ticket)
+    """The request's goal clocks and its current reply clock, with what deriving them needs:
+    their calendars and policies, and their entries as ``prefetch_related("entries")`` leaves
+    them (``clock.entries.all()``, in the order of time). Both statements are compiled once
+    per process (``core.statements``; every status change and assignment reads them,
+    docs/performance.md, "Ninth round: the write paths of a request")."""
+    clocks = _CLOCKS.rows(None, {"ticket": ticket.pk})
+    if not clocks:
+        return clocks
+    entries: dict[int, list[ClockEntry]] = {clock.pk: [] for clock in clocks}
+    for entry in _ENTRIES.rows(None, {"ticket": ticket.pk}):
+        of_clock = entries.get(entry.clock_id)
+        if of_clock is not None:  # not a stopped reply clock's
+            of_clock.append(entry)
+    for clock in clocks:
+        _entries_keep(clock, entries[clock.pk])
+    return clocks
+
+
+def _entries_keep(clock: Clock, entries: list[ClockEntry]) -> None:
+    """What ``prefetch_related`` leaves on the clock: its entries' queryset, already read, and
+    the clock on each entry."""
+    queryset: Any = clock.entries.all()
+    queryset._result_cache = entries
+    queryset._prefetch_done = True
+    kept: Any = clock
+    kept._prefetched_objects_cache = {"entries": queryset}
+    for entry in entries:
+        ClockEntry.clock.field.set_cached_value(entry, clock)
+
+
+def _clocks_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Clock]:
+    return (
+        Clock.objects.filter(ticket_id=values["ticket"])
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=STOPPED_STATES)
         .select_related("calendar", "policy")
-        .prefetch_related("entries")
         .order_by("pk")
     )
+
+
+def _entries_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[ClockEntry]:
+    # Each clock's in the prefetch's order (the model's: at, then key).
+    return ClockEntry.objects.filter(clock__ticket_id=values["ticket"]).order_by(
+        "clock_id", "at", "pk"
+    )
+
+
+_CLOCKS: KeptStatement[None, Clock] = KeptStatement(_clocks_build)
+_ENTRIES: KeptStatement[None, ClockEntry] = KeptStatement(_entries_build)
 
 
 def _desk_in_hand(ticket: Ticket) -> Desk | None:

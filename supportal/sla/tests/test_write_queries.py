@@ -18,6 +18,7 @@ from supportal.sla.models import Clock, Goal, SlaEvent, SlaEventKind
 from supportal.sla.tests.conftest import bucharest
 from supportal.tickets import services
 from supportal.tickets.models import Comment, Ticket
+from supportal.tickets.workflow import Action
 
 MONDAY_9 = bucharest("Mon 2026-01-12 09:00")
 
@@ -67,6 +68,46 @@ def test_adding_a_comment_runs_as_many_queries_with_many_comments_as_with_one(ca
 
     assert many == few
     assert Comment.objects.filter(ticket=ticket).count() == 11
+
+
+# Measured when the clocks' reads and writes were kept (docs/performance.md, "Ninth round: the
+# write paths of a request"): an agent taking a request (its ASSIGNED and STATUS_CHANGED
+# events), then asking the customer with a public comment. BEGIN and COMMIT included.
+TAKE_AT_MOST = {"postgresql": 18, "sqlite": 18}
+REQUEST_INFO_AT_MOST = {"postgresql": 16, "sqlite": 16}
+
+
+def test_a_status_change_runs_as_many_queries_with_many_requests_as_with_one(cast, default_policy):
+    def take_and_ask(ticket):
+        take = _queries(
+            lambda: services.ticket_transition(
+                ticket=ticket, actor=cast.agent_help, action=Action.TAKE, now=MONDAY_9
+            )
+        )
+        ask = _queries(
+            lambda: services.ticket_transition(
+                ticket=ticket,
+                actor=cast.agent_help,
+                action=Action.REQUEST_INFO,
+                comment="Ce versiune folositi?",
+                now=MONDAY_9,
+            )
+        )
+        return take, ask
+
+    take_and_ask(cast.ticket(summary="Prima", now=MONDAY_9))
+    few = take_and_ask(cast.ticket(summary="A doua", now=MONDAY_9))
+    _more_tickets(cast, 8)
+    many = take_and_ask(cast.ticket(summary="A unsprezecea", now=MONDAY_9))
+
+    assert many == few
+    assert many[0] <= TAKE_AT_MOST[connection.vendor]
+    assert many[1] <= REQUEST_INFO_AT_MOST[connection.vendor]
+    ticket = Ticket.objects.get(summary="A unsprezecea")
+    assert (ticket.status, ticket.assignee) == ("waiting_for_customer", cast.agent_help)
+    # The first response was met by the taking.
+    states = dict(Clock.objects.filter(ticket=ticket).values_list("goal", "state"))
+    assert states[Goal.FIRST_RESPONSE] == "met"
 
 
 def test_the_sweep_runs_the_same_queries_for_two_or_twelve_due_and_ignores_the_rest(
