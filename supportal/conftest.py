@@ -135,8 +135,7 @@ def _test_settings(_local_dns_server) -> Iterator[None]:
     the local DNS server, and passwords are hashed with MD5 (PBKDF2's deliberate slowness would
     dominate the suite's run time). A test that changes one (``settings``, ``override_settings``)
     gets these back after it. Set for each test, they cost eight ``setting_changed`` signals per
-    test, a fifth of an empty database test's CPU (docs/architecture.md, "Ninth round: the
-    suite's own CPU")."""
+    test, 0.3 ms of CPU (docs/architecture.md, "Ninth round: the suite's own CPU")."""
     with override_settings(
         PASSWORD_HASHERS=FAST_HASHERS,
         SUPPORTAL_MAIL_DNS_SERVERS=[_local_dns_server.address],

@@ -3,7 +3,9 @@
 Tickets are brought into a status only through the services (``drive``). An allowed move changes
 the status and writes a STATUS_CHANGED event with from/to; a refused one raises the right
 DomainError and changes nothing. Who may do what comes from the expected table of
-``test_workflow_table`` (written from the issue), not from ``workflow.TRANSITIONS``.
+``test_workflow_table`` (written from the issue), not from ``workflow.TRANSITIONS``. The tables
+of each person in each status (comments, ratings, assignment, roles) are in
+``test_services_tables``, on tickets driven once per module.
 """
 
 from __future__ import annotations

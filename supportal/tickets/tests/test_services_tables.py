@@ -2,7 +2,7 @@
 on tickets driven into each status once per module.
 
 The tables of ``test_services`` (see its docstring) drove a fresh ticket through the services for
-every case: two to four service calls before the one the case is about, two thirds of its time
+every case: two to four service calls before the one the case is about, three quarters of its time
 (docs/architecture.md, "Ninth round: the suite's own CPU"). Here the tickets are driven by the
 same ``drive``, once per module, in the module's transaction (``ModuleRows``); each case gets its
 own copy, read back as the database holds it, calls the service in its own savepoint, and leaves
