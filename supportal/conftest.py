@@ -126,24 +126,34 @@ def _local_dns_server():
     return LocalDns()
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings(_local_dns_server) -> Iterator[None]:
+    """The settings every test runs with, set once per process: sender authentication asks only
+    the local DNS server, and passwords are hashed with MD5 (PBKDF2's deliberate slowness would
+    dominate the suite's run time). A test that changes one (``settings``, ``override_settings``)
+    gets these back after it. Set for each test, they cost eight ``setting_changed`` signals per
+    test, 0.3 ms of CPU (docs/architecture.md, "Ninth round: the suite's own CPU")."""
+    with override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS,
+        SUPPORTAL_MAIL_DNS_SERVERS=[_local_dns_server.address],
+        SUPPORTAL_MAIL_DNS_TIMEOUT=1,
+        SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS=[],
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def local_dns(_local_dns_server, settings):
+def local_dns(_local_dns_server, _test_settings):
     """Sender authentication asks only this server on 127.0.0.1 (empty: every name unknown);
     tests add the records they need with ``local_dns.add(name, type, value)``."""
     from supportal.mail.inbound.auth import dns_cache_clear
 
     _local_dns_server.clear()
     dns_cache_clear()
-    settings.SUPPORTAL_MAIL_DNS_SERVERS = [_local_dns_server.address]
-    settings.SUPPORTAL_MAIL_DNS_TIMEOUT = 1
-    settings.SUPPORTAL_MAIL_TRUSTED_AUTHSERV_IDS = []
     return _local_dns_server
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2's deliberate slowness would dominate the suite's run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _user(email: str, first: str, last: str, **fields) -> User:
@@ -251,7 +261,7 @@ class ModuleRows:
 
     def _build(self, name: str) -> None:
         # Built as a test's own rows would be (the suite's fast hasher).
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
             self._built[name] = self._builders[name](self)
         # A builder may change rows an earlier one built (a desk's ticket counter): read every
         # set back, still outside any test's savepoint.

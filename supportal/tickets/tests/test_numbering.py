@@ -22,11 +22,6 @@ THREADS = 8
 TICKETS_PER_THREAD = 10
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def create_concurrently(cast, desks: list[Desk]) -> list[BaseException]:
     """THREADS threads, started together, each creating TICKETS_PER_THREAD tickets on its desk
     (thread i uses desks[i % len(desks)]) and, in between, creations that fail and roll back
