@@ -114,7 +114,7 @@ def _piece_writers(
     writers: list[Callable[[dt.datetime], str]] = []
     for char, text in pieces:
         if not char:
-            writers.append(lambda value, text=text: text)
+            writers.append(_literal(text))
         elif char in _SIMPLE_WRITERS:
             writers.append(_SIMPLE_WRITERS[char])
         elif char == "P":
@@ -122,6 +122,10 @@ def _piece_writers(
         else:
             return None
     return tuple(writers)
+
+
+def _literal(text: str) -> Callable[[dt.datetime], str]:
+    return lambda _value: text
 
 
 def _p_writer() -> Callable[[dt.datetime], str]:

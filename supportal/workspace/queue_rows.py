@@ -15,7 +15,6 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-
 from modeltranslation.utils import get_language
 
 from supportal.core.rows import (
@@ -81,6 +80,7 @@ class _Writer:
         ref = escape(reference)
         summary = escape(values["summary"])
         updated_at = values["updated_at"]
+        priority = name_of(values, "priority__name", language=self.language)
         html = (
             "<tr data-row>"
             f'<td><input type="checkbox" name="ticket" value="{escape(str(values["pk"]))}"'
@@ -89,7 +89,7 @@ class _Writer:
             f'<td class="ref"><a href="{escape(self.ticket_url(reference))}">{ref}</a></td>'
             f'<td class="one-line" title="{summary}">{summary}</td>'
             f"{self._requester(values)}{self._status(values['status'])}"
-            f'<td class="one-line">{self._text(name_of(values, "priority__name", language=self.language))}</td>'
+            f'<td class="one-line">{self._text(priority)}</td>'
             f'<td class="one-line">{self._text(person_name(values, "assignee"))}</td>'
             f'<td class="cell-chip">{self._sla(sla)}</td>'
             f'<td class="one-line"><time datetime="{escape(self.format.iso(updated_at))}"'
