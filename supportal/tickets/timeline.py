@@ -2,7 +2,7 @@
 record) and the agent's ticket page (its event log, the collision warnings and the export).
 
 ``timeline_build`` turns the events a reader may see into ``TimelineEntry`` rows carrying all
-that ``templates/tickets/_timeline.html`` shows: one sentence per event in the reader's
+that ``tickets/timeline_html.py`` writes: one sentence per event in the reader's
 language, the people and files it names, the labels of changed fields and waiting reasons.
 It reads the people all the entries name in one query, whatever their number, and none when the
 page has them already (the events' authors, the request's people: ``known``).

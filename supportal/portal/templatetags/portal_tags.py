@@ -1,60 +1,31 @@
-"""The portal's template helpers: safe plain text with links, and the navigation's count."""
+"""The portal's template helpers: safe plain text with links, a request's timeline, and the
+navigation's count."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
 from django import template
 from django.http import HttpRequest
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from supportal.accounts.models import User
+from supportal.core import links
+from supportal.tickets import timeline_html as timeline_writer
 from supportal.tickets.selectors import ticket_queryset_awaiting_reply
+from supportal.tickets.timeline import TimelineEntry
 
 register = template.Library()
 
-# Only http and https: javascript:, data: and friends are never made into links. Quotes and
-# angle brackets end a link, so nothing typed can break out of the href attribute.
-_URL = re.compile(r"(https?://[^\s<>\"'`]+)", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}"
+# The filter's text is core/links.py's (the timeline's writer uses it too).
+linkify = register.filter("linkify", links.linkify, is_safe=True)
 
 
-def _split_trailing(url: str) -> tuple[str, str]:
-    """ "see https://x.ro/a)." links https://x.ro/a and leaves ")." as text (unless balanced)."""
-    tail = ""
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        tail = url[-1] + tail
-        url = url[:-1]
-    return url, tail
-
-
-@register.filter(is_safe=True)
-def linkify(text: str | None) -> SafeString:
-    """Plain text as HTML: everything escaped, http(s) addresses made into links that open
-    without access to this page (rel="noopener nofollow"). Line breaks are kept by the
-    stylesheet (white-space: pre-wrap)."""
-    pieces: list[str] = []
-    for index, piece in enumerate(_URL.split(text or "")):
-        if index % 2 == 0:
-            pieces.append(escape(piece))
-            continue
-        url, tail = _split_trailing(piece)
-        if len(url) <= len("https://"):
-            pieces.append(escape(piece))
-            continue
-        pieces.append(
-            format_html(
-                '<a href="{}" rel="noopener nofollow noreferrer" target="_blank">{}</a>{}',
-                url,
-                url,
-                tail,
-            )
-        )
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece above is escaped
+@register.simple_tag
+def timeline_html(entries: Iterable[TimelineEntry], audience: str) -> SafeString:
+    """A request's timeline (tickets/timeline_html.py), for "customer" or "agent"."""
+    return timeline_writer.timeline_html(entries, audience=audience)
 
 
 _awaiting_counts: WeakKeyDictionary[HttpRequest, int] = WeakKeyDictionary()
