@@ -22,16 +22,20 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
+from django.db.models.sql import Query
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from supportal.core.models import DueWork, Lease
+from supportal.core.statements import KeptStatement
 
 if TYPE_CHECKING:
     import psycopg  # PostgreSQL only: imported where a worker listens
@@ -76,6 +80,7 @@ def claim_due(
     limit: int,
     lease_duration: timedelta,
     is_durable: bool = True,
+    kept_as: str = "",
 ) -> list[M]:
     """Claim up to ``limit`` rows of ``queryset`` that are due at ``now``, oldest first.
 
@@ -97,14 +102,16 @@ def claim_due(
     outside the database: a crash of the machine that loses the claim leaves the rows
     claimable at once, as if never claimed, and loses whatever was committed after it too
     (the WAL is written in order).
+
+    ``kept_as`` (PostgreSQL): the queue's name (its ``queryset`` always alike): compiled once.
     """
     if limit <= 0:
         return []
-    model = queryset.model
     token = uuid.uuid4().hex
     if connections[queryset.db].vendor == "postgresql":
+        until, durable = now + lease_duration, is_durable
         return _claim_due_at_once(
-            queryset, token, now=now, limit=limit, until=now + lease_duration, durable=is_durable
+            queryset, token, now=now, limit=limit, until=until, durable=durable, kept_as=kept_as
         )
     with transaction.atomic():
         # PostgreSQL: rows another worker has locked are skipped, not waited for, so workers
@@ -125,7 +132,7 @@ def claim_due(
             attempts=F("attempts") + 1,
             next_attempt_at=now + lease_duration,
         )
-        return list(model._default_manager.filter(claim_token=token).order_by("pk"))
+        return list(queryset.model._default_manager.filter(claim_token=token).order_by("pk"))
 
 
 def _claim_due_at_once(
@@ -136,37 +143,107 @@ def _claim_due_at_once(
     limit: int,
     until: datetime,
     durable: bool,
+    kept_as: str,
 ) -> list[M]:
     """PostgreSQL: :func:`claim_due`'s claim as one statement, ``UPDATE … WHERE id IN (SELECT …
     FOR UPDATE SKIP LOCKED) RETURNING``: the same rows, skipped and locked alike, without the
     SELECT of their ids and the SELECT of the claimed rows (docs/performance.md, "Seventh
-    round"). Rows another worker finished or claimed meanwhile are not locked, so not taken."""
+    round"). Rows another worker finished or claimed meanwhile are not locked, so not taken.
+    One statement, so autocommitted on its own, without BEGIN and COMMIT (inside a caller's
+    transaction it is part of that transaction); with ``kept_as``, its SQL is compiled once
+    per process (docs/performance.md, "Ninth round: the e-mail intake")."""
     model = queryset.model
     connection = connections[queryset.db]
-    quote = connection.ops.quote_name
-    with transaction.atomic(using=queryset.db):
-        due = (
-            queryset.filter(next_attempt_at__lte=now)
+    key = (connection.alias, connection.vendor, kept_as, model, limit, durable)
+    kept = _CLAIMS.get(key) if kept_as else None
+    if kept is None:
+        kept = _claim_statement(queryset, connection, limit=limit, durable=durable)
+        if kept_as:
+            _CLAIMS[key] = kept
+    sql, params = kept.sql({"now": now}, using=connection.alias, is_kept=bool(kept_as))
+    until_value = connection.ops.adapt_datetimefield_value(until)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token, until_value, *params])
+        rows = cursor.fetchall()
+    return sorted(_instances(model, connection, rows), key=lambda row: row.pk)
+
+
+@dataclass(frozen=True)
+class _ClaimStatement:
+    """The claim's UPDATE around the SELECT of the due rows, which is kept
+    (``core.statements``): run with each claim's moment."""
+
+    head: str
+    tail: str
+    due: _ForUpdate
+
+    def sql(self, values: Mapping[str, Any], *, using: str, is_kept: bool) -> tuple[str, list[Any]]:
+        if is_kept:
+            chosen, params = self.due.sql(None, values, using=using)
+        else:
+            chosen, params = self.due.once(values, using=using)
+        return f"{self.head}{chosen}{self.tail}", list(params)
+
+
+# (database, kept_as, model, limit, durability): a queue's claim, kept.
+_CLAIMS: dict[tuple[object, ...], _ClaimStatement] = {}
+
+
+def _claim_statement(
+    queryset: models.QuerySet, connection: BaseDatabaseWrapper, *, limit: int, durable: bool
+) -> _ClaimStatement:
+    def build(_shape: None, values: Mapping[str, Any]) -> models.QuerySet:
+        return (
+            queryset.filter(next_attempt_at__lte=values["now"])
             .order_by("next_attempt_at", "pk")
             .select_for_update(skip_locked=True, of=("self",))
             .values("pk")[:limit]
         )
-        chosen, params = due.query.sql_with_params()
-        meta = model._meta
-        columns = ", ".join(quote(field.column) for field in meta.concrete_fields if field.column)
-        key = quote(str(meta.pk.column))
-        # Our own table's and columns' names and the ORM's own SQL: no input.
-        sql = f"UPDATE {quote(meta.db_table)} SET claim_token = %s,"  # noqa: S608
-        sql += (
-            " attempts = attempts + 1, next_attempt_at = %s"
-            f"{'' if durable else WITHOUT_WAITING_FOR_DISK} WHERE {key} IN ({chosen})"
-            f" RETURNING {columns}"
-        )
-        until_value = connection.ops.adapt_datetimefield_value(until)
-        claimed = list(
-            model._default_manager.raw(sql, [token, until_value, *params], using=queryset.db)
-        )
-    return sorted(claimed, key=lambda row: row.pk)
+
+    meta, quote = queryset.model._meta, connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields if field.column)
+    key = quote(str(meta.pk.column))
+    # Our own table's and columns' names: no input.
+    head = f"UPDATE {quote(meta.db_table)} SET claim_token = %s,"  # noqa: S608
+    head += (
+        " attempts = attempts + 1, next_attempt_at = %s"
+        f"{'' if durable else WITHOUT_WAITING_FOR_DISK} WHERE {key} IN ("
+    )
+    return _ClaimStatement(head, f") RETURNING {columns}", _ForUpdate(build))
+
+
+class _ForUpdate(KeptStatement):
+    """A kept ``SELECT … FOR UPDATE``, which the ORM compiles only in a transaction: out of
+    one, it is compiled in a block that sends nothing (no statement runs there, so neither
+    BEGIN nor COMMIT reaches the server); the claim then runs autocommitted."""
+
+    def sql(
+        self, shape: Any, values: Mapping[str, Any], *, using: str = "default"
+    ) -> tuple[str, tuple[object, ...]]:
+        try:
+            return super().sql(shape, values, using=using)
+        except TransactionManagementError:  # not compiled yet (then kept), or not keepable
+            with transaction.atomic(using=using):
+                return super().sql(shape, values, using=using)
+
+    def once(self, values: Mapping[str, Any], *, using: str) -> tuple[str, tuple[object, ...]]:
+        """Compiled for these values alone (a queue whose claim is not kept)."""
+        compiler = self._build(None, values).query.get_compiler(using=using)
+        with transaction.atomic(using=using):  # nothing sent, as above
+            sql, params = compiler.as_sql()
+        return sql, tuple(params)
+
+
+def _instances(model: type[M], connection: BaseDatabaseWrapper, rows: list) -> list[M]:
+    """The rows of a ``RETURNING`` of every concrete column as instances, as ``raw`` makes
+    them: each value through its field's converters, then ``from_db``."""
+    fields = [field for field in model._meta.concrete_fields if field.column]
+    compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, connection.alias)
+    converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in fields])
+    if converters:
+        rows = list(compiler.apply_converters(rows, converters))
+    names = [field.attname for field in fields]
+    return [model.from_db(connection.alias, names, list(row)) for row in rows]
 
 
 def claim_renew(rows: Sequence[DueWork], *, lease_duration: timedelta) -> int:
@@ -398,6 +475,9 @@ def _database_outage_log(*, failed: bool) -> None:
 # and tick at once instead of after their polling interval. SQLite has no such channel: there
 # workers poll every SUPPORTAL_WORKER_INTERVAL seconds.
 WAKE_CHANNEL = "supportal_work"
+# PostgreSQL: joined to a statement (``… FROM (VALUES …) AS v,`` this), the NOTIFY of
+# ``wake_workers`` sent by the statement itself, delivered when its transaction commits.
+WAKING_WORKERS = f"(SELECT pg_notify('{WAKE_CHANNEL}', '')) AS waking_workers"
 
 
 def wake_workers(using: str = "default") -> None:

@@ -17,7 +17,12 @@ from supportal.mail.inbound.listeners import HardBounce, bounce_listeners
 from supportal.mail.inbound.outcome import Decision, Outcome, ignored, quarantined
 from supportal.mail.inbound.people import customer_for, language_sample
 from supportal.mail.inbound.post import comment_add, request_create
-from supportal.mail.inbound.rows import first_copy_id, is_our_message_id, user_by_address
+from supportal.mail.inbound.rows import (
+    is_discarded,
+    message_id_facts,
+    requests_opened_by_mail,
+    user_by_address,
+)
 from supportal.mail.inbound.store import served_address
 from supportal.mail.inbound.threads import (
     Thread,
@@ -27,8 +32,8 @@ from supportal.mail.inbound.threads import (
     thread_find,
 )
 from supportal.mail.loops import Noise, noise_detect
-from supportal.mail.models import DiscardedSender, InboundMessage, OutboundEmail
-from supportal.tickets.models import SubmissionMethod, Ticket
+from supportal.mail.models import InboundMessage, OutboundEmail
+from supportal.tickets.models import Ticket
 
 # A runaway mailer (or a loop we did not recognise) must not open hundreds of requests.
 NEW_REQUESTS_PER_SENDER_PER_HOUR = 10
@@ -47,14 +52,6 @@ def _our_sender() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
 
 
-def _first_copy_id(message: InboundMessage) -> int | None:
-    """The id of the first stored copy of this Message-ID (only the id: a row holds the whole
-    raw message)."""
-    if not message.message_id:
-        return None
-    return first_copy_id(message.message_id)
-
-
 def _sender_ignored(
     sender: str, desk: Desk | None, decision: Decision, base: dict[str, Any]
 ) -> Outcome | None:
@@ -63,11 +60,7 @@ def _sender_ignored(
         # Mail "from" one of our own mailboxes: a forwarding loop or a forgery; answering or
         # opening a request would feed the loop.
         return ignored("sent from one of our own addresses", kind="own", **base)
-    if (
-        desk is not None
-        and not decision
-        and DiscardedSender.objects.filter(desk=desk, address=sender.lower()).exists()
-    ):
+    if desk is not None and not decision and is_discarded(desk, sender.lower()):
         # An agent chose "always discard from this sender" for this desk (mail/quarantine.py).
         return ignored(f"{sender} is always discarded by {desk.key}", kind="discarded", **base)
     return None
@@ -105,10 +98,12 @@ def decide(
     sender = _sender(mail, message)
     base: dict[str, Any] = {"sender": sender, "subject": mail.subject[:200]}
 
-    first = _first_copy_id(message)
+    # The first stored copy of its Message-ID (only the id: a row holds the whole raw
+    # message), and whether the Message-ID is one of ours (a mail of ours come back).
+    first, is_ours = message_id_facts(message.message_id, mail.message_id)
     if first is not None and first != message.pk:
         return ignored(f"a second copy of message #{first}", duplicate_of=first, **base)
-    noise = noise_detect(mail, own_message_ids=_own_message_ids(mail))
+    noise = noise_detect(mail, own_message_ids={mail.message_id} if is_ours else set())
     if noise is not None:
         return noise_handle(noise, mail, now=now, base=base)
     desk = desk_for(mail, message)
@@ -135,13 +130,6 @@ def decide(
     context = _Context(desk=desk, now=now, base=base, marked=marked)
     outcome = _thread_answer(writer, mail, thread, decision=decision, context=context)
     return outcome if outcome is not None else _request_open(writer.user, mail, context)
-
-
-def _own_message_ids(mail: ParsedMail) -> set[str]:
-    """The message's own Message-ID when it is one of ours (a mail of ours come back)."""
-    if not mail.message_id or not is_our_message_id(mail.message_id):
-        return set()
-    return {mail.message_id}
 
 
 def _writer_identify(sender: str, thread: Thread, verdict: Verdict) -> _Writer:
@@ -262,11 +250,7 @@ def _request_open(user: User | None, mail: ParsedMail, context: _Context) -> Out
         user = customer_for(
             sender, name=mail.from_name, now=now, desk=desk, text=language_sample(mail)
         )
-    recent = Ticket.objects.filter(
-        requester=user,
-        submission_method=SubmissionMethod.EMAIL,
-        created_at__gte=now - timedelta(hours=1),
-    ).count()
+    recent = requests_opened_by_mail(user, since=now - timedelta(hours=1))
     if recent >= NEW_REQUESTS_PER_SENDER_PER_HOUR:
         return quarantined(
             f"{sender} opened {recent} requests by e-mail in the last hour",

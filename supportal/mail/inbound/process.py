@@ -8,17 +8,13 @@ import logging
 import traceback
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from supportal.core.jobs import (
-    WITHOUT_WAITING_FOR_DISK,
-    claim_due,
-    claimed_in_turn,
-    commit_without_waiting_for_disk,
-)
+from supportal.core.jobs import WITHOUT_WAITING_FOR_DISK, claim_due, claimed_in_turn
 from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
@@ -107,6 +103,7 @@ def inbound_process_due(now: datetime) -> int:
         limit=BATCH_SIZE,
         lease_duration=CLAIM_LEASE_DURATION,
         is_durable=False,  # see "Claims are committed" above
+        kept_as="mail.inbound",
     )
     for message in claimed_in_turn(messages, lease_duration=CLAIM_LEASE_DURATION):
         inbound_process(message, now=now)
@@ -136,13 +133,14 @@ def inbound_process(
             # Everything this mail changes is one entry on the request's timeline.
             events_origin(f"mail:{message.pk}"),
         ):
-            # Derived from the stored bytes, committed durably before: a crash of the machine
-            # that loses this commit leaves the row to be claimed and processed again.
-            commit_without_waiting_for_disk()
             outcome = decide(message, now=now, decision=decision, verdict=verdict)
+            # Derived from the stored bytes, committed durably before: a crash of the machine
+            # that loses this commit leaves the row to be claimed and processed again. The
+            # outcome's UPDATE says so (``is_derived``), without a statement of its own.
             _record(
                 message,
                 token,
+                is_derived=True,
                 state=outcome.state,
                 outcome=outcome.as_json(),
                 ticket=outcome.ticket,
@@ -162,16 +160,35 @@ def inbound_process(
     return outcome
 
 
-def _record(message: InboundMessage, token: str, **values: object) -> None:
+def _record(
+    message: InboundMessage, token: str, *, is_derived: bool = False, **values: object
+) -> None:
     """Write ``values``, the verification and the end of the claim on the row if our claim
-    still holds it (else LeaseLost), and set them on ``message``."""
+    still holds it (else LeaseLost), and set them on ``message``. One UPDATE of our own
+    (the ORM's is built and compiled per message); ``is_derived`` (PostgreSQL): the commit of
+    the transaction it is in does not wait for the disk (``core.jobs``)."""
     values.update(
         authentication=message.authentication,
         sender_verified=message.sender_verified,
         claim_token="",
     )
-    if not InboundMessage.objects.filter(pk=message.pk, claim_token=token).update(**values):
-        raise LeaseLost
+    meta, quote = InboundMessage._meta, connection.ops.quote_name
+    columns, params = [], []
+    for name, value in values.items():
+        field: Any = meta.get_field(name)  # a concrete field of ours
+        if field.is_relation:
+            value = getattr(value, "pk", value)  # the request or comment written, or None
+        columns.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection=connection))
+    # Our own table's and columns' names: no input.
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(columns)}"  # noqa: S608
+    if is_derived and connection.vendor == "postgresql":
+        sql += WITHOUT_WAITING_FOR_DISK
+    sql += f" WHERE {quote(meta.db_table)}.id = %s AND {quote(meta.db_table)}.claim_token = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, message.pk, token])
+        if not cursor.rowcount:
+            raise LeaseLost
     for name, value in values.items():
         setattr(message, name, value)
 

@@ -1,41 +1,26 @@
 """The intake's reads of one message, each compiled once per process.
 
-Every message asks the same few questions (the first copy of its Message-ID, whether it is
-one of ours, the desks that receive mail, the sender's account, the request its subject
-names); building and compiling those querysets anew was a third of the intake's CPU per
-message (docs/performance.md, "Eighth round"). They are kept statements (``core.statements``):
-the same SQL, the same rows, run with each message's values.
-"""
+Every message asks the same few questions (the first copy of its Message-ID and whether it is
+one of ours, asked together in one statement; the desks that receive mail; whether the desk
+discards the sender; the sender's account; the request its subject names; how many requests
+the sender opened by mail lately); building and compiling those querysets anew was a third of
+the intake's CPU per message (docs/performance.md, "Eighth round"). They are kept statements
+(``core.statements``): the same SQL, the same rows, run with each message's values."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from supportal.accounts.models import User
 from supportal.core.statements import KeptStatement
 from supportal.desks.models import Desk
-from supportal.mail.models import InboundMessage, OutboundEmail
-from supportal.tickets.models import Ticket
-
-
-def _first_copy_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
-    return (
-        InboundMessage.objects.filter(message_id=values["message_id"])
-        .order_by("pk")
-        .values_list("pk", flat=True)[:1]
-    )
-
-
-def _ours_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
-    return (
-        OutboundEmail.objects.filter(message_id=values["message_id"])
-        .order_by()
-        .values_list("message_id", flat=True)[:1]
-    )
+from supportal.mail.models import DiscardedSender, InboundMessage, OutboundEmail
+from supportal.tickets.models import SubmissionMethod, Ticket
 
 
 def _served_desks_build(_shape: None, _values: Mapping[str, Any]) -> QuerySet[Desk]:
@@ -54,22 +39,33 @@ def _subject_tickets_build(count: int, values: Mapping[str, Any]) -> QuerySet[Ti
     return Ticket.objects.filter(reference__in=references).order_by("pk")[:1]
 
 
-_FIRST_COPY: KeptStatement[None, Any] = KeptStatement(_first_copy_build)
-_OURS: KeptStatement[None, Any] = KeptStatement(_ours_build)
+def _discarded_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
+    return (
+        DiscardedSender.objects.filter(desk_id=values["desk"], address=values["address"])
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+
+
+def _opened_by_mail_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Any]:
+    return (
+        Ticket.objects.filter(
+            requester_id=values["user"],
+            submission_method=SubmissionMethod.EMAIL,
+            created_at__gte=values["since"],
+        )
+        .order_by()
+        .values("requester_id")
+        .annotate(count=Count("pk"))
+        .values_list("count", flat=True)
+    )
+
+
 _SERVED_DESKS: KeptStatement[None, Desk] = KeptStatement(_served_desks_build)
 _USER: KeptStatement[bool, User] = KeptStatement(_user_build)
 _SUBJECT_TICKET: KeptStatement[int, Ticket] = KeptStatement(_subject_tickets_build)
-
-
-def first_copy_id(message_id: str) -> int | None:
-    """The id of the first stored message with this Message-ID (None: none)."""
-    found = _FIRST_COPY.rows(None, {"message_id": message_id})
-    return found[0] if found else None
-
-
-def is_our_message_id(message_id: str) -> bool:
-    """Whether one of our own mails carries this Message-ID."""
-    return bool(_OURS.rows(None, {"message_id": message_id}))
+_DISCARDED: KeptStatement[None, Any] = KeptStatement(_discarded_build)
+_OPENED_BY_MAIL: KeptStatement[None, Any] = KeptStatement(_opened_by_mail_build)
 
 
 def served_desks() -> list[Desk]:
@@ -94,3 +90,34 @@ def ticket_by_references(references: list[str]) -> Ticket | None:
         len(references), {f"r{n}": reference for n, reference in enumerate(references)}
     )
     return found[0] if found else None
+
+
+def is_discarded(desk: Desk, address: str) -> bool:
+    """Whether an agent chose "always discard" for mail from ``address`` (lower-case) to
+    ``desk``."""
+    return bool(_DISCARDED.rows(None, {"desk": desk.pk, "address": address}))
+
+
+def requests_opened_by_mail(user: User, *, since: datetime) -> int:
+    """How many requests ``user`` opened by mail from ``since`` on."""
+    found = _OPENED_BY_MAIL.rows(None, {"user": user.pk, "since": since})
+    return found[0] if found else 0
+
+
+def message_id_facts(stored_id: str, parsed_id: str) -> tuple[int | None, bool]:
+    """``first_copy_id(stored_id)`` and ``is_our_message_id(parsed_id)`` in one statement (an
+    empty id asks nothing: it is sent as NULL, which equals no row), one round trip fewer for
+    every message (docs/performance.md, "Ninth round: the e-mail intake")."""
+    connection = connections["default"]
+    quote = connection.ops.quote_name
+    inbound, outbound = InboundMessage._meta.db_table, OutboundEmail._meta.db_table
+    # Our own tables' and columns' names: no input.
+    sql = (
+        f"SELECT (SELECT {quote('id')} FROM {quote(inbound)}"  # noqa: S608
+        f" WHERE {quote('message_id')} = %s ORDER BY {quote('id')} LIMIT 1),"
+        f" (SELECT 1 FROM {quote(outbound)} WHERE {quote('message_id')} = %s LIMIT 1)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stored_id or None, parsed_id or None])
+        first, ours = cursor.fetchone()
+    return first, ours is not None

@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from supportal.core.inserts import saved, values_of
+from supportal.core.jobs import WAKING_WORKERS
 from supportal.desks.models import Desk
 from supportal.mail.inbound.rows import served_desks
 from supportal.mail.models import InboundChannel, InboundMessage
@@ -61,28 +63,52 @@ def inbound_store(
     the same bytes were stored before — a redelivery), due for processing at once."""
     now = now or timezone.now()
     digest = hashlib.sha256(raw).hexdigest()
+    message = InboundMessage(
+        raw=raw,
+        sha256=digest,
+        size=len(raw),
+        message_id=message_id_peek(raw),
+        channel=channel,
+        envelope_from=envelope_from[:998],
+        recipients=[r[:998] for r in recipients],
+        mailbox=mailbox,
+        peer_ip=peer_ip or None,
+        helo=helo[:255],
+        received_at=now,
+        next_attempt_at=now,
+    )
     try:
         # Inserted at once: a redelivery, which is rare, is told by the unique SHA-256 (one
         # statement fewer for every new message; docs/performance.md, "Seventh round").
-        with transaction.atomic():
-            message = InboundMessage.objects.create(
-                raw=raw,
-                sha256=digest,
-                size=len(raw),
-                message_id=message_id_peek(raw),
-                channel=channel,
-                envelope_from=envelope_from[:998],
-                recipients=[r[:998] for r in recipients],
-                mailbox=mailbox,
-                peer_ip=peer_ip or None,
-                helo=helo[:255],
-                received_at=now,
-                next_attempt_at=now,
-            )
+        if connection.vendor == "postgresql":
+            _insert_waking_workers(message)
+        else:
+            with transaction.atomic():
+                message.save(force_insert=True)
     except IntegrityError:
         # These bytes were stored before (a redelivery, or two SMTP sessions at once).
         return Stored(InboundMessage.objects.get(sha256=digest), is_new=False)
     return Stored(message, is_new=True)
+
+
+def _insert_waking_workers(message: InboundMessage) -> None:
+    """PostgreSQL: the row and the workers' wake-up (``core.jobs.wake_workers``, which the
+    ORM's save sends from its ``post_save``) in one statement, autocommitted: no BEGIN, NOTIFY
+    and COMMIT of their own (docs/performance.md, "Ninth round: the e-mail intake"). Its commit
+    waits for the disk: a stored message is on disk before SMTP answers "250". In a caller's
+    transaction, a savepoint keeps a redelivery's unique violation from breaking it."""
+    columns, row, params = values_of(InboundMessage, [message], connection=connection)
+    table = connection.ops.quote_name(InboundMessage._meta.db_table)
+    # Our own table's and columns' names, and placeholders: no input.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT chosen.*"  # noqa: S608
+        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS} RETURNING id"
+    )
+    in_transaction = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with in_transaction, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (pk,) = cursor.fetchone()
+    saved(message, pk, using=connection.alias)
 
 
 # While one message is decided, the desks' addresses are read once (served_desks_once); the
