@@ -11,7 +11,7 @@ person's name, a local date.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -36,11 +36,12 @@ __all__ = [
 _URL_PLACEHOLDER = "0row0"
 
 
-def name_of(row: Mapping[str, Any], path: str) -> str:
+def name_of(row: Mapping[str, Any], path: str, *, language: str | None = None) -> str:
     """The name at ``path`` ("priority__name") of a row read with ``name_columns(path)``, in
-    the reader's language, else the site's, else any filled one: what ``instance.name`` gives
-    through django-modeltranslation (``core/names.py``). "" when the relation is empty."""
-    own = row.get(f"{path}_{get_language()}")
+    the reader's language (``language``, when the caller looked it up once per list), else
+    the site's, else any filled one: what ``instance.name`` gives through
+    django-modeltranslation (``core/names.py``). "" when the relation is empty."""
+    own = row.get(f"{path}_{language or get_language()}")
     if own:
         return own
     for code in fallback_order():
@@ -80,6 +81,64 @@ def _format_pieces(format_string: str) -> tuple[tuple[str, str], ...]:
         elif piece:
             pieces.append(("", dateformat.re_escaped.sub(r"\1", piece)))
     return tuple(pieces)
+
+
+def _twelve_hours(value: dt.datetime, am: str, pm: str) -> str:
+    """``DateFormat.P`` with its words translated once: "1 a.m.", "1:30 p.m."."""
+    hour, minute = value.hour, value.minute
+    clock = f"{hour % 12 or 12}:{minute:02d}" if minute else str(hour % 12 or 12)
+    return f"{clock} {pm if hour > 11 else am}"
+
+
+# The format characters of the languages' short dates, each written as ``DateFormat``'s method
+# writes it (``test_rows.py`` compares every one with ``date_format``).
+_SIMPLE_WRITERS: dict[str, Callable[[dt.datetime], str]] = {
+    "d": lambda value: f"{value.day:02d}",
+    "j": lambda value: str(value.day),
+    "m": lambda value: f"{value.month:02d}",
+    "n": lambda value: str(value.month),
+    "Y": lambda value: f"{value.year:04d}",
+    "y": lambda value: f"{value.year % 100:02d}",
+    "H": lambda value: f"{value.hour:02d}",
+    "G": lambda value: str(value.hour),
+    "i": lambda value: f"{value.minute:02d}",
+    "s": lambda value: f"{value.second:02d}",
+}
+
+
+def _piece_writers(
+    pieces: tuple[tuple[str, str], ...],
+) -> tuple[Callable[[dt.datetime], str], ...] | None:
+    """One function per piece of a date format, when every character is one the short dates
+    use (None otherwise: then each is written by ``DateFormat``)."""
+    writers: list[Callable[[dt.datetime], str]] = []
+    for char, text in pieces:
+        if not char:
+            writers.append(_literal(text))
+        elif char in _SIMPLE_WRITERS:
+            writers.append(_SIMPLE_WRITERS[char])
+        elif char == "P":
+            writers.append(_p_writer())
+        else:
+            return None
+    return tuple(writers)
+
+
+def _literal(text: str) -> Callable[[dt.datetime], str]:
+    return lambda _value: text
+
+
+def _p_writer() -> Callable[[dt.datetime], str]:
+    """``DateFormat.P`` ("1:30 p.m.", "midnight", "noon"), its words translated once."""
+    am, pm = gettext("a.m."), gettext("p.m.")
+    midnight, noon = gettext("midnight"), gettext("noon")
+
+    def write(value: dt.datetime) -> str:
+        if value.minute == 0 and value.hour in (0, 12):
+            return midnight if value.hour == 0 else noon
+        return _twelve_hours(value, am, pm)
+
+    return write
 
 
 class _KeptString:
@@ -144,12 +203,25 @@ class RowFormat:
 
     def __init__(self) -> None:
         self.short_datetime = formats.get_format("SHORT_DATETIME_FORMAT")
-        self.short_pieces = _format_pieces(str(self.short_datetime))
         self.natural_time = _natural_time_writer()
         self.date_writer = _date_writer()
+        # The active zone looked up once per list, not three times per row (docs/performance.md,
+        # "Ninth round: the agent queue and search results").
+        self.zone = timezone.get_current_timezone()
+        self.short_pieces = _format_pieces(str(self.short_datetime))
+
+    @property
+    def short_pieces(self) -> tuple[tuple[str, str], ...]:
+        return self._short_pieces
+
+    @short_pieces.setter
+    def short_pieces(self, pieces: tuple[tuple[str, str], ...]) -> None:
+        self._short_pieces = pieces
+        self.short_writers = _piece_writers(pieces)
 
     def local(self, value: dt.datetime) -> dt.datetime:
-        return timezone.localtime(value) if timezone.is_aware(value) else value
+        """``timezone.localtime(value)`` for an aware moment (the naive as it is)."""
+        return value.astimezone(self.zone) if value.utcoffset() is not None else value
 
     def iso(self, value: dt.datetime) -> str:
         return self.local(value).isoformat()
@@ -157,7 +229,11 @@ class RowFormat:
     def short(self, value: dt.datetime) -> str:
         """``formats.date_format(value, SHORT_DATETIME_FORMAT)``, each piece written by the
         same ``DateFormat`` method."""
-        written = self.date_writer(self.local(value))
+        local = self.local(value)
+        writers = self.short_writers
+        if writers is not None:
+            return "".join([write(local) for write in writers])
+        written = self.date_writer(local)
         return "".join(
             str(getattr(written, char)()) if char else text for char, text in self.short_pieces
         )

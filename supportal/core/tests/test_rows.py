@@ -52,6 +52,25 @@ def test_morning_and_afternoon_are_written_as_date_format_writes_them(language):
             assert rows.short(instant) == formats.date_format(instant, "a A P")
 
 
+@pytest.mark.parametrize("language", ["en", "ro", "cs"])
+@pytest.mark.parametrize("zone", ["Europe/Bucharest", "America/New_York"])
+def test_the_characters_written_without_dateformat_are_what_date_format_writes(language, zone):
+    # Digits and "P" are written by functions of their own; any other letter by DateFormat.
+    written = r"d j m n Y y H G i s P, \a\t G"
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        rows = RowFormat()
+        rows.short_pieces = _format_pieces(written)
+        assert rows.short_writers is not None
+        moments = [*INSTANTS, dt.datetime(33, 2, 3, 4, 5, 6, tzinfo=dt.UTC)]
+        moments += [
+            dt.datetime(2026, 5, 7, hour, minute, tzinfo=timezone.get_current_timezone())
+            for hour, minute in ((0, 0), (0, 5), (11, 59), (12, 0), (12, 1), (23, 30))
+        ]
+        for instant in moments:
+            local = timezone.localtime(instant) if timezone.is_aware(instant) else instant
+            assert rows.short(instant) == formats.date_format(local, written)
+
+
 class _FixedNow(dt.datetime):
     @classmethod
     def now(cls, tz=None):

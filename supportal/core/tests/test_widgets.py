@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from django import forms
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from supportal.core.widgets import (
     QuickDateInput,
@@ -25,6 +27,8 @@ CASES = [
     ([], None, {}),
     ([("a", "x"), ("a", "y"), (None, "n"), (3, "t")], ["a", "3"], {"aria-invalid": "true"}),
     ([("<'\"&>", "<q>")], "<'\"&>", {"id": "i", "hidden": False}),
+    # A label marked safe is written as it is, a lazy one translated and escaped.
+    ([("s", mark_safe("<b>bold</b> &amp;")), ("l", gettext_lazy("Nobody"))], "l", {}),
 ]
 
 INPUT_VALUES = [None, "", 'x<"y>', 0, 7, "not a date", dt.date(2026, 1, 2)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from html import escape
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -72,6 +73,14 @@ def _bulk_action_labels() -> list[tuple[str, str]]:
     return [(action.value, labels[action]) for action in BULK_ACTIONS]
 
 
+@functools.cache
+def _sla_annotations() -> dict[str, Subquery]:
+    """The SLA column's subqueries, built once per process: they hold no value of a request,
+    and a queryset that uses one resolves a copy of it (docs/performance.md, "Ninth round:
+    the agent queue and search results")."""
+    return queue_sla_annotations()
+
+
 # The agent's last queue and sort, kept in a cookie (no query): /agent/ opens where they were.
 LAST_QUEUE_COOKIE = "supportal_queue"
 LAST_QUEUE_MAX_AGE = 60 * 60 * 24 * 90
@@ -97,7 +106,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
     tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
-    tickets = form.filtered(tickets).annotate(**queue_sla_annotations())
+    tickets = form.filtered(tickets).annotate(**_sla_annotations())
     paginator, query, sort_key = _queue_paginator(form, queue_key, tickets)
     counts, nav_counted, page = _counts_and_page(request, paginator, now=now)
     rows = queue_rows(page.object_list, now=now)
