@@ -80,6 +80,20 @@ def test_a_status_change_with_a_comment_indexes_it_as_a_read_back_would(cast):
     assert _found(cast.cristina, "imprimante") == []
 
 
+def test_an_answer_that_reopens_a_resolved_request_takes_its_resolution_out_of_search(cast):
+    ticket = cast.ticket()
+    services.ticket_transition(ticket=ticket, actor=cast.agent_help, action=Action.TAKE)
+    services.ticket_transition(
+        ticket=ticket, actor=cast.agent_help, action=Action.RESOLVE, resolution="Resetat parola"
+    )
+    assert _found(cast.cristina, "resetat") == [ticket.reference]
+    services.ticket_comment_add(ticket=ticket, author=cast.cristina, body="Tot nu merge")
+    ticket.refresh_from_db()
+    assert ticket.resolution == ""
+    assert _found(cast.cristina, "resetat") == []
+    assert _found(cast.cristina, "merge") == [ticket.reference]
+
+
 def test_a_requester_with_a_new_email_is_found_by_it_after_reindexing(cast):
     ticket = cast.ticket()
     cast.cristina.email = "cristina@new.example"

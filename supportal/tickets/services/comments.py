@@ -62,6 +62,7 @@ def ticket_comment_add(
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
     with transaction.atomic():
         ticket, at = _lock(ticket, now)
+        resolution_before = ticket.resolution
         roles = ticket_roles(author, ticket)
         is_public, reply = _comment_check(ticket, roles, is_public=is_public)
         followed, data = _reply_status_check(ticket, roles, then, is_public=is_public, body=body)
@@ -83,7 +84,9 @@ def ticket_comment_add(
             transition_apply(ticket, followed, actor=author, at=at, comment=comment, **data)
         else:
             _touch(ticket, at)
-        _text_changed(ticket, comment=comment)
+        # A resolution written or cleared (a reply that resolves, an answer that reopens) changes
+        # the ticket's own text: the document is read back, not appended to.
+        _text_changed(ticket, comment=comment if ticket.resolution == resolution_before else None)
     return comment
 
 
