@@ -3,7 +3,7 @@ request page and the agent's ticket page (docs/performance.md, "Ninth round: the
 and the ticket page").
 
 The markup is what the template ``sla/_panel.html`` wrote, byte for byte, without its nodes (kept
-as the reference of portal/tests/test_ninth_round_pages.py):
+in portal/tests/reference/ as the reference of test_ninth_round_pages.py):
 instants in the panel's time zone, durations as ``working_duration`` writes them. Escaped by
 construction: every value passes through ``value_html`` (core/markup.py, what the template
 engine does with ``{{ value }}``); the rest is this module's markup and the translations of its

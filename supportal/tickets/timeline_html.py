@@ -3,7 +3,8 @@ request page, its printable record and the agent's ticket page (docs/performance
 round: the request page and the ticket page").
 
 The markup is what the template ``tickets/_timeline.html`` wrote, byte for byte, without its
-nodes (that template is kept as the reference of portal/tests/test_ninth_round_pages.py).
+nodes (that template is kept in portal/tests/reference/ as the reference of
+test_ninth_round_pages.py).
 Escaped by construction: every value passes through ``value_html`` (core/markup.py: what the
 template engine does with ``{{ value }}``) or ``linkify`` (everything escaped, links made); the
 only text written unescaped is this module's own markup and the translations of its messages,
