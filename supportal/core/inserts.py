@@ -22,6 +22,8 @@ from typing import Any
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from supportal.core.jobs import WAKING_WORKERS
+
 
 def values_of(
     model: type[models.Model],
@@ -74,3 +76,21 @@ def saved(obj: models.Model, pk: int, *, using: str) -> None:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = using
+
+
+def insert_waking_workers(obj: models.Model, *, connection: BaseDatabaseWrapper) -> None:
+    """PostgreSQL: write ``obj``, a new row of due work, and the workers' wake-up that
+    ``core.jobs`` sends after one (``WAKING_WORKERS``: ``pg_notify``, delivered on commit) in
+    one statement, without ``post_save``; ``obj`` is then saved as ``save`` leaves it (the
+    inbound store and the pending notifications, docs/performance.md, "Ninth round")."""
+    columns, row, params = values_of(type(obj), [obj], connection=connection)
+    table = connection.ops.quote_name(obj._meta.db_table)
+    # Our own table's and columns' names, and placeholders: no input.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT chosen.*"  # noqa: S608
+        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS} RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (pk,) = cursor.fetchone()
+    saved(obj, pk, using=connection.alias)

@@ -18,8 +18,7 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from supportal.core.inserts import saved, values_of
-from supportal.core.jobs import WAKING_WORKERS
+from supportal.core.inserts import insert_waking_workers
 from supportal.desks.models import Desk
 from supportal.mail.inbound.rows import served_desks
 from supportal.mail.models import InboundChannel, InboundMessage
@@ -97,18 +96,9 @@ def _insert_waking_workers(message: InboundMessage) -> None:
     and COMMIT of their own (docs/performance.md, "Ninth round: the e-mail intake"). Its commit
     waits for the disk: a stored message is on disk before SMTP answers "250". In a caller's
     transaction, a savepoint keeps a redelivery's unique violation from breaking it."""
-    columns, row, params = values_of(InboundMessage, [message], connection=connection)
-    table = connection.ops.quote_name(InboundMessage._meta.db_table)
-    # Our own table's and columns' names, and placeholders: no input.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT chosen.*"  # noqa: S608
-        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS} RETURNING id"
-    )
     in_transaction = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with in_transaction, connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        (pk,) = cursor.fetchone()
-    saved(message, pk, using=connection.alias)
+    with in_transaction:
+        insert_waking_workers(message, connection=connection)
 
 
 # While one message is decided, the desks' addresses are read once (served_desks_once); the

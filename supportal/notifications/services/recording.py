@@ -9,7 +9,7 @@ from django.db import connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from supportal.core.inserts import saved, values_of
+from supportal.core.inserts import insert_waking_workers, saved, values_of
 from supportal.core.jobs import WAKE_CHANNEL
 from supportal.core.quiet import is_quiet
 from supportal.core.statements import KeptStatement
@@ -112,16 +112,7 @@ def _pending_insert(pending: PendingNotification) -> PendingNotification:
     if db.vendor != "postgresql":
         pending.save(force_insert=True, using=using)
         return pending
-    columns, row, params = values_of(PendingNotification, [pending], connection=db)
-    sql = (
-        f"WITH p AS (INSERT INTO {PendingNotification._meta.db_table}"  # noqa: S608
-        f" ({', '.join(columns)}) VALUES {row} RETURNING id)"
-        " SELECT p.id, pg_notify(%s, '') FROM p"
-    )
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*params, WAKE_CHANNEL])
-        pending_id, _notified = cursor.fetchone()
-    saved(pending, pending_id, using=using)
+    insert_waking_workers(pending, connection=db)
     return pending
 
 
