@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from django.contrib.humanize.templatetags import humanize
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.template import engines
+from django.utils import translation
 
+from supportal.desks.models import Priority
 from supportal.replies import services as reply_services
 from supportal.tickets import services
 from supportal.tickets.workflow import Action
+from supportal.workspace.forms import QueueFilterForm
 from supportal.workspace.views import queue as queue_views
 
 REFERENCE = Path(__file__).with_name("reference")
@@ -112,9 +115,7 @@ def busy_queue(cast, monkeypatch):
 
 @pytest.mark.parametrize("language", ["en", "cs"])
 @pytest.mark.parametrize("who", ["agent_help", "lead_help", "admin"])
-def test_queue_pages_are_what_the_template_wrote(
-    client, busy_queue, monkeypatch, who, language
-):
+def test_queue_pages_are_what_the_template_wrote(client, busy_queue, monkeypatch, who, language):
     user = getattr(busy_queue, who)
     user.language = language
     user.save(update_fields=["language"])
@@ -143,12 +144,49 @@ def test_queue_pages_are_what_the_template_wrote(
         assert part in every, part
 
 
-def test_an_empty_queue_without_saved_views_is_what_the_template_wrote(
-    client, cast, monkeypatch
-):
+def test_an_empty_queue_without_saved_views_is_what_the_template_wrote(client, cast, monkeypatch):
     client.force_login(cast.agent_dev)
     _fix_clock(monkeypatch)
     for url in ("/agent/", "/agent/?view=at_risk", "/agent/?view=all&q=word"):
         written, expected = _both(client, url, monkeypatch)
         assert written == expected, url
         assert "Nothing in this queue." in written
+
+
+def _filters(user, data: str = "") -> tuple[str, str]:
+    """The filters as the page writes them (kept when no filter is set), and as written anew."""
+    kept = QueueFilterForm(QueryDict(data), user=user).filter_fields_html()
+    return kept, QueueFilterForm(QueryDict(data), user=user)._filter_fields_html()
+
+
+@pytest.mark.parametrize("language", ["en", "cs"])
+def test_the_filters_kept_are_those_written_anew(cast, language):
+    with translation.override(language):
+        for data in ("", "view=at_risk&sort=priority", "q=word", "desk=&status="):
+            kept, fresh = _filters(cast.lead_help, data)
+            assert kept == fresh, data
+            assert _filters(cast.lead_help, data)[0] == fresh, data  # kept, asked again
+        kept, fresh = _filters(cast.lead_help, f"status=in_progress&desk={cast.help_desk.pk}")
+        assert kept == fresh
+        assert 'value="in_progress" selected' in kept
+
+
+def test_the_filters_kept_follow_the_agents_names_and_the_desks_configuration(cast):
+    _filters(cast.lead_help)
+    cast.agent_help.first_name = "Renamed <Agent>"
+    cast.agent_help.save(update_fields=["first_name"])
+    kept, fresh = _filters(cast.lead_help)
+    assert "Renamed &lt;Agent&gt;" in kept
+    assert kept == fresh
+    Priority.objects.create(name="Blocking & urgent", rank=99)  # moves the desks' version
+    kept, fresh = _filters(cast.lead_help)
+    assert "Blocking &amp; urgent" in kept
+    assert kept == fresh
+    cast.dev_desk.name = "Renamed desk"
+    cast.dev_desk.save()
+    kept, _fresh = _filters(cast.lead_help)
+    assert ("Renamed desk" in kept) == any(d.pk == cast.dev_desk.pk for d in _desks(cast))
+
+
+def _desks(cast):
+    return QueueFilterForm(QueryDict(""), user=cast.lead_help).desks
