@@ -6,6 +6,7 @@ Run from each tree, on the same database (the generator's users):
     DATABASE_URL=... .venv/bin/python bench/queue_compare.py render DIR   # pages as HTML files
     DATABASE_URL=... .venv/bin/python bench/queue_compare.py time 40      # CPU ms per request
     DATABASE_URL=... .venv/bin/python bench/queue_compare.py count        # nodes, statements
+    DATABASE_URL=... .venv/bin/python bench/queue_compare.py parts 40     # the page's own block
     DATABASE_URL=... .venv/bin/python bench/queue_compare.py profile 200 FILE  # cProfile
 
 ``render`` writes the queue pages as the agent, the team lead and the administrator, in
@@ -180,6 +181,38 @@ def count():
         print(name, {**counts, "statements": len(queries.captured_queries)})
 
 
+def parts(repeat):
+    """CPU per request of the page's own block (``workspace_content``: the queues' menu, the
+    toolbar, the list) and of the whole page, each page's requests timed alike."""
+    from django.template import loader_tags
+
+    spent = {"content": 0.0}
+    original = loader_tags.BlockNode.render
+
+    def render(self, context):
+        if self.name != "workspace_content":
+            return original(self, context)
+        start = time.process_time()
+        try:
+            return original(self, context)
+        finally:
+            spent["content"] += time.process_time() - start
+
+    loader_tags.BlockNode.render = render
+    figures = {}
+    for name, url in _timed().items():
+        c = client(LOGIN_AGENT)
+        for _ in range(2):
+            c.get(url)
+        spent["content"] = 0.0
+        start = time.process_time()
+        for _ in range(repeat):
+            c.get(url)
+        whole = (time.process_time() - start) * 1000 / repeat
+        figures[name] = (round(spent["content"] * 1000 / repeat, 2), round(whole, 1))
+    print(figures)
+
+
 def profile(repeat, path):
     pages = [_timed()["agent queue"], _timed()["SLA at risk"]]
     clients = [client(LOGIN_AGENT) for _ in pages]
@@ -202,5 +235,7 @@ if __name__ == "__main__":
         timing(int(sys.argv[2]))
     elif cmd == "count":
         count()
+    elif cmd == "parts":
+        parts(int(sys.argv[2]))
     elif cmd == "profile":
         profile(int(sys.argv[2]), sys.argv[3])

@@ -55,23 +55,6 @@ def kept_rows(desks: Iterable[Desk], what: str, read: Callable[[], Iterable[T]])
     return [_row_copy(row) for row in rows]
 
 
-def kept_text(desks: Iterable[Desk], what: tuple[object, ...], make: Callable[[], str]) -> str:
-    """``make()``, made once per process for this version of ``desks`` in the active language,
-    as ``kept_rows`` keeps rows: for a text written from them (menus of their rows), which
-    needs no copy. ``what`` names the text and everything else it depends on."""
-    versions = tuple((desk.pk, desk.updated_at) for desk in desks)
-    if not versions or any(pk is None or at is None for pk, at in versions):
-        return make()
-    key = (what, get_language(), versions)
-    kept = _KEPT.get(key)
-    if kept is None:
-        kept = [make()]
-        if len(_KEPT) >= _KEPT_MAX:
-            _KEPT.clear()
-        _KEPT[key] = kept
-    return kept[0]
-
-
 def _row_copy(row: T) -> T:
     """What ``copy.copy`` gives for a model instance (its own ``__dict__`` and ``_state``, the
     related rows it holds shared), without the pickling protocol's round trip, which cost

@@ -33,7 +33,7 @@ from supportal.core.widgets import (
     QuickTextarea,
     QuickTextInput,
 )
-from supportal.desks.choices import kept_rows, kept_text
+from supportal.desks.choices import kept_rows
 from supportal.desks.forms import custom_form_field
 from supportal.desks.models import (
     CustomField,
@@ -239,18 +239,7 @@ class QueueFilterForm(forms.Form):
     def filter_fields_html(self) -> SafeString:
         """The filters' labels and inputs (all but the text, the queue and the sort), as the
         queue page's template loop wrote them, without a template lookup per field
-        (docs/performance.md, "Sixth round"). With no filter set (the default queue, "SLA at
-        risk", a search), the same for every page of this version of the agent's desks and
-        of their agents' names in this language: written once (docs/performance.md, "Tenth
-        round: the agent queue")."""
-        if self.filter_count():
-            return self._filter_fields_html()
-        agents = tuple((agent.pk, str(agent)) for agent in self.agents)
-        return SafeString(
-            kept_text(self.desks, ("queue_filters", agents), self._filter_fields_html)
-        )
-
-    def _filter_fields_html(self) -> SafeString:
+        (docs/performance.md, "Sixth round")."""
         return mark_safe(  # noqa: S308 - the labels and ids are escaped, the widgets safe
             "".join(
                 f'\n          <div><label for="{escape(str(field.id_for_label))}">'
