@@ -132,14 +132,16 @@ def _contracts_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Contra
     )
 
 
+def _picker_colleagues_build(limit: int, values: Mapping[str, Any]) -> QuerySet[User]:
+    # The shape is the menu's limit (written into the statement's LIMIT).
+    return _colleagues_build(None, values)[: limit + 1]
+
+
 # The page's statements that are the same for every request but their values, compiled once
 # per process (core/statements.py; docs/performance.md, "Tenth round: the request page and the
 # ticket page"): the menu of colleagues, the customer card's requests (for each set of desks)
 # and contracts.
-_PICKER_COLLEAGUES = KeptStatement(
-    # The shape is the menu's limit (written into the statement's LIMIT).
-    lambda limit, values: _colleagues_build(None, values)[: limit + 1]
-)
+_PICKER_COLLEAGUES = KeptStatement(_picker_colleagues_build)
 _RECENT_TICKETS = KeptStatement(_recent_build)
 _CONTRACTS = KeptStatement(_contracts_build)
 
