@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import operator
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ class _Compiled(Generic[M]):
     # (parameter position, value name, how it is sent: as it is, a day as its ISO text as
     # SQLite's is, a moment as the backend adapts it)
     slots: tuple[tuple[int, str, str], ...]
+    # The select's columns and their converters (what ``get_converters`` finds for each, the
+    # same on every run), found for the connection that compiled it.
+    fields: tuple[object, ...]
+    converters: dict[int, Any]
 
 
 class KeptStatement(Generic[S, M]):
@@ -124,7 +129,9 @@ class KeptStatement(Generic[S, M]):
         slots = _slots(params, params_b, first, second, using)
         if sql != sql_b or slots is None or any(str(v) in sql for v in first.values()):
             return None
-        return _Compiled(queryset, compiler, sql, params, slots)
+        fields = tuple(s[0] for s in compiler.select[0 : compiler.col_count])
+        converters = compiler.get_converters(fields)
+        return _Compiled(queryset, compiler, sql, params, slots, fields, converters)
 
 
 def _slots(
@@ -195,8 +202,19 @@ def _run(kept: _Compiled[M], params: tuple[object, ...], using: str) -> QuerySet
     reads the rows into instances as for any queryset)."""
     queryset = kept.queryset.all()  # a copy: its query is this run's alone
     compiler = copy.copy(kept.compiler)
-    compiler.connection = connections[using]
+    connection = connections[using]
+    compiler.connection = connection
     compiler.as_sql = lambda *args, **kwargs: (kept.sql, params)
+    if connection is kept.compiler.connection:
+        # Each column's converters looked up once, not on every run (docs/performance.md,
+        # "Tenth round: the request page and the ticket page"); for the kept select only, and
+        # only on the connection they were found for (another thread's is asked anew).
+        find = compiler.get_converters
+        compiler.get_converters = lambda fields: (
+            kept.converters
+            if len(fields) == len(kept.fields) and all(map(operator.is_, fields, kept.fields))
+            else find(fields)
+        )
     query: Any = queryset.query
     query.get_compiler = lambda *args, **kwargs: compiler
     return queryset

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, IntegerField, Model, QuerySet, Sum, Value, When, Window
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from supportal.accounts.languages import recipient_language, recipient_time_zone
 from supportal.accounts.models import Contract, Language, User
 from supportal.core import paging
+from supportal.core.statements import KeptStatement
 from supportal.desks.choices import (
     custom_fields_kept,
     priorities_kept,
@@ -79,26 +81,39 @@ def colleagues_for(ticket: Ticket):
     """The requester's colleagues the request could still be shared with."""
     if ticket.organization_id is None:
         return User.objects.none()
+    return _colleagues_build(
+        None,
+        {
+            "organization_id": ticket.organization_id,
+            "requester_id": ticket.requester_id,
+            "ticket_id": ticket.pk,
+        },
+    )
+
+
+def _colleagues_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[User]:
     return (
         User.objects.filter(
-            organization_id=ticket.organization_id,
+            organization_id=values["organization_id"],
             is_active=True,
             is_agent=False,
             is_superuser=False,
             is_company_account=False,
         )
-        .exclude(pk=ticket.requester_id)
-        .exclude(participations__ticket=ticket)
+        .exclude(pk=values["requester_id"])
+        .exclude(participations__ticket_id=values["ticket_id"])
         .order_by("first_name", "last_name", "email")
     )
 
 
-def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Ticket], int]:
-    """The requester's latest other requests and how many of theirs are open, in one query
-    (the window counts over all their requests before the limit applies)."""
+def _recent_build(desk_ids: tuple[int, ...] | None, values: Mapping[str, Any]) -> QuerySet[Ticket]:
+    return _recent_of(selectors.tickets_of_desks(desk_ids), values["requester_id"])
+
+
+def _recent_of(visible: QuerySet[Ticket], requester_id: int) -> QuerySet[Ticket]:
     is_open = When(status__in=workflow.OPEN_STATUSES, then=Value(1))
-    rows: list[Ticket] = list(
-        visible.filter(requester_id=ticket.requester_id)
+    return (
+        visible.filter(requester_id=requester_id)
         .annotate(
             open_total=Window(Sum(Case(is_open, default=Value(0), output_field=IntegerField())))
         )
@@ -106,6 +121,55 @@ def _recent_tickets(visible: QuerySet[Ticket], ticket: Ticket) -> tuple[list[Tic
         .only("reference", "summary", "status", "created_at")
         .order_by("-created_at", "-pk")[: RECENT_TICKETS + 1]
     )
+
+
+def _contracts_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[Contract]:
+    return (
+        Contract.objects.in_force(values["day"])
+        .filter(organization_id=values["organization_id"])
+        .select_related("product")
+        .prefetch_related("priorities")
+    )
+
+
+def _picker_colleagues_build(limit: int, values: Mapping[str, Any]) -> QuerySet[User]:
+    # The shape is the menu's limit (written into the statement's LIMIT).
+    return _colleagues_build(None, values)[: limit + 1]
+
+
+# The page's statements that are the same for every request but their values, compiled once
+# per process (core/statements.py; docs/performance.md, "Tenth round: the request page and the
+# ticket page"): the menu of colleagues, the customer card's requests (for each set of desks)
+# and contracts.
+_PICKER_COLLEAGUES = KeptStatement(_picker_colleagues_build)
+_RECENT_TICKETS = KeptStatement(_recent_build)
+_CONTRACTS = KeptStatement(_contracts_build)
+
+
+def _colleague_choices(ticket: Ticket) -> list[User] | None:
+    """``paging.picker_choices(colleagues_for(ticket))``, compiled once per process."""
+    if ticket.organization_id is None:
+        return []
+    values = {
+        "organization_id": ticket.organization_id,
+        "requester_id": ticket.requester_id,
+        "ticket_id": ticket.pk,
+    }
+    chosen = _PICKER_COLLEAGUES.rows(paging.PICKER_LIMIT, values)
+    return None if len(chosen) > paging.PICKER_LIMIT else chosen
+
+
+def _recent_tickets(user: User, ticket: Ticket) -> tuple[list[Ticket], int]:
+    """The requester's latest other requests the agent may see (their desks' requests, as
+    ``ticket_queryset_for_user``) and how many of theirs are open, in one query (the window
+    counts over all their requests before the limit applies)."""
+    rows: list[Ticket]
+    if user.is_active and (user.is_agent or user.is_superuser):
+        desk_ids = selectors.desk_ids_for_agent(user)
+        shape = None if desk_ids is None else tuple(sorted(desk_ids))
+        rows = _RECENT_TICKETS.rows(shape, {"requester_id": ticket.requester_id})
+    else:
+        rows = list(_recent_of(selectors.ticket_queryset_for_user(user), ticket.requester_id))
     open_total = int(getattr(rows[0], "open_total", 0)) if rows else 0
     return [t for t in rows if t.pk != ticket.pk][:RECENT_TICKETS], open_total
 
@@ -282,7 +346,7 @@ def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:
         attachments=_with_previews(selectors.attachment_rows_for_user(user, ticket)),
         participants=participants,
         copied=_copied_not_participants(ticket, events, participants),
-        colleagues=paging.picker_choices(colleagues_for(ticket)) if ticket.is_open else [],
+        colleagues=_colleague_choices(ticket) if ticket.is_open else [],
         actions=actions,
         feedback=feedback,
         is_low_rating=feedback is not None and feedback.is_low,
@@ -332,9 +396,7 @@ def _reply_then(actions: list[Action]) -> list[tuple[str, str]]:
 def customer_card_for(user: User, ticket: Ticket, *, now: datetime) -> CustomerCard:
     locale = _customer_locale(ticket, now)
     contracts = _contracts_in_force(ticket)
-    recent_tickets, open_ticket_count = _recent_tickets(
-        selectors.ticket_queryset_for_user(user), ticket
-    )
+    recent_tickets, open_ticket_count = _recent_tickets(user, ticket)
     return CustomerCard(
         customer_card=True,
         customer_locale=locale,
@@ -358,16 +420,13 @@ def canned_for(user: User, ticket: Ticket) -> list[dict[str, object]]:
                 r, ticket=ticket, agent=user, values=values
             ),
         }
-        for r in reply_selectors.canned_replies_for_ticket(user, ticket)
+        for r in reply_selectors.canned_reply_rows_for_ticket(user, ticket)
     ]
 
 
 def _contracts_in_force(ticket: Ticket) -> list[Contract]:
     if not ticket.organization_id:
         return []
-    return list(
-        Contract.objects.in_force(timezone.localdate())
-        .filter(organization_id=ticket.organization_id)
-        .select_related("product")
-        .prefetch_related("priorities")
+    return _CONTRACTS.rows(
+        None, {"organization_id": ticket.organization_id, "day": timezone.localdate()}
     )

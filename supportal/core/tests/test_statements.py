@@ -72,3 +72,17 @@ def test_a_moment_is_sent_as_the_database_takes_it(cast):
 def _compiled(queryset) -> tuple[str, list[object]]:
     sql, params = queryset.query.get_compiler(using="default").as_sql()
     return sql, list(params)
+
+
+def test_a_kept_statement_converts_its_columns_on_every_run(cast):
+    # Each column's converters are looked up once (docs/performance.md, "Tenth round: the
+    # request page and the ticket page"): the values read on later runs are converted alike.
+    first, second = cast.ticket(), cast.ticket(requester=cast.other_customer)
+    Ticket.objects.filter(pk=second.pk).update(custom_fields={"serial": "X-1"})
+    kept = KeptStatement(_by_requester)
+    for ticket, user in ((first, cast.cristina), (second, cast.other_customer)) * 2:
+        (row,) = kept.rows("with desk", {"user_id": user.pk})
+        ticket.refresh_from_db()
+        assert row.custom_fields == ticket.custom_fields
+        assert row.created_at == ticket.created_at and row.created_at.tzinfo is not None
+        assert row.desk.created_at == ticket.desk.created_at
