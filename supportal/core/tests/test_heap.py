@@ -4,12 +4,15 @@ every request and creating a request")."""
 from __future__ import annotations
 
 import gc
-import importlib
+import subprocess
+import sys
 import weakref
 
 import pytest
+from django.conf import settings
 
 from supportal.core.heap import heap_freeze
+from supportal.core.tests.test_jobs import child_env
 
 
 class _Node:
@@ -39,17 +42,20 @@ def test_after_the_freeze_pages_answer_and_what_requests_leave_behind_is_still_c
     assert gone() is None
 
 
-def test_the_server_entry_points_freeze_the_loaded_application():
-    import config.asgi
-    import config.wsgi
-
-    gc.unfreeze()
-    try:
-        importlib.reload(config.wsgi)
-        assert gc.get_freeze_count() > 0
-        gc.unfreeze()
-        importlib.reload(config.asgi)
-        assert config.wsgi.application is not None and config.asgi.application is not None
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
+@pytest.mark.slow  # subprocesses
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_server_entry_points_freeze_the_loaded_application(tmp_path, entry_point):
+    code = (
+        f"import gc, {entry_point} as served; "
+        "assert served.application is not None; print(gc.get_freeze_count())"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=child_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 10_000
