@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from supportal.core.heap import heap_freeze  # noqa: E402 - after the settings are loaded
+
+heap_freeze()
