@@ -36,8 +36,10 @@ _TAKEN = frozenset(
 def _take_but_desk(ticket: Ticket, fresh: Ticket) -> None:
     """Set on ``ticket`` what ``fresh``, the same request read since, holds, but its desk; a
     relation ``fresh`` holds in hand is kept, one it does not is dropped (what
-    ``refresh_from_db`` does, without a statement: docs/performance.md, "Tenth round: the
-    e-mail intake")."""
+    ``refresh_from_db`` does, without a statement). After a comment, ``fresh`` is the request
+    the service read under its lock and wrote every change on (the comment holds it; nothing
+    writes the request's row behind it), so it is not read a third time (docs/performance.md,
+    "Tenth round: the e-mail intake")."""
     fields: list[Any] = list(Ticket._meta.concrete_fields)  # with relations (their caches)
     for field in fields:
         if field.attname not in _TAKEN:
@@ -135,11 +137,7 @@ def comment_add(
         attachments=files,
         now=now,
     )
-    # What the comment changed: the service wrote it on the request it read under its lock,
-    # which the comment holds (every change of a comment goes through that instance; no
-    # statement writes the request's row behind it), so it is not read a third time
-    # (docs/performance.md, "Tenth round: the e-mail intake").
-    _take_but_desk(ticket, comment.ticket)
+    _take_but_desk(ticket, comment.ticket)  # what the comment changed; see there
     others = copied_people(
         ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
     )

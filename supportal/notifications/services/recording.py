@@ -137,7 +137,8 @@ def _action_join_at_once(
         " SELECT id, actor_id, event_ids FROM changed UNION ALL SELECT id, NULL, NULL FROM added"
     )
     with db.cursor() as cursor:
-        cursor.execute(sql, [*found_params, event.pk, event.actor_id, *params])
+        found_values: list[Any] = list(found_params)
+        cursor.execute(sql, [*found_values, event.pk, event.actor_id, *params])
         pk, actor_id, event_ids = cursor.fetchone()
     if event_ids is not None:  # the action's row, extended
         pending.actor_id, pending.event_ids = actor_id, json.loads(event_ids)
