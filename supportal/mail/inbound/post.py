@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from supportal.accounts.languages import recipient_language
 from supportal.accounts.models import User
-from supportal.core.statements import KeptStatement
 from supportal.desks.models import Desk
 from supportal.mail.content import ParsedMail
 from supportal.mail.inbound.content import body_of, details_record, mail_files, summary_of
@@ -26,30 +25,24 @@ from supportal.tickets.selectors import ticket_roles
 from supportal.tickets.workflow import FINAL_STATUSES, Role
 
 CLOSED_REPLY_REPEAT_DURATION = timedelta(hours=24)
-# What a comment changes on its request (the status a customer's reply moves, the time) is read
-# back after it; a comment never moves a request to another desk, so the desk in hand is kept,
-# not read again.
-_FIELDS_BUT_DESK = [
+# What a comment changes on its request (the status a customer's reply moves, the time) is
+# taken from the request the service read under its lock; a comment never moves a request to
+# another desk, so the desk in hand is kept.
+_TAKEN = frozenset(
     field.attname for field in Ticket._meta.concrete_fields if field.name not in ("id", "desk")
-]
-_TICKET_BUT_DESK: KeptStatement[None, Ticket] = KeptStatement(
-    lambda _shape, values: Ticket._base_manager.filter(pk=values["pk"]).only(*_FIELDS_BUT_DESK)
 )
 
 
-def _refresh_but_desk(ticket: Ticket) -> None:
-    """``ticket.refresh_from_db(fields=_FIELDS_BUT_DESK)``, with the statement kept
-    (``core.statements``) instead of built and compiled for every answer: the same fields set,
-    the same cached relations kept or dropped (docs/performance.md, "Ninth round: the e-mail
-    intake")."""
-    found = _TICKET_BUT_DESK.rows(None, {"pk": ticket.pk})
-    if not found:
-        raise Ticket.DoesNotExist("Ticket matching query does not exist.")
-    fresh = found[0]
-    left_out = fresh.get_deferred_fields()
+def _take_but_desk(ticket: Ticket, fresh: Ticket) -> None:
+    """Set on ``ticket`` what ``fresh``, the same request read since, holds, but its desk; a
+    relation ``fresh`` holds in hand is kept, one it does not is dropped (what
+    ``refresh_from_db`` does, without a statement). After a comment, ``fresh`` is the request
+    the service read under its lock and wrote every change on (the comment holds it; nothing
+    writes the request's row behind it), so it is not read a third time (docs/performance.md,
+    "Tenth round: the e-mail intake")."""
     fields: list[Any] = list(Ticket._meta.concrete_fields)  # with relations (their caches)
     for field in fields:
-        if field.attname in left_out:
+        if field.attname not in _TAKEN:
             continue
         setattr(ticket, field.attname, getattr(fresh, field.attname))
         if field.is_relation:
@@ -144,7 +137,7 @@ def comment_add(
         attachments=files,
         now=now,
     )
-    _refresh_but_desk(ticket)  # what the comment changed; see there
+    _take_but_desk(ticket, comment.ticket)  # what the comment changed; see there
     others = copied_people(
         ticket, mail, user.email, user, now, is_verified=base.get("sender_verified", False)
     )

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone, translation
 
 from supportal.core.jobs import WITHOUT_WAITING_FOR_DISK, claim_due, claimed_in_turn
+from supportal.core.wholly import wholly
 from supportal.mail.inbound.auth import Verdict, sender_verify, verdict_from_json
 from supportal.mail.inbound.decide import decide
 from supportal.mail.inbound.outcome import Decision, LeaseLost, Outcome
@@ -126,8 +127,10 @@ def inbound_process(
     try:
         # DNS lookups happen before the transaction, which holds no lock while they wait.
         verdict = _verdict(message)
+        # Taken whole: any error rolls the message back and leaves it FAILED, so the ticket
+        # services inside take no savepoint of their own (``core.wholly``).
         with (
-            transaction.atomic(),
+            wholly(),
             translation.override(settings.LANGUAGE_CODE),
             served_desks_once(),
             # Everything this mail changes is one entry on the request's timeline.

@@ -144,6 +144,35 @@ def test_a_failure_is_kept_with_its_error_and_can_be_processed_again(cast, monke
     assert "new request HELP-1" in out.getvalue()
 
 
+def test_a_failure_inside_the_ticket_service_leaves_nothing_half_written(cast, monkeypatch):
+    # The services take no savepoint inside the processing (core/wholly.py): what they wrote
+    # before the error is rolled back with the whole message, which can be processed again.
+    from supportal.tickets.services import comments, create
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index down")
+
+    ticket = cast.ticket()
+    events_before = ticket.events.count()
+    monkeypatch.setattr(create, "_text_changed", broken)
+    monkeypatch.setattr(comments, "_text_changed", broken)
+    new = deliver(mail(subject="Imprimanta nu merge"))
+    answer = deliver(mail(subject=f"Re: [{ticket.reference}] Hartie", body="Tot nu merge."))
+
+    assert [new.state, answer.state] == [InboundState.FAILED, InboundState.FAILED]
+    assert "index down" in new.last_error and "index down" in answer.last_error
+    assert Ticket.objects.count() == 1
+    assert not ticket.comments.exists() and ticket.events.count() == events_before
+    monkeypatch.undo()
+    out = io.StringIO()
+    call_command("process_inbound", "--again", stdout=out)
+    assert {m.state for m in InboundMessage.objects.filter(pk__in=[new.pk, answer.pk])} == {
+        InboundState.PROCESSED
+    }
+    assert ticket.comments.get().body == "Tot nu merge."
+    assert Ticket.objects.get(summary="Imprimanta nu merge").number == ticket.number + 1
+
+
 def test_ingest_email_prints_what_became_of_the_message(cast, monkeypatch):
     import sys
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportal.core.inserts import insert_waking_workers, saved, values_of
-from supportal.core.jobs import WAKE_CHANNEL
+from supportal.core.jobs import WAKE_CHANNEL, WAKING_WORKERS
 from supportal.core.quiet import is_quiet
 from supportal.core.statements import KeptStatement
 from supportal.notifications.models import (
@@ -52,12 +53,15 @@ def notification_event_record(event: Event) -> PendingNotification | None:
         return None
     if event.kind == EventKind.CREATED:
         return _created_record(event)
+    values = {"ticket": event.ticket_id, "at": event.created_at}
+    if event.actor_id is not None:
+        values["actor"] = event.actor_id
+    using = router.db_for_write(PendingNotification)
     # No savepoint: a failure here fails the ticket service's action, whose own transaction
     # (or savepoint) rolls it back whole (core/listeners.py); two statements fewer per event.
     with transaction.atomic(savepoint=False):
-        values = {"ticket": event.ticket_id, "at": event.created_at}
-        if event.actor_id is not None:
-            values["actor"] = event.actor_id
+        if connections[using].vendor == "postgresql":
+            return _action_join_at_once(event, values, using=using)
         found = _SAME_ACTION.rows(event.actor_id is not None, values)
         row = found[0] if found else None
         if row is None:
@@ -99,6 +103,47 @@ def _same_action_build(has_actor: bool, values: Mapping[str, Any]) -> QuerySet[P
 
 
 _SAME_ACTION: KeptStatement[bool, PendingNotification] = KeptStatement(_same_action_build)
+
+
+def _action_join_at_once(
+    event: Event, values: Mapping[str, Any], *, using: str
+) -> PendingNotification:
+    """PostgreSQL: what :func:`notification_event_record` does in two statements (the action's
+    pending row looked up and locked, then extended or inserted with the workers' wake-up),
+    in one data-modifying ``WITH``: the same lookup (``_SAME_ACTION``, locked), the event
+    appended to the row found and its actor set when it had none, else a new row with the
+    ``pg_notify`` of ``core.jobs`` (docs/performance.md, "Tenth round: the e-mail intake").
+    The row returned has its key, actor and events."""
+    db = connections[using]
+    found_sql, found_params = _SAME_ACTION.sql(event.actor_id is not None, values, using=using)
+    pending = PendingNotification(
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        occurred_at=event.created_at,
+        event_ids=[event.pk],
+        next_attempt_at=timezone.now(),
+    )
+    columns, row, params = values_of(PendingNotification, [pending], connection=db)
+    table = PendingNotification._meta.db_table
+    sql = (
+        # The table and columns are the model's, the lookup the ORM's: no input.
+        f"WITH found AS ({found_sql}),"  # noqa: S608
+        f" changed AS (UPDATE {table} AS p SET event_ids = p.event_ids || to_jsonb(%s::bigint),"
+        " actor_id = COALESCE(p.actor_id, %s::bigint) FROM found WHERE p.id = found.id"
+        " RETURNING p.id, p.actor_id, p.event_ids::text),"
+        f" added AS (INSERT INTO {table} ({', '.join(columns)}) SELECT chosen.*"
+        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS}"
+        " WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
+        " SELECT id, actor_id, event_ids FROM changed UNION ALL SELECT id, NULL, NULL FROM added"
+    )
+    with db.cursor() as cursor:
+        found_values: list[Any] = list(found_params)
+        cursor.execute(sql, [*found_values, event.pk, event.actor_id, *params])
+        pk, actor_id, event_ids = cursor.fetchone()
+    if event_ids is not None:  # the action's row, extended
+        pending.actor_id, pending.event_ids = actor_id, json.loads(event_ids)
+    saved(pending, pk, using=using)
+    return pending
 
 
 def _pending_insert(pending: PendingNotification) -> PendingNotification:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.core.errors import InvalidInput, NotFound, TransitionRefused
+from supportal.core.wholly import service_atomic
 from supportal.tickets import workflow
 from supportal.tickets.events import Commented
 from supportal.tickets.models import (
@@ -60,7 +60,7 @@ def ticket_comment_add(
     )
     if not body and not attachments:
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
-    with transaction.atomic():
+    with service_atomic():
         ticket, at = _lock(ticket, now)
         resolution_before = ticket.resolution
         roles = ticket_roles(author, ticket)
@@ -175,7 +175,7 @@ def ticket_mail_note_add(
     )
     if not body and not attachments:
         raise InvalidInput(_("Write a comment or attach a file."), field="body")
-    with transaction.atomic():
+    with service_atomic():
         ticket, at = _lock(ticket, now)
         comment = Comment.objects.create(
             ticket=ticket,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import connection, connections, router, transaction
+from django.db import connection, connections, router
 from django.utils.translation import gettext as _
 
 from supportal.accounts.models import User
 from supportal.accounts.services import user_language_learn
 from supportal.core.errors import InvalidInput, PermissionRefused
 from supportal.core.inserts import saved, values_of
+from supportal.core.wholly import service_atomic
 from supportal.desks.choices import products_kept
 from supportal.desks.models import (
     Desk,
@@ -77,7 +78,7 @@ def ticket_create(
     cleaned_fields = custom_fields_clean(
         desk=desk, request_type=request_type, values=dict(custom_fields or {})
     )
-    with transaction.atomic():
+    with service_atomic():
         ticket = Ticket(
             desk=desk,
             summary=summary,
