@@ -18,10 +18,9 @@ migrated database of their own used to run every migration in each child (about 
 each). They now copy one database migrated once per run by ``manage.py migrate`` in a child
 process, as before: a SQLite file (``child_sqlite``), or on PostgreSQL a template the copies are
 created from (``child_postgres_template``); the child's own ``migrate`` then has nothing left to
-do. ``.ci/run`` runs the suite twice (SQLite and PostgreSQL, side by side) on one checkout: both
-runs share these children's databases (``SUPPORTAL_TEST_CHILDREN_DIR``; each is made under a
-file lock by whichever run needs it first) and it drops them at its end (``python -m
-config.pytest_databases drop DIRECTORY``).
+do. ``.ci/run`` runs the suite twice (SQLite, then PostgreSQL) on one checkout: it keeps these
+children's databases for both runs (``SUPPORTAL_TEST_CHILDREN_DIR``) and drops them at its end
+(``python -m config.pytest_databases drop DIRECTORY``).
 """
 
 from __future__ import annotations

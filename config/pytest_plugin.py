@@ -174,7 +174,7 @@ def own_database_check(items: list[pytest.Item]) -> None:
 def no_database_deselect(config: pytest.Config, items: list[pytest.Item]) -> None:
     """.ci/run's PostgreSQL pass: a test that uses no database (pytest-django refuses it one)
     and starts no process, server or browser (which might read DATABASE_URL) runs the same code
-    on either database, and the SQLite pass runs it (docs/architecture.md, "Eighth round:
+    on either database, and the SQLite pass has run it (docs/architecture.md, "Eighth round:
     the pipeline"). Deselected, not skipped."""
     left_out = [
         item
@@ -195,8 +195,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not os.environ.get("SUPPORTAL_TEST_IMAGE"):
         _deselect(config, items, "image")
     # Tests whose children run on databases of their own choosing (SQLite and PostgreSQL
-    # alike) do the same whatever DATABASE_URL says: .ci/run's pass of the suite on PostgreSQL
-    # leaves them to its pass on SQLite (docs/architecture.md, "Tests and their time").
+    # alike) do the same whatever DATABASE_URL says: .ci/run's second pass of the suite, on
+    # PostgreSQL, leaves them to its first (docs/architecture.md, "Tests and their time").
     own_database_check(items)
     if os.environ.get("SUPPORTAL_SKIP_OWN_DATABASE") == "1":
         _deselect(config, items, "own_database")
