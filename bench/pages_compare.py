@@ -170,7 +170,9 @@ def timing(repeat):
     print(f"request {cpu(cust, req, repeat):.1f} ticket {cpu(agent, tick, repeat):.1f}")
 
 
-def count():
+def template_counters() -> dict[str, int]:
+    """From now on, count the template nodes, translate tags and ``{% url %}`` tags this process
+    renders (the returned counts; set them to 0 between pages)."""
     from django.template import base, defaulttags
     from django.templatetags import i18n
 
@@ -189,6 +191,11 @@ def count():
     wrap(i18n.TranslateNode, "render", "translate")
     wrap(i18n.BlockTranslateNode, "render", "translate")
     wrap(defaulttags.URLNode, "render", "url")
+    return counts
+
+
+def count():
+    counts = template_counters()
     own, company = refs()
     for email, urls in (
         (LOGIN_CUSTOMER, [f"/requests/{r}/" for r in own]),

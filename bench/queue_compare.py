@@ -152,24 +152,9 @@ def timing(repeat):
 
 
 def count():
-    from django.template import base, defaulttags
-    from django.templatetags import i18n
+    from bench.pages_compare import template_counters
 
-    counts = {"nodes": 0, "translate": 0, "url": 0}
-
-    def wrap(cls, attr, key):
-        orig = getattr(cls, attr)
-
-        def f(self, *a, **k):
-            counts[key] += 1
-            return orig(self, *a, **k)
-
-        setattr(cls, attr, f)
-
-    wrap(base.Node, "render_annotated", "nodes")
-    wrap(i18n.TranslateNode, "render", "translate")
-    wrap(i18n.BlockTranslateNode, "render", "translate")
-    wrap(defaulttags.URLNode, "render", "url")
+    counts = template_counters()
     for name, url in _timed().items():
         c = client(LOGIN_AGENT)
         c.get(url)

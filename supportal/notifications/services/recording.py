@@ -65,15 +65,7 @@ def notification_event_record(event: Event) -> PendingNotification | None:
         found = _SAME_ACTION.rows(event.actor_id is not None, values)
         row = found[0] if found else None
         if row is None:
-            return _pending_insert(
-                PendingNotification(
-                    ticket_id=event.ticket_id,
-                    actor_id=event.actor_id,
-                    occurred_at=event.created_at,
-                    event_ids=[event.pk],
-                    next_attempt_at=timezone.now(),
-                )
-            )
+            return _pending_insert(_pending_of(event))
         row.event_ids = [*row.event_ids, event.pk]
         fields = ["event_ids"]
         if row.actor_id is None and event.actor_id is not None:
@@ -81,6 +73,17 @@ def notification_event_record(event: Event) -> PendingNotification | None:
             fields.append("actor")
         row.save(update_fields=fields)
         return row
+
+
+def _pending_of(event: Event) -> PendingNotification:
+    """A new action's pending notification, with ``event`` its first (not saved)."""
+    return PendingNotification(
+        ticket_id=event.ticket_id,
+        actor_id=event.actor_id,
+        occurred_at=event.created_at,
+        event_ids=[event.pk],
+        next_attempt_at=timezone.now(),
+    )
 
 
 def _same_action_build(has_actor: bool, values: Mapping[str, Any]) -> QuerySet[PendingNotification]:
@@ -116,13 +119,7 @@ def _action_join_at_once(
     The row returned has its key, actor and events."""
     db = connections[using]
     found_sql, found_params = _SAME_ACTION.sql(event.actor_id is not None, values, using=using)
-    pending = PendingNotification(
-        ticket_id=event.ticket_id,
-        actor_id=event.actor_id,
-        occurred_at=event.created_at,
-        event_ids=[event.pk],
-        next_attempt_at=timezone.now(),
-    )
+    pending = _pending_of(event)
     columns, row, params = values_of(PendingNotification, [pending], connection=db)
     table = PendingNotification._meta.db_table
     sql = (
@@ -167,13 +164,7 @@ def _created_record(event: Event) -> PendingNotification:
     are inserted without looking first (two statements, no savepoint; on PostgreSQL one, with
     the workers' wake-up)."""
     address = TicketReplyAddress(ticket_id=event.ticket_id, token=_reply_token_new())
-    pending = PendingNotification(
-        ticket_id=event.ticket_id,
-        actor_id=event.actor_id,
-        occurred_at=event.created_at,
-        event_ids=[event.pk],
-        next_attempt_at=timezone.now(),
-    )
+    pending = _pending_of(event)
     using = router.db_for_write(PendingNotification)
     if connections[using].vendor == "postgresql":
         _created_record_at_once(address, pending, using=using)
