@@ -78,19 +78,29 @@ def saved(obj: models.Model, pk: int, *, using: str) -> None:
     obj._state.db = using
 
 
-def insert_waking_workers(obj: models.Model, *, connection: BaseDatabaseWrapper) -> None:
-    """PostgreSQL: write ``obj``, a new row of due work, and the workers' wake-up that
-    ``core.jobs`` sends after one (``WAKING_WORKERS``: ``pg_notify``, delivered on commit) in
-    one statement, without ``post_save``; ``obj`` is then saved as ``save`` leaves it (the
-    inbound store and the pending notifications, docs/performance.md, "Ninth round")."""
+def waking_insert_sql(
+    obj: models.Model, *, connection: BaseDatabaseWrapper
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: the ``INSERT`` of ``obj``, a new row of due work, together with the workers'
+    wake-up that ``core.jobs`` sends after one (``WAKING_WORKERS``: ``pg_notify``, delivered on
+    commit), and its parameters; without ``RETURNING``, so that a caller may add a condition
+    (``WHERE``) or use it inside a ``WITH``."""
     columns, row, params = values_of(type(obj), [obj], connection=connection)
     table = connection.ops.quote_name(obj._meta.db_table)
     # Our own table's and columns' names, and placeholders: no input.
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT chosen.*"  # noqa: S608
-        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS} RETURNING id"
+        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS}"
     )
+    return sql, params
+
+
+def insert_waking_workers(obj: models.Model, *, connection: BaseDatabaseWrapper) -> None:
+    """PostgreSQL: write ``obj``, a new row of due work, and the workers' wake-up in one
+    statement (:func:`waking_insert_sql`), without ``post_save``; ``obj`` is then saved as
+    ``save`` leaves it (the inbound store, docs/performance.md, "Ninth round")."""
+    sql, params = waking_insert_sql(obj, connection=connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"{sql} RETURNING id", params)
         (pk,) = cursor.fetchone()
     saved(obj, pk, using=connection.alias)

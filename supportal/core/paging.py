@@ -35,7 +35,11 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def picker_choices(rows: QuerySet) -> list | None:
     """At most ``PICKER_LIMIT`` rows for a menu, or None when there are more (the page then
     asks for the person's e-mail address)."""
-    chosen = list(rows[: PICKER_LIMIT + 1])
+    return picker_cut(list(rows[: PICKER_LIMIT + 1]))
+
+
+def picker_cut(chosen: list) -> list | None:
+    """A menu's rows read with one more than ``PICKER_LIMIT``: None when that one is there."""
     return None if len(chosen) > PICKER_LIMIT else chosen
 
 

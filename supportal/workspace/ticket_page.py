@@ -81,14 +81,15 @@ def colleagues_for(ticket: Ticket):
     """The requester's colleagues the request could still be shared with."""
     if ticket.organization_id is None:
         return User.objects.none()
-    return _colleagues_build(
-        None,
-        {
-            "organization_id": ticket.organization_id,
-            "requester_id": ticket.requester_id,
-            "ticket_id": ticket.pk,
-        },
-    )
+    return _colleagues_build(None, _colleague_values(ticket))
+
+
+def _colleague_values(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "organization_id": ticket.organization_id,
+        "requester_id": ticket.requester_id,
+        "ticket_id": ticket.pk,
+    }
 
 
 def _colleagues_build(_shape: None, values: Mapping[str, Any]) -> QuerySet[User]:
@@ -150,13 +151,9 @@ def _colleague_choices(ticket: Ticket) -> list[User] | None:
     """``paging.picker_choices(colleagues_for(ticket))``, compiled once per process."""
     if ticket.organization_id is None:
         return []
-    values = {
-        "organization_id": ticket.organization_id,
-        "requester_id": ticket.requester_id,
-        "ticket_id": ticket.pk,
-    }
-    chosen = _PICKER_COLLEAGUES.rows(paging.PICKER_LIMIT, values)
-    return None if len(chosen) > paging.PICKER_LIMIT else chosen
+    return paging.picker_cut(
+        _PICKER_COLLEAGUES.rows(paging.PICKER_LIMIT, _colleague_values(ticket))
+    )
 
 
 def _recent_tickets(user: User, ticket: Ticket) -> tuple[list[Ticket], int]:

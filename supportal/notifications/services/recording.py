@@ -10,8 +10,8 @@ from django.db import connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from supportal.core.inserts import insert_waking_workers, saved, values_of
-from supportal.core.jobs import WAKE_CHANNEL, WAKING_WORKERS
+from supportal.core.inserts import saved, values_of, waking_insert_sql
+from supportal.core.jobs import WAKING_WORKERS
 from supportal.core.quiet import is_quiet
 from supportal.core.statements import KeptStatement
 from supportal.notifications.models import (
@@ -65,7 +65,9 @@ def notification_event_record(event: Event) -> PendingNotification | None:
         found = _SAME_ACTION.rows(event.actor_id is not None, values)
         row = found[0] if found else None
         if row is None:
-            return _pending_insert(_pending_of(event))
+            pending = _pending_of(event)
+            pending.save(force_insert=True, using=using)
+            return pending
         row.event_ids = [*row.event_ids, event.pk]
         fields = ["event_ids"]
         if row.actor_id is None and event.actor_id is not None:
@@ -120,17 +122,15 @@ def _action_join_at_once(
     db = connections[using]
     found_sql, found_params = _SAME_ACTION.sql(event.actor_id is not None, values, using=using)
     pending = _pending_of(event)
-    columns, row, params = values_of(PendingNotification, [pending], connection=db)
-    table = PendingNotification._meta.db_table
+    insert_sql, params = waking_insert_sql(pending, connection=db)
+    table = db.ops.quote_name(PendingNotification._meta.db_table)
     sql = (
         # The table and columns are the model's, the lookup the ORM's: no input.
         f"WITH found AS ({found_sql}),"  # noqa: S608
         f" changed AS (UPDATE {table} AS p SET event_ids = p.event_ids || to_jsonb(%s::bigint),"
         " actor_id = COALESCE(p.actor_id, %s::bigint) FROM found WHERE p.id = found.id"
         " RETURNING p.id, p.actor_id, p.event_ids::text),"
-        f" added AS (INSERT INTO {table} ({', '.join(columns)}) SELECT chosen.*"
-        f" FROM (VALUES {row}) AS chosen, {WAKING_WORKERS}"
-        " WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
+        f" added AS ({insert_sql} WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id)"
         " SELECT id, actor_id, event_ids FROM changed UNION ALL SELECT id, NULL, NULL FROM added"
     )
     with db.cursor() as cursor:
@@ -140,21 +140,6 @@ def _action_join_at_once(
     if event_ids is not None:  # the action's row, extended
         pending.actor_id, pending.event_ids = actor_id, json.loads(event_ids)
     saved(pending, pk, using=using)
-    return pending
-
-
-def _pending_insert(pending: PendingNotification) -> PendingNotification:
-    """Write an action's first pending notification. On PostgreSQL the row and the workers'
-    wake-up that ``core.jobs`` sends after a new row of due work are one statement
-    (``pg_notify``, delivered on commit like it; no ``post_save`` signal is sent), not
-    compiled by the ORM on every comment and status change (docs/performance.md, "Ninth round:
-    the write paths of a request"); elsewhere the row is saved as before."""
-    using = router.db_for_write(PendingNotification)
-    db = connections[using]
-    if db.vendor != "postgresql":
-        pending.save(force_insert=True, using=using)
-        return pending
-    insert_waking_workers(pending, connection=db)
     return pending
 
 
@@ -191,11 +176,11 @@ def _created_record_at_once(
         f" ({', '.join(address_columns)}) VALUES {address_row} RETURNING id),"
         f" p AS (INSERT INTO {PendingNotification._meta.db_table}"
         f" ({', '.join(pending_columns)}) VALUES {pending_row} RETURNING id)"
-        " SELECT a.id, p.id, pg_notify(%s, '') FROM a, p"
+        f" SELECT a.id, p.id FROM a, p, {WAKING_WORKERS}"
     )
     with db.cursor() as cursor:
-        cursor.execute(sql, [*params, *pending_params, WAKE_CHANNEL])
-        address_id, pending_id, _notified = cursor.fetchone()
+        cursor.execute(sql, [*params, *pending_params])
+        address_id, pending_id = cursor.fetchone()
     saved(address, address_id, using=using)
     saved(pending, pending_id, using=using)
 
