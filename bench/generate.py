@@ -938,6 +938,11 @@ def load(world: World, *, workers: int, log) -> None:
             for count in pool.imap_unordered(_worker_load, tasks):
                 done += count
                 log(f"  {done:>9,} tickets  {time.monotonic() - started:6.0f} s")
+            # The workers are let finish and joined: leaving the block alone would terminate()
+            # them, and a worker the pool starts again while it terminates can wait for ever
+            # on the task queue's lock (a run of bench/tests/test_generate.py hung so).
+            pool.close()
+            pool.join()
         log(f"rebuilding {len(indexes)} indexes")
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
