@@ -46,8 +46,8 @@ run: install translations
 
 # The whole suite, in parallel (pytest-xdist: one process per core, each with its own test
 # database). TEST_JOBS=0 runs it in one process; ARGS adds pytest arguments. At most four tests
-# are handed to a worker at a time, so that no worker is left with a long tail of slow tests
-# while the others wait (docs/architecture.md, "Tests and their time").
+# wait on a worker at any time (config/pytest_schedule.py), so that no worker is left with a
+# long tail of slow tests while the others wait (docs/architecture.md, "Tests and their time").
 TEST_JOBS ?= auto
 XDIST := -n $(TEST_JOBS) --maxschedchunk 4
 test: install translations

@@ -93,11 +93,25 @@ _PATCHES = pytest.MonkeyPatch()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from config import pytest_flush
+
     static_files_indexed_once(_PATCHES)
+    pytest_flush.install(_PATCHES)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _PATCHES.undo()
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist load`` (xdist's default) with at most ``--maxschedchunk`` tests waiting on each
+    worker (config/pytest_schedule.py); any other ``--dist`` is xdist's own."""
+    if config.getvalue("dist") != "load" or config.getvalue("maxschedchunk") is None:
+        return None
+    from config.pytest_schedule import BoundedLoadScheduling
+
+    return BoundedLoadScheduling(config, log)
 
 
 @pytest.hookimpl(hookwrapper=True)
