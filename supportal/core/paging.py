@@ -212,6 +212,24 @@ class CappedPaginator(Paginator):
             page.previous_cursor = cursor_of(rows[0], self.keyset) if rows else ""  # type: ignore[attr-defined]
         return page
 
+    def first_rows_limits(self) -> tuple[int, int]:
+        """How many rows the first page reads and how many its count reads (less one), for
+        a caller that reads them by statements of its own (``first_page``)."""
+        return self.per_page, max(self.cap, self.per_page)
+
+    def first_page(self, rows: list[Any]) -> Page:
+        """``get_page(None)`` of a list whose count was handed to ``count_is`` and whose
+        first ``per_page`` rows (in its order) the caller read: the same page, without the
+        paginator's own statement (docs/performance.md, "Eleventh round: the agent queue").
+        Rows past the count are dropped, as ``Paginator.page`` cuts its slice at the count."""
+        self._limit = max(self.cap, self.per_page)
+        shown = rows[: self.count]
+        page = Page(shown, 1, self)
+        if self.keyset:
+            page.next_cursor = cursor_of(shown[-1], self.keyset) if shown else ""  # type: ignore[attr-defined]
+            page.previous_cursor = cursor_of(shown[0], self.keyset) if shown else ""  # type: ignore[attr-defined]
+        return page
+
     def _page_with_count(self, number: int) -> Page | None:
         """A short list's page and its count in one statement (``COUNT(*) OVER ()``, over at
         most ``rows_at_most`` rows) on PostgreSQL, or None when the page is empty (then

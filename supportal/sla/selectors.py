@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from supportal.accounts.models import User
 from supportal.core.errors import NotFound
@@ -246,15 +247,21 @@ def entry_text(entry: ClockEntry, goal: str, *, is_for_customer: bool) -> str:
     return _RECOMPUTE_TEXTS.get(entry.reason, lambda: _("deadline recomputed"))()
 
 
-def duration_text(duration: dt.timedelta) -> str:
-    """Working time to the minute, as people read it: "1 h 28 min", "45 min", "2 h"."""
+def duration_text(duration: dt.timedelta, *, translate: Callable[[str], str] = _) -> str:
+    """Working time to the minute, as people read it: "1 h 28 min", "45 min", "2 h".
+    ``translate``: ``gettext``, or one a list keeps its translations in (``queue_sla``)."""
     minutes = int(duration.total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
     if hours and minutes:
-        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+        return translate(_HOURS_MINUTES) % {"hours": hours, "minutes": minutes}
     if hours:
-        return _("%(hours)d h") % {"hours": hours}
-    return _("%(minutes)d min") % {"minutes": minutes}
+        return translate(_HOURS) % {"hours": hours}
+    return translate(_MINUTES) % {"minutes": minutes}
+
+
+_HOURS_MINUTES = gettext_noop("%(hours)d h %(minutes)d min")
+_HOURS = gettext_noop("%(hours)d h")
+_MINUTES = gettext_noop("%(minutes)d min")
 
 
 # The queue ---------------------------------------------------------------------------------------
@@ -403,29 +410,40 @@ class QueueSla:
     deadline_at: dt.datetime | None
 
 
-def _wall_duration_text(duration: dt.timedelta) -> str:
+def _wall_duration_text(duration: dt.timedelta, translate: Callable[[str], str]) -> str:
     days = duration.days
     if days >= 1:
         hours = duration.seconds // 3600
         if hours:
-            return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
-        return _("%(days)d d") % {"days": days}
-    return duration_text(max(duration, dt.timedelta(minutes=1)))
+            return translate(_DAYS_HOURS) % {"days": days, "hours": hours}
+        return translate(_DAYS) % {"days": days}
+    return duration_text(max(duration, dt.timedelta(minutes=1)), translate=translate)
 
 
-def queue_sla(row: Mapping[str, Any], *, now: dt.datetime) -> QueueSla | None:
+_DAYS_HOURS = gettext_noop("%(days)d d %(hours)d h")
+_DAYS = gettext_noop("%(days)d d")
+_OVERDUE = gettext_noop("%(duration)s overdue")
+_LEFT = gettext_noop("%(duration)s left")
+_PAUSED = gettext_noop("paused")
+
+
+def queue_sla(
+    row: Mapping[str, Any], *, now: dt.datetime, translate: Callable[[str], str] = _
+) -> QueueSla | None:
     """The SLA cell of a queue row read with :func:`queue_sla_annotations` (a ``.values()``
     row): time left to the next deadline (wall-clock time, as people count down), or how long
-    it is overdue; None when no goal's clock runs or is paused."""
+    it is overdue; None when no goal's clock runs or is paused. ``translate``: ``gettext``,
+    or one that keeps its translations for a list's rows (docs/performance.md, "Eleventh
+    round: the agent queue")."""
     deadline_at = row.get("sla_deadline_at")
     if deadline_at is not None:
         warn_at = row.get("sla_warn_at")
         if deadline_at <= now:
-            text = _("%(duration)s overdue") % {"duration": _wall_duration_text(now - deadline_at)}
-            return QueueSla("breached", text, deadline_at)
-        text = _("%(duration)s left") % {"duration": _wall_duration_text(deadline_at - now)}
+            duration = _wall_duration_text(now - deadline_at, translate)
+            return QueueSla("breached", translate(_OVERDUE) % {"duration": duration}, deadline_at)
+        text = translate(_LEFT) % {"duration": _wall_duration_text(deadline_at - now, translate)}
         state = "warning" if warn_at is not None and warn_at <= now else "on_track"
         return QueueSla(state, text, deadline_at)
     if row.get("sla_paused_clock_id") is not None:
-        return QueueSla("paused", _("paused"), None)
+        return QueueSla("paused", translate(_PAUSED), None)
     return None

@@ -206,35 +206,14 @@ class QueueFilterForm(forms.Form):
 
     def filtered(self, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
         """``tickets`` narrowed by every valid filter except the text (searched apart)."""
+        return tickets_filtered(tickets, self.filters_set(), user=self.user)
+
+    def filters_set(self) -> dict[str, Any]:
+        """The valid values the agent set (the text, the queue and the sort among them)."""
         if not self.is_bound:
-            return tickets
+            return {}
         self.is_valid()
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
-        for name in ("desk", "status", "priority", "request_type", "product"):
-            if name in data:
-                tickets = tickets.filter(**{name: data[name]})
-        if "company" in data:
-            company = data["company"].strip()
-            tickets = tickets.filter(
-                Q(organization__name__icontains=company)
-                | Q(organization__registration_number__iexact=company)
-            )
-        assignee = data.get("assignee")
-        if assignee == "me":
-            tickets = tickets.filter(assignee=self.user)
-        elif assignee == "none":
-            tickets = tickets.filter(assignee__isnull=True)
-        elif assignee:
-            tickets = tickets.filter(assignee_id=int(assignee))
-        for name in ("created", "updated"):
-            start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
-            if start:
-                tickets = tickets.filter(**{f"{name}_at__gte": _day_start(start)})
-            if end:
-                tickets = tickets.filter(
-                    **{f"{name}_at__lt": _day_start(end + dt.timedelta(days=1))}
-                )
-        return tickets
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
     def filter_fields_html(self) -> SafeString:
         """The filters' labels and inputs (all but the text, the queue and the sort), as the
@@ -257,6 +236,36 @@ class QueueFilterForm(forms.Form):
         if not self.is_bound:
             return 0
         return sum(1 for name in self.FILTER_FIELDS if name != "q" and self.data.get(name))
+
+
+def tickets_filtered(
+    tickets: QuerySet[Ticket], data: Mapping[str, Any], *, user: User
+) -> QuerySet[Ticket]:
+    """``tickets`` narrowed by the queue's filters in ``data`` (valid values only; a desk as
+    a row or its key), the text excepted (searched apart)."""
+    for name in ("desk", "status", "priority", "request_type", "product"):
+        if name in data:
+            tickets = tickets.filter(**{name: data[name]})
+    if "company" in data:
+        company = data["company"].strip()
+        tickets = tickets.filter(
+            Q(organization__name__icontains=company)
+            | Q(organization__registration_number__iexact=company)
+        )
+    assignee = data.get("assignee")
+    if assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    elif assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee:
+        tickets = tickets.filter(assignee_id=int(assignee))
+    for name in ("created", "updated"):
+        start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
+        if start:
+            tickets = tickets.filter(**{f"{name}_at__gte": _day_start(start)})
+        if end:
+            tickets = tickets.filter(**{f"{name}_at__lt": _day_start(end + dt.timedelta(days=1))})
+    return tickets
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -67,3 +67,34 @@ def test_queue_menus_escape_agent_and_desk_names_and_leave_out_the_reader(client
     scopes = html.split('id="id_view_scope"')[1].split("</select>")[0]
     everyone = "Everyone on &lt;b&gt;Help&lt;/b&gt; &amp; Co"
     assert f'<option value="{cast.help_desk.pk}">{everyone}</option>' in scopes
+
+
+def test_queue_sla_column_says_the_same_in_every_language_once_its_words_are_kept():
+    # The rows translate each SLA message once per list (docs/performance.md, "Eleventh
+    # round: the agent queue"): every row of a list says what gettext says for it.
+    import datetime as dt
+
+    from supportal.sla.selectors import queue_sla
+    from supportal.workspace.queue_rows import _Writer
+
+    now = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
+    rows = [
+        {"sla_deadline_at": now + delta, "sla_warn_at": now, "sla_paused_clock_id": None}
+        for delta in (
+            dt.timedelta(minutes=5),
+            dt.timedelta(hours=2),
+            dt.timedelta(hours=2, minutes=7),
+            dt.timedelta(days=1),
+            dt.timedelta(days=3, hours=4),
+            -dt.timedelta(minutes=30),
+            -dt.timedelta(days=2, hours=1),
+        )
+    ]
+    rows.append({"sla_deadline_at": None, "sla_warn_at": None, "sla_paused_clock_id": 7})
+    for language in ("en", "ro", "cs"):
+        with translation.override(language):
+            writer = _Writer(now)
+            kept = [queue_sla(row, now=now, translate=writer.translate) for row in rows * 2]
+            assert kept == [queue_sla(row, now=now) for row in rows * 2]
+    with translation.override("cs"):
+        assert queue_sla(rows[-1], now=now).text == translation.gettext("paused")

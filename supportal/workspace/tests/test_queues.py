@@ -138,6 +138,41 @@ def test_filters_narrow_the_queue(client, cast):
     assert refs(q="crash") == {bug.reference}
 
 
+def test_each_agent_sees_their_own_desks_on_a_queues_first_page(client, cast):
+    # A first page, unfiltered or by desk and status, is read by statements compiled once per
+    # kind of agent (docs/performance.md, "Eleventh round: the agent queue"): agents of
+    # different desks and the administrator, one after the other, each see their own.
+    help_new = cast.ticket(summary="help, new")
+    help_taken = cast.ticket(summary="help, taken")
+    services.ticket_transition(ticket=help_taken, actor=cast.agent_help, action=Action.TAKE)
+    dev_new = cast.ticket(desk=cast.dev_desk, summary="dev, new")
+    dev_taken = cast.ticket(desk=cast.dev_desk, summary="dev, taken")
+    services.ticket_transition(ticket=dev_taken, actor=cast.agent_dev, action=Action.TAKE)
+
+    def refs(user, **params) -> list[str]:
+        client.force_login(user)
+        client.cookies.pop(queue_views.LAST_QUEUE_COOKIE, None)  # the default queue, not the last
+        return _refs(client.get("/agent/", params))
+
+    taken = {"view": "all", "status": Status.IN_PROGRESS}
+    for _ in range(2):
+        assert refs(cast.agent_help) == [help_taken.reference, help_new.reference]
+        assert refs(cast.agent_dev) == [dev_taken.reference, dev_new.reference]
+        assert refs(cast.agent_help, desk=cast.help_desk.pk, **taken) == [help_taken.reference]
+        assert refs(cast.agent_dev, desk=cast.dev_desk.pk, **taken) == [dev_taken.reference]
+        # A desk the agent does not work is no filter: their own desk's requests, not its.
+        assert refs(cast.agent_help, desk=cast.dev_desk.pk, **taken) == [help_taken.reference]
+        assert refs(cast.admin, desk=cast.dev_desk.pk, **taken) == [dev_taken.reference]
+        assert set(refs(cast.admin)) == {
+            help_new.reference,
+            help_taken.reference,
+            dev_new.reference,
+            dev_taken.reference,
+        }
+        assert refs(cast.agent_help, view="mine") == [help_taken.reference]
+        assert refs(cast.agent_dev, view="mine") == [dev_taken.reference]
+
+
 def test_date_ranges_use_whole_days(client, cast):
     now = timezone.now()
     old = cast.ticket(summary="old", now=now - dt.timedelta(days=10))

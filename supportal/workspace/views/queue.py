@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from html import escape
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,11 +30,16 @@ from supportal.desks.models import Priority
 from supportal.replies import selectors as reply_selectors
 from supportal.replies import services as reply_services
 from supportal.search.selectors import ticket_search
-from supportal.sla.selectors import queue_sla_annotations
 from supportal.tickets import selectors, services
 from supportal.tickets.models import Ticket
 from supportal.tickets.workflow import Action
 from supportal.workspace.forms import QueueFilterForm, agents_of_desks, desks_of
+from supportal.workspace.queue_list import (
+    FirstPage,
+    first_page_of,
+    queue_listed,
+    queue_tickets,
+)
 from supportal.workspace.queue_rows import QUEUE_VALUES, queue_rows
 from supportal.workspace.queues import (
     DEFAULT_SORT,
@@ -73,14 +78,6 @@ def _bulk_action_labels() -> list[tuple[str, str]]:
     return [(action.value, labels[action]) for action in BULK_ACTIONS]
 
 
-@functools.cache
-def _sla_annotations() -> dict[str, Subquery]:
-    """The SLA column's subqueries, built once per process: they hold no value of a request,
-    and a queryset that uses one resolves a copy of it (docs/performance.md, "Ninth round:
-    the agent queue and search results")."""
-    return queue_sla_annotations()
-
-
 # The agent's last queue and sort, kept in a cookie (no query): /agent/ opens where they were.
 LAST_QUEUE_COOKIE = "supportal_queue"
 LAST_QUEUE_MAX_AGE = 60 * 60 * 24 * 90
@@ -101,14 +98,11 @@ def _last_queue(request: HttpRequest) -> QueryDict | None:
 @agent_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
-    visible = selectors.ticket_queryset_for_user(request.user)
     query_dict = request.GET or _last_queue(request)
     form = QueueFilterForm(query_dict, user=request.user)
     queue_key = form.queue_key()
-    tickets = QUEUES[queue_key].tickets(visible, user=request.user, now=now)
-    tickets = form.filtered(tickets).annotate(**_sla_annotations())
-    paginator, query, sort_key = _queue_paginator(form, queue_key, tickets)
-    counts, nav_counted, page = _counts_and_page(request, paginator, now=now)
+    paginator, query, sort_key, first = _queue_paginator(request, form, queue_key, now=now)
+    counts, nav_counted, page = _counts_and_page(request, paginator, now=now, first=first)
     rows = queue_rows(page.object_list, now=now)
     page.object_list = rows
     params = (query_dict or QueryDict()).copy()
@@ -170,6 +164,7 @@ def _counts_and_page(
     paginator: CappedPaginator,
     *,
     now: dt.datetime,
+    first: FirstPage | None,
 ) -> tuple[dict[str, int], list[int], Page]:
     """The queue counts, the navigation's facts and the page the request asks for: the
     facts and the list's own capped count are counted in the queue counts' statement
@@ -177,6 +172,8 @@ def _counts_and_page(
     number = request.GET.get("page")
     cursors = {"after": request.GET.get("after"), "before": request.GET.get("before")}
     also = nav_fact_subqueries(request.user)
+    if first is not None:
+        return _counts_and_first_page(request.user, paginator, first, now=now, also=also)
     list_rows = paginator.count_rows(number, **cursors)
     if list_rows is not None:
         try:
@@ -190,28 +187,58 @@ def _counts_and_page(
     return counts, counted[:2], paginator.get_page(number, **cursors)
 
 
+def _counts_and_first_page(
+    user: User,
+    paginator: CappedPaginator,
+    first: FirstPage,
+    *,
+    now: dt.datetime,
+    also: list[tuple[str, Any]],
+) -> tuple[dict[str, int], list[int], Page]:
+    """``_counts_and_page`` for a kept first page: the same two statements, compiled once
+    per process (docs/performance.md, "Eleventh round: the agent queue")."""
+    limits = paginator.first_rows_limits()
+    try:
+        also.append(first.count_sql(limits))
+    except EmptyResultSet:  # a list that can hold nothing
+        counts, counted = queue_counts_and(user, now=now, also=also)
+        paginator.count_is(0)
+        return counts, counted[:2], paginator.first_page([])
+    counts, counted = queue_counts_and(user, now=now, also=also)
+    paginator.count_is(counted[-1])
+    return counts, counted[:2], paginator.first_page(first.rows(limits))
+
+
 def _queue_paginator(
+    request: AuthenticatedHttpRequest,
     form: QueueFilterForm,
     queue_key: str,
-    tickets: QuerySet[Ticket],
-) -> tuple[CappedPaginator, str, str]:
-    """The paginator of ``tickets`` for the form's queue, with the search text and the sort
-    used: a search ranks by best match unless a sort is chosen; sorted lists page by keyset."""
-    data = form.cleaned_data if form.is_bound else {}
-    query = (data.get("q") or "").strip()
-    sort_key = data.get("sort") or ""
-    if query:
-        # The best of the newest matches (docs/search.md, "Ranking stops early").
-        tickets = ticket_search(form.user, query, queryset=tickets, ranked_at_most=SEARCH_RANKED)
-    keyset = None
+    *,
+    now: dt.datetime,
+) -> tuple[CappedPaginator, str, str, FirstPage | None]:
+    """The paginator of the form's queue, with the search text and the sort used, and the
+    kept first page when the request asks for one: a search ranks by best match unless a
+    sort is chosen; sorted lists page by keyset."""
+    filters = form.filters_set()
+    query = (filters.get("q") or "").strip()
+    sort_key = filters.get("sort") or ""
     if sort_key in SORTS or not query:
         sort_key = sort_key if sort_key in SORTS else DEFAULT_SORT
-        ordering = queue_ordering(queue_key=queue_key, sort_key=sort_key)
-        tickets = tickets.order_by(*ordering)
-        keyset = keyset_of(ordering)
-    # Plain values in the columns a row shows, and those of the keyset (queue_rows.py).
-    extra = [name.lstrip("-") for name in keyset or () if name.lstrip("-") not in QUEUE_VALUES]
-    tickets = tickets.values(*QUEUE_VALUES, *extra)
+    first = None
+    if not query and not any(request.GET.get(name) for name in ("page", "after", "before")):
+        first = first_page_of(
+            request.user, queue_key=queue_key, sort_key=sort_key, now=now, filters=filters
+        )
+    if first is None:
+        tickets = _queue_tickets(request.user, form, queue_key, now=now, query=query)
+        if sort_key in SORTS:
+            tickets, keyset = queue_listed(tickets, queue_key=queue_key, sort_key=sort_key)
+        else:
+            tickets, keyset = tickets.values(*QUEUE_VALUES), None
+    else:
+        # Never read: the first page's rows and count come from its kept statements.
+        tickets = Ticket.objects.none()
+        keyset = keyset_of(queue_ordering(queue_key=queue_key, sort_key=sort_key))
     shown = QUEUES[queue_key]
     paginator = CappedPaginator(
         tickets,
@@ -221,7 +248,21 @@ def _queue_paginator(
         keyset=keyset,
         rows_at_most=SEARCH_RANKED if query else None,
     )
-    return paginator, query, sort_key
+    return paginator, query, sort_key, first
+
+
+def _queue_tickets(
+    user: User, form: QueueFilterForm, queue_key: str, *, now: dt.datetime, query: str
+) -> QuerySet[Ticket]:
+    """The queue's tickets for this request, filtered, with the SLA column, and the best of
+    the newest matches of a search (docs/search.md, "Ranking stops early")."""
+    visible = selectors.ticket_queryset_for_user(user)
+    tickets = queue_tickets(
+        visible, queue_key=queue_key, user=user, now=now, filters=form.filters_set()
+    )
+    if query:
+        tickets = ticket_search(user, query, queryset=tickets, ranked_at_most=SEARCH_RANKED)
+    return tickets
 
 
 def _remember_queue(request: AuthenticatedHttpRequest, response: HttpResponse) -> None:
