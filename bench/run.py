@@ -350,15 +350,25 @@ def too_slow(page: Page, seconds: float) -> bool:
 
 
 def median_of(runs: list[dict]) -> dict:
-    if not runs:
-        return {}
+    """Medians of the runs in which a request finished: wrk reports a run without an answer
+    (the server starved of CPU on a shared machine) as 0 ms, which would pull the medians
+    down; such runs are counted in ``unanswered`` instead."""
+    answered = [r for r in runs if r["requests"]]
+    if not answered:
+        return {"unanswered": len(runs)} if runs else {}
     return {
-        "rps": statistics.median(r["rps"] for r in runs),
-        "p50": statistics.median(r["ms"]["p50"] for r in runs),
-        "p95": statistics.median(r["ms"]["p95"] for r in runs),
-        "p99": statistics.median(r["ms"]["p99"] for r in runs),
+        "rps": statistics.median(r["rps"] for r in answered),
+        "p50": statistics.median(r["ms"]["p50"] for r in answered),
+        "p95": statistics.median(r["ms"]["p95"] for r in answered),
+        "p99": statistics.median(r["ms"]["p99"] for r in answered),
         "bad": sum(r["bad"] + r["socket_errors"] for r in runs),
+        "unanswered": len(runs) - len(answered),
     }
+
+
+def _unanswered(medians: dict) -> str:
+    count = medians.get("unanswered", 0)
+    return f"{count} run{'s' if count != 1 else ''} without an answer" if count else ""
 
 
 def table(pages: list[Page], levels: list[int]) -> str:
@@ -380,15 +390,16 @@ def table(pages: list[Page], levels: list[int]) -> str:
             continue
         for level in levels:
             m = median_of(page.runs.get(level, []))
-            if not m:
-                line += " | |"
+            if "rps" not in m:
+                line += f" {_unanswered(m)} | |"
                 continue
             flag = f" ({m['bad']} bad)" if m["bad"] else ""
+            flag += f" ({_unanswered(m)})" if m["unanswered"] else ""
             line += (
                 f" {m['rps']:,.1f}{flag} | {m['p50']:,.0f} / {m['p95']:,.0f} / {m['p99']:,.0f} |"
             )
         m = median_of(page.runs.get(top, []))
-        share = f"{100 * m['rps'] / hello_rps:.0f}%" if m and hello_rps else ""
+        share = f"{100 * m['rps'] / hello_rps:.0f}%" if "rps" in m and hello_rps else ""
         lines.append(line + f" {share} |")
     return "\n".join(lines)
 
@@ -456,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
                         page, cookies, args.port, connections=level, seconds=args.duration
                     )
                     page.runs.setdefault(level, []).append(result)
+                    if not result["requests"]:
+                        print(f"rep {rep + 1}/{args.reps} c{level} {page.name:<26} no answer")
+                        continue
                     print(
                         f"rep {rep + 1}/{args.reps} c{level} {page.name:<26} "
                         f"{result['rps']:8.1f} req/s  p50 {result['ms']['p50']:8.1f} ms  "
