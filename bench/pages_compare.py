@@ -118,7 +118,7 @@ def render(out):
                 for reference in references:
                     r = c.get(url.format(reference))
                     body = mask(r.content.decode())
-                    (out / f"{lang}-{email.split('@')[0]}-{reference}.html").write_text(
+                    (out / f"{lang}-{email.replace('@', '_at_')}-{reference}.html").write_text(
                         f"{r.status_code}\n{body}"
                     )
                     n += 1

@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     FilteredRelation,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -86,15 +85,32 @@ def _panel_clocks_build(shape: str, values: Mapping[str, Any]) -> QuerySet[Clock
         Clock.objects.filter(ticket_id=values["ticket_id"], target_duration__isnull=False)
         .exclude(goal=Goal.CUSTOMER_REPLY, state__in=[ClockState.MET, ClockState.STOPPED])
         .select_related("calendar")
-        # Unordered: the entries are sorted below. Their default order ("clock", then the
-        # clock's own) joined the clocks and the requests to sort a few rows.
-        .prefetch_related(Prefetch("entries", queryset=ClockEntry.objects.order_by()))
         .order_by("pk")
     )
 
 
-# Compiled once per process (core/statements.py; docs/performance.md, "Seventh round").
+def _panel_entries_build(clock_count: int, values: Mapping[str, Any]) -> QuerySet[ClockEntry]:
+    # Unordered: the entries are sorted by the panel. Their default order ("clock", then the
+    # clock's own) joined the clocks and the requests to sort a few rows.
+    clock_ids = [values[f"clock_{index}"] for index in range(clock_count)]
+    return ClockEntry.objects.filter(clock_id__in=clock_ids).order_by()
+
+
+# Compiled once per process (core/statements.py; docs/performance.md, "Seventh round"); the
+# clocks' entries too, for each number of clocks ("Eleventh round: the request page"), where a
+# prefetch built and compiled their statement on every request.
 _PANEL_CLOCKS = KeptStatement(_panel_clocks_build)
+_PANEL_ENTRIES = KeptStatement(_panel_entries_build)
+
+
+def _panel_entries(clocks: list[Clock]) -> dict[int, list[ClockEntry]]:
+    """Each clock's entries, by the clock's id (no statement when there is no clock)."""
+    entries: dict[int, list[ClockEntry]] = {clock.pk: [] for clock in clocks}
+    if clocks:
+        values = {f"clock_{index}": clock.pk for index, clock in enumerate(clocks)}
+        for entry in _PANEL_ENTRIES.rows(len(clocks), values):
+            entries[entry.clock_id].append(entry)
+    return entries
 
 
 def sla_panel_for(
@@ -113,11 +129,19 @@ def sla_panel_for(
     at = now or timezone.now()
     zone = _viewer_zone(viewer)
     clocks = _PANEL_CLOCKS.rows("panel", {"ticket_id": ticket.pk})
+    entries = _panel_entries(clocks)
     calendars = CalendarBook()
     goals = []
     reply = None
     for clock in clocks:
-        line = _goal_line(clock, calendars, at=at, zone=zone, is_for_customer=is_for_customer)
+        line = _goal_line(
+            clock,
+            entries[clock.pk],
+            calendars,
+            at=at,
+            zone=zone,
+            is_for_customer=is_for_customer,
+        )
         if clock.goal == Goal.CUSTOMER_REPLY:
             reply = line
         else:
@@ -132,7 +156,13 @@ def sla_panel_for(
 
 
 def _goal_line(
-    clock: Clock, calendars: CalendarBook, *, at: dt.datetime, zone: ZoneInfo, is_for_customer: bool
+    clock: Clock,
+    entries: list[ClockEntry],
+    calendars: CalendarBook,
+    *,
+    at: dt.datetime,
+    zone: ZoneInfo,
+    is_for_customer: bool,
 ) -> GoalLine:
     calendar = calendars.get(clock.calendar, clock.started_at.year - 1, at.year + 1)
     used = clock_used_duration(clock, calendar, at)
@@ -147,7 +177,7 @@ def _goal_line(
             at=timezone.localtime(entry.at, zone),
             text=entry_text(entry, clock.goal, is_for_customer=is_for_customer),
         )
-        for entry in sorted(clock.entries.all(), key=lambda entry: (entry.at, entry.pk))
+        for entry in sorted(entries, key=lambda entry: (entry.at, entry.pk))
     )
     return GoalLine(
         goal=clock.goal,

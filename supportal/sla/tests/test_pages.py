@@ -118,6 +118,24 @@ def test_someone_who_may_not_see_the_request_gets_no_panel(cast, around_the_cloc
         sla_panel_for(ticket, cast.agent_dev)
 
 
+def test_the_panel_reads_its_clocks_entries_with_one_kept_statement(
+    cast, around_the_clock, django_assert_num_queries
+):
+    """docs/performance.md, "Eleventh round: the request page": the entries of the request's
+    clocks in one statement kept per number of clocks, not a prefetch built anew."""
+    ticket = cast.ticket()
+    ask_customer(cast, ticket)
+    first = sla_panel_for(ticket, cast.cristina)
+    # The clocks, then their entries (the viewer's roles come with the request).
+    with django_assert_num_queries(2):
+        again = sla_panel_for(ticket, cast.cristina)
+    assert first is not None and again is not None
+    assert [(g.goal, [h.text for h in g.history]) for g in again.goals] == [
+        (g.goal, [h.text for h in g.history]) for g in first.goals
+    ]
+    assert all(goal.history for goal in again.goals)
+
+
 def test_a_request_without_goals_shows_no_panel(client, cast, default_policy):
     default_policy.is_active = False
     default_policy.save()
