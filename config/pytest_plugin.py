@@ -16,6 +16,7 @@ pytest-xdist one worker ran them alone while the others had finished.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -101,6 +102,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _PATCHES.undo()
+
+
+# The garbage collector's thresholds once the tests are collected: a full collection after a
+# thousand of the middle generation's instead of ten (see pytest_collection_finish).
+TESTS_GC_THRESHOLDS = (700, 10, 1000)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection loaded (Django, the apps, every test module and item) lives to the end
+    of the process: frozen out of the garbage collector's scans, and full collections made
+    rare. The tests' own cycles are still collected by the young generations. Measured: 13 %
+    of a test process's CPU went to collections, 4 % after (docs/architecture.md, "Eleventh
+    round: the garbage collector")."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*TESTS_GC_THRESHOLDS)
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
