@@ -206,10 +206,8 @@ class CappedPaginator(Paginator):
             self._limit = max(self.cap, wanted * self.per_page)
         page = super().get_page(wanted)
         if self.keyset:
-            rows = list(page.object_list)
-            page.object_list = rows
-            page.next_cursor = cursor_of(rows[-1], self.keyset) if rows else ""  # type: ignore[attr-defined]
-            page.previous_cursor = cursor_of(rows[0], self.keyset) if rows else ""  # type: ignore[attr-defined]
+            page.object_list = list(page.object_list)
+            _cursors_set(page, self.keyset)
         return page
 
     def first_rows_limits(self) -> tuple[int, int]:
@@ -226,8 +224,7 @@ class CappedPaginator(Paginator):
         shown = rows[: self.count]
         page = Page(shown, 1, self)
         if self.keyset:
-            page.next_cursor = cursor_of(shown[-1], self.keyset) if shown else ""  # type: ignore[attr-defined]
-            page.previous_cursor = cursor_of(shown[0], self.keyset) if shown else ""  # type: ignore[attr-defined]
+            _cursors_set(page, self.keyset)
         return page
 
     def _page_with_count(self, number: int) -> Page | None:
@@ -332,3 +329,10 @@ class KeysetPage(Page):
 
     def end_index(self) -> int:
         return self.start_index() + len(self.object_list) - 1
+
+
+def _cursors_set(page: Page, keyset: Sequence[str]) -> None:
+    """The cursors of the rows after and before a keyset-paged page (its rows a list)."""
+    rows = page.object_list
+    page.next_cursor = cursor_of(rows[-1], keyset) if rows else ""  # type: ignore[attr-defined]
+    page.previous_cursor = cursor_of(rows[0], keyset) if rows else ""  # type: ignore[attr-defined]

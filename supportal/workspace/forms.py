@@ -204,10 +204,6 @@ class QueueFilterForm(forms.Form):
         key = self.cleaned_data.get("view") if self.is_bound and self.is_valid() else ""
         return key if key in QUEUES else DEFAULT_QUEUE
 
-    def filtered(self, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-        """``tickets`` narrowed by every valid filter except the text (searched apart)."""
-        return tickets_filtered(tickets, self.filters_set(), user=self.user)
-
     def filters_set(self) -> dict[str, Any]:
         """The valid values the agent set (the text, the queue and the sort among them)."""
         if not self.is_bound:
