@@ -4,7 +4,6 @@ conftest at the root, so that one ``django_db_setup`` overrides pytest-django's 
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,14 +78,10 @@ def children_directory(request, tmp_path_factory) -> Iterator[Path]:
     shared directory (the controller drops what is in it), or this process's own; or, with
     ``SUPPORTAL_TEST_CHILDREN_DIR`` set (.ci/run: its SQLite run and its PostgreSQL run), that
     directory, kept for the next run of the same checkout and dropped by whoever set it."""
-    kept = os.environ.get(pytest_databases.CHILDREN_DIR_VARIABLE)
-    if kept:
-        Path(kept).mkdir(parents=True, exist_ok=True)
-        yield Path(kept)
-        return
     shared = getattr(request.config, "workerinput", {}).get(pytest_databases.WORKER_INPUT_KEY)
-    if shared:
-        yield Path(shared)
+    directory = pytest_databases.children_directory(Path(shared) if shared else None)
+    if directory is not None:
+        yield directory
         return
     directory = tmp_path_factory.mktemp("children")
     yield directory

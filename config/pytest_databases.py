@@ -11,7 +11,9 @@ the file on SQLite. The controller drops the template when the run ends.
 The run's shared files live in a directory the controller makes under ``var/`` and hands to
 its workers (``pytest_configure_node``): the lock, the template's names once built
 (``databases.json``), and the serialized contents of a test database for
-``serialized_rollback`` tests.
+``serialized_rollback`` tests. On PostgreSQL the template is not migrated but copied from the
+children's database below, which holds the same (docs/architecture.md, "Twelfth round: the
+PostgreSQL test template from the children's database").
 
 Tests whose child processes (``manage.py`` workers, servers, the knowledge evaluation) need a
 migrated database of their own used to run every migration in each child (about 10 s of CPU
@@ -75,22 +77,51 @@ def _template_name(alias: str, settings_dict: dict[str, Any], directory: Path, w
     return settings_dict["TEST"]["NAME"].removesuffix(f"_{worker}")
 
 
+def children_directory(shared: Path | None) -> Path | None:
+    """Where the children's databases of a run live: the directory kept between runs
+    (``SUPPORTAL_TEST_CHILDREN_DIR``), else the run's shared directory (None without one)."""
+    kept = os.environ.get(CHILDREN_DIR_VARIABLE)
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        return Path(kept)
+    return shared
+
+
+def _server(settings_dict: dict[str, Any]) -> dict[str, Any]:
+    """The PostgreSQL server of a connection's settings, as ``child_postgres_template`` takes it."""
+    return {
+        "host": settings_dict["HOST"] or "127.0.0.1",
+        "port": int(settings_dict["PORT"] or 5432),
+        "user": settings_dict["USER"] or "postgres",
+        "password": settings_dict["PASSWORD"] or None,
+    }
+
+
 def _template_build(directory: Path, worker: str, setup: dict[str, Any]) -> None:
-    """Create the template databases by migrations and record their names (under the lock)."""
+    """Create the template databases and record their names (under the lock): on SQLite by
+    migrations; on PostgreSQL as a copy of the children's database (``child_postgres_template``,
+    migrated once per run by ``manage.py migrate``: the same tables and rows; docs/architecture.md,
+    "Twelfth round: the PostgreSQL test template from the children's database"), where Django's
+    ``migrate`` then finds every migration applied and does the rest it does on a new database
+    (the cache table, what ``serialized_rollback`` tests restore)."""
     from django.db import connections
     from django.test.utils import setup_databases
 
     test_names = {}
     for alias in setup["aliases"]:
-        test_settings = connections[alias].settings_dict["TEST"]
-        if not test_settings.get("MIRROR"):
-            test_names[alias] = test_settings["NAME"]
-            test_settings["NAME"] = _template_name(
-                alias, connections[alias].settings_dict, directory, worker
-            )
+        settings_dict = connections[alias].settings_dict
+        if not settings_dict["TEST"].get("MIRROR"):
+            test_names[alias] = settings_dict["TEST"]["NAME"]
+            settings_dict["TEST"]["NAME"] = _template_name(alias, settings_dict, directory, worker)
+            if settings_dict["ENGINE"].endswith("postgresql"):
+                children = children_directory(directory) or directory
+                settings_dict["TEST"]["TEMPLATE"] = child_postgres_template(
+                    children, _server(settings_dict)
+                )
     setup_databases(interactive=False, **setup)
     for alias, name in test_names.items():
         connections[alias].settings_dict["TEST"]["NAME"] = name
+        connections[alias].settings_dict["TEST"].pop("TEMPLATE", None)
     # What serialized_rollback tests restore (set by create_test_db only when asked for).
     serialized = {
         alias: getattr(connections[alias], "_test_serialized_contents", None)
