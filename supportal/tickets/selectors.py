@@ -263,7 +263,12 @@ def _request_page_build(shape: _RequestPageShape, values: Mapping[str, Any]) -> 
     )
     return (
         _ticket_with_rows(user, with_viewer_state=True, with_names=shape.with_names)
-        .annotate(awaiting_reply_count=Subquery(awaiting))
+        .annotate(
+            awaiting_reply_count=Subquery(awaiting),
+            # Most requests have neither: the page then reads neither (``_none_known``).
+            has_attachments=Exists(Attachment.objects.filter(ticket=OuterRef("pk"))),
+            has_participants=Exists(Participant.objects.filter(ticket=OuterRef("pk"))),
+        )
         .filter(reference=values["reference"])
     )
 
@@ -454,6 +459,12 @@ def _of_ticket(rows: list[R], ticket: Ticket) -> list[R]:
     return rows
 
 
+def _none_known(ticket: Ticket, flag: str) -> bool:
+    """Whether the request's own statement found it has no such rows (``has_attachments``,
+    ``has_participants``: the customer's request page, ``_request_page_build``)."""
+    return getattr(ticket, flag, None) is False
+
+
 def event_rows_for_user(user: User, ticket: Ticket) -> list[Event]:
     """``event_list_for_user``'s rows (newest first) for a page: the same statement, compiled
     once per process."""
@@ -464,6 +475,8 @@ def event_rows_for_user(user: User, ticket: Ticket) -> list[Event]:
 def attachment_rows_for_user(user: User, ticket: Ticket) -> list[Attachment]:
     """``attachment_queryset_for_user``'s rows for a page, without their uploaders (neither
     page names them): the same conditions, compiled once per process."""
+    if _none_known(ticket, "has_attachments"):
+        return []
     shape = _page_rows_shape(user, ticket)
     values: dict[str, Any] = {"ticket_id": ticket.pk, "user_id": user.pk}
     if shape.shares_attachments:
@@ -473,6 +486,8 @@ def attachment_rows_for_user(user: User, ticket: Ticket) -> list[Attachment]:
 
 def participant_rows(ticket: Ticket) -> list[Participant]:
     """The request's participants with their users, compiled once per process."""
+    if _none_known(ticket, "has_participants"):
+        return []
     shape = _PageRowsShape(is_support=False, shares_attachments=False)
     return _of_ticket(_PARTICIPANT_ROWS.rows(shape, {"ticket_id": ticket.pk}), ticket)
 

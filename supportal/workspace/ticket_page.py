@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
@@ -11,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, Model, QuerySet, Sum, Value, When, Window
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,9 +20,6 @@ from supportal.core import paging
 from supportal.core.statements import KeptStatement
 from supportal.desks.choices import (
     custom_fields_kept,
-    priorities_kept,
-    products_kept,
-    request_types_kept,
 )
 from supportal.desks.models import Priority, Product, RequestType
 from supportal.replies import selectors as reply_selectors
@@ -39,6 +35,7 @@ from supportal.tickets.models import (
     Quote,
     Ticket,
 )
+from supportal.tickets.names import names_kept
 from supportal.tickets.timeline import TimelineEntry
 from supportal.tickets.workflow import Action, Role, Status
 from supportal.workspace import live, presence
@@ -290,31 +287,6 @@ class TicketPage:
         for part in (context.pop("customer"), context.pop("draft")):
             context.update({f.name: getattr(part, f.name) for f in fields(part)})
         return context
-
-
-def names_kept(ticket: Ticket) -> tuple[list[Priority], list[RequestType], list[Product]]:
-    """The desk's priorities, active request types and products, kept per process (the
-    page's menus), and the request's own among them when it was read without them
-    (``ticket_get_for_user(with_names=False)``: three joins fewer, docs/performance.md, "Sixth
-    round"). One not among them (a type made inactive, a product taken off the desk) is read
-    when first used, as before."""
-    priorities = priorities_kept(ticket.desk)
-    request_types = request_types_kept(ticket.desk)
-    products = products_kept(ticket.desk)
-    named: list[tuple[str, Sequence[Model]]] = [
-        ("priority", priorities),
-        ("request_type", request_types),
-        ("product", products),
-    ]
-    for name, rows in named:
-        descriptor = getattr(Ticket, name)
-        row_id = getattr(ticket, f"{name}_id")
-        if row_id is None or descriptor.is_cached(ticket):
-            continue
-        row = next((row for row in rows if row.pk == row_id), None)
-        if row is not None:
-            descriptor.field.set_cached_value(ticket, copy.copy(row))
-    return priorities, request_types, products
 
 
 def ticket_page_for(user: User, ticket: Ticket, *, draft: Draft) -> TicketPage:

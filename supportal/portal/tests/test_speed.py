@@ -51,8 +51,10 @@ def test_search_and_request_page_queries_do_not_grow_with_rows(
     # docs/languages.md); the request page reads its feedback and the customer's mute with the
     # request itself (docs/performance.md, "Fifth round"); it reads no quotes for a request
     # that never had one, nor the people its timeline names again ("Sixth round"), and its
-    # navigation's count comes with the request ("Seventh round").
-    for url, bound in (("/?q=parola", 19), (page, 9)):
+    # navigation's count comes with the request ("Seventh round"); neither files nor
+    # participants when the request has none, and its product, type and priority from the
+    # desk's kept rows, read on a process's first page ("Twelfth round: the request page").
+    for url, bound in (("/?q=parola", 19), (page, 10)):
         with django_assert_max_num_queries(bound) as few:
             assert client.get(url).status_code == 200
         counts[url] = len(few.captured_queries)

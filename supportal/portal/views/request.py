@@ -33,6 +33,7 @@ from supportal.tickets.models import (
     QuoteState,
     Ticket,
 )
+from supportal.tickets.names import names_kept
 from supportal.tickets.record import custom_field_rows, record_build, record_response
 from supportal.tickets.timeline import Audience, TimelineEntry, timeline_build
 from supportal.tickets.workflow import Action, Role, Status
@@ -41,11 +42,15 @@ CUSTOMER_ACTIONS = {Action.CUSTOMER_RESOLVE, Action.CANCEL}
 
 
 def _ticket(
-    request: AuthenticatedHttpRequest, reference: str, *, with_viewer_state: bool = False
+    request: AuthenticatedHttpRequest,
+    reference: str,
+    *,
+    with_viewer_state: bool = False,
+    with_names: bool = True,
 ) -> Ticket:
     try:
         return selectors.ticket_get_for_user(
-            request.user, reference, with_viewer_state=with_viewer_state
+            request.user, reference, with_viewer_state=with_viewer_state, with_names=with_names
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -53,8 +58,9 @@ def _ticket(
 
 @login_required
 def request_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    # The feedback and the viewer's mute come with the request's own statement.
-    ticket = _ticket(request, reference, with_viewer_state=True)
+    # The feedback and the viewer's mute come with the request's own statement; its product,
+    # type and priority from the desk's kept rows (tickets.names.names_kept).
+    ticket = _ticket(request, reference, with_viewer_state=True, with_names=False)
     if selectors.is_support_for(request.user, ticket):
         return redirect("workspace:ticket", reference=ticket.reference)
     # A customer's request comes with the navigation's count (one statement for both).
@@ -92,6 +98,7 @@ class RequestPage:
 
 
 def _request_page(user: User, ticket: Ticket) -> RequestPage:
+    names_kept(ticket)
     roles = selectors.ticket_roles(user, ticket)
     status = Status(ticket.status)
     attachments = selectors.attachment_rows_for_user(user, ticket)

@@ -81,7 +81,7 @@ def _page(
 
 @agent_required
 def ticket_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    # Its product, type and priority come from the desk's kept rows (ticket_page.names_kept).
+    # Its product, type and priority come from the desk's kept rows (tickets.names.names_kept).
     ticket = ticket_or_404(request, reference, with_names=False)
     body = ""
     canned_id = request.GET.get("canned", "")
