@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import set_script_prefix
+from django.utils import translation
 
 from supportal.accounts.models import User
 
@@ -100,3 +101,16 @@ def test_the_index_asks_each_models_permissions_once(cast):
     # Adding an audit settings row is allowed while there is none: one question per page.
     asked = [q["sql"] for q in queries.captured_queries if '"audit_auditsettings"' in q["sql"]]
     assert len(asked) == 1, asked
+
+
+def test_the_names_follow_the_language_of_each_request(rf, cast):
+    def names(site: AdminSite) -> list[tuple[str, list[str]]]:
+        app_list = site.get_app_list(_request(rf, cast.admin, "/admin/"))
+        return [(str(app["name"]), [str(m["name"]) for m in app["models"]]) for app in app_list]
+
+    for language in ("ro", "en", "ro"):
+        with translation.override(language):
+            assert names(admin.site) == names(_djangos_site())
+    with translation.override("ro"):
+        romanian = names(admin.site)
+    assert romanian != names(admin.site)
