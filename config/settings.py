@@ -107,7 +107,8 @@ SUPPORTAL_NEWSLETTER_ATTACHMENTS_MAX_BYTES = env.int(
 INSTALLED_APPS = [
     # Before the admin: administrator-typed names in every language (docs/languages.md#names).
     "modeltranslation",
-    "django.contrib.admin",
+    # Django's admin, its app list built once per request (supportal/core/admin_site.py).
+    "supportal.core.admin_site.SupportalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
