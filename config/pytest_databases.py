@@ -87,8 +87,10 @@ def children_directory(shared: Path | None) -> Path | None:
     return shared
 
 
-def _server(settings_dict: dict[str, Any]) -> dict[str, Any]:
-    """The PostgreSQL server of a connection's settings, as ``child_postgres_template`` takes it."""
+def postgres_server_of(settings_dict: dict[str, Any]) -> dict[str, Any]:
+    """The PostgreSQL server of a database's settings, as ``child_postgres_template`` takes it
+    and records it: the template build and the tests' fixtures must name a server alike, or
+    the template is dropped and made again."""
     return {
         "host": settings_dict["HOST"] or "127.0.0.1",
         "port": int(settings_dict["PORT"] or 5432),
@@ -116,7 +118,7 @@ def _template_build(directory: Path, worker: str, setup: dict[str, Any]) -> None
             if settings_dict["ENGINE"].endswith("postgresql"):
                 children = children_directory(directory) or directory
                 settings_dict["TEST"]["TEMPLATE"] = child_postgres_template(
-                    children, _server(settings_dict)
+                    children, postgres_server_of(settings_dict)
                 )
     setup_databases(interactive=False, **setup)
     for alias, name in test_names.items():

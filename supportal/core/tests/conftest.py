@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from config import pytest_databases
 from config.env import parse_database_url
 from supportal.accounts.models import User
 from supportal.conftest import Cast
@@ -24,13 +25,9 @@ def postgres_server() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         url = "postgres://postgres@127.0.0.1:5432/postgres"
-    config = parse_database_url("DATABASE_URL", url, base_dir=Path("/"))
-    return {
-        "host": config["HOST"] or "127.0.0.1",
-        "port": int(config["PORT"] or 5432),
-        "user": config["USER"] or "postgres",
-        "password": config["PASSWORD"] or None,
-    }
+    return pytest_databases.postgres_server_of(
+        parse_database_url("DATABASE_URL", url, base_dir=Path("/"))
+    )
 
 
 def _postgres_database(template: str | None = None) -> Iterator[tuple[str, Any]]:
@@ -68,8 +65,6 @@ def migrated_postgres(children_directory) -> Iterator[tuple[str, Any]]:
     """A fresh PostgreSQL database with every migration applied, as ``manage.py migrate``
     leaves it: a copy of a template migrated once per run (config/pytest_databases.py)."""
     psycopg = pytest.importorskip("psycopg")
-    from config import pytest_databases
-
     server = postgres_server()
     try:
         template = pytest_databases.child_postgres_template(children_directory, server)
