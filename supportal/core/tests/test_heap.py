@@ -21,11 +21,17 @@ class _Node:
 
 @pytest.fixture
 def frozen_heap():
+    """The freeze, then the test process's own state again: the test processes freeze what
+    collection loaded (config/pytest_plugin.py), which a bare unfreeze would undo for every test
+    after this one on the same worker."""
+    frozen_before = gc.get_freeze_count() > 0
     heap_freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        if frozen_before:
+            gc.freeze()
 
 
 @pytest.mark.django_db
