@@ -131,10 +131,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return BoundedLoadScheduling(config, log)
 
 
+# Each phase's report of a test (setup, call), kept on the item so that its fixtures' teardown
+# knows whether it failed (the browser page's screenshot, supportal/conftest.py).
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+def has_failed(item: pytest.Item) -> bool:
+    """Whether the test's setup or call failed (asked from a fixture's teardown)."""
+    return any(report.failed for report in item.stash.get(PHASE_REPORTS, {}).values())
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
     if (
         report.skipped
         and os.environ.get("SUPPORTAL_REQUIRE_ALL") == "1"

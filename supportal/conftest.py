@@ -19,7 +19,7 @@ import pytest
 from django.db import models, transaction
 from django.test import override_settings
 
-from config.pytest_plugin import is_transactional
+from config.pytest_plugin import has_failed, is_transactional
 from supportal.accounts.models import Organization, User
 from supportal.desks.models import Desk, DeskMembership, DeskRole, Priority, Product, RequestType
 from supportal.tickets import services
@@ -361,7 +361,10 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, live_server, request):
-    """A fresh browser page; a screenshot of its last state is kept as a test artefact."""
+    """A fresh browser page; where the test failed, a screenshot of the page's last state is
+    kept as a test artefact (var/test-artifacts/). Only then: a full page's screenshot after each
+    of the suite's browser tests cost about 6 s of CPU a run (docs/architecture.md, "Thirteenth
+    round: the browser tests' screenshots")."""
     from playwright.sync_api import expect
 
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
@@ -371,6 +374,7 @@ def page(chromium, live_server, request):
     # assertions the same patience as actions.
     expect.set_options(timeout=10_000)
     yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    if has_failed(request.node):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
