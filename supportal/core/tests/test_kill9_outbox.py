@@ -41,8 +41,6 @@ DELAY_SECONDS = 0.05
 LEASE_SECONDS = int(os.environ.get("KILL9_LEASE_SECONDS", "10"))
 
 QUEUE = f"""
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from supportal.mail.outbox import email_queue
 for n in range({MAILS}):
     email_queue(to=f"c{{n}}@example.com", template="plain",

@@ -211,8 +211,6 @@ def test_several_web_processes_without_redis_share_the_database_cache(tmp_path):
 
 REPLICA_READS = """
 import json, time
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext

@@ -47,11 +47,10 @@ LEASED_TABLES = (
     "notifications_pendingslanotification",
 )
 
-# Run in a child process (manage.py shell): the schema, the people, a 24/7 SLA policy.
+# Run in a child process (manage.py shell) on the migrated database (the fixture's): the people,
+# a 24/7 SLA policy.
 SETUP = """
 import datetime as dt, json
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 from supportal.conftest import cast_build
 from supportal.accounts.models import User
 from supportal.sla.models import Calendar, Policy
@@ -233,7 +232,7 @@ def test_two_web_processes_and_two_workers_share_everything_and_do_each_job_once
     processes = Processes(env, tmp_path)
     webs = [free_port(), free_port()]
     try:
-        # The web processes and the listener start while the schema is made (they touch the
+        # The web processes and the listener start while the people are made (they touch the
         # database only when asked); the workers after it.
         for number, port in enumerate(webs):
             processes.start(
