@@ -35,3 +35,30 @@ def test_docs_page_loads_our_static_files_only(client):
     assert "http://" not in html and "https://" not in html
     csp = response.get("Content-Security-Policy", "")
     assert "cdn" not in csp
+
+
+def test_the_description_is_built_once_and_each_caller_gets_its_own_copy(client, monkeypatch):
+    from supportal.api.base import SupportalApi, api
+
+    builds = []
+    build = SupportalApi._openapi_schema_build
+
+    def counted(self, path_prefix):
+        builds.append(path_prefix)
+        return build(self, path_prefix)
+
+    monkeypatch.setattr(SupportalApi, "_openapi_schema_build", counted)
+    monkeypatch.setattr(api, "_openapi_kept", {})
+    first = client.get("/api/v1/openapi.json")
+    second = client.get("/api/v1/openapi.json", HTTP_ACCEPT_LANGUAGE="cs")
+    third = client.get("/api/v1/openapi.json")
+    assert first.status_code == second.status_code == third.status_code == 200
+    assert first.content == third.content
+    assert "/api/v1/tickets" in first.json()["paths"]
+    assert builds == ["/api/v1/", "/api/v1/"]  # once for English, once for Czech
+
+    # What one caller does to its copy, the next one does not see.
+    mine = api.get_openapi_schema()
+    mine["paths"].clear()
+    assert client.get("/api/v1/openapi.json").content == first.content
+    assert len(builds) == 2
