@@ -363,8 +363,8 @@ def chromium():
 def page(chromium, live_server, request):
     """A fresh browser page; where the test failed, a screenshot of the page's last state is
     kept as a test artefact (var/test-artifacts/). Only then: a full page's screenshot after each
-    of the suite's browser tests cost about 6 s of CPU a run (docs/architecture.md, "Thirteenth
-    round: the browser tests' screenshots")."""
+    of the suite's browser tests cost about 7 s of CPU a pass (docs/architecture.md, "Thirteenth
+    round: the pipeline")."""
     from playwright.sync_api import expect
 
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
