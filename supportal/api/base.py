@@ -94,9 +94,8 @@ class SupportalApi(NinjaAPI):
         """The description, built once per process for each root path and language: the
         operations and their schemas are fixed when the process starts, and building it costs
         about a quarter of a second of CPU, which every request of ``openapi.json`` (anyone's)
-        paid. Each caller
-        gets a fresh copy (read back from the kept JSON, under 1 ms), so no caller can change
-        what the next one gets (docs/api.md, "Speed")."""
+        paid. Each caller gets a fresh copy (read back from the kept JSON, under 1 ms), so no
+        caller can change what the next one gets (docs/api.md, "Speed")."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
         key = (path_prefix, get_language())
