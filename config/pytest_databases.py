@@ -11,9 +11,10 @@ the file on SQLite. The controller drops the template when the run ends.
 The run's shared files live in a directory the controller makes under ``var/`` and hands to
 its workers (``pytest_configure_node``): the lock, the template's names once built
 (``databases.json``), and the serialized contents of a test database for
-``serialized_rollback`` tests. On PostgreSQL the template is not migrated but copied from the
+``serialized_rollback`` tests. The template is not migrated in the worker but copied from the
 children's database below, which holds the same (docs/architecture.md, "Twelfth round: the
-PostgreSQL test template from the children's database").
+PostgreSQL test template from the children's database"; on SQLite too since the fifteenth
+round).
 
 Tests whose child processes (``manage.py`` workers, servers, the knowledge evaluation) need a
 migrated database of their own used to run every migration in each child (about 10 s of CPU
@@ -100,27 +101,36 @@ def postgres_server_of(settings_dict: dict[str, Any]) -> dict[str, Any]:
 
 
 def _template_build(directory: Path, worker: str, setup: dict[str, Any]) -> None:
-    """Create the template databases and record their names (under the lock): on SQLite by
-    migrations; on PostgreSQL as a copy of the children's database (``child_postgres_template``,
-    migrated once per run by ``manage.py migrate``: the same tables and rows; docs/architecture.md,
-    "Twelfth round: the PostgreSQL test template from the children's database"), where Django's
-    ``migrate`` then finds every migration applied and does the rest it does on a new database
-    (the cache table, what ``serialized_rollback`` tests restore)."""
+    """Create the template databases and record their names (under the lock): copies of the
+    children's database (``child_sqlite``, ``child_postgres_template``), migrated once per run by
+    ``manage.py migrate``: the same tables and rows (docs/architecture.md, "Twelfth round: the
+    PostgreSQL test template from the children's database", and "Fifteenth round: the SQLite
+    test template too"), where Django's ``migrate`` then finds every migration applied and does
+    the rest it does on a new database (the cache table, what ``serialized_rollback`` tests
+    restore)."""
     from django.db import connections
     from django.test.utils import setup_databases
 
     test_names = {}
+    children = children_directory(directory) or directory
     for alias in setup["aliases"]:
         settings_dict = connections[alias].settings_dict
         if not settings_dict["TEST"].get("MIRROR"):
             test_names[alias] = settings_dict["TEST"]["NAME"]
-            settings_dict["TEST"]["NAME"] = _template_name(alias, settings_dict, directory, worker)
+            name = settings_dict["TEST"]["NAME"] = _template_name(
+                alias, settings_dict, directory, worker
+            )
             if settings_dict["ENGINE"].endswith("postgresql"):
-                children = children_directory(directory) or directory
                 settings_dict["TEST"]["TEMPLATE"] = child_postgres_template(
                     children, postgres_server_of(settings_dict)
                 )
-    setup_databases(interactive=False, **setup)
+            else:
+                shutil.copyfile(child_sqlite(children), name)
+    # SQLite has no TEMPLATE: Django keeps the copied file (keepdb) instead of making it anew.
+    sqlite_only = all(
+        connections[alias].settings_dict["ENGINE"].endswith("sqlite3") for alias in test_names
+    )
+    setup_databases(interactive=False, keepdb=sqlite_only, **setup)
     for alias, name in test_names.items():
         connections[alias].settings_dict["TEST"]["NAME"] = name
         connections[alias].settings_dict["TEST"].pop("TEMPLATE", None)
