@@ -29,6 +29,10 @@ class Command(BaseCommand):
         "Claim and handle due background work (outbox, inbox, sweeps) until SIGTERM or Ctrl-C."
         " Any number of workers may run at once."
     )
+    # Django's system checks (0.5 s of CPU: they load every URL and view) run once per deployment
+    # (`migrate`, `serve`, `check --deploy`), not in each worker nor in each health probe
+    # (docs/deploy.md, "System checks").
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one tick, then exit.")

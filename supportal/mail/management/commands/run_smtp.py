@@ -128,6 +128,9 @@ def smtp_controller(host: str, port: int) -> Controller:
 
 class Command(BaseCommand):
     help = "Receive mail for the desks' mailboxes over SMTP (SUPPORTAL_SMTP_LISTEN)."
+    # Receiving must not wait on unrelated checks (docs/deploy.md, "System checks"), as for
+    # ingest_email.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--listen", help="host:port (default: SUPPORTAL_SMTP_LISTEN)")
