@@ -23,8 +23,11 @@ from supportal.desks.models import Desk
 from supportal.mail.inbound.rows import served_desks
 from supportal.mail.models import InboundChannel, InboundMessage
 
-# Only the header block is searched, and only bytes: no decoding can fail before storing.
-_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
+# Only the header block is searched, and only bytes: no decoding can fail before storing. An id
+# with a control character (a NUL, which PostgreSQL's text refuses) is no id.
+_MESSAGE_ID = re.compile(
+    rb"^message-id:[ \t]*(<[^>\x00-\x1f\x7f]{1,900}>)", re.IGNORECASE | re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,12 @@ def inbound_store(
         size=len(raw),
         message_id=message_id_peek(raw),
         channel=channel,
-        envelope_from=envelope_from[:998],
-        recipients=[r[:998] for r in recipients],
+        # What an SMTP client said: stored as said, but for NULs, which no text column holds.
+        envelope_from=_text(envelope_from, 998),
+        recipients=[_text(recipient, 998) for recipient in recipients],
         mailbox=mailbox,
         peer_ip=peer_ip or None,
-        helo=helo[:255],
+        helo=_text(helo, 255),
         received_at=now,
         next_attempt_at=now,
     )
@@ -88,6 +92,10 @@ def inbound_store(
         # These bytes were stored before (a redelivery, or two SMTP sessions at once).
         return Stored(InboundMessage.objects.get(sha256=digest), is_new=False)
     return Stored(message, is_new=True)
+
+
+def _text(value: str, limit: int) -> str:
+    return value.replace("\x00", "")[:limit]
 
 
 def _insert_waking_workers(message: InboundMessage) -> None:

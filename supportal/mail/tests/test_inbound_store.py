@@ -56,6 +56,24 @@ def test_broken_messages_are_stored_all_the_same(db, raw):
     assert bytes(InboundMessage.objects.get(pk=stored.message.pk).raw) == raw
 
 
+def test_nul_bytes_in_the_id_or_the_smtp_envelope_do_not_stop_the_storing(db):
+    # PostgreSQL's text refuses NUL: a hostile id is no id; the envelope is kept without NULs.
+    raw = b"From: a@example.com\r\nMessage-ID: <a\x00b@example.com>\r\n\r\nbody\x00\r\n"
+    stored = inbound_store(
+        raw,
+        channel=InboundChannel.SMTP,
+        envelope_from="a\x00@example.com",
+        recipients=["support\x00@localhost"],
+        helo="mx\x00.example.com",
+    )
+    message = InboundMessage.objects.get(pk=stored.message.pk)
+    assert bytes(message.raw) == raw
+    assert message.message_id == ""
+    assert message.envelope_from == "a@example.com"
+    assert message.recipients == ["support@localhost"]
+    assert message.helo == "mx.example.com"
+
+
 def test_message_id_is_read_from_the_header_block_only():
     body_only = b"Subject: x\r\n\r\nMessage-ID: <in-the-body@example.com>\r\n"
     assert message_id_peek(body_only) == ""
