@@ -13,6 +13,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.template import RequestContext, engines
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +21,7 @@ from django.urls import set_script_prefix
 from django.utils import translation
 
 from supportal.accounts.models import User
+from supportal.core.templatetags import admin_app_list
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
@@ -114,3 +116,38 @@ def test_the_names_follow_the_language_of_each_request(rf, cast):
     with translation.override("ro"):
         romanian = names(admin.site)
     assert romanian != names(admin.site)
+
+
+def _djangos_app_list(context: dict, request) -> str:
+    """Django's own ``admin/app_list.html`` (the one ours overrides), rendered afresh."""
+    engine = engines["django"].engine
+    ours = engine.find_template("admin/app_list.html")[1]
+    return engine.find_template("admin/app_list.html", skip=[ours])[0].render(
+        RequestContext(request, context)
+    )
+
+
+def test_the_kept_app_list_is_what_djangos_template_renders(rf, cast, limited_staff):
+    pages = [
+        ("/admin/", True),  # the index, with its "Change" links
+        ("/admin/", False),
+        ("/admin/tickets/ticket/", False),  # the sidebar, its current model marked
+        (f"/admin/tickets/ticket/{cast.ticket(cast.cristina).pk}/change/", False),
+        ("/admin/replies/", False),  # its current app marked
+    ]
+    kept = []
+    for turn in ("rendered", "kept"):
+        for language in ("en", "ro", "cs"):
+            with translation.override(language):
+                for user in (cast.admin, limited_staff):
+                    for path, changelinks in pages:
+                        request = _request(rf, user, path)
+                        context = {
+                            "app_list": admin.site.get_app_list(request),
+                            "show_changelinks": changelinks,
+                        }
+                        ours = render_to_string("admin/app_list.html", context, request)
+                        assert ours == _djangos_app_list(context, request), (turn, path)
+        kept.append(len(admin_app_list._KEPT))
+    # The second turn rendered nothing new: every page's list came from what was kept.
+    assert kept[0] == kept[1] > 0
