@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
-from django.template import RequestContext, engines
+from django.template import Engine, RequestContext
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -120,7 +120,7 @@ def test_the_names_follow_the_language_of_each_request(rf, cast):
 
 def _djangos_app_list(context: dict, request) -> str:
     """Django's own ``admin/app_list.html`` (the one ours overrides), rendered afresh."""
-    engine = engines["django"].engine
+    engine = Engine.get_default()
     ours = engine.find_template("admin/app_list.html")[1]
     return engine.find_template("admin/app_list.html", skip=[ours])[0].render(
         RequestContext(request, context)
