@@ -29,10 +29,10 @@ from django.utils.translation import get_language
 register = template.Library()
 
 NAME = "admin/app_list.html"
-# Outputs kept per process; all dropped at once when there are too many (names, permissions
-# and languages are few, but a key per path under a model would not be).
+# Outputs kept per process (35 KB each for a superuser); all dropped at once when there
+# are too many: languages and sets of permissions are few, but each model's pages are a key.
 _KEPT: dict[tuple[object, ...], SafeString] = {}
-_KEPT_MAX = 512
+_KEPT_MAX = 256
 
 
 @register.simple_tag(takes_context=True)
