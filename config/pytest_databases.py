@@ -105,9 +105,9 @@ def _template_build(directory: Path, worker: str, setup: dict[str, Any]) -> None
     children's database (``child_sqlite``, ``child_postgres_template``), migrated once per run by
     ``manage.py migrate``: the same tables and rows (docs/architecture.md, "Twelfth round: the
     PostgreSQL test template from the children's database", and "Fifteenth round: the SQLite
-    test template and the workers' checks"), where Django's ``migrate`` then finds every migration applied and does
-    the rest it does on a new database (the cache table, what ``serialized_rollback`` tests
-    restore)."""
+    test template and the workers' checks"), where Django's ``migrate`` then finds every
+    migration applied and does the rest it does on a new database (the cache table, what
+    ``serialized_rollback`` tests restore)."""
     from django.db import connections
     from django.test.utils import setup_databases
 
