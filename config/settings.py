@@ -191,6 +191,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's own form and widget templates rendered by their Jinja2 twins (docs/architecture.md,
+# "Sixteenth round: Django's form templates through Jinja2").
+FORM_RENDERER = "supportal.core.form_renderer.FormRenderer"
+
 DATABASES = {
     "default": parse_database_url(
         "DATABASE_URL",

@@ -1,6 +1,8 @@
 """QuickSelect, QuickTextInput, QuickDateInput, QuickNumberInput and QuickTextarea write the
-very markup Django's widgets write, without a template per option or input (docs/performance.md,
-"Sixth round", "Eighth round")."""
+very markup Django's widgets write through Django's template language, without a template per
+option or input (docs/performance.md, "Sixth round", "Eighth round"). The project renders
+Django's form templates through their Jinja2 twins (supportal/core/form_renderer.py), which
+escape quotes differently; these tests compare with Django's own renderer."""
 
 from __future__ import annotations
 
@@ -19,6 +21,12 @@ from supportal.core.widgets import (
     QuickTextInput,
 )
 from supportal.workspace.forms import QueueFilterForm, QuoteForm
+
+
+@pytest.fixture(autouse=True)
+def _djangos_renderer(settings):
+    settings.FORM_RENDERER = "django.forms.renderers.DjangoTemplates"
+
 
 CASES = [
     ([("", "—"), ("a", "A & b"), ("b", "<B>")], "a", {"id": "id_x"}),

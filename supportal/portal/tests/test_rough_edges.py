@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from html import unescape as html_unescape
 
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +31,7 @@ def test_priorities_are_narrowed_to_what_the_contract_allows_per_product(client,
 
     found = re.search(r'data-allowed-by-product="([^"]+)"', html)
     assert found is not None
-    allowed = json.loads(found.group(1).replace("&quot;", '"'))
+    allowed = json.loads(html_unescape(found.group(1)))
     assert allowed[str(cast.product.pk)] == [cast.normal.pk]
     # Without a contract for it, another product (or none) is not restricted.
     assert sorted(allowed[str(other.pk)]) == sorted([cast.normal.pk, cast.high.pk])
