@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from modeltranslation.admin import (
@@ -31,6 +31,10 @@ class DeskMembershipInline(admin.TabularInline):
     model = DeskMembership
     extra = 0
     autocomplete_fields = ("user",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DeskMembership]:
+        # Each row is titled by its membership's name (the person and the desk's key).
+        return super().get_queryset(request).select_related("user", "desk")
 
 
 class RequestTypeInline(TranslationTabularInline):
@@ -72,10 +76,17 @@ class DeskAdmin(AuditedAdmin, NameSortedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Desk | None = None) -> tuple:
         fields: tuple = ("last_ticket_number", "created_at", "updated_at")
-        if obj is not None and obj.tickets.exists():
+        if obj is not None and _has_tickets(obj):
             # References such as HELP-161 already carry the key, in mail and in links.
             fields = ("key", *fields)
         return fields
+
+
+def _has_tickets(desk: Desk) -> bool:
+    """Asked once per desk object: Django asks for the read-only fields six times a page."""
+    if not hasattr(desk, "_admin_has_tickets"):
+        desk._admin_has_tickets = desk.tickets.exists()  # type: ignore[attr-defined]
+    return desk._admin_has_tickets  # type: ignore[attr-defined]
 
 
 @admin.register(DeskMembership)

@@ -32,7 +32,7 @@ from supportal.accounts.models import (
 from supportal.accounts.services import api_token_create
 from supportal.audit.models import AuditSettings
 from supportal.core.models import Lease, ProcessExit
-from supportal.desks.models import CustomField
+from supportal.desks.models import CustomField, DeskMembership
 from supportal.mail.inbound import inbound_store
 from supportal.mail.mailboxes import mailbox_save
 from supportal.mail.models import (
@@ -326,6 +326,26 @@ def test_desk_key_is_read_only_once_the_desk_has_tickets(admin_web, cast):
     assert admin_web.post(url, data).status_code == 302
     cast.help_desk.refresh_from_db()
     assert (cast.help_desk.key, cast.help_desk.name) == ("HELP", "Helpdesk 2")
+
+
+def test_a_desks_change_page_reads_its_members_in_one_statement(admin_web, cast):
+    """Each member's row is titled by the person and the desk (read with the memberships); the
+    only statement a row adds is Django's autocomplete widget looking up the person it shows."""
+    cast.ticket(desk=cast.help_desk)
+    url = _url(type(cast.help_desk), "change", cast.help_desk.pk)
+    admin_web.get(url)
+    with CaptureQueriesContext(connection) as two_members:
+        admin_web.get(url)
+    for n in range(5):
+        agent = User.objects.create_user(email=f"agent{n}@tecnet.example", password="x")
+        DeskMembership.objects.create(desk=cast.help_desk, user=agent)
+
+    with CaptureQueriesContext(connection) as seven_members:
+        page = admin_web.get(url).content.decode()
+
+    assert len(seven_members) <= len(two_members) + 5
+    assert "agent4@tecnet.example" in page and "HELP" in page
+    assert "key" not in admin_web.get(url).context["adminform"].form.fields
 
 
 def test_retry_now_requeues_failed_and_held_mail_only(admin_web, cast):
