@@ -13,8 +13,8 @@ app's templates folder overrides any of Django's form templates, all of them com
 engine, since an override of one (``input.html``) is included by others (``text.html``); the
 folders are looked at once per process.
 
-The markup is the same but for two things a browser reads alike: Jinja2 writes an apostrophe
-as ``&#39;`` where Django writes ``&#x27;``, and leaves out some blank lines.
+The markup is the same but for what a browser reads alike: Jinja2 writes ``&#39;`` and
+``&#34;`` where Django writes ``&#x27;`` and ``&quot;``, and leaves out some blank lines.
 """
 
 from __future__ import annotations

@@ -89,8 +89,10 @@ def _readable(html: str) -> str:
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
 
 
+@pytest.mark.parametrize("debug", [False, True])
 @pytest.mark.parametrize("layout", ["div", "p", "table", "ul"])
-def test_every_field_reads_as_through_djangos_renderer(layout):
+def test_every_field_reads_as_through_djangos_renderer(layout, debug, settings):
+    settings.DEBUG = debug  # as `make run` serves (Jinja2 then shows what is undefined)
     ours, djangos = _bound(), _bound()
     ours.renderer = FormRenderer()
     djangos.renderer = DjangoTemplates()
