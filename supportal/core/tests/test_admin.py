@@ -48,6 +48,7 @@ from supportal.sso.models import IdentityProvider, SsoIdentity
 from supportal.tickets import services
 from supportal.tickets.models import (
     Attachment,
+    Comment,
     Event,
     EventKind,
     Feedback,
@@ -346,6 +347,28 @@ def test_a_desks_change_page_reads_its_members_in_one_statement(admin_web, cast)
     assert len(seven_members) <= len(two_members) + 5
     assert "agent4@tecnet.example" in page and "HELP" in page
     assert "key" not in admin_web.get(url).context["adminform"].form.fields
+
+
+@pytest.mark.parametrize("model", [Event, Comment, Attachment])
+def test_a_tickets_history_lists_newest_first_by_the_primary_keys_index(admin_web, cast, model):
+    """These tables grow with the requests; their models' orders (time, then id) have no index,
+    and each page sorted the whole table (the events' list: 159 ms at 88,000 events)."""
+    ticket = cast.ticket()
+    services.ticket_comment_add(ticket=ticket, author=cast.agent_help, body="Prima.")
+    services.ticket_comment_add(ticket=ticket, author=cast.cristina, body="A doua.")
+    now = timezone.now()
+    for hours_ago in (0, 1):  # the later row is the older one: the list follows the key
+        Attachment.objects.create(
+            ticket=ticket, file="attachments/x/a.txt", file_name="a.txt",
+            created_at=now - dt.timedelta(hours=hours_ago),
+        )  # fmt: skip
+
+    changelist = admin_web.get(_url(model, "changelist")).context["cl"]
+
+    assert set(changelist.queryset.query.order_by) == {"-pk"}
+    shown = [row.pk for row in changelist.result_list]
+    assert len(shown) >= 2
+    assert shown == sorted(model.objects.values_list("pk", flat=True), reverse=True)
 
 
 def test_retry_now_requeues_failed_and_held_mail_only(admin_web, cast):
