@@ -15,6 +15,7 @@ from modeltranslation.admin import (
 
 from supportal.audit.admin import AuditedAdmin
 from supportal.audit.models import Action
+from supportal.core.memo import remembered
 from supportal.core.names import name_columns
 from supportal.core.names_admin import NameSortedAdmin
 from supportal.desks.models import (
@@ -76,17 +77,12 @@ class DeskAdmin(AuditedAdmin, NameSortedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Desk | None = None) -> tuple:
         fields: tuple = ("last_ticket_number", "created_at", "updated_at")
-        if obj is not None and _has_tickets(obj):
+        # Django asks for the read-only fields six times a page: whether the desk has requests
+        # is read once per desk object.
+        if obj is not None and remembered(obj, "admin_has_tickets", obj.tickets.exists):
             # References such as HELP-161 already carry the key, in mail and in links.
             fields = ("key", *fields)
         return fields
-
-
-def _has_tickets(desk: Desk) -> bool:
-    """Asked once per desk object: Django asks for the read-only fields six times a page."""
-    if not hasattr(desk, "_admin_has_tickets"):
-        desk._admin_has_tickets = desk.tickets.exists()  # type: ignore[attr-defined]
-    return desk._admin_has_tickets  # type: ignore[attr-defined]
 
 
 @admin.register(DeskMembership)
