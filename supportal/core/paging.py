@@ -149,9 +149,15 @@ class CappedPaginator(Paginator):
         count_in_order: bool = False,
         keyset: Sequence[str] | None = None,
         rows_at_most: int | None = None,
+        counted: QuerySet | None = None,
     ) -> None:
         super().__init__(object_list, per_page)
         self.queryset = object_list
+        # The same rows before their columns were chosen (``values`` across foreign keys
+        # joins the rows' tables): counted instead where the order does not matter, so that
+        # the count reads one index and no joined table (docs/performance.md, "Seventeenth
+        # round: the queue counts").
+        self._counted = counted
         # A list that holds at most this many rows (a search's ranked matches): counted
         # exactly, paged by number, and ``is_full`` when it holds them all.
         self.rows_at_most = rows_at_most
@@ -181,8 +187,7 @@ class CappedPaginator(Paginator):
             limit = self.cap
         else:
             limit = max(self.cap, _wanted(number) * self.per_page)
-        rows = self.queryset if self.count_in_order else self.queryset.order_by()
-        return rows.values("pk")[: limit + 1]
+        return self._count_source().values("pk")[: limit + 1]
 
     def count_is(self, counted: int) -> None:
         """The number of the rows of ``count_rows``, counted by the caller."""
@@ -274,8 +279,14 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """The number of rows, up to one past the limit (then ``is_capped``)."""
-        rows = self.queryset if self.count_in_order else self.queryset.order_by()
-        return rows.values("pk")[: self._limit + 1].count()
+        return self._count_source().values("pk")[: self._limit + 1].count()
+
+    def _count_source(self) -> QuerySet:
+        """The rows the count reads: the list in its order, or unordered (and unjoined,
+        when ``counted`` was given) where the order does not let the database stop early."""
+        if self.count_in_order:
+            return self.queryset
+        return (self.queryset if self._counted is None else self._counted).order_by()
 
     @property
     def is_capped(self) -> bool:

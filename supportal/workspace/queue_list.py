@@ -124,7 +124,9 @@ def _first_page_build(shape: tuple[Any, ...], values: Mapping[str, Any]) -> Quer
     listed, _keyset = queue_listed(tickets, queue_key=queue_key, sort_key=sort_key)
     if part == "rows":
         return listed[:per_page]
-    counted = listed if queue.count_cap is not None else listed.order_by()
+    # Counted in the list's order where that order stops the walk early (CappedPaginator's
+    # count_in_order); otherwise unordered and without the rows' joins, as the paginator does.
+    counted = listed if queue.count_cap is not None else tickets.order_by()
     return counted.values("pk")[: limit + 1]
 
 

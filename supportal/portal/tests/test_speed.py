@@ -88,6 +88,22 @@ def test_a_long_list_says_more_than_the_cap_and_still_pages_on(client, cast, mon
     assert len(ticket_search(cast.cristina, "parola")) == 4
 
 
+def test_a_list_is_counted_without_the_tables_its_rows_show(client, cast, monkeypatch):
+    """The list's rows show the requester and the product; its count reads neither table
+    (docs/performance.md, "Seventeenth round: the queue counts")."""
+    monkeypatch.setattr("supportal.portal.views.lists.LIST_PAGE_SIZE", 2)
+    for _ in range(3):
+        cast.ticket()
+    client.force_login(cast.cristina)
+    for url in ("/", "/?who=company", reverse("portal:awaiting")):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counted = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+        assert counted, url
+        assert all("JOIN" not in sql for sql in counted), url
+    assert client.get("/").context["page"].paginator.count == 3
+
+
 def test_the_next_link_reads_the_rows_past_the_last_one_shown(client, cast, monkeypatch):
     """Keyset pages (docs/performance.md): "Next" carries the last row's sort values, the next
     page reads the rows past them without OFFSET, and "Previous" comes back to the same rows."""

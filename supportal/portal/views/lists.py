@@ -74,8 +74,8 @@ def _listing(
     keyset = keyset_of(ordering) if ordering else None
     # Plain values in the columns a row shows, and those of the keyset (list_rows.py).
     extra = [name.lstrip("-") for name in keyset or () if name.lstrip("-") not in LIST_VALUES]
-    tickets = tickets.values(*LIST_VALUES, *extra)
-    page = CappedPaginator(tickets, LIST_PAGE_SIZE, keyset=keyset).get_page(
+    listed = tickets.values(*LIST_VALUES, *extra)
+    page = CappedPaginator(listed, LIST_PAGE_SIZE, keyset=keyset, counted=tickets).get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
     page.object_list = list_rows(page.object_list)

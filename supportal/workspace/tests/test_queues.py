@@ -437,6 +437,30 @@ def test_capped_counts_of_unassigned_and_at_risk_walk_their_index_order(client, 
     assert "ORDER BY" not in pieces["open"]
 
 
+def _list_count_sql(sql: str) -> str:
+    """The list's own capped count: the last count of the queue counts' statement."""
+    return sql.split("(SELECT COUNT(*) FROM")[-1]
+
+
+def test_a_queues_list_is_counted_without_the_tables_its_rows_show(client, cast):
+    """A row shows the requester, the company, the assignee and the priority; the list's
+    count reads none of their tables but for a condition's own (docs/performance.md,
+    "Seventeenth round: the queue counts"): a first page, a page filtered by company, a
+    numbered page."""
+    for _ in range(3):
+        cast.ticket()
+    client.force_login(cast.agent_help)
+    for params in ({"view": "open"}, {"view": "open", "company": "Cristina"}, {"page": 1}):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/agent/", params)
+        assert response.context["page"].paginator.count == 3, params
+        (sql,) = [q["sql"] for q in queries.captured_queries if "counted_0" in q["sql"]]
+        counted = _list_count_sql(sql)
+        # A filter by company joins the companies: the condition is theirs.
+        for shown_only in ('"accounts_user"', '"desks_priority"', "LEFT OUTER JOIN"):
+            assert shown_only not in counted, (params, shown_only)
+
+
 def test_queue_search_and_at_risk_queries_do_not_grow_with_rows(
     client, cast, django_assert_max_num_queries
 ):

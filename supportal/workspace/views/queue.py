@@ -229,8 +229,9 @@ def _queue_paginator(
         first = first_page_of(
             request.user, queue_key=queue_key, sort_key=sort_key, now=now, filters=filters
         )
+    counted = None
     if first is None:
-        tickets = _queue_tickets(request.user, form, queue_key, now=now, query=query)
+        tickets = counted = _queue_tickets(request.user, form, queue_key, now=now, query=query)
         if sort_key in SORTS:
             tickets, keyset = queue_listed(tickets, queue_key=queue_key, sort_key=sort_key)
         else:
@@ -247,6 +248,7 @@ def _queue_paginator(
         count_in_order=shown.count_cap is not None,
         keyset=keyset,
         rows_at_most=SEARCH_RANKED if query else None,
+        counted=counted,
     )
     return paginator, query, sort_key, first
 
