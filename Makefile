@@ -116,6 +116,7 @@ CI_BENCH_URL := sqlite:///$(CURDIR)/var/bench/ci.sqlite3
 
 bench: install translations static
 	@mkdir -p var/bench
+	bash scripts/wrk_install.sh
 	test -f $(BENCH_STAMP) || DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench.generate --fresh --size $(SIZE) --stamp $(BENCH_STAMP)
 	DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench.inprocess --label $(DB)-$(SIZE)
 	DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench.run --label $(DB)-$(SIZE) $(BENCH_ARGS)
