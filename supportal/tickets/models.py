@@ -121,9 +121,7 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
             # "Mine" and its count: the agent's open requests in the desks they work, read from
             # the index alone (docs/performance.md, "Seventeenth round: the queue counts").
-            models.Index(
-                fields=["assignee", "status", "desk"], name="ticket_assignee_status_desk"
-            ),
+            models.Index(fields=["assignee", "status", "desk"], name="ticket_assignee_status_desk"),
             # The queues' default order over open tickets: a partial index holds only those, so
             # the first page and the capped counts read what they show (docs/performance.md).
             models.Index(
