@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import BaseExpression
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -26,19 +26,13 @@ from supportal.sla.selectors import (
     tickets_at_risk_by_deadline,
 )
 from supportal.tickets import selectors
-from supportal.tickets.models import Ticket
+from supportal.tickets.models import WAITING_FOR_SUPPORT_FIRST, Ticket
 from supportal.tickets.workflow import OPEN_STATUSES, Status
 
 RECENTLY_RESOLVED_DURATION = dt.timedelta(days=7)
 
 # Written as the partial indexes' condition, so that SQLite uses them (core/lookups.py).
 _OPEN = Q(status__in_constants=OPEN_STATUSES)
-# Within "Mine", what waits for the agent's action comes first.
-_WAITING_FOR_SUPPORT_FIRST = Case(
-    When(status=Status.WAITING_FOR_SUPPORT, then=Value(0)),
-    default=Value(1),
-    output_field=IntegerField(),
-)
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,7 @@ QUEUES: dict[str, Queue] = {
     "mine": Queue(
         _("Mine"),
         lambda user, now: _OPEN & Q(assignee=user),
-        first=(_WAITING_FOR_SUPPORT_FIRST,),
+        first=(WAITING_FOR_SUPPORT_FIRST,),
     ),
     "waiting_for_customer": Queue(
         _("Waiting for customer"), lambda user, now: Q(status=Status.WAITING_FOR_CUSTOMER)
