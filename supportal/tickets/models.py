@@ -127,8 +127,9 @@ class Ticket(models.Model):
             models.Index(fields=["desk", "status", "-updated_at"], name="ticket_desk_status"),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester"),
             models.Index(fields=["organization", "-updated_at"], name="ticket_organization"),
-            # "Mine" and its count: the agent's open requests in the desks they work, read from
-            # the index alone (docs/performance.md, "Seventeenth round: the queue counts").
+            # "Mine"'s count and the queues' assignee filter: an agent's requests in a status,
+            # in the desks they work, read from the index alone (docs/performance.md,
+            # "Seventeenth round: the queue counts").
             models.Index(fields=["assignee", "status", "desk"], name="ticket_assignee_status_desk"),
             # "Mine" in its order (what waits for support first, then the last updated): its
             # first page reads 50 index entries, not every open request of the agent sorted
