@@ -46,19 +46,22 @@ def _listing(
     user = request.user
     sees_colleagues = _sees_colleagues(user)
     filters = RequestFilterForm(request.GET, user=user, sees_colleagues=sees_colleagues)
+    who = filters.value("who")
+    if who == "company" and tab == "all":
+        # The same requests, written so that the company's own index serves the list.
+        tickets = selectors.company_ticket_queryset_for_user(user)
     status = filters.value("status", "open" if tab == "all" else "any")
     if status == "open":
         tickets = tickets.filter(status__in=workflow.OPEN_STATUSES)
     elif status == "closed":
         tickets = tickets.exclude(status__in=workflow.OPEN_STATUSES)
-    who = filters.value("who")
     if who == "mine":
         tickets = tickets.filter(requester=user)
     elif who == "shared":
         tickets = tickets.filter(
             Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
         )
-    elif who == "company":
+    elif who == "company" and tab != "all":
         tickets = tickets.filter(Q(organization_id=user.organization_id))
     if request_type := filters.chosen("request_type", RequestType):
         tickets = tickets.filter(request_type=request_type)

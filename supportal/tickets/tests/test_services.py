@@ -759,6 +759,49 @@ def test_a_customer_admin_sees_every_request_of_the_company(cast, product):
     assert selectors.ticket_roles(cast.cristina_admin, ticket) == {Role.PARTICIPANT}
 
 
+@pytest.mark.parametrize("company_shares", [True, False], ids=["company_shares", "not_shared"])
+@pytest.mark.parametrize("product_link", ["sharing", "private", "no link"])
+def test_the_company_list_holds_exactly_what_each_person_sees_of_the_company(
+    cast, company_shares, product_link
+):
+    """``company_ticket_queryset_for_user`` (the portal's "Anyone in my company", written for
+    the company's index) is ``ticket_queryset_for_user`` narrowed to the person's company, for
+    every kind of person and every way a company shares (docs/requirements.md#visibility)."""
+    cast.cristina_srl.shares_requests = company_shares
+    cast.cristina_srl.save()
+    if product_link != "no link":
+        OrganizationProduct.objects.create(
+            organization=cast.cristina_srl,
+            product=cast.product,
+            shares_requests=product_link == "sharing",
+        )
+    made = {
+        cast.ticket(),
+        cast.ticket(product=cast.product),
+        cast.ticket(requester=cast.colleague),
+        cast.ticket(requester=cast.colleague, product=cast.product),
+        cast.ticket(requester=cast.colleague, participants=[cast.cristina]),
+        cast.ticket(requester=cast.other_customer),
+        cast.ticket(requester=cast.outsider),
+    }
+    people = (
+        cast.cristina,
+        cast.colleague,
+        cast.cristina_admin,
+        cast.other_customer,
+        cast.outsider,
+        cast.agent_help,
+        cast.admin,
+    )
+    for user in people:
+        seen = selectors.ticket_queryset_for_user(user).filter(organization_id=user.organization_id)
+        listed = set(selectors.company_ticket_queryset_for_user(user))
+        assert listed == set(seen), user.email
+        assert listed <= made
+    # Not trivially equal: the company's administrator sees all five of the company's.
+    assert len(set(selectors.company_ticket_queryset_for_user(cast.cristina_admin))) == 5
+
+
 @pytest.mark.parametrize("is_customer_admin", [True, False])
 def test_another_company_never_sees_a_request(cast, is_customer_admin):
     cast.cristina_srl.shares_requests = True
