@@ -724,6 +724,19 @@ def test_a_colleague_sees_a_request_without_product_only_when_the_company_shares
             selectors.ticket_get_for_user(cast.colleague, ticket.reference)
 
 
+def _company_sharing_set(cast, *, company_shares: bool, product_link: str) -> None:
+    """Cristina SRL's own setting for requests without a product, and how it has the cast's
+    product: "sharing", "not sharing" (or "private"), or "no link" (not the company's)."""
+    cast.cristina_srl.shares_requests = company_shares
+    cast.cristina_srl.save()
+    if product_link != "no link":
+        OrganizationProduct.objects.create(
+            organization=cast.cristina_srl,
+            product=cast.product,
+            shares_requests=product_link == "sharing",
+        )
+
+
 @pytest.mark.parametrize(
     ("company_shares", "product_link", "expected"),
     [
@@ -738,14 +751,7 @@ def test_a_colleague_sees_a_request_without_product_only_when_the_company_shares
 def test_a_colleague_sees_a_product_request_only_when_the_company_shares_that_product(
     cast, company_shares, product_link, expected
 ):
-    cast.cristina_srl.shares_requests = company_shares
-    cast.cristina_srl.save()
-    if product_link != "no link":
-        OrganizationProduct.objects.create(
-            organization=cast.cristina_srl,
-            product=cast.product,
-            shares_requests=product_link == "sharing",
-        )
+    _company_sharing_set(cast, company_shares=company_shares, product_link=product_link)
     ticket = cast.ticket(product=cast.product)
     visible = selectors.ticket_queryset_for_user(cast.colleague).filter(pk=ticket.pk).exists()
     assert visible is expected
@@ -767,14 +773,7 @@ def test_the_company_list_holds_exactly_what_each_person_sees_of_the_company(
     """``company_ticket_queryset_for_user`` (the portal's "Anyone in my company", written for
     the company's index) is ``ticket_queryset_for_user`` narrowed to the person's company, for
     every kind of person and every way a company shares (docs/requirements.md#visibility)."""
-    cast.cristina_srl.shares_requests = company_shares
-    cast.cristina_srl.save()
-    if product_link != "no link":
-        OrganizationProduct.objects.create(
-            organization=cast.cristina_srl,
-            product=cast.product,
-            shares_requests=product_link == "sharing",
-        )
+    _company_sharing_set(cast, company_shares=company_shares, product_link=product_link)
     made = {
         cast.ticket(),
         cast.ticket(product=cast.product),
