@@ -105,6 +105,11 @@ def _shared_with(user: User) -> InSubquery:
     return InSubquery(F("pk"), Participant.objects.filter(user=user).values("ticket_id"))
 
 
+def _own(user: User) -> Q:
+    """The requests ``user`` made or is a named participant of: always theirs to see."""
+    return Q(requester=user) | Q(_shared_with(user))
+
+
 def company_sharing(user: User) -> tuple[bool, list[int]]:
     """What ``user``'s company shares among colleagues: whether requests without a product are
     shared (the company's setting), and the products whose requests are.
@@ -146,7 +151,7 @@ def _company_shared_as_subqueries(organization_id: int) -> Q:
 
 
 def _customer_visibility(user: User, *, one_row: bool = False) -> Q:
-    own = Q(requester=user) | Q(_shared_with(user))
+    own = _own(user)
     if user.organization_id is None:
         return own
     company = Q(organization_id=user.organization_id)
@@ -201,7 +206,7 @@ def company_ticket_queryset_for_user(user: User) -> QuerySet[Ticket]:
         return ticket_queryset_for_user(user).filter(company)
     if user.is_customer_admin:
         return Ticket.objects.filter(company)
-    own = Q(requester=user) | Q(_shared_with(user))
+    own = _own(user)
     shared = _colleagues_shared(user)
     return Ticket.objects.filter(company & (own if shared is None else own | shared))
 
@@ -540,12 +545,9 @@ def ticket_queryset_awaiting_reply(user: User) -> QuerySet[Ticket]:
     # visibility (own, shared, the company's) is not written again around them (its
     # conditions cost more to build than the statement costs to run: docs/performance.md,
     # "Sixth round").
-    is_customer = user.is_authenticated and user.is_active
-    is_customer = is_customer and not (user.is_agent or user.is_superuser)
-    tickets = Ticket.objects.all() if is_customer else ticket_queryset_for_user(user)
+    tickets = Ticket.objects.all() if _is_customer(user) else ticket_queryset_for_user(user)
     return tickets.filter(
-        (mine | Q(_shared_with(user)))
-        & (Q(status=Status.WAITING_FOR_CUSTOMER) | (mine & quote_waiting))
+        _own(user) & (Q(status=Status.WAITING_FOR_CUSTOMER) | (mine & quote_waiting))
     )
 
 
