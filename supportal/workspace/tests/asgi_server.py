@@ -8,6 +8,7 @@ import contextlib
 import http.client
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -61,8 +62,9 @@ class Stream:
     """A server-sent event stream read as a browser's EventSource would: a thread reads it
     (a socket read that timed out cannot be read again) and queues each event with data."""
 
-    def __init__(self, response: http.client.HTTPResponse) -> None:
+    def __init__(self, response: http.client.HTTPResponse, sock: socket.socket) -> None:
         self.response = response
+        self.sock = sock
         self.status = response.status
         self.events: queue.Queue[dict[str, str]] = queue.Queue()
         self.ended_cleanly = False  # the server ended the stream (not a cut connection)
@@ -94,6 +96,11 @@ class Stream:
             return None
 
     def close(self) -> None:
+        # The reader thread holds the response's buffer in a read until data or the socket's
+        # time-out (10 s) comes, and closing the response waits for that buffer: end the
+        # connection underneath first, as a browser closing the page does.
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.response.close()
 
 
@@ -104,13 +111,14 @@ def stream_open(server: AsgiServer, session_cookie: str, path: str = "/agent/liv
         path,
         headers={"Cookie": f"sessionid={session_cookie}", "Accept": "text/event-stream"},
     )
+    sock = connection.sock  # the response may let the connection drop it (no length)
     response = connection.getresponse()
     if response.status == 200:
         # The first event (the retry interval) comes once the stream is subscribed; headers
         # come before.
         while response.readline().strip():
             pass
-    return Stream(response)
+    return Stream(response, sock)
 
 
 def session_cookie_for(user) -> str:
