@@ -75,6 +75,10 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain{" xoauth2 oauthbearer" if introspection_url else ""}
+# No pause after a refused log-in (2 s, doubled per failure from the same address up to 15 s,
+# against guessing: the delay here, the penalty in anvil's listener below): the tests log in
+# wrongly on purpose and would wait it out, as would every log-in after it.
+auth_failure_delay = 0
 default_internal_user = {internal}
 default_login_user = {login}
 first_valid_uid = {mail_user.pw_uid}
@@ -99,6 +103,9 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   chroot =
