@@ -128,7 +128,8 @@ static: install
 # CI: 10,000 tickets on SQLite; fails when a page runs more queries than bench/expected_queries.json.
 bench-ci: install translations static
 	@mkdir -p var/bench
-	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.generate --fresh --size 10k
+	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.generate --fresh --size 10k \
+	  $(if $(SUPPORTAL_TEST_CHILDREN_DIR),--migrated-from $(SUPPORTAL_TEST_CHILDREN_DIR))
 	DATABASE_URL=$(CI_BENCH_URL) $(BIN)/python -m bench.inprocess --quick --check --label ci
 
 # Live updates (docs/workspace.md): 200 server-sent event streams held against run_web, with the

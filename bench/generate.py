@@ -31,6 +31,7 @@ import math
 import multiprocessing
 import os
 import random
+import shutil
 import sys
 import time
 import uuid
@@ -1043,9 +1044,15 @@ def generate(spec: Spec, *, workers: int = 2, now: dt.datetime | None = None, lo
     return world
 
 
-def database_recreate(log=print) -> None:
+def database_recreate(log=print, migrated_from: Path | None = None) -> None:
     """Drop and create the default database (PostgreSQL) or delete its file (SQLite), then
-    migrate: what ``make bench`` does before generating a size for the first time."""
+    migrate: what ``make bench`` does before generating a size for the first time.
+
+    ``migrated_from`` (SQLite only): the folder where the test suite keeps the database it
+    migrates once per run for its child processes (``SUPPORTAL_TEST_CHILDREN_DIR``); the file is
+    copied from there instead of migrating a second time, and made there first, under the
+    suite's lock, if the suite has not made it yet (docs/architecture.md, "Seventeenth round:
+    the pipeline")."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -1063,6 +1070,13 @@ def database_recreate(log=print) -> None:
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{settings['NAME']}{suffix}").unlink(missing_ok=True)
+        if migrated_from is not None:
+            from config import pytest_databases
+
+            migrated_from.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(pytest_databases.child_sqlite(migrated_from), settings["NAME"])
+            log(f"{settings['NAME']}: a copy of the migrated database in {migrated_from}")
+            return
     log(f"migrating {settings['NAME']}")
     call_command("migrate", verbosity=0)
 
@@ -1079,6 +1093,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fresh", action="store_true", help="drop and re-create the database, then migrate"
     )
+    parser.add_argument(
+        "--migrated-from",
+        type=Path,
+        metavar="DIR",
+        help="with --fresh on SQLite: copy the migrated database the test suite keeps in DIR"
+        " (SUPPORTAL_TEST_CHILDREN_DIR) instead of migrating again",
+    )
     args = parser.parse_args(argv)
     overrides = {
         key: value
@@ -1093,7 +1114,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     began = time.monotonic()
     if args.fresh:
-        database_recreate()
+        database_recreate(migrated_from=args.migrated_from)
     generate(spec, workers=args.workers)
     if args.stamp:
         Path(args.stamp).parent.mkdir(parents=True, exist_ok=True)
