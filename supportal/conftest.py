@@ -204,6 +204,7 @@ def cast_build() -> Cast:
         normal=Priority.objects.create(name="Normal", rank=10, is_default=True),
         cristina_srl=cristina_srl,
         other_sa=other_sa,
+        # What create_superuser makes, with the shared password's hash.
         admin=_user("admin@support.test", "", "", is_staff=True, is_superuser=True, is_agent=True),
         # The customers chose English in their profiles, so pages and mails read as the tests
         # expect although their requests are written in Romanian; the language chain
