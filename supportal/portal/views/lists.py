@@ -47,9 +47,11 @@ def _listing(
     sees_colleagues = _sees_colleagues(user)
     filters = RequestFilterForm(request.GET, user=user, sees_colleagues=sees_colleagues)
     who = filters.value("who")
+    # The main tab's company list: the same requests, written so that the company's index serves.
     if who == "company" and tab == "all":
-        # The same requests, written so that the company's own index serves the list.
         tickets = selectors.company_ticket_queryset_for_user(user)
+    elif who == "company":
+        tickets = tickets.filter(Q(organization_id=user.organization_id))
     status = filters.value("status", "open" if tab == "all" else "any")
     if status == "open":
         tickets = tickets.filter(status__in=workflow.OPEN_STATUSES)
@@ -61,8 +63,6 @@ def _listing(
         tickets = tickets.filter(
             Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
         )
-    elif who == "company" and tab != "all":
-        tickets = tickets.filter(Q(organization_id=user.organization_id))
     if request_type := filters.chosen("request_type", RequestType):
         tickets = tickets.filter(request_type=request_type)
     if product := filters.chosen("product", Product):
