@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import gc
 import json
 import math
 import multiprocessing
@@ -675,14 +676,14 @@ _worker: dict = {}
 def _worker_init(world: World, conninfo: str) -> None:
     import psycopg
 
-    from bench.words import TextPool
+    from bench.words import text_pool
 
     connection = psycopg.connect(conninfo, autocommit=False)
     with connection.cursor() as cursor:
         # Foreign keys are not checked row by row: the generator writes consistent ids.
         cursor.execute("SET session_replication_role = replica")
         cursor.execute("SET synchronous_commit = off")
-    _worker.update(world=world, connection=connection, pool=TextPool(seed=world.spec.seed))
+    _worker.update(world=world, connection=connection, pool=text_pool(world.spec.seed))
 
 
 def _worker_load(task) -> int:
@@ -923,6 +924,8 @@ def columns_check() -> None:
 def load(world: World, *, workers: int, log) -> None:
     from django.db import connection, transaction
 
+    from bench.words import text_pool
+
     tasks, counters = _tasks(world)
     total = world.spec.tickets
     started = time.monotonic()
@@ -934,6 +937,11 @@ def load(world: World, *, workers: int, log) -> None:
                 cursor.execute(f'DROP INDEX "{name}"')
         conninfo = _pg_conninfo(connection)
         connection.close()
+        text_pool(world.spec.seed)  # built here once, inherited by every forked worker
+        # The forked workers' garbage collector would walk (and so copy, page by page) every
+        # object of this process; frozen, it leaves them alone: in a test process grown large by
+        # the suite, 5 s of the workers' CPU a run (docs/architecture.md, "Eighteenth round").
+        gc.freeze()
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=_worker_init, initargs=(world, conninfo)) as pool:
             for count in pool.imap_unordered(_worker_load, tasks):
@@ -944,6 +952,7 @@ def load(world: World, *, workers: int, log) -> None:
             # on the task queue's lock (a run of bench/tests/test_generate.py hung so).
             pool.close()
             pool.join()
+        gc.unfreeze()
         log(f"rebuilding {len(indexes)} indexes")
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
@@ -953,9 +962,7 @@ def load(world: World, *, workers: int, log) -> None:
                 cursor.execute(definition)
                 log(f"  {name} {time.monotonic() - began:5.1f} s")
     else:
-        from bench.words import TextPool
-
-        pool = TextPool(seed=world.spec.seed)
+        pool = text_pool(world.spec.seed)
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous = OFF")
         for task in tasks:

@@ -13,6 +13,7 @@ nearly every ticket (the "common word" search, the worst case).
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 
@@ -269,3 +270,11 @@ class TextPool:
 
     def summary(self, rng: random.Random) -> Sentence:
         return self.summaries[rng.randrange(len(self.summaries))]
+
+
+@functools.cache
+def text_pool(seed: int) -> TextPool:
+    """The pool of ``seed``, built once per process (0.7 s of CPU; it is never changed after):
+    the PostgreSQL loader's forked workers inherit the one their parent built, and a process
+    that generates several times (the tests) builds it once."""
+    return TextPool(seed=seed)
