@@ -28,7 +28,14 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 install: $(STAMP)
 
-translations: $(STAMP)
+# The compiled catalogues are files made from the .po files: `make test` and `make run` start
+# Django to compile them only when one is missing or older than its catalogue (1.5 s each time
+# otherwise; docs/architecture.md, "Eighteenth round: the pipeline"). The command compiles every
+# stale catalogue, so the first missing one brings the rest up to date.
+CATALOGUES := $(wildcard supportal/locale/*/LC_MESSAGES/*.po)
+translations: $(CATALOGUES:.po=.mo)
+
+$(CATALOGUES:.po=.mo): %.mo: %.po | $(STAMP)
 	$(TOOL) compile_translations
 
 # Developers: refresh the catalogues after changing strings (needs GNU gettext's xgettext).
