@@ -939,8 +939,10 @@ def load(world: World, *, workers: int, log) -> None:
         connection.close()
         text_pool(world.spec.seed)  # built here once, inherited by every forked worker
         # The forked workers' garbage collector would walk (and so copy, page by page) every
-        # object of this process; frozen, it leaves them alone: in a test process grown large by
-        # the suite, 5 s of the workers' CPU a run (docs/architecture.md, "Eighteenth round").
+        # object they inherit; frozen, it leaves them alone. Frozen for good: a test process has
+        # frozen what its collection loaded, and unfreezing here would undo that (the workers of
+        # a second run then cost 2 s of CPU each; docs/architecture.md, "Eighteenth round: the
+        # pipeline").
         gc.freeze()
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=_worker_init, initargs=(world, conninfo)) as pool:
@@ -952,7 +954,6 @@ def load(world: World, *, workers: int, log) -> None:
             # on the task queue's lock (a run of bench/tests/test_generate.py hung so).
             pool.close()
             pool.join()
-        gc.unfreeze()
         log(f"rebuilding {len(indexes)} indexes")
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
