@@ -126,11 +126,12 @@ def _module_world(module_rows, _module_cast, media_root) -> None:
 
 
 @pytest.fixture
-def world(module_rows, _module_world, cast, settings, media_root) -> World:
-    """The world, built once for the module's cells (each cell's changes are rolled back)."""
+def world(request, module_rows, _module_world, db, settings, media_root) -> World:
+    """The world, built once for the module's cells (each cell's changes are rolled back); the
+    cast's own copy is made only when there is no shared world to hold it."""
     settings.MEDIA_ROOT = media_root
     shared = module_rows.copy("world")
-    return shared if shared is not None else world_build(cast)
+    return shared if shared is not None else world_build(request.getfixturevalue("cast"))
 
 
 def _succeeds(call) -> bool:
