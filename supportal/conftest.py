@@ -9,6 +9,7 @@ two customer companies with customers and a customer admin, an outsider and an a
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, fields, is_dataclass
@@ -159,7 +160,6 @@ def local_dns(_local_dns_server, _test_settings):
 
 
 PASSWORD = "parola123"
-_password_hashes: dict[tuple[str, ...], str] = {}
 
 
 def _password_hash() -> str:
@@ -167,10 +167,13 @@ def _password_hash() -> str:
     it, and a child process (``manage.py shell``) hashes with the production hasher, about 0.3 s
     of CPU for each of ten people (docs/architecture.md, "Seventeenth round: tests that
     waited")."""
-    hashers = tuple(settings.PASSWORD_HASHERS)
-    if hashers not in _password_hashes:
-        _password_hashes[hashers] = make_password(PASSWORD)
-    return _password_hashes[hashers]
+    return _password_hash_with(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _password_hash_with(hashers: tuple[str, ...]) -> str:
+    # ``hashers`` is the cache's key: make_password reads the same list from the settings.
+    return make_password(PASSWORD)
 
 
 def _user(email: str, first: str, last: str, **fields) -> User:
