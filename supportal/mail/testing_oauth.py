@@ -12,10 +12,11 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from supportal.core.testing_http import LocalHTTPServer
 
 CLIENT_ID = "supportal-test"
 CLIENT_SECRET = "client-secret-of-the-test"  # noqa: S105 - the local provider's own
@@ -41,15 +42,12 @@ class ProviderState:
 class OAuthProvider:
     def __enter__(self) -> OAuthProvider:
         self.state = ProviderState()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = LocalHTTPServer(_handler(self.state)).start()
+        self.url = self.server.url
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
     def consent(self, authorization_url: str, *, username: str = "alice") -> str:
         """What the browser does at the provider: the user signs in and agrees. Returns the

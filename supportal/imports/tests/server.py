@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from supportal.core.testing_http import LocalHTTPServer
 
 
 @dataclass
@@ -51,17 +52,15 @@ class FixtureServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.httpd = LocalHTTPServer(Handler)
+        self.url = self.httpd.url
 
     def __enter__(self) -> FixtureServer:
-        self.thread.start()
+        self.httpd.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.httpd.close()
 
     def count(self, path: str) -> int:
         return sum(1 for asked, _q, _h in self.asked if asked == path)

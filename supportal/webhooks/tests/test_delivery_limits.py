@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from supportal.core.testing_http import LocalHTTPServer
 from supportal.tickets import services as tickets
 from supportal.tickets.workflow import Action
 from supportal.webhooks import services
@@ -109,14 +109,11 @@ class _Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.server = LocalHTTPServer(Handler).start()
+        self.url = f"{self.server.url}/hook"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core import mail as django_mail  # noqa: F401 (the mail backend is the outbox)
@@ -15,6 +14,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from supportal.core.errors import InvalidInput
+from supportal.core.testing_http import LocalHTTPServer
 from supportal.mail.models import OutboundEmail
 from supportal.tickets import services
 from supportal.tickets.workflow import Action
@@ -58,15 +58,11 @@ class Receiver:
                 pass
 
         # A free port of the system's choosing: parallel test processes never collide.
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{port}/hooks/supportal?x=1"
+        self.server = LocalHTTPServer(Handler).start()
+        self.url = f"{self.server.url}/hooks/supportal?x=1"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture
