@@ -16,8 +16,12 @@ TOOL := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(MANAGE)
 # the modules (where PYTHONDONTWRITEBYTECODE is set, nothing else would, and every process would
 # compile what it imports again).
 UV_VERSION := 0.13.9
+# `make install COMPILE=` leaves the compiling to the processes that import the modules, for
+# where bytecode may be written (.ci/run: docs/architecture.md, "Nineteenth round: the
+# pipeline").
+COMPILE ?= --compile-bytecode
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
-UV := $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python $(COMPILE)
 $(STAMP): requirements/dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Supportal needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
