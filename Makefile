@@ -13,8 +13,8 @@ TOOL := SECRET_KEY=$${SECRET_KEY:-make-tools-only-not-a-secret} $(MANAGE)
 # uv (pinned, from PyPI, into the environment itself) installs the requirements in about half
 # pip's CPU time and a third of its wall time (docs/architecture.md, "Eighth round: the
 # pipeline"); where uv cannot be installed or fails, pip installs them as before. Both compile
-# the modules (where PYTHONDONTWRITEBYTECODE is set, nothing else would, and every process would
-# compile what it imports again).
+# the modules unless told not to (below): where PYTHONDONTWRITEBYTECODE is set, nothing else
+# would, and every process would compile what it imports again.
 UV_VERSION := 0.13.9
 # `make install COMPILE=` leaves the compiling to the processes that import the modules, for
 # where bytecode may be written (.ci/run: docs/architecture.md, "Nineteenth round: the
