@@ -22,6 +22,8 @@ import sys
 
 import pytest
 
+from supportal.core.heap import loading_started
+
 # Tests run with DEBUG off, as production does; they need a key but must not write one to var/.
 os.environ.setdefault("SECRET_KEY", "supportal-tests-only-not-secret")
 # Templates name static files without the hashed-name manifest that collectstatic writes (one
@@ -54,6 +56,10 @@ def third_party_plugins_not_rewritten() -> None:
 
 
 third_party_plugins_not_rewritten()
+
+# No garbage collection while the process loads: Django and its apps (until the last app is
+# ready: supportal/core/heap.py), then the tests (until pytest_collection_finish).
+loading_started()
 
 
 def static_files_indexed_once(patch: pytest.MonkeyPatch) -> None:
@@ -109,6 +115,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 TESTS_GC_THRESHOLDS = (700, 10, 1000)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session):
+    """The collector off while the tests are collected (on again in pytest_collection_finish,
+    or here if collection failed before it)."""
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        gc.enable()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What collection loaded (Django, the apps, every test module and item) lives to the end
     of the process: frozen out of the garbage collector's scans, and full collections made
@@ -118,6 +135,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*TESTS_GC_THRESHOLDS)
+    gc.enable()
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)

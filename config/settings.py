@@ -139,6 +139,8 @@ INSTALLED_APPS = [
     "supportal.api",
     "supportal.imports",
     "supportal.sso",
+    # Last: its ready() ends the process's loading (supportal/core/heap.py).
+    "supportal.core.loaded",
 ]
 
 MIDDLEWARE = [

@@ -7,11 +7,32 @@ objects that live as long as the process. In a web process that walk took as lon
 requests, and the request that triggered it waited for it (its p99). ``gc.freeze()`` moves what
 exists after loading into a generation the collector never walks; what requests create is
 collected as before, so memory behaves the same.
+
+While a process loads (Django, the apps, their models and administration), the collector ran
+too, and found nothing to free: what loading makes lives as long as the process. Its walks were
+a sixth of the start of every process (docs/performance.md, "Twentieth round: no collection
+while a process loads"). The entry points (manage.py, the WSGI and ASGI modules, the tests'
+plugin) turn it off first thing; the last app's ready() collects once, freezes what is left and
+turns it on again.
 """
 
 from __future__ import annotations
 
 import gc
+
+
+def loading_started() -> None:
+    """No collection until every app is ready (loading_finished): called first by an entry
+    point."""
+    gc.disable()
+
+
+def loading_finished() -> None:
+    """Every app is ready (supportal/core/loaded/apps.py): what loading left that is garbage
+    is collected, the rest frozen, and the collector runs again."""
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 def heap_freeze() -> None:
