@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from supportal.core.heap import heap_freeze
-from supportal.core.tests.test_jobs import child_env
+from supportal.core.tests.test_jobs import MANAGE, child_env
 
 
 class _Node:
@@ -48,15 +48,14 @@ def test_after_the_freeze_pages_answer_and_what_requests_leave_behind_is_still_c
     assert gone() is None
 
 
-@pytest.mark.slow  # subprocesses
-@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
-def test_the_server_entry_points_freeze_the_loaded_application(tmp_path, entry_point):
-    code = (
-        f"import gc, {entry_point} as served; "
-        "assert served.application is not None; print(gc.get_freeze_count())"
-    )
+# What each entry point runs once it has loaded: the collector must be on again (it is off while
+# the process loads: supportal/core/heap.py) and what loading made frozen.
+COLLECTOR_STATE = "import gc; print(gc.isenabled(), gc.get_freeze_count())"
+
+
+def _collector_state(tmp_path, command: list[str]) -> tuple[str, int]:
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
+        command,
         cwd=settings.BASE_DIR,
         env=child_env(tmp_path),
         capture_output=True,
@@ -64,4 +63,19 @@ def test_the_server_entry_points_freeze_the_loaded_application(tmp_path, entry_p
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout.split()[-1]) > 10_000
+    enabled, frozen = result.stdout.split()[-2:]
+    return enabled, int(frozen)
+
+
+@pytest.mark.slow  # subprocesses
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_server_entry_points_freeze_the_loaded_application(tmp_path, entry_point):
+    code = f"import {entry_point} as served; assert served.application is not None; "
+    enabled, frozen = _collector_state(tmp_path, [sys.executable, "-c", code + COLLECTOR_STATE])
+    assert (enabled, frozen > 10_000) == ("True", True)
+
+
+@pytest.mark.slow  # a subprocess
+def test_a_command_collects_again_once_the_apps_are_ready(tmp_path):
+    enabled, frozen = _collector_state(tmp_path, [*MANAGE, "shell", "-c", COLLECTOR_STATE])
+    assert (enabled, frozen > 10_000) == ("True", True)
