@@ -8,12 +8,12 @@ requests, and the request that triggered it waited for it (its p99). ``gc.freeze
 exists after loading into a generation the collector never walks; what requests create is
 collected as before, so memory behaves the same.
 
-While a process loads (Django, the apps, their models and administration), the collector ran
-too, and found almost nothing to free: what loading makes lives as long as the process. Its
-walks were a fifth of the start of a ``manage.py`` command (docs/performance.md, "Twentieth
-round: no collection while a process loads"). The entry points (manage.py, the WSGI and ASGI modules, the tests'
-plugin) turn it off first thing; the last app's ready() collects once, freezes what is left and
-turns it on again.
+While a process loads (Django, the apps, their models and administration), the collector ran too,
+and found almost nothing to free: what loading makes lives as long as the process. Its walks were a
+fifth of the start of a ``manage.py`` command (docs/performance.md, "Twentieth round: no collection
+while a process loads"). The entry points (manage.py, the WSGI and ASGI modules, the tests' plugin)
+turn it off first thing; the last app's ready() collects once, freezes what is left and turns it on
+again.
 """
 
 from __future__ import annotations
