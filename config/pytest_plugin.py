@@ -22,7 +22,7 @@ import sys
 
 import pytest
 
-from supportal.core.heap import loading_started
+from supportal.core.heap import loading_finished, loading_started
 
 # Tests run with DEBUG off, as production does; they need a key but must not write one to var/.
 os.environ.setdefault("SECRET_KEY", "supportal-tests-only-not-secret")
@@ -119,7 +119,7 @@ TESTS_GC_THRESHOLDS = (700, 10, 1000)
 def pytest_collection(session: pytest.Session):
     """The collector off while the tests are collected (on again in pytest_collection_finish,
     or here if collection failed before it)."""
-    gc.disable()
+    loading_started()
     try:
         return (yield)
     finally:
@@ -132,10 +132,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     rare. The tests' own cycles are still collected by the young generations. Measured: 13 %
     of a test process's CPU went to collections, 4 % after (docs/architecture.md, "Eleventh
     round: the garbage collector")."""
-    gc.collect()
-    gc.freeze()
     gc.set_threshold(*TESTS_GC_THRESHOLDS)
-    gc.enable()
+    loading_finished()
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)

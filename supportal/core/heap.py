@@ -36,10 +36,10 @@ def loading_finished() -> None:
 
 
 def heap_freeze() -> None:
-    """Load every view module (the URL patterns import them), collect once, then freeze what
-    is left: called by the WSGI and ASGI entry points after the application is built."""
+    """Load every view module (the URL patterns import them), then end the loading as the last
+    app's ready() does (loading_finished): called by the WSGI and ASGI entry points after the
+    application is built."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports the views now, so they are frozen too
-    gc.collect()
-    gc.freeze()
+    loading_finished()
